@@ -1,0 +1,52 @@
+# learning_direction — run `make help` for the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+CONFIG ?= examples/evaluation.yaml
+SEED ?= 20261122
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test test-fast lint format report data bench evaluate clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies + the package (editable); idempotent
+
+test: $(STAMP) ## Run the whole test suite (numbers vs R, notebooks, CLI)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP) ## Run the tests, skipping the slow ones
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(STAMP) ## Lint with ruff
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+format: $(STAMP) ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+report: $(STAMP) ## Run the main job on the bundled data: writes reports/index.html
+	$(PY) -m learning_direction.cli report --out reports --seed $(SEED)
+
+data: $(STAMP) ## Regenerate the bundled simulated datasets in data/ (byte for byte)
+	$(PY) -m learning_direction.cli simulate --all --out data --seed $(SEED)
+
+bench: $(STAMP) ## Run the side-by-side benchmarks against peer tools (installs the bench extra)
+	$(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"
+	$(PY) bench/mediation.py
+
+evaluate: $(STAMP) ## Evaluate a program's survey export: make evaluate CONFIG=path/to/config.yaml
+	$(PY) -m learning_direction.cli evaluate $(CONFIG)
+
+clean: ## Remove the virtual environment, caches and reports
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .hypothesis dist build

@@ -1,0 +1,95 @@
+"""learning_direction: a toolkit for mentoring research.
+
+Score survey scales, check their reliability and structure, run the regression, multilevel,
+mediation and moderation models of mentoring research with numbers that match R, and render
+publication-ready figures and reports.
+
+>>> import learning_direction as ld
+>>> ld.list_scales()                                   # doctest: +SKIP
+>>> res = ld.reliability(ld.load_dataset("study1"), "learning_direction")   # doctest: +SKIP
+
+The public names are re-exported here explicitly (see ``__all__``); they are imported lazily
+so that ``import learning_direction`` and the command line start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module (relative to this package) that defines it
+_EXPORTS: dict[str, str] = {
+    # exceptions
+    "LearningDirectionError": ".exceptions",
+    "DataValidationError": ".exceptions",
+    "ScaleDefinitionError": ".exceptions",
+    "ConfigError": ".exceptions",
+    "ModelError": ".exceptions",
+    "LearningDirectionWarning": ".exceptions",
+    "DataQualityWarning": ".exceptions",
+    "ReliabilityWarning": ".exceptions",
+    "ModelWarning": ".exceptions",
+    # scales
+    "Scale": ".scales.codebook",
+    "list_scales": ".scales.codebook",
+    "load_scale": ".scales.codebook",
+    "score": ".scales.scoring",
+    "ScoreResult": ".scales.scoring",
+    "reliability": ".scales.reliability",
+    "ReliabilityResult": ".scales.reliability",
+    "cfa": ".scales.cfa",
+    "CFAResult": ".scales.cfa",
+    "learning_direction_profile": ".scales.profiles",
+    "advocacy_quadrant": ".scales.profiles",
+    "careless_responding": ".scales.quality",
+    # models
+    "regress": ".models.regression",
+    "logit": ".models.regression",
+    "mixed": ".models.regression",
+    "compare_models": ".models.regression",
+    "RegressionResult": ".models.regression",
+    "LogitResult": ".models.regression",
+    "MixedResult": ".models.regression",
+    "mediate": ".models.mediation",
+    "MediationResult": ".models.mediation",
+    "moderate": ".models.moderation",
+    "ModerationResult": ".models.moderation",
+    "moderated_mediation": ".models.conditional_process",
+    "ConditionalProcessResult": ".models.conditional_process",
+    "apim": ".models.dyadic",
+    "APIMResult": ".models.dyadic",
+    "power_mediation": ".models.power",
+    "sample_size_mediation": ".models.power",
+    "PowerResult": ".models.power",
+    # networks
+    "network_metrics": ".networks",
+    "network_change": ".networks",
+    # data, studies, io
+    "load_dataset": ".datasets",
+    "list_datasets": ".datasets",
+    "run_study": ".studies",
+    "StudyResult": ".studies",
+    "read_survey": ".io",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'learning_direction' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .exceptions import *  # noqa: F403
+    from .scales.codebook import Scale, list_scales, load_scale  # noqa: F401

@@ -1,0 +1,109 @@
+"""Input checks shared by every analysis: required columns and listwise deletion with a record.
+
+Nothing is dropped silently: :func:`complete_cases` returns the rows used together with a
+:class:`MissingReport` that says how many rows were left out and which columns were missing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .exceptions import DataValidationError
+
+__all__ = ["MissingReport", "closest_columns", "complete_cases", "require_columns"]
+
+
+def closest_columns(name: str, columns: Iterable[object], n: int = 3) -> list[str]:
+    """Up to ``n`` existing column names that look like ``name`` (for error messages)."""
+    cols = [str(c) for c in columns]
+    matches = difflib.get_close_matches(str(name), cols, n=n, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in cols}
+        matches = [lowered[c] for c in difflib.get_close_matches(str(name).lower(), lowered, n=n)]
+    return matches
+
+
+def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str = "this analysis") -> None:
+    """Raise :class:`DataValidationError` naming every column of ``columns`` missing from ``df``."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataValidationError(
+            f"{what} needs a pandas DataFrame, got {type(df).__name__}; "
+            "read your file with ld.read_survey(path) or pandas.read_csv(path)"
+        )
+    missing = [c for c in columns if c not in df.columns]
+    if not missing:
+        return
+    hints = []
+    for c in missing:
+        close = closest_columns(c, df.columns)
+        hints.append(f"'{c}'" + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else ""))
+    raise DataValidationError(
+        f"{what} needs column(s) not in the data: {'; '.join(hints)}. "
+        f"Rename the columns or pass the right names; the data has {len(df.columns)} columns."
+    )
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    """How many rows an analysis used, and why the others were left out.
+
+    Attributes
+    ----------
+    n_total : int
+        Rows in the input.
+    n_used : int
+        Rows with every required value present.
+    n_dropped : int
+        ``n_total - n_used``.
+    by_column : dict
+        Column name -> number of input rows missing that column (a row missing two columns is
+        counted under both).
+    """
+
+    n_total: int
+    n_used: int
+    by_column: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_dropped(self) -> int:
+        return self.n_total - self.n_used
+
+    @property
+    def reason(self) -> str:
+        """One sentence saying why rows were left out (empty when none were)."""
+        if self.n_dropped == 0:
+            return ""
+        parts = ", ".join(f"{c} ({k})" for c, k in self.by_column.items() if k)
+        return f"{self.n_dropped} of {self.n_total} rows left out for missing values in: {parts}"
+
+
+def complete_cases(
+    df: pd.DataFrame, columns: Sequence[str], what: str = "this analysis"
+) -> tuple[pd.DataFrame, MissingReport]:
+    """Rows of ``df`` with every column in ``columns`` present, and a record of what was dropped.
+
+    Parameters
+    ----------
+    df : DataFrame
+    columns : sequence of str
+        Columns the analysis needs. Duplicates are ignored.
+    what : str
+        Name of the analysis, used in error messages.
+
+    Returns
+    -------
+    (DataFrame, MissingReport)
+        The complete rows (original index kept, only ``columns``) and the report.
+    """
+    cols = list(dict.fromkeys(columns))
+    require_columns(df, cols, what)
+    sub = df.loc[:, cols]
+    isna = sub.isna()
+    keep = ~isna.any(axis=1)
+    by_col = {c: int(isna[c].sum()) for c in cols if isna[c].any()}
+    report = MissingReport(n_total=len(df), n_used=int(keep.sum()), by_column=by_col)
+    return sub.loc[keep], report

@@ -1,0 +1,1 @@
+"""Reporting: APA-style text, tables (markdown/HTML/LaTeX) and the self-contained HTML report."""

@@ -1,0 +1,1 @@
+"""Scales: the codebook model, scoring, reliability, CFA, profiles and response-quality checks."""
