@@ -40,7 +40,9 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str = "this 
     hints = []
     for c in missing:
         close = closest_columns(c, df.columns)
-        hints.append(f"'{c}'" + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else ""))
+        hints.append(
+            f"'{c}'" + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else "")
+        )
     raise DataValidationError(
         f"{what} needs column(s) not in the data: {'; '.join(hints)}. "
         f"Rename the columns or pass the right names; the data has {len(df.columns)} columns."

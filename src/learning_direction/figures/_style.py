@@ -12,12 +12,17 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-__all__ = ["PALETTE", "DIRECTION_COLORS", "get_ax", "publication_style", "save_figure", "sig_stars"]
+__all__ = ["DIRECTION_COLORS", "PALETTE", "get_ax", "publication_style", "save_figure", "sig_stars"]
 
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-DIRECTION_COLORS = {"upward": "#0072B2", "lateral": "#E69F00", "downward": "#009E73",
-                    "up": "#0072B2", "down": "#009E73"}
+DIRECTION_COLORS = {
+    "upward": "#0072B2",
+    "lateral": "#E69F00",
+    "downward": "#009E73",
+    "up": "#0072B2",
+    "down": "#009E73",
+}
 
 _RC = {
     "font.size": 10,
@@ -68,7 +73,9 @@ def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) 
     with publication_style():
         for fmt in formats:
             out = base.with_suffix(f".{fmt}")
-            metadata = {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else {})
+            metadata = (
+                {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else {})
+            )
             fig.savefig(out, format=fmt, dpi=300, bbox_inches="tight", metadata=metadata)
             written.append(out)
     return written

@@ -1,5 +1,190 @@
 """Data-generating processes for every bundled dataset.
 
-One module per design family; public generators are re-exported here so that
-``learning_direction.simulate.<generator>`` works for every dataset.
+One module per design family, re-exported here:
+
+- :mod:`.items` — item responses drawn through the scale codebook (latent score + item noise,
+  reverse keying, missing answers, straight-lining respondents);
+- :mod:`.studies` — the four studies of Zhang, Wang & Galinsky (2023);
+- :mod:`.networks` — egocentric developmental networks over waves;
+- :mod:`.dyads` — mentor–mentee dyads, including reverse-mentoring pairs.
+
+:func:`write_datasets` writes every bundled dataset and its codebook (``make data``).
 """
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+__all__ = ["write_datasets"]
+
+_LAZY = {
+    "simulate_items": ".items",
+    "simulate_latent": ".items",
+    "Study1Params": ".studies",
+    "Study2Params": ".studies",
+    "Study3Params": ".studies",
+    "Study4Params": ".studies",
+    "STUDY2B": ".studies",
+    "simulate_study1": ".studies",
+    "simulate_study2": ".studies",
+    "simulate_study3": ".studies",
+    "simulate_study4": ".studies",
+}
+__all__ += list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'learning_direction.simulate' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def _generate(name: str, seed: int):
+    from . import studies
+
+    if name == "study1":
+        return {"study1": studies.simulate_study1(seed=seed + 1)}
+    if name == "study2a":
+        return {"study2a": studies.simulate_study2(seed=seed + 2)}
+    if name == "study2b":
+        return {"study2b": studies.simulate_study2(studies.STUDY2B, seed=seed + 3)}
+    if name == "study3":
+        mentors, mentees = studies.simulate_study3(seed=seed + 4)
+        return {"study3_mentors": mentors, "study3_mentees": mentees}
+    if name == "study4":
+        return {"study4": studies.simulate_study4(seed=seed + 5)}
+    raise KeyError(name)
+
+
+GENERATED = ("study1", "study2a", "study2b", "study3", "study4")
+
+
+def _column_codebook(dataset: str, df) -> list[dict[str, str]]:
+    """Codebook rows for one dataset: item columns are described from the scale codebook."""
+    import pandas as pd
+
+    from ..datasets import DATASETS
+    from ..scales.codebook import list_scales, load_scale
+
+    item_info: dict[str, tuple[str, str, bool, str]] = {}
+    for name in list_scales()["name"]:
+        s = load_scale(name)
+        for sub in s.subscales:
+            for it in sub.items:
+                item_info[it.id] = (
+                    s.name,
+                    "" if s.one_dimensional else sub.name,
+                    it.reverse,
+                    it.text or "",
+                )
+    descriptions = {
+        "mentor_id": ("id", "Mentor identifier"),
+        "mentee_id": ("id", "Mentee identifier"),
+        "age": ("integer", "Mentor age in years"),
+        "tenure": ("integer", "Mentor organisational tenure in years"),
+        "gender": ("category", "Mentor gender (female, male)"),
+        "past_mentees": ("integer", "Number of mentees the mentor had before"),
+        "industry": ("category", "Mentor's industry"),
+        "condition": ("category", "Experimental condition: downward, upward or control reflection"),
+        "mentee_age": ("integer", "Mentee age in years"),
+        "mentee_gender": ("category", "Mentee gender (female, male)"),
+        "hired_6m": ("binary", "Mentee hired within 6 months of the program (1 = yes)"),
+    }
+    level = DATASETS[dataset].level if dataset in DATASETS else ""
+    rows = []
+    for col in df.columns:
+        if col in item_info:
+            scale, sub, rev, text = item_info[col]
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "column": col,
+                    "type": "item",
+                    "level": level,
+                    "scale": scale,
+                    "subscale": sub,
+                    "reverse": "yes" if rev else "no",
+                    "description": text,
+                }
+            )
+        else:
+            typ, desc = descriptions.get(
+                col, ("numeric" if pd.api.types.is_numeric_dtype(df[col]) else "category", col)
+            )
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "column": col,
+                    "type": typ,
+                    "level": level,
+                    "scale": "",
+                    "subscale": "",
+                    "reverse": "",
+                    "description": desc,
+                }
+            )
+    return rows
+
+
+def write_datasets(
+    out_dir: str | Path, seed: int = 20261122, names: list[str] | None = None
+) -> list[Path]:
+    """Generate the bundled datasets and write them (and ``codebook.csv``) to ``out_dir``.
+
+    The output is byte-for-byte reproducible for a given ``seed``: integer-valued columns are
+    written without decimals, missing values as empty fields, and line endings are ``\\n``.
+
+    Parameters
+    ----------
+    out_dir : path
+        Destination folder (created if needed).
+    seed : int
+        Base seed; each dataset uses its own offset from it.
+    names : list of str, optional
+        Subset of ``study1, study2a, study2b, study3, study4`` (default: all).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import pandas as pd
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    chosen = list(names) if names else list(GENERATED)
+    unknown = [n for n in chosen if n not in GENERATED]
+    if unknown:
+        from ..exceptions import DataValidationError
+
+        raise DataValidationError(
+            f"unknown dataset(s) {unknown}; choose from {', '.join(GENERATED)}"
+        )
+    written: list[Path] = []
+    codebook_rows: list[dict[str, str]] = []
+    for name in chosen:
+        for dataset, df in _generate(name, seed).items():
+            df = df.copy()
+            for col in df.columns:
+                s = df[col]
+                if pd.api.types.is_float_dtype(s) and ((s.dropna() % 1) == 0).all():
+                    df[col] = s.astype("Int64")
+            path = out / f"{dataset}.csv"
+            df.to_csv(path, index=False, lineterminator="\n")
+            written.append(path)
+            codebook_rows.extend(_column_codebook(dataset, df))
+    cb_path = out / "codebook.csv"
+    new = pd.DataFrame(codebook_rows)
+    if names and cb_path.exists():  # keep other datasets' rows when regenerating a subset
+        old = pd.read_csv(cb_path, dtype=str, keep_default_na=False)
+        new = pd.concat(
+            [old[~old["dataset"].isin(new["dataset"].unique())], new], ignore_index=True
+        )
+    new.to_csv(cb_path, index=False, lineterminator="\n")
+    written.append(cb_path)
+    return written

@@ -1,0 +1,225 @@
+"""Publication tables: "Table 1" (means, SDs, correlations, alphas) and table export.
+
+Every table exports to markdown, HTML and LaTeX; user-provided strings are escaped in HTML
+and LaTeX output.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._data import require_columns
+from .._results import ResultMixin
+from ..exceptions import DataValidationError
+from .apa import fmt_num, fmt_r, stars
+
+__all__ = [
+    "CorrelationTable",
+    "correlation_table",
+    "save_table",
+    "to_html",
+    "to_latex",
+    "to_markdown",
+]
+
+
+def to_markdown(table: pd.DataFrame, digits: int = 2) -> str:
+    """A GitHub-flavoured markdown table (floats rounded to ``digits``)."""
+    return table.to_markdown(index=False, floatfmt=f".{digits}f")
+
+
+def to_html(table: pd.DataFrame, digits: int = 2, caption: str | None = None) -> str:
+    """An HTML table with every cell and header escaped."""
+    out = table.to_html(
+        index=False,
+        escape=True,
+        border=0,
+        classes="ld-table",
+        na_rep="",
+        float_format=lambda v: fmt_num(v, digits),
+    )
+    if caption:
+        out = out.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
+    return out
+
+
+def to_latex(
+    table: pd.DataFrame, digits: int = 2, caption: str | None = None, label: str | None = None
+) -> str:
+    """A LaTeX ``tabular`` (booktabs) with special characters escaped."""
+    styler = table.style.hide(axis="index").format(precision=digits, escape="latex", na_rep="")
+    styler = styler.format_index(escape="latex", axis=1)
+    return styler.to_latex(caption=caption, label=label, hrules=True, position_float="centering")
+
+
+def save_table(
+    table: pd.DataFrame, path: str | Path, formats: Sequence[str] = ("csv", "md"), digits: int = 2
+) -> list[Path]:
+    """Write ``table`` as CSV (full precision) and markdown / HTML / LaTeX; returns the paths."""
+    base = Path(path)
+    if base.suffix:
+        base = base.with_suffix("")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        out = base.with_suffix("." + fmt)
+        if fmt == "csv":
+            table.to_csv(out, index=False, lineterminator="\n")
+        elif fmt == "md":
+            out.write_text(to_markdown(table, digits) + "\n", encoding="utf-8")
+        elif fmt == "html":
+            out.write_text(to_html(table, digits) + "\n", encoding="utf-8")
+        elif fmt == "tex":
+            out.write_text(to_latex(table, digits), encoding="utf-8")
+        else:
+            raise ValueError(f"unknown table format '{fmt}'; use csv, md, html or tex")
+        written.append(out)
+    return written
+
+
+@dataclass(frozen=True)
+class CorrelationTable(ResultMixin):
+    """Table 1: means, SDs and correlations, with reliabilities on the diagonal.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Formatted APA table: ``variable, n, m, sd`` then one column per variable number
+        (``1``, ``2``, ...) with correlations (no leading zero) and stars in the lower triangle
+        and alphas in parentheses on the diagonal.
+    correlations, p_values, n_pairs : DataFrame
+        Square matrices (pairwise-complete Pearson r, two-sided p, pairwise n).
+    descriptives : DataFrame
+        ``variable, n, mean, sd, min, max``.
+    """
+
+    table: pd.DataFrame
+    correlations: pd.DataFrame
+    p_values: pd.DataFrame
+    n_pairs: pd.DataFrame
+    descriptives: pd.DataFrame
+    n: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    _title = "Means, standard deviations and correlations"
+
+    def plot(self, ax=None, **kwargs):
+        """Correlation heatmap (see :func:`learning_direction.figures.correlations.correlation_heatmap`)."""
+        from ..figures.correlations import correlation_heatmap
+
+        return correlation_heatmap(self.correlations, p_values=self.p_values, ax=ax, **kwargs)
+
+
+def correlation_table(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    alphas: Mapping[str, float] | None = None,
+    digits: int = 2,
+) -> CorrelationTable:
+    """Means, SDs and pairwise Pearson correlations with significance stars ("Table 1").
+
+    Parameters
+    ----------
+    df : DataFrame
+    columns : sequence of str
+        Numeric columns, in table order.
+    labels : mapping, optional
+        Display names for the columns.
+    alphas : mapping, optional
+        Reliability (e.g. Cronbach's alpha) per column, shown in parentheses on the diagonal.
+    digits : int
+        Decimals in the formatted table.
+
+    Returns
+    -------
+    CorrelationTable
+
+    Notes
+    -----
+    Correlations use pairwise-complete observations (as ``cor(use = "pairwise")`` in R); the
+    p value is the two-sided t test of r with n − 2 df (``cor.test``). Stars: * p < .05,
+    ** p < .01, *** p < .001.
+
+    Examples
+    --------
+    >>> import learning_direction as ld
+    >>> from learning_direction.reporting.tables import correlation_table
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5.0], "b": [2, 1, 4, 3, 5.0]})
+    >>> correlation_table(d, ["a", "b"]).correlations.loc["a", "b"]
+    0.8
+    """
+    cols = list(columns)
+    require_columns(df, cols, "correlation_table")
+    data = df[cols]
+    bad = [c for c in cols if not pd.api.types.is_numeric_dtype(data[c])]
+    if bad:
+        raise DataValidationError(f"correlation_table needs numeric columns; not numeric: {bad}")
+    labels = dict(labels or {})
+    x = data.to_numpy(dtype=float)
+    k = len(cols)
+    r = np.full((k, k), np.nan)
+    p = np.full((k, k), np.nan)
+    npair = np.zeros((k, k), dtype=int)
+    for i in range(k):
+        for j in range(k):
+            ok = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
+            npair[i, j] = int(ok.sum())
+            if i == j:
+                r[i, j] = 1.0
+                continue
+            if j < i:
+                r[i, j], p[i, j] = r[j, i], p[j, i]
+                continue
+            if npair[i, j] > 2 and np.std(x[ok, i]) > 0 and np.std(x[ok, j]) > 0:
+                res = stats.pearsonr(x[ok, i], x[ok, j])
+                r[i, j], p[i, j] = float(res.statistic), float(res.pvalue)
+    desc = pd.DataFrame(
+        {
+            "variable": [labels.get(c, c) for c in cols],
+            "n": data.notna().sum().to_numpy(),
+            "mean": data.mean().to_numpy(),
+            "sd": data.std(ddof=1).to_numpy(),
+            "min": data.min().to_numpy(),
+            "max": data.max().to_numpy(),
+        }
+    )
+    rows = []
+    for i, c in enumerate(cols):
+        row = {
+            "variable": f"{i + 1}. {labels.get(c, c)}",
+            "n": int(desc.loc[i, "n"]),
+            "m": fmt_num(desc.loc[i, "mean"], digits),
+            "sd": fmt_num(desc.loc[i, "sd"], digits),
+        }
+        for j in range(k):
+            if j < i:
+                row[str(j + 1)] = fmt_r(r[i, j], digits) + stars(p[i, j])
+            elif j == i:
+                a = (alphas or {}).get(c)
+                row[str(j + 1)] = f"({fmt_r(a, digits)})" if a is not None and a == a else "—"
+            else:
+                row[str(j + 1)] = ""
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    notes = ["Correlations use pairwise-complete data. * p < .05, ** p < .01, *** p < .001."]
+    if alphas:
+        notes.append("Cronbach's alpha in parentheses on the diagonal.")
+    idx = [labels.get(c, c) for c in cols]
+    return CorrelationTable(
+        table=table,
+        correlations=pd.DataFrame(r, index=idx, columns=idx),
+        p_values=pd.DataFrame(p, index=idx, columns=idx),
+        n_pairs=pd.DataFrame(npair, index=idx, columns=idx),
+        descriptives=desc,
+        n=len(df),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,312 @@
+"""Data-generating processes for the four studies of "Learning Down to Train Up".
+
+No original data of Zhang, Wang & Galinsky (2023) is public. These generators produce data with
+the *structure* of each study (design, measures, nesting) from stated assumptions. Every effect
+size is a field of a parameters dataclass whose default is a plausible value for this literature
+(standardized units unless noted); change them to explore other scenarios. Item responses are
+drawn through the scale codebook (:func:`learning_direction.simulate.items.simulate_items`), so
+the bundled data carry measurement error, reverse-keyed items, ~3% missing answers and a few
+straight-lining respondents.
+
+All generators take ``seed`` and return identical data for the same seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .items import simulate_items
+
+__all__ = [
+    "Study1Params",
+    "Study2Params",
+    "Study3Params",
+    "Study4Params",
+    "simulate_study1",
+    "simulate_study2",
+    "simulate_study3",
+    "simulate_study4",
+]
+
+DIRECTIONS = ("upward", "lateral", "downward")
+INDUSTRIES = ("technology", "finance", "healthcare", "education", "manufacturing", "public_sector")
+
+
+@dataclass(frozen=True)
+class ItemParams:
+    """Measurement assumptions shared by the study generators."""
+
+    loading: float = 0.78
+    missing_rate: float = 0.03
+    careless_rate: float = 0.02
+
+
+def _direction_latents(
+    rng: np.random.Generator, n: int, r_up_lat: float, r_lat_down: float, r_up_down: float
+) -> pd.DataFrame:
+    corr = np.array(
+        [[1, r_up_lat, r_up_down], [r_up_lat, 1, r_lat_down], [r_up_down, r_lat_down, 1]]
+    )
+    z = rng.multivariate_normal(np.zeros(3), corr, size=n, method="cholesky")
+    return pd.DataFrame(z, columns=list(DIRECTIONS))
+
+
+def _residual(rng: np.random.Generator, n: int, explained_var: float) -> np.ndarray:
+    """Noise scaled so that the outcome has unit variance given the explained variance."""
+    return rng.normal(0.0, np.sqrt(max(1.0 - explained_var, 0.05)), size=n)
+
+
+def _std(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / x.std()
+
+
+def _controls(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    age = np.clip(np.round(rng.normal(44, 9, n)), 24, 68)
+    tenure = np.clip(np.round(rng.gamma(2.2, 4.5, n)), 0, age - 20)
+    female = rng.binomial(1, 0.46, n)
+    past = rng.poisson(2.5 + 0.04 * (age - 44).clip(0), n)
+    return pd.DataFrame(
+        {
+            "age": age.astype(int),
+            "tenure": tenure.astype(int),
+            "gender": np.where(female == 1, "female", "male"),
+            "past_mentees": past.astype(int),
+        }
+    )
+
+
+def _items(latent: pd.DataFrame, scales, ip: ItemParams, rng: np.random.Generator) -> pd.DataFrame:
+    seed = int(rng.integers(0, 2**31 - 1))
+    return simulate_items(
+        scales,
+        latent,
+        loading=ip.loading,
+        missing_rate=ip.missing_rate,
+        careless_rate=ip.careless_rate,
+        seed=seed,
+    )
+
+
+# ------------------------------------------------------------------------------------- study 1
+
+
+@dataclass(frozen=True)
+class Study1Params:
+    """Study 1 (survey of mentors): learning direction predicts mentor engagement.
+
+    Defaults: n = 300 mentors; correlations among the three directions .30 (up–lateral),
+    .25 (lateral–down), .10 (up–down); standardized effects on engagement of downward .35,
+    upward .10, lateral .08 and past mentees .10 (so downward adds about 10% of variance over
+    the controls and the other directions).
+    """
+
+    n: int = 300
+    r_up_lat: float = 0.30
+    r_lat_down: float = 0.25
+    r_up_down: float = 0.10
+    b_down: float = 0.35
+    b_up: float = 0.10
+    b_lat: float = 0.08
+    b_past_mentees: float = 0.10
+    items: ItemParams = field(default_factory=ItemParams)
+
+
+def simulate_study1(params: Study1Params | None = None, seed: int = 1) -> pd.DataFrame:
+    """Simulate Study 1: one row per mentor (ids, controls, learning-direction and engagement items).
+
+    Examples
+    --------
+    >>> from learning_direction.simulate import simulate_study1
+    >>> d = simulate_study1(seed=1)
+    >>> len(d)
+    300
+    """
+    p = params or Study1Params()
+    rng = np.random.default_rng(seed)
+    lat = _direction_latents(rng, p.n, p.r_up_lat, p.r_lat_down, p.r_up_down)
+    ctrl = _controls(rng, p.n)
+    past = _std(ctrl["past_mentees"].to_numpy(float))
+    lin = (
+        p.b_down * lat["downward"]
+        + p.b_up * lat["upward"]
+        + p.b_lat * lat["lateral"]
+        + p.b_past_mentees * past
+    )
+    lat["mentor_engagement"] = lin + _residual(rng, p.n, float(np.var(lin)))
+    items = _items(lat, ["learning_direction", "mentor_engagement"], p.items, rng)
+    ids = pd.DataFrame({"mentor_id": [f"M{i + 1:04d}" for i in range(p.n)]})
+    return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)
+
+
+# ---------------------------------------------------------------------------------- study 2A/B
+
+
+@dataclass(frozen=True)
+class Study2Params:
+    """Studies 2A and 2B: downward learning → learning opportunity → engagement.
+
+    Defaults: a = .40 (downward → learning opportunity), b = .45 (learning opportunity →
+    engagement), direct effect c' = .10, upward and lateral as covariates with small effects
+    (.10 / .05 on both). 2A: n = 400, industry mix weighted to technology and finance; 2B:
+    n = 250, weighted to healthcare, education and the public sector.
+    """
+
+    n: int = 400
+    industry_weights: tuple[float, ...] = (0.30, 0.25, 0.10, 0.10, 0.15, 0.10)
+    a: float = 0.40
+    b: float = 0.45
+    c_prime: float = 0.10
+    b_up: float = 0.10
+    b_lat: float = 0.05
+    r_up_lat: float = 0.30
+    r_lat_down: float = 0.25
+    r_up_down: float = 0.10
+    items: ItemParams = field(default_factory=ItemParams)
+
+
+STUDY2B = Study2Params(n=250, industry_weights=(0.08, 0.07, 0.30, 0.25, 0.10, 0.20))
+
+
+def simulate_study2(params: Study2Params | None = None, seed: int = 2) -> pd.DataFrame:
+    """Simulate Study 2A (default parameters) or 2B (``params=STUDY2B``): one row per mentor."""
+    p = params or Study2Params()
+    rng = np.random.default_rng(seed)
+    lat = _direction_latents(rng, p.n, p.r_up_lat, p.r_lat_down, p.r_up_down)
+    ctrl = _controls(rng, p.n)
+    w = np.asarray(p.industry_weights, float)
+    industry = rng.choice(INDUSTRIES, size=p.n, p=w / w.sum())
+    lin_m = p.a * lat["downward"] + p.b_up * lat["upward"] + p.b_lat * lat["lateral"]
+    lat["learning_opportunity"] = lin_m + _residual(rng, p.n, float(np.var(lin_m)))
+    lin_y = (
+        p.b * lat["learning_opportunity"]
+        + p.c_prime * lat["downward"]
+        + p.b_up * lat["upward"]
+        + p.b_lat * lat["lateral"]
+    )
+    lat["mentor_engagement"] = lin_y + _residual(rng, p.n, float(np.var(lin_y)))
+    items = _items(
+        lat, ["learning_direction", "learning_opportunity", "mentor_engagement"], p.items, rng
+    )
+    ids = pd.DataFrame({"mentor_id": [f"M{i + 1:04d}" for i in range(p.n)], "industry": industry})
+    return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)
+
+
+# ------------------------------------------------------------------------------------- study 3
+
+
+@dataclass(frozen=True)
+class Study3Params:
+    """Study 3 (field study at a training program): mentees nested in mentors.
+
+    Defaults: 120 mentors with 3–8 mentees each; downward learning (measured before the
+    program) → mentor engagement (mid-program) a = .35; engagement → mentee hireability
+    b = .30 (mentee-level outcome, in SD units of the mentee-level latent); a mentor random
+    intercept with ICC ≈ .15 on hireability; hireability rated by external raters (3 items);
+    hired within 6 months: logistic with log-odds slope 0.9 on the hireability latent and base
+    rate ≈ 45%.
+    """
+
+    n_mentors: int = 120
+    mentees_min: int = 3
+    mentees_max: int = 8
+    a: float = 0.35
+    b: float = 0.30
+    c_prime: float = 0.05
+    icc: float = 0.15
+    hired_intercept: float = -0.2
+    hired_slope: float = 0.9
+    items: ItemParams = field(default_factory=ItemParams)
+
+
+def simulate_study3(
+    params: Study3Params | None = None, seed: int = 3
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate Study 3: returns ``(mentors, mentees)``; mentees carry ``mentor_id``."""
+    p = params or Study3Params()
+    rng = np.random.default_rng(seed)
+    lat = _direction_latents(rng, p.n_mentors, 0.30, 0.25, 0.10)
+    ctrl = _controls(rng, p.n_mentors)
+    lin_m = p.a * lat["downward"] + 0.08 * lat["upward"]
+    lat["mentor_engagement"] = lin_m + _residual(rng, p.n_mentors, float(np.var(lin_m)))
+    mentor_items = _items(lat, ["learning_direction", "mentor_engagement"], p.items, rng)
+    mentor_ids = np.array([f"M{i + 1:04d}" for i in range(p.n_mentors)])
+    mentors = pd.concat(
+        [pd.DataFrame({"mentor_id": mentor_ids}), ctrl, mentor_items.reset_index(drop=True)], axis=1
+    )
+
+    sizes = rng.integers(p.mentees_min, p.mentees_max + 1, size=p.n_mentors)
+    k = np.repeat(np.arange(p.n_mentors), sizes)
+    n = len(k)
+    # mentor-level part of the outcome: engagement effect + random intercept; mentee-level noise
+    between = p.b * lat["mentor_engagement"].to_numpy() + p.c_prime * lat["downward"].to_numpy()
+    tau2 = p.icc / (1 - p.icc) * (1 - p.b**2)  # random-intercept variance relative to residual
+    u = rng.normal(0, np.sqrt(tau2), p.n_mentors)
+    hire_lat = between[k] + u[k] + rng.normal(0, np.sqrt(1 - p.b**2), n)
+    mentee_lat = pd.DataFrame({"hireability": hire_lat})
+    mentee_items = _items(mentee_lat, ["hireability"], p.items, rng)
+    prob = 1 / (1 + np.exp(-(p.hired_intercept + p.hired_slope * hire_lat)))
+    hired = rng.binomial(1, prob)
+    mentees = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "mentee_id": [f"E{i + 1:05d}" for i in range(n)],
+                    "mentor_id": mentor_ids[k],
+                    "mentee_age": np.clip(np.round(rng.normal(24, 3, n)), 18, 40).astype(int),
+                    "mentee_gender": np.where(rng.binomial(1, 0.5, n) == 1, "female", "male"),
+                }
+            ),
+            mentee_items.reset_index(drop=True),
+            pd.DataFrame({"hired_6m": hired.astype(int)}),
+        ],
+        axis=1,
+    )
+    return mentors, mentees
+
+
+# ------------------------------------------------------------------------------------- study 4
+
+
+@dataclass(frozen=True)
+class Study4Params:
+    """Study 4 (experiment): a reflection task about a downward learning experience.
+
+    Defaults: 300 mentors randomised to three conditions (downward, upward, control; equal
+    probabilities). Condition effects in SD units against control: manipulation check
+    (downward learning state) +0.80 for downward, +0.10 for upward; engagement +0.40 for
+    downward, +0.05 for upward; mentee's rating of the mentoring experience: engagement →
+    experience b = .40, no direct effect of condition.
+    """
+
+    n: int = 300
+    conditions: tuple[str, ...] = ("downward", "upward", "control")
+    mc_effect_down: float = 0.80
+    mc_effect_up: float = 0.10
+    eng_effect_down: float = 0.40
+    eng_effect_up: float = 0.05
+    b: float = 0.40
+    items: ItemParams = field(default_factory=ItemParams)
+
+
+def simulate_study4(params: Study4Params | None = None, seed: int = 4) -> pd.DataFrame:
+    """Simulate Study 4: one row per mentor–mentee pair (condition, check, engagement, experience)."""
+    p = params or Study4Params()
+    rng = np.random.default_rng(seed)
+    cond = rng.permutation(np.resize(np.array(p.conditions), p.n))
+    down = (cond == "downward").astype(float)
+    up = (cond == "upward").astype(float)
+    mc = p.mc_effect_down * down + p.mc_effect_up * up + rng.normal(0, 1, p.n)
+    eng = p.eng_effect_down * down + p.eng_effect_up * up + rng.normal(0, np.sqrt(1 - 0.04), p.n)
+    exp_ = p.b * eng + rng.normal(0, np.sqrt(1 - p.b**2), p.n)
+    lat = pd.DataFrame(
+        {"manipulation_check": mc, "mentor_engagement": eng, "mentee_experience": exp_}
+    )
+    items = _items(
+        lat, ["manipulation_check", "mentor_engagement", "mentee_experience"], p.items, rng
+    )
+    ctrl = _controls(rng, p.n)
+    ids = pd.DataFrame({"mentor_id": [f"M{i + 1:04d}" for i in range(p.n)], "condition": cond})
+    return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)

@@ -1,0 +1,83 @@
+"""Table 1 (correlations) against closed forms, table export, and HTML escaping in reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from learning_direction import DataValidationError
+from learning_direction.reporting.html import HtmlReport
+from learning_direction.reporting.tables import (
+    correlation_table,
+    save_table,
+    to_html,
+    to_latex,
+    to_markdown,
+)
+
+EVIL = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    d["b"] += 0.5 * d["a"]
+    d.loc[[3, 7], "c"] = np.nan
+    return d
+
+
+def test_correlations_match_pairwise_pearson(data):
+    res = correlation_table(data, ["a", "b", "c"], alphas={"a": 0.81})
+    ok = data[["a", "c"]].dropna()
+    r, p = stats.pearsonr(ok["a"], ok["c"])
+    assert res.correlations.loc["a", "c"] == pytest.approx(r, rel=1e-12)
+    assert res.p_values.loc["c", "a"] == pytest.approx(p, rel=1e-12)
+    assert res.n_pairs.loc["a", "c"] == 78
+    assert res.correlations.loc["a", "b"] == pytest.approx(data["a"].corr(data["b"]), rel=1e-12)
+    assert res.descriptives["sd"].iloc[0] == pytest.approx(data["a"].std(), rel=1e-12)
+    # formatted: alpha in parentheses on the diagonal, stars below it, blank above
+    assert res.table.loc[0, "1"] == "(.81)"
+    assert res.table.loc[1, "1"].endswith("***")
+    assert res.table.loc[0, "2"] == ""
+
+
+def test_correlation_table_rejects_text_columns(data):
+    data["g"] = "x"
+    with pytest.raises(DataValidationError, match="numeric"):
+        correlation_table(data, ["a", "g"])
+
+
+def test_exports_escape_user_strings(tmp_path):
+    df = pd.DataFrame({EVIL: [1.23456], "group": [EVIL], "pct": ["50% & more_x"]})
+    assert "<script>" not in to_html(df)
+    assert "&lt;script&gt;" in to_html(df)
+    tex = to_latex(df)
+    assert r"\&" in tex and r"\_" in tex
+    md = to_markdown(df)
+    assert "1.23" in md
+    paths = save_table(df, tmp_path / "t", formats=("csv", "md", "html", "tex"))
+    assert [p.suffix for p in paths] == [".csv", ".md", ".html", ".tex"]
+
+
+def test_html_report_escapes_everything(tmp_path):
+    rep = HtmlReport(title=EVIL, subtitle=EVIL)
+    sec = rep.section(EVIL)
+    sec.paragraph(EVIL).apa(EVIL).plain(EVIL).warning(EVIL).bullets([EVIL]).heading(EVIL)
+    sec.table(pd.DataFrame({EVIL: [EVIL]}), caption=EVIL)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    sec.figure(fig, caption=EVIL)
+    plt.close(fig)
+    rep.footer(EVIL)
+    text = rep.save(tmp_path / "r.html").read_text()
+    assert "<script>" not in text
+    assert text.count("&lt;script&gt;") >= 10
+    assert "data:image/png;base64," in text
