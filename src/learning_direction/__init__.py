@@ -49,6 +49,8 @@ _EXPORTS: dict[str, str] = {
     "logit": ".models.regression",
     "mixed": ".models.regression",
     "compare_models": ".models.regression",
+    "regress_steps": ".models.regression",
+    "ModelComparisonResult": ".models.regression",
     "RegressionResult": ".models.regression",
     "LogitResult": ".models.regression",
     "MixedResult": ".models.regression",

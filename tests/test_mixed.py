@@ -1,0 +1,147 @@
+"""Linear mixed models: agreement with lme4 (tests/reference/sleepstudy_mixed.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from learning_direction.exceptions import DataValidationError, ModelError
+from learning_direction.models.regression import mixed
+
+REF = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def sleep():
+    return pd.read_csv(REF / "sleepstudy.csv")
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return json.loads((REF / "sleepstudy_mixed.json").read_text())
+
+
+def _r(term):
+    return "Intercept" if term == "(Intercept)" else term
+
+
+def _rel(a, b):
+    return abs(a - b) / abs(b)
+
+
+def test_random_intercept_matches_lme4(sleep, ref):
+    r = ref["random_intercept"]
+    res = mixed(sleep, "Reaction ~ Days", groups="Subject")
+    t = res.table.set_index("term")
+    for term, v in r["fixef"].items():
+        assert _rel(t.loc[_r(term), "estimate"], v) < 1e-4
+    for term, v in r["se"].items():
+        assert _rel(t.loc[_r(term), "se"], v) < 1e-4
+    vc = res.variance_components
+    assert _rel(vc.loc[vc["group"] == "Subject", "vcov"].iloc[0], r["var_intercept"]) < 1e-3
+    assert _rel(vc.loc[vc["group"] == "Residual", "vcov"].iloc[0], r["var_residual"]) < 1e-3
+    assert _rel(res.reml_loglik, r["reml_loglik"]) < 1e-4
+    assert (res.n, res.n_groups, res.n_dropped) == (180, 18, 0)
+    assert list(res.table.columns) == [
+        "term",
+        "estimate",
+        "se",
+        "z",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
+
+
+def test_random_slope_matches_lme4(sleep, ref):
+    r = ref["random_slope"]
+    res = mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="~Days")
+    t = res.table.set_index("term")
+    for term, v in r["fixef"].items():
+        assert _rel(t.loc[_r(term), "estimate"], v) < 1e-4
+    for term, v in r["se"].items():
+        assert _rel(t.loc[_r(term), "se"], v) < 1e-4
+    vc = res.variance_components
+    assert list(vc.columns) == ["group", "var1", "var2", "vcov", "sdcor"]
+    assert len(vc) == len(r["varcorr"]) == 4
+    for ours, theirs in zip(vc["vcov"], (row["vcov"] for row in r["varcorr"]), strict=True):
+        assert _rel(ours, theirs) < 1e-3
+    assert list(vc["var1"].iloc[:3]) == ["Intercept", "Days", "Intercept"]
+    assert vc["var2"].iloc[2] == "Days"
+    assert vc["sdcor"].iloc[2] == pytest.approx(
+        vc["vcov"].iloc[2] / np.sqrt(vc["vcov"].iloc[0] * vc["vcov"].iloc[1])
+    )
+    assert _rel(res.reml_loglik, r["reml_loglik"]) < 1e-4
+
+
+def test_icc_matches_lme4_null_model(sleep, ref):
+    res = mixed(sleep, "Reaction ~ Days", groups="Subject")
+    assert res.icc == pytest.approx(ref["icc1_null_model"], abs=1e-4)
+    k = 10.0
+    assert res.icc2 == pytest.approx(k * res.icc / (1 + (k - 1) * res.icc), rel=1e-12)
+    assert res.mean_group_size == k
+
+
+def test_unbalanced_se_is_lme4_formula(sleep):
+    """Drop rows so groups are unbalanced; SE must equal sqrt(diag((X'V^-1X)^-1)) (dense)."""
+    rng = np.random.default_rng(11)
+    keep = rng.random(len(sleep)) > 0.3
+    d = sleep[keep].reset_index(drop=True)
+    assert d.groupby("Subject").size().nunique() > 1
+    res = mixed(d, "Reaction ~ Days", groups="Subject", re_formula="~Days")
+    vc = res.variance_components
+    G = np.array([[vc["vcov"][0], vc["vcov"][2]], [vc["vcov"][2], vc["vcov"][1]]])
+    s2 = vc["vcov"][3]
+    X = np.column_stack([np.ones(len(d)), d["Days"].to_numpy()])
+    # dense V over all rows: V = Z G Z' (same subject only) + s2 I
+    same = (d["Subject"].to_numpy()[:, None] == d["Subject"].to_numpy()[None, :]).astype(float)
+    V = (X @ G @ X.T) * same + s2 * np.eye(len(d))
+    cov = np.linalg.inv(X.T @ np.linalg.solve(V, X))
+    np.testing.assert_allclose(res.table["se"], np.sqrt(np.diag(cov)), rtol=1e-9)
+    # the GLS fixed effects at those variances are the reported estimates
+    beta = cov @ X.T @ np.linalg.solve(V, d["Reaction"].to_numpy())
+    np.testing.assert_allclose(res.table["estimate"], beta, rtol=1e-6)
+
+
+def test_missing_rows_reported(sleep):
+    d = sleep.copy()
+    d.loc[[0, 5, 17], "Reaction"] = np.nan
+    res = mixed(d, "Reaction ~ Days", groups="Subject")
+    assert (res.n, res.n_dropped) == (177, 3)
+    assert any("Reaction (3)" in n for n in res.notes)
+
+
+def test_unknown_columns(sleep):
+    with pytest.raises(DataValidationError, match="Days"):
+        mixed(sleep, "Reaction ~ Dayz", groups="Subject")
+    with pytest.raises(DataValidationError, match="Subjct"):
+        mixed(sleep, "Reaction ~ Days", groups="Subjct")
+    with pytest.raises(DataValidationError, match="Dayz"):
+        mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="~Dayz")
+    with pytest.raises(DataValidationError, match="start with '~'"):
+        mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="Days")
+
+
+def test_single_group(sleep):
+    with pytest.raises(ModelError, match="groups"):
+        mixed(sleep.assign(g=1), "Reaction ~ Days", groups="g")
+
+
+def test_summary_and_plot(sleep):
+    import matplotlib.pyplot as plt
+
+    res = mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="~Days")
+    text = res.summary()
+    assert "Random effects" in text and "ICC(1)" in text
+    assert "Random effects" in res._repr_html_()
+    ax = res.plot()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Days"]
+    plt.close("all")
