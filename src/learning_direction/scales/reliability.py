@@ -1,0 +1,520 @@
+"""Internal-consistency reliability of a scale: alpha, G6, omega total and item statistics.
+
+:func:`reliability` reproduces ``psych::alpha`` (pairwise covariances, reverse-keyed items
+reversed first), ``psych::alpha.ci`` (Feldt confidence interval on the listwise sample size)
+and omega total from a one-factor ``psych::fa(fm = "ml")`` solution, for each subscale of a
+scale. Everything is computed with a few numpy matrix products: the item-deleted statistics are
+read off the one covariance matrix, never refitted.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._data import require_columns
+from .._results import ResultMixin, format_number, table_to_text
+from ..exceptions import DataValidationError, ReliabilityWarning
+from ._factor import ml_factor, smc
+from .codebook import Scale, load_scale
+
+__all__ = ["ReliabilityResult", "reliability"]
+
+TABLE_COLUMNS = [
+    "scale",
+    "n_items",
+    "n",
+    "alpha",
+    "std_alpha",
+    "average_r",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "g6",
+    "omega_total",
+    "n_complete",
+    "instrument",
+]
+ITEM_COLUMNS = [
+    "scale",
+    "item",
+    "r_drop",
+    "raw_r",
+    "alpha_if_deleted",
+    "mean",
+    "sd",
+    "n",
+    "reversed",
+    "column",
+    "std_r",
+    "loading",
+]
+
+
+@dataclass(frozen=True)
+class ReliabilityResult(ResultMixin):
+    """Reliability of each subscale of a scale (see :func:`reliability`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per subscale: ``scale, n_items, n, alpha, std_alpha, average_r, alpha_ci_low,
+        alpha_ci_high, g6, omega_total, n_complete, instrument``.
+    items : DataFrame
+        One row per item: ``scale, item, r_drop, raw_r, alpha_if_deleted, mean, sd, n,
+        reversed, column, std_r, loading`` (statistics of reverse-keyed items after reversal).
+    instrument : str
+        Name of the scale definition.
+    n : int
+        Rows with at least one answered item of the scale.
+    n_dropped : int
+        Rows with no answered item of the scale (they carry no information).
+    ci_level : float
+        Level of the Feldt interval.
+    method : str
+    notes : tuple of str
+    """
+
+    table: pd.DataFrame
+    items: pd.DataFrame
+    instrument: str
+    n: int
+    n_dropped: int
+    ci_level: float = 0.95
+    method: str = (
+        "psych::alpha (pairwise covariances); Feldt CI (listwise n); omega total (1-factor ML)"
+    )
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    _title: ClassVar[str] = "Reliability"
+
+    def summary(self, digits: int = 3) -> str:
+        """Text summary: one line per subscale, then the item statistics."""
+        lines = [f"Reliability of '{self.instrument}'", "=" * (17 + len(self.instrument))]
+        for key, value in self._meta().items():
+            lines.append(f"{key}: {format_number(value, digits)}")
+        lines.append("")
+        lines.append(table_to_text(self.table.drop(columns=["instrument"]), digits))
+        lines.append("")
+        lines.append("Items (reverse-keyed items after reversal)")
+        cols = ["scale", "item", "r_drop", "raw_r", "alpha_if_deleted", "mean", "sd", "n"]
+        lines.append(table_to_text(self.items[cols], digits))
+        for note in self._notes():
+            lines.append(f"Note: {note}")
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Corrected item-total correlations and alpha-if-deleted per item, by subscale.
+
+        See :func:`learning_direction.figures.reliability.plot_item_reliability`.
+        """
+        from ..figures.reliability import plot_item_reliability
+
+        return plot_item_reliability(self, ax=ax)
+
+
+# ------------------------------------------------------------------ numerics (numpy only)
+
+
+def _pairwise_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairwise-complete covariance and correlation matrices and pair counts.
+
+    ``cov`` is R's ``cov(x, use = "pairwise")`` and ``cor`` R's ``cor(x, use = "pairwise")``
+    (each pair uses only the rows where both items are answered, with that pair's own means and
+    standard deviations; the two differ from ``cov2cor(cov)`` when data are missing).
+    """
+    m = ~np.isnan(x)
+    x0 = np.where(m, x, 0.0)
+    mf = m.astype(float)
+    n = mf.T @ mf
+    sx = x0.T @ mf  # [i, j]: sum of x_i over rows where x_j is answered
+    sxx = (x0 * x0).T @ mf
+    sxy = x0.T @ x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cross = sxy - sx * sx.T / n
+        cov = cross / (n - 1)
+        var_i = sxx - sx * sx / n
+        cor = cross / np.sqrt(var_i * var_i.T)
+    np.fill_diagonal(cor, 1.0)
+    return cov, cor, n
+
+
+def _alpha_raw(c: np.ndarray) -> float:
+    k = c.shape[0]
+    return float((1.0 - np.trace(c) / c.sum()) * k / (k - 1))
+
+
+def _alpha_std(r: np.ndarray) -> float:
+    k = r.shape[0]
+    return float((1.0 - k / r.sum()) * k / (k - 1))
+
+
+def _feldt_ci(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
+    """Feldt (1965) interval as ``psych::alpha.ci``."""
+    if n < 2 or k < 2 or not np.isfinite(alpha):
+        return float("nan"), float("nan")
+    tail = (1.0 - level) / 2.0
+    d1, d2 = n - 1, (n - 1) * (k - 1)
+    low = 1.0 - (1.0 - alpha) * stats.f.ppf(1.0 - tail, d1, d2)
+    high = 1.0 - (1.0 - alpha) * stats.f.ppf(tail, d1, d2)
+    return float(low), float(high)
+
+
+def _raw_r(x: np.ndarray) -> np.ndarray:
+    """Pairwise correlation of each item with the mean of the answered items (psych's raw.r)."""
+    m = ~np.isnan(x)
+    answered = m.any(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.where(answered, np.nansum(x, axis=1) / np.maximum(m.sum(axis=1), 1), np.nan)
+    out = np.empty(x.shape[1])
+    for j in range(x.shape[1]):
+        rows = m[:, j] & answered
+        a, b = x[rows, j], total[rows]
+        a = a - a.mean()
+        b = b - b.mean()
+        denom = np.sqrt((a @ a) * (b @ b))
+        out[j] = (a @ b) / denom if denom > 0 else np.nan
+    return out
+
+
+def _subscale_stats(x: np.ndarray, level: float) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """All statistics of one subscale from its (reversed) item matrix ``x`` (rows x items)."""
+    k = x.shape[1]
+    cov, cor, _ = _pairwise_moments(x)
+    sd_pair = np.sqrt(np.diag(cov))
+    r_cov = cov / np.outer(sd_pair, sd_pair)  # psych::alpha: R <- cov2cor(C)
+    n_complete = int((~np.isnan(x)).all(axis=1).sum())
+    alpha = _alpha_raw(cov)
+    sum_r = r_cov.sum()
+    g6 = float(1.0 - (k - smc(r_cov).sum()) / sum_r)
+    ci_low, ci_high = _feldt_ci(alpha, n_complete, k, level)
+
+    total_c = cov.sum()
+    col_c = cov.sum(axis=0)
+    diag_c = np.diag(cov)
+    # item-deleted sums of the covariance matrix: sum(C) - 2*colsum + c_ii
+    rest_sum = total_c - 2.0 * col_c + diag_c
+    r_drop = (col_c - diag_c) / np.sqrt(diag_c * rest_sum)
+    if k > 2:
+        rest_trace = np.trace(cov) - diag_c
+        alpha_del = (1.0 - rest_trace / rest_sum) * (k - 1) / (k - 2)
+    else:  # psych: with two items the "alpha" of the remaining item is its variance share
+        alpha_del = np.full(k, np.nan)
+    std_r = r_cov.sum(axis=0) / np.sqrt(sum_r)
+
+    if k >= 3:
+        sol = ml_factor(cor, 1)
+        lam = sol.loadings[:, 0]
+        uniq = 1.0 - lam**2
+        omega = float(lam.sum() ** 2 / (lam.sum() ** 2 + uniq.sum()))
+        heywood, converged = sol.heywood, sol.converged
+    else:  # a one-factor model of two items is not identified
+        lam = np.full(k, np.nan)
+        omega, heywood, converged = float("nan"), False, True
+
+    row = {
+        "alpha": alpha,
+        "std_alpha": _alpha_std(r_cov),
+        "average_r": float((sum_r - k) / (k * (k - 1))),
+        "alpha_ci_low": ci_low,
+        "alpha_ci_high": ci_high,
+        "g6": g6,
+        "omega_total": omega,
+        "n_complete": n_complete,
+        "heywood": heywood,
+        "converged": converged,
+    }
+    items = {
+        "r_drop": r_drop,
+        "raw_r": _raw_r(x),
+        "alpha_if_deleted": alpha_del,
+        "std_r": std_r,
+        "loading": lam,
+    }
+    return row, items
+
+
+# ------------------------------------------------------------------ input handling
+
+
+def _resolve_columns(scale: Scale, columns: Mapping[str, str] | None) -> dict[str, str]:
+    mapping = {i: i for i in scale.item_ids}
+    if columns is None:
+        return mapping
+    if not isinstance(columns, Mapping):
+        raise DataValidationError(
+            f"columns must map item ids to data columns, e.g. {{'{scale.item_ids[0]}': 'Q1'}}; "
+            f"got {type(columns).__name__}"
+        )
+    unknown = [k for k in columns if k not in mapping]
+    if unknown:
+        raise DataValidationError(
+            f"columns maps item id(s) {unknown} that scale '{scale.name}' does not have; "
+            f"its items are {scale.item_ids}"
+        )
+    mapping.update({str(k): str(v) for k, v in columns.items()})
+    return mapping
+
+
+def item_matrix(
+    df: pd.DataFrame,
+    scale: Scale,
+    columns: Mapping[str, str] | None,
+    what: str,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Numeric item data of ``scale`` with reverse-keyed items reversed (``min + max - x``).
+
+    Columns are renamed to item ids. Raises :class:`DataValidationError` for missing or
+    non-numeric columns and for values outside the response range (reverse keying would be
+    wrong for them).
+    """
+    mapping = _resolve_columns(scale, columns)
+    require_columns(df, list(mapping.values()), what)
+    out = {}
+    for item_id, col in mapping.items():
+        s = df[col]
+        if not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
+            converted = pd.to_numeric(s, errors="coerce")
+            bad = s[converted.isna() & s.notna()]
+            raise DataValidationError(
+                f"item '{item_id}' (column '{col}') has non-numeric value(s) such as "
+                f"{bad.iloc[0]!r} in row {bad.index[0]!r}; recode answers to numbers "
+                f"{scale.response_min:g}–{scale.response_max:g} (missing answers as empty/NaN)"
+            )
+        values = s.astype(float)
+        outside = values[(values < scale.response_min) | (values > scale.response_max)]
+        if len(outside):
+            raise DataValidationError(
+                f"item '{item_id}' (column '{col}') has {len(outside)} value(s) outside the "
+                f"response range {scale.response_min:g}–{scale.response_max:g} of scale "
+                f"'{scale.name}', e.g. {outside.iloc[0]:g} in row {outside.index[0]!r}; recode "
+                "them (or set them to NaN) or fix the scale's response range"
+            )
+        if scale.item(item_id).reverse:
+            values = scale.reverse(values)
+        out[item_id] = values
+    return pd.DataFrame(out, index=df.index), mapping
+
+
+def reliability(
+    df: pd.DataFrame,
+    scale: str | Path | Mapping[str, Any] | Scale,
+    *,
+    columns: Mapping[str, str] | None = None,
+    ci_level: float = 0.95,
+) -> ReliabilityResult:
+    """Cronbach's alpha, standardized alpha, Guttman's lambda 6, omega total and item statistics.
+
+    One row per subscale (a one-dimensional scale gives one row named after the scale).
+    Reverse-keyed items are reversed first (``min + max - x`` with the scale's response range).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per respondent, one column per item.
+    scale : str, path, dict or Scale
+        A bundled scale name, a YAML file, a dict definition or a :class:`Scale`
+        (see :func:`learning_direction.load_scale`).
+    columns : mapping, optional
+        ``{item_id: column}`` for items whose column in ``df`` has another name.
+    ci_level : float
+        Level of the Feldt confidence interval of alpha (default 0.95).
+
+    Returns
+    -------
+    ReliabilityResult
+        ``.table`` (one row per subscale) and ``.items`` (one row per item).
+
+    Raises
+    ------
+    DataValidationError
+        An item column is missing (every missing id is named, with close matches), holds
+        non-numeric values or values outside the response range, or has no answers at all.
+
+    Warns
+    -----
+    ReliabilityWarning
+        A subscale has fewer than two items (its statistics are NaN), an item has zero variance
+        (it is left out of its subscale's statistics), an item correlates negatively with the
+        rest of its subscale (it may need reverse keying), or the one-factor ML solution for
+        omega is a Heywood case or did not converge.
+
+    Notes
+    -----
+    With ``C`` the pairwise-complete covariance matrix of the ``k`` items (each pair uses the
+    rows where both are answered) and ``R = cov2cor(C)``, as ``psych::alpha(use = "pairwise")``:
+
+    * alpha = ``k/(k-1) * (1 - tr(C)/sum(C))``; std_alpha = ``k/(k-1) * (1 - k/sum(R))``;
+      average_r = ``(sum(R) - k) / (k(k-1))``;
+    * g6 = ``1 - (k - sum(smc(R))) / sum(R)`` with ``smc(R) = 1 - 1/diag(R^-1)``;
+    * r_drop (corrected item-total r) = ``(colsum_i(C) - c_ii) / sqrt(c_ii * sum(C[-i,-i]))``;
+      alpha_if_deleted is alpha of ``C[-i,-i]``; std_r = ``colsum_i(R) / sqrt(sum(R))``;
+    * raw_r is the pairwise correlation of the item with the mean of each row's answered items;
+    * the Feldt interval (``psych::alpha.ci``) uses the listwise ``n_complete``:
+      ``1 - (1 - alpha) F_{1-a/2}(n-1, (n-1)(k-1))`` to ``1 - (1 - alpha) F_{a/2}(...)``;
+    * omega_total = ``(sum λ)^2 / ((sum λ)^2 + sum(1 - λ^2))`` from the one-factor ML solution
+      of the pairwise Pearson correlation matrix, as ``psych::fa(x, 1, fm = "ml")``.
+
+    ``n`` counts rows with at least one answered item of the subscale (alpha, G6 and the item
+    statistics use pairwise-complete data); ``n_complete`` counts rows answering every item
+    (the Feldt interval). The item ``n`` is the number of answers to the item. psych reverses
+    items with the observed minimum and maximum; this function uses the declared response
+    range, which is the same whenever both ends of the scale were used.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika, 16*, 297–334.
+    Feldt, L. S. (1965). The approximate sampling distribution of Kuder–Richardson reliability
+    coefficient twenty. *Psychometrika, 30*, 357–370.
+    Guttman, L. (1945). A basis for analyzing test-retest reliability. *Psychometrika, 10*, 255–282.
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
+    Revelle, W. psych: Procedures for Psychological, Psychometric, and Personality Research (R package).
+
+    Examples
+    --------
+    R: ``psych::alpha(x, keys = c("ld_up_4", ...))`` per subscale, ``psych::alpha.ci`` and
+    ``psych::omega``-style omega total from ``psych::fa(x, 1, fm = "ml")``.
+
+    >>> import learning_direction as ld
+    >>> res = ld.reliability(ld.load_dataset("study1"), "learning_direction")  # doctest: +SKIP
+    >>> res.table[["scale", "alpha", "omega_total"]]                             # doctest: +SKIP
+    >>> res.plot()                                                               # doctest: +SKIP
+    """
+    sc = load_scale(scale)
+    if not 0 < ci_level < 1:
+        raise DataValidationError(f"ci_level must be between 0 and 1 (e.g. 0.95), got {ci_level!r}")
+    data, mapping = item_matrix(df, sc, columns, f"reliability of scale '{sc.name}'")
+    empty = [i for i in sc.item_ids if data[i].isna().all()]
+    if empty:
+        raise DataValidationError(
+            f"item(s) {', '.join(repr(i) for i in empty)} of scale '{sc.name}' have no answers "
+            f"at all (column(s) {', '.join(repr(mapping[i]) for i in empty)} are all missing); "
+            "check the column mapping or leave the item out of the scale definition"
+        )
+
+    answered_any = data.notna().any(axis=1)
+    n_total = int(answered_any.sum())
+    notes: list[str] = []
+    if n_total < len(data):
+        notes.append(
+            f"{len(data) - n_total} of {len(data)} rows answered no item of '{sc.name}' and "
+            "were left out"
+        )
+    notes.append(
+        "alpha, G6 and item statistics use pairwise-complete covariances (psych::alpha); the "
+        "Feldt CI uses the listwise n_complete; omega uses the pairwise correlation matrix"
+    )
+
+    rows: list[dict[str, Any]] = []
+    item_rows: list[dict[str, Any]] = []
+    for sub in sc.subscales:
+        ids = sub.item_ids
+        x = data.loc[answered_any, ids].to_numpy(dtype=float)
+        n_sub = int((~np.isnan(x)).any(axis=1).sum())
+        means = np.nanmean(x, axis=0)
+        sds = np.nanstd(x, axis=0, ddof=1)
+        n_items = (~np.isnan(x)).sum(axis=0)
+        constant = [i for i, s in zip(ids, sds) if not s > 0]
+        for i in constant:
+            warnings.warn(
+                f"item '{i}' of '{sub.name}' has zero variance (every answer is the same); "
+                "correlations with it are undefined, so it is left out of the subscale's "
+                "statistics",
+                ReliabilityWarning,
+                stacklevel=2,
+            )
+            notes.append(f"constant item '{i}' left out of '{sub.name}'")
+        keep = [j for j, i in enumerate(ids) if i not in constant]
+        base = {
+            "scale": sub.name,
+            "n_items": len(ids),
+            "n": n_sub,
+            "instrument": sc.name,
+        }
+        nan_items = dict.fromkeys(("r_drop", "raw_r", "alpha_if_deleted", "std_r", "loading"))
+        if len(keep) < 2:
+            why = (
+                "has fewer than 2 items" if len(ids) < 2 else "has fewer than 2 non-constant items"
+            )
+            warnings.warn(
+                f"subscale '{sub.name}' {why}; internal consistency is undefined and its row "
+                "is NaN",
+                ReliabilityWarning,
+                stacklevel=2,
+            )
+            notes.append(f"'{sub.name}' {why}: statistics are NaN")
+            n_complete = int((~np.isnan(x)).all(axis=1).sum())
+            rows.append({**base, "n_complete": n_complete})
+            stats_items: dict[str, np.ndarray] = {}
+        else:
+            row, stats_items = _subscale_stats(x[:, keep], ci_level)
+            heywood, converged = row.pop("heywood"), row.pop("converged")
+            if heywood or not converged:
+                msg = "is a Heywood case" if heywood else "did not converge"
+                warnings.warn(
+                    f"the one-factor ML solution of '{sub.name}' {msg}; omega_total may be "
+                    "unreliable",
+                    ReliabilityWarning,
+                    stacklevel=2,
+                )
+                notes.append(f"one-factor ML solution of '{sub.name}' {msg}")
+            rows.append({**base, **row})
+            if len(keep) == 2:
+                notes.append(
+                    f"'{sub.name}' has 2 items: omega_total and alpha_if_deleted are NaN (a "
+                    "one-factor model of two items is not identified)"
+                )
+        for j, i in enumerate(ids):
+            entry = {
+                "scale": sub.name,
+                "item": i,
+                "mean": means[j],
+                "sd": sds[j],
+                "n": int(n_items[j]),
+                "reversed": sc.item(i).reverse,
+                "column": mapping[i],
+                **nan_items,
+            }
+            if stats_items and j in keep:
+                pos = keep.index(j)
+                entry.update({k: float(v[pos]) for k, v in stats_items.items()})
+            item_rows.append(entry)
+        if stats_items:
+            r_drop = stats_items["r_drop"]
+            for pos, j in enumerate(keep):
+                if r_drop[pos] < 0:
+                    rev = (
+                        " (it is marked reversed: check the keying)"
+                        if sc.item(ids[j]).reverse
+                        else ""
+                    )
+                    warnings.warn(
+                        f"item '{ids[j]}' correlates negatively with the rest of '{sub.name}' "
+                        f"(r_drop = {r_drop[pos]:.3f}); it may need reverse keying{rev}",
+                        ReliabilityWarning,
+                        stacklevel=2,
+                    )
+                    notes.append(f"item '{ids[j]}' has a negative corrected item-total r")
+
+    table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
+    for c in ("n_items", "n", "n_complete"):
+        table[c] = table[c].astype(int)
+    items = pd.DataFrame(item_rows).reindex(columns=ITEM_COLUMNS)
+    for c in ("r_drop", "raw_r", "alpha_if_deleted", "std_r", "loading"):
+        items[c] = items[c].astype(float)
+    return ReliabilityResult(
+        table=table,
+        items=items,
+        instrument=sc.name,
+        n=n_total,
+        n_dropped=len(data) - n_total,
+        ci_level=ci_level,
+        notes=tuple(notes),
+    )
