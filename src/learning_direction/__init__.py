@@ -68,6 +68,8 @@ _EXPORTS: dict[str, str] = {
     # networks
     "network_metrics": ".networks",
     "network_change": ".networks",
+    "NetworkMetricsResult": ".networks",
+    "NetworkChangeResult": ".networks",
     # data, studies, io
     "load_dataset": ".datasets",
     "list_datasets": ".datasets",

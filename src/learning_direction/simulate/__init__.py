@@ -31,6 +31,8 @@ _LAZY = {
     "simulate_study2": ".studies",
     "simulate_study3": ".studies",
     "simulate_study4": ".studies",
+    "simulate_networks": ".networks",
+    "NetworkSimParams": ".networks",
 }
 __all__ += list(_LAZY)
 
