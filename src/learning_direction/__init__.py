@@ -62,6 +62,8 @@ _EXPORTS: dict[str, str] = {
     "ConditionalProcessResult": ".models.conditional_process",
     "apim": ".models.dyadic",
     "APIMResult": ".models.dyadic",
+    "mutual_benefit": ".models.dyadic",
+    "MutualBenefitResult": ".models.dyadic",
     "power_mediation": ".models.power",
     "sample_size_mediation": ".models.power",
     "PowerResult": ".models.power",

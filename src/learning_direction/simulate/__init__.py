@@ -33,6 +33,8 @@ _LAZY = {
     "simulate_study4": ".studies",
     "simulate_networks": ".networks",
     "NetworkSimParams": ".networks",
+    "simulate_dyads": ".dyads",
+    "DyadParams": ".dyads",
 }
 __all__ += list(_LAZY)
 
