@@ -44,6 +44,9 @@ _EXPORTS: dict[str, str] = {
     "learning_direction_profile": ".scales.profiles",
     "advocacy_quadrant": ".scales.profiles",
     "careless_responding": ".scales.quality",
+    "LearningDirectionProfile": ".scales.profiles",
+    "AdvocacyQuadrantResult": ".scales.profiles",
+    "CarelessResult": ".scales.quality",
     # models
     "regress": ".models.regression",
     "logit": ".models.regression",

@@ -34,8 +34,19 @@ __all__ = [
 RESPONDENTS = ("mentor", "mentee", "rater", "ego", "dyad_member", "any")
 SCORING = ("mean", "sum")
 _TOP_KEYS = {
-    "name", "title", "construct", "source", "respondent", "response", "scoring", "min_answered",
-    "subscales", "items", "composites", "notes", "versions",
+    "name",
+    "title",
+    "construct",
+    "source",
+    "respondent",
+    "response",
+    "scoring",
+    "min_answered",
+    "subscales",
+    "items",
+    "composites",
+    "notes",
+    "versions",
 }
 _ITEM_KEYS = {"id", "text", "reverse"}
 
@@ -165,7 +176,9 @@ def _parse_items(raw: Any, where: str, key: str) -> tuple[Item, ...]:
             raise _fail(where, here, f"an item must be a mapping with an 'id', got {entry!r}")
         unknown = set(entry) - _ITEM_KEYS
         if unknown:
-            raise _fail(where, here, f"unknown item key(s) {sorted(unknown)}; allowed: id, text, reverse")
+            raise _fail(
+                where, here, f"unknown item key(s) {sorted(unknown)}; allowed: id, text, reverse"
+            )
         item_id = entry.get("id")
         if item_id is None or str(item_id).strip() == "":
             raise _fail(where, here, "an item needs an 'id' (the column name in the data)")
@@ -173,7 +186,9 @@ def _parse_items(raw: Any, where: str, key: str) -> tuple[Item, ...]:
         if not isinstance(reverse, bool):
             raise _fail(where, f"{here}.reverse", f"must be true or false, got {reverse!r}")
         text = entry.get("text")
-        items.append(Item(id=str(item_id), text=None if text is None else str(text), reverse=reverse))
+        items.append(
+            Item(id=str(item_id), text=None if text is None else str(text), reverse=reverse)
+        )
     return tuple(items)
 
 
@@ -198,26 +213,38 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
         raise ScaleDefinitionError(f"{where}: a scale definition must be a mapping (YAML dict)")
     unknown = set(spec) - _TOP_KEYS
     if unknown:
-        raise _fail(where, sorted(unknown)[0], f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+        raise _fail(
+            where,
+            sorted(unknown)[0],
+            f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}",
+        )
     name = spec.get("name")
     if not isinstance(name, str) or not name.isidentifier():
         raise _fail(where, "name", f"must be a snake_case identifier, got {name!r}")
 
     response = spec.get("response")
     if not isinstance(response, Mapping) or "min" not in response or "max" not in response:
-        raise _fail(where, "response", "missing; give the response range, e.g. response: {min: 1, max: 7}")
+        raise _fail(
+            where, "response", "missing; give the response range, e.g. response: {min: 1, max: 7}"
+        )
     rmin = _number(response["min"], where, "response.min")
     rmax = _number(response["max"], where, "response.max")
     if rmin >= rmax:
         raise _fail(where, "response", f"min ({rmin:g}) must be smaller than max ({rmax:g})")
     labels_raw = response.get("labels") or {}
     if not isinstance(labels_raw, Mapping):
-        raise _fail(where, "response.labels", "must map response values to labels, e.g. {1: Disagree}")
+        raise _fail(
+            where, "response.labels", "must map response values to labels, e.g. {1: Disagree}"
+        )
     labels: dict[int, str] = {}
     for value, label in labels_raw.items():
         v = _number(value, where, f"response.labels.{value}")
         if not rmin <= v <= rmax:
-            raise _fail(where, f"response.labels.{value}", f"value {v:g} is outside the response range {rmin:g}–{rmax:g}")
+            raise _fail(
+                where,
+                f"response.labels.{value}",
+                f"value {v:g} is outside the response range {rmin:g}–{rmax:g}",
+            )
         labels[int(v) if float(v).is_integer() else v] = str(label)
     extra = set(response) - {"min", "max", "labels"}
     if extra:
@@ -236,7 +263,11 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
 
     has_sub, has_items = "subscales" in spec, "items" in spec
     if has_sub == has_items:
-        raise _fail(where, "subscales", "give either 'subscales' (multidimensional) or top-level 'items' (one dimension), not both or neither")
+        raise _fail(
+            where,
+            "subscales",
+            "give either 'subscales' (multidimensional) or top-level 'items' (one dimension), not both or neither",
+        )
     if has_items:
         subscales = (Subscale(name=name, items=_parse_items(spec["items"], where, "items")),)
     else:
@@ -246,18 +277,27 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
         subs = []
         for sname, sdef in raw.items():
             if not isinstance(sname, str) or not sname.isidentifier():
-                raise _fail(where, f"subscales.{sname}", "subscale names must be snake_case identifiers")
+                raise _fail(
+                    where, f"subscales.{sname}", "subscale names must be snake_case identifiers"
+                )
             if not isinstance(sdef, Mapping) or "items" not in sdef:
                 raise _fail(where, f"subscales.{sname}", "must be a mapping with an 'items' list")
-            subs.append(Subscale(name=sname, items=_parse_items(sdef["items"], where, f"subscales.{sname}.items")))
+            subs.append(
+                Subscale(
+                    name=sname, items=_parse_items(sdef["items"], where, f"subscales.{sname}.items")
+                )
+            )
         subscales = tuple(subs)
 
     seen: dict[str, str] = {}
     for s in subscales:
         for it in s.items:
             if it.id in seen:
-                raise _fail(where, f"subscales.{s.name}" if has_sub else "items",
-                            f"duplicate item id '{it.id}' (already in '{seen[it.id]}'); every item id must be unique")
+                raise _fail(
+                    where,
+                    f"subscales.{s.name}" if has_sub else "items",
+                    f"duplicate item id '{it.id}' (already in '{seen[it.id]}'); every item id must be unique",
+                )
             seen[it.id] = s.name
 
     composites: dict[str, tuple[str, ...]] = {}
@@ -267,17 +307,27 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
     sub_names = [s.name for s in subscales]
     for cname, members in raw_comp.items():
         if not isinstance(cname, str) or not cname.isidentifier():
-            raise _fail(where, f"composites.{cname}", "composite names must be snake_case identifiers")
+            raise _fail(
+                where, f"composites.{cname}", "composite names must be snake_case identifiers"
+            )
         if not isinstance(members, list) or not members:
             raise _fail(where, f"composites.{cname}", "must be a non-empty list of subscale names")
         for m in members:
             if m not in sub_names:
-                raise _fail(where, f"composites.{cname}", f"names unknown subscale '{m}'; subscales are {sub_names}")
+                raise _fail(
+                    where,
+                    f"composites.{cname}",
+                    f"names unknown subscale '{m}'; subscales are {sub_names}",
+                )
         composites[cname] = tuple(members)
     names = sub_names + list(composites)
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise _fail(where, "composites", f"score name(s) {dupes} used twice (a composite cannot share a subscale's name)")
+        raise _fail(
+            where,
+            "composites",
+            f"score name(s) {dupes} used twice (a composite cannot share a subscale's name)",
+        )
 
     return Scale(
         name=name,
@@ -323,7 +373,9 @@ def _load_bundled(name: str) -> Scale:
     path = scales_dir() / f"{name}.yaml"
     scale = load_scale_file(path)
     if scale.name != name:
-        raise _fail(str(path), "name", f"is '{scale.name}' but the file is '{name}.yaml'; they must match")
+        raise _fail(
+            str(path), "name", f"is '{scale.name}' but the file is '{name}.yaml'; they must match"
+        )
     return scale
 
 
@@ -361,13 +413,19 @@ def load_scale(scale: str | Path | Mapping[str, Any] | Scale) -> Scale:
         return scale
     if isinstance(scale, Mapping):
         return scale_from_dict(scale)
-    if isinstance(scale, Path) or str(scale).endswith((".yaml", ".yml")) or Path(str(scale)).is_file():
+    if (
+        isinstance(scale, Path)
+        or str(scale).endswith((".yaml", ".yml"))
+        or Path(str(scale)).is_file()
+    ):
         path = Path(scale)
         if not path.is_file():
             raise ScaleDefinitionError(f"{path}: scale file not found; check the path")
         return load_scale_file(path)
     if not isinstance(scale, str):
-        raise ScaleDefinitionError(f"a scale must be a name, a path or a dict, got {type(scale).__name__}")
+        raise ScaleDefinitionError(
+            f"a scale must be a name, a path or a dict, got {type(scale).__name__}"
+        )
     names = _bundled_names()
     if scale not in names:
         import difflib
@@ -388,7 +446,9 @@ def resolve_scales(scales: Any) -> list[Scale]:
     elif isinstance(scales, Iterable):
         out = [load_scale(s) for s in scales]
     else:
-        raise ScaleDefinitionError(f"expected a scale or a list of scales, got {type(scales).__name__}")
+        raise ScaleDefinitionError(
+            f"expected a scale or a list of scales, got {type(scales).__name__}"
+        )
     if not out:
         raise ScaleDefinitionError("no scale given; pass a scale name such as 'learning_direction'")
     check_unique_score_names(out)
@@ -403,11 +463,17 @@ def check_unique_score_names(scales: Iterable[Scale]) -> None:
         where = s.path or s.name
         for n in s.score_names:
             if n in owner and owner[n] != s.name:
-                raise _fail(where, "subscales", f"score name '{n}' collides with scale '{owner[n]}'; rename one of them")
+                raise _fail(
+                    where,
+                    "subscales",
+                    f"score name '{n}' collides with scale '{owner[n]}'; rename one of them",
+                )
             owner[n] = s.name
         for i in s.item_ids:
             if i in item_owner and item_owner[i] != s.name:
-                raise _fail(where, "items", f"item id '{i}' is also an item of scale '{item_owner[i]}'")
+                raise _fail(
+                    where, "items", f"item id '{i}' is also an item of scale '{item_owner[i]}'"
+                )
             item_owner[i] = s.name
 
 

@@ -22,6 +22,7 @@ __all__ = ["write_datasets"]
 _LAZY = {
     "simulate_items": ".items",
     "simulate_latent": ".items",
+    "category_probabilities": ".items",
     "Study1Params": ".studies",
     "Study2Params": ".studies",
     "Study3Params": ".studies",

@@ -1,0 +1,240 @@
+"""Turn raw survey columns into a validated numeric item matrix (shared by scoring and quality).
+
+Text answers ("Strongly agree", " strongly agree ", "7") are mapped through the scale's response
+labels (case- and whitespace-insensitive) or converted as numbers; blank strings are missing.
+Values that are neither, or that fall outside the response range, are *invalid*: by default
+they raise :class:`DataValidationError`; with ``invalid="missing"`` they become NaN, are listed
+in a tidy table and a :class:`DataQualityWarning` is issued.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._data import closest_columns
+from ..exceptions import DataQualityWarning, DataValidationError
+from .codebook import Scale
+
+__all__ = ["ItemMatrix", "build_item_matrix", "resolve_columns", "row_label"]
+
+INVALID_COLUMNS = ["column", "item", "row", "value", "reason"]
+
+
+@dataclass(frozen=True)
+class ItemMatrix:
+    """Numeric answers of every item of some scales, in codebook order (raw, not reversed)."""
+
+    values: np.ndarray  # (n_rows, n_items) float, NaN = missing
+    item_ids: list[str]
+    columns: list[str]  # data column of each item
+    invalid: pd.DataFrame  # values set to missing (invalid="missing"), INVALID_COLUMNS
+    n_text_converted: int  # answers given as text labels or numeric strings
+
+
+def row_label(index: pd.Index, pos: int, ids: pd.Series | None = None) -> str:
+    """How a row is named in messages: its index label, plus the respondent id when known."""
+    label = repr(index[pos])
+    if ids is not None:
+        label += f" (id {ids.iloc[pos]!r})"
+    return label
+
+
+def resolve_columns(
+    df: pd.DataFrame,
+    scales: Sequence[Scale],
+    columns: Mapping[str, str] | None,
+    what: str = "score()",
+) -> dict[str, str]:
+    """Map every item id of ``scales`` to its data column, checking that all columns exist.
+
+    Raises :class:`DataValidationError` listing EVERY missing item (with the closest existing
+    column names), a ``columns`` key that is not an item of the scales, or a data column that
+    occurs twice.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataValidationError(
+            f"{what} needs a pandas DataFrame, got {type(df).__name__}; "
+            "read your file with ld.read_survey(path) or pandas.read_csv(path)"
+        )
+    columns = dict(columns or {})
+    if not all(isinstance(k, str) for k in columns):
+        raise DataValidationError(
+            "columns must map item ids (str) to data column names, e.g. {'ld_up_1': 'Q1_1'}"
+        )
+    ids = [i for s in scales for i in s.item_ids]
+    unknown = [k for k in columns if k not in ids]
+    if unknown:
+        hints = []
+        for k in unknown:
+            close = closest_columns(k, ids)
+            hints.append(
+                f"'{k}'" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else "")
+            )
+        raise DataValidationError(
+            f"columns names item(s) that are not in the scale(s) "
+            f"{', '.join(s.name for s in scales)}: {'; '.join(hints)}. "
+            "Keys of `columns` are item ids from the codebook; values are your data's column names"
+        )
+    mapping = {i: columns.get(i, i) for i in ids}
+    missing = [(i, c) for i, c in mapping.items() if c not in df.columns]
+    if missing:
+        hints = []
+        for i, c in missing:
+            close = closest_columns(c, df.columns)
+            name = f"'{i}'" if c == i else f"'{i}' (column '{c}')"
+            hints.append(name + (f" -> closest: {', '.join(map(repr, close))}" if close else ""))
+        raise DataValidationError(
+            f"{what}: {len(missing)} item column(s) not in the data: {'; '.join(hints)}. "
+            "Rename the columns or pass columns={item_id: column_name}; "
+            f"the data has {len(df.columns)} columns"
+        )
+    dup_cols = sorted({str(c) for c in df.columns[df.columns.duplicated()]} & set(mapping.values()))
+    if dup_cols:
+        raise DataValidationError(
+            f"{what}: column(s) {dup_cols} occur more than once in the data; "
+            "rename or drop the duplicates"
+        )
+    used = list(mapping.values())
+    twice = sorted({c for c in used if used.count(c) > 1})
+    if twice:
+        raise DataValidationError(
+            f"{what}: column(s) {twice} are mapped to more than one item; check `columns`"
+        )
+    return mapping
+
+
+def _label_lookup(scale: Scale) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for value, label in scale.labels.items():
+        out[" ".join(str(label).split()).casefold()] = float(value)
+    return out
+
+
+def _convert_column(col: pd.Series, lookup: dict[str, float]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Numeric values, a mask of unconvertible entries, and how many text answers converted."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        bad = col.notna().to_numpy()
+        return np.full(len(col), np.nan), bad, 0
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        vals = np.array(col.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        return vals, np.zeros(len(col), dtype=bool), 0
+    # text / object / categorical: labels first, then numbers
+    obj = col.astype(object)
+    present = obj.notna().to_numpy()
+    text = obj.where(present, None).map(
+        lambda v: None if v is None else " ".join(str(v).split()).casefold()
+    )
+    blank = (text == "").to_numpy()
+    via_label = text.map(lookup).to_numpy(dtype=float, na_value=np.nan)
+    as_number = np.array(
+        pd.to_numeric(text.where(~blank, None), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        ),
+        dtype=float,
+    )
+    # bool objects would convert to 0/1; treat them as invalid
+    is_bool = obj.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
+    as_number[is_bool] = np.nan
+    values = np.where(np.isnan(via_label), as_number, via_label)
+    bad = present & ~blank & np.isnan(values)
+    is_str = obj.map(lambda v: isinstance(v, str)).to_numpy()
+    n_text = int(np.sum(is_str & ~blank & ~np.isnan(values)))
+    return values, bad, n_text
+
+
+def build_item_matrix(
+    df: pd.DataFrame,
+    scales: Sequence[Scale],
+    mapping: Mapping[str, str],
+    invalid: str = "raise",
+    ids: pd.Series | None = None,
+    what: str = "score()",
+) -> ItemMatrix:
+    """Convert and range-check every item column (one pass per column, vectorised over rows)."""
+    if invalid not in ("raise", "missing"):
+        raise DataValidationError(f"invalid must be 'raise' or 'missing', got {invalid!r}")
+    n = len(df)
+    item_ids = [i for s in scales for i in s.item_ids]
+    values = np.empty((n, len(item_ids)), dtype=float)
+    problems: list[str] = []
+    records: list[pd.DataFrame] = []
+    n_text = 0
+    k = 0
+    for s in scales:
+        lookup = _label_lookup(s)
+        lo, hi = s.response_min, s.response_max
+        for item_id in s.item_ids:
+            colname = mapping[item_id]
+            raw = df[colname]
+            vals, nonnum, n_conv = _convert_column(raw, lookup)
+            n_text += n_conv
+            with np.errstate(invalid="ignore"):
+                out_of_range = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
+            bad = nonnum | out_of_range
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                raw_bad = raw.iloc[pos]
+                if invalid == "raise":
+                    shown_vals = list(dict.fromkeys(raw_bad.tolist()))
+                    more_vals = "" if len(shown_vals) <= 8 else f" and {len(shown_vals) - 8} more"
+                    rows = ", ".join(row_label(df.index, p, ids) for p in pos[:5])
+                    more_rows = "" if len(pos) <= 5 else f" and {len(pos) - 5} more"
+                    problems.append(
+                        f"column '{colname}' (item '{item_id}', allowed {lo:g}–{hi:g} or a "
+                        f"response label) has {len(pos)} invalid value(s) "
+                        f"{shown_vals[:8]!r}{more_vals} in row(s) {rows}{more_rows}"
+                    )
+                else:
+                    reason = np.where(nonnum[pos], "not a number or response label", "")
+                    reason = np.where(
+                        out_of_range[pos], f"outside the response range {lo:g}–{hi:g}", reason
+                    )
+                    rows = df.index[pos] if ids is None else ids.iloc[pos].to_numpy()
+                    records.append(
+                        pd.DataFrame(
+                            {
+                                "column": colname,
+                                "item": item_id,
+                                "row": list(rows),
+                                "value": raw_bad.astype(object).tolist(),
+                                "reason": reason,
+                            }
+                        )
+                    )
+                    vals = vals.copy()
+                    vals[bad] = np.nan
+            values[:, k] = vals
+            k += 1
+    if problems:
+        raise DataValidationError(
+            f"{what}: invalid answers found. "
+            + " | ".join(problems)
+            + ". Fix the data, or pass invalid='missing' to set these values to missing "
+            "(they are then listed in result.invalid)"
+        )
+    table = (
+        pd.concat(records, ignore_index=True)
+        if records
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in INVALID_COLUMNS})
+    )
+    if len(table):
+        by_col = table.groupby("column", sort=False).size()
+        warnings.warn(
+            f"{what}: {len(table)} invalid answer(s) set to missing (invalid='missing'): "
+            + ", ".join(f"{c} ({k})" for c, k in by_col.items())
+            + "; see result.invalid for the rows and values",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    return ItemMatrix(
+        values=values,
+        item_ids=item_ids,
+        columns=[mapping[i] for i in item_ids],
+        invalid=table,
+        n_text_converted=n_text,
+    )
