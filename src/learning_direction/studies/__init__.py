@@ -1,0 +1,76 @@
+"""Study pipelines: one module per study, each returning a :class:`StudyResult`.
+
+``ld.run_study(name)`` runs a pipeline on its bundled simulated dataset, or on a user's data
+with the same columns (``data=``). Each pipeline scores the scales, reports their reliability
+("Table 1" with alphas on the diagonal) and runs the study's models.
+
+=============  ==============================================================================
+name           what it replicates
+=============  ==============================================================================
+study1         learning direction → mentor engagement (hierarchical regression, ΔR²)
+study2a/2b     downward learning → learning opportunity → engagement (bootstrap mediation)
+study3         field study: ICC, multilevel model of hireability, logistic model of being
+               hired, 2-1-1 mediation with a cluster bootstrap
+study4         experiment: manipulation check (Welch ANOVA, post hoc), relative indirect effects
+=============  ==============================================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._base import StudyResult
+
+__all__ = ["STUDIES", "StudyResult", "list_studies", "run_study"]
+
+# study name -> (module, title)
+STUDIES: dict[str, tuple[str, str]] = {
+    "study1": (".study1", "Study 1: learning direction and mentor engagement"),
+    "study2a": (".study2", "Study 2A: learning opportunity as the mechanism"),
+    "study2b": (".study2", "Study 2B: replication in a different industry mix"),
+    "study3": (".study3", "Study 3: field study of mentors and their mentees"),
+    "study4": (".study4", "Study 4: a downward-learning reflection experiment"),
+}
+
+
+def list_studies() -> list[str]:
+    """Names accepted by :func:`run_study`."""
+    return list(STUDIES)
+
+
+def run_study(
+    name: str, data: Any = None, *, seed: int = 20261122, n_boot: int = 5000, progress: bool = False
+) -> StudyResult:
+    """Run a study pipeline on the bundled data (or ``data``) and return its results.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_studies`.
+    data : DataFrame, optional
+        A user's data with the same columns as the bundled dataset (see ``data/README.md``);
+        default: the bundled simulated dataset.
+    seed : int
+        Seed for every bootstrap in the pipeline (same seed → identical numbers).
+    n_boot : int
+        Bootstrap resamples for the mediation models.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    StudyResult
+
+    Examples
+    --------
+    >>> import learning_direction as ld
+    >>> res = ld.run_study("study1")          # doctest: +SKIP
+    >>> res.tables["regression"]              # doctest: +SKIP
+    """
+    from ..exceptions import DataValidationError
+
+    if name not in STUDIES:
+        raise DataValidationError(f"unknown study '{name}'; choose from {', '.join(STUDIES)}")
+    module = importlib.import_module(STUDIES[name][0], __name__)
+    return module.run(name=name, data=data, seed=seed, n_boot=n_boot, progress=progress)
