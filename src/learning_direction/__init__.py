@@ -81,6 +81,10 @@ _EXPORTS: dict[str, str] = {
     "run_study": ".studies",
     "StudyResult": ".studies",
     "read_survey": ".io",
+    "SurveyData": ".io",
+    "load_config": ".config",
+    "pseudonymise": ".privacy",
+    "strip_identifiers": ".privacy",
 }
 
 __all__ = ["__version__", *_EXPORTS]

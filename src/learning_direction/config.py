@@ -1,0 +1,798 @@
+"""The evaluation config: what a program evaluator writes to get a report from their exports.
+
+A YAML file names the data files and how they join, the id and identifier columns, the
+column -> item mapping of each scale, the groups (cohort, site), the analyses to run, the seed
+and the output folder. :func:`load_config` validates it with pydantic and turns every problem
+into one :class:`~learning_direction.exceptions.ConfigError` that names the file, the line and
+the key, e.g.::
+
+    evaluation.yaml, line 12, key 'scales.learning_direction.columns': unknown item 'ld_up_9' ...
+
+Paths in the config are relative to the config file's folder. ``EvaluationConfig.model_json_schema()``
+gives the JSON schema (shipped as ``examples/evaluation.schema.json``) that editors such as VS
+Code use to complete and check the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import types
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .exceptions import ConfigError, ScaleDefinitionError
+
+__all__ = [
+    "AnalysesConfig",
+    "DataFile",
+    "DataFiles",
+    "EngagementAnalysis",
+    "EvaluationConfig",
+    "MotivesAnalysis",
+    "NetworksAnalysis",
+    "PrivacyConfig",
+    "ReliabilityAnalysis",
+    "ReportConfig",
+    "ScaleMapping",
+    "load_config",
+    "write_schema",
+]
+
+DATASETS = ("mentors", "mentees", "networks")
+DEFAULT_SALT_ENV = "LEARNING_DIRECTION_SALT"
+Dataset = Literal["mentors", "mentees", "networks"]
+
+
+class _Model(BaseModel):
+    """Base: unknown keys are errors (a typo must never be ignored), numbers may be strings."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, validate_default=True)
+
+
+def _resolve_file(value: Path | None, info: ValidationInfo) -> Path | None:
+    """Resolve a path against the config folder and check that the file exists."""
+    if value is None:
+        return None
+    base = (info.context or {}).get("base_dir")
+    path = Path(os.path.expanduser(str(value)))
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    path = path.resolve()
+    if (info.context or {}).get("check_files", True):
+        if not path.exists():
+            raise ValueError(
+                f"file not found: {path} (paths are relative to the config file's folder)"
+            )
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder; give the path of a file")
+    return path
+
+
+# --------------------------------------------------------------------------- data
+
+
+class DataFile(_Model):
+    """One survey export and how to read it (the options of :func:`learning_direction.read_survey`)."""
+
+    path: Path = Field(
+        description="The export file (CSV/TSV, xlsx, SPSS .sav, Stata .dta), relative to the config file."
+    )
+    format: Literal["csv", "tsv", "xlsx", "sav", "dta"] | None = Field(
+        None,
+        description="Read as this format whatever the extension (default: from the extension).",
+    )
+    sheet: str | int | None = Field(
+        None, description="Excel: sheet name or 0-based index (default: first sheet)."
+    )
+    qualtrics: bool | None = Field(
+        None, description="Qualtrics export? Default: detected from the columns and header rows."
+    )
+    drop_previews: bool = Field(True, description="Drop Qualtrics preview and test responses.")
+    missing_codes: list[float | str] | dict[str, list[float | str]] | None = Field(
+        None,
+        description="Values meaning 'missing' (e.g. [-9, 99]) for every column, or {column: [codes]}.",
+    )
+    encoding: str | None = Field(None, description="Text files: encoding (default: detected).")
+    delimiter: str | None = Field(
+        None, min_length=1, max_length=1, description="Text files: delimiter (default: detected)."
+    )
+    decimal: Literal[".", ","] | None = Field(
+        None, description="Text files: decimal mark (default: detected)."
+    )
+    labels: Literal["codes", "labels"] = Field(
+        "codes", description="SPSS/Stata value labels: keep codes or use labels."
+    )
+
+    _resolve = field_validator("path")(_resolve_file)
+
+    def read_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`learning_direction.read_survey`."""
+        return {
+            "format": self.format,
+            "sheet": self.sheet,
+            "qualtrics": self.qualtrics,
+            "drop_previews": self.drop_previews,
+            "missing_codes": self.missing_codes,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "decimal": self.decimal,
+            "labels": self.labels,
+        }
+
+
+class DataFiles(_Model):
+    """The exports: a mentor file, a mentee file, and a developmental-network file (long format)."""
+
+    mentors: DataFile | None = Field(None, description="One row per mentor.")
+    mentees: DataFile | None = Field(
+        None, description="One row per mentee (linked to a mentor by `join`)."
+    )
+    networks: DataFile | None = Field(
+        None, description="One row per developer named by a respondent (for `analyses.networks`)."
+    )
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> DataFiles:
+        if self.mentors is None and self.mentees is None:
+            raise ValueError(
+                "give at least one data file: 'mentors' or 'mentees' (each with a 'path')"
+            )
+        return self
+
+    def configured(self) -> list[str]:
+        return [name for name in DATASETS if getattr(self, name) is not None]
+
+
+# --------------------------------------------------------------------------- scales
+
+
+class ScaleMapping(_Model):
+    """Which columns hold a scale's items.
+
+    Give ``columns`` (item id -> column name), or ``prefix`` (the scale's items in codebook
+    order are ``<prefix><start>``, ``<prefix><start+1>``, ...), or neither when the columns are
+    already named by the item ids. ``file`` names a custom scale definition (YAML, same format
+    as the bundled ``scales/*.yaml``) when the scale is not bundled.
+    """
+
+    dataset: Dataset | None = Field(
+        None,
+        description="The file holding the items (default: from the scale's respondent: mentor -> mentors, mentee -> mentees).",
+    )
+    columns: dict[str, str] | None = Field(
+        None, description="Item id -> column name in the export."
+    )
+    prefix: str | None = Field(
+        None, min_length=1, description="Columns are <prefix>1, <prefix>2, ... in item order."
+    )
+    start: int = Field(1, ge=0, description="First number after the prefix.")
+    file: Path | None = Field(
+        None, description="A custom scale definition (YAML) for a scale that is not bundled."
+    )
+
+    _resolve = field_validator("file")(_resolve_file)
+
+    @model_validator(mode="after")
+    def _one_mapping(self) -> ScaleMapping:
+        if self.columns is not None and self.prefix is not None:
+            raise ValueError("give either 'columns' or 'prefix', not both")
+        return self
+
+    def column_map(self, item_ids: list[str]) -> dict[str, str]:
+        """Item id -> column name for this scale's items."""
+        if self.columns is not None:
+            return {i: self.columns.get(i, i) for i in item_ids}
+        if self.prefix is not None:
+            return {i: f"{self.prefix}{self.start + k}" for k, i in enumerate(item_ids)}
+        return {i: i for i in item_ids}
+
+
+# --------------------------------------------------------------------------- groups
+
+
+class GroupColumn(_Model):
+    """A grouping variable whose column is named differently in each file."""
+
+    mentors: str | None = None
+    mentees: str | None = None
+
+
+class InvitedCounts(_Model):
+    """How many people were invited, per level of one group (for response rates)."""
+
+    group: str = Field(description="A key of `groups` (e.g. cohort).")
+    counts: dict[str, int] = Field(description="Group level -> number invited.")
+
+    @field_validator("counts")
+    @classmethod
+    def _non_negative(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [k for k, n in v.items() if n < 0]
+        if bad:
+            raise ValueError(f"invited counts must be 0 or more (check {bad})")
+        return v
+
+
+# --------------------------------------------------------------------------- analyses
+
+
+class _Analysis(_Model):
+    enabled: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return {"enabled": value}
+        if value is None:
+            return {"enabled": False}
+        return value
+
+
+class ReliabilityAnalysis(_Analysis):
+    """Scale scores, Cronbach's alpha / omega and item statistics for every configured scale."""
+
+    scales: list[str] | None = Field(
+        None, description="Scales to analyse (default: every configured scale)."
+    )
+
+
+class EngagementAnalysis(_Analysis):
+    """Learning direction -> mentor engagement -> mentee outcomes (Zhang, Wang & Galinsky, 2023)."""
+
+    predictors: list[str] = Field(
+        ["upward", "lateral", "downward"],
+        min_length=1,
+        description="Learning-direction scores (or other predictor scores).",
+    )
+    focal: str = Field("downward", description="The predictor whose indirect effect is tested.")
+    engagement: str = Field(
+        "mentor_engagement", description="The mentor-engagement score (the mediator)."
+    )
+    outcomes: list[str] = Field(
+        ["mentee_experience"],
+        description="Mentee outcome scores (need the mentees file and `join`).",
+    )
+    covariates: list[str] = Field([], description="Extra columns or scores to control for.")
+    n_boot: int = Field(
+        5000, ge=100, le=100000, description="Bootstrap resamples for the indirect effect."
+    )
+    ci: Literal["percentile", "bca", "monte_carlo"] = "percentile"
+
+    @model_validator(mode="after")
+    def _focal_is_predictor(self) -> EngagementAnalysis:
+        if self.focal not in self.predictors:
+            raise ValueError(
+                f"focal '{self.focal}' must be one of the predictors {self.predictors}"
+            )
+        return self
+
+
+class MotivesAnalysis(_Analysis):
+    """Mentor motives (self- vs other-focused) -> behaviours -> outcomes (Liu et al., 2021)."""
+
+    scale: str = Field("mentor_motives", description="The motives scale.")
+    outcomes: list[str] = Field([], description="Outcome scores to relate the motives to.")
+
+
+class NetworksAnalysis(_Analysis):
+    """Developmental networks (Higgins & Kram, 2001) from a long file: one row per developer."""
+
+    ego: str = Field(description="Column with the respondent's id (the network owner).")
+    level: str = Field(
+        description="Column with the developer's level relative to the ego (up / lateral / down)."
+    )
+    tie_strength: str | None = Field(None, description="Column with tie strength (e.g. 1-5).")
+    sphere: str | None = Field(
+        None, description="Column with the developer's social sphere (for range)."
+    )
+    wave: str | None = Field(
+        None, description="Column with the measurement occasion (for change over time)."
+    )
+
+
+class AnalysesConfig(_Model):
+    """Which analyses to run. Each accepts `true`/`false` or a mapping of options."""
+
+    reliability: ReliabilityAnalysis = Field(
+        default_factory=lambda: ReliabilityAnalysis(enabled=True)
+    )
+    learning_direction_engagement: EngagementAnalysis = Field(
+        default_factory=lambda: EngagementAnalysis(enabled=False)
+    )
+    motives: MotivesAnalysis = Field(default_factory=lambda: MotivesAnalysis(enabled=False))
+    networks: NetworksAnalysis | None = None
+
+    @field_validator("networks", mode="before")
+    @classmethod
+    def _networks_off(cls, value: Any) -> Any:
+        if value is False:
+            return None
+        if value is True:
+            raise ValueError(
+                "networks needs its columns: give {ego: ..., level: ...} instead of true"
+            )
+        return value
+
+
+# --------------------------------------------------------------------------- privacy, report
+
+
+class PrivacyConfig(_Model):
+    """The salt for pseudonymising respondent ids: in the config, or (better) in an environment variable."""
+
+    salt: str | None = Field(
+        None, min_length=8, description="Secret salt (at least 8 characters). Prefer salt_env."
+    )
+    salt_env: str | None = Field(
+        None, description=f"Environment variable holding the salt (default {DEFAULT_SALT_ENV})."
+    )
+    id_length: int = Field(12, ge=8, le=64, description="Hex characters kept from each pseudonym.")
+
+    @model_validator(mode="after")
+    def _not_both(self) -> PrivacyConfig:
+        if self.salt is not None and self.salt_env is not None:
+            raise ValueError("give 'salt' or 'salt_env', not both")
+        return self
+
+    def resolve_salt(self) -> str:
+        """The salt (from the config or the environment); ConfigError when neither is set."""
+        from .privacy import resolve_salt
+
+        return resolve_salt(self.salt, self.salt_env)
+
+
+class ReportConfig(_Model):
+    """Report options."""
+
+    alpha_warning: float = Field(
+        0.70, gt=0, lt=1, description="Warn wherever a scale's alpha is below this."
+    )
+    min_group_size: int = Field(
+        5, ge=1, description="Groups with fewer respondents are not shown separately (privacy)."
+    )
+    min_duration_seconds: float | None = Field(
+        None, ge=0, description="Flag responses faster than this (needs a duration column)."
+    )
+    duration_column: str | None = Field(
+        "Duration (in seconds)", description="Column with the time taken, in seconds."
+    )
+    straightlining: bool = Field(
+        True, description="Flag respondents giving the same answer to every item of a scale."
+    )
+
+
+# --------------------------------------------------------------------------- the config
+
+
+class EvaluationConfig(_Model):
+    """An evaluation of a mentoring program: data in, one self-contained HTML report out.
+
+    Paths are resolved relative to the config file's folder by :func:`load_config`.
+    """
+
+    title: str = Field("Mentoring program evaluation", description="Report title.")
+    program: str = Field(description="Name of the mentoring program.")
+    data: DataFiles
+    ids: dict[Dataset, str] = Field(
+        default_factory=dict,
+        description="Respondent id column per file (pseudonymised in outputs).",
+    )
+    join: dict[Dataset, str] = Field(
+        default_factory=dict,
+        description="The mentor-id column in each file; mentee rows link to the mentor with the same id.",
+    )
+    identifiers: dict[Dataset, list[str]] = Field(
+        default_factory=dict,
+        description="Direct identifiers (names, emails, IP addresses, locations) removed right after reading.",
+    )
+    scales: dict[str, ScaleMapping] = Field(
+        default_factory=dict,
+        description="Scale name -> where its items are. Names are bundled scales unless `file` is given.",
+    )
+    groups: dict[str, str | GroupColumn] = Field(
+        default_factory=dict,
+        description="Group name (e.g. cohort, site) -> column, or {mentors: col, mentees: col}.",
+    )
+    invited: dict[Dataset, int | InvitedCounts] = Field(
+        default_factory=dict,
+        description="Number invited per file (total, or per group level) for response rates.",
+    )
+    analyses: AnalysesConfig = Field(default_factory=AnalysesConfig)
+    seed: int = Field(20261122, ge=0, description="Seed for every random step (bootstrap).")
+    output: Path = Field(
+        Path("reports/evaluation"), description="Output folder (relative to the config file)."
+    )
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+    _source: Path | None = PrivateAttr(None)
+
+    @field_validator("output")
+    @classmethod
+    def _resolve_output(cls, value: Path, info: ValidationInfo) -> Path:
+        base = (info.context or {}).get("base_dir")
+        path = Path(os.path.expanduser(str(value)))
+        if not path.is_absolute() and base is not None:
+            path = Path(base) / path
+        return path.resolve()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> EvaluationConfig:
+        configured = set(self.data.configured())
+        for key in ("ids", "join", "identifiers", "invited"):
+            for name in getattr(self, key):
+                if name not in configured:
+                    raise ValueError(
+                        f"'{key}' names the '{name}' file but 'data' has no '{name}' entry "
+                        f"(configured: {sorted(configured)})"
+                    )
+        if (
+            "mentors" in configured
+            and "mentees" in configured
+            and set(self.join) != {"mentors", "mentees"}
+        ):
+            raise ValueError(
+                "with both a mentors and a mentees file, 'join' must name the mentor-id column of each, "
+                "e.g. join: {mentors: mentor_id, mentees: mentor_id}"
+            )
+        for name, inv in self.invited.items():
+            if isinstance(inv, InvitedCounts) and inv.group not in self.groups:
+                raise ValueError(
+                    f"invited.{name}.group '{inv.group}' is not a key of 'groups' {sorted(self.groups)}"
+                )
+        if (
+            self.analyses.networks is not None
+            and self.analyses.networks.enabled
+            and "networks" not in configured
+        ):
+            raise ValueError("analyses.networks needs a 'networks' file under 'data'")
+        return self
+
+    @property
+    def source(self) -> Path | None:
+        """The config file this was loaded from."""
+        return self._source
+
+    def public_dict(self) -> dict[str, Any]:
+        """The config as JSON-friendly data with the salt redacted (for provenance sidecars)."""
+        data = self.model_dump(mode="json")
+        if data.get("privacy", {}).get("salt") is not None:
+            data["privacy"]["salt"] = "<redacted>"
+        return data
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _line_map(
+    node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str, ...], int], where: str
+) -> None:
+    """Record the 1-based line of every key (and list item); reject duplicate keys."""
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                dotted = ".".join((*path, key))
+                raise ConfigError(
+                    f"{where}, line {line}, key '{dotted}': duplicate key (first given on line {seen[key]}); "
+                    "keep only one"
+                )
+            seen[key] = line
+            lines[(*path, key)] = line
+            _line_map(value_node, (*path, key), lines, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for k, item in enumerate(node.value):
+            lines[(*path, str(k))] = item.start_mark.line + 1
+            _line_map(item, (*path, str(k)), lines, where)
+
+
+def _load_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
+    where = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found; check the path") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder; give the path of the config YAML file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text; save the config as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from None
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            lines: dict[tuple[str, ...], int] = {}
+            if node is not None:
+                _line_map(node, (), lines, where)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(
+            f"{where}{at}: malformed YAML: {problem} (check indentation, colons and quotes)"
+        ) from None
+    if data is None:
+        raise ConfigError(
+            f"{where}: the config is empty; see examples/evaluation.yaml for a template"
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{where}, line 1: the config must be a mapping of keys (title:, program:, data:, ...), "
+            f"got a {type(data).__name__}"
+        )
+    return data, lines
+
+
+def _known_keys() -> set[str]:
+    keys: set[str] = set()
+    for model in (
+        EvaluationConfig, DataFiles, DataFile, ScaleMapping, GroupColumn, InvitedCounts,
+        AnalysesConfig, ReliabilityAnalysis, EngagementAnalysis, MotivesAnalysis,
+        NetworksAnalysis, PrivacyConfig, ReportConfig,
+    ):  # fmt: skip
+        keys.update(model.model_fields)
+    return keys
+
+
+_BASIC_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "is-instance"}
+
+
+def _is_tag(part: Any) -> bool:
+    """Is this part of a pydantic error location a union-member tag rather than a key?"""
+    if not isinstance(part, str):
+        return False
+    return part in _BASIC_TAGS or part in _model_names() or "[" in part
+
+
+def _model_names() -> set[str]:
+    return {
+        m.__name__
+        for m in (
+            EvaluationConfig, DataFiles, DataFile, ScaleMapping, GroupColumn, InvitedCounts,
+            AnalysesConfig, ReliabilityAnalysis, EngagementAnalysis, MotivesAnalysis,
+            NetworksAnalysis, PrivacyConfig, ReportConfig,
+        )
+    }  # fmt: skip
+
+
+def _models_in(tp: Any) -> list[Any]:
+    """Models and dict value types reachable from a type annotation (through unions)."""
+    import typing
+
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(tp) for m in _models_in(arg)]
+    if origin is dict:
+        return [("dict", typing.get_args(tp)[1])]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    return []
+
+
+def _allowed_keys(path: list[str]) -> list[str]:
+    """The keys allowed in the mapping at ``path`` of the config (for error messages)."""
+    current: list[Any] = [EvaluationConfig]
+    for key in path:
+        nxt: list[Any] = []
+        for node in current:
+            if isinstance(node, tuple):  # ("dict", value type): any key
+                nxt.extend(_models_in(node[1]))
+            elif key in node.model_fields:
+                nxt.extend(_models_in(node.model_fields[key].annotation))
+        current = nxt
+    keys: list[str] = []
+    for node in current:
+        if not isinstance(node, tuple):
+            keys.extend(k for k in node.model_fields if k not in keys)
+    return keys
+
+
+def _locate(loc: tuple[Any, ...], lines: dict[tuple[str, ...], int]) -> tuple[str, int | None]:
+    """Dotted key and line for a pydantic error location (union-member tags skipped)."""
+    path = tuple(str(p) for p in loc if not _is_tag(p))
+    dotted = ".".join(path) or "(top level)"
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    return dotted, lines.get(probe, lines.get((), None))
+
+
+def _prune_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the informative errors of a union: the members that got deeper, else the first."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    order: list[tuple[str, ...] | int] = []
+    for k, err in enumerate(errors):
+        loc = tuple(err.get("loc", ()))
+        tag_at = next((i for i, p in enumerate(loc) if _is_tag(p)), None)
+        if tag_at is None:
+            order.append(k)
+            continue
+        prefix = tuple(str(p) for p in loc[:tag_at])
+        if prefix not in groups:
+            groups[prefix] = []
+            order.append(prefix)
+        groups[prefix].append(err)
+    out: list[dict[str, Any]] = []
+    for item in order:
+        if isinstance(item, int):
+            out.append(errors[item])
+            continue
+        members = groups[item]
+        deeper = [e for e in members if len([p for p in e["loc"] if not _is_tag(p)]) > len(item)]
+        out.extend(deeper or members[:1])
+    return out
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    loc = err.get("loc", ())
+    if kind == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        path = [str(p) for p in loc[:-1] if not _is_tag(p)]
+        allowed = _allowed_keys(path)
+        close = difflib.get_close_matches(key, allowed or sorted(_known_keys()), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close and close[0] != key else ""
+        listing = f" Allowed here: {', '.join(allowed)}." if allowed else ""
+        return f"unknown key '{key}'{hint} (a typo is never ignored).{listing}"
+    if kind == "missing":
+        return "required key missing"
+    msg = str(err.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    if kind not in {"value_error", "assertion_error"} and "input" in err:
+        given = err["input"]
+        if not isinstance(given, dict | list):
+            msg += f" (got {given!r})"
+    return msg
+
+
+def _validation_error(
+    exc: ValidationError, where: str, lines: dict[tuple[str, ...], int]
+) -> ConfigError:
+    parts = []
+    seen = set()
+    for err in _prune_union_errors(exc.errors(include_url=False)):
+        key, line = _locate(tuple(err.get("loc", ())), lines)
+        text = (
+            f"line {line}, key '{key}': {_message(err)}"
+            if line
+            else f"key '{key}': {_message(err)}"
+        )
+        if text not in seen:
+            seen.add(text)
+            parts.append(text)
+    return ConfigError(f"{where}, " + "; ".join(parts))
+
+
+def _check_scales(cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]) -> None:
+    """Check scale names and item ids against the codebook (bundled or custom file)."""
+    from .scales.codebook import load_scale
+
+    configured = set(cfg.data.configured())
+    for name, mapping in cfg.scales.items():
+        try:
+            scale = load_scale(mapping.file if mapping.file is not None else name)
+        except ScaleDefinitionError as exc:
+            key = ("scales", name, "file") if mapping.file is not None else ("scales", name)
+            raise _err(where, lines, key, str(exc)) from None
+        if mapping.file is not None and scale.name != name:
+            raise _err(where, lines, ("scales", name, "file"),
+                       f"the file defines scale '{scale.name}'; use that name as the key")  # fmt: skip
+        ids = scale.item_ids
+        if mapping.columns is not None:
+            for item in mapping.columns:
+                if item not in ids:
+                    close = difflib.get_close_matches(item, ids, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    raise _err(where, lines, ("scales", name, "columns", item),
+                               f"'{item}' is not an item of scale '{name}'{hint}; its items are {', '.join(ids)}")  # fmt: skip
+        dataset = mapping.dataset or {"mentor": "mentors", "mentee": "mentees"}.get(
+            scale.respondent
+        )
+        if dataset is None:
+            if len(configured) == 1:
+                dataset = next(iter(configured))
+            else:
+                raise _err(where, lines, ("scales", name),
+                           f"say which file holds scale '{name}' (respondent '{scale.respondent}'): add dataset: mentors or mentees")  # fmt: skip
+        if dataset not in configured:
+            raise _err(where, lines, ("scales", name, "dataset") if mapping.dataset else ("scales", name),
+                       f"scale '{name}' is answered by {scale.respondent}s but 'data' has no '{dataset}' file; "
+                       "add it, or set dataset: to the file that holds these items")  # fmt: skip
+
+
+def _err(
+    where: str, lines: dict[tuple[str, ...], int], path: tuple[str, ...], msg: str
+) -> ConfigError:
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    line = lines.get(probe)
+    at = f", line {line}" if line else ""
+    return ConfigError(f"{where}{at}, key '{'.'.join(path)}': {msg}")
+
+
+def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConfig:
+    """Load and validate an evaluation config (YAML).
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file. Relative paths inside it are resolved against its folder.
+    check_files : bool
+        Check that every data file and custom scale file exists (default True).
+
+    Returns
+    -------
+    EvaluationConfig
+        The validated config; ``.source`` is the config file's path.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not YAML, or invalid. The message names the file, the line and the
+        key, e.g. ``evaluation.yaml, line 12, key 'data.mentors.path': file not found: ...``.
+
+    Notes
+    -----
+    Validation uses pydantic (the schema is :class:`EvaluationConfig`); unknown keys are
+    errors so that a misspelt key is never silently ignored. Scale names and item ids are
+    checked against the codebook (``scales/*.yaml`` or the scale's ``file``).
+
+    Examples
+    --------
+    >>> from learning_direction.config import load_config
+    >>> cfg = load_config("examples/evaluation.yaml")   # doctest: +SKIP
+    >>> cfg.data.mentors.path.name                      # doctest: +SKIP
+    'mentors_qualtrics.csv'
+    """
+    path = Path(path)
+    data, lines = _load_yaml(path)
+    where = path.name
+    base = path.resolve().parent
+    try:
+        cfg = EvaluationConfig.model_validate(
+            data, context={"base_dir": base, "check_files": check_files}
+        )
+    except ValidationError as exc:
+        raise _validation_error(exc, where, lines) from None
+    cfg._source = path.resolve()
+    _check_scales(cfg, where, lines)
+    return cfg
+
+
+def config_json_schema() -> dict[str, Any]:
+    """The JSON schema of the evaluation config."""
+    schema = EvaluationConfig.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema.setdefault("title", "EvaluationConfig")
+    return schema
+
+
+def write_schema(path: str | Path) -> Path:
+    """Write the config's JSON schema (for editors) to ``path``; returns the path."""
+    path = Path(path)
+    path.write_text(
+        json.dumps(config_json_schema(), indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )
+    return path

@@ -1,0 +1,335 @@
+"""Privacy helpers: pseudonymise respondent ids and strip direct identifiers.
+
+Direct identifiers (names, e-mail addresses, IP addresses, locations) must never reach a
+report; :func:`strip_identifiers` removes them right after reading and records what it removed.
+Respondent ids that do appear in outputs are replaced by :func:`pseudonymise`: a keyed
+(salted) SHA-256 hash, so the same id and salt always give the same pseudonym, while nobody
+without the salt can recompute the link between an id and its pseudonym.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._data import closest_columns
+from .exceptions import ConfigError, DataQualityWarning, DataValidationError
+
+__all__ = [
+    "DEFAULT_SALT_ENV",
+    "StrippedIdentifiers",
+    "detect_identifiers",
+    "pseudonymise",
+    "pseudonymise_columns",
+    "resolve_salt",
+    "strip_identifiers",
+]
+
+DEFAULT_SALT_ENV = "LEARNING_DIRECTION_SALT"
+MIN_SALT_LENGTH = 8
+
+_NAME_PATTERN = re.compile(
+    r"(^|[_\s.])(first_?name|last_?name|full_?name|surname|given_?name|name|e-?mail|mail|"
+    r"phone|mobile|telephone|ip_?address|ipaddress|ip|latitude|longitude|"
+    r"recipient\w*|address|postcode|zip)($|[_\s.])",
+    re.IGNORECASE,
+)
+_QUALTRICS_IDENTIFIERS = (
+    "IPAddress",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "LocationLatitude",
+    "LocationLongitude",
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
+
+
+def resolve_salt(salt: str | None = None, salt_env: str | None = None) -> str:
+    """The salt for :func:`pseudonymise`: given directly, or read from an environment variable.
+
+    Parameters
+    ----------
+    salt : str, optional
+        The salt itself (e.g. ``privacy.salt`` in the config).
+    salt_env : str, optional
+        Name of the environment variable holding the salt (default
+        ``LEARNING_DIRECTION_SALT``), used when ``salt`` is None.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ConfigError
+        Neither is set, or the salt is shorter than 8 characters; the message says how to set it.
+
+    Examples
+    --------
+    >>> resolve_salt("a-long-secret-salt")
+    'a-long-secret-salt'
+    """
+    how = (
+        "set one: put privacy: {salt_env: LEARNING_DIRECTION_SALT} in the config and run "
+        '`export LEARNING_DIRECTION_SALT=$(python -c "import secrets; print(secrets.token_hex(16))")` '
+        "(keep the same salt to get the same pseudonyms next time), or give privacy: {salt: ...}"
+    )
+    if salt is None:
+        var = salt_env or DEFAULT_SALT_ENV
+        salt = os.environ.get(var)
+        if not salt:
+            raise ConfigError(
+                f"no salt for pseudonymising ids: environment variable {var} is not set; {how}"
+            )
+        source = f"environment variable {var}"
+    else:
+        source = "privacy.salt"
+    if not isinstance(salt, str) or len(salt) < MIN_SALT_LENGTH:
+        raise ConfigError(
+            f"the salt in {source} is too short ({len(str(salt))} characters); use at least "
+            f'{MIN_SALT_LENGTH} random characters, e.g. python -c "import secrets; print(secrets.token_hex(16))"'
+        )
+    return salt
+
+
+def _id_text(value: Any) -> str | None:
+    """Canonical text of an id: whole numbers without '.0', strings stripped, missing -> None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        if value != value:
+            return None
+        if float(value).is_integer():
+            return str(int(value))
+        return repr(float(value))
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def pseudonymise(ids: Iterable[Any], salt: str, *, length: int = 12, prefix: str = "") -> pd.Series:
+    """Replace ids by stable pseudonyms: a salted SHA-256 hash, truncated.
+
+    Parameters
+    ----------
+    ids : Series or iterable
+        Respondent ids (numbers or strings). The index of a Series is kept.
+    salt : str
+        Secret salt (at least 8 characters; see :func:`resolve_salt`).
+    length : int
+        Hex characters kept (8 to 64; default 12, i.e. 48 bits).
+    prefix : str
+        Text put before each pseudonym (e.g. ``"M-"`` for mentors).
+
+    Returns
+    -------
+    Series of str
+        One pseudonym per id; missing ids stay missing. ``12``, ``12.0`` and ``" 12 "`` give
+        the same pseudonym, so ids read from different files still match.
+
+    Raises
+    ------
+    ConfigError
+        Salt missing or too short.
+    DataValidationError
+        ``length`` out of range, or two different ids got the same pseudonym (use a longer
+        ``length``).
+
+    Notes
+    -----
+    pseudonym = prefix + first ``length`` hex digits of HMAC-SHA256(key = salt, message = id).
+    HMAC is the standard way to salt a hash; without the salt a pseudonym cannot be linked back
+    to its id by hashing candidate ids.
+
+    References
+    ----------
+    Krawczyk, Bellare & Canetti (1997). HMAC: keyed-hashing for message authentication. RFC 2104.
+
+    Examples
+    --------
+    In R: ``digest::hmac(salt, id, "sha256")``.
+
+    >>> pseudonymise([101, 102], "a-long-secret-salt", length=8).tolist()  # doctest: +SKIP
+    ['2b5a...', ...]
+    """
+    salt = resolve_salt(salt)
+    if not isinstance(length, int) or not 8 <= length <= 64:
+        raise DataValidationError(f"length must be a whole number from 8 to 64, got {length!r}")
+    s = ids if isinstance(ids, pd.Series) else pd.Series(list(ids))
+    key = salt.encode("utf-8")
+    cache: dict[str, str] = {}
+    out: list[Any] = []
+    for value in s.tolist():
+        text = _id_text(value)
+        if text is None:
+            out.append(np.nan)
+            continue
+        if text not in cache:
+            digest = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+            cache[text] = prefix + digest[:length]
+        out.append(cache[text])
+    if len(set(cache.values())) < len(cache):
+        raise DataValidationError(
+            f"two different ids got the same {length}-character pseudonym; use a longer length (e.g. {min(64, length + 4)})"
+        )
+    return pd.Series(out, index=s.index, name=s.name, dtype=object)
+
+
+def pseudonymise_columns(
+    df: pd.DataFrame, columns: Sequence[str], salt: str, *, length: int = 12
+) -> pd.DataFrame:
+    """A copy of ``df`` with each id column in ``columns`` pseudonymised (same salt for all).
+
+    Use one call for every column holding the same kind of id (e.g. the mentor id in the
+    mentor file and in the mentee file) so that joins still work.
+    """
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataValidationError(
+            f"id column(s) {missing} not in the data; check the 'ids' and 'join' keys"
+        )
+    out = df.copy()
+    for col in columns:
+        out[col] = pseudonymise(out[col], salt, length=length)
+    return out
+
+
+@dataclass(frozen=True)
+class StrippedIdentifiers:
+    """Record of the identifier columns removed by :func:`strip_identifiers`."""
+
+    removed: tuple[str, ...]
+    n_rows: int
+    not_found: tuple[str, ...] = ()
+    suspicious: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        text = f"removed {len(self.removed)} identifier column(s) from {self.n_rows} rows: " + (
+            ", ".join(self.removed) or "none"
+        )
+        if self.not_found:
+            text += f"; not in the data: {', '.join(self.not_found)}"
+        if self.suspicious:
+            text += (
+                f"; columns that look like identifiers but were kept: {', '.join(self.suspicious)}"
+            )
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "removed": list(self.removed),
+            "n_rows": self.n_rows,
+            "not_found": list(self.not_found),
+            "suspicious": list(self.suspicious),
+        }
+
+
+def detect_identifiers(df: pd.DataFrame, *, sample: int = 200) -> list[str]:
+    """Columns that look like direct identifiers (by name, or by holding e-mails / IP addresses).
+
+    A heuristic safety net, not a guarantee: list every identifier in the config.
+    """
+    found: list[str] = []
+    for col in df.columns:
+        name = str(col)
+        if name in _QUALTRICS_IDENTIFIERS or _NAME_PATTERN.search(name.replace(" ", "_")):
+            found.append(name)
+            continue
+        s = df[col]
+        if s.dtype != object and not pd.api.types.is_string_dtype(s):
+            continue
+        values = [str(v).strip() for v in s.dropna().head(sample)]
+        if not values:
+            continue
+        hits = sum(bool(_EMAIL.match(v) or _IPV4.match(v)) for v in values)
+        if hits / len(values) >= 0.5:
+            found.append(name)
+    return found
+
+
+def strip_identifiers(
+    df: pd.DataFrame, columns: Sequence[str], *, missing: str = "error", check: bool = True
+) -> tuple[pd.DataFrame, StrippedIdentifiers]:
+    """Remove direct-identifier columns, returning the data without them and a record.
+
+    Parameters
+    ----------
+    df : DataFrame
+    columns : sequence of str
+        The identifier columns (names, e-mails, IP addresses, locations, ...).
+    missing : {"error", "ignore"}
+        A listed column not in the data is an error by default: a misspelt name would let the
+        real identifier column through. ``"ignore"`` records it in ``not_found`` instead.
+    check : bool
+        Warn (:class:`DataQualityWarning`) about kept columns that look like identifiers
+        (see :func:`detect_identifiers`).
+
+    Returns
+    -------
+    (DataFrame, StrippedIdentifiers)
+        A copy without the columns (rows and index unchanged), and the record.
+
+    Raises
+    ------
+    DataValidationError
+        A listed column is not in the data (with ``missing="error"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": [1, 2], "email": ["a@x.org", "b@x.org"], "q1": [3, 4]})
+    >>> clean, record = strip_identifiers(df, ["email"])
+    >>> list(clean.columns), record.removed
+    (['id', 'q1'], ('email',))
+    """
+    if missing not in ("error", "ignore"):
+        raise DataValidationError(f"missing must be 'error' or 'ignore', got {missing!r}")
+    if isinstance(columns, str):
+        columns = [columns]
+    cols = list(dict.fromkeys(columns))
+    absent = [c for c in cols if c not in df.columns]
+    if absent and missing == "error":
+        hints = []
+        for c in absent:
+            close = closest_columns(c, df.columns)
+            hints.append(
+                f"'{c}'"
+                + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else "")
+            )
+        raise DataValidationError(
+            f"identifier column(s) not in the data: {'; '.join(hints)}. Fix the names under "
+            "'identifiers' so that the real identifier columns are removed"
+        )
+    present = [c for c in cols if c in df.columns]
+    out = df.drop(columns=present)
+    suspicious: list[str] = []
+    if check:
+        suspicious = detect_identifiers(out)
+        if suspicious:
+            warnings.warn(
+                f"column(s) {suspicious} look like direct identifiers (names, e-mails, IP addresses) "
+                "but are not listed under 'identifiers'; add them there unless they are safe",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+    record = StrippedIdentifiers(
+        removed=tuple(present),
+        n_rows=len(df),
+        not_found=tuple(absent),
+        suspicious=tuple(suspicious),
+    )
+    return out, record

@@ -1,0 +1,266 @@
+"""Tests for the evaluation config (learning_direction.config)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from learning_direction.config import (
+    EvaluationConfig,
+    config_json_schema,
+    load_config,
+    write_schema,
+)
+from learning_direction.exceptions import ConfigError
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+BASE = """\
+title: Test evaluation
+program: Pilot program
+data:
+  mentors:
+    path: mentors.csv
+    missing_codes: [-9, 99]
+  mentees:
+    path: mentees.csv
+ids:
+  mentors: ResponseId
+  mentees: mentee_id
+join:
+  mentors: ExternalReference
+  mentees: mentor_code
+identifiers:
+  mentors: [RecipientEmail, IPAddress]
+  mentees: [name]
+scales:
+  learning_direction:
+    prefix: Q2_
+  mentor_engagement:
+    columns: {eng_1: Q4_1, eng_2: Q4_2}
+  mentee_experience:
+    prefix: Q7_
+groups:
+  cohort: cohort
+  site: {mentors: site, mentees: site_code}
+invited:
+  mentors: {group: cohort, counts: {2024: 30, "2025": 25}}
+analyses:
+  reliability: true
+  learning_direction_engagement:
+    outcomes: [mentee_experience]
+seed: 7
+output: out
+privacy:
+  salt_env: MY_SALT
+"""
+
+
+def make(tmp_path, text: str = BASE, files=("mentors.csv", "mentees.csv")) -> Path:
+    for f in files:
+        (tmp_path / f).write_text("id\n1\n", encoding="utf-8")
+    path = tmp_path / "config.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_valid_config_loads_and_resolves_paths(tmp_path):
+    cfg = load_config(make(tmp_path))
+    assert isinstance(cfg, EvaluationConfig)
+    assert cfg.data.mentors.path == (tmp_path / "mentors.csv").resolve()
+    assert cfg.output == (tmp_path / "out").resolve()
+    assert cfg.source == (tmp_path / "config.yaml").resolve()
+    assert cfg.data.mentors.missing_codes == [-9, 99]
+    assert cfg.data.mentors.drop_previews is True
+    assert cfg.data.mentors.read_kwargs()["missing_codes"] == [-9, 99]
+    assert cfg.invited["mentors"].counts == {"2024": 30, "2025": 25}
+    assert cfg.analyses.reliability.enabled
+    assert cfg.analyses.learning_direction_engagement.enabled
+    assert cfg.analyses.learning_direction_engagement.focal == "downward"
+    assert not cfg.analyses.motives.enabled
+    assert cfg.groups["site"].mentees == "site_code"
+    assert cfg.seed == 7 and cfg.privacy.salt_env == "MY_SALT"
+
+
+def test_scale_column_maps(tmp_path):
+    cfg = load_config(make(tmp_path))
+    ld_ids = ["ld_up_1", "ld_up_2"]
+    assert cfg.scales["learning_direction"].column_map(ld_ids) == {
+        "ld_up_1": "Q2_1",
+        "ld_up_2": "Q2_2",
+    }
+    eng = cfg.scales["mentor_engagement"].column_map(["eng_1", "eng_2", "eng_3"])
+    assert eng == {"eng_1": "Q4_1", "eng_2": "Q4_2", "eng_3": "eng_3"}
+
+
+def test_example_config_is_valid():
+    cfg = load_config(EXAMPLES / "evaluation.yaml")
+    assert cfg.data.mentors.path.name == "mentors_qualtrics.csv"
+    assert cfg.data.mentees.path.name == "mentees.sav"
+    assert set(cfg.scales) >= {"learning_direction", "mentor_engagement", "mentee_experience"}
+    assert cfg.privacy.resolve_salt()
+
+
+def test_example_schema_is_up_to_date():
+    shipped = json.loads((EXAMPLES / "evaluation.schema.json").read_text(encoding="utf-8"))
+    assert shipped == config_json_schema(), "rerun python examples/make_examples.py"
+
+
+def test_write_schema(tmp_path):
+    path = write_schema(tmp_path / "s.json")
+    schema = json.loads(path.read_text())
+    assert schema["title"] == "EvaluationConfig"
+    assert "data" in schema["required"] and "program" in schema["required"]
+    assert EvaluationConfig.model_json_schema()["properties"]["seed"]["default"] == 20261122
+
+
+def test_public_dict_redacts_salt(tmp_path):
+    text = BASE.replace("salt_env: MY_SALT", "salt: a-very-secret-salt")
+    cfg = load_config(make(tmp_path, text))
+    d = cfg.public_dict()
+    assert d["privacy"]["salt"] == "<redacted>"
+    assert "a-very-secret-salt" not in json.dumps(d)
+
+
+def test_analysis_shorthand(tmp_path):
+    text = BASE.replace("  reliability: true", "  reliability: false\n  motives: true")
+    cfg = load_config(make(tmp_path, text))
+    assert not cfg.analyses.reliability.enabled and cfg.analyses.motives.enabled
+
+
+def test_check_files_false(tmp_path):
+    path = make(tmp_path, files=())
+    cfg = load_config(path, check_files=False)
+    assert cfg.data.mentors.path.name == "mentors.csv"
+
+
+def _line_of(text: str, needle: str) -> int:
+    for k, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return k
+    raise AssertionError(needle)
+
+
+# (description, edit of BASE, expected regex); the regex names the key and usually the line
+BAD = [
+    ("missing data file", lambda t: t.replace("path: mentees.csv", "path: nothere.csv"),
+     r"line {nothere.csv}, key 'data\.mentees\.path': file not found: .*nothere\.csv"),
+    ("unknown key (typo)", lambda t: t.replace("seed: 7", "seeed: 7"),
+     r"line {seeed}, key 'seeed': unknown key 'seeed'; did you mean 'seed'\?"),
+    ("nested unknown key", lambda t: t.replace("    missing_codes: [-9, 99]", "    missing_code: [-9, 99]"),
+     r"line {missing_code}, key 'data\.mentors\.missing_code': unknown key"),
+    ("wrong type", lambda t: t.replace("seed: 7", "seed: seven"),
+     r"line {seed: seven}, key 'seed': .*integer.*'seven'"),
+    ("negative seed", lambda t: t.replace("seed: 7", "seed: -1"),
+     r"line {seed: -1}, key 'seed': .*greater than or equal to 0"),
+    ("missing program", lambda t: t.replace("program: Pilot program\n", ""),
+     r"key 'program': required key missing"),
+    ("bad scale column map", lambda t: t.replace("columns: {eng_1: Q4_1, eng_2: Q4_2}", "columns: [Q4_1, Q4_2]"),
+     r"line {Q4_1, Q4_2]}, key 'scales\.mentor_engagement\.columns': .*dictionary"),
+    ("unknown item id", lambda t: t.replace("eng_2: Q4_2", "eng_9: Q4_2"),
+     r"line {eng_9}, key 'scales\.mentor_engagement\.columns\.eng_9': 'eng_9' is not an item of scale 'mentor_engagement'"),
+    ("unknown scale", lambda t: t.replace("  mentee_experience:\n", "  mentee_experiense:\n"),
+     r"line {mentee_experiense}, key 'scales\.mentee_experiense': unknown scale 'mentee_experiense'\. Did you mean mentee_experience"),
+    ("columns and prefix", lambda t: t.replace("    prefix: Q2_", "    prefix: Q2_\n    columns: {ld_up_1: Q1}"),
+     r"key 'scales\.learning_direction': give either 'columns' or 'prefix', not both"),
+    ("join incomplete", lambda t: t.replace("  mentees: mentor_code\n", ""),
+     r"'join' must name the mentor-id column of each"),
+    ("ids for an unconfigured file", lambda t: t.replace("ids:\n", "ids:\n  networks: ego\n"),
+     r"'ids' names the 'networks' file but 'data' has no 'networks' entry"),
+    ("invited group unknown", lambda t: t.replace("{group: cohort,", "{group: wave,"),
+     r"invited\.mentors\.group 'wave' is not a key of 'groups'"),
+    ("salt and salt_env", lambda t: t.replace("salt_env: MY_SALT", "salt_env: MY_SALT\n  salt: abcdefghij"),
+     r"key 'privacy': give 'salt' or 'salt_env', not both"),
+    ("short salt", lambda t: t.replace("salt_env: MY_SALT", "salt: abc"),
+     r"line {salt: abc}, key 'privacy\.salt': .*at least 8 characters"),
+    ("alpha warning out of range", lambda t: t + "report:\n  alpha_warning: 7\n",
+     r"line {alpha_warning}, key 'report\.alpha_warning': .*less than 1"),
+    ("bad ci", lambda t: t.replace("    outcomes: [mentee_experience]", "    outcomes: [mentee_experience]\n    ci: bootstrap"),
+     r"key 'analyses\.learning_direction_engagement\.ci': .*'percentile', 'bca' or 'monte_carlo'"),
+    ("focal not a predictor", lambda t: t.replace("    outcomes: [mentee_experience]", "    outcomes: [mentee_experience]\n    focal: sideways"),
+     r"focal 'sideways' must be one of the predictors"),
+    ("networks without file", lambda t: t.replace("  reliability: true", "  reliability: true\n  networks: {ego: id, level: lvl}"),
+     r"analyses\.networks needs a 'networks' file"),
+    ("networks true", lambda t: t.replace("  reliability: true", "  reliability: true\n  networks: true"),
+     r"key 'analyses\.networks': networks needs its columns"),
+    ("no data at all", lambda t: t.replace("data:\n  mentors:\n    path: mentors.csv\n    missing_codes: [-9, 99]\n  mentees:\n    path: mentees.csv\n", "data: {}\n"),
+     r"key 'data': give at least one data file"),
+    ("duplicate key", lambda t: t.replace("seed: 7", "seed: 7\nseed: 8"),
+     r"line {seed: 8}, key 'seed': duplicate key \(first given on line {seed: 7}\)"),
+    ("bad delimiter", lambda t: t.replace("    missing_codes: [-9, 99]", "    delimiter: ';;'"),
+     r"key 'data\.mentors\.delimiter': .*at most 1 character"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "edit", "pattern"), BAD, ids=[b[0] for b in BAD])
+def test_bad_config(tmp_path, case, edit, pattern):
+    text = edit(BASE)
+    assert text != BASE, case
+    # {needle} in the pattern -> the 1-based line of the first line containing needle
+    import re
+
+    def line(m: re.Match) -> str:
+        return str(_line_of(text, m.group(1)))
+
+    regex = re.sub(r"\{([^}]+)\}", line, pattern)
+    with pytest.raises(ConfigError, match=regex) as info:
+        load_config(make(tmp_path, text))
+    msg = str(info.value)
+    assert msg.startswith("config.yaml, ")
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("title: x\nprogram: [unclosed\n", r"config\.yaml, line 3, column 1: malformed YAML"),
+        ("title: x\n  program: y\n", r"config\.yaml, line 2, column 10: malformed YAML"),
+        ("", r"config\.yaml: the config is empty"),
+        ("- a\n- b\n", r"config\.yaml, line 1: the config must be a mapping"),
+    ],
+)
+def test_malformed_yaml(tmp_path, text, pattern):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=pattern):
+        load_config(path)
+
+
+def test_config_not_found(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_custom_scale_file(tmp_path):
+    (tmp_path / "my_scale.yaml").write_text(
+        "name: my_scale\nrespondent: mentor\nresponse: {min: 1, max: 5}\nitems: [{id: a1}, {id: a2}]\n",
+        encoding="utf-8",
+    )
+    text = BASE.replace(
+        "scales:\n", "scales:\n  my_scale:\n    file: my_scale.yaml\n    columns: {a1: X1}\n"
+    )
+    cfg = load_config(make(tmp_path, text))
+    assert cfg.scales["my_scale"].file == (tmp_path / "my_scale.yaml").resolve()
+    bad = BASE.replace("scales:\n", "scales:\n  my_scale:\n    file: missing_scale.yaml\n")
+    with pytest.raises(ConfigError, match=r"key 'scales\.my_scale\.file': file not found"):
+        load_config(make(tmp_path, bad))
+    wrong = BASE.replace("scales:\n", "scales:\n  other_name:\n    file: my_scale.yaml\n")
+    with pytest.raises(ConfigError, match=r"the file defines scale 'my_scale'"):
+        load_config(make(tmp_path, wrong))
+
+
+def test_scale_file_without_its_dataset(tmp_path):
+    text = (
+        BASE.replace("  mentees:\n    path: mentees.csv\n", "")
+        .replace("  mentees: mentee_id\n", "")
+        .replace("  mentees: mentor_code\n", "")
+        .replace("  mentees: [name]\n", "")
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"scale 'mentee_experience' is answered by mentees but 'data' has no 'mentees' file",
+    ):
+        load_config(make(tmp_path, text))
