@@ -14,9 +14,19 @@ SEED ?= 20261122
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+
+# Install with uv when it can be had (about 20x faster than pip on a fresh machine), else pip;
+# both honour constraints.txt, the pinned versions of every dependency.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@$(PIP) install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >/dev/null 2>&1 || true
+	@if [ -x $(UV) ]; then \
+	  $(UV) pip install --quiet --python $(PY) -c constraints.txt -e ".[dev]"; \
+	else \
+	  $(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"; \
+	fi
 	@touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies + the package (editable); idempotent
@@ -42,7 +52,8 @@ data: $(STAMP) ## Regenerate the bundled simulated datasets in data/ (byte for b
 	$(PY) -m learning_direction.cli simulate --all --out data --seed $(SEED)
 
 bench: $(STAMP) ## Run the side-by-side benchmarks against peer tools (installs the bench extra)
-	$(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"
+	@if [ -x $(UV) ]; then $(UV) pip install --quiet --python $(PY) -c constraints.txt -e ".[dev,bench]"; \
+	else $(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"; fi
 	$(PY) bench/mediation.py
 
 evaluate: $(STAMP) ## Evaluate a program's survey export: make evaluate CONFIG=path/to/config.yaml
