@@ -227,6 +227,11 @@ def build_design(
             f"{what}: no row has all of {', '.join(cols)} present "
             f"({report.reason if report else ''}); check the missing values in these columns"
         )
+    # a category level with no rows left (after deletion, or unused in the data) would give an
+    # all-zero dummy column and look like perfect collinearity: drop such levels first
+    cats = [c for c in data.columns if isinstance(data[c].dtype, pd.CategoricalDtype)]
+    if cats:
+        data = data.assign(**{c: data[c].cat.remove_unused_categories() for c in cats})
     try:
         y, X = dmatrices(formula, data, return_type="dataframe", NA_action="raise")
     except PatsyError as exc:
