@@ -78,6 +78,54 @@ DATASETS: dict[str, DatasetInfo] = {
             "mentoring experience.",
             ("manipulation_check", "mentor_engagement", "mentee_experience"),
         ),
+        DatasetInfo(
+            "advocacy",
+            "Authentic advocacy: a mentoring program",
+            "mentee",
+            "About 250 mentee-rated relationships (mentees nested in 70 mentors): the mentor's "
+            "advocacy, the relationship's authenticity, psychological safety, empathic support, "
+            "mentoring functions and the mentee's career progress.",
+            (
+                "advocacy",
+                "authenticity",
+                "psychological_safety",
+                "empathic_support",
+                "mentoring_functions",
+                "career_progress",
+            ),
+        ),
+        DatasetInfo(
+            "dyads",
+            "Reverse mentoring and mutual benefit: dyads",
+            "member",
+            "200 mentoring dyads (about 30% reverse mentoring, where the junior member mentors "
+            "the senior), one row per member: learning orientation, relationship satisfaction "
+            "and the role's mutual-benefit items.",
+            ("mutual_benefit_mentor", "mutual_benefit_mentee"),
+        ),
+        DatasetInfo(
+            "networks_egos",
+            "Developmental networks: ego survey",
+            "ego",
+            "120 egos: learning-direction items (wave 1) and tenure; the survey's downward "
+            "latent also drives the composition of the ego's network.",
+            ("learning_direction",),
+        ),
+        DatasetInfo(
+            "networks_alters",
+            "Developmental networks: alters",
+            "alter",
+            "One row per ego × alter × wave (two waves): role, relative level (up, lateral, "
+            "down), sphere, closeness, contact frequency, career and psychosocial support.",
+            (),
+        ),
+        DatasetInfo(
+            "networks_ties",
+            "Developmental networks: alter–alter ties",
+            "tie",
+            "One row per undirected tie between two alters of an ego, per wave.",
+            (),
+        ),
     ]
 }
 

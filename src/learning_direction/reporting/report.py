@@ -19,7 +19,16 @@ from pathlib import Path
 __all__ = ["DEPENDENCIES", "REPORT_STUDIES", "build_report", "software_versions"]
 
 # studies in report order (names accepted by ld.run_study)
-REPORT_STUDIES: tuple[str, ...] = ("study1", "study2a", "study2b", "study3", "study4")
+REPORT_STUDIES: tuple[str, ...] = (
+    "study1",
+    "study2a",
+    "study2b",
+    "study3",
+    "study4",
+    "advocacy",
+    "dyads",
+    "networks",
+)
 
 DEPENDENCIES = (
     "numpy",

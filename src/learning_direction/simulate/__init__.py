@@ -36,6 +36,8 @@ _LAZY = {
     "NetworkSimParams": ".networks",
     "simulate_dyads": ".dyads",
     "DyadParams": ".dyads",
+    "simulate_advocacy": ".advocacy",
+    "AdvocacyParams": ".advocacy",
 }
 __all__ += list(_LAZY)
 
@@ -63,10 +65,23 @@ def _generate(name: str, seed: int):
         return {"study3_mentors": mentors, "study3_mentees": mentees}
     if name == "study4":
         return {"study4": studies.simulate_study4(seed=seed + 5)}
+    if name == "advocacy":
+        from .advocacy import simulate_advocacy
+
+        return {"advocacy": simulate_advocacy(seed=seed + 6)}
+    if name == "dyads":
+        from ._beyond import bundled_dyads
+
+        return {"dyads": bundled_dyads(seed=seed + 7)}
+    if name == "networks":
+        from ._beyond import bundled_networks
+
+        egos, alters, ties = bundled_networks(seed=seed + 8)
+        return {"networks_egos": egos, "networks_alters": alters, "networks_ties": ties}
     raise KeyError(name)
 
 
-GENERATED = ("study1", "study2a", "study2b", "study3", "study4")
+GENERATED = ("study1", "study2a", "study2b", "study3", "study4", "advocacy", "dyads", "networks")
 
 
 def _column_codebook(dataset: str, df) -> list[dict[str, str]]:
@@ -99,6 +114,58 @@ def _column_codebook(dataset: str, df) -> list[dict[str, str]]:
         "mentee_age": ("integer", "Mentee age in years"),
         "mentee_gender": ("category", "Mentee gender (female, male)"),
         "hired_6m": ("binary", "Mentee hired within 6 months of the program (1 = yes)"),
+        # dyads
+        "dyad_id": ("id", "Dyad (mentoring pair) identifier"),
+        "reverse_mentoring": (
+            "binary",
+            "Reverse-mentoring pair: the junior member mentors the senior (1 = yes); same for "
+            "both members",
+        ),
+        "focus": (
+            "category",
+            "What the pair works on (reverse: technology, front_line_operations, "
+            "customer_insight; traditional: career_development, leadership, technical_skills)",
+        ),
+        "senior": ("binary", "Member is the more senior of the two (1 = yes)"),
+        "tenure_years": ("numeric", "Member's organisational tenure in years"),
+        "learning_orientation": (
+            "numeric",
+            "Member's learning orientation (continuous score, nominally 1–7); APIM predictor",
+        ),
+        "satisfaction": (
+            "numeric",
+            "Member's satisfaction with the relationship (continuous score, nominally 1–7); "
+            "APIM outcome",
+        ),
+        # networks
+        "ego_id": ("id", "Ego (focal person) identifier"),
+        "wave": ("integer", "Survey wave (1, 2)"),
+        "alter_id": ("id", "Alter (developer) identifier, stable across waves within an ego"),
+        "relative_level": (
+            "category",
+            "Alter's level relative to the ego (up, lateral, down)",
+        ),
+        "sphere": (
+            "category",
+            "Alter's social sphere (same_organisation, other_organisation, "
+            "professional_association, family, community, school)",
+        ),
+        "closeness": ("integer", "Closeness of the ego–alter tie (1 = distant, 5 = very close)"),
+        "frequency": ("integer", "Contact frequency (1 = rarely, 5 = very often)"),
+        "career_support": ("binary", "Alter provides career support (1 = yes)"),
+        "psychosocial_support": ("binary", "Alter provides psychosocial support (1 = yes)"),
+        "alter_a": ("id", "First alter of an alter–alter tie (undirected)"),
+        "alter_b": ("id", "Second alter of an alter–alter tie (undirected)"),
+    }
+    # columns whose meaning depends on the dataset
+    dataset_descriptions = {
+        ("dyads", "role"): ("category", "Member's role in the dyad (mentor, mentee)"),
+        ("dyads", "age"): ("numeric", "Member's age in years"),
+        ("networks_alters", "role"): (
+            "category",
+            "Alter's role for the ego (e.g. supervisor, peer, direct report, friend)",
+        ),
+        ("networks_egos", "tenure"): ("integer", "Ego's organisational tenure in years"),
     }
     level = DATASETS[dataset].level if dataset in DATASETS else ""
     rows = []
@@ -118,8 +185,11 @@ def _column_codebook(dataset: str, df) -> list[dict[str, str]]:
                 }
             )
         else:
-            typ, desc = descriptions.get(
-                col, ("numeric" if pd.api.types.is_numeric_dtype(df[col]) else "category", col)
+            typ, desc = dataset_descriptions.get(
+                (dataset, col),
+                descriptions.get(
+                    col, ("numeric" if pd.api.types.is_numeric_dtype(df[col]) else "category", col)
+                ),
             )
             rows.append(
                 {
@@ -151,7 +221,8 @@ def write_datasets(
     seed : int
         Base seed; each dataset uses its own offset from it.
     names : list of str, optional
-        Subset of ``study1, study2a, study2b, study3, study4`` (default: all).
+        Subset of :data:`GENERATED` (``study1`` ... ``study4``, ``advocacy``, ``dyads``,
+        ``networks``; default: all).
 
     Returns
     -------

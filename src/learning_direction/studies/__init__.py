@@ -12,6 +12,12 @@ study2a/2b     downward learning → learning opportunity → engagement (bootst
 study3         field study: ICC, multilevel model of hireability, logistic model of being
                hired, 2-1-1 mediation with a cluster bootstrap
 study4         experiment: manipulation check (Welch ANOVA, post hoc), relative indirect effects
+advocacy       advocacy × authenticity typology, psychological safety → authenticity, quadrant →
+               career progress (Welch ANOVA, Games–Howell, clustered OLS)
+dyads          reverse mentoring: APIM (GLS and SEM fits), k ratios, equal-effect tests,
+               mutual-benefit index by pair type
+networks       developmental networks: metrics, Higgins & Kram typology, reassessment between
+               waves, convergent validity with survey learning direction
 =============  ==============================================================================
 """
 
@@ -31,6 +37,9 @@ STUDIES: dict[str, tuple[str, str]] = {
     "study2b": (".study2", "Study 2B: replication in a different industry mix"),
     "study3": (".study3", "Study 3: field study of mentors and their mentees"),
     "study4": (".study4", "Study 4: a downward-learning reflection experiment"),
+    "advocacy": (".advocacy", "Authentic advocacy: advocacy × authenticity in a mentoring program"),
+    "dyads": (".dyads", "Reverse mentoring and mutual benefit: a dyadic analysis"),
+    "networks": (".networks", "Developmental networks: typology, reassessment and validity"),
 }
 
 

@@ -1,0 +1,471 @@
+"""Developmental networks: metrics, the Higgins & Kram typology, reassessment and validity.
+
+Higgins & Kram (2001) recast mentoring as a *developmental network*: a small group of developers
+instead of one mentor. Networks differ in *range* (how many social spheres the developers come
+from) and *tie strength*, which gives four types: receptive (narrow, weak), traditional (narrow,
+strong), opportunistic (broad, weak) and entrepreneurial (broad, strong). Networks change, so
+they are reassessed over time. The up / lateral / down composition of a network is a
+behavioural counterpart of learning direction: people who believe valuable knowledge sits below
+them should name more developers below them.
+
+The pipeline (``ld.run_study("networks")``):
+
+1. computes each ego's network metrics at each wave (size, spheres, Blau range, strength,
+   up/lateral/down shares, density, support) and the typology (median split pooled over waves);
+2. reassesses the networks between the waves: alters added, dropped and retained, change in
+   each metric (paired t tests) and type transitions;
+3. checks convergent validity: correlations of the network's direction shares with the ego's
+   survey learning-direction scores (``share_down`` with ``downward``, ``share_up`` with
+   ``upward``), with the reliability of the survey scales;
+4. draws one example ego network by hierarchy, the typology plot, the change plot and the
+   transition heat map, and writes the APA-style sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._data import require_columns
+from ..exceptions import DataValidationError
+from ..reporting.apa import fmt_num, fmt_p, fmt_r
+from ._base import StudyResult
+from ._common import (
+    StudyBuilder,
+    apa_reliability_sentence,
+    check_study_data,
+    collect_warnings,
+    reliability_set,
+    score_scales,
+)
+
+__all__ = ["ALTER_COLUMNS", "convergent_validity", "run"]
+
+ALTER_COLUMNS = ("ego_id", "wave", "alter_id", "relative_level", "sphere", "closeness")
+SHARES = ("share_up", "share_lateral", "share_down")
+DIRECTIONS = ("upward", "lateral", "downward")
+_CONVERGENT = {("share_up", "upward"), ("share_lateral", "lateral"), ("share_down", "downward")}
+CHANGE_METRICS = ("size", "blau_range", "strength", "share_up", "share_down")
+
+
+def convergent_validity(
+    metrics: pd.DataFrame,
+    survey: pd.DataFrame,
+    *,
+    ego: str = "ego_id",
+    shares: tuple[str, ...] = SHARES,
+    scores: tuple[str, ...] = DIRECTIONS,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Pearson correlations of network direction shares with survey learning-direction scores.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        One row per ego with the share columns (``NetworkMetricsResult.table`` of one wave).
+    survey : DataFrame
+        One row per ego with the score columns.
+    ego : str
+        Ego id column in both tables.
+    shares, scores : tuple of str
+        Network shares and survey scores to correlate (every pair).
+    ci_level : float
+        Level of the Fisher-z confidence interval.
+
+    Returns
+    -------
+    DataFrame
+        ``network, survey, expected, r, ci_low, ci_high, p_value, n``; ``expected`` marks the
+        convergent pairs (share_up–upward, share_lateral–lateral, share_down–downward).
+
+    Notes
+    -----
+    Pairwise-complete Pearson *r*, *t* test on *n* − 2 df, interval
+    :math:`\\tanh(\\operatorname{atanh} r \\pm z_{1-\\alpha/2} / \\sqrt{n-3})`, as R's
+    ``cor.test``. Egos with no alters (size 0) have no shares and are left out of those pairs.
+    """
+    require_columns(metrics, [ego, *shares], "convergent_validity (network metrics)")
+    require_columns(survey, [ego, *scores], "convergent_validity (survey)")
+    dup = survey[ego].duplicated()
+    if dup.any():
+        raise DataValidationError(
+            f"convergent_validity: ego id(s) {list(survey.loc[dup, ego])[:5]} appear more than "
+            f"once in the survey column '{ego}'; keep one row per ego"
+        )
+    j = metrics[[ego, *shares]].merge(survey[[ego, *scores]], on=ego, how="inner")
+    rows = []
+    for s in shares:
+        for c in scores:
+            ok = j[[s, c]].dropna()
+            n = len(ok)
+            if n < 4 or ok[s].nunique() < 2 or ok[c].nunique() < 2:
+                r = lo = hi = p = np.nan
+            else:
+                res = stats.pearsonr(ok[s], ok[c])
+                r, p = float(res.statistic), float(res.pvalue)
+                ci = res.confidence_interval(confidence_level=ci_level)
+                lo, hi = float(ci.low), float(ci.high)
+            rows.append(
+                {
+                    "network": s,
+                    "survey": c,
+                    "expected": (s, c) in _CONVERGENT,
+                    "r": r,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "p_value": p,
+                    "n": n,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _paired_change(metrics: pd.DataFrame, ego: str, wave: str, w1: Any, w2: Any) -> pd.DataFrame:
+    a = metrics[metrics[wave] == w1].set_index(ego)
+    b = metrics[metrics[wave] == w2].set_index(ego)
+    rows = []
+    for m in CHANGE_METRICS:
+        if m not in a.columns:
+            continue
+        diff = (b[m].astype(float) - a[m].astype(float).reindex(b.index)).dropna()
+        n = len(diff)
+        if n < 2:
+            continue
+        mean, sd = float(diff.mean()), float(diff.std(ddof=1))
+        se = sd / np.sqrt(n)
+        t = mean / se if se > 0 else np.nan
+        crit = stats.t.ppf(0.975, n - 1)
+        rows.append(
+            {
+                "metric": m,
+                "mean_from": float(a[m].reindex(diff.index).mean()),
+                "mean_to": float(b[m].reindex(diff.index).mean()),
+                "estimate": mean,
+                "se": se,
+                "ci_low": mean - crit * se,
+                "ci_high": mean + crit * se,
+                "t": t,
+                "df": n - 1,
+                "p_value": float(2 * stats.t.sf(abs(t), n - 1)) if np.isfinite(t) else np.nan,
+                "n": n,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _unpack(data: Any, name: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    from ..datasets import load_dataset
+
+    if data is None:
+        return (
+            load_dataset("networks_alters"),
+            load_dataset("networks_ties"),
+            load_dataset("networks_egos"),
+        )
+    if isinstance(data, pd.DataFrame):
+        return data, None, None
+    if isinstance(data, Mapping):
+        unknown = [k for k in data if k not in ("alters", "ties", "egos")]
+        if unknown or "alters" not in data:
+            raise DataValidationError(
+                f"{name}: data= must be the alter table or a dict with keys 'alters' (required), "
+                f"'ties' and 'egos' (optional); got keys {list(data)}"
+            )
+        return data["alters"], data.get("ties"), data.get("egos")
+    raise DataValidationError(
+        f"{name}: data= must be a DataFrame (the alter table) or a dict "
+        f"{{'alters': ..., 'ties': ..., 'egos': ...}}, got {type(data).__name__}"
+    )
+
+
+def _as_int_wave(df: pd.DataFrame) -> pd.DataFrame:
+    w = pd.to_numeric(df["wave"], errors="coerce")
+    if w.notna().all() and (w % 1 == 0).all():
+        df = df.assign(wave=w.astype(int))
+    return df
+
+
+def run(
+    name: str = "networks",
+    data: Any = None,
+    *,
+    seed: int = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+    example_ego: str | None = None,
+) -> StudyResult:
+    """Run the developmental-network pipeline on the bundled data (or ``data``).
+
+    Parameters
+    ----------
+    name : str
+        Study name (``"networks"``).
+    data : DataFrame or dict, optional
+        The alter table (one row per ego × alter × wave with :data:`ALTER_COLUMNS`), or a dict
+        ``{"alters": ..., "ties": ..., "egos": ...}`` adding alter–alter ties (``ego_id, wave,
+        alter_a, alter_b``) and the ego survey (``ego_id`` and the ``learning_direction``
+        items) for the convergent-validity check. Default: the bundled ``networks_alters``,
+        ``networks_ties`` and ``networks_egos``.
+    seed, n_boot, progress
+        Accepted for a uniform pipeline signature; nothing here is random.
+    example_ego : str, optional
+        Ego drawn in the ego-network figure (default: among egos with developers above, beside
+        and below them at the first wave, the first in id order with the largest network).
+
+    Returns
+    -------
+    StudyResult
+        Tables ``reliability`` (with egos), ``metrics``, ``typology``, ``turnover``, ``change``,
+        ``transitions``, ``convergent_validity`` (with egos); figures ``ego_network``,
+        ``typology``, ``change``, ``transitions``.
+
+    Raises
+    ------
+    DataValidationError
+        A required column of the alters (or of the ego survey) is missing (named in the
+        message); fewer than two waves; malformed alter rows (see
+        :func:`learning_direction.network_metrics`).
+
+    Notes
+    -----
+    Metrics as in :func:`learning_direction.network_metrics`; the typology splits range (Blau
+    index) and strength (mean closeness) at their medians pooled over both waves, so a type
+    change reflects a change of the network. Change: paired differences (to − from) with a
+    paired *t* test (R: ``t.test(x2, x1, paired = TRUE)``).
+
+    References
+    ----------
+    Higgins, M. C., & Kram, K. E. (2001). Reconceptualizing mentoring at work: A developmental
+    network perspective. *Academy of Management Review, 26*(2), 264–288.
+
+    Examples
+    --------
+    >>> import learning_direction as ld
+    >>> res = ld.run_study("networks")                      # doctest: +SKIP
+    >>> res.tables["convergent_validity"]                   # doctest: +SKIP
+    """
+    from .. import network_change
+
+    alters, ties, egos = _unpack(data, name)
+    alters = check_study_data(
+        alters, study=name, columns=ALTER_COLUMNS, numeric=["closeness"], dataset="networks_alters"
+    )
+    alters = _as_int_wave(alters)
+    if ties is not None:
+        ties = check_study_data(
+            ties,
+            study=f"{name} (ties)",
+            columns=("ego_id", "wave", "alter_a", "alter_b"),
+            dataset="networks_ties",
+        )
+        ties = _as_int_wave(ties)
+    if egos is not None:
+        egos = check_study_data(
+            egos,
+            study=f"{name} (ego survey)",
+            scales=("learning_direction",),
+            columns=("ego_id",),
+            dataset="networks_egos",
+        ).reset_index(drop=True)
+    ego_ids = sorted(
+        set(alters["ego_id"].dropna().astype(str))
+        | (set(egos["ego_id"].dropna().astype(str)) if egos is not None else set())
+    )
+    alters = alters.assign(ego_id=alters["ego_id"].astype(str))
+    if ties is not None:
+        ties = ties.assign(ego_id=ties["ego_id"].astype(str))
+    waves = sorted(pd.unique(alters["wave"].dropna()))
+    b = StudyBuilder(
+        name,
+        "Developmental networks: typology, reassessment and convergent validity",
+        question=(
+            "What developmental networks do the egos have (Higgins & Kram's four types), how do "
+            "the networks change between waves, and does the share of developers below the ego "
+            "match the ego's survey-reported downward learning direction?"
+        ),
+        design=(
+            f"{len(ego_ids)} egos naming their developers at {len(waves)} waves "
+            f"({len(alters)} ego × alter × wave rows"
+            + (f", {len(ties)} alter–alter ties" if ties is not None else "")
+            + ")"
+            + (
+                "; a survey of the egos' learning direction (upward, lateral, downward)."
+                if egos is not None
+                else "; no ego survey given, so convergent validity is not assessed."
+            )
+        ),
+    )
+    notes: list[str] = []
+    with collect_warnings(notes):
+        ch = network_change(alters, ties=ties, egos=ego_ids)
+    mt = ch.metrics
+    w1, w2 = ch.from_wave, ch.to_wave
+    b.results.update({"change": ch, "metrics": mt})
+    for n_ in ch.notes:
+        b.note(f"network metrics: {n_}")
+
+    rel = None
+    conv = None
+    if egos is not None:
+        with collect_warnings(notes):
+            scored = score_scales(egos, ["learning_direction"])
+            rel = reliability_set(egos, ["learning_direction"])
+        for n_ in scored.notes:
+            b.note(f"ego survey: {n_}")
+        b.table(
+            "reliability", rel.table, "Reliability of the ego survey's learning-direction scales"
+        )
+        b.results["reliability"] = rel
+        survey = scored.data[["ego_id", *DIRECTIONS]].assign(
+            ego_id=scored.data["ego_id"].astype(str)
+        )
+        conv_rows = []
+        for w in (w1, w2):
+            c = convergent_validity(mt.table[mt.table["wave"] == w], survey)
+            c.insert(0, "wave", w)
+            conv_rows.append(c)
+        conv = pd.concat(conv_rows, ignore_index=True)
+        b.results["convergent_validity"] = conv
+
+    metrics_table = mt.table.copy()
+    b.table(
+        "metrics",
+        metrics_table,
+        "Network metrics per ego and wave (range = Blau index over spheres, strength = mean "
+        "closeness)",
+    )
+    typ = pd.crosstab(metrics_table["network_type"], metrics_table["wave"]).reindex(
+        ["receptive", "traditional", "opportunistic", "entrepreneurial"], fill_value=0
+    )
+    typ.columns = [f"n_wave_{c}" for c in typ.columns]
+    typ = typ.reset_index().rename(columns={"network_type": "network_type"})
+    b.table(
+        "typology",
+        typ,
+        f"Higgins & Kram network types per wave (median split pooled over waves: range > "
+        f"{fmt_num(mt.splits['range'], 3)}, strength > {fmt_num(mt.splits['strength'], 3)})",
+    )
+    ct = ch.table
+    re_ = ct.dropna(subset=["n_retained"])
+    turnover = pd.DataFrame(
+        {
+            "quantity": ["alters retained", "alters added", "alters dropped", "egos changing type"],
+            "total": [
+                int(re_["n_retained"].sum()),
+                int(re_["n_added"].sum()),
+                int(re_["n_dropped"].sum()),
+                int(ct["type_changed"].fillna(False).astype(bool).sum()),
+            ],
+            "mean_per_ego": [
+                float(re_["n_retained"].astype(float).mean()),
+                float(re_["n_added"].astype(float).mean()),
+                float(re_["n_dropped"].astype(float).mean()),
+                float(ct["type_changed"].astype("Float64").mean()),
+            ],
+            "n_egos": [len(re_)] * 3 + [int(ct["type_changed"].notna().sum())],
+        }
+    )
+    b.table("turnover", turnover, f"Reassessment: alter turnover between waves {w1} and {w2}")
+    change = _paired_change(metrics_table, "ego_id", "wave", w1, w2)
+    b.table("change", change, f"Change in network metrics from wave {w1} to {w2} (paired t tests)")
+    trans = ch.transitions.copy()
+    trans.index = [str(i) for i in trans.index]
+    trans_tab = trans.reset_index().rename(columns={"index": f"type_wave_{w1}"})
+    trans_tab.columns = [str(c) for c in trans_tab.columns]
+    b.table(
+        "transitions",
+        trans_tab,
+        f"Network type at wave {w1} (rows) and wave {w2} (columns): counts of egos",
+    )
+    if conv is not None:
+        b.table(
+            "convergent_validity",
+            conv,
+            "Convergent validity: network direction shares with survey learning-direction "
+            "scores (Pearson r, 95% CI; expected = the matching pair)",
+        )
+
+    # figures
+    first = metrics_table[metrics_table["wave"] == w1]
+    if example_ego is None:
+        mixed = first[(first[list(SHARES)] > 0).all(axis=1)]
+        pool = mixed if len(mixed) else first[first["size"] > 0]
+        top = pool.sort_values(["size", "ego_id"], ascending=[False, True], kind="stable")
+        example_ego = str(top["ego_id"].iloc[0])
+    ax = mt.plot("ego", ego_id=example_ego, wave_value=w1)
+    ax.set_title(f"Developmental network of ego {example_ego} (wave {w1})")
+    b.figure(
+        "ego_network",
+        ax,
+        f"Ego {example_ego}'s developers by hierarchy (up above, lateral beside, down below); "
+        "colour = sphere, line width = closeness, dashed = ties between developers",
+    )
+    ax = mt.plot("typology")
+    b.figure(
+        "typology_plot",
+        ax,
+        "Range × strength of every ego network (both waves), split at the pooled medians, with "
+        "the count per type",
+    )
+    ax = ch.plot("slope", metric="share_down")
+    b.figure("change_plot", ax, f"Share of developers below the ego, wave {w1} vs wave {w2}")
+    ax = ch.plot("transitions")
+    b.figure("transitions_plot", ax, "Network type transitions between the waves")
+
+    # APA text
+    tcount = typ.set_index("network_type")
+    col1 = f"n_wave_{w1}"
+    b.text["typology"] = (
+        f"At wave {w1}, "
+        + ", ".join(
+            f"{int(tcount.at[t, col1])} networks were {t}"
+            for t in ("receptive", "traditional", "opportunistic")
+        )
+        + f" and {int(tcount.at['entrepreneurial', col1])} entrepreneurial (median splits of "
+        f"Blau range at {fmt_num(mt.splits['range'], 2)} and mean closeness at "
+        f"{fmt_num(mt.splits['strength'], 2)})."
+    )
+    tv = turnover.set_index("quantity")
+    b.text["reassessment"] = (
+        f"Between waves {w1} and {w2}, egos retained on average "
+        f"{fmt_num(tv.at['alters retained', 'mean_per_ego'])} developers, added "
+        f"{fmt_num(tv.at['alters added', 'mean_per_ego'])} and dropped "
+        f"{fmt_num(tv.at['alters dropped', 'mean_per_ego'])}; "
+        f"{int(tv.at['egos changing type', 'total'])} of "
+        f"{int(tv.at['egos changing type', 'n_egos'])} egos "
+        f"({fmt_num(100 * tv.at['egos changing type', 'mean_per_ego'], 1)}%) changed network type."
+    )
+    if len(change):
+        sd_row = change.set_index("metric").loc["share_down"]
+        b.text["change"] = (
+            f"The share of developers below the ego changed by {fmt_num(sd_row['estimate'], 3)} "
+            f"on average (95% CI [{fmt_num(sd_row['ci_low'], 3)}, {fmt_num(sd_row['ci_high'], 3)}]), "
+            f"t({int(sd_row['df'])}) = {fmt_num(sd_row['t'])}, {fmt_p(sd_row['p_value'])}."
+        )
+    if conv is not None and rel is not None:
+        c1 = conv[conv["wave"] == w1].set_index(["network", "survey"])
+        dn = c1.loc[("share_down", "downward")]
+        up = c1.loc[("share_up", "upward")]
+        updn = c1.loc[("share_up", "downward")]
+        b.text["reliability"] = apa_reliability_sentence(rel.table)
+        supported = dn["r"] > 0 and dn["p_value"] < 0.05
+        b.text["main"] = (
+            ("Supporting" if supported else "Not supporting")
+            + " convergent validity, egos with a stronger downward learning direction named "
+            f"{'a larger' if dn['r'] > 0 else 'a smaller'} share of developers below them, "
+            f"r({int(dn['n']) - 2}) = "
+            f"{fmt_r(dn['r'])}, 95% CI [{fmt_r(dn['ci_low'])}, {fmt_r(dn['ci_high'])}], "
+            f"{fmt_p(dn['p_value'])}, and {'a smaller' if updn['r'] < 0 else 'a larger'} share "
+            f"above them, r = {fmt_r(updn['r'])}, "
+            f"{fmt_p(updn['p_value'])}. The share of developers above the ego was "
+            f"{'related' if up['p_value'] < 0.05 else 'not significantly related'} to the upward "
+            f"learning direction, r({int(up['n']) - 2}) = {fmt_r(up['r'])}, 95% CI "
+            f"[{fmt_r(up['ci_low'])}, {fmt_r(up['ci_high'])}], {fmt_p(up['p_value'])} (wave {w1})."
+        )
+    for n_ in notes:
+        b.note(n_)
+    return b.build(n=len(ego_ids), seed=None)
