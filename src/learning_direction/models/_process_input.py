@@ -1,0 +1,206 @@
+"""Input checks and data preparation shared by :func:`mediate` and :func:`moderated_mediation`."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._data import MissingReport, complete_cases, require_columns
+from ..exceptions import DataValidationError, ModelError, ModelWarning
+from .bootstrap import CI_METHODS
+
+#: below this many clusters a cluster bootstrap is refused (ModelError) ...
+MIN_CLUSTERS = 10
+#: ... and below this many it runs with a ModelWarning
+WARN_CLUSTERS = 20
+#: minimum rows for any bootstrap
+MIN_ROWS = 10
+
+
+def as_list(value: str | Sequence[str] | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        out = list(value)
+    except TypeError:
+        raise DataValidationError(
+            f"{what} must be a column name or a list of column names, got {value!r}"
+        ) from None
+    for v in out:
+        if not isinstance(v, str):
+            raise DataValidationError(f"{what} must contain column names (strings), got {v!r}")
+    return out
+
+
+def check_options(n_boot: int, ci: str, ci_level: float) -> None:
+    if ci not in CI_METHODS:
+        raise ModelError(f"ci must be one of {', '.join(repr(c) for c in CI_METHODS)}; got {ci!r}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
+        raise ModelError(
+            f"n_boot must be a whole number of resamples >= 100 (5000 recommended), got {n_boot!r}"
+        )
+    if not (isinstance(ci_level, (float, int)) and 0 < ci_level < 1):
+        raise ModelError(f"ci_level must be a number between 0 and 1 (e.g. 0.95), got {ci_level!r}")
+
+
+def check_distinct(roles: dict[str, list[str]]) -> None:
+    seen: dict[str, str] = {}
+    for role, cols in roles.items():
+        for c in cols:
+            if c in seen:
+                raise DataValidationError(
+                    f"column '{c}' is used both as {seen[c]} and as {role}; each variable can have one role"
+                )
+            seen[c] = role
+
+
+@dataclass
+class Prepared:
+    data: pd.DataFrame  # numeric working columns (indicators for a categorical X)
+    report: MissingReport
+    x_cols: list[str]
+    x_levels: list[str | None]
+    x_reference: str | None
+    y_binary: bool
+    cluster_codes: np.ndarray | None
+    n_clusters: int
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    numeric: list[str],
+    y: str,
+    cluster: str | None,
+    x_reference: str | None,
+    outcome: str,
+    what: str,
+) -> Prepared:
+    """Validate the columns, drop incomplete rows (with a record) and code a categorical X."""
+    if not isinstance(x, str):
+        raise DataValidationError(f"x must be one column name, got {x!r}")
+    if not isinstance(y, str):
+        raise DataValidationError(f"y must be one column name, got {y!r}")
+    cols = [x, *numeric, y] + ([cluster] if cluster else [])
+    require_columns(df, cols, what)
+    if cluster is not None and df[cluster].isna().any():
+        bad = df.index[df[cluster].isna()][:5].tolist()
+        raise DataValidationError(
+            f"cluster column '{cluster}' has {int(df[cluster].isna().sum())} missing value(s) "
+            f"(rows {bad}); give every row its cluster id (e.g. the mentor's id) or drop those rows"
+        )
+    sub, report = complete_cases(df, cols, what)
+    notes = [report.reason] if report.n_dropped else []
+    if report.n_dropped:
+        warnings.warn(report.reason, ModelWarning, stacklevel=3)
+    for c in [*numeric, y]:
+        if not pd.api.types.is_numeric_dtype(sub[c]) or pd.api.types.is_bool_dtype(sub[c]):
+            if pd.api.types.is_bool_dtype(sub[c]):
+                sub[c] = sub[c].astype(float)
+                continue
+            raise DataValidationError(
+                f"column '{c}' must be numeric (got {sub[c].dtype}); recode it to numbers "
+                "(categorical X is supported through x with x_reference=...)"
+            )
+    # X: numeric or categorical
+    xs = sub[x]
+    categorical = (
+        x_reference is not None
+        or not pd.api.types.is_numeric_dtype(xs)
+        or pd.api.types.is_bool_dtype(xs)
+    )
+    if categorical and pd.api.types.is_bool_dtype(xs) and x_reference is None:
+        sub[x] = xs.astype(float)
+        categorical = False
+    data = pd.DataFrame(index=sub.index)
+    if categorical:
+        if isinstance(xs.dtype, pd.CategoricalDtype):
+            levels = [lv for lv in xs.cat.categories if (xs == lv).any()]
+        else:
+            levels = sorted(xs.unique().tolist(), key=lambda v: str(v))
+        labels = [str(lv) for lv in levels]
+        if len(levels) < 2:
+            raise DataValidationError(
+                f"categorical x '{x}' has only {len(levels)} level(s) in the complete rows; it needs at least 2"
+            )
+        ref = labels[0] if x_reference is None else str(x_reference)
+        if ref not in labels:
+            raise DataValidationError(
+                f"x_reference={x_reference!r} is not a level of '{x}'; its levels are {labels}"
+            )
+        x_cols, x_levels = [], []
+        xstr = xs.map(str)
+        for lab in labels:
+            if lab == ref:
+                continue
+            name = f"{x}[{lab}]"
+            data[name] = (xstr == lab).astype(float)
+            x_cols.append(name)
+            x_levels.append(lab)
+        x_reference_out: str | None = ref
+    else:
+        data[x] = xs.astype(float)
+        x_cols, x_levels, x_reference_out = [x], [None], None
+    for c in numeric:
+        data[c] = sub[c].astype(float)
+    yv = sub[y].astype(float)
+    uniq = np.unique(yv)
+    if outcome not in ("auto", "linear", "logistic"):
+        raise ModelError(f"outcome must be 'auto', 'linear' or 'logistic', got {outcome!r}")
+    is01 = uniq.size == 2 and set(uniq.tolist()) == {0.0, 1.0}
+    if outcome == "logistic" and not is01:
+        raise DataValidationError(
+            f"outcome='logistic' needs y '{y}' coded 0/1; it has values {uniq[:6].tolist()}"
+        )
+    y_binary = outcome == "logistic" or (outcome == "auto" and is01)
+    data[y] = yv
+    # constant columns
+    for c in data.columns:
+        if data[c].nunique() < 2:
+            raise ModelError(
+                f"column '{c}' is constant in the {len(data)} complete rows; it cannot be used in the model"
+            )
+    n = len(data)
+    codes, n_cl = None, 0
+    if cluster is not None:
+        _, codes = np.unique(sub[cluster].to_numpy(), return_inverse=True)
+        codes = codes.ravel()
+        n_cl = int(codes.max()) + 1
+        if n_cl < MIN_CLUSTERS:
+            raise ModelError(
+                f"cluster '{cluster}' has only {n_cl} clusters; a cluster bootstrap needs at least "
+                f"{MIN_CLUSTERS} (we recommend {WARN_CLUSTERS}+). Use cluster=None or more clusters"
+            )
+        if n_cl < WARN_CLUSTERS:
+            msg = (
+                f"only {n_cl} clusters in '{cluster}': cluster-bootstrap intervals are unreliable "
+                f"with fewer than {WARN_CLUSTERS} clusters"
+            )
+            warnings.warn(msg, ModelWarning, stacklevel=3)
+            notes.append(msg)
+    if n < MIN_ROWS:
+        raise ModelError(
+            f"only {n} complete rows; a bootstrap mediation model needs at least {MIN_ROWS} (and many more for useful intervals)"
+        )
+    return Prepared(data, report, x_cols, x_levels, x_reference_out, y_binary, codes, n_cl, notes)
+
+
+def cluster_constant(data: pd.DataFrame, codes: np.ndarray, cols: list[str]) -> bool:
+    """True when every column in ``cols`` is constant within each cluster."""
+    for c in cols:
+        v = data[c].to_numpy()
+        mn = np.full(codes.max() + 1, np.inf)
+        mx = np.full(codes.max() + 1, -np.inf)
+        np.minimum.at(mn, codes, v)
+        np.maximum.at(mx, codes, v)
+        if np.any(mx - mn > 1e-12 * (1 + np.abs(mx))):
+            return False
+    return True

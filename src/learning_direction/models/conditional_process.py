@@ -1,0 +1,412 @@
+"""Moderated mediation (conditional process analysis): PROCESS models 7, 8, 14 and 58.
+
+``ld.moderated_mediation(df, x, m, y, w, model=7)`` estimates the equations of the PROCESS model
+by OLS (a 0/1 Y by logistic regression), bootstraps them on the shared vectorised engine and
+reports the index of moderated mediation and the conditional indirect effects at probe values
+of the moderator W.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .._results import ResultMixin, format_number, table_to_html, table_to_text
+from ..exceptions import DataValidationError, ModelError
+from . import _process_core as core
+from ._process_input import as_list, check_distinct, check_options, prepare
+from .mediation import process_summary
+
+__all__ = ["MODELS", "ConditionalProcessResult", "moderated_mediation"]
+
+#: which paths W moderates in each supported PROCESS model
+MODELS: dict[int, tuple[str, ...]] = {7: ("a",), 14: ("b",), 8: ("a", "c_prime"), 58: ("a", "b")}
+
+
+@dataclass(frozen=True, eq=False)
+class ConditionalProcessResult(ResultMixin):
+    """Result of :func:`moderated_mediation`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        All path coefficients and effects: ``term, estimate, se, ci_low, ci_high, p_value,
+        boot_se, sobel_se``. Paths: ``a:<m>`` (X→M), ``a_w:<m>`` (W→M), ``a_xw:<m>`` (X×W→M),
+        ``b:<m>``, ``b_w`` (W→Y), ``b_mw:<m>`` (M×W→Y), ``c_prime``, ``c_prime_w``,
+        ``c_prime_xw``. Effects: ``index:<m>`` (index of moderated mediation),
+        ``indirect:<m>[w=<value>]`` (conditional indirect effects) and, for model 8,
+        ``direct[w=<value>]``.
+    index : DataFrame
+        ``term, estimate, se, ci_low, ci_high, p_value`` for the index of moderated mediation
+        (empty for model 58, whose indirect effect is quadratic in W).
+    conditional_indirect : DataFrame
+        ``w, effect, se, ci_low, ci_high`` (plus ``mediator`` with several mediators).
+    boot_draws : DataFrame
+    equations : dict of DataFrame
+    """
+
+    table: pd.DataFrame
+    index: pd.DataFrame
+    conditional_indirect: pd.DataFrame
+    boot_draws: pd.DataFrame
+    equations: dict[str, pd.DataFrame]
+    x: str
+    mediators: tuple[str, ...]
+    y: str
+    w: str
+    covariates: tuple[str, ...]
+    model: int
+    probe_values: tuple[float, ...]
+    n: int
+    n_dropped: int
+    n_boot: int
+    n_singular: int
+    seed: int
+    ci: str
+    ci_level: float
+    method: str
+    cluster: str | None = None
+    n_clusters: int | None = None
+    design: str = "1-1-1"
+    x_reference: str | None = None
+    y_family: str = "gaussian"
+    omnibus: pd.DataFrame | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    _title: ClassVar[str] = "Moderated mediation"
+
+    @property
+    def moderated_paths(self) -> tuple[str, ...]:
+        return MODELS[self.model]
+
+    def _meta(self) -> dict[str, Any]:
+        meta = super()._meta()
+        meta["model"] = self.model
+        meta["n_singular"] = self.n_singular
+        meta["ci"] = self.ci
+        return meta
+
+    def summary(self, digits: int = 4) -> str:
+        """PROCESS-style text output, then the index and the conditional indirect effects."""
+        text = process_summary(self, digits)
+        extra = [
+            "",
+            "Index of moderated mediation:",
+            table_to_text(self.index, digits),
+            "",
+            f"Conditional indirect effects of X on Y at values of {self.w}:",
+            table_to_text(self.conditional_indirect, digits),
+        ]
+        return text + "\n" + "\n".join(extra)
+
+    def _repr_html_(self) -> str:
+        base = super()._repr_html_()
+        return (
+            base[: -len("</div>")]
+            + "<p>Index of moderated mediation</p>"
+            + table_to_html(self.index)
+            + "<p>Conditional indirect effects</p>"
+            + table_to_html(self.conditional_indirect)
+            + "</div>"
+        )
+
+    def plot(self, kind: str = "path", ax=None, term: str | None = None):
+        """Path diagram (``kind="path"``) or bootstrap distribution of one effect (``"bootstrap"``)."""
+        from ..figures import mediation as fig
+
+        if kind == "path":
+            return fig.path_diagram(self, ax=ax)
+        if kind == "bootstrap":
+            return fig.bootstrap_distribution(self, term=term, ax=ax)
+        raise ModelError(f"kind must be 'path' or 'bootstrap', got {kind!r}")
+
+
+def _quantile6(v: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Percentiles by R's ``quantile(type = 6)`` (the moderation fixtures use it)."""
+    return np.quantile(v, q, method="weibull")
+
+
+def probe_values(w: np.ndarray, probe: str | Sequence[float]) -> np.ndarray:
+    """Values of W at which conditional effects are reported.
+
+    ``"percentiles"``: the 16th, 50th and 84th percentiles (``quantile(type = 6)``);
+    ``"meansd"``: mean - SD, mean, mean + SD; a sequence: those values. A W with two distinct
+    values is always probed at those two values.
+    """
+    uniq = np.unique(w)
+    if uniq.size == 2:
+        return uniq.astype(float)
+    if isinstance(probe, str):
+        if probe == "percentiles":
+            return _quantile6(w, [0.16, 0.5, 0.84])
+        if probe == "meansd":
+            mu, sd = w.mean(), w.std(ddof=1)
+            return np.array([mu - sd, mu, mu + sd])
+        raise ModelError(
+            f"probe must be 'percentiles', 'meansd' or a list of values, got {probe!r}"
+        )
+    vals = np.asarray(list(probe), dtype=float)
+    if vals.size == 0 or not np.isfinite(vals).all():
+        raise ModelError(f"probe values must be finite numbers, got {probe!r}")
+    return vals
+
+
+def _wlabel(v: float) -> str:
+    return format_number(v, 4)
+
+
+def _spec(x, ms, y, w, covs, model, ws, y_binary):
+    xw = f"{x}*{w}"
+    mods = MODELS[model]
+    eqs = []
+    terms: list[core.Term] = []
+    for m in ms:
+        preds = [x, *([w, xw] if "a" in mods else []), *covs]
+        eqs.append(core.Equation(f"m:{m}", m, preds))
+    ypreds = [x]
+    if "c_prime" in mods:
+        ypreds += [w, xw]
+    ypreds += ms
+    if "b" in mods:
+        if w not in ypreds:
+            ypreds.append(w)
+        ypreds += [f"{m}*{w}" for m in ms]
+    ypreds += covs
+    eqs.append(core.Equation("y", y, ypreds, family="binomial" if y_binary else "gaussian"))
+    for m in ms:
+        terms.append(core.Term(f"a:{m}", core.product((f"m:{m}", x)), "path"))
+        if "a" in mods:
+            terms.append(core.Term(f"a_w:{m}", core.product((f"m:{m}", w)), "path"))
+            terms.append(core.Term(f"a_xw:{m}", core.product((f"m:{m}", xw)), "path"))
+    for m in ms:
+        terms.append(core.Term(f"b:{m}", core.product(("y", m)), "path"))
+        if "b" in mods:
+            terms.append(core.Term(f"b_mw:{m}", core.product(("y", f"{m}*{w}")), "path"))
+    if "b" in mods or "c_prime" in mods:
+        terms.append(core.Term("b_w", core.product(("y", w)), "path"))
+    terms.append(core.Term("c_prime", core.product(("y", x)), "path"))
+    if "c_prime" in mods:
+        terms.append(core.Term("c_prime_xw", core.product(("y", xw)), "path"))
+    for m in ms:
+        a1, a3 = (f"m:{m}", x), (f"m:{m}", xw)
+        b1, b3 = ("y", m), ("y", f"{m}*{w}")
+        if model in (7, 8):
+            terms.append(core.Term(f"index:{m}", core.product(a3, b1), "index"))
+        elif model == 14:
+            terms.append(core.Term(f"index:{m}", core.product((f"m:{m}", x), b3), "index"))
+        for v in ws:
+            if model in (7, 8):
+                poly = core.poly_add(core.product(a1, b1), core.product(a3, b1, weight=v))
+            elif model == 14:
+                poly = core.poly_add(core.product(a1, b1), core.product(a1, b3, weight=v))
+            else:  # 58: (a1 + a3 w)(b1 + b3 w)
+                poly = core.poly_add(
+                    core.product(a1, b1),
+                    core.product(a3, b1, weight=v),
+                    core.product(a1, b3, weight=v),
+                    core.product(a3, b3, weight=v * v),
+                )
+            terms.append(core.Term(f"indirect:{m}[w={_wlabel(v)}]", poly, "conditional"))
+    if model == 8:
+        for v in ws:
+            poly = core.poly_add(core.product(("y", x)), core.product(("y", xw), weight=v))
+            terms.append(core.Term(f"direct[w={_wlabel(v)}]", poly, "conditional"))
+    variables = [x, w, xw, *ms, *[f"{m}*{w}" for m in ms], *covs, y]
+    variables = list(dict.fromkeys(variables))
+    return core.ModelSpec(eqs, terms, variables)
+
+
+def moderated_mediation(
+    df: pd.DataFrame,
+    x: str,
+    m: str | Sequence[str],
+    y: str,
+    w: str,
+    *,
+    model: int = 7,
+    covariates: Sequence[str] | None = None,
+    n_boot: int = 5000,
+    ci: str = "percentile",
+    ci_level: float = 0.95,
+    seed: int | None = None,
+    probe: str | Sequence[float] = "percentiles",
+    cluster: str | None = None,
+    progress: bool | None = None,
+    outcome: str = "auto",
+) -> ConditionalProcessResult:
+    """Moderated mediation (PROCESS models 7, 8, 14, 58) with bootstrap inference.
+
+    Parameters
+    ----------
+    df : DataFrame
+    x, y, w : str
+        Predictor, outcome and moderator (numeric columns).
+    m : str or list of str
+        Mediator(s) (parallel when several).
+    model : {7, 8, 14, 58}
+        7: W moderates X→M; 14: W moderates M→Y; 8: W moderates X→M and X→Y; 58: W moderates
+        X→M and M→Y.
+    covariates : list of str, optional
+        In every equation.
+    n_boot, ci, ci_level, seed, progress, outcome
+        As in :func:`~learning_direction.models.mediation.mediate`.
+    probe : "percentiles", "meansd" or list of float
+        Values of W for the conditional effects (16th/50th/84th percentiles by default; a
+        dichotomous W is probed at its two values).
+    cluster : str, optional
+        Resample whole clusters; Y equation with CR1 cluster-robust SEs.
+
+    Returns
+    -------
+    ConditionalProcessResult
+
+    Notes
+    -----
+    Model 7: ``M = a0 + a1 X + a2 W + a3 XW + C g``, ``Y = c' X + b M + C h``. Conditional
+    indirect effect ``(a1 + a3 w) b``; index of moderated mediation ``a3 b``.
+    Model 14: ``M = a X``, ``Y = c' X + b1 M + b2 W + b3 MW``: ``a (b1 + b3 w)``, index ``a b3``.
+    Model 8: model 7's M equation and ``Y = c1' X + c2' W + c3' XW + b M``: indirect as model 7,
+    conditional direct effect ``c1' + c3' w`` (``direct[w=...]``, bootstrap CI).
+    Model 58: ``(a1 + a3 w)(b1 + b3 w)`` is quadratic in W, so no index is defined (Hayes,
+    2015); only conditional indirect effects are reported.
+    Product terms are formed from the variables as given (PROCESS's default: no centering).
+    All equations are re-solved in every resample by the shared engine
+    (:mod:`learning_direction.models.bootstrap`); bootstrap p-values are
+    ``2 * min(P(t* <= 0), P(t* >= 0))``.
+
+    References
+    ----------
+    Hayes, A. F. (2015). An index and test of linear moderated mediation. *Multivariate
+    Behavioral Research*, 50, 1–22. Hayes, A. F. (2022). *Introduction to mediation,
+    moderation, and conditional process analysis* (3rd ed.). Guilford.
+
+    Examples
+    --------
+    >>> import learning_direction as ld, pandas as pd
+    >>> df = pd.read_csv("tests/reference/sat_act.csv").assign(female=lambda d: (d.gender == 2) * 1)  # doctest: +SKIP
+    >>> res = ld.moderated_mediation(df, x="education", m="SATV", y="ACT", w="female",
+    ...                              covariates=["age"], model=7, seed=1)   # doctest: +SKIP
+    >>> res.index                                                          # doctest: +SKIP
+
+    In R: PROCESS ``process(data, y="ACT", x="education", m="SATV", w="female", cov="age",
+    model=7, boot=5000)``.
+    """
+    if model not in MODELS:
+        raise ModelError(
+            f"model must be one of {sorted(MODELS)} (PROCESS model numbers), got {model!r}"
+        )
+    ms = as_list(m, "m")
+    covs = as_list(covariates, "covariates")
+    if not ms:
+        raise DataValidationError("m must name at least one mediator column")
+    if not isinstance(w, str):
+        raise DataValidationError(f"w must be one column name, got {w!r}")
+    check_options(n_boot, ci, ci_level)
+    check_distinct(
+        {
+            "x": [x],
+            "m": ms,
+            "y": [y],
+            "w": [w],
+            "a covariate": covs,
+            "cluster": [cluster] if cluster else [],
+        }
+    )
+    prep = prepare(
+        df,
+        x=x,
+        numeric=[*ms, w, *covs],
+        y=y,
+        cluster=cluster,
+        x_reference=None,
+        outcome=outcome,
+        what="moderated_mediation()",
+    )
+    if prep.x_levels != [None]:
+        raise DataValidationError(
+            f"x '{x}' must be numeric for moderated_mediation (got a categorical column); code it as 0/1"
+        )
+    data = prep.data
+    data[f"{x}*{w}"] = data[x] * data[w]
+    for mm in ms:
+        data[f"{mm}*{w}"] = data[mm] * data[w]
+    ws = probe_values(data[w].to_numpy(), probe)
+    spec = _spec(x, ms, y, w, covs, model, ws, prep.y_binary)
+    pm = core.ProcessModel(
+        data,
+        spec,
+        cluster_codes=prep.cluster_codes,
+        n_clusters=prep.n_clusters,
+        robust_cluster=cluster is not None,
+    )
+    rs = core.resample(pm, n_boot=n_boot, ci=ci, ci_level=ci_level, seed=seed, progress=progress)
+    table = core.build_table(pm, rs, ci_level)
+    cols = ["term", "estimate", "se", "ci_low", "ci_high", "p_value"]
+    index = table[table["term"].str.startswith("index:")][cols].reset_index(drop=True)
+    cond_rows = []
+    for mm in ms:
+        for v in ws:
+            r = table.set_index("term").loc[f"indirect:{mm}[w={_wlabel(v)}]"]
+            cond_rows.append(
+                {
+                    "mediator": mm,
+                    "w": float(v),
+                    "effect": r["estimate"],
+                    "se": r["se"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                }
+            )
+    cond = pd.DataFrame(cond_rows)
+    if len(ms) == 1:
+        cond = cond.drop(columns="mediator")
+    notes = list(prep.notes) + rs.notes
+    if model == 58:
+        notes.append(
+            "model 58: the indirect effect is quadratic in W, so no index of moderated mediation is defined"
+        )
+    if len(np.unique(data[w])) == 2:
+        notes.append(f"W '{w}' is dichotomous: conditional effects at its two values")
+    elif isinstance(probe, str) and probe == "percentiles":
+        notes.append("W probed at its 16th, 50th and 84th percentiles")
+    notes.append("product terms formed from uncentered variables (PROCESS default)")
+    if prep.y_binary:
+        notes.append(
+            "Y is binary: logistic Y equation; b, c' and indirect effects on the log-odds scale"
+        )
+    notes.append("bootstrap p-value = 2 * min(share of draws <= 0, share >= 0)")
+    ci_name = {
+        "percentile": "percentile bootstrap",
+        "bca": "BCa bootstrap",
+        "monte_carlo": "Monte Carlo",
+    }[ci]
+    return ConditionalProcessResult(
+        table=table,
+        index=index,
+        conditional_indirect=cond,
+        boot_draws=pd.DataFrame(rs.all_draws, columns=[t.name for t in spec.terms]),
+        equations=core.equation_tables(pm, ci_level),
+        x=x,
+        mediators=tuple(ms),
+        y=y,
+        w=w,
+        covariates=tuple(covs),
+        model=model,
+        probe_values=tuple(float(v) for v in ws),
+        n=len(data),
+        n_dropped=prep.report.n_dropped,
+        n_boot=n_boot,
+        n_singular=int(rs.singular.sum()),
+        seed=rs.seed,
+        ci=ci,
+        ci_level=ci_level,
+        method=f"PROCESS model {model} (moderated mediation), {'logistic' if prep.y_binary else 'OLS'} Y equation, {ci_name}",
+        cluster=cluster,
+        n_clusters=prep.n_clusters if cluster else None,
+        y_family="binomial" if prep.y_binary else "gaussian",
+        notes=tuple(notes),
+    )

@@ -1,0 +1,202 @@
+"""Tests of the vectorised bootstrap engine (learning_direction.models.bootstrap)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from learning_direction.exceptions import ModelError, ModelWarning
+from learning_direction.models import bootstrap as bs
+from learning_direction.models._ols_batch import solve_batch, sym_from_triu, triu_products
+
+
+def _ols_statistic(X, y):
+    """Slopes of y on X (with intercept) as a MomentStatistic."""
+    V = np.column_stack([np.ones(len(y)), X, y])
+    prods, iu = triu_products(V)
+    q = V.shape[1]
+
+    def fn(S):
+        M = sym_from_triu(S, q, iu)
+        p = q - 1
+        beta, _ = solve_batch(M[:, :p, :p], M[:, :p, p])
+        return beta[:, 1:]
+
+    return bs.MomentStatistic(prods, fn, [f"b{j}" for j in range(X.shape[1])])
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(150, 2))
+    y = 1 + X @ np.array([0.5, -0.3]) + rng.normal(size=150)
+    return X, y
+
+
+def test_weights_are_multinomial_counts():
+    W = bs.resample_weights(50, 200, np.random.default_rng(1))
+    assert W.shape == (200, 50)
+    assert np.all(W.sum(axis=1) == 50)
+    assert np.all(W >= 0)
+    # each unit is drawn once per resample on average
+    assert abs(W.mean() - 1) < 0.05
+
+
+def test_moment_statistic_matches_refit_on_resampled_rows(data):
+    X, y = data
+    stat = _ols_statistic(X, y)
+    rng = np.random.default_rng(5)
+    idx = rng.integers(0, len(y), size=(4, len(y)))
+    W = np.stack([np.bincount(i, minlength=len(y)) for i in idx]).astype(float)
+    got = stat(W)
+    for b in range(4):
+        Xb = np.column_stack([np.ones(len(y)), X[idx[b]]])
+        ref = np.linalg.lstsq(Xb, y[idx[b]], rcond=None)[0][1:]
+        np.testing.assert_allclose(got[b], ref, rtol=1e-10, atol=1e-12)
+
+
+def test_same_seed_same_draws_whatever_the_chunk_size(data):
+    X, y = data
+    stat = _ols_statistic(X, y)
+    a = bs.run_bootstrap(stat, len(y), n_boot=1000, seed=42)
+    b = bs.run_bootstrap(stat, len(y), n_boot=1000, seed=42, max_bytes=1)  # one block per chunk
+    c = bs.run_bootstrap(stat, len(y), n_boot=1000, seed=43)
+    np.testing.assert_array_equal(a.draws, b.draws)
+    assert not np.array_equal(a.draws, c.draws)
+    assert a.seed == 42 and a.n_singular == 0
+
+
+def test_seed_none_is_recorded_and_reproducible(data):
+    X, y = data
+    stat = _ols_statistic(X, y)
+    a = bs.run_bootstrap(stat, len(y), n_boot=200, seed=None)
+    b = bs.run_bootstrap(stat, len(y), n_boot=200, seed=a.seed)
+    np.testing.assert_array_equal(a.draws, b.draws)
+
+
+def test_singular_resamples_are_counted_not_fatal():
+    rng = np.random.default_rng(0)
+    n = 15
+    x = np.zeros(n)
+    x[0] = 1.0  # a rare binary predictor: constant in ~ (14/15)^15 = 36% of resamples
+    y = rng.normal(size=n)
+    stat = _ols_statistic(x[:, None], y)
+    with pytest.warns(ModelWarning, match="singular"):
+        res = bs.run_bootstrap(stat, n, n_boot=500, seed=1)
+    assert 100 < res.n_singular < 300
+    assert np.isnan(res.draws[res.singular]).all()
+    assert np.isfinite(res.valid).all()
+
+
+def test_all_singular_raises():
+    x = np.zeros(20)
+
+    def stat(W):
+        return np.full((W.shape[0], 1), np.nan)
+
+    with pytest.raises(ModelError, match="every one"):
+        bs.run_bootstrap(stat, len(x), n_boot=100, seed=1)
+
+
+def test_bad_sizes_raise():
+    with pytest.raises(ModelError, match="n_boot"):
+        bs.run_bootstrap(lambda W: W[:, :1], 10, n_boot=0)
+    with pytest.raises(ModelError, match="at least 2"):
+        bs.run_bootstrap(lambda W: W[:, :1], 1, n_boot=10)
+
+
+def test_cluster_weights_expand_to_rows(data):
+    X, y = data
+    codes = np.repeat(np.arange(30), 5)
+    # row contributions aggregated to clusters give the same fit as expanding the weights
+    V = np.column_stack([np.ones(len(y)), X, y])
+    prods, _ = triu_products(V)
+    agg = np.zeros((30, prods.shape[1]))
+    np.add.at(agg, codes, prods)
+    Wc = bs.resample_weights(30, 3, np.random.default_rng(2))
+    np.testing.assert_allclose(Wc @ agg, Wc[:, codes] @ prods, rtol=1e-12)
+
+
+def test_fast_jackknife_equals_generic(data):
+    X, y = data
+    stat = _ols_statistic(X, y)
+    fast = bs.jackknife(stat, len(y))
+
+    def plain(W):
+        return stat(W)
+
+    slow = bs.jackknife(plain, len(y))
+    np.testing.assert_allclose(fast, slow, rtol=1e-9)
+
+
+def test_norm_inter_matches_boot_ci_rule():
+    t = np.arange(1.0, 1000.0)  # R = 999: (R + 1) * 0.025 = 25 is an integer
+    lo, hi = bs.confidence_interval(t[:, None], np.array([500.0]), level=0.95)
+    assert lo[0] == pytest.approx(25.0, abs=1e-9) and hi[0] == pytest.approx(975.0, abs=1e-9)
+    t = np.arange(1.0, 5001.0)  # R = 5000: 125.025 -> between the 125th and 126th
+    lo, _ = bs.confidence_interval(t[:, None], np.array([2500.0]), level=0.95)
+    assert 125.0 < lo[0] < 126.0
+
+
+def test_bca_without_bias_or_skew_is_percentile():
+    rng = np.random.default_rng(1)
+    d = rng.normal(size=(4001, 1))
+    est = np.array([np.median(d)])
+    jack = np.linspace(-1, 1, 101)[:, None]  # symmetric: acceleration 0
+    p = bs.confidence_interval(d, est, method="percentile")
+    b = bs.confidence_interval(d, est, method="bca", jack=jack)
+    np.testing.assert_allclose(p, b, atol=0.02)
+
+
+def test_bca_needs_jackknife_and_valid_method():
+    d = np.random.default_rng(1).normal(size=(100, 1))
+    with pytest.raises(ModelError, match="jackknife"):
+        bs.confidence_interval(d, np.zeros(1), method="bca")
+    with pytest.raises(ModelError, match="ci must be"):
+        bs.confidence_interval(d, np.zeros(1), method="basic")
+    with pytest.raises(ModelError, match="ci_level"):
+        bs.confidence_interval(d, np.zeros(1), level=95)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-10, 10, allow_nan=False), min_size=5, max_size=60))
+def test_boot_pvalue_properties(values):
+    d = np.array(values)[:, None]
+    p = bs.boot_pvalue(d)[0]
+    assert 0.0 <= p <= 1.0
+    assert p == pytest.approx(bs.boot_pvalue(-d)[0])  # symmetric in the sign
+
+
+def test_monte_carlo_draws_reproducible():
+    a, s = bs.monte_carlo_draws(np.zeros(2), np.eye(2), 500, 7)
+    b, _ = bs.monte_carlo_draws(np.zeros(2), np.eye(2), 500, 7)
+    np.testing.assert_array_equal(a, b)
+    assert s == 7 and abs(a.std() - 1) < 0.1
+
+
+def test_solve_batch_flags_collinear_systems():
+    A = np.stack([np.eye(3), np.ones((3, 3)), np.diag([1.0, 0.0, 1.0])])
+    x, sing = solve_batch(A, np.ones((3, 3)))
+    assert sing.tolist() == [False, True, True]
+    np.testing.assert_allclose(x[0], 1.0)
+    assert np.isnan(x[1:]).all()
+
+
+def test_memory_is_bounded_by_chunks():
+    # a statistic that records the chunk sizes it sees
+    seen = []
+
+    def stat(W):
+        seen.append(W.shape[0])
+        return W[:, :1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bs.run_bootstrap(stat, 100_000, n_boot=200, seed=1, max_bytes=50 * 2**20)
+    bsz = bs.block_size(100_000)
+    assert max(seen) * 100_000 * 24 <= 50 * 2**20 + bsz * 100_000 * 24
+    assert sum(seen) == 200

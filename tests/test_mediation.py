@@ -1,0 +1,485 @@
+"""Tests of ld.mediate against R (tests/reference/sat_act_models.json) and of its inputs."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from learning_direction.exceptions import DataValidationError, ModelError, ModelWarning
+from learning_direction.models.mediation import MediationResult, mediate
+
+REF = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def sat():
+    return pd.read_csv(REF / "sat_act.csv")
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return json.loads((REF / "sat_act_models.json").read_text())["mediation_model4"]
+
+
+@pytest.fixture(scope="module")
+def res_perc(sat):
+    return mediate(sat, "education", "SATV", "ACT", covariates=["age"], n_boot=5000, seed=20261122)
+
+
+@pytest.fixture(scope="module")
+def res_bca(sat):
+    return mediate(
+        sat, "education", "SATV", "ACT", covariates=["age"], n_boot=5000, seed=20261122, ci="bca"
+    )
+
+
+def _row(res, term):
+    return res.table.set_index("term").loc[term]
+
+
+# --- agreement with R -------------------------------------------------------------------------
+def test_point_estimates_match_r(res_perc, ref):
+    t = res_perc.table.set_index("term")["estimate"]
+    assert abs(t["a:SATV"] - ref["a"]) < 1e-8
+    assert abs(t["b:SATV"] - ref["b"]) < 1e-8
+    assert abs(t["c_prime"] - ref["c_prime"]) < 1e-8
+    assert abs(t["c"] - ref["c_total"]) < 1e-8
+    assert abs(t["indirect:SATV"] - ref["indirect"]) < 1e-8
+    assert abs(_row(res_perc, "a:SATV")["se"] - ref["se_a"]) < 1e-6
+    assert abs(_row(res_perc, "b:SATV")["se"] - ref["se_b"]) < 1e-8
+
+
+def test_sobel_se_matches_r(res_perc, ref):
+    assert abs(_row(res_perc, "indirect:SATV")["sobel_se"] - ref["sobel_se"]) < 1e-6
+
+
+def test_percentile_ci_within_monte_carlo_error_of_r(res_perc, ref):
+    r = _row(res_perc, "indirect:SATV")
+    tol = 0.15 * ref["boot_se"]
+    assert abs(r["ci_low"] - ref["boot_percentile_ci"][0]) < tol
+    assert abs(r["ci_high"] - ref["boot_percentile_ci"][1]) < tol
+    assert abs(r["se"] - ref["boot_se"]) < 0.1 * ref["boot_se"]
+
+
+def test_bca_ci_within_monte_carlo_error_of_r(res_bca, ref):
+    r = _row(res_bca, "indirect:SATV")
+    tol = 0.15 * ref["boot_se"]
+    assert abs(r["ci_low"] - ref["boot_bca_ci"][0]) < tol
+    assert abs(r["ci_high"] - ref["boot_bca_ci"][1]) < tol
+
+
+def test_monte_carlo_ci_close_to_r_bootstrap(sat, ref):
+    res = mediate(
+        sat, "education", "SATV", "ACT", covariates=["age"], n_boot=5000, seed=3, ci="monte_carlo"
+    )
+    r = _row(res, "indirect:SATV")
+    # MC and bootstrap intervals estimate the same thing; agree to within a fraction of the SE
+    assert abs(r["ci_low"] - ref["boot_percentile_ci"][0]) < 0.3 * ref["boot_se"]
+    assert abs(r["ci_high"] - ref["boot_percentile_ci"][1]) < 0.3 * ref["boot_se"]
+    assert abs(r["se"] - ref["sobel_se"]) < 0.05 * ref["sobel_se"]
+
+
+def test_bootstrap_draws_equal_explicit_refits(sat):
+    # the weighted one-product engine equals refitting lm on the resampled rows
+    res = mediate(sat, "education", "SATV", "ACT", covariates=["age"], n_boot=200, seed=11)
+    from learning_direction.models import bootstrap as bs
+
+    bsz = bs.block_size(len(sat))
+    child = np.random.SeedSequence(11).spawn(1)[0]
+    W = bs.resample_weights(len(sat), bsz, np.random.Generator(np.random.PCG64(child)))
+    for b in range(2):
+        idx = np.repeat(np.arange(len(sat)), W[b].astype(int))
+        d = sat.iloc[idx]
+        a = sm.OLS(d["SATV"], sm.add_constant(d[["education", "age"]])).fit().params["education"]
+        bb = sm.OLS(d["ACT"], sm.add_constant(d[["SATV", "education", "age"]])).fit().params["SATV"]
+        assert res.boot_draws["indirect:SATV"].iloc[b] == pytest.approx(a * bb, rel=1e-9)
+
+
+# --- result object ----------------------------------------------------------------------------
+def test_result_metadata_and_outputs(res_perc):
+    assert isinstance(res_perc, MediationResult)
+    assert res_perc.n == 700 and res_perc.n_dropped == 0 and res_perc.n_boot == 5000
+    assert res_perc.n_singular == 0 and res_perc.seed == 20261122 and res_perc.ci == "percentile"
+    assert list(res_perc.table.columns) == [
+        "term",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "boot_se",
+        "sobel_se",
+    ]
+    assert res_perc.boot_draws.shape == (5000, len(res_perc.table))
+    s = res_perc.summary()
+    assert "PROCESS model 4" in s and "OUTCOME VARIABLE" in s and "Direct effect of X on Y" in s
+    assert "<table" in res_perc._repr_html_()
+
+
+def test_same_seed_identical(sat):
+    a = mediate(sat, "education", "SATV", "ACT", n_boot=500, seed=5)
+    b = mediate(sat, "education", "SATV", "ACT", n_boot=500, seed=5)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.boot_draws, b.boot_draws)
+
+
+def test_standardized_effects(res_perc, sat):
+    t = res_perc.table.set_index("term")
+    ind = t.loc["indirect:SATV", "estimate"]
+    assert t.loc["indirect_partial_std:SATV", "estimate"] == pytest.approx(ind / sat["ACT"].std())
+    assert t.loc["indirect_std:SATV", "estimate"] == pytest.approx(
+        ind * sat["education"].std() / sat["ACT"].std()
+    )
+    # CI recomputed from the standardized draws, not rescaled
+    d = res_perc.boot_draws
+    ratio = d["indirect_std:SATV"] / d["indirect:SATV"]
+    assert ratio.std() > 0
+
+
+# --- parallel and serial ----------------------------------------------------------------------
+def test_parallel_mediators_total_and_contrasts(sat):
+    df = sat.dropna()
+    res = mediate(df, "education", ["SATV", "SATQ"], "ACT", covariates=["age"], n_boot=1000, seed=2)
+    t = res.table.set_index("term")["estimate"]
+    assert t["indirect_total"] == pytest.approx(t["indirect:SATV"] + t["indirect:SATQ"], rel=1e-12)
+    assert "indirect_total_std" in t.index and "indirect_total_partial_std" in t.index
+    assert t["contrast:SATV-SATQ"] == pytest.approx(
+        t["indirect:SATV"] - t["indirect:SATQ"], rel=1e-12
+    )
+    # OLS identity: c = c' + total indirect
+    assert t["c"] == pytest.approx(t["c_prime"] + t["indirect_total"], rel=1e-10)
+    # against statsmodels
+    a = sm.OLS(df["SATQ"], sm.add_constant(df[["education", "age"]])).fit().params["education"]
+    b = (
+        sm.OLS(df["ACT"], sm.add_constant(df[["education", "SATV", "SATQ", "age"]]))
+        .fit()
+        .params["SATQ"]
+    )
+    assert t["indirect:SATQ"] == pytest.approx(a * b, rel=1e-10)
+
+
+def test_serial_mediation_paths(sat):
+    df = sat.dropna()
+    res = mediate(
+        df,
+        "education",
+        ["SATV", "SATQ"],
+        "ACT",
+        covariates=["age"],
+        serial=True,
+        n_boot=1000,
+        seed=2,
+    )
+    t = res.table.set_index("term")["estimate"]
+    m1 = sm.OLS(df["SATV"], sm.add_constant(df[["education", "age"]])).fit().params
+    m2 = sm.OLS(df["SATQ"], sm.add_constant(df[["education", "SATV", "age"]])).fit().params
+    yy = sm.OLS(df["ACT"], sm.add_constant(df[["education", "SATV", "SATQ", "age"]])).fit().params
+    assert t["d:SATV->SATQ"] == pytest.approx(m2["SATV"], rel=1e-10)
+    assert t["indirect:SATV->SATQ"] == pytest.approx(
+        m1["education"] * m2["SATV"] * yy["SATQ"], rel=1e-10
+    )
+    assert t["indirect:SATQ"] == pytest.approx(m2["education"] * yy["SATQ"], rel=1e-10)
+    assert t["c"] == pytest.approx(t["c_prime"] + t["indirect_total"], rel=1e-10)
+    assert res.model == 6 and "contrast:SATV-SATV->SATQ" in t.index
+
+
+def test_serial_three_mediators_has_all_seven_paths():
+    rng = np.random.default_rng(1)
+    n = 300
+    x = rng.normal(size=n)
+    m1 = 0.5 * x + rng.normal(size=n)
+    m2 = 0.4 * m1 + rng.normal(size=n)
+    m3 = 0.3 * m2 + rng.normal(size=n)
+    y = 0.4 * m3 + rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "m1": m1, "m2": m2, "m3": m3, "y": y})
+    res = mediate(
+        df, "x", ["m1", "m2", "m3"], "y", serial=True, n_boot=200, seed=1, standardize=False
+    )
+    ind = [t for t in res.table["term"] if t.startswith("indirect:")]
+    assert len(ind) == 7 and "indirect:m1->m2->m3" in ind
+
+
+# --- categorical X, binary Y, clusters ---------------------------------------------------------
+def test_multicategorical_x_relative_effects():
+    rng = np.random.default_rng(4)
+    n = 300
+    cond = rng.choice(["control", "reflect", "read"], size=n)
+    m = 0.8 * (cond == "reflect") + 0.2 * (cond == "read") + rng.normal(size=n)
+    y = 0.5 * m + rng.normal(size=n)
+    df = pd.DataFrame({"cond": cond, "m": m, "y": y})
+    res = mediate(df, "cond", "m", "y", x_reference="control", n_boot=500, seed=1)
+    t = res.table.set_index("term")["estimate"]
+    d = pd.get_dummies(df["cond"]).astype(float)
+    a = sm.OLS(df["m"], sm.add_constant(d[["read", "reflect"]])).fit().params
+    b = (
+        sm.OLS(df["y"], sm.add_constant(pd.concat([d[["read", "reflect"]], df["m"]], axis=1)))
+        .fit()
+        .params["m"]
+    )
+    assert t["a:m[reflect]"] == pytest.approx(a["reflect"], rel=1e-10)
+    assert t["indirect:m[read]"] == pytest.approx(a["read"] * b, rel=1e-10)
+    assert "c_prime[reflect]" in t.index and "indirect_std:m[reflect]" not in t.index
+    assert res.omnibus is not None and len(res.omnibus) == 2
+    assert res.x_reference == "control"
+
+
+def test_binary_y_logistic_outcome():
+    rng = np.random.default_rng(8)
+    n = 400
+    x = rng.normal(size=n)
+    m = 0.5 * x + rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.8 * m - 0.2)))).astype(int)
+    df = pd.DataFrame({"x": x, "m": m, "y": y})
+    res = mediate(df, "x", "m", "y", n_boot=300, seed=1)
+    t = res.table.set_index("term")["estimate"]
+    b = sm.Logit(df["y"], sm.add_constant(df[["x", "m"]])).fit(disp=0).params["m"]
+    a = sm.OLS(df["m"], sm.add_constant(df[["x"]])).fit().params["x"]
+    assert t["b:m"] == pytest.approx(b, rel=1e-7)
+    assert t["indirect:m"] == pytest.approx(a * b, rel=1e-7)
+    assert res.y_family == "binomial"
+    assert res.boot_draws["indirect:m"].notna().all()
+    # bootstrap draws equal explicit logistic refits
+    bse = res.table.set_index("term").loc["indirect:m", "se"]
+    assert 0.01 < bse < 1
+
+
+def _nested(n_clusters=40, per=5, seed=0):
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(n_clusters), per)
+    x = rng.normal(size=n_clusters)
+    m = 0.5 * x + rng.normal(size=n_clusters)
+    u = rng.normal(scale=0.5, size=n_clusters)
+    y = 0.4 * m[g] + 0.1 * x[g] + u[g] + rng.normal(size=len(g))
+    return pd.DataFrame({"mentor": g, "x": x[g], "m": m[g], "y": y})
+
+
+def test_cluster_bootstrap_2_1_1():
+    df = _nested()
+    res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=1000, seed=1)
+    assert res.design == "2-1-1" and res.n_clusters == 40
+    cl = df.groupby("mentor").first()
+    a = sm.OLS(cl["m"], sm.add_constant(cl[["x"]])).fit().params["x"]
+    t = res.table.set_index("term")
+    assert t.loc["a:m", "estimate"] == pytest.approx(a, rel=1e-10)
+    # cluster-robust SE for b
+    fit = sm.OLS(df["y"], sm.add_constant(df[["x", "m"]])).fit(
+        cov_type="cluster", cov_kwds={"groups": df["mentor"]}
+    )
+    assert t.loc["b:m", "se"] == pytest.approx(fit.bse["m"], rel=1e-8)
+    # row bootstrap ignores the clustering and gives a narrower interval for the indirect effect
+    row = mediate(df, "x", "m", "y", n_boot=1000, seed=1)
+    assert row.table.set_index("term").loc["indirect:m", "se"] < t.loc["indirect:m", "se"]
+
+
+def test_cluster_bca_uses_leave_one_cluster_out():
+    df = _nested()
+    res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=500, seed=1, ci="bca")
+    r = res.table.set_index("term").loc["indirect:m"]
+    assert r["ci_low"] < r["estimate"] < r["ci_high"]
+    assert any("leave-one-cluster-out" in n for n in res.notes)
+
+
+# --- bad input --------------------------------------------------------------------------------
+def test_missing_column_named(sat):
+    with pytest.raises(DataValidationError, match="SATW"):
+        mediate(sat, "education", "SATW", "ACT", n_boot=200)
+
+
+def test_non_numeric_mediator(sat):
+    df = sat.assign(mtext="a")
+    with pytest.raises(DataValidationError, match="mtext"):
+        mediate(df, "education", "mtext", "ACT", n_boot=200)
+
+
+def test_cluster_with_missing_values():
+    df = _nested()
+    df.loc[3, "mentor"] = np.nan
+    with pytest.raises(DataValidationError, match="mentor"):
+        mediate(df, "x", "m", "y", cluster="mentor", n_boot=200)
+
+
+def test_too_few_clusters_error_and_warning():
+    with pytest.raises(ModelError, match="clusters"):
+        mediate(_nested(n_clusters=6), "x", "m", "y", cluster="mentor", n_boot=200)
+    with pytest.warns(ModelWarning, match="clusters"):
+        mediate(_nested(n_clusters=15), "x", "m", "y", cluster="mentor", n_boot=200, seed=1)
+
+
+def test_three_rows_is_a_model_error():
+    df = pd.DataFrame({"x": [1.0, 2, 3], "m": [1.0, 3, 2], "y": [2.0, 1, 3]})
+    with pytest.raises(ModelError, match="rows"):
+        mediate(df, "x", "m", "y", n_boot=200)
+
+
+def test_missing_rows_reported_not_silent(sat):
+    with pytest.warns(ModelWarning, match="SATQ"):
+        res = mediate(sat, "education", "SATQ", "ACT", n_boot=200, seed=1)
+    assert res.n_dropped == 13 and res.n == 687
+    assert any("SATQ" in n for n in res.notes)
+
+
+def test_bad_options(sat):
+    with pytest.raises(ModelError, match="ci must be"):
+        mediate(sat, "education", "SATV", "ACT", ci="basic")
+    with pytest.raises(ModelError, match="n_boot"):
+        mediate(sat, "education", "SATV", "ACT", n_boot=10)
+    with pytest.raises(ModelError, match="ci_level"):
+        mediate(sat, "education", "SATV", "ACT", ci_level=95)
+    with pytest.raises(ModelError, match="serial"):
+        mediate(sat, "education", "SATV", "ACT", serial=True)
+    with pytest.raises(DataValidationError, match="both"):
+        mediate(sat, "education", "SATV", "ACT", covariates=["SATV"])
+    with pytest.raises(DataValidationError, match="x_reference"):
+        mediate(
+            sat.assign(g=sat["gender"].map({1: "m", 2: "f"})), "g", "SATV", "ACT", x_reference="x"
+        )
+
+
+def test_constant_and_collinear_columns(sat):
+    with pytest.raises(ModelError, match="constant"):
+        mediate(sat.assign(k=1.0), "education", "SATV", "ACT", covariates=["k"], n_boot=200)
+    with pytest.raises(ModelError, match="collinear"):
+        mediate(
+            sat.assign(e2=2 * sat["education"]),
+            "education",
+            "SATV",
+            "ACT",
+            covariates=["e2"],
+            n_boot=200,
+        )
+
+
+def test_logistic_requires_01(sat):
+    with pytest.raises(DataValidationError, match="0/1"):
+        mediate(sat, "education", "SATV", "ACT", outcome="logistic", n_boot=200)
+
+
+def test_singular_resamples_reported():
+    rng = np.random.default_rng(2)
+    n = 25
+    cov = np.zeros(n)
+    cov[:2] = 1  # a rare dummy covariate: constant in ~ 1/3 of resamples
+    x = rng.normal(size=n)
+    m = x + rng.normal(size=n)
+    y = m + rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "m": m, "y": y, "rare": cov})
+    with pytest.warns(ModelWarning, match="singular"):
+        res = mediate(df, "x", "m", "y", covariates=["rare"], n_boot=400, seed=1)
+    assert res.n_singular > 20
+    assert res.boot_draws.isna().any(axis=1).sum() == res.n_singular
+    assert np.isfinite(res.table.set_index("term").loc["indirect:m", ["ci_low", "ci_high"]]).all()
+
+
+# --- figures ----------------------------------------------------------------------------------
+def test_plots(res_perc, sat, tmp_path):
+    from learning_direction.figures._style import save_figure
+
+    ax = res_perc.plot(kind="path")
+    save_figure(ax.figure, tmp_path / "path", formats=("png",))
+    ax2 = res_perc.plot(kind="bootstrap")
+    assert ax2.get_xlabel() == "indirect:SATV"
+    par = mediate(
+        sat.dropna(), "education", ["SATV", "SATQ"], "ACT", serial=True, n_boot=200, seed=1
+    )
+    par.plot()
+    with pytest.raises(ModelError):
+        res_perc.plot(kind="pie")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+
+
+# --- properties and coverage ------------------------------------------------------------------
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.1, 100.0), st.floats(-5.0, 5.0))
+def test_ols_decomposition_and_scale_equivariance(seed, scale, shift):
+    rng = np.random.default_rng(seed)
+    n = 60
+    x = rng.normal(size=n)
+    m = 0.5 * x + rng.normal(size=n)
+    y = 0.4 * m + 0.2 * x + rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "m": m, "y": y})
+    r1 = mediate(df, "x", "m", "y", n_boot=100, seed=1).table.set_index("term")
+    r2 = mediate(df.assign(y=scale * y + shift), "x", "m", "y", n_boot=100, seed=1).table.set_index(
+        "term"
+    )
+    # c = c' + ab exactly (OLS), and effects scale with Y while standardized ones do not
+    assert r1.loc["c", "estimate"] == pytest.approx(
+        r1.loc["c_prime", "estimate"] + r1.loc["indirect:m", "estimate"]
+    )
+    assert r2.loc["indirect:m", "estimate"] == pytest.approx(
+        scale * r1.loc["indirect:m", "estimate"], rel=1e-8
+    )
+    assert r2.loc["indirect:m", "ci_low"] == pytest.approx(
+        scale * r1.loc["indirect:m", "ci_low"], rel=1e-8
+    )
+    assert r2.loc["indirect_std:m", "estimate"] == pytest.approx(
+        r1.loc["indirect_std:m", "estimate"], rel=1e-8
+    )
+
+
+def test_short_coverage_simulation():
+    """95% percentile and BCa intervals cover a*b = 0.09 at n = 200 (200 replications x 500
+    resamples; the full version with 1,000 x 2,000 is bench/coverage.py)."""
+    from learning_direction.models import bootstrap as bs
+
+    rng = np.random.default_rng(2026)
+    reps, truth = 200, 0.09
+    hits = {"percentile": 0, "bca": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for r in range(reps):
+            x = rng.normal(size=200)
+            m = 0.3 * x + rng.normal(size=200)
+            y = 0.3 * m + 0.1 * x + rng.normal(size=200)
+            res = mediate(
+                pd.DataFrame({"x": x, "m": m, "y": y}),
+                "x",
+                "m",
+                "y",
+                n_boot=500,
+                ci="bca",
+                seed=r,
+                standardize=False,
+                progress=False,
+            )
+            row = res.table.set_index("term").loc["indirect:m"]
+            d = res.boot_draws["indirect:m"].to_numpy()[:, None]
+            lo, hi = bs.confidence_interval(d, np.array([row["estimate"]]))
+            hits["percentile"] += lo[0] <= truth <= hi[0]
+            hits["bca"] += row["ci_low"] <= truth <= row["ci_high"]
+    # binomial SD of the coverage with 200 replications is ~1.5 points: allow about 4 SD
+    for method, k in hits.items():
+        assert 0.88 <= k / reps <= 0.995, (method, k)
+
+
+def test_random_intercept_outcome_matches_reml():
+    df = _nested(n_clusters=30, per=6, seed=3)
+    res = mediate(df, "x", "m", "y", cluster="mentor", outcome_model="random_intercept", n_boot=500, seed=1)
+    fit = sm.MixedLM(df["y"], sm.add_constant(df[["x", "m"]]), groups=df["mentor"]).fit(reml=True)
+    t = res.table.set_index("term")
+    # balanced clusters: statsmodels' fixed effects and SEs are lme4's
+    assert t.loc["b:m", "estimate"] == pytest.approx(fit.fe_params["m"], rel=1e-6)
+    assert t.loc["c_prime", "estimate"] == pytest.approx(fit.fe_params["x"], rel=1e-6, abs=1e-8)
+    assert t.loc["b:m", "se"] == pytest.approx(fit.bse_fe["m"], rel=1e-4)
+    assert any("random intercept" in n for n in res.notes)
+    r = t.loc["indirect:m"]
+    assert r["ci_low"] < r["estimate"] < r["ci_high"]
+    with pytest.raises(ModelError, match="cluster"):
+        mediate(df, "x", "m", "y", outcome_model="random_intercept", n_boot=200)
+    with pytest.raises(ModelError, match="outcome_model"):
+        mediate(df, "x", "m", "y", cluster="mentor", outcome_model="gee", n_boot=200)
