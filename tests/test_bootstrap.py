@@ -200,3 +200,22 @@ def test_memory_is_bounded_by_chunks():
     bsz = bs.block_size(100_000)
     assert max(seen) * 100_000 * 24 <= 50 * 2**20 + bsz * 100_000 * 24
     assert sum(seen) == 200
+
+
+def test_regression_influence_agrees_with_jackknife(data):
+    # boot.ci's regression estimate of the influence values ~ the jackknife ones
+    X, y = data
+    stat = _ols_statistic(X, y)
+    res = bs.run_bootstrap(stat, len(y), n_boot=4000, seed=3, keep_weights=True)
+    F = res.extra["weights"]
+    assert F.shape == (4000, len(y)) and np.all(F.sum(axis=1) == len(y))
+    L_reg = bs.regression_influence(res.valid, F)
+    jack = bs.jackknife(stat, len(y))
+    L_jack = (len(y) - 1) * (jack.mean(axis=0) - jack)
+    for j in range(L_reg.shape[1]):
+        assert np.corrcoef(L_reg[:, j], L_jack[:, j])[0, 1] > 0.9
+    a_reg = bs.acceleration_from_influence(L_reg)
+    a_jack = bs.bca_acceleration(jack)
+    np.testing.assert_allclose(a_reg, a_jack, atol=0.02)
+    with pytest.raises(ModelError, match="memory"):
+        bs.run_bootstrap(stat, 200_000, n_boot=5000, keep_weights=True)

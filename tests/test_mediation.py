@@ -469,7 +469,9 @@ def test_short_coverage_simulation():
 
 def test_random_intercept_outcome_matches_reml():
     df = _nested(n_clusters=30, per=6, seed=3)
-    res = mediate(df, "x", "m", "y", cluster="mentor", outcome_model="random_intercept", n_boot=500, seed=1)
+    res = mediate(
+        df, "x", "m", "y", cluster="mentor", outcome_model="random_intercept", n_boot=500, seed=1
+    )
     fit = sm.MixedLM(df["y"], sm.add_constant(df[["x", "m"]]), groups=df["mentor"]).fit(reml=True)
     t = res.table.set_index("term")
     # balanced clusters: statsmodels' fixed effects and SEs are lme4's
@@ -483,3 +485,34 @@ def test_random_intercept_outcome_matches_reml():
         mediate(df, "x", "m", "y", outcome_model="random_intercept", n_boot=200)
     with pytest.raises(ModelError, match="outcome_model"):
         mediate(df, "x", "m", "y", cluster="mentor", outcome_model="gee", n_boot=200)
+
+
+def test_html_escapes_user_strings():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(50, 3)), columns=["<b>x</b>", "m&m", "y"])
+    res = mediate(df, "<b>x</b>", "m&m", "y", n_boot=100, seed=1)
+    html = res._repr_html_()
+    assert "<b>x</b>" not in html and "m&amp;m" in html
+
+
+def test_bca_regression_influence_as_boot_ci(sat, ref, res_bca):
+    res = mediate(
+        sat,
+        "education",
+        "SATV",
+        "ACT",
+        covariates=["age"],
+        n_boot=5000,
+        seed=20261122,
+        ci="bca",
+        bca_influence="regression",
+        standardize=False,
+    )
+    r = _row(res, "indirect:SATV")
+    j = _row(res_bca, "indirect:SATV")
+    # same draws, two estimates of the acceleration: intervals nearly identical
+    assert abs(r["ci_low"] - j["ci_low"]) < 0.01 * ref["boot_se"]
+    assert abs(r["ci_high"] - j["ci_high"]) < 0.01 * ref["boot_se"]
+    assert any("regression" in n for n in res.notes)
+    with pytest.raises(ModelError, match="bca_influence"):
+        mediate(sat, "education", "SATV", "ACT", ci="bca", bca_influence="pos", n_boot=200)

@@ -81,6 +81,7 @@ _EXPORTS: dict[str, str] = {
     "run_study": ".studies",
     "StudyResult": ".studies",
     "read_survey": ".io",
+    "run_evaluation": ".evaluation",
     "SurveyData": ".io",
     "load_config": ".config",
     "pseudonymise": ".privacy",

@@ -228,7 +228,7 @@ class ProcessModel:
                     ) from None
             elif eq.level == "ri":
                 f = ols_fit(X, y, names)
-                tau2, sigma2, _ = self.ri[eq.name]
+                _, sigma2, _ = self.ri[eq.name]
                 vcov = f.vcov / f.sigma2 * sigma2  # sigma2 (X*'X*)^-1 = (X' V^-1 X)^-1 at REML
                 fits[eq.name] = OLSFit(f.coef, vcov, f.df_resid, f.names, sigma2, f.r2)
             else:
@@ -309,7 +309,13 @@ class ProcessModel:
                 for i, p in enumerate(eq.predictors):
                     coefs[(eq.name, p)] = beta[:, i + 1]
                 continue
-            M = Ms["cluster"] if eq.level == "cluster" else Ms[f"ri:{eq.name}"] if eq.level == "ri" else Ms["row"]
+            M = (
+                Ms["cluster"]
+                if eq.level == "cluster"
+                else Ms[f"ri:{eq.name}"]
+                if eq.level == "ri"
+                else Ms["row"]
+            )
             A = M[:, P[:, None], P[None, :]]
             c = M[:, P, o]
             beta, sing = solve_batch(A, c)
@@ -319,7 +325,9 @@ class ProcessModel:
         return coefs, bad
 
     def _from_sums(self, S: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
-        Ms = {name: sym_from_triu(S[:, a:b], self.q, self.iu) for name, (a, b) in self.slices.items()}
+        Ms = {
+            name: sym_from_triu(S[:, a:b], self.q, self.iu) for name, (a, b) in self.slices.items()
+        }
         coefs, bad = self._solve_equations(Ms, W)
         eff = self.effects(coefs, self.sds_from_moments(Ms["row"]))
         eff[bad] = np.nan
@@ -383,8 +391,14 @@ def resample(
     ci_level: float,
     seed: int | None,
     progress: bool | None,
+    bca_influence: str = "jackknife",
 ) -> Resampled:
     """Run the bootstrap (or Monte Carlo) for a model and summarise every term."""
+    if bca_influence not in ("jackknife", "regression"):
+        raise ModelError(
+            f"bca_influence must be 'jackknife' or 'regression', got {bca_influence!r}"
+        )
+    keep = ci == "bca" and bca_influence == "regression"
     est = model.full_estimates()
     notes: list[str] = []
     unit = "cluster" if model.cluster_codes is not None else "row"
@@ -399,18 +413,32 @@ def resample(
     else:
         stat = model.statistic()
         res = bs.run_bootstrap(
-            stat, model.n_units, n_boot=n_boot, seed=seed, unit=unit, progress=progress
+            stat,
+            model.n_units,
+            n_boot=n_boot,
+            seed=seed,
+            unit=unit,
+            progress=progress,
+            keep_weights=keep,
         )
         draws, singular, seed_used, valid = res.draws, res.singular, res.seed, res.valid
         if res.n_singular:
             notes.append(
                 f"{res.n_singular} of {n_boot} resamples were singular and are left out of the CIs"
             )
-    jack = None
-    if ci == "bca":
+    jack = acc = None
+    if ci == "bca" and keep:
+        L = bs.regression_influence(valid, res.extra["weights"][~singular])
+        acc = bs.acceleration_from_influence(L)
+        notes.append(
+            "BCa acceleration from regression estimates of the influence values (as boot::boot.ci)"
+        )
+    elif ci == "bca":
         jack = bs.jackknife(model.statistic(), model.n_units)
         notes.append(f"BCa acceleration from the leave-one-{unit}-out jackknife")
-    lo, hi = bs.confidence_interval(valid, est, method=ci, level=ci_level, jack=jack)
+    lo, hi = bs.confidence_interval(
+        valid, est, method=ci, level=ci_level, jack=jack, acceleration=acc
+    )
     boot_se = np.nanstd(valid, axis=0, ddof=1)
     p = bs.boot_pvalue(valid)
     return Resampled(est, valid, draws, singular, seed_used, lo, hi, boot_se, p, notes)
@@ -478,6 +506,8 @@ def equation_tables(model: ProcessModel, ci_level: float) -> dict[str, pd.DataFr
                 "ci_high": fit.coef + crit * se,
             }
         )
+        if eq.name in model.ri:
+            df.attrs.update(tau2=model.ri[eq.name][0], sigma2=model.ri[eq.name][1])
         df.attrs.update(
             outcome=eq.outcome,
             r2=fit.r2,

@@ -73,11 +73,13 @@ __all__ = [
     "CI_METHODS",
     "BootDraws",
     "MomentStatistic",
+    "acceleration_from_influence",
     "block_size",
     "boot_pvalue",
     "confidence_interval",
     "jackknife",
     "monte_carlo_draws",
+    "regression_influence",
     "resample_weights",
     "run_bootstrap",
 ]
@@ -234,6 +236,7 @@ def run_bootstrap(
     progress: bool | None = None,
     warn: bool = True,
     n_jobs: int | None = None,
+    keep_weights: bool = False,
 ) -> BootDraws:
     """Evaluate ``statistic`` on ``n_boot`` nonparametric bootstrap resamples, chunk by chunk.
 
@@ -260,6 +263,9 @@ def run_bootstrap(
     n_jobs : int or None
         Threads sharing out the blocks of a block-wise statistic (``None``: up to 4, one per
         CPU). Results do not depend on it: every block has its own random stream.
+    keep_weights : bool
+        Keep the (n_boot, n_units) frequency matrix in ``BootDraws.extra["weights"]`` (float32;
+        needed by :func:`regression_influence`). Refused above 5e7 entries.
 
     Returns
     -------
@@ -289,13 +295,23 @@ def run_bootstrap(
     limiter = _single_thread_blas() if by_block else contextlib.nullcontext()
     local = threading.local()
 
+    if keep_weights and n_boot * n_units > 5e7:
+        raise ModelError(
+            f"keeping the {n_boot} x {n_units} resampling frequencies needs too much memory; "
+            "use the jackknife acceleration (the default) for BCa on data this large"
+        )
+    kept = np.empty((n_boot, n_units), dtype=np.float32) if keep_weights else None
+
     def block_sums(j: int) -> np.ndarray:
         buf = getattr(local, "buf", None)
         if buf is None:
             buf = local.buf = np.empty((bs, n_units))
         size = min(bs, n_boot - j * bs)
         gen = np.random.Generator(np.random.PCG64(children[j]))
-        return statistic.sums(resample_weights(n_units, size, gen, out=buf[:size]))
+        W = resample_weights(n_units, size, gen, out=buf[:size])
+        if kept is not None:
+            kept[j * bs : j * bs + size] = W
+        return statistic.sums(W)
 
     if n_jobs is None:
         n_jobs = min(4, os.cpu_count() or 1)
@@ -331,6 +347,8 @@ def run_bootstrap(
                     size = min(bs, n_boot - j * bs)
                     gen = np.random.Generator(np.random.PCG64(children[j]))
                     resample_weights(n_units, size, gen, out=W[lo : lo + size])
+                    if kept is not None:
+                        kept[j * bs : j * bs + size] = W[lo : lo + size]
                 res = np.asarray(statistic(W), dtype=float)
             if res.ndim == 1:
                 res = res[:, None]
@@ -363,7 +381,8 @@ def run_bootstrap(
             ModelWarning,
             stacklevel=2,
         )
-    return BootDraws(out, labels, singular, seed_used, n_units, unit)
+    extra = {"weights": kept} if kept is not None else {}
+    return BootDraws(out, labels, singular, seed_used, n_units, unit, extra)
 
 
 def jackknife(
@@ -428,6 +447,33 @@ def bca_acceleration(jack: np.ndarray) -> np.ndarray:
         return np.nansum(L**3, axis=0) / (6.0 * np.nansum(L**2, axis=0) ** 1.5)
 
 
+def regression_influence(draws: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Empirical influence values by regressing the resampled statistics on the frequencies.
+
+    For every column of ``draws`` (R, k), regress ``t*`` on ``f / n`` (the (R, n) frequencies
+    divided by n, first unit left out) by least squares; the slopes are the influence values,
+    centred to mean zero (the unit left out gets 0 before centring). This is
+    ``boot::empinf(type = "reg")``, which ``boot.ci`` uses for the BCa acceleration of an
+    ordinary nonparametric bootstrap (Davison & Hinkley, 1997, sec. 2.7.4).
+
+    Returns
+    -------
+    ndarray (n, k)
+    """
+    F = np.asarray(weights, dtype=float)
+    R, n = F.shape
+    X = np.column_stack([np.ones(R), F[:, 1:] / n])
+    beta = np.linalg.lstsq(X, np.asarray(draws, dtype=float), rcond=None)[0][1:]
+    L = np.vstack([np.zeros((1, beta.shape[1])), beta])
+    return L - L.mean(axis=0)
+
+
+def acceleration_from_influence(L: np.ndarray) -> np.ndarray:
+    """BCa acceleration ``sum(L^3) / (6 * sum(L^2)^1.5)`` from influence values (n, k)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sum(L**3, axis=0) / (6.0 * np.sum(L**2, axis=0) ** 1.5)
+
+
 def confidence_interval(
     draws: np.ndarray,
     estimate: np.ndarray,
@@ -435,6 +481,7 @@ def confidence_interval(
     method: str = "percentile",
     level: float = 0.95,
     jack: np.ndarray | None = None,
+    acceleration: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper confidence limits of each column of ``draws``.
 
@@ -448,7 +495,10 @@ def confidence_interval(
         ``monte_carlo`` draws are summarised like percentile draws.
     level : float
     jack : ndarray (n_units, k), optional
-        Leave-one-unit-out values (required for BCa).
+        Leave-one-unit-out values (for BCa).
+    acceleration : ndarray (k,), optional
+        BCa acceleration given directly (e.g. from :func:`regression_influence`); used
+        instead of ``jack``.
 
     Notes
     -----
@@ -468,7 +518,12 @@ def confidence_interval(
     lo = np.full(k, np.nan)
     hi = np.full(k, np.nan)
     q = np.array([(1 - level) / 2, (1 + level) / 2])
-    acc = bca_acceleration(jack) if method == "bca" and jack is not None else None
+    acc = None
+    if method == "bca":
+        if acceleration is not None:
+            acc = np.asarray(acceleration, dtype=float)
+        elif jack is not None:
+            acc = bca_acceleration(jack)
     for j in range(k):
         t = draws[:, j]
         t = np.sort(t[np.isfinite(t)])
@@ -476,7 +531,9 @@ def confidence_interval(
             continue
         if method == "bca":
             if acc is None:
-                raise ModelError("BCa intervals need the jackknife values (jack=...)")
+                raise ModelError(
+                    "BCa intervals need the jackknife values (jack=...) or acceleration=..."
+                )
             prop = np.mean(t < estimate[j])
             if prop <= 0 or prop >= 1 or not np.isfinite(acc[j]):
                 continue

@@ -35,10 +35,15 @@ class MediationResult(ResultMixin):
         (``a:<m>``, ``d:<m1>-><m2>``, ``b:<m>``, ``c_prime``, ``c``) carry the OLS (or logistic)
         estimate, its classical SE, t-based CI and p-value; ``boot_se`` is their bootstrap SD.
         Effect rows (``indirect:<path>``, ``indirect_total``, ``contrast:<p1>-<p2>``,
-        ``indirect_partial_std:<path>``, ``indirect_std:<path>``, ``indirect_total_std`` ...)
-        carry ``se`` = bootstrap SE, the bootstrap (or Monte Carlo) CI, the bootstrap p-value
-        and ``sobel_se``, the first-order delta-method (Sobel) SE. A categorical X appends
-        ``[<level>]`` to every term that depends on X.
+        ``indirect_partial_std:<path>``, ``indirect_std:<path>``, ``indirect_total_partial_std``,
+        ``indirect_total_std``) carry ``se`` = bootstrap SE, the bootstrap (or Monte Carlo) CI,
+        the bootstrap p-value and ``sobel_se``, the first-order delta-method (Sobel) SE (NaN for
+        the standardized rows). ``indirect_total`` and contrasts appear with 2+ indirect paths.
+        Partially standardized = effect / SD(Y); completely standardized = effect * SD(X) /
+        SD(Y) (continuous X only), both recomputed from each resample's own SDs. Serial paths
+        are named ``indirect:<m1>-><m2>``. A categorical X appends ``[<level>]`` to every term
+        that depends on X. Path p-values are t-tests; effect p-values are bootstrap p-values
+        ``2 * min(P(t* <= 0), P(t* >= 0))`` (0 means below 2 / n_boot).
     boot_draws : DataFrame
         One row per resample, one column per term (singular resamples as NaN rows).
     equations : dict of DataFrame
@@ -230,6 +235,7 @@ def mediate(
     outcome: str = "auto",
     design: str = "auto",
     outcome_model: str = "cluster_robust",
+    bca_influence: str = "jackknife",
 ) -> MediationResult:
     """Simple, parallel or serial mediation with bootstrap confidence intervals (PROCESS 4 / 6).
 
@@ -258,7 +264,10 @@ def mediate(
         Same seed -> identical results. ``None`` draws one (recorded in ``.seed``).
     cluster : str, optional
         Cluster id (e.g. the mentor). Resamples whole clusters; the outcome equations get CR1
-        cluster-robust SEs. When X and all mediators are constant within clusters (a 2-1-1
+        cluster-robust SEs. A cluster column with missing values raises
+        :class:`DataValidationError`; fewer than 10 clusters raise :class:`ModelError` and
+        10–19 clusters give a :class:`ModelWarning` (cluster-bootstrap intervals need about 20+
+        clusters to be trustworthy). When X and all mediators are constant within clusters (a 2-1-1
         design: mentor-level X and M, mentee-level Y) the mediator equations are fitted to one
         row per cluster (``design="2-1-1"``).
     progress : bool or None
@@ -271,6 +280,11 @@ def mediate(
     outcome : {"auto", "linear", "logistic"}
     design : {"auto", "1-1-1", "2-1-1"}
         Multilevel design with ``cluster``; ``auto`` detects 2-1-1.
+    bca_influence : {"jackknife", "regression"}
+        How the BCa acceleration estimates the influence values: leave-one-unit-out jackknife
+        (default, exact, O(n)), or regression of the resampled estimates on the resampling
+        frequencies (what R's ``boot.ci`` does; keeps the n_boot x n frequency matrix, so only
+        for n_boot * n <= 5e7).
     outcome_model : {"cluster_robust", "random_intercept"}
         With ``cluster``: the Y equations by OLS with CR1 cluster-robust SEs (default), or with
         a random intercept per cluster (GLS at the REML variance components, as
@@ -429,7 +443,15 @@ def mediate(
         n_clusters=prep.n_clusters,
         robust_cluster=cluster is not None,
     )
-    rs = core.resample(model, n_boot=n_boot, ci=ci, ci_level=ci_level, seed=seed, progress=progress)
+    rs = core.resample(
+        model,
+        n_boot=n_boot,
+        ci=ci,
+        ci_level=ci_level,
+        seed=seed,
+        progress=progress,
+        bca_influence=bca_influence,
+    )
     notes.extend(rs.notes)
     table = core.build_table(model, rs, ci_level)
     draws = pd.DataFrame(rs.all_draws, columns=[t.name for t in spec.terms])

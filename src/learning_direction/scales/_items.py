@@ -138,11 +138,11 @@ def _convert_column(col: pd.Series, lookup: dict[str, float]) -> tuple[np.ndarra
         dtype=float,
     )
     # bool objects would convert to 0/1; treat them as invalid
-    is_bool = obj.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
+    is_bool = obj.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
     as_number[is_bool] = np.nan
     values = np.where(np.isnan(via_label), as_number, via_label)
     bad = present & ~blank & np.isnan(values)
-    is_str = obj.map(lambda v: isinstance(v, str)).to_numpy()
+    is_str = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     n_text = int(np.sum(is_str & ~blank & ~np.isnan(values)))
     return values, bad, n_text
 

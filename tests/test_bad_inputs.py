@@ -1,0 +1,594 @@
+"""The bad-input catalogue: every documented bad input gives a clear error, from the API and the CLI.
+
+Each case builds its input in a temporary folder and returns two things: a zero-argument call of
+the public API, and the equivalent command line. The API call must raise the given
+``LearningDirectionError`` subclass with a message naming the problem; the command line must exit
+with status 2 and print that message as one ``error:`` line (no traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames, indexes
+
+import learning_direction as ld
+from learning_direction.cli import main
+from learning_direction.config import load_config
+from learning_direction.evaluation import run_evaluation
+from learning_direction.exceptions import (
+    ConfigError,
+    DataValidationError,
+    LearningDirectionError,
+    ModelError,
+    ReliabilityWarning,
+    ScaleDefinitionError,
+)
+
+ENG = [f"eng_{k}" for k in range(1, 7)]
+SALT = "test-salt-0123456789"
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+def items_frame(n: int = 30, seed: int = 1) -> pd.DataFrame:
+    """``id`` plus the six mentor_engagement items (1-7)."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=n)
+    df = pd.DataFrame({"id": [f"R{k:03d}" for k in range(n)]})
+    for it in ENG:
+        df[it] = np.clip(np.rint(4 + 1.2 * latent + rng.normal(0, 0.8, n)), 1, 7).astype(int)
+    return df
+
+
+def model_frame(n: int = 40, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x": rng.normal(size=n), "m": rng.normal(size=n)})
+    df["y"] = 0.3 * df["x"] + 0.4 * df["m"] + rng.normal(size=n)
+    return df
+
+
+def write_csv(tmp: Path, df: pd.DataFrame, name: str = "data.csv") -> Path:
+    path = tmp / name
+    df.to_csv(path, index=False)
+    return path
+
+
+def qualtrics(tmp: Path, kind: str) -> Path:
+    """A small Qualtrics export with an extra ImportId row or without its question-text row."""
+    names = ["StartDate", "EndDate", "Status", "ResponseId", *ENG]
+    text = ["Start Date", "End Date", "Response Type", "Response ID", *[f"Item {k}" for k in ENG]]
+    imp = [
+        '"{""ImportId"":""startDate""}"',
+        '"{""ImportId"":""endDate""}"',
+        '"{""ImportId"":""status""}"',
+        '"{""ImportId"":""_recordId""}"',
+        *[f'"{{""ImportId"":""QID1_{k}""}}"' for k in range(1, 7)],
+    ]
+    rows = [
+        ",".join(["2025-01-01 10:00:00", "2025-01-01 10:10:00", "0", f"R_{k}", *["4"] * 6])
+        for k in range(4)
+    ]
+    header = [",".join(names)]
+    if kind == "extra":
+        header += [",".join(text), ",".join(imp), ",".join(imp)]
+    else:  # missing question-text row
+        header += [",".join(imp)]
+    path = tmp / "qualtrics.csv"
+    path.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
+    return path
+
+
+def eval_config(tmp: Path, df: pd.DataFrame | None = None, **changes) -> Path:
+    """A minimal evaluation config (one mentor CSV, mentor_engagement) with ``changes`` applied."""
+    data = df if df is not None else items_frame()
+    csv = write_csv(tmp, data, "mentors.csv")
+    cfg = {
+        "program": "Test program",
+        "data": {"mentors": {"path": str(csv)}},
+        "ids": {"mentors": "id"},
+        "scales": {"mentor_engagement": {}},
+        "analyses": {"reliability": True},
+        "privacy": {"salt": SALT},
+        "output": str(tmp / "out"),
+    }
+    for key, value in changes.items():
+        node = cfg
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    path = tmp / "evaluation.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def bad_scale_yaml(tmp: Path) -> Path:
+    path = tmp / "broken_scale.yaml"
+    path.write_text("name: broken\nresponse: {min: 1, max: 7\nitems:\n  - {id: a}\n")
+    return path
+
+
+# ----------------------------------------------------------------------------- the catalogue
+
+Case = tuple[str, Callable[[Path], tuple[Callable[[], object], list[str]]], type, str]
+
+
+def _file_case(content: bytes | str, name: str = "data.csv"):
+    def build(tmp: Path):
+        path = tmp / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return (
+            lambda: ld.read_survey(path),
+            ["score", str(path), "--scale", "mentor_engagement"],
+        )
+
+    return build
+
+
+def _score_case(
+    mutate: Callable[[pd.DataFrame], pd.DataFrame],
+    *,
+    id_column: str | None = None,
+    scale: str = "mentor_engagement",
+    command: str = "score",
+):
+    def build(tmp: Path):
+        df = mutate(items_frame())
+        path = write_csv(tmp, df)
+        extra = ["--id", id_column] if id_column else []
+        if command == "score":
+            return (
+                lambda: ld.score(pd.read_csv(path), scale, id_column=id_column),
+                ["score", str(path), "--scale", scale, *extra],
+            )
+        return (
+            lambda: ld.reliability(pd.read_csv(path), scale),
+            ["reliability", str(path), "--scale", scale],
+        )
+
+    return build
+
+
+def _mediate_case(frame: Callable[[], pd.DataFrame], *, covariates=(), cluster=None, y: str = "y"):
+    def build(tmp: Path):
+        df = frame()
+        path = write_csv(tmp, df)
+        cli = [
+            "mediate",
+            str(path),
+            "--x",
+            "x",
+            "--m",
+            "m",
+            "--y",
+            y,
+            "--n-boot",
+            "200",
+            "--seed",
+            "1",
+            "--no-progress",
+        ]
+        if covariates:
+            cli += ["--covariates", *covariates]
+        if cluster:
+            cli += ["--cluster", cluster]
+        return (
+            lambda: ld.mediate(
+                df,
+                x="x",
+                m="m",
+                y=y,
+                covariates=list(covariates),
+                cluster=cluster,
+                n_boot=200,
+                seed=1,
+                progress=False,
+            ),
+            cli,
+        )
+
+    return build
+
+
+def _model_and_mediate(api: Callable[[pd.DataFrame], object], frame, **kw):
+    """API: a regression-family call; CLI: the same data through `mediate`."""
+
+    def build(tmp: Path):
+        df = frame()
+        _, cli = _mediate_case(lambda: df, **kw)(tmp)
+        return (lambda: api(df), cli)
+
+    return build
+
+
+def _config_case(write: Callable[[Path], Path], *, run: bool = False):
+    def build(tmp: Path):
+        path = write(tmp)
+        api = (lambda: run_evaluation(path)) if run else (lambda: load_config(path))
+        return api, ["evaluate", str(path)]
+
+    return build
+
+
+def _collinear() -> pd.DataFrame:
+    df = model_frame()
+    df["x2"] = 2 * df["x"]
+    return df
+
+
+def _separated() -> pd.DataFrame:
+    df = model_frame()
+    df["b"] = (df["m"] > 0).astype(int)
+    return df
+
+
+def _cluster_missing() -> pd.DataFrame:
+    df = model_frame()
+    df["g"] = np.repeat(np.arange(10), 4).astype(float)
+    df.loc[3, "g"] = np.nan
+    return df
+
+
+def _few_clusters() -> pd.DataFrame:
+    df = model_frame()
+    df["g"] = np.repeat(np.arange(4), 10)
+    return df
+
+
+def _set(col: str, rows, value):
+    def mutate(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        df[col] = df[col].astype(object)
+        df.loc[rows, col] = value
+        return df
+
+    return mutate
+
+
+def _duplicate_ids(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df.loc[5, "id"] = df.loc[4, "id"]
+    return df
+
+
+def _dup_eval(tmp: Path) -> Path:
+    df = items_frame()
+    df.loc[5, "id"] = df.loc[4, "id"]
+    return eval_config(tmp, df)
+
+
+def _malformed_config(tmp: Path) -> Path:
+    path = tmp / "broken.yaml"
+    path.write_text("program: p\ndata:\n  mentors: {path: x.csv\n")
+    return path
+
+
+CASES: list[Case] = [
+    # files
+    ("empty file", _file_case(b""), DataValidationError, "the file is empty"),
+    ("header only", _file_case("id,eng_1,eng_2\n"), DataValidationError, "no data rows"),
+    ("blank lines only", _file_case("\n\n\n"), DataValidationError, "the file is empty"),
+    (
+        "unknown extension",
+        _file_case("a,b\n1,2\n", "data.json"),
+        DataValidationError,
+        "unknown file type '.json'",
+    ),
+    (
+        "extra Qualtrics header row",
+        lambda tmp: (
+            lambda p: (lambda: ld.read_survey(p), ["score", str(p), "--scale", "mentor_engagement"])
+        )(qualtrics(tmp, "extra")),
+        DataValidationError,
+        "ImportId row appears twice",
+    ),
+    (
+        "missing Qualtrics header row",
+        lambda tmp: (
+            lambda p: (lambda: ld.read_survey(p), ["score", str(p), "--scale", "mentor_engagement"])
+        )(qualtrics(tmp, "missing")),
+        DataValidationError,
+        "missing its question-text row",
+    ),
+    (
+        "damaged SPSS file",
+        _file_case(b"not really spss", "data.sav"),
+        DataValidationError,
+        "cannot be read as a SPSS .sav file",
+    ),
+    # respondents
+    (
+        "duplicate respondent ids",
+        _score_case(_duplicate_ids, id_column="id"),
+        DataValidationError,
+        "duplicated respondent id",
+    ),
+    (
+        "duplicate ids in an evaluation",
+        _config_case(_dup_eval, run=True),
+        DataValidationError,
+        "duplicated respondent id",
+    ),
+    # items
+    (
+        "item with every answer missing",
+        _score_case(_set("eng_3", slice(None), np.nan), command="reliability"),
+        DataValidationError,
+        "'eng_3' of scale 'mentor_engagement' have no answers at all",
+    ),
+    (
+        "item with every answer missing in an evaluation",
+        _config_case(
+            lambda tmp: eval_config(tmp, _set("eng_2", slice(None), np.nan)(items_frame())),
+            run=True,
+        ),
+        DataValidationError,
+        "'eng_2' of scale 'mentor_engagement' have no answers at all",
+    ),
+    (
+        "text in a numeric item",
+        _score_case(_set("eng_2", [3], "often")),
+        DataValidationError,
+        "eng_2",
+    ),
+    (
+        "out-of-range value",
+        _score_case(_set("eng_4", [2, 7], 9)),
+        DataValidationError,
+        "has 2 invalid value(s) [9] in row(s) 2, 7",
+    ),
+    (
+        "missing item column",
+        _score_case(lambda df: df.drop(columns=["eng_5"])),
+        DataValidationError,
+        "'eng_5'",
+    ),
+    # definitions and configs
+    (
+        "unknown scale",
+        _score_case(lambda df: df, scale="no_such_scale"),
+        ScaleDefinitionError,
+        "no_such_scale",
+    ),
+    (
+        "malformed YAML in a scale file",
+        lambda tmp: (
+            lambda p: (
+                lambda: ld.load_scale(p),
+                ["score", str(write_csv(tmp, items_frame())), "--scale", str(p)],
+            )
+        )(bad_scale_yaml(tmp)),
+        ScaleDefinitionError,
+        "broken_scale.yaml",
+    ),
+    (
+        "malformed YAML in a config",
+        _config_case(_malformed_config),
+        ConfigError,
+        "malformed YAML",
+    ),
+    (
+        "config pointing to a missing file",
+        _config_case(lambda tmp: eval_config(tmp, **{"data.mentees": {"path": "gone.sav"}})),
+        ConfigError,
+        "file not found",
+    ),
+    (
+        "config with an unknown key",
+        _config_case(lambda tmp: eval_config(tmp, colour="blue")),
+        ConfigError,
+        "unknown key 'colour'",
+    ),
+    (
+        "config naming an unknown scale",
+        _config_case(lambda tmp: eval_config(tmp, scales={"no_such_scale": {}})),
+        ConfigError,
+        "no_such_scale",
+    ),
+    (
+        "config naming an unknown id column",
+        _config_case(lambda tmp: eval_config(tmp, ids={"mentors": "respondent"}), run=True),
+        ConfigError,
+        "ids.mentors: column 'respondent'",
+    ),
+    (
+        "config naming an unknown identifier column",
+        _config_case(lambda tmp: eval_config(tmp, identifiers={"mentors": ["e_mail"]}), run=True),
+        DataValidationError,
+        "identifier column(s) not in the data: 'e_mail'",
+    ),
+    (
+        "config without a salt",
+        _config_case(
+            lambda tmp: eval_config(tmp, privacy={"salt_env": "LD_TEST_UNSET_SALT_VAR"}), run=True
+        ),
+        ConfigError,
+        "LD_TEST_UNSET_SALT_VAR is not set",
+    ),
+    (
+        "formula naming an unknown column",
+        _model_and_mediate(
+            lambda df: ld.regress(df, "y ~ x + nope"), model_frame, covariates=("nope",)
+        ),
+        DataValidationError,
+        "'nope'",
+    ),
+    # models
+    (
+        "collinear predictors",
+        _model_and_mediate(lambda df: ld.regress(df, "y ~ x + x2"), _collinear, covariates=("x2",)),
+        ModelError,
+        "collinear",
+    ),
+    (
+        "perfect separation in a logistic model",
+        _model_and_mediate(lambda df: ld.logit(df, "b ~ m"), _separated, y="b"),
+        ModelError,
+        "separat",
+    ),
+    (
+        "fewer rows than parameters",
+        _model_and_mediate(
+            lambda df: ld.regress(df, "y ~ x + m + x2"),
+            lambda: _collinear().head(3),
+            covariates=("x2",),
+        ),
+        ModelError,
+        "rows",
+    ),
+    (
+        "cluster variable with missing values",
+        _model_and_mediate(
+            lambda df: ld.regress(df, "y ~ x", cluster="g"), _cluster_missing, cluster="g"
+        ),
+        DataValidationError,
+        "cluster column 'g' has 1 missing value",
+    ),
+    (
+        "too few clusters for a cluster bootstrap",
+        _mediate_case(_few_clusters, cluster="g"),
+        ModelError,
+        "only 4 clusters",
+    ),
+    (
+        "bootstrap on 3 rows",
+        _mediate_case(lambda: model_frame().head(3)),
+        ModelError,
+        "only 3 complete rows",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "build", "error", "needle"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_api_and_cli(tmp_path, capsys, name, build, error, needle):
+    api, cli = build(tmp_path)
+    with pytest.raises(error) as info:
+        api()
+    assert isinstance(info.value, LearningDirectionError)
+    assert needle in str(info.value), str(info.value)
+    capsys.readouterr()
+    code = main(cli)
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert code == 2, err
+    assert len(lines) == 1 and needle in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_catalogue_is_large_enough():
+    assert len(CASES) >= 25
+
+
+def test_constant_item_warns(tmp_path, capsys):
+    df = items_frame()
+    df["eng_2"] = 4
+    with pytest.warns(ReliabilityWarning, match="'eng_2'.*zero variance"):
+        ld.reliability(df, "mentor_engagement")
+    path = write_csv(tmp_path, df)
+    assert main(["reliability", str(path), "--scale", "mentor_engagement"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^warning: item 'eng_2'.*zero variance", err, re.M), err
+
+
+def test_constant_item_warns_in_the_evaluation_report(tmp_path):
+    df = items_frame()
+    df["eng_2"] = 4
+    html = run_evaluation(eval_config(tmp_path, df)).read_text(encoding="utf-8")
+    assert "WARNING (mentor_engagement): item &#x27;eng_2&#x27;" in html
+    assert "zero variance" in html
+
+
+# ----------------------------------------------------------------------------- security
+
+
+def test_script_in_column_label_and_group_name_is_escaped(tmp_path):
+    evil = "<script>alert(1)</script>"
+    df = items_frame(24)
+    col = f"site{evil}"
+    df[col] = [evil] * 12 + ["Leeds"] * 12
+    df[f"Q{evil}"] = df["eng_1"]
+    scale = tmp_path / "custom.yaml"
+    scale.write_text(
+        yaml.safe_dump(
+            {
+                "name": "custom",
+                "title": f"Custom {evil}",
+                "respondent": "mentor",
+                "response": {"min": 1, "max": 7, "labels": {1: evil}},
+                "items": [{"id": f"c{k}", "text": f"Item {evil}"} for k in range(1, 4)],
+            }
+        )
+    )
+    cfg = eval_config(
+        tmp_path,
+        df,
+        title=f"Report {evil}",
+        program=f"Program {evil}",
+        groups={f"site{evil}": col},
+        scales={
+            "mentor_engagement": {},
+            "custom": {
+                "file": str(scale),
+                "columns": {"c1": f"Q{evil}", "c2": "eng_2", "c3": "eng_3"},
+            },
+        },
+    )
+    html_path = run_evaluation(cfg)
+    page = html_path.read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "Custom &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    side = json.loads(html_path.with_suffix(".json").read_text())
+    assert side["config"]["privacy"]["salt"] == "<redacted>"
+
+
+# ----------------------------------------------------------------------------- scoring keeps rows
+
+
+_answer = st.one_of(
+    st.none(),
+    st.integers(-3, 12),
+    st.floats(allow_nan=True, allow_infinity=False, width=32),
+    st.sampled_from(["", " ", "Strongly agree", "abc", "4", "7.0"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data_frames(
+        [column(c, elements=_answer, dtype=object) for c in ENG],
+        index=indexes(
+            elements=st.one_of(st.integers(-1000, 1000), st.text(max_size=4)),
+            min_size=0,
+            max_size=25,
+            unique=True,
+        ),
+    )
+)
+def test_scoring_never_loses_a_row(df):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ld.score(df, "mentor_engagement", invalid="missing")
+    assert len(res.scores) == len(df)
+    assert res.scores.index.equals(df.index)
+    assert res.n_answered.index.equals(df.index)
+    assert res.n == len(df)
+
+
+def test_scoring_zero_rows_of_text_columns():
+    df = pd.DataFrame({c: pd.Series([], dtype=object) for c in ENG})
+    res = ld.score(df, "mentor_engagement", invalid="missing")
+    assert len(res.scores) == 0
