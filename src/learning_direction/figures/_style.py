@@ -52,7 +52,7 @@ def get_ax(ax=None, figsize=(6.0, 4.0)):
     if ax is not None:
         return ax
     with publication_style():
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
     for key, value in _RC.items():
         if key.startswith(("axes.spines",)):
             side = key.rsplit(".", 1)[-1]
