@@ -194,12 +194,14 @@ def resample_weights(
     to ``n_units``): the multinomial weights of ``sample(n, replace = TRUE)``. ``out``, if
     given, is a (n_resamples, n_units) float array filled in place.
     """
-    idx = rng.integers(0, n_units, size=(n_resamples, n_units), dtype=np.int64)
-    idx += (np.arange(n_resamples, dtype=np.int64) * n_units)[:, None]
-    counts = np.bincount(idx.ravel(), minlength=n_resamples * n_units).reshape(n_resamples, n_units)
+    # 32-bit draws are half the memory traffic of 64-bit ones, and counting row by row keeps
+    # each bincount's output cache-sized: together about 2x faster than one global bincount
+    dtype = np.uint32 if n_units < 2**32 else np.uint64
+    idx = rng.integers(0, n_units, size=(n_resamples, n_units), dtype=dtype)
     if out is None:
-        return counts.astype(float)
-    out[...] = counts
+        out = np.empty((n_resamples, n_units), dtype=float)
+    for b in range(n_resamples):
+        out[b] = np.bincount(idx[b], minlength=n_units)
     return out
 
 
