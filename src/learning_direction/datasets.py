@@ -126,6 +126,23 @@ DATASETS: dict[str, DatasetInfo] = {
             "One row per undirected tie between two alters of an ego, per wave.",
             (),
         ),
+        DatasetInfo(
+            "motives",
+            "Mentor motives, mentoring behaviours and outcomes",
+            "pair",
+            "About 300 mentor–mentee pairs (150 mentors with 1–3 mentees): the mentor's self- and "
+            "other-focused motives and behaviours, the mentor's and the mentee's retention "
+            "intention, and the mentee's mentoring functions (relationship quality) and career "
+            "progress.",
+            (
+                "mentor_motives",
+                "mentoring_behaviors",
+                "retention_intention_mentor",
+                "mentoring_functions",
+                "career_progress",
+                "retention_intention_mentee",
+            ),
+        ),
     ]
 }
 

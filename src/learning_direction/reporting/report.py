@@ -25,6 +25,7 @@ REPORT_STUDIES: tuple[str, ...] = (
     "study2b",
     "study3",
     "study4",
+    "motives",
     "advocacy",
     "dyads",
     "networks",

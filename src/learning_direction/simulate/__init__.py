@@ -6,7 +6,8 @@ One module per design family, re-exported here:
   reverse keying, missing answers, straight-lining respondents);
 - :mod:`.studies` — the four studies of Zhang, Wang & Galinsky (2023);
 - :mod:`.networks` — egocentric developmental networks over waves;
-- :mod:`.dyads` — mentor–mentee dyads, including reverse-mentoring pairs.
+- :mod:`.dyads` — mentor–mentee dyads, including reverse-mentoring pairs;
+- :mod:`.motives` — mentor motives, mentoring behaviours and pair outcomes (Liu et al., 2021).
 
 :func:`write_datasets` writes every bundled dataset and its codebook (``make data``).
 """
@@ -38,6 +39,8 @@ _LAZY = {
     "DyadParams": ".dyads",
     "simulate_advocacy": ".advocacy",
     "AdvocacyParams": ".advocacy",
+    "simulate_motives": ".motives",
+    "MotivesParams": ".motives",
 }
 __all__ += list(_LAZY)
 
@@ -78,10 +81,24 @@ def _generate(name: str, seed: int):
 
         egos, alters, ties = bundled_networks(seed=seed + 8)
         return {"networks_egos": egos, "networks_alters": alters, "networks_ties": ties}
+    if name == "motives":
+        from .motives import simulate_motives
+
+        return {"motives": simulate_motives(seed=seed + 9)}
     raise KeyError(name)
 
 
-GENERATED = ("study1", "study2a", "study2b", "study3", "study4", "advocacy", "dyads", "networks")
+GENERATED = (
+    "study1",
+    "study2a",
+    "study2b",
+    "study3",
+    "study4",
+    "advocacy",
+    "dyads",
+    "networks",
+    "motives",
+)
 
 
 def _column_codebook(dataset: str, df) -> list[dict[str, str]]:
@@ -156,6 +173,8 @@ def _column_codebook(dataset: str, df) -> list[dict[str, str]]:
         "psychosocial_support": ("binary", "Alter provides psychosocial support (1 = yes)"),
         "alter_a": ("id", "First alter of an alter–alter tie (undirected)"),
         "alter_b": ("id", "Second alter of an alter–alter tie (undirected)"),
+        # motives
+        "pair_id": ("id", "Mentor–mentee pair identifier"),
     }
     # columns whose meaning depends on the dataset
     dataset_descriptions = {

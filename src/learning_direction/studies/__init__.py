@@ -18,6 +18,8 @@ dyads          reverse mentoring: APIM (GLS and SEM fits), k ratios, equal-effec
                mutual-benefit index by pair type
 networks       developmental networks: metrics, Higgins & Kram typology, reassessment between
                waves, convergent validity with survey learning direction
+motives        mentor motives → self-/other-focused behaviours → individual, relational and
+               organisational outcomes (parallel mediation, cluster bootstrap); screening profiles
 =============  ==============================================================================
 """
 
@@ -40,6 +42,10 @@ STUDIES: dict[str, tuple[str, str]] = {
     "advocacy": (".advocacy", "Authentic advocacy: advocacy × authenticity in a mentoring program"),
     "dyads": (".dyads", "Reverse mentoring and mutual benefit: a dyadic analysis"),
     "networks": (".networks", "Developmental networks: typology, reassessment and validity"),
+    "motives": (
+        ".motives",
+        "Mentor motives: self- and other-focused motives, behaviours and outcomes",
+    ),
 }
 
 

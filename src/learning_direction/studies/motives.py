@@ -1,0 +1,685 @@
+"""Mentor motives → mentoring behaviours → outcomes (after Liu et al., 2021).
+
+Why people mentor shapes how they mentor: self-focused motives (self-enhancement, personal
+gain) go with self-focused behaviour (selective, reward-sensitive), other-focused motives
+(benefiting others, intrinsic satisfaction) with other-focused behaviour (inclusive, adapted to
+the mentee), and the behaviours carry the motives to outcomes at three levels: individual (the
+mentee's career progress), relational (relationship quality from the mentoring functions) and
+organisational (the mentor's and the mentee's intention to continue).
+
+The pipeline (``ld.run_study("motives")``):
+
+1. scores the motive, behaviour and outcome scales; reliability; "Table 1";
+2. fits the path model: for each motive composite and each outcome, a parallel mediation
+   (PROCESS model 4) with both behaviours as mediators and the other motive as a covariate;
+   motives and behaviours are mentor-level and outcomes pair-level, so the bootstrap resamples
+   mentors (2-1-1 design, mentor-level a paths, CR1 cluster-robust SEs for the b paths);
+3. summarises indirect effects and their contrast across the outcomes in one table;
+4. builds a screening summary for programs that assess motivation before recruitment: each
+   mentor's motive profile (four subscales, two composites, dominant orientation) with
+   DESCRIPTIVE flags, and the program's distribution. None of it is a hiring rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..reporting.apa import fmt_num, fmt_p
+from ._base import StudyResult
+from ._common import (
+    StudyBuilder,
+    apa_reliability_sentence,
+    careless_screen,
+    check_study_data,
+    collect_warnings,
+    reliability_set,
+    score_scales,
+    table1,
+)
+
+__all__ = [
+    "BEHAVIORS",
+    "MOTIVES",
+    "MOTIVE_SUBSCALES",
+    "OUTCOMES",
+    "SCALES",
+    "key_numbers",
+    "motive_screening",
+    "run",
+]
+
+SCALES = (
+    "mentor_motives",
+    "mentoring_behaviors",
+    "mentoring_functions",
+    "career_progress",
+    "retention_intention_mentor",
+    "retention_intention_mentee",
+)
+MOTIVE_SUBSCALES = ("self_enhancement", "personal_gain", "benefit_others", "intrinsic_satisfaction")
+MOTIVES = ("self_focused", "other_focused")
+BEHAVIORS = ("self_focused_behavior", "other_focused_behavior")
+OUTCOMES = {
+    "career_progress": "individual",
+    "relationship_quality": "relational",
+    "retention_intention_mentor": "organisational",
+    "retention_intention_mentee": "organisational",
+}
+MENTOR = "mentor_id"
+
+LABELS = {
+    "self_enhancement": "Self-enhancement",
+    "personal_gain": "Personal gain",
+    "benefit_others": "Benefit others",
+    "intrinsic_satisfaction": "Intrinsic satisfaction",
+    "self_focused": "Self-focused motives",
+    "other_focused": "Other-focused motives",
+    "self_focused_behavior": "Self-focused behaviour",
+    "other_focused_behavior": "Other-focused behaviour",
+    "career_progress": "Mentee career progress",
+    "relationship_quality": "Relationship quality",
+    "retention_intention_mentor": "Mentor retention intention",
+    "retention_intention_mentee": "Mentee retention intention",
+    "career_support": "Career support",
+    "psychosocial_support": "Psychosocial support",
+    "role_modeling": "Role modelling",
+}
+SHORT = {
+    "self_focused": "self-focused motives",
+    "other_focused": "other-focused motives",
+    "self_focused_behavior": "self-focused behaviour",
+    "other_focused_behavior": "other-focused behaviour",
+    "career_progress": "mentee career progress",
+    "relationship_quality": "relationship quality",
+    "retention_intention_mentor": "mentor retention intention",
+    "retention_intention_mentee": "mentee retention intention",
+    "self_enhancement": "self-enhancement",
+    "personal_gain": "personal gain",
+    "benefit_others": "benefit others",
+    "intrinsic_satisfaction": "intrinsic satisfaction",
+    "career_support": "career support",
+    "psychosocial_support": "psychosocial support",
+    "role_modeling": "role modelling",
+    "mentoring_behaviors": "mentoring behaviours",
+}
+
+NOT_A_RULE = (
+    "The screening flags are descriptive: they summarise what a mentor said about their motives "
+    "so a program can start a conversation or plan support. They are not a hiring or selection "
+    "rule, have no validated cut-off, and must not be used to exclude anyone."
+)
+
+QUESTION = (
+    "Do mentors' self- and other-focused motives shape their self- and other-focused mentoring "
+    "behaviours, and do these behaviours carry the motives to the mentee's career progress, the "
+    "quality of the relationship and both partners' intention to continue?"
+)
+
+
+# ------------------------------------------------------------------------------ screening
+
+
+def motive_screening(
+    mentors: pd.DataFrame,
+    *,
+    id_column: str = MENTOR,
+    margin: float = 0.5,
+    low_cut: float = 4.0,
+) -> pd.DataFrame:
+    """Each mentor's motive profile, dominant orientation and descriptive flags.
+
+    Parameters
+    ----------
+    mentors : DataFrame
+        One row per mentor with the four motive subscale scores and the two composites
+        (``self_focused``, ``other_focused``), e.g. from ``ld.score(df, "mentor_motives")``.
+    id_column : str
+        Mentor id column (kept as the first column when present).
+    margin : float
+        Scale points by which one composite must exceed the other for a dominant orientation
+        (default 0.5); otherwise ``balanced``.
+    low_cut : float
+        Other-focused motives below this value are flagged as low (default 4, the scale's
+        neutral midpoint: on average the mentor did not agree with the other-focused items).
+
+    Returns
+    -------
+    DataFrame
+        ``mentor_id``, the four subscales, ``self_focused, other_focused, difference``
+        (other − self), ``orientation`` (other-focused / balanced / self-focused / NA),
+        ``other_percentile`` (share of the program's mentors at or below this mentor's
+        other-focused score), ``flag_self_above_other`` (self-focused higher by more than
+        ``margin``, i.e. orientation self-focused), ``flag_low_other``, ``flags`` (text).
+
+    Notes
+    -----
+    The flags are descriptive summaries of self-reports, not a hiring rule: self-reported
+    motives are open to socially desirable answering, and no cut-off has been validated
+    against later mentoring behaviour.
+    """
+    cols = [*MOTIVE_SUBSCALES, *MOTIVES]
+    out = mentors[[id_column, *cols]].copy() if id_column in mentors else mentors[cols].copy()
+    out = out.reset_index(drop=True)
+    diff = out["other_focused"] - out["self_focused"]
+    out["difference"] = diff
+    orient = np.where(
+        diff > margin, "other-focused", np.where(diff < -margin, "self-focused", "balanced")
+    )
+    out["orientation"] = pd.Series(orient, dtype=object).where(diff.notna().to_numpy(), None)
+    other = out["other_focused"]
+    valid = other.dropna().to_numpy()
+    out["other_percentile"] = other.map(
+        lambda v: float((valid <= v).mean()) if v == v and len(valid) else np.nan
+    )
+    out["flag_self_above_other"] = (diff < -margin).where(diff.notna())
+    out["flag_low_other"] = (other < low_cut).where(other.notna())
+    texts = []
+    for r in out.itertuples():
+        f = []
+        if r.flag_self_above_other is True:
+            f.append(f"self-focused motives above other-focused (by > {margin:g})")
+        if r.flag_low_other is True:
+            f.append(f"low other-focused motives (< {low_cut:g})")
+        if r.self_focused != r.self_focused or r.other_focused != r.other_focused:
+            f.append("incomplete motive answers")
+        texts.append("; ".join(f))
+    out["flags"] = texts
+    return out
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
+def _indirect_rows(res: Any, motive: str, outcome: str) -> list[dict]:
+    rows = []
+    for r in res.table.itertuples():
+        if r.term.startswith("indirect:"):
+            kind, med = "indirect", r.term.split(":", 1)[1]
+        elif r.term == "indirect_total":
+            kind, med = "total", "both"
+        elif r.term.startswith("contrast:"):
+            kind, med = "contrast", "self - other behaviour"
+        else:
+            continue
+        rows.append(
+            {
+                "motive": motive,
+                "outcome": outcome,
+                "level": OUTCOMES[outcome],
+                "effect": kind,
+                "mediator": med,
+                "term": r.term,
+                "estimate": r.estimate,
+                "se": r.se,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "p_value": r.p_value,
+            }
+        )
+    return rows
+
+
+DISPLAY = {
+    "self_focused": "Self-focused\nmotives",
+    "other_focused": "Other-focused\nmotives",
+    "self_focused_behavior": "Self-focused\nbehaviour",
+    "other_focused_behavior": "Other-focused\nbehaviour",
+    "relationship_quality": "Relationship\nquality",
+}
+
+
+def _display_copy(res: Any) -> Any:
+    """The result with short display names (two-line boxes) for the path diagram only."""
+    import dataclasses
+
+    def rename(term: str) -> str:
+        for k, v in sorted(DISPLAY.items(), key=lambda kv: -len(kv[0])):
+            term = term.replace(f":{k}", f":{v}").replace(f"-{k}", f"-{v}")
+        return term
+
+    return dataclasses.replace(
+        res,
+        x=DISPLAY.get(res.x, res.x),
+        mediators=tuple(DISPLAY.get(m, m) for m in res.mediators),
+        y=DISPLAY.get(res.y, res.y),
+        table=res.table.assign(term=res.table["term"].map(rename)),
+    )
+
+
+def _ind_phrase(r: Any) -> str:
+    return f"{fmt_num(r['estimate'])}, 95% CI [{fmt_num(r['ci_low'])}, {fmt_num(r['ci_high'])}]"
+
+
+def _excl(r: Any) -> bool:
+    return bool(r["ci_low"] > 0 or r["ci_high"] < 0)
+
+
+def run(
+    name: str = "motives",
+    data: pd.DataFrame | None = None,
+    *,
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+    margin: float = 0.5,
+    low_cut: float = 4.0,
+) -> StudyResult:
+    """Run the mentor-motives pipeline on the bundled data (or ``data``).
+
+    Parameters
+    ----------
+    name : str
+        Study name (``"motives"``).
+    data : DataFrame, optional
+        One row per mentor–mentee pair with ``mentor_id`` and the items of :data:`SCALES`
+        (the mentor's motive and behaviour items repeated on each of their rows). Default:
+        ``ld.load_dataset("motives")``.
+    seed : int or None
+        Seed of every bootstrap (same seed -> identical numbers).
+    n_boot : int
+        Bootstrap resamples (of mentors) per model (default 5,000).
+    progress : bool
+        Progress bars.
+    margin, low_cut : float
+        Screening settings (see :func:`motive_screening`).
+
+    Returns
+    -------
+    StudyResult
+        Tables ``reliability, table1, a_paths, b_paths, indirect_effects, screening_summary,
+        screening``; figures ``indirect_plot, path, screening_plot, profiles``; text
+        ``reliability, behaviours, main, outcomes, screening``; results ``models`` (dict of
+        :class:`~learning_direction.MediationResult` by ``(motive, outcome)``), ``scores``,
+        ``reliability``, ``table1``, ``screening``.
+
+    Raises
+    ------
+    DataValidationError
+        ``data`` lacks ``mentor_id`` or an item (all named), or an item answer is invalid.
+
+    Notes
+    -----
+    For motive :math:`X` (the other motive :math:`Z` as covariate), behaviours
+    :math:`B_s, B_o` and outcome :math:`Y`: :math:`B_k = i_k + a_k X + g_k Z + e_k` (one row
+    per mentor), :math:`Y = i_Y + c' X + b_s B_s + b_o B_o + h Z + e_Y` (one row per pair).
+    Indirect effects :math:`a_s b_s` and :math:`a_o b_o`, their sum and their difference, with
+    percentile-bootstrap CIs from resampling mentors (PROCESS model 4 with a cluster bootstrap;
+    :func:`learning_direction.mediate` with ``cluster="mentor_id"``). Reporting one model per
+    motive × outcome keeps each indirect effect interpretable; the CIs are not adjusted for the
+    eight models.
+
+    References
+    ----------
+    Liu et al. (2021), *Human Resource Development International* (self- vs other-focused
+    motives and behaviours). Allen, T. D. (2003). Mentoring others: A dispositional and
+    motivational approach. *Journal of Vocational Behavior, 62*, 134–154. Hayes, A. F. (2022).
+    *Introduction to mediation, moderation, and conditional process analysis* (3rd ed.).
+
+    Examples
+    --------
+    R: ``lavaan::sem('sb ~ a1*self + other; ob ~ a2*self + other; y ~ b1*sb + b2*ob + self +
+    other; ind_s := a1*b1; ind_o := a2*b2', data = d, cluster = "mentor_id")``, or PROCESS
+    model 4 with ``m = c("sb", "ob")`` and a cluster bootstrap.
+
+    >>> import learning_direction as ld
+    >>> res = ld.run_study("motives")                          # doctest: +SKIP
+    >>> res.tables["indirect_effects"]                         # doctest: +SKIP
+    >>> res.tables["screening"].head()                         # doctest: +SKIP
+    """
+    from ..datasets import load_dataset
+    from ..figures.motives import plot_indirect_grid, plot_motive_profiles, plot_motive_screening
+    from ..models.mediation import mediate
+
+    bundled = data is None
+    raw = load_dataset("motives") if bundled else data
+    df = check_study_data(raw, study=name, scales=SCALES, columns=[MENTOR], dataset="motives")
+    df = df.reset_index(drop=True)
+    if df[MENTOR].isna().any():
+        from ..exceptions import DataValidationError
+
+        rows = list(df.index[df[MENTOR].isna()][:5])
+        raise DataValidationError(
+            f"{name}: column '{MENTOR}' is empty in rows {rows}; every pair needs its mentor's id"
+        )
+    n_mentors = int(df[MENTOR].nunique())
+    from . import STUDIES
+
+    b = StudyBuilder(
+        name,
+        STUDIES.get(name, STUDIES["motives"])[1],
+        QUESTION,
+        f"{len(df)} mentor–mentee pairs ({n_mentors} mentors) from "
+        + (
+            "the bundled simulated program (ld.load_dataset('motives'); effect sizes are stated "
+            "assumptions of ld.simulate.MotivesParams)"
+            if bundled
+            else "the data supplied (data=)"
+        )
+        + ". Mentor-rated: motives (16 items, four subscales, composites self- and "
+        "other-focused) and mentoring behaviours (8 items); mentor-rated intention to continue "
+        "with this mentee (3 items); mentee-rated: mentoring functions (11 items; their mean is "
+        "relationship quality), career progress (4 items) and intention to continue (3 items). "
+        "All on 1-7 except the mentoring functions (1-5).",
+    )
+    notes: list[str] = []
+    models: dict[tuple[str, str], Any] = {}
+    with collect_warnings(notes):
+        mentor_rows = df.drop_duplicates(MENTOR).reset_index(drop=True)
+        careless, careless_note = careless_screen(
+            mentor_rows, ["mentor_motives", "mentoring_behaviors"], id_column=MENTOR
+        )
+        scored = score_scales(df, SCALES)
+        d = scored.data
+        rel = reliability_set(mentor_rows, ["mentor_motives", "mentoring_behaviors"])
+        rel_pair = reliability_set(
+            df,
+            [
+                "mentoring_functions",
+                "career_progress",
+                "retention_intention_mentor",
+                "retention_intention_mentee",
+            ],
+        )
+        rel_table = pd.concat([rel.table, rel_pair.table], ignore_index=True)
+        alphas = {**rel.alphas, **rel_pair.alphas}
+        t1_cols = [*MOTIVES, *BEHAVIORS, *OUTCOMES]
+        t1 = table1(d, t1_cols, labels=LABELS, alphas=alphas)
+        for motive in MOTIVES:
+            other = [m for m in MOTIVES if m != motive]
+            for outcome in OUTCOMES:
+                models[(motive, outcome)] = mediate(
+                    d,
+                    x=motive,
+                    m=list(BEHAVIORS),
+                    y=outcome,
+                    covariates=other,
+                    cluster=MENTOR,
+                    n_boot=n_boot,
+                    seed=seed,
+                    progress=progress,
+                )
+        mentor_scores = d.groupby(MENTOR, sort=False)[[*MOTIVE_SUBSCALES, *MOTIVES]].mean()
+        varying = d.groupby(MENTOR, sort=False)[list(MOTIVES)].nunique().max(axis=1) > 1
+        screen = motive_screening(
+            mentor_scores.reset_index(), id_column=MENTOR, margin=margin, low_cut=low_cut
+        )
+
+    b.results.update(
+        {
+            "scores": scored.result,
+            "reliability": rel,
+            "reliability_pairs": rel_pair,
+            "table1": t1,
+            "models": models,
+            "careless": careless,
+            "screening": screen,
+        }
+    )
+
+    # ---------------------------------------------------------------- tables
+    b.table(
+        "reliability",
+        rel_table,
+        "Reliability: motives and behaviours on one row per mentor; outcomes on one row per pair "
+        "(psych::alpha conventions)",
+    )
+    b.table(
+        "table1",
+        t1.table,
+        "Table 1. Means, SDs and correlations over the pairs (alphas on the diagonal; mentor "
+        "variables repeat for mentors with several mentees)",
+    )
+    first = models[(MOTIVES[0], next(iter(OUTCOMES)))]
+    a_rows = []
+    for motive in MOTIVES:
+        res = models[(motive, next(iter(OUTCOMES)))]
+        for r in res.table.itertuples():
+            if r.term.startswith("a:"):
+                a_rows.append(
+                    {
+                        "motive": motive,
+                        "behavior": r.term[2:],
+                        "estimate": r.estimate,
+                        "se": r.se,
+                        "ci_low": r.ci_low,
+                        "ci_high": r.ci_high,
+                        "p_value": r.p_value,
+                    }
+                )
+    a_paths = pd.DataFrame(a_rows)
+    b.table(
+        "a_paths",
+        a_paths,
+        f"Motives → behaviours (a paths; one row per mentor, N = {first.n_clusters} mentors; the "
+        "other motive held constant)",
+    )
+    b_rows = []
+    for outcome in OUTCOMES:
+        res = models[(MOTIVES[0], outcome)]
+        for r in res.table.itertuples():
+            if r.term.startswith("b:"):
+                b_rows.append(
+                    {
+                        "outcome": outcome,
+                        "level": OUTCOMES[outcome],
+                        "behavior": r.term[2:],
+                        "estimate": r.estimate,
+                        "se": r.se,
+                        "ci_low": r.ci_low,
+                        "ci_high": r.ci_high,
+                        "p_value": r.p_value,
+                    }
+                )
+    b_paths = pd.DataFrame(b_rows)
+    b.table(
+        "b_paths",
+        b_paths,
+        "Behaviours → outcomes (b paths, controlling for both motives; CR1 SEs clustered by mentor)",
+    )
+    ind_rows = []
+    for (motive, outcome), res in models.items():
+        ind_rows += _indirect_rows(res, motive, outcome)
+    ind = pd.DataFrame(ind_rows)
+    b.table(
+        "indirect_effects",
+        ind,
+        f"Indirect effects of each motive through self- and other-focused behaviour, their total "
+        f"and contrast (self − other behaviour), per outcome (percentile bootstrap, {n_boot:,} "
+        "resamples of mentors)",
+    )
+    summ = (
+        screen["orientation"]
+        .value_counts()
+        .reindex(["other-focused", "balanced", "self-focused"], fill_value=0)
+        .rename_axis("category")
+        .reset_index(name="n")
+    )
+    summ.insert(0, "kind", "orientation")
+    flag_rows = pd.DataFrame(
+        {
+            "kind": ["flag", "flag"],
+            "category": [
+                f"self-focused motives above other-focused (by > {margin:g})",
+                f"low other-focused motives (< {low_cut:g})",
+            ],
+            "n": [
+                int(screen["flag_self_above_other"].eq(True).sum()),
+                int(screen["flag_low_other"].eq(True).sum()),
+            ],
+        }
+    )
+    summ = pd.concat([summ, flag_rows], ignore_index=True)
+    n_scored = int(screen["orientation"].notna().sum())
+    summ["share"] = summ["n"] / max(n_scored, 1)
+    dist = screen[[*MOTIVE_SUBSCALES, *MOTIVES]].describe(percentiles=[0.16, 0.5, 0.84]).T
+    b.table(
+        "screening_summary",
+        summ,
+        f"Screening summary of {n_scored} mentors: dominant orientation (a composite higher by "
+        f"more than {margin:g} points) and descriptive flags. Not a hiring rule.",
+    )
+    dist = dist.reset_index().rename(
+        columns={"index": "score", "count": "n", "16%": "p16", "50%": "median", "84%": "p84"}
+    )
+    b.table(
+        "motive_distribution",
+        dist[["score", "n", "mean", "std", "min", "p16", "median", "p84", "max"]].rename(
+            columns={"std": "sd"}
+        ),
+        "The program's distribution of motive scores (one row per mentor)",
+    )
+    b.table(
+        "screening",
+        screen,
+        "Each mentor's motive profile, orientation and descriptive flags (sorted as in the data). "
+        "The flags are descriptive, not a hiring rule.",
+    )
+
+    # ---------------------------------------------------------------- figures
+    spec = ind[ind["effect"] == "indirect"]
+    fig = plot_indirect_grid(
+        spec,
+        motive_labels={m: LABELS[m] for m in MOTIVES},
+        outcome_labels={o: LABELS[o] for o in OUTCOMES},
+        mediator_labels={m: LABELS[m] for m in BEHAVIORS},
+        suptitle="Indirect effects of mentor motives through mentoring behaviours",
+    )
+    b.figure(
+        "indirect_plot",
+        fig,
+        "Indirect effect of each motive through self-focused (orange) and other-focused (green) "
+        "behaviour on each outcome, with percentile-bootstrap 95% CIs (mentors resampled).",
+    )
+    ax = _display_copy(models[("other_focused", "relationship_quality")]).plot("path")
+    ax.set_title(
+        "Other-focused motives → behaviours → relationship quality\n(self-focused motives as covariate)",
+        fontsize=10,
+    )
+    b.figure(
+        "path",
+        ax,
+        "Path diagram of one of the eight models (other-focused motives → relationship quality): "
+        "a paths (mentor level), b paths and the direct effect c' (total effect c in "
+        "parentheses); * p < .05, ** p < .01, *** p < .001.",
+    )
+    ax = plot_motive_screening(screen, low_cut=low_cut)
+    b.figure(
+        "screening_plot",
+        ax,
+        "Each mentor's self- vs other-focused motives; dashed: equal motives; dotted: the "
+        "low other-focused cut-off. Descriptive only, not a selection rule.",
+    )
+    ax = plot_motive_profiles(screen, labels={s: LABELS[s] for s in MOTIVE_SUBSCALES})
+    b.figure(
+        "profiles",
+        ax,
+        "Distribution of the four motive subscales over the program's mentors (box: quartiles; "
+        "dots: mentors; self-focused subscales in orange, other-focused in green).",
+    )
+
+    # ---------------------------------------------------------------- text
+    b.text["reliability"] = apa_reliability_sentence(rel_table, SHORT)
+    ap = a_paths.set_index(["motive", "behavior"])
+
+    def a_phrase(mot: str, beh: str) -> str:
+        r = ap.loc[(mot, beh)]
+        return (
+            f"a = {fmt_num(r['estimate'])}, 95% CI [{fmt_num(r['ci_low'])}, "
+            f"{fmt_num(r['ci_high'])}], {fmt_p(r['p_value'])}"
+        )
+
+    def verb(mot: str, beh: str) -> str:
+        r = ap.loc[(mot, beh)]
+        if r["p_value"] >= 0.05:
+            return "did not significantly predict"
+        return "predicted more" if r["estimate"] > 0 else "predicted less"
+
+    b.text["behaviours"] = (
+        f"Holding the other motive constant (N = {first.n_clusters} mentors), self-focused "
+        f"motives {verb('self_focused', 'self_focused_behavior')} self-focused behaviour "
+        f"({a_phrase('self_focused', 'self_focused_behavior')}) and other-focused motives "
+        f"{verb('other_focused', 'other_focused_behavior')} other-focused behaviour "
+        f"({a_phrase('other_focused', 'other_focused_behavior')}), while self-focused "
+        f"motives {verb('self_focused', 'other_focused_behavior')} other-focused "
+        f"behaviour ({a_phrase('self_focused', 'other_focused_behavior')})."
+    )
+    si = spec.set_index(["motive", "mediator", "outcome"])
+    parts_o, parts_s = [], []
+    for outcome in OUTCOMES:
+        ro = si.loc[("other_focused", "other_focused_behavior", outcome)]
+        rs = si.loc[("self_focused", "self_focused_behavior", outcome)]
+        parts_o.append(f"{SHORT[outcome]} {_ind_phrase(ro)}")
+        parts_s.append(f"{SHORT[outcome]} {_ind_phrase(rs)}")
+    n_o = sum(_excl(si.loc[("other_focused", "other_focused_behavior", o)]) for o in OUTCOMES)
+    n_s = sum(_excl(si.loc[("self_focused", "self_focused_behavior", o)]) for o in OUTCOMES)
+    b.text["main"] = (
+        f"Parallel mediation models (PROCESS model 4, {n_boot:,} bootstrap resamples of "
+        f"{first.n_clusters} mentors, {len(df)} pairs) tested each motive's indirect effects "
+        "through the two behaviours. Through other-focused behaviour, other-focused motives had "
+        "indirect effects on " + "; ".join(parts_o) + f" (the CI excluded zero for {n_o} of "
+        f"{len(OUTCOMES)} outcomes). Through self-focused behaviour, self-focused motives had "
+        "indirect effects on " + "; ".join(parts_s) + f" (the CI excluded zero for {n_s} of "
+        f"{len(OUTCOMES)} outcomes)."
+    )
+    bp = b_paths.set_index(["outcome", "behavior"])
+    outs = []
+    for outcome in OUTCOMES:
+        r = bp.loc[(outcome, "other_focused_behavior")]
+        q = bp.loc[(outcome, "self_focused_behavior")]
+        outs.append(
+            f"{SHORT[outcome]} ({OUTCOMES[outcome]}: other-focused b = {fmt_num(r['estimate'])}, "
+            f"{fmt_p(r['p_value'])}; self-focused b = {fmt_num(q['estimate'])}, "
+            f"{fmt_p(q['p_value'])})"
+        )
+    b.text["outcomes"] = (
+        "Controlling for both motives, the behaviours predicted " + "; ".join(outs) + "."
+    )
+    cnt = summ.set_index("category")["n"]
+    b.text["screening"] = (
+        f"Of {n_scored} mentors with both motive composites, {cnt['other-focused']} were mainly "
+        f"other-focused, {cnt['balanced']} balanced and {cnt['self-focused']} mainly "
+        f"self-focused (a composite higher by more than {margin:g} points); {cnt.iloc[4]} "
+        f"reported low other-focused motives "
+        f"(< {low_cut:g}). " + NOT_A_RULE
+    )
+
+    # ---------------------------------------------------------------- notes
+    b.note(NOT_A_RULE)
+    b.note(careless_note.replace("respondents", "mentors", 1))
+    if varying.any():
+        b.note(
+            f"{int(varying.sum())} mentor(s) have different motive scores on different rows; "
+            "their profile is the mean over their rows (check the data: motives are a mentor-"
+            "level measure)."
+        )
+    for (motive, outcome), res in models.items():
+        if res.n_dropped:
+            b.note(
+                f"Model {motive} → {outcome}: {res.n_dropped} of {res.n + res.n_dropped} pairs "
+                "left out for a missing score."
+            )
+        if res.design != "2-1-1":
+            b.note(
+                f"Model {motive} → {outcome}: motives or behaviours vary within a mentor, so the "
+                "model was fitted on pairs (1-1-1 design with a cluster bootstrap)."
+            )
+    b.note(
+        "Each model holds the other motive constant (covariate); 2-1-1 design: behaviour "
+        "equations on one row per mentor, outcome equations on all pairs with CR1 "
+        "cluster-robust SEs; whole mentors are resampled."
+    )
+    for n_ in scored.notes:
+        b.note(f"Scoring: {n_}")
+    for n_ in notes:
+        b.note(n_)
+    return b.build(n=len(df), seed=first.seed)
+
+
+def key_numbers(result: StudyResult) -> dict[str, float]:
+    """Indirect effects by ``motive|mediator|outcome`` (for tests and notebooks)."""
+    ind = result.tables["indirect_effects"]
+    ind = ind[ind["effect"] == "indirect"]
+    return {f"{r.motive}|{r.mediator}|{r.outcome}": float(r.estimate) for r in ind.itertuples()}
