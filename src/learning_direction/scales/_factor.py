@@ -148,10 +148,16 @@ def ml_factor(s: np.ndarray, n_factors: int = 1, lower: float = 0.005) -> MLFact
     lam, _ = _loadings(psi, s, q)
     signs = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
     lam = lam * signs
+    # L-BFGS-B can stop with a line-search "failure" at the optimum when the objective is flat
+    # (e.g. 3 items, 1 factor: the model is just identified and fits exactly, F = 0). A
+    # vanishing projected gradient is convergence whatever the optimiser's status says.
+    grad = _gradient(psi, s, q)
+    free = (psi > lo * (1 + 1e-6)) & (psi < upper * (1 - 1e-6))
+    small_gradient = bool(np.all(np.abs(grad[free] * psi[free] ** 2) < 1e-6))
     return MLFactorSolution(
         loadings=lam,
         uniquenesses=psi,
         objective=float(res.fun),
-        converged=bool(res.success),
+        converged=bool(res.success) or small_gradient,
         heywood=bool(np.any(psi <= lo * (1 + 1e-6))),
     )

@@ -276,7 +276,7 @@ class Study4Params:
 
     Defaults: 300 mentors randomised to three conditions (downward, upward, control; equal
     probabilities). Condition effects in SD units against control: manipulation check
-    (downward learning state) +0.80 for downward, +0.10 for upward; engagement +0.40 for
+    (downward learning state) +0.80 for downward, +0.10 for upward; engagement +0.50 for
     downward, +0.05 for upward; mentee's rating of the mentoring experience: engagement →
     experience b = .40, no direct effect of condition.
     """
@@ -285,7 +285,7 @@ class Study4Params:
     conditions: tuple[str, ...] = ("downward", "upward", "control")
     mc_effect_down: float = 0.80
     mc_effect_up: float = 0.10
-    eng_effect_down: float = 0.40
+    eng_effect_down: float = 0.50
     eng_effect_up: float = 0.05
     b: float = 0.40
     items: ItemParams = field(default_factory=ItemParams)

@@ -627,13 +627,21 @@ class StudyBuilder:
     results: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def _claim(self, key: str, kind: str) -> None:
+        # tables and figures share the captions (and the saved file names): keys must differ
+        other = self.figures if kind == "table" else self.tables
+        if key in other:
+            raise ValueError(f"{self.name}: '{key}' is already a {'figure' if kind == 'table' else 'table'}; use another key")
+
     def table(self, key: str, table: pd.DataFrame, caption: str) -> None:
         """Add a table (reset to a default index) with its caption."""
+        self._claim(key, "table")
         self.tables[key] = table.reset_index(drop=True)
         self.captions[key] = caption
 
     def figure(self, key: str, fig_or_ax: Any, caption: str) -> None:
         """Add a figure (an Axes is replaced by its Figure) with its caption."""
+        self._claim(key, "figure")
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
         self.figures[key] = fig
         self.captions[key] = caption
