@@ -413,6 +413,22 @@ def test_power_wiring_with_a_stand_in_backend(monkeypatch, tmp_path, capsys):
     assert pd.read_csv(out)["power"].tolist() == [0.4, 0.7]
 
 
+def test_power_command_with_the_real_backend(tmp_path, capsys):
+    pytest.importorskip("learning_direction.models.power")
+    out = tmp_path / "power.csv"
+    argv = ["power", "--a", "0.39", "--b", "0.39", "--n", "50", "100", "--reps", "50",
+            "--n-boot", "500", "--method", "monte_carlo", "--seed", "3", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert "Monte Carlo" in capsys.readouterr().out
+    tab = pd.read_csv(out)
+    assert tab["n"].tolist() == [50, 100]
+    assert {"power", "power_ci_low", "power_ci_high"} <= set(tab.columns)
+    assert main(["power", "--a", "0.39", "--b", "0.39", "--n", "50", "--method", "bca"]) == 2
+    one_error_line(capsys.readouterr().err)
+    assert main(["power", "--a", "0.99", "--b", "0.9", "--c-prime", "0.9", "--n", "50"]) == 2
+    one_error_line(capsys.readouterr().err)
+
+
 def test_python_m_cli_module():
     res = subprocess.run(
         [sys.executable, "-m", "learning_direction.cli", "--version"],

@@ -359,6 +359,9 @@ def _cmd_power(args: argparse.Namespace) -> int:
         "n_boot": args.n_boot,
         "alpha": args.alpha,
         "seed": args.seed,
+        "method": args.method,
+        "n_jobs": args.n_jobs,
+        "progress": bool(args.progress and sys.stderr.isatty()),
     }
     params = inspect.signature(fn).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
@@ -605,14 +608,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated datasets per n (default 1000)",
     )
     p.add_argument(
+        "--method",
+        choices=("monte_carlo", "percentile", "joint"),
+        default="monte_carlo",
+        help="test of the indirect effect: Monte Carlo CI (default), percentile bootstrap CI "
+        "or joint significance",
+    )
+    p.add_argument(
         "--n-boot",
         type=_int_at_least(1),
-        default=1000,
+        default=None,
         metavar="N",
-        help="bootstrap resamples per dataset",
+        help="Monte Carlo draws (default 5000) or bootstrap resamples (default 1000) per dataset",
     )
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.add_argument("--seed", type=int, default=20261122, help="random seed (default 20261122)")
+    p.add_argument(
+        "--n-jobs", type=int, default=None, metavar="J",
+        help="sample sizes run in parallel (joblib; -1 = all cores)",
+    )  # fmt: skip
+    _add_progress(p)
     _add_out(p)
     p.set_defaults(handler=_cmd_power)
     return parser

@@ -1,0 +1,436 @@
+"""Simulation core of the mediation power analysis (private).
+
+A :class:`Population` is a recursive linear model: normal exogenous variables (X, covariates,
+W), optionally the product X*W, then the mediators and Y, each a linear function of earlier
+variables plus a normal residual. :func:`power_at_n` simulates ``n_reps`` data sets of one
+sample size *as one batch* (arrays of shape (reps, n, variables)), fits every equation of every
+replication from batched normal equations (one ``matmul`` gives all cross-product matrices) and
+tests the indirect effects of all replications at once:
+
+* ``monte_carlo``: draws of the path coefficients from their asymptotic normal distribution
+  (Preacher & Selig, 2012) for every replication, drawn as one (reps, draws, k) array;
+* ``percentile``: a percentile bootstrap per replication on the engine of
+  :mod:`learning_direction.models.bootstrap` (frequency weights times cross-products);
+* ``joint``: every path of the effect significant by its t-test (joint significance).
+
+Everything here is numpy; the public API and the result class live in
+:mod:`learning_direction.models.power`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from ..exceptions import ModelError
+from ._ols_batch import solve_batch, sym_from_triu, triu_products
+from .bootstrap import MomentStatistic, run_bootstrap
+
+__all__ = ["METHODS", "Equation", "Population", "implied_cov", "power_at_n"]
+
+METHODS = ("monte_carlo", "percentile", "joint")
+
+#: floats per chunk of a (reps, draws) or (reps, rows) working array (about 8 MB)
+_CHUNK_FLOATS = 2**20
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One endogenous variable: ``outcome = sum(coef * predictor) + residual``."""
+
+    outcome: str
+    predictors: tuple[str, ...]
+    coefs: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Population:
+    """The data-generating model and what to test in it.
+
+    Attributes
+    ----------
+    exog : names of the standard-normal exogenous variables (X first).
+    exog_corr : their correlation matrix.
+    product : ``(name, left, right)`` of a product term (X*W) or None.
+    equations : endogenous equations in causal order, Y last.
+    resid_var : residual variance of each equation.
+    mediator_resid_corr : correlation matrix of the mediators' residuals (or None).
+    icc, cluster_size : 2-1-1 design: residual ICC of Y and mentees per mentor.
+    params : path label -> (equation index, predictor name).
+    effects : effect label -> tuple of (weight, path labels) terms (sum of products).
+    primary : the effect whose power is the headline.
+    """
+
+    exog: tuple[str, ...]
+    exog_corr: np.ndarray
+    product: tuple[str, str, str] | None
+    equations: tuple[Equation, ...]
+    resid_var: tuple[float, ...]
+    mediator_resid_corr: np.ndarray | None
+    params: dict[str, tuple[int, str]]
+    effects: dict[str, tuple[tuple[float, tuple[str, ...]], ...]]
+    primary: str
+    icc: float | None = None
+    cluster_size: int | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def variables(self) -> list[str]:
+        out = list(self.exog)
+        if self.product is not None:
+            out.append(self.product[0])
+        out.extend(eq.outcome for eq in self.equations)
+        return out
+
+    @property
+    def max_predictors(self) -> int:
+        return max(len(eq.predictors) for eq in self.equations)
+
+    def min_units(self) -> int:
+        """Smallest sample size (rows, or clusters) with at least 2 residual df everywhere."""
+        return self.max_predictors + 3
+
+
+def implied_cov(
+    exog_corr: np.ndarray,
+    product: tuple[str, str, str] | None,
+    exog: tuple[str, ...],
+    equations: tuple[Equation, ...],
+    resid_var: tuple[float, ...] | None,
+    mediator_resid_corr: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str], list[float]]:
+    """Covariance matrix of all variables implied by the model.
+
+    With ``resid_var=None`` the residual variances are chosen so that every endogenous variable
+    has unit variance (standardized paths); a ModelError names a variable whose paths explain
+    all (or more than all) of its variance.
+
+    Returns (cov, variable names, residual variances).
+    """
+    names = list(exog)
+    k = len(exog)
+    cov = np.array(exog_corr, dtype=float)
+    if product is not None:
+        pname, left, right = product
+        r = cov[exog.index(left), exog.index(right)]
+        # X, W jointly normal with zero means: XW is uncorrelated with every normal variable
+        cov = np.pad(cov, ((0, 1), (0, 1)))
+        cov[k, k] = 1.0 + r**2
+        names.append(pname)
+    rv_out: list[float] = []
+    n_med = len(equations) - 1
+    for j, eq in enumerate(equations):
+        idx = [names.index(p) for p in eq.predictors]
+        beta = np.asarray(eq.coefs, dtype=float)
+        sub = cov[np.ix_(idx, idx)]
+        explained = float(beta @ sub @ beta)
+        cross = cov[:, idx] @ beta
+        if resid_var is None:
+            rv = 1.0 - explained
+            if rv <= 1e-8:
+                raise ModelError(
+                    f"the standardized paths into '{eq.outcome}' explain {explained:.3f} of its "
+                    "variance (must be below 1); use smaller path values (standardized "
+                    "coefficients of a variable with unit variance)"
+                )
+        else:
+            rv = float(resid_var[j])
+        rv_out.append(rv)
+        new = np.zeros((len(names) + 1, len(names) + 1))
+        new[:-1, :-1] = cov
+        new[-1, :-1] = cross
+        new[:-1, -1] = cross
+        new[-1, -1] = explained + rv
+        # correlated residuals among parallel mediators
+        if mediator_resid_corr is not None and 0 < j < n_med:
+            for i in range(j):
+                oi = names.index(equations[i].outcome)
+                extra = mediator_resid_corr[i, j] * np.sqrt(rv_out[i] * rv)
+                new[-1, oi] += extra
+                new[oi, -1] += extra
+        cov = new
+        names.append(eq.outcome)
+    return cov, names, rv_out
+
+
+# --------------------------------------------------------------------------- simulation
+def _simulate(pop: Population, n: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """(reps, n_units, 1 + variables) data: intercept column, then the centred variables.
+
+    For the 2-1-1 design the units are clusters: X, covariates and mediators are cluster-level
+    values, and Y is the cluster mean of ``cluster_size`` simulated mentee rows.
+    """
+    cols: dict[str, np.ndarray] = {}
+    L = np.linalg.cholesky(pop.exog_corr)
+    E = rng.standard_normal((reps, n, len(pop.exog))) @ L.T
+    for i, name in enumerate(pop.exog):
+        cols[name] = E[..., i]
+    if pop.product is not None:
+        pname, left, right = pop.product
+        cols[pname] = cols[left] * cols[right]
+    meds = pop.equations[:-1]
+    if meds:
+        Z = rng.standard_normal((reps, n, len(meds)))
+        if pop.mediator_resid_corr is not None:
+            Z = Z @ np.linalg.cholesky(pop.mediator_resid_corr).T
+    for j, eq in enumerate(meds):
+        val = np.sqrt(pop.resid_var[j]) * Z[..., j]
+        for p, c in zip(eq.predictors, eq.coefs):
+            if c:
+                val = val + c * cols[p]
+        cols[eq.outcome] = val
+    eq = pop.equations[-1]
+    mean = np.zeros((reps, n))
+    for p, c in zip(eq.predictors, eq.coefs):
+        if c:
+            mean = mean + c * cols[p]
+    rv = pop.resid_var[-1]
+    if pop.icc is None:
+        y = mean + np.sqrt(rv) * rng.standard_normal((reps, n))
+    else:
+        m = int(pop.cluster_size or 1)
+        u = np.sqrt(pop.icc * rv) * rng.standard_normal((reps, n))
+        e = np.sqrt((1.0 - pop.icc) * rv) * rng.standard_normal((reps, n, m)).mean(axis=2)
+        y = mean + u + e  # cluster means of the mentees' Y
+    cols[eq.outcome] = y
+    names = pop.variables
+    V = np.empty((reps, n, 1 + len(names)))
+    V[..., 0] = 1.0
+    for i, name in enumerate(names):
+        v = cols[name]
+        V[..., i + 1] = v - v.mean(axis=1, keepdims=True)
+    return V
+
+
+# --------------------------------------------------------------------------- estimation
+@dataclass
+class _Fits:
+    coef: list[np.ndarray]  # per equation (B, p) incl. intercept
+    sigma2: list[np.ndarray]  # (B,)
+    xtx: list[np.ndarray]  # (B, p, p)
+    df: list[np.ndarray]  # (B,)
+    singular: np.ndarray  # (B,)
+
+
+def _fit(S: np.ndarray, pop: Population) -> _Fits:
+    """OLS of every equation for a batch of cross-product matrices ``S`` (B, q, q).
+
+    Column 0 of the data is the intercept, so ``S[:, 0, 0]`` is the number of units (or the sum
+    of the bootstrap frequency weights).
+    """
+    col = {name: i + 1 for i, name in enumerate(pop.variables)}
+    n_units = S[:, 0, 0]
+    out = _Fits([], [], [], [], np.zeros(S.shape[0], dtype=bool))
+    for eq in pop.equations:
+        P = [0, *(col[p] for p in eq.predictors)]
+        o = col[eq.outcome]
+        A = S[:, P][:, :, P]
+        b = S[:, P, o]
+        coef, sing = solve_batch(A, b)
+        rss = S[:, o, o] - np.einsum("bp,bp->b", np.nan_to_num(coef), b)
+        df = n_units - len(P)
+        out.coef.append(coef)
+        out.sigma2.append(rss / df)
+        out.xtx.append(A)
+        out.df.append(df)
+        out.singular |= sing
+    return out
+
+
+def _path_index(pop: Population) -> dict[str, tuple[int, int]]:
+    """path label -> (equation index, coefficient position incl. intercept)."""
+    return {
+        label: (e, 1 + pop.equations[e].predictors.index(pred))
+        for label, (e, pred) in pop.params.items()
+    }
+
+
+def _effect_values(pop: Population, values: dict[str, np.ndarray]) -> list[np.ndarray]:
+    out = []
+    for terms in pop.effects.values():
+        total = 0.0
+        for w, names in terms:
+            prod = w
+            for nm in names:
+                prod = prod * values[nm]
+            total = total + prod
+        out.append(total)
+    return out
+
+
+def _reject_from_draws(draws: np.ndarray, k: int) -> np.ndarray:
+    """The percentile interval (order statistics k and D+1-k) excludes 0, along the last axis."""
+    le = (draws <= 0).sum(axis=-1)
+    ge = (draws >= 0).sum(axis=-1)
+    return (le < k) | (ge < k)
+
+
+def order_k(n_draws: int, alpha: float) -> int:
+    """Rank of the lower interval endpoint among ``n_draws`` sorted draws."""
+    k = int(np.floor((n_draws + 1) * alpha / 2))
+    if k < 1:
+        raise ModelError(
+            f"n_boot = {n_draws} draws are too few for a {100 * (1 - alpha):g}% interval; "
+            f"use at least {int(np.ceil(2 / alpha))} (5000 recommended)"
+        )
+    return k
+
+
+def power_at_n(
+    pop: Population,
+    n: int,
+    *,
+    n_reps: int,
+    method: str,
+    n_boot: int,
+    alpha: float,
+    seed: int,
+) -> dict:
+    """Rejection counts of every effect and path over ``n_reps`` replications at sample size n.
+
+    The random stream is ``SeedSequence(seed, spawn_key=(n,))`` -- the n-th child of
+    ``SeedSequence(seed).spawn`` -- so the replications at a given n are the same whatever the
+    grid, the order of evaluation or the parallel backend.
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(int(n),))
+    rng = np.random.Generator(np.random.PCG64(ss))
+    m_rows = int(pop.cluster_size or 1)
+    if method == "monte_carlo":
+        chunk = max(1, _CHUNK_FLOATS // (2 * max(n_boot, n * m_rows)))
+        k = order_k(n_boot, alpha)
+    else:
+        chunk = max(1, _CHUNK_FLOATS // (n * m_rows * 4))
+        k = order_k(n_boot, alpha) if method == "percentile" else 0
+    chunk = min(chunk, n_reps)
+    pidx = _path_index(pop)
+    labels = list(pop.params)
+    eff_labels = list(pop.effects)
+    n_eff = len(eff_labels)
+    rej_eff = np.zeros(n_eff, dtype=np.int64)
+    rej_path = np.zeros(len(labels), dtype=np.int64)
+    n_valid = 0
+    n_failed = 0
+    single = [len(t) == 1 for t in pop.effects.values()]
+    for start in range(0, n_reps, chunk):
+        R = min(chunk, n_reps - start)
+        V = _simulate(pop, n, R, rng)
+        S = np.matmul(np.swapaxes(V, 1, 2), V)
+        fits = _fit(S, pop)
+        ok = ~fits.singular
+        # t-tests of the paths (needed by every method for the per-path table)
+        est = {}
+        se = {}
+        inv = []
+        for e in range(len(pop.equations)):
+            A = fits.xtx[e].copy()
+            A[fits.singular] = np.eye(A.shape[1])
+            inv.append(np.linalg.inv(A))
+        sig = np.zeros((R, len(labels)), dtype=bool)
+        for j, lab in enumerate(labels):
+            e, pos = pidx[lab]
+            est[lab] = fits.coef[e][:, pos]
+            se[lab] = np.sqrt(np.maximum(fits.sigma2[e] * inv[e][:, pos, pos], 0.0))
+            crit = stats.t.ppf(1 - alpha / 2, fits.df[e])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sig[:, j] = np.abs(est[lab] / se[lab]) > crit
+        if method == "joint":
+            rej = np.zeros((R, n_eff), dtype=bool)
+            for i, terms in enumerate(pop.effects.values()):
+                if single[i]:
+                    cols = [labels.index(nm) for nm in terms[0][1]]
+                    rej[:, i] = sig[:, cols].all(axis=1)
+        elif method == "monte_carlo":
+            draws = {}
+            for e in range(len(pop.equations)):
+                mine = [lab for lab in labels if pidx[lab][0] == e]
+                if not mine:
+                    continue
+                pos = [pidx[lab][1] for lab in mine]
+                cov = fits.sigma2[e][:, None, None] * inv[e][:, pos][:, :, pos]
+                cov[~ok] = np.eye(len(pos))
+                Lc = np.linalg.cholesky(cov)
+                Z = rng.standard_normal((R, n_boot, len(pos)))
+                D = fits.coef[e][:, None, pos] + Z @ np.swapaxes(Lc, 1, 2)
+                for j, lab in enumerate(mine):
+                    draws[lab] = D[..., j]
+            effs = _effect_values(pop, draws)
+            rej = np.stack([_reject_from_draws(d, k) for d in effs], axis=1)
+        else:  # percentile bootstrap, one replication at a time on the engine
+            rej = np.zeros((R, n_eff), dtype=bool)
+            q = V.shape[2]
+            for r in range(R):
+                boot_seed = int(rng.integers(2**63))
+                if not ok[r]:
+                    continue
+                prods, iu = triu_products(V[r])
+
+                def fn(Ssum, iu=iu, q=q):
+                    f = _fit(sym_from_triu(Ssum, q, iu), pop)
+                    vals = {lab: f.coef[pidx[lab][0]][:, pidx[lab][1]] for lab in labels}
+                    return np.column_stack(_effect_values(pop, vals))
+
+                stat = MomentStatistic(prods, fn, eff_labels)
+                try:
+                    bd = run_bootstrap(
+                        stat,
+                        n,
+                        n_boot=n_boot,
+                        seed=boot_seed,
+                        progress=False,
+                        warn=False,
+                        n_jobs=1,
+                    )
+                except ModelError:
+                    ok[r] = False
+                    continue
+                d = bd.valid
+                if d.shape[0] < n_boot // 2:
+                    ok[r] = False
+                    continue
+                kk = order_k(d.shape[0], alpha)
+                rej[r] = _reject_from_draws(d.T, kk)
+        rej_eff += rej[ok].sum(axis=0)
+        rej_path += sig[ok].sum(axis=0)
+        n_valid += int(ok.sum())
+        n_failed += int((~ok).sum())
+    return {
+        "n": int(n),
+        "effects": dict(zip(eff_labels, rej_eff.tolist())),
+        "paths": dict(zip(labels, rej_path.tolist())),
+        "joint_defined": dict(zip(eff_labels, single)),
+        "n_valid": n_valid,
+        "n_failed": n_failed,
+    }
+
+
+# --------------------------------------------------------------------------- analytic guide
+def approx_path_power(pop: Population, n: int, alpha: float) -> dict[str, float]:
+    """Large-sample power of each path's t-test (normal approximation), for search brackets.
+
+    ``ncp = beta * sqrt(n * Var(predictor | other predictors)) / sigma_resid``; for the 2-1-1
+    design the residual variance of the Y equation on cluster means is tau^2 + sigma^2 / m.
+    """
+    cov, names, rv = implied_cov(
+        pop.exog_corr,
+        pop.product,
+        pop.exog,
+        pop.equations,
+        pop.resid_var,
+        pop.mediator_resid_corr,
+    )
+    z = stats.norm.ppf(1 - alpha / 2)
+    out = {}
+    for lab, (e, pred) in pop.params.items():
+        eq = pop.equations[e]
+        idx = [names.index(p) for p in eq.predictors]
+        prec = np.linalg.inv(cov[np.ix_(idx, idx)])
+        cond_var = 1.0 / prec[eq.predictors.index(pred), eq.predictors.index(pred)]
+        resid = rv[e]
+        if pop.icc is not None and e == len(pop.equations) - 1:
+            resid = pop.icc * resid + (1 - pop.icc) * resid / int(pop.cluster_size or 1)
+        coef = eq.coefs[eq.predictors.index(pred)]
+        ncp = abs(coef) * np.sqrt(n * cond_var / resid)
+        out[lab] = float(stats.norm.sf(z - ncp) + stats.norm.cdf(-z - ncp))
+    return out
