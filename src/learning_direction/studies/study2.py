@@ -1,0 +1,621 @@
+"""Studies 2A and 2B: is a mentoring relationship a learning opportunity for the mentor?
+
+Replicates the mediation analysis of Studies 2A and 2B of Zhang, Wang & Galinsky (2023) on the
+bundled simulated surveys (or a user's data with the same columns): score learning direction,
+learning opportunity and mentor engagement, report reliability and Table 1, and estimate the
+simple mediation model (PROCESS model 4)
+
+    downward learning direction → learning opportunity → mentor engagement,
+
+with upward and lateral learning direction as covariates in every equation and a percentile
+bootstrap CI for the indirect effect. One module serves both studies: ``study2a`` (400 mentors,
+industry mix weighted to technology and finance) and ``study2b`` (250 mentors, weighted to
+healthcare, education and the public sector) run the same model; only the sample differs.
+
+Industry is not in the primary model (the model of the paper has the other two learning
+directions as its only covariates); because the two samples differ precisely in their industry
+mix, a sensitivity analysis re-estimates the indirect effect with industry indicators, and
+then also with the demographic controls, as covariates. :func:`compare_samples` contrasts the
+indirect effects of two runs (2A vs 2B) with the difference of their independent bootstraps.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import DataValidationError, ModelError, ModelWarning
+from ..reporting.apa import fmt_ci, fmt_num
+from ._base import StudyResult
+from ._common import (
+    StudyBuilder,
+    apa_reliability_sentence,
+    careless_screen,
+    check_study_data,
+    collect_warnings,
+    dummy_code,
+    reliability_set,
+    score_scales,
+    table1,
+)
+from ._mediation_common import (
+    CI_NAMES,
+    apa_indirect_sentence,
+    apa_paths_sentence,
+    equations_table,
+    mediation_table,
+    relabel_bootstrap,
+    relabel_path_diagram,
+    row,
+    sensitivity_row,
+)
+
+__all__ = [
+    "CONTROLS",
+    "COVARIATES",
+    "MEDIATOR",
+    "OUTCOME",
+    "PREDICTOR",
+    "SCALES",
+    "compare_samples",
+    "key_numbers",
+    "run",
+]
+
+SCALES = ("learning_direction", "learning_opportunity", "mentor_engagement")
+CONTROLS = ("age", "tenure", "gender", "past_mentees")
+NUMERIC_CONTROLS = ("age", "tenure", "past_mentees")
+PREDICTOR = "downward"
+MEDIATOR = "learning_opportunity"
+OUTCOME = "mentor_engagement"
+COVARIATES = ("upward", "lateral")
+INDUSTRY = "industry"
+ID_COLUMN = "mentor_id"
+
+LABELS = {
+    "age": "Age",
+    "tenure": "Tenure",
+    "past_mentees": "Past mentees",
+    "upward": "Upward learning direction",
+    "lateral": "Lateral learning direction",
+    "downward": "Downward learning direction",
+    "learning_opportunity": "Learning opportunity",
+    "mentor_engagement": "Mentor engagement",
+}
+BOX_NAMES = {
+    "downward": "Downward\nlearning direction",
+    "learning_opportunity": "Learning\nopportunity",
+    "mentor_engagement": "Mentor\nengagement",
+}
+SHORT = {
+    "upward": "upward",
+    "lateral": "lateral",
+    "downward": "downward",
+    "learning_opportunity": "learning opportunity",
+    "mentor_engagement": "mentor engagement",
+}
+
+QUESTION = (
+    "Why do mentors with a downward learning direction engage more in mentoring? Do they see "
+    "mentoring as an opportunity for their own learning, so that downward learning direction is "
+    "indirectly related to engagement through perceived learning opportunity, over and above "
+    "upward and lateral learning direction?"
+)
+
+SAMPLE = {
+    "study2a": "an industry mix weighted to technology and finance",
+    "study2b": "an industry mix weighted to healthcare, education and the public sector",
+}
+
+
+def _design_text(name: str, n: int, bundled: bool, industries: pd.Series) -> str:
+    if bundled:
+        params = "ld.simulate.STUDY2B" if name == "study2b" else "ld.simulate.Study2Params()"
+        source = (
+            f"the bundled simulated survey (ld.load_dataset('{name}'), {SAMPLE.get(name, '')}; "
+            f"effect sizes are stated assumptions of {params})"
+        )
+    else:
+        source = "the data supplied (data=)"
+    counts = industries.value_counts()
+    mix = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return (
+        f"Cross-sectional survey of {n} mentors from {source}. Industries: {mix}. Measures: "
+        "learning direction (12 items on 1-7, four each for upward, lateral and downward), "
+        "learning opportunity (4 items on 1-7: mentoring as a chance to learn oneself) and mentor "
+        "engagement (6 items on 1-7); each scale has one reverse-keyed item. Demographics: age, "
+        "tenure, gender, number of past mentees."
+    )
+
+
+def _industry_dummies(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str], str | None]:
+    """0/1 indicators of every industry but the most frequent one (the reference)."""
+    ind = df[INDUSTRY].astype("string")
+    counts = ind.value_counts()
+    if len(counts) < 2:
+        return pd.DataFrame(index=df.index), [], None
+    # most frequent level as reference (ties: alphabetical), for the most stable contrasts
+    ref = sorted(counts.index, key=lambda v: (-counts[v], str(v)))[0]
+    cols: dict[str, pd.Series] = {}
+    for level in sorted(counts.index, key=str):
+        if level == ref:
+            continue
+        name = f"industry_{level}"
+        s = (ind == level).astype(float)
+        s[ind.isna()] = np.nan
+        cols[name] = s
+    return pd.DataFrame(cols, index=df.index), list(cols), str(ref)
+
+
+def run(
+    name: str = "study2a",
+    data: pd.DataFrame | None = None,
+    *,
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+    ci: str = "percentile",
+    sensitivity: bool = True,
+    exclude_careless: bool = False,
+) -> StudyResult:
+    """Run Study 2A or 2B: downward learning → learning opportunity → engagement (mediation).
+
+    Parameters
+    ----------
+    name : {"study2a", "study2b"}
+        Which study; selects the bundled dataset (when ``data`` is None) and the title.
+    data : DataFrame, optional
+        One row per mentor with the columns of the bundled dataset: ``industry, age, tenure,
+        gender, past_mentees``, the 12 learning-direction items (``ld_up_1`` ... ``ld_down_4``),
+        the 4 learning-opportunity items (``lo_1`` ... ``lo_4``) and the 6 engagement items
+        (``eng_1`` ... ``eng_6``); ``mentor_id`` is optional (names flagged respondents).
+        Default: ``ld.load_dataset(name)``.
+    seed : int or None
+        Seed of the bootstrap (same seed → identical tables, text and figures).
+    n_boot : int
+        Bootstrap resamples (default 5,000, the current standard).
+    progress : bool
+        Show a progress bar during the bootstrap.
+    ci : {"percentile", "bca"}
+        Bootstrap CI of the indirect effect (percentile by default, as PROCESS 4.x; BCa is
+        slightly anticonservative for indirect effects, Fritz, Taylor & MacKinnon, 2012).
+    sensitivity : bool
+        Also estimate the model with industry indicators, and then with the demographic
+        controls, as covariates (table ``sensitivity``).
+    exclude_careless : bool
+        Leave out respondents flagged by :func:`learning_direction.careless_responding`
+        (default False: they are flagged in the notes only).
+
+    Returns
+    -------
+    StudyResult
+        Tables ``table1``, ``reliability``, ``mediation``, ``equations`` and (with
+        ``sensitivity``) ``sensitivity``; figures ``path``, ``bootstrap``, ``correlations``,
+        ``item_reliability``; text ``reliability``, ``model``, ``main`` (and ``sensitivity``);
+        results ``scores``, ``reliability``, ``table1``, ``mediation``, ``careless`` (and
+        ``sensitivity_industry``, ``sensitivity_controls``).
+
+    Raises
+    ------
+    DataValidationError
+        ``data`` lacks a required column (all are named), a control is not numeric, an item
+        answer is invalid.
+    ModelError
+        The model cannot be estimated (too few complete rows, constant predictor).
+
+    Notes
+    -----
+    PROCESS model 4 with covariates :math:`C` = (upward, lateral) in every equation:
+
+    * :math:`LO = i_M + a\\,\\text{downward} + C g + e_M`
+    * :math:`ENG = i_Y + c'\\,\\text{downward} + b\\,LO + C h + e_Y`
+    * total effect: :math:`ENG = i + c\\,\\text{downward} + C g' + e`
+
+    The indirect effect is :math:`ab` (= :math:`c - c'`), with a percentile bootstrap CI from
+    ``n_boot`` resamples of mentors; Sobel's normal-theory test is not used because the
+    sampling distribution of :math:`ab` is skewed (Preacher & Hayes, 2008; Hayes, 2022). The
+    completely standardized indirect effect is :math:`ab \\cdot SD(X) / SD(Y)`, recomputed in
+    every resample. The paths a, b, c', c are tested with ordinary t tests.
+
+    References
+    ----------
+    Zhang, Wang & Galinsky (2023), *Academy of Management Journal* (Studies 2A and 2B).
+    Hayes, A. F. (2022). *Introduction to mediation, moderation, and conditional process
+    analysis* (3rd ed.). Guilford.
+    Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling strategies for assessing
+    and comparing indirect effects in multiple mediator models. *Behavior Research Methods,
+    40*, 879–891.
+
+    Examples
+    --------
+    R (PROCESS for R): ``process(data = d, y = "mentor_engagement", x = "downward",
+    m = "learning_opportunity", cov = c("upward", "lateral"), model = 4, boot = 5000,
+    seed = 20261122)``; or lavaan ``sem("learning_opportunity ~ a*downward + upward + lateral;
+    mentor_engagement ~ b*learning_opportunity + cp*downward + upward + lateral; ind := a*b",
+    se = "bootstrap", bootstrap = 5000)``.
+
+    >>> import learning_direction as ld
+    >>> res = ld.run_study("study2a")                      # doctest: +SKIP
+    >>> res.tables["mediation"]                            # doctest: +SKIP
+    >>> print(res.text["main"])                            # doctest: +SKIP
+    """
+    from ..datasets import load_dataset
+    from ..models.mediation import mediate
+    from . import STUDIES
+
+    if name not in ("study2a", "study2b") and data is None:
+        raise DataValidationError(
+            f"study2: unknown study name '{name}'; use 'study2a' or 'study2b', or pass data="
+        )
+    if ci not in ("percentile", "bca"):
+        raise ModelError(f"{name}: ci must be 'percentile' or 'bca', got {ci!r}")
+    bundled = data is None
+    raw = load_dataset(name) if bundled else data
+    df = check_study_data(
+        raw,
+        study=name,
+        scales=SCALES,
+        columns=(INDUSTRY, *CONTROLS),
+        numeric=NUMERIC_CONTROLS,
+        dataset=name if name in ("study2a", "study2b") else "study2a",
+    )
+    id_col = ID_COLUMN if ID_COLUMN in df.columns else None
+    for col in ("gender", INDUSTRY):
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = df[col].cat.remove_unused_categories()
+
+    title = STUDIES.get(name, STUDIES["study2a"])[1]
+    b = StudyBuilder(name, title, QUESTION, "")
+    notes: list[str] = []
+    covs = list(COVARIATES)
+
+    with collect_warnings(notes):
+        careless, careless_note = careless_screen(df, SCALES, id_column=id_col)
+        b.results["careless"] = careless
+        if exclude_careless and len(careless.flagged):
+            k = len(careless.flagged)
+            df = df.drop(index=careless.flagged)
+            careless_note = careless_note.replace(
+                "The flag is descriptive: they were kept in every analysis.",
+                f"They were left out of every analysis (exclude_careless=True); {len(df)} remain.",
+            )
+            if len(df) == 0:
+                raise DataValidationError(
+                    f"{name}: all {k} rows were flagged as careless; nothing is left to analyse"
+                )
+
+        scored = score_scales(df, SCALES)
+        data_s = scored.data
+        b.results["scores"] = scored.result
+
+        rel = reliability_set(df, SCALES)
+        b.results["reliability"] = rel.combined
+
+        labels = dict(LABELS)
+        t1_cols = ["age", "tenure"]
+        ind, ind_label = dummy_code(data_s["gender"], "Gender")
+        if ind is not None:
+            data_s = data_s.assign(gender_indicator=ind)
+            t1_cols.append("gender_indicator")
+            labels["gender_indicator"] = ind_label
+        t1_cols += ["past_mentees", *COVARIATES, PREDICTOR, MEDIATOR, OUTCOME]
+        t1 = table1(data_s, t1_cols, labels=labels, alphas=rel.alphas)
+        b.results["table1"] = t1
+
+        med = mediate(
+            data_s,
+            x=PREDICTOR,
+            m=MEDIATOR,
+            y=OUTCOME,
+            covariates=covs,
+            n_boot=n_boot,
+            ci=ci,
+            seed=seed,
+            progress=progress,
+        )
+        b.results["mediation"] = med
+
+        sens_rows = []
+        if sensitivity:
+            dums, dum_cols, ref = _industry_dummies(data_s)
+            data_d = data_s.join(dums)
+            sens_rows.append(
+                sensitivity_row(
+                    med, model="primary: upward and lateral", covariates=covs, m_term=MEDIATOR
+                )
+            )
+            if dum_cols:
+                med_i = mediate(
+                    data_d, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=[*covs, *dum_cols],
+                    n_boot=n_boot, ci=ci, seed=seed, progress=progress,
+                )  # fmt: skip
+                b.results["sensitivity_industry"] = med_i
+                sens_rows.append(
+                    sensitivity_row(
+                        med_i,
+                        model=f"+ industry ({len(dum_cols)} indicators, reference: {ref})",
+                        covariates=[*covs, *dum_cols],
+                        m_term=MEDIATOR,
+                    )
+                )
+            demo = ["age", "tenure", "past_mentees"]
+            if "gender_indicator" in data_d.columns:
+                demo.insert(2, "gender_indicator")
+            med_c = mediate(
+                data_d, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=[*covs, *dum_cols, *demo],
+                n_boot=n_boot, ci=ci, seed=seed, progress=progress,
+            )  # fmt: skip
+            b.results["sensitivity_controls"] = med_c
+            sens_rows.append(
+                sensitivity_row(
+                    med_c,
+                    model="+ industry + demographics",
+                    covariates=[*covs, *dum_cols, *demo],
+                    m_term=MEDIATOR,
+                )
+            )
+
+    # ---------------------------------------------------------------- tables
+    b.table(
+        "table1",
+        t1.table,
+        "Table 1. Means, standard deviations and correlations (Cronbach's alpha on the diagonal; "
+        "* p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
+    )
+    b.table(
+        "reliability",
+        rel.table,
+        "Reliability of each scale: Cronbach's alpha with its 95% Feldt CI, standardized alpha, "
+        "average inter-item r, Guttman's lambda 6 and omega total (psych::alpha)",
+    )
+    ci_name = CI_NAMES[ci]
+    mt = mediation_table(
+        med,
+        x="downward learning direction",
+        m="learning opportunity",
+        y="mentor engagement",
+        unit="mentors",
+    )
+    b.table(
+        "mediation",
+        mt,
+        f"Mediation (PROCESS model 4; covariates: upward and lateral learning direction; "
+        f"N = {med.n}): paths a, b, c′, c with t tests; indirect effects with {ci_name} CIs "
+        f"({med.n_boot:,} resamples, seed {med.seed})",
+    )
+    b.table(
+        "equations",
+        equations_table(med),
+        "The three regression equations of the mediation model (OLS; t tests; R²)",
+    )
+    if sensitivity:
+        b.table(
+            "sensitivity",
+            pd.DataFrame(sens_rows),
+            "Sensitivity of the indirect effect to the covariates: estimate with bootstrap SE and "
+            f"{ci_name} CI, and the direct effect c′ (same seed and number of resamples)",
+        )
+
+    # ---------------------------------------------------------------- figures
+    ax = med.plot(kind="path")
+    relabel_path_diagram(
+        ax,
+        BOX_NAMES,
+        title=f"{title.split(':')[0]}: downward learning → learning opportunity → engagement",
+        footnote="Covariates: upward and lateral learning direction. Unstandardized coefficients.",
+    )
+    b.figure(
+        "path",
+        ax,
+        "Statistical diagram of the mediation model with unstandardized coefficients "
+        "(* p < .05, ** p < .01, *** p < .001); c′ is the direct effect, c the total effect.",
+    )
+    ax = med.plot(kind="bootstrap", term=f"indirect:{MEDIATOR}")
+    relabel_bootstrap(
+        ax,
+        xlabel="Indirect effect of downward learning direction (a × b)",
+        title=f"{med.n_boot - med.n_singular:,} bootstrap resamples of mentors ({ci_name})",
+    )
+    b.figure(
+        "bootstrap",
+        ax,
+        f"Bootstrap distribution of the indirect effect, with its point estimate and "
+        f"{100 * med.ci_level:g}% {ci_name} CI (shaded); the dashed line marks zero.",
+    )
+    ax = t1.plot(title="Correlations (pairwise-complete)")
+    b.figure(
+        "correlations",
+        ax,
+        "Pearson correlations of the Table 1 variables (* p < .05, ** p < .01, *** p < .001).",
+    )
+    ax = rel.combined.plot()
+    ax.set_title("Item reliability: learning direction, learning opportunity, engagement")
+    b.figure(
+        "item_reliability",
+        ax,
+        "Corrected item-total correlations (bars) and alpha if the item were deleted (diamonds); "
+        "dashed lines mark each subscale's alpha; (R) = reverse-keyed.",
+    )
+
+    # ---------------------------------------------------------------- text
+    b.text["reliability"] = apa_reliability_sentence(rel.table, SHORT)
+    labels_txt = {
+        "x_label": "downward learning direction",
+        "m_label": "learning opportunity",
+        "y_label": "mentor engagement",
+    }
+    b.text["model"] = (
+        f"A simple mediation model (PROCESS model 4; N = {med.n} mentors) regressed learning "
+        "opportunity on downward learning direction, and mentor engagement on both, with upward "
+        "and lateral learning direction as covariates in every equation. "
+        + apa_paths_sentence(mt, m_term=MEDIATOR, **labels_txt)
+    )
+    b.text["main"] = apa_indirect_sentence(
+        mt, m_term=MEDIATOR, ci=ci, n_boot=med.n_boot, ci_level=med.ci_level, **labels_txt
+    )
+    if sensitivity and len(sens_rows) > 1:
+        b.text["sensitivity"] = _sensitivity_sentence(pd.DataFrame(sens_rows))
+
+    # ---------------------------------------------------------------- notes
+    b.note(careless_note)
+    if med.n_dropped:
+        b.note(
+            f"Mediation: {med.n_dropped} of {med.n + med.n_dropped} mentors were left out for a "
+            "missing score (fewer than half of a subscale's items answered); see the warning."
+        )
+    else:
+        b.note(f"Mediation: all {med.n} mentors had every score; none was left out.")
+    for n_ in scored.notes:
+        b.note(f"Scoring: {n_}")
+    b.note(
+        f"Bootstrap: {med.n_boot:,} resamples of mentors, seed {med.seed}, {ci_name} intervals"
+        + (f"; {med.n_singular} singular resamples left out" if med.n_singular else "")
+        + ". The a, b, c′ and c paths are tested with ordinary t tests; only the indirect effects "
+        "use the bootstrap."
+    )
+    if sensitivity:
+        b.note(
+            "Industry is not a covariate of the primary model (the model of the paper adjusts for "
+            "the other two learning directions only); the sensitivity table adds industry "
+            "indicators (2A and 2B differ in industry mix) and then the demographic controls."
+        )
+    for n_ in notes:
+        b.note(n_)
+
+    b.design = _design_text(name, len(df), bundled, df[INDUSTRY])
+    return b.build(n=med.n, seed=med.seed)
+
+
+def _sensitivity_sentence(sens: pd.DataFrame) -> str:
+    parts = []
+    for r in sens.iloc[1:].itertuples():
+        excl = r.ci_low > 0 or r.ci_high < 0
+        what = (
+            "adding industry indicators"
+            if "+ industry (" in r.model
+            else "adding also age, tenure, gender and past mentees"
+        )
+        parts.append(
+            f"{what}, indirect effect = {fmt_num(r.estimate)}, {fmt_ci(r.ci_low, r.ci_high)}"
+            + ("" if excl else " (the interval included zero)")
+        )
+    base = sens.iloc[0]
+    status = [bool(r.ci_low > 0 or r.ci_high < 0) for r in sens.itertuples()]
+    verdict = (
+        "did not depend on the covariates"
+        if len(set(status)) == 1
+        else "depended on the covariates"
+    )
+    return (
+        f"The conclusion about the indirect effect {verdict}: with upward and lateral learning "
+        f"direction only, indirect effect = {fmt_num(base['estimate'])}, "
+        f"{fmt_ci(base['ci_low'], base['ci_high'])}; " + "; ".join(parts) + "."
+    )
+
+
+def key_numbers(result: StudyResult) -> dict[str, Any]:
+    """The key numbers of a Study 2A/2B result (for tests and notebooks)."""
+    tab = result.tables["mediation"]
+    ind = row(tab, f"indirect:{MEDIATOR}")
+    std = row(tab, f"indirect_std:{MEDIATOR}")
+    return {
+        "a": float(row(tab, f"a:{MEDIATOR}")["estimate"]),
+        "b": float(row(tab, f"b:{MEDIATOR}")["estimate"]),
+        "c_prime": float(row(tab, "c_prime")["estimate"]),
+        "c": float(row(tab, "c")["estimate"]),
+        "indirect": float(ind["estimate"]),
+        "indirect_ci_low": float(ind["ci_low"]),
+        "indirect_ci_high": float(ind["ci_high"]),
+        "indirect_std": float(std["estimate"]),
+        "n": int(result.n),
+    }
+
+
+def compare_samples(
+    first: StudyResult,
+    second: StudyResult,
+    *,
+    term: str = f"indirect:{MEDIATOR}",
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Compare an effect between two independent samples (e.g. Study 2A vs 2B).
+
+    Parameters
+    ----------
+    first, second : StudyResult
+        Results of :func:`run` (``ld.run_study("study2a")``, ``ld.run_study("study2b")``).
+    term : str
+        A term of both mediation tables (default: the indirect effect).
+    ci_level : float
+
+    Returns
+    -------
+    DataFrame
+        ``sample, n, estimate, se, ci_low, ci_high``: one row per sample and a last row
+        ``difference`` (first − second) with its bootstrap SE and percentile CI.
+
+    Notes
+    -----
+    The samples are independent, so resample :math:`r` of the difference is
+    :math:`\\hat\\theta^{*}_{1r} - \\hat\\theta^{*}_{2r}` from the two bootstraps (the first
+    :math:`\\min(B_1, B_2)` valid resamples of each). The two runs must use different seeds:
+    with the same seed the two resampling streams are not independent, and a
+    :class:`ModelWarning` says so.
+
+    Examples
+    --------
+    >>> a = ld.run_study("study2a", seed=1); b = ld.run_study("study2b", seed=2)  # doctest: +SKIP
+    >>> compare_samples(a, b)                                                     # doctest: +SKIP
+    """
+    rows = []
+    draws = []
+    for res in (first, second):
+        med = res.results.get("mediation") if isinstance(res, StudyResult) else None
+        if med is None:
+            raise DataValidationError(
+                "compare_samples needs two results of ld.run_study('study2a'/'study2b'); got "
+                f"{type(res).__name__} without a 'mediation' result"
+            )
+        if term not in med.boot_draws.columns:
+            raise DataValidationError(
+                f"compare_samples: term '{term}' is not in {res.name}'s mediation table; choose "
+                f"one of {list(med.boot_draws.columns)}"
+            )
+        r = row(med.table, term)
+        rows.append(
+            {
+                "sample": res.name,
+                "n": int(med.n),
+                "estimate": float(r["estimate"]),
+                "se": float(r["se"]),
+                "ci_low": float(r["ci_low"]),
+                "ci_high": float(r["ci_high"]),
+            }
+        )
+        draws.append(med.boot_draws[term].dropna().to_numpy())
+    if first.results["mediation"].seed == second.results["mediation"].seed:
+        warnings.warn(
+            "compare_samples: both studies were bootstrapped with the same seed "
+            f"({first.results['mediation'].seed}), so their resamples are not independent; "
+            "run them with different seeds (e.g. ld.run_study('study2b', seed=...))",
+            ModelWarning,
+            stacklevel=2,
+        )
+    k = min(len(d) for d in draws)
+    diff = draws[0][:k] - draws[1][:k]
+    alpha = 1 - ci_level
+    lo, hi = np.quantile(diff, [alpha / 2, 1 - alpha / 2])
+    rows.append(
+        {
+            "sample": "difference",
+            "n": rows[0]["n"] + rows[1]["n"],
+            "estimate": rows[0]["estimate"] - rows[1]["estimate"],
+            "se": float(np.std(diff, ddof=1)),
+            "ci_low": float(lo),
+            "ci_high": float(hi),
+        }
+    )
+    return pd.DataFrame(rows)

@@ -1,0 +1,813 @@
+"""Study 3: do the mentees of mentors with a downward learning direction end up more hireable?
+
+Replicates the field study (Study 3) of Zhang, Wang & Galinsky (2023) on the bundled simulated
+training program (or a user's data with the same columns): mentors answered the learning-
+direction scale before the program and the engagement scale mid-program; external raters judged
+each mentee's hireability (3 items) and the program recorded whether the mentee was hired within
+6 months. Mentees are nested in mentors, so the pipeline
+
+1. separates the two levels: mentor-level scales are scored and their reliability computed on
+   one row per mentor (a mentor with six mentees is counted once, not six times), hireability
+   on the mentees;
+2. reports Table 1 at the mentor level (with the mentees' mean outcomes per mentor);
+3. estimates how much of the variance in mentee outcomes lies between mentors (ICC(1), ICC(2)
+   from null multilevel models);
+4. fits a multilevel model of hireability (random intercept per mentor; mentor-level predictors
+   grand-mean centered at the mentor level) and a logistic model of being hired with
+   cluster-robust SEs by mentor (odds ratios);
+5. tests the 2-1-1 mediation downward learning (mentor) → engagement (mentor) → hireability
+   (mentee) with a cluster bootstrap of mentors, with a random-intercept outcome equation
+   (primary) and with OLS + cluster-robust SEs (robustness check).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..exceptions import DataValidationError, ModelError
+from ..reporting.apa import apa_coefficient, fmt_ci, fmt_num, fmt_p, fmt_r
+from ._base import StudyResult
+from ._common import (
+    StudyBuilder,
+    careless_screen,
+    check_study_data,
+    collect_warnings,
+    dummy_code,
+    label_terms,
+    reliability_set,
+    score_scales,
+    table1,
+)
+from ._mediation_common import (
+    CI_NAMES,
+    apa_indirect_sentence,
+    apa_path_phrase,
+    apa_paths_sentence,
+    equations_table,
+    mediation_table,
+    relabel_bootstrap,
+    relabel_path_diagram,
+    row,
+    sensitivity_row,
+)
+
+__all__ = [
+    "GROUP",
+    "HIRED",
+    "MENTEE_SCALES",
+    "MENTOR_SCALES",
+    "OUTCOME",
+    "PREDICTORS",
+    "key_numbers",
+    "mentor_level",
+    "run",
+]
+
+MENTOR_SCALES = ("learning_direction", "mentor_engagement")
+MENTEE_SCALES = ("hireability",)
+CONTROLS = ("age", "tenure", "gender", "past_mentees")
+NUMERIC_CONTROLS = ("age", "tenure", "past_mentees")
+GROUP = "mentor_id"
+OUTCOME = "hireability"
+HIRED = "hired_6m"
+PREDICTORS = ("mentor_engagement", "downward", "upward", "lateral")
+
+LABELS = {
+    "age": "Age",
+    "tenure": "Tenure",
+    "past_mentees": "Past mentees",
+    "upward": "Upward learning direction",
+    "lateral": "Lateral learning direction",
+    "downward": "Downward learning direction",
+    "mentor_engagement": "Mentor engagement",
+    "n_mentees": "Number of mentees",
+    "mean_hireability": "Mentees' mean hireability",
+    "share_hired": "Share of mentees hired (6 months)",
+}
+TERM_LABELS = {
+    "Intercept": "Intercept",
+    "mentor_engagement": "Mentor engagement (centered)",
+    "downward": "Downward learning direction (centered)",
+    "upward": "Upward learning direction (centered)",
+    "lateral": "Lateral learning direction (centered)",
+}
+BOX_NAMES = {
+    "downward": "Downward learning\ndirection (mentor)",
+    "mentor_engagement": "Mentor\nengagement",
+    "hireability": "Mentee\nhireability",
+}
+SHORT = {
+    "upward": "upward",
+    "lateral": "lateral",
+    "downward": "downward",
+    "mentor_engagement": "mentor engagement",
+    "hireability": "hireability",
+}
+OUTCOME_MODELS = ("random_intercept", "cluster_robust")
+
+QUESTION = (
+    "In a real training program, are the mentees of mentors with a downward learning direction "
+    "more hireable, because these mentors engage more in mentoring (downward learning direction "
+    "→ mentor engagement → mentee hireability, with mentees nested in mentors)?"
+)
+
+ICC_COLUMNS = [
+    "outcome",
+    "n",
+    "n_groups",
+    "mean_group_size",
+    "tau2",
+    "sigma2",
+    "icc1",
+    "icc2",
+]
+ML_COLUMNS = ["term", "label", "estimate", "se", "z", "ci_low", "ci_high", "p_value"]
+LOGIT_COLUMNS = [
+    "term",
+    "label",
+    "estimate",
+    "se",
+    "z",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "odds_ratio",
+    "or_ci_low",
+    "or_ci_high",
+]
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def _mentor_columns(df: pd.DataFrame) -> list[str]:
+    from ._common import scale_item_ids
+
+    return [GROUP, *CONTROLS, *scale_item_ids(MENTOR_SCALES)]
+
+
+def mentor_level(data: pd.DataFrame, *, study: str = "study3") -> pd.DataFrame:
+    """One row per mentor from mentee-level data (mentor columns must be constant per mentor).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Mentee rows joined with their mentor's answers (``ld.load_dataset("study3")``).
+    study : str
+        Name used in messages.
+
+    Returns
+    -------
+    DataFrame
+        ``mentor_id``, the controls and the mentor items, one row per mentor (first-appearance
+        order), with ``n_mentees``.
+
+    Raises
+    ------
+    DataValidationError
+        A mentor's answers differ between the rows of their mentees (the mentor id and the
+        columns are named): the join of mentees to mentors is wrong.
+    """
+    cols = _mentor_columns(data)
+    sub = data[cols]
+    # a mentor's answers must be the same on every one of their mentees' rows
+    nun = sub.groupby(GROUP, sort=False, observed=True).nunique(dropna=False)
+    bad = nun[(nun > 1).any(axis=1)]
+    if len(bad):
+        who = list(bad.index[:5])
+        which = sorted({c for c in bad.columns if (bad[c] > 1).any()})[:8]
+        raise DataValidationError(
+            f"{study}: mentor-level columns differ between the mentee rows of the same mentor "
+            f"(mentor_id {', '.join(repr(str(w)) for w in who)}"
+            f"{' and more' if len(bad) > 5 else ''}; columns {', '.join(which)}). Each mentor's "
+            "answers must be repeated unchanged on every one of their mentees' rows: check the "
+            "join of the mentee file to the mentor file on mentor_id"
+        )
+    out = sub.drop_duplicates(GROUP).reset_index(drop=True)
+    counts = data.groupby(GROUP, sort=False, observed=True).size()
+    out["n_mentees"] = out[GROUP].map(counts).astype(int)
+    return out
+
+
+def _check_study3(data: Any, name: str) -> pd.DataFrame:
+    df = check_study_data(
+        data,
+        study=name,
+        scales=(*MENTOR_SCALES, *MENTEE_SCALES),
+        columns=(GROUP, HIRED, *CONTROLS),
+        numeric=(*NUMERIC_CONTROLS, HIRED),
+        dataset="study3",
+    )
+    miss = df[GROUP].isna()
+    if miss.any():
+        rows = list(df.index[miss.to_numpy()][:5])
+        raise DataValidationError(
+            f"{name}: column '{GROUP}' is missing in {int(miss.sum())} row(s) (rows "
+            f"{', '.join(map(str, rows))}); every mentee must name their mentor. Fill in the "
+            "mentor ids or remove these rows"
+        )
+    hired = pd.to_numeric(df[HIRED], errors="coerce")
+    bad = hired.notna() & ~hired.isin([0, 1])
+    if bad.any():
+        vals = sorted({str(v) for v in df.loc[bad, HIRED]})[:5]
+        rows = list(df.index[bad.to_numpy()][:5])
+        raise DataValidationError(
+            f"{name}: column '{HIRED}' must be 0 (not hired) or 1 (hired within 6 months), got "
+            f"{', '.join(vals)} (rows {', '.join(map(str, rows))}); recode it to 0/1"
+        )
+    df[HIRED] = hired
+    df[GROUP] = df[GROUP].astype(str)
+    for col in ("gender",):
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = df[col].cat.remove_unused_categories()
+    return df
+
+
+def _design_text(n_mentees: int, n_mentors: int, sizes: pd.Series, bundled: bool) -> str:
+    source = (
+        "the bundled simulated field study (ld.load_dataset('study3') = study3_mentees joined "
+        "with study3_mentors; effect sizes are stated assumptions of ld.simulate.Study3Params)"
+        if bundled
+        else "the data supplied (data=)"
+    )
+    return (
+        f"Field study at a training program: {n_mentees} mentees nested in {n_mentors} mentors "
+        f"({int(sizes.min())}-{int(sizes.max())} mentees per mentor, mean "
+        f"{sizes.mean():.1f}), from {source}. Mentors answered the learning-direction scale (12 "
+        "items on 1-7) before the program and the engagement scale (6 items on 1-7) mid-program; "
+        "external raters judged each mentee's hireability (3 items on 1-7), and the program "
+        "recorded whether the mentee was hired within 6 months (0/1)."
+    )
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
+def run(
+    name: str = "study3",
+    data: pd.DataFrame | None = None,
+    *,
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+    ci: str = "percentile",
+    outcome_model: str = "random_intercept",
+) -> StudyResult:
+    """Run Study 3: the field study of mentors and their mentees (multilevel, 2-1-1 mediation).
+
+    Parameters
+    ----------
+    name : str
+        Study name shown in the result (``"study3"``).
+    data : DataFrame, optional
+        One row per mentee with the mentor's answers repeated on each of their mentees' rows
+        (the layout of ``ld.load_dataset("study3")``): ``mentor_id``, ``hired_6m`` (0/1), the
+        hireability items ``hire_1`` ... ``hire_3``, and the mentor's ``age, tenure, gender,
+        past_mentees``, learning-direction items and engagement items. Default: the bundled
+        data.
+    seed : int or None
+        Seed of the cluster bootstrap (same seed → identical tables, text and figures).
+    n_boot : int
+        Bootstrap resamples of mentors (default 5,000).
+    progress : bool
+        Show a progress bar during the bootstrap.
+    ci : {"percentile", "bca"}
+        Bootstrap CI of the indirect effect.
+    outcome_model : {"random_intercept", "cluster_robust"}
+        Outcome (hireability) equations of the primary mediation model; the other one is
+        reported as a robustness check (table ``mediation_robustness``).
+
+    Returns
+    -------
+    StudyResult
+        Tables ``table1``, ``reliability``, ``icc``, ``multilevel``, ``logistic``,
+        ``mediation``, ``equations``, ``mediation_robustness``, ``mentor_intercepts``; figures
+        ``path``, ``bootstrap``, ``caterpillar``, ``fixed_effects``, ``odds_ratios``; text
+        ``reliability``, ``icc``, ``multilevel``, ``logistic``, ``model``, ``main``,
+        ``robustness``; results ``mentor_scores``, ``mentee_scores``, ``reliability``,
+        ``table1``, ``multilevel``, ``logistic``,
+        ``mediation``, ``mediation_robustness``, ``careless``.
+
+    Raises
+    ------
+    DataValidationError
+        A required column is missing (all are named); ``mentor_id`` is missing in some rows;
+        ``hired_6m`` is not 0/1; a mentor's answers differ between their mentees' rows; an
+        item answer is invalid.
+    ModelError
+        A model cannot be estimated (e.g. too few mentors); unknown ``outcome_model`` or ``ci``.
+
+    Notes
+    -----
+    *Levels.* Mentor-level reliability (alpha, omega) and Table 1 use one row per mentor; the
+    reliability of hireability uses the mentee rows (items rated per mentee).
+
+    *ICC.* From the REML null model :math:`y_{ij} = \\gamma_{00} + u_{0j} + e_{ij}`:
+    fitted by REML (lme4's ``lmer(y ~ 1 + (1 | mentor_id))``; one-dimensional profile
+    likelihood, equal to ``ld.mixed(df, "y ~ 1", groups="mentor_id")``):
+    ICC(1) :math:`= \\tau^2/(\\tau^2 + \\sigma^2)`, ICC(2) :math:`= k\\,ICC(1)/(1 + (k-1)ICC(1))`
+    with :math:`k` the mean number of mentees per mentor (Bliese, 2000). For the 0/1 outcome
+    the null model is linear, so its ICC is on the observed (probability) scale.
+
+    *Multilevel model.* :math:`\\text{hireability}_{ij} = \\gamma_{00} + \\gamma_{01}
+    \\text{ENG}_j + \\gamma_{02}\\text{DOWN}_j + \\gamma_{03}\\text{UP}_j + \\gamma_{04}
+    \\text{LAT}_j + u_{0j} + e_{ij}` (REML, lme4 SEs, Wald z tests). The mentor-level
+    predictors are grand-mean centered at the mentor level (each minus its mean over mentors),
+    so :math:`\\gamma_{00}` is the expected hireability of a mentee whose mentor is average on
+    every predictor (Enders & Tofighi, 2007); centering does not change the slopes.
+
+    *Logistic model.* :math:`\\text{logit}\\,P(\\text{hired}_{ij}) = \\beta_0 + \\beta_1
+    \\text{ENG}_j + ...` with CR1 cluster-robust SEs by mentor (``sandwich::vcovCL``); odds
+    ratios :math:`e^{\\beta}` with Wald CIs.
+
+    *2-1-1 mediation.* a: mentor engagement on downward learning direction, one row per mentor
+    (covariates upward, lateral); b, c′: hireability on engagement and downward learning
+    direction (mentee rows). Primary outcome model: a random intercept per mentor (GLS at the
+    REML variance components, the same model as the multilevel model, so b equals its
+    engagement slope); robustness: OLS with cluster-robust SEs. The indirect effect :math:`ab`
+    gets a percentile CI from a cluster bootstrap that resamples whole mentors with all their
+    mentees (the variance components are held at their full-sample values in the resamples).
+
+    References
+    ----------
+    Zhang, Wang & Galinsky (2023), *Academy of Management Journal* (Study 3).
+    Bliese, P. D. (2000). Within-group agreement, non-independence, and reliability. In Klein &
+    Kozlowski (Eds.), *Multilevel theory, research, and methods in organizations*.
+    Enders, C. K., & Tofighi, D. (2007). Centering predictor variables in cross-sectional
+    multilevel models. *Psychological Methods, 12*, 121–138.
+    Krull, J. L., & MacKinnon, D. P. (2001). Multilevel modeling of individual and group level
+    mediated effects. *Multivariate Behavioral Research, 36*, 249–277.
+    Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for
+    inference with clustered errors. *Review of Economics and Statistics, 90*, 414–427.
+
+    Examples
+    --------
+    R: ``lme4::lmer(hireability ~ 1 + (1 | mentor_id))`` (ICC, ``performance::icc``);
+    ``lmer(hireability ~ eng_c + down_c + up_c + lat_c + (1 | mentor_id))``;
+    ``glm(hired_6m ~ eng_c + down_c + up_c + lat_c, binomial)`` with
+    ``lmtest::coeftest(fit, sandwich::vcovCL(fit, cluster = ~mentor_id))``; the mediation with
+    a cluster bootstrap over mentors, e.g. ``boot::boot`` on mentor ids.
+
+    >>> import learning_direction as ld
+    >>> res = ld.run_study("study3")                       # doctest: +SKIP
+    >>> res.tables["icc"]                                  # doctest: +SKIP
+    >>> print(res.text["main"])                            # doctest: +SKIP
+    """
+    from ..datasets import load_dataset
+    from ..figures.coefficients import plot_coefficients
+    from ..models.mediation import mediate
+    from ..models.regression import logit, mixed
+    from ..scales.scoring import score
+    from . import STUDIES
+    from ._multilevel import group_intercepts, one_way_reml, plot_caterpillar
+
+    if outcome_model not in OUTCOME_MODELS:
+        raise ModelError(
+            f"{name}: outcome_model must be 'random_intercept' or 'cluster_robust', got "
+            f"{outcome_model!r}"
+        )
+    if ci not in ("percentile", "bca"):
+        raise ModelError(f"{name}: ci must be 'percentile' or 'bca', got {ci!r}")
+    bundled = data is None
+    raw = load_dataset("study3") if bundled else data
+    df = _check_study3(raw, name)
+    mentors = mentor_level(df, study=name)
+    if len(mentors) < 10:
+        raise ModelError(
+            f"{name}: the data have {len(mentors)} mentors; multilevel models and a cluster "
+            "bootstrap need many more (at least 10, preferably 50 or more)"
+        )
+
+    title = STUDIES.get(name, STUDIES["study3"])[1]
+    b = StudyBuilder(name, title, QUESTION, "")
+    notes: list[str] = []
+    secondary = next(m for m in OUTCOME_MODELS if m != outcome_model)
+
+    with collect_warnings(notes):
+        careless, careless_note = careless_screen(mentors, MENTOR_SCALES, id_column=GROUP)
+        b.results["careless"] = careless
+
+        # ---- scoring: mentor scales on mentors, hireability on mentees
+        m_scored = score_scales(mentors, MENTOR_SCALES)
+        mentors_s = m_scored.data
+        b.results["mentor_scores"] = m_scored.result
+        hire = score(df, list(MENTEE_SCALES))
+        b.results["mentee_scores"] = hire
+        mentee = df[[c for c in df.columns if c not in (*PREDICTORS, OUTCOME)]].join(hire.scores)
+        mentee = mentee.merge(
+            mentors_s[[GROUP, *PREDICTORS]], on=GROUP, how="left", validate="many_to_one"
+        )
+        mentee.index = df.index
+
+        # ---- reliability: mentors once each; hireability on mentees
+        rel_m = reliability_set(mentors, MENTOR_SCALES)
+        rel_e = reliability_set(df, MENTEE_SCALES)
+        rel_table = pd.concat(
+            [
+                rel_m.table.assign(level="mentor"),
+                rel_e.table.assign(level="mentee"),
+            ],
+            ignore_index=True,
+        )
+        rel_table.insert(1, "level", rel_table.pop("level"))
+        from ._common import combine_reliability
+
+        b.results["reliability"] = combine_reliability(
+            [rel_m.combined, rel_e.combined], "mentor scales (one row per mentor) + hireability"
+        )
+
+        # ---- Table 1 at the mentor level
+        agg = mentee.groupby(GROUP, sort=False, observed=True).agg(
+            mean_hireability=(OUTCOME, "mean"), share_hired=(HIRED, "mean")
+        )
+        mentors_t = mentors_s.join(agg, on=GROUP)
+        labels = dict(LABELS)
+        t1_cols = ["age", "tenure"]
+        ind, ind_label = dummy_code(mentors_t["gender"], "Gender")
+        if ind is not None:
+            mentors_t = mentors_t.assign(gender_indicator=ind)
+            t1_cols.append("gender_indicator")
+            labels["gender_indicator"] = ind_label
+        t1_cols += [
+            "past_mentees",
+            "upward",
+            "lateral",
+            "downward",
+            "mentor_engagement",
+            "n_mentees",
+            "mean_hireability",
+            "share_hired",
+        ]
+        t1 = table1(mentors_t, t1_cols, labels=labels, alphas=rel_m.alphas)
+        b.results["table1"] = t1
+
+        # ---- ICC of the mentee outcomes
+        # (REML null models y ~ 1 + (1 | mentor_id), as ld.mixed(df, "y ~ 1", groups=...))
+        icc_h = one_way_reml(mentee, OUTCOME, GROUP)
+        icc_b = one_way_reml(mentee, HIRED, GROUP)
+
+        # ---- multilevel model, mentor-level predictors grand-mean centered over mentors
+        centers = mentors_s[list(PREDICTORS)].dropna().mean()
+        centered = mentee.copy()
+        for p in PREDICTORS:
+            centered[p] = mentee[p] - centers[p]
+        rhs = " + ".join(PREDICTORS)
+        ml = mixed(centered, f"{OUTCOME} ~ {rhs}", groups=GROUP)
+        b.results["multilevel"] = ml
+        lg = logit(centered, f"{HIRED} ~ {rhs}", se="cluster", cluster=GROUP)
+        b.results["logistic"] = lg
+
+        # ---- 2-1-1 mediation with a cluster bootstrap of mentors
+        meds = {}
+        for om in (outcome_model, secondary):
+            meds[om] = mediate(
+                mentee, x="downward", m="mentor_engagement", y=OUTCOME,
+                covariates=["upward", "lateral"], cluster=GROUP, design="2-1-1",
+                outcome_model=om, n_boot=n_boot, ci=ci, seed=seed, progress=progress,
+            )  # fmt: skip
+        med = meds[outcome_model]
+        b.results["mediation"] = med
+        b.results["mediation_robustness"] = meds[secondary]
+
+    # ---------------------------------------------------------------- tables
+    b.table(
+        "table1",
+        t1.table,
+        f"Table 1. Mentor level (N = {len(mentors)} mentors): means, standard deviations and "
+        "correlations, with the mentees' mean outcomes per mentor (Cronbach's alpha on the "
+        "diagonal; * p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
+    )
+    b.table(
+        "reliability",
+        rel_table,
+        "Reliability: mentor scales on one row per mentor, hireability on the mentees "
+        "(Cronbach's alpha with 95% Feldt CI, standardized alpha, average r, lambda 6, omega)",
+    )
+    icc_tab = pd.DataFrame([{"outcome": OUTCOME, **icc_h}, {"outcome": HIRED, **icc_b}])[
+        ICC_COLUMNS
+    ]
+    b.table(
+        "icc",
+        icc_tab,
+        "Nesting of mentees in mentors: variance between (tau2) and within (sigma2) mentors, "
+        "ICC(1) and ICC(2) from REML null models (hired_6m: linear model, observed scale)",
+    )
+    mlt = ml.table.copy()
+    mlt.insert(1, "label", label_terms(mlt["term"].tolist(), TERM_LABELS))
+    b.table(
+        "multilevel",
+        mlt[ML_COLUMNS],
+        f"Multilevel model of mentee hireability (random intercept per mentor, REML; lme4 SEs, "
+        f"Wald z tests; N = {ml.n} mentees, {ml.n_groups} mentors). Mentor-level predictors "
+        "grand-mean centered over mentors",
+    )
+    lgt = lg.table.copy()
+    lgt.insert(1, "label", label_terms(lgt["term"].tolist(), TERM_LABELS))
+    b.table(
+        "logistic",
+        lgt[LOGIT_COLUMNS],
+        f"Logistic regression of being hired within 6 months (log-odds and odds ratios; CR1 "
+        f"cluster-robust SEs by mentor; N = {lg.n} mentees). Predictors grand-mean centered "
+        "over mentors",
+    )
+    x_lab, m_lab, y_lab = "downward learning direction", "mentor engagement", "mentee hireability"
+    mt = mediation_table(med, x=x_lab, m=m_lab, y=y_lab, unit="mentors")
+    om_text = {
+        "random_intercept": "random intercept per mentor (GLS at the REML variance components)",
+        "cluster_robust": "OLS with CR1 cluster-robust SEs",
+    }
+    b.table(
+        "mediation",
+        mt,
+        f"2-1-1 mediation (N = {med.n} mentees, {med.n_clusters} mentors; covariates upward and "
+        f"lateral): a path on one row per mentor; b, c′, c with a {om_text[outcome_model]}; "
+        f"indirect effects with {CI_NAMES[ci]} CIs from {med.n_boot:,} resamples of mentors "
+        f"(seed {med.seed})",
+    )
+    b.table(
+        "equations",
+        equations_table(med),
+        "The three equations of the primary mediation model (mediator: mentor level; outcome: "
+        "mentee level)",
+    )
+    rob = pd.DataFrame(
+        [
+            sensitivity_row(
+                meds[om],
+                model=("primary: " if om == outcome_model else "robustness: ") + om_text[om],
+                covariates=["upward", "lateral"],
+                m_term="mentor_engagement",
+            )
+            for om in (outcome_model, secondary)
+        ]
+    )
+    b.table(
+        "mediation_robustness",
+        rob,
+        "The indirect effect under both outcome models (same resamples of mentors: same seed)",
+    )
+    intercepts = group_intercepts(
+        mentee, OUTCOME, GROUP, mu=icc_h["mu"], tau2=icc_h["tau2"], sigma2=icc_h["sigma2"]
+    )
+    b.table(
+        "mentor_intercepts",
+        intercepts,
+        "Mentor random intercepts of hireability (empirical Bayes, null model) with 95% "
+        "conditional intervals (lme4: ranef(fit, condVar = TRUE))",
+    )
+
+    # ---------------------------------------------------------------- figures
+    ax = med.plot(kind="path")
+    relabel_path_diagram(
+        ax,
+        BOX_NAMES,
+        title="Study 3: 2-1-1 mediation, mentor (level 2) → mentee (level 1)",
+        footnote="Covariates: upward and lateral learning direction. Unstandardized coefficients.",
+    )
+    b.figure(
+        "path",
+        ax,
+        "Statistical diagram of the 2-1-1 mediation model with unstandardized coefficients "
+        "(* p < .05, ** p < .01, *** p < .001); a is estimated on mentors, b, c′ and c on "
+        f"mentees with a {om_text[outcome_model]}.",
+    )
+    ax = med.plot(kind="bootstrap", term="indirect:mentor_engagement")
+    relabel_bootstrap(
+        ax,
+        xlabel="Indirect effect of downward learning direction on hireability (a × b)",
+        title=f"{med.n_boot - med.n_singular:,} cluster-bootstrap resamples of mentors "
+        f"({CI_NAMES[ci]})",
+    )
+    b.figure(
+        "bootstrap",
+        ax,
+        f"Cluster-bootstrap distribution of the indirect effect (mentors resampled with all their "
+        f"mentees), with its estimate and {100 * med.ci_level:g}% CI (shaded); dashed line: zero.",
+    )
+    ax = plot_caterpillar(
+        intercepts,
+        ylabel="Mentor intercept of hireability\n(deviation from the grand mean)",
+        xlabel=f"Mentors, ranked (N = {len(intercepts)})",
+        title=f"Hireability varies between mentors: ICC(1) = {fmt_r(icc_h['icc1'])}, "
+        f"ICC(2) = {fmt_r(icc_h['icc2'])}",
+    )
+    b.figure(
+        "caterpillar",
+        ax,
+        "Each mentor's random intercept of mentee hireability (empirical Bayes estimate from "
+        "the null model) with its 95% conditional interval, ranked.",
+    )
+    terms = [t for t in mlt["term"] if t != "Intercept"]
+    ax = plot_coefficients(ml, terms=terms)
+    ax.set_yticks(ax.get_yticks(), label_terms(terms, TERM_LABELS))
+    ax.set_xlabel("b with 95% CI (hireability, 1-7)")
+    ax.set_title("Multilevel model of mentee hireability")
+    b.figure(
+        "fixed_effects",
+        ax,
+        "Fixed effects of the multilevel model of hireability with 95% Wald CIs (random "
+        "intercept per mentor; mentor-level predictors grand-mean centered).",
+    )
+    ax = plot_coefficients(lg, terms=terms, odds_ratio=True)
+    ax.set_yticks(ax.get_yticks(), label_terms(terms, TERM_LABELS))
+    _plain_log_ticks(ax, lgt.loc[lgt["term"].isin(terms), ["or_ci_low", "or_ci_high"]])
+    ax.set_xlabel("Odds ratio with 95% CI (log scale)")
+    ax.set_title("Hired within 6 months (logistic)")
+    b.figure(
+        "odds_ratios",
+        ax,
+        "Odds ratios of being hired within 6 months per scale point of each mentor-level "
+        "predictor, with 95% CIs from CR1 cluster-robust SEs by mentor.",
+    )
+
+    # ---------------------------------------------------------------- text
+    b.text["reliability"] = _reliability_sentence(rel_table, len(mentors), rel_e.table)
+    b.text["icc"] = _icc_sentence(icc_tab)
+    b.text["multilevel"] = _multilevel_sentence(mlt, ml)
+    b.text["logistic"] = _logistic_sentence(lgt, lg)
+    b.text["model"] = (
+        f"In a 2-1-1 mediation model (N = {med.n} mentees of {med.n_clusters} mentors; upward and "
+        "lateral learning direction as covariates), the a path was estimated on one row per "
+        f"mentor and the b, c′ and c paths on the mentees with a {om_text[outcome_model]}. "
+        + apa_paths_sentence(mt, m_term="mentor_engagement", x_label=x_lab, m_label=m_lab,
+                             y_label=y_lab)
+    )  # fmt: skip
+    b.text["main"] = apa_indirect_sentence(
+        mt, m_term="mentor_engagement", x_label=x_lab, m_label=m_lab, y_label=y_lab, ci=ci,
+        n_boot=med.n_boot, ci_level=med.ci_level, resampled="mentors",
+    )  # fmt: skip
+    sec = rob.iloc[1]
+    b.text["robustness"] = (
+        f"With the other outcome model ({om_text[secondary]}), the indirect effect was "
+        f"{fmt_num(sec['estimate'])}, {fmt_ci(sec['ci_low'], sec['ci_high'])}"
+        + (
+            "; the conclusion is the same."
+            if (sec["ci_low"] > 0 or sec["ci_high"] < 0)
+            == (rob.iloc[0]["ci_low"] > 0 or rob.iloc[0]["ci_high"] < 0)
+            else "; the conclusion differs between the two outcome models."
+        )
+    )
+
+    # ---------------------------------------------------------------- notes
+    b.note(
+        f"Levels: {len(mentors)} mentors and {len(df)} mentees. Mentor-level reliability, "
+        "careless-responding screening and Table 1 use one row per mentor (a mentor is never "
+        "counted once per mentee); hireability's reliability uses the mentee rows."
+    )
+    b.note(careless_note)
+    b.note(
+        "Centering: mentor engagement and the three learning directions are grand-mean centered "
+        "at the mentor level (minus their mean over mentors: "
+        + ", ".join(f"{p} {centers[p]:.2f}" for p in PREDICTORS)
+        + ") in the multilevel and logistic models; the mediation uses the raw scores "
+        "(slopes are unchanged by centering)."
+    )
+    for what, r in (("Multilevel model", ml), ("Logistic model", lg), ("Mediation", med)):
+        if r.n_dropped:
+            b.note(
+                f"{what}: {r.n_dropped} of {r.n + r.n_dropped} mentees left out for a missing value."
+            )
+        else:
+            b.note(f"{what}: all {r.n} mentees had every value; none was left out.")
+    for n_ in m_scored.notes:
+        b.note(f"Scoring (mentors): {n_}")
+    for n_ in hire.notes:
+        b.note(f"Scoring (mentees): {n_}")
+    b.note(
+        f"Outcome model of the mediation: the {om_text[outcome_model]} is primary because it is "
+        "the multilevel model above (its b equals the engagement slope there) and uses the "
+        f"nesting efficiently (ICC(1) = {fmt_r(icc_h['icc1'])}); OLS with cluster-robust SEs, which "
+        "assumes nothing about the within-mentor correlation, is the robustness check. Both use "
+        "the same cluster bootstrap of mentors for the indirect effect."
+    )
+    for n_ in notes:
+        b.note(n_)
+
+    b.design = _design_text(len(df), len(mentors), mentors["n_mentees"], bundled)
+    return b.build(n=len(df), seed=med.seed)
+
+
+def _plain_log_ticks(ax: Any, bounds: pd.DataFrame) -> None:
+    """Readable ticks (0.8, 1, 1.25 ...) on the log-scaled odds-ratio axis."""
+    from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
+    lo, hi = float(bounds.min().min()), float(bounds.max().max())
+    cands = [
+        0.1,
+        0.2,
+        0.25,
+        0.33,
+        0.5,
+        0.67,
+        0.75,
+        0.8,
+        0.9,
+        1.0,
+        1.1,
+        1.25,
+        1.5,
+        2.0,
+        3.0,
+        4.0,
+        5.0,
+        10.0,
+    ]
+    ticks = [t for t in cands if lo * 0.95 <= t <= hi * 1.05] or [1.0]
+    if 1.0 not in ticks:
+        ticks = sorted([*ticks, 1.0])
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+
+
+# ------------------------------------------------------------------------------ text
+
+
+def _reliability_sentence(table: pd.DataFrame, n_mentors: int, mentee_table: pd.DataFrame) -> str:
+    ment = table[table["level"] == "mentor"]
+    parts = [f"{fmt_r(r.alpha)} ({SHORT.get(r.scale, r.scale)})" for r in ment.itertuples()]
+    h = mentee_table.iloc[0]
+    return (
+        f"Computed on one row per mentor (N = {n_mentors}), Cronbach's alphas were "
+        + ", ".join(parts[:-1])
+        + f" and {parts[-1]}; for the external raters' hireability ratings of the mentees "
+        f"(N = {int(h['n'])}), alpha = {fmt_r(h['alpha'])} and omega total = "
+        f"{fmt_r(h['omega_total'])}."
+    )
+
+
+def _icc_sentence(icc: pd.DataFrame) -> str:
+    h = icc.set_index("outcome").loc[OUTCOME]
+    d = icc.set_index("outcome").loc[HIRED]
+    return (
+        f"Mentees of the same mentor were more alike than mentees of different mentors: "
+        f"{100 * h['icc1']:.1f}% of the variance in hireability lay between mentors, ICC(1) = "
+        f"{fmt_r(h['icc1'])}, ICC(2) = {fmt_r(h['icc2'])} (mean {h['mean_group_size']:.1f} "
+        f"mentees per mentor); for being hired within 6 months, ICC(1) = {fmt_r(d['icc1'])}, "
+        f"ICC(2) = {fmt_r(d['icc2'])}. The models therefore account for the nesting of mentees "
+        "in mentors."
+    )
+
+
+def _multilevel_sentence(tab: pd.DataFrame, ml: Any) -> str:
+    eng = row(tab, "mentor_engagement")
+    down = row(tab, "downward")
+    verb = (
+        f"predicted {'higher' if eng['estimate'] > 0 else 'lower'} mentee hireability"
+        if eng["p_value"] < 0.05
+        else "did not significantly predict mentee hireability"
+    )
+    down_txt = (
+        "downward learning direction did not add to it"
+        if down["p_value"] >= 0.05
+        else f"downward learning direction {'added to' if down['estimate'] > 0 else 'lowered'} it"
+    )
+    return (
+        f"In a multilevel model with a random intercept per mentor (N = {ml.n} mentees, "
+        f"{ml.n_groups} mentors; mentor-level predictors grand-mean centered), mentor engagement "
+        f"{verb}, {apa_path_phrase(eng, 'b')}, holding the three learning directions constant; "
+        f"{down_txt} ({apa_path_phrase(down, 'b')}), as expected if its relation to hireability "
+        "runs through engagement."
+    )
+
+
+def _logistic_sentence(tab: pd.DataFrame, lg: Any) -> str:
+    eng = row(tab, "mentor_engagement")
+    if eng["p_value"] < 0.05:
+        lead = (
+            "Mentees of more engaged mentors were more likely to be hired within 6 months"
+            if eng["estimate"] > 0
+            else "Mentees of more engaged mentors were less likely to be hired within 6 months"
+        )
+    else:
+        lead = "Mentor engagement was not significantly related to being hired within 6 months"
+    return (
+        f"{lead}, OR = {fmt_num(eng['odds_ratio'])}, {fmt_ci(eng['or_ci_low'], eng['or_ci_high'])}, "
+        f"{fmt_p(eng['p_value'])} (logistic regression with cluster-robust SEs by mentor, "
+        f"N = {lg.n} mentees; log-odds "
+        + apa_coefficient(eng["estimate"], eng["se"], eng["ci_low"], eng["ci_high"], eng["p_value"])
+        + "): each scale point of engagement multiplies the odds of being hired by "
+        f"{fmt_num(eng['odds_ratio'])}."
+    )
+
+
+def key_numbers(result: StudyResult) -> dict[str, Any]:
+    """The key numbers of a Study 3 result (for tests and notebooks)."""
+    icc = result.tables["icc"].set_index("outcome")
+    ml = row(result.tables["multilevel"], "mentor_engagement")
+    lg = row(result.tables["logistic"], "mentor_engagement")
+    ind = row(result.tables["mediation"], "indirect:mentor_engagement")
+    return {
+        "icc1_hireability": float(icc.loc[OUTCOME, "icc1"]),
+        "icc2_hireability": float(icc.loc[OUTCOME, "icc2"]),
+        "icc1_hired": float(icc.loc[HIRED, "icc1"]),
+        "b_engagement": float(ml["estimate"]),
+        "p_engagement": float(ml["p_value"]),
+        "or_engagement": float(lg["odds_ratio"]),
+        "indirect": float(ind["estimate"]),
+        "indirect_ci_low": float(ind["ci_low"]),
+        "indirect_ci_high": float(ind["ci_high"]),
+        "n_mentees": int(result.n),
+    }

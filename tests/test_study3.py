@@ -1,0 +1,437 @@
+"""Tests of the Study 3 pipeline (ld.run_study("study3")): mentees nested in mentors.
+
+ld.mixed, ld.logit and ld.mediate are checked against R in their own test files; here we check
+the pipeline: levels kept apart (mentor reliability on unique mentors), the ICC helper against
+lme4 and ld.mixed, the models equal direct calls, the APA text repeats the tables' numbers,
+figures, saving, bad inputs and reproducibility.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+import learning_direction as ld
+from learning_direction.exceptions import DataValidationError, ModelError
+from learning_direction.studies import StudyResult, study3
+from learning_direction.studies._multilevel import group_intercepts, one_way_reml
+from learning_direction.studies.study3 import key_numbers, mentor_level
+
+NUM = r"(-?\d*\.\d+)"
+PRED = ["mentor_engagement", "downward", "upward", "lateral"]
+
+TABLE_COLUMNS = {
+    "table1": ["variable", "n", "m", "sd", *[str(i) for i in range(1, 12)]],
+    "reliability": [
+        "instrument",
+        "level",
+        "scale",
+        "n_items",
+        "n",
+        "n_complete",
+        "alpha",
+        "alpha_ci_low",
+        "alpha_ci_high",
+        "std_alpha",
+        "average_r",
+        "g6",
+        "omega_total",
+    ],
+    "icc": ["outcome", "n", "n_groups", "mean_group_size", "tau2", "sigma2", "icc1", "icc2"],
+    "multilevel": ["term", "label", "estimate", "se", "z", "ci_low", "ci_high", "p_value"],
+    "logistic": [
+        "term",
+        "label",
+        "estimate",
+        "se",
+        "z",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
+    ],
+    "mediation": [
+        "term",
+        "label",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "boot_se",
+        "inference",
+    ],
+    "equations": [
+        "equation",
+        "outcome",
+        "term",
+        "estimate",
+        "se",
+        "statistic",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "r2",
+    ],
+    "mediation_robustness": [
+        "model",
+        "covariates",
+        "n",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "c_prime",
+        "c_prime_p_value",
+    ],
+    "mentor_intercepts": ["group", "n", "mean", "intercept", "se", "ci_low", "ci_high"],
+}
+
+
+@pytest.fixture(scope="module")
+def res() -> StudyResult:
+    out = ld.run_study("study3", n_boot=2000)
+    yield out
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def raw() -> pd.DataFrame:
+    return ld.load_dataset("study3")
+
+
+@pytest.fixture(scope="module")
+def scored(raw) -> pd.DataFrame:
+    mentors = ld.load_dataset("study3_mentors")
+    ms = mentors[["mentor_id"]].join(
+        ld.score(mentors, ["learning_direction", "mentor_engagement"]).scores
+    )
+    d = raw.join(ld.score(raw, ["hireability"]).scores).merge(ms, on="mentor_id", how="left")
+    centers = ms[PRED].mean()
+    for p in PRED:
+        d[p + "_c"] = d[p] - centers[p]
+    return d
+
+
+def _close(text_value: str, table_value: float, digits: int = 2) -> None:
+    assert float(text_value) == pytest.approx(round(float(table_value), digits), abs=1e-9)
+
+
+def _row(tab: pd.DataFrame, term: str) -> pd.Series:
+    return tab.set_index("term").loc[term]
+
+
+# ------------------------------------------------------------------------ runs, key findings
+
+
+def test_runs_on_bundled_data(res):
+    assert isinstance(res, StudyResult)
+    assert res.name == "study3" and res.n == 635 and res.seed == 20261122
+    assert "635 mentees nested in 120 mentors" in res.design
+    assert res.question.endswith("?")
+
+
+def test_key_findings_hold(res):
+    k = key_numbers(res)
+    assert k["icc1_hireability"] > 0.05 and k["icc1_hired"] > 0
+    assert k["b_engagement"] > 0 and k["p_engagement"] < 0.05
+    assert k["or_engagement"] > 1
+    assert k["indirect_ci_low"] > 0
+
+
+def test_tables_have_documented_columns(res):
+    assert list(res.tables) == list(TABLE_COLUMNS)
+    for key, cols in TABLE_COLUMNS.items():
+        assert list(res.tables[key].columns) == cols, key
+        assert res.captions.get(key)
+    assert res.table is res.tables["icc"]
+
+
+# ------------------------------------------------------------------------ levels
+
+
+def test_mentor_reliability_counts_each_mentor_once(res):
+    rel = res.tables["reliability"].set_index("scale")
+    assert (rel.loc[["upward", "lateral", "downward", "mentor_engagement"], "n"] == 120).all()
+    assert rel.loc["hireability", "n"] == 635 and rel.loc["hireability", "level"] == "mentee"
+    mentors = ld.load_dataset("study3_mentors")
+    direct = ld.reliability(mentors, "learning_direction").table.set_index("scale")
+    for s in ("upward", "lateral", "downward"):
+        assert rel.loc[s, "alpha"] == pytest.approx(direct.loc[s, "alpha"], abs=1e-12)
+    # counting a mentor once per mentee would give a different alpha
+    dup = ld.reliability(ld.load_dataset("study3"), "learning_direction").table.set_index("scale")
+    assert abs(dup.loc["downward", "alpha"] - rel.loc["downward", "alpha"]) > 1e-4
+
+
+def test_table1_is_at_the_mentor_level(res):
+    t1 = res.tables["table1"]
+    assert (t1["n"] == 120).all()
+    assert t1.loc[8, "variable"] == "9. Number of mentees"
+    assert t1.loc[8, "m"] == "5.29"
+    rel = res.tables["reliability"].set_index("scale")
+    assert t1.loc[7, "8"] == "(" + f"{rel.loc['mentor_engagement', 'alpha']:.2f}".lstrip("0") + ")"
+
+
+def test_mentor_level_helper_and_inconsistent_mentor_rows(raw):
+    m = mentor_level(raw)
+    assert len(m) == 120 and m["n_mentees"].sum() == 635
+    bad = raw.copy()
+    first = bad.index[bad["mentor_id"] == "M0003"][1]
+    bad.loc[first, "ld_down_1"] = 7.0 if bad.loc[first, "ld_down_1"] != 7.0 else 1.0
+    with pytest.raises(DataValidationError, match=r"'M0003'.*ld_down_1"):
+        mentor_level(bad)
+
+
+# ------------------------------------------------------------------------ ICC vs R / ld.mixed
+
+
+def test_one_way_reml_matches_lme4_on_sleepstudy(reference_dir):
+    ref = json.loads((reference_dir / "sleepstudy_mixed.json").read_text())
+    sleep = pd.read_csv(reference_dir / "sleepstudy.csv")
+    fit = one_way_reml(sleep, "Reaction", "Subject")
+    assert fit["icc1"] == pytest.approx(ref["icc1_null_model"], abs=1e-7)
+
+
+def test_icc_table_matches_ld_mixed_null_model(res, scored):
+    icc = res.tables["icc"].set_index("outcome")
+    null = ld.mixed(scored, "hireability ~ 1", groups="mentor_id")
+    vc = null.variance_components
+    assert icc.loc["hireability", "icc1"] == pytest.approx(null.icc, abs=1e-6)
+    assert icc.loc["hireability", "icc2"] == pytest.approx(null.icc2, abs=1e-6)
+    assert icc.loc["hireability", "tau2"] == pytest.approx(vc["vcov"].iloc[0], rel=1e-5)
+    assert icc.loc["hireability", "sigma2"] == pytest.approx(vc["vcov"].iloc[1], rel=1e-5)
+    assert icc.loc["hireability", "n"] == 634 and icc.loc["hired_6m", "n"] == 635
+
+
+def test_one_way_reml_unbalanced_and_boundary(reference_dir):
+    sleep = pd.read_csv(reference_dir / "sleepstudy.csv")
+    unbal = sleep[~((sleep["Subject"] % 3 == 0) & (sleep["Days"] > 4))]
+    fit = one_way_reml(unbal, "Reaction", "Subject")
+    null = ld.mixed(unbal, "Reaction ~ 1", groups="Subject")
+    # statsmodels stops within its optimiser tolerance (REML criterion flat to 1e-9 there);
+    # the profile search here reaches a criterion at least as low
+    assert fit["icc1"] == pytest.approx(null.icc, abs=1e-5)
+    # no between-group variance: tau2 = 0 (lme4's singular fit), ICC = 0
+    flat = pd.DataFrame({"g": np.repeat(np.arange(10), 4), "y": np.tile([1.0, 2.0, 3.0, 4.0], 10)})
+    f0 = one_way_reml(flat, "y", "g")
+    assert f0["tau2"] == 0 and f0["icc1"] == 0
+
+
+def test_mentor_intercepts_are_blups(res, scored):
+    ints = res.tables["mentor_intercepts"]
+    assert len(ints) == 120 and ints["intercept"].is_monotonic_increasing
+    null = ld.mixed(scored, "hireability ~ 1", groups="mentor_id")
+    blup = {str(k): float(np.asarray(v)[0]) for k, v in null.model.random_effects.items()}
+    got = ints.set_index("group")["intercept"]
+    np.testing.assert_allclose(got.to_numpy(), [blup[g] for g in got.index], atol=1e-5)
+    flat = group_intercepts(
+        pd.DataFrame({"g": [1, 1, 2, 2], "y": [1.0, 2.0, 1.0, 2.0]}), "y", "g",
+        mu=1.5, tau2=0.0, sigma2=0.5,
+    )  # fmt: skip
+    assert (flat["intercept"] == 0).all() and (flat["se"] == 0).all()
+
+
+# ------------------------------------------------------------------------ models = direct calls
+
+
+def test_multilevel_and_logistic_equal_direct_calls(res, scored):
+    rhs = " + ".join(p + "_c" for p in PRED)
+    ml = ld.mixed(scored, f"hireability ~ {rhs}", groups="mentor_id")
+    got = res.tables["multilevel"]
+    np.testing.assert_allclose(got["estimate"], ml.table["estimate"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got["se"], ml.table["se"], rtol=1e-5)
+    lg = ld.logit(scored, f"hired_6m ~ {rhs}", se="cluster", cluster="mentor_id")
+    np.testing.assert_allclose(
+        res.tables["logistic"]["odds_ratio"], lg.table["odds_ratio"], rtol=1e-10
+    )
+    np.testing.assert_allclose(res.tables["logistic"]["se"], lg.table["se"], rtol=1e-10)
+    assert res.tables["multilevel"]["label"].iloc[1] == "Mentor engagement (centered)"
+
+
+def test_centering_is_at_the_mentor_level(res):
+    # intercept = expected hireability when the mentor is average on every predictor
+    note = next(n for n in res.notes if n.startswith("Centering"))
+    mentors = ld.load_dataset("study3_mentors")
+    s = ld.score(mentors, ["mentor_engagement"]).scores["mentor_engagement"]
+    assert f"mentor_engagement {s.mean():.2f}" in note
+
+
+def test_mediation_is_2_1_1_with_cluster_bootstrap(res):
+    med = res.results["mediation"]
+    assert med.design == "2-1-1" and med.cluster == "mentor_id" and med.n_clusters == 120
+    assert med.n_boot == 2000
+    # random-intercept b equals the engagement slope of the multilevel model
+    b = _row(res.tables["mediation"], "b:mentor_engagement")["estimate"]
+    ml = _row(res.tables["multilevel"], "mentor_engagement")["estimate"]
+    assert b == pytest.approx(ml, abs=1e-5)
+    # the a path is fitted on one row per mentor: 120 - 4 parameters = 116 residual df
+    eq = res.results["mediation"].equations["m:mentor_engagement"]
+    assert eq.attrs["df_resid"] == 116
+    rob = res.tables["mediation_robustness"]
+    assert rob["model"].str.startswith("primary: random intercept").iloc[0]
+    assert rob["model"].str.contains("cluster-robust").iloc[1]
+    assert (rob["ci_low"] > 0).all()
+
+
+def test_cluster_robust_primary_option():
+    out = study3.run(n_boot=200, outcome_model="cluster_robust")
+    plt.close("all")
+    rob = out.tables["mediation_robustness"]
+    assert "cluster-robust" in rob["model"].iloc[0]
+    assert "CR1" in out.tables["mediation"]["inference"].iloc[1]
+
+
+# ------------------------------------------------------------------------ APA text = tables
+
+
+def test_main_and_model_sentences_come_from_tables(res):
+    tab = res.tables["mediation"]
+    ind, std = _row(tab, "indirect:mentor_engagement"), _row(tab, "indirect_std:mentor_engagement")
+    m = re.search(
+        rf"indirect effect = {NUM}, SE = {NUM}, 95% CI \[{NUM}, {NUM}\] \(percentile bootstrap "
+        rf"of mentors, 2,000 resamples\); completely standardized indirect effect = {NUM}, "
+        rf"95% CI \[{NUM}, {NUM}\]",
+        res.text["main"],
+    )
+    assert m, res.text["main"]
+    vals = [ind["estimate"], ind["se"], ind["ci_low"], ind["ci_high"], std["estimate"],
+            std["ci_low"], std["ci_high"]]  # fmt: skip
+    for got, val in zip(m.groups(), vals, strict=True):
+        _close(got, val)
+    assert res.text["main"].startswith("Downward learning direction was indirectly related")
+    text = res.text["model"]
+    for sym, term in (("a", "a:mentor_engagement"), ("b", "b:mentor_engagement"), ("c", "c")):
+        r = _row(tab, term)
+        m = re.search(rf"(?<![\w′]){sym} = {NUM}, SE = {NUM}, 95% CI \[{NUM}, {NUM}\]", text)
+        assert m, (sym, text)
+        for got, col in zip(m.groups(), ["estimate", "se", "ci_low", "ci_high"], strict=True):
+            _close(got, r[col])
+
+
+def test_icc_multilevel_logistic_sentences_come_from_tables(res):
+    icc = res.tables["icc"].set_index("outcome")
+    m = re.search(rf"{NUM}% of the variance.*?ICC\(1\) = {NUM}, ICC\(2\) = {NUM}", res.text["icc"])
+    assert m, res.text["icc"]
+    _close(m.group(1), 100 * icc.loc["hireability", "icc1"], 1)
+    _close(m.group(2), icc.loc["hireability", "icc1"])
+    _close(m.group(3), icc.loc["hireability", "icc2"])
+    eng = _row(res.tables["multilevel"], "mentor_engagement")
+    m = re.search(rf"mentor engagement predicted higher mentee hireability, b = {NUM}, SE = {NUM}",
+                  res.text["multilevel"])  # fmt: skip
+    assert m, res.text["multilevel"]
+    _close(m.group(1), eng["estimate"])
+    _close(m.group(2), eng["se"])
+    lg = _row(res.tables["logistic"], "mentor_engagement")
+    m = re.search(rf"OR = {NUM}, 95% CI \[{NUM}, {NUM}\], p = {NUM}", res.text["logistic"])
+    assert m, res.text["logistic"]
+    for got, col in zip(m.groups()[:3], ["odds_ratio", "or_ci_low", "or_ci_high"], strict=True):
+        _close(got, lg[col])
+    _close(m.group(4), lg["p_value"], 3)
+    rob = res.tables["mediation_robustness"].iloc[1]
+    m = re.search(rf"was {NUM}, 95% CI \[{NUM}, {NUM}\]", res.text["robustness"])
+    _close(m.group(1), rob["estimate"])
+    _close(m.group(2), rob["ci_low"])
+
+
+def test_apa_style_no_leading_zero_for_p_and_icc(res):
+    for sentence in res.text.values():
+        assert not re.search(r"\bp [<=] 0\.", sentence), sentence
+        assert not re.search(r"(ICC\(\d\)|alpha) = 0\.", sentence), sentence
+
+
+# ------------------------------------------------------------------------ notes, figures, save
+
+
+def test_notes_report_levels_and_dropped_rows(res):
+    notes = " ".join(res.notes)
+    assert "one row per mentor" in notes
+    assert "Multilevel model: 1 of 635 mentees left out" in notes
+    assert "Logistic model: all 635 mentees" in notes
+    assert "primary because" in notes
+
+
+def test_figures_present_and_numbers_match(res):
+    assert list(res.figures) == ["path", "bootstrap", "caterpillar", "fixed_effects", "odds_ratios"]
+    for key, fig in res.figures.items():
+        assert isinstance(fig, matplotlib.figure.Figure), key
+        assert res.captions[key]
+    texts = [t.get_text() for t in res.figures["path"].axes[0].texts]
+    b = _row(res.tables["mediation"], "b:mentor_engagement")["estimate"]
+    assert any(t.startswith(f"b = {b:.3f}") for t in texts), texts
+    icc = res.tables["icc"].set_index("outcome").loc["hireability", "icc1"]
+    assert (
+        f"ICC(1) = {icc:.2f}".replace("0.", ".") in res.figures["caterpillar"].axes[0].get_title()
+    )
+    ax = res.figures["fixed_effects"].axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Mentor engagement (centered)"
+    ax = res.figures["odds_ratios"].axes[0]
+    assert ax.get_xscale() == "log"
+    assert "1" in [t.get_text() for t in ax.get_xticklabels()]
+
+
+def test_save_writes_files(res, tmp_path):
+    written = res.save(tmp_path, formats=("png",))
+    names = {p.name for p in written}
+    assert {"study3_icc.csv", "study3_multilevel.md", "study3_caterpillar.png"} <= names
+    assert "study3.md" in names
+    for p in written:
+        assert p.exists() and p.stat().st_size > 0
+
+
+# ------------------------------------------------------------------------ reproducibility
+
+
+def test_same_seed_identical_tables(raw):
+    first = ld.run_study("study3", data=raw, n_boot=200, seed=5)
+    again = ld.run_study("study3", data=raw, n_boot=200, seed=5)
+    plt.close("all")
+    for key in first.tables:
+        pd.testing.assert_frame_equal(first.tables[key], again.tables[key])
+    assert first.text == again.text and "the data supplied" in first.design
+
+
+# ------------------------------------------------------------------------ bad input
+
+
+def test_missing_column_raises_naming_it(raw):
+    with pytest.raises(DataValidationError) as err:
+        ld.run_study("study3", data=raw.drop(columns=["hired_6m", "hire_2"]))
+    msg = str(err.value)
+    assert "'hired_6m'" in msg and "'hire_2'" in msg
+
+
+def test_missing_mentor_id_raises(raw):
+    bad = raw.copy()
+    bad["mentor_id"] = bad["mentor_id"].astype(object)
+    bad.loc[[3, 9], "mentor_id"] = None
+    with pytest.raises(DataValidationError, match=r"'mentor_id' is missing in 2 row\(s\)"):
+        ld.run_study("study3", data=bad)
+
+
+def test_hired_not_binary_raises(raw):
+    bad = raw.copy()
+    bad.loc[2, "hired_6m"] = 2.0
+    with pytest.raises(DataValidationError, match=r"'hired_6m' must be 0 .* got 2\.0"):
+        ld.run_study("study3", data=bad)
+
+
+def test_bad_options_and_too_few_mentors(raw):
+    with pytest.raises(ModelError, match="outcome_model"):
+        study3.run(outcome_model="gee")
+    with pytest.raises(ModelError, match="ci must be"):
+        study3.run(ci="normal")
+    few = raw[raw["mentor_id"].isin(raw["mentor_id"].unique()[:5])]
+    with pytest.raises(ModelError, match="5 mentors"):
+        ld.run_study("study3", data=few)
