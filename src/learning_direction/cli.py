@@ -535,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_moderate)
 
     p = add("study", "Run one study's pipeline (on its bundled simulated data, or on your data).",
-            "  learning-direction study study2 --out results/study2 --seed 1\n"
+            "  learning-direction study study2a --out results/study2a --seed 1\n"
             "  learning-direction study study3 --data my_field_study.csv --out results/study3")  # fmt: skip
     p.add_argument("name", metavar="NAME", help="study name (e.g. study1, study2a, study3, study4)")
     p.add_argument(

@@ -984,6 +984,8 @@ def _fit_mixedlm(model, reml: bool):
             for w in caught
             if issubclass(w.category, ConvergenceWarning | RuntimeWarning | UserWarning)
         ]
+        if fit is not None and not np.isfinite(fit.llf):  # singular fit (e.g. llf = +inf)
+            fit = None
         if fit is not None and (best is None or fit.llf > best.llf + 1e-8):
             best, best_msgs = fit, msgs
         if fit is not None and fit.converged and not msgs:
