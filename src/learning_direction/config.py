@@ -761,10 +761,49 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConf
 
     Examples
     --------
-    >>> from learning_direction.config import load_config
-    >>> cfg = load_config("examples/evaluation.yaml")   # doctest: +SKIP
-    >>> cfg.data.mentors.path.name                      # doctest: +SKIP
-    'mentors_qualtrics.csv'
+    A minimal config for the bundled Study 1 data saved as a CSV export (the repository's
+    ``examples/evaluation.yaml`` shows every key, for a Qualtrics and an SPSS file):
+
+    >>> import pathlib, tempfile
+    >>> import learning_direction as ld
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ld.load_dataset("study1").to_csv(folder / "mentors.csv", index=False)
+    >>> _ = (folder / "evaluation.yaml").write_text('''
+    ... title: Pilot evaluation
+    ... program: Example mentoring program
+    ... data:
+    ...   mentors: {path: mentors.csv}     # relative to this file's folder
+    ... ids: {mentors: mentor_id}          # pseudonymised in every output
+    ... scales:                            # columns named as the items (ld_up_1, ..., eng_6)
+    ...   learning_direction: {}
+    ...   mentor_engagement: {}
+    ... analyses:
+    ...   reliability: true
+    ...   learning_direction_engagement:
+    ...     predictors: [upward, lateral, downward]
+    ...     focal: downward
+    ...     engagement: mentor_engagement
+    ...     outcomes: []
+    ...     n_boot: 1000
+    ... privacy: {salt: example-salt-change-me}
+    ... output: report
+    ... ''')
+    >>> cfg = ld.load_config(folder / "evaluation.yaml")
+    >>> cfg.data.mentors.path.name, cfg.output.name, cfg.seed
+    ('mentors.csv', 'report', 20261122)
+
+    A misspelt key is an error that names the file, the line and the key:
+
+    >>> _ = (folder / "bad.yaml").write_text('''
+    ... title: Pilot evaluation
+    ... program: Example mentoring program
+    ... data: {mentors: {path: mentors.csv}}
+    ... seeed: 1
+    ... ''')
+    >>> ld.load_config(folder / "bad.yaml")
+    Traceback (most recent call last):
+    ...
+    learning_direction.exceptions.ConfigError: bad.yaml, line 5, key 'seeed': unknown key 'seeed'; did you mean 'seed'? ...
     """
     path = Path(path)
     data, lines = _load_yaml(path)

@@ -151,7 +151,20 @@ _JOINED = {"study3": ("study3_mentees", "study3_mentors", "mentor_id")}
 
 
 def list_datasets() -> pd.DataFrame:
-    """The bundled datasets: ``name, title, level, rows, description``."""
+    """The bundled datasets: ``name, title, level, rows, description``.
+
+    Returns
+    -------
+    DataFrame
+        One row per dataset name accepted by :func:`load_dataset` (every file is simulated;
+        see ``data/README.md`` for the data-generating processes).
+
+    Examples
+    --------
+    >>> import learning_direction as ld
+    >>> ld.list_datasets()["name"].tolist()[:4]
+    ['study1', 'study2a', 'study2b', 'study3_mentors']
+    """
     rows = []
     for d in DATASETS.values():
         path = data_dir() / f"{d.name}.csv"
@@ -178,7 +191,26 @@ def list_datasets() -> pd.DataFrame:
 
 
 def codebook(name: str | None = None) -> pd.DataFrame:
-    """The machine-readable codebook (``data/codebook.csv``), optionally for one dataset."""
+    """The machine-readable codebook (``data/codebook.csv``), optionally for one dataset.
+
+    Parameters
+    ----------
+    name : str, optional
+        A dataset name (see :func:`list_datasets`); default: every dataset.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, column, type, level, scale, subscale, reverse, description``, one row per
+        dataset × column; an item's description is its wording from ``scales/*.yaml``.
+
+    Examples
+    --------
+    >>> from learning_direction.datasets import codebook
+    >>> cb = codebook("study1")
+    >>> cb.loc[cb["column"] == "ld_up_1", ["type", "scale", "subscale"]].values.tolist()
+    [['item', 'learning_direction', 'upward']]
+    """
     cb = pd.read_csv(data_dir() / "codebook.csv", dtype=str, keep_default_na=False)
     if name is not None:
         cb = cb[cb["dataset"] == name].reset_index(drop=True)

@@ -1017,10 +1017,45 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
 
     Examples
     --------
-    >>> from learning_direction.evaluation import run_evaluation
-    >>> path = run_evaluation("examples/evaluation.yaml", out_dir="/tmp/eval")  # doctest: +SKIP
-    >>> path.name                                                                # doctest: +SKIP
-    'evaluation_report.html'
+    A minimal evaluation of the bundled Study 1 data saved as a CSV export (the repository's
+    ``examples/evaluation.yaml`` is a full example with a Qualtrics and an SPSS file; run it
+    with ``learning-direction evaluate examples/evaluation.yaml``):
+
+    >>> import pathlib, tempfile
+    >>> import learning_direction as ld
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ld.load_dataset("study1").to_csv(folder / "mentors.csv", index=False)
+    >>> _ = (folder / "evaluation.yaml").write_text('''
+    ... title: Pilot evaluation
+    ... program: Example mentoring program
+    ... data:
+    ...   mentors: {path: mentors.csv}     # relative to this file's folder
+    ... ids: {mentors: mentor_id}          # pseudonymised in every output
+    ... scales:                            # columns named as the items (ld_up_1, ..., eng_6)
+    ...   learning_direction: {}
+    ...   mentor_engagement: {}
+    ... analyses:
+    ...   reliability: true
+    ...   learning_direction_engagement:
+    ...     predictors: [upward, lateral, downward]
+    ...     focal: downward
+    ...     engagement: mentor_engagement
+    ...     outcomes: []
+    ...     n_boot: 1000
+    ... privacy: {salt: example-salt-change-me}
+    ... output: report
+    ... ''')
+    >>> path = ld.run_evaluation(folder / "evaluation.yaml")
+    >>> path.name, sorted(p.name for p in path.parent.iterdir())
+    ('evaluation_report.html', ['evaluation_report.html', 'evaluation_report.json', 'figures', 'tables'])
+    >>> import pandas as pd
+    >>> model = pd.read_csv(path.parent / "tables" / "model_engagement.csv")
+    >>> print(model[["term", "estimate", "se"]].round(3).to_string(index=False))
+         term  estimate    se
+    Intercept     2.420 0.423
+       upward     0.111 0.059
+      lateral     0.110 0.061
+     downward     0.324 0.052
 
     The models correspond to R's ``lm`` + ``sandwich::vcovHC(type = "HC3")``,
     ``lme4::lmer(outcome ~ engagement + (1 | mentor))`` and PROCESS model 4

@@ -1238,18 +1238,40 @@ def read_survey(
     The R equivalents are ``read.csv``/``readr::read_csv``, ``readxl::read_excel``,
     ``haven::read_sav(user_na = TRUE)`` and ``qualtRics::read_survey``.
 
+    A European-style export (semicolon-delimited, decimal comma) of the bundled Study 1 data;
+    delimiter and decimal mark are detected:
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
     >>> import learning_direction as ld
-    >>> s = ld.read_survey("examples/mentors_qualtrics.csv", drop_previews=True,
-    ...                    missing_codes=[-9, 99])                  # doctest: +SKIP
-    >>> s.report.n_rows, s.report.n_dropped, s.report.qualtrics     # doctest: +SKIP
-    (60, 2, 'three_row')
-    >>> s.metadata["Q2_1"].splitlines()[-1]                          # doctest: +SKIP
-    ' - People above me in the hierarchy are my best source of new insight.'
-    >>> spss = ld.read_survey("examples/mentees.sav")                # doctest: +SKIP
-    >>> spss.report.recodings_table.head(2)                          # doctest: +SKIP
-      column  from_value  to_value  count                                   reason
-    0   Q7_2          -9       NaN      1  user-missing value declared in the file
-    1   Q7_2          99       NaN      2  user-missing value declared in the file
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ld.load_dataset("study1").to_csv(folder / "study1.csv", sep=";", decimal=",", index=False)
+    >>> s = ld.read_survey(folder / "study1.csv")  # R: read.csv2("study1.csv")
+    >>> s.report.n_rows, s.report.delimiter, s.report.decimal, s.report.encoding
+    (300, ';', ',', 'utf-8')
+
+    A small Qualtrics export with its three header rows (field names, question text, ImportId),
+    a preview response and a ``-9`` missing code:
+
+    >>> pd.DataFrame({
+    ...     "ResponseId": ["Response ID", '{"ImportId":"_recordId"}', "R_1", "R_2", "R_3"],
+    ...     "Status": ["Response Type", '{"ImportId":"status"}', "IP Address", "Survey Preview",
+    ...                "IP Address"],
+    ...     "ld_up_1": ["Q2 - People above me ...", '{"ImportId":"QID2_1"}', "5", "4", "-9"],
+    ... }).to_csv(folder / "mentors.csv", index=False)
+    >>> q = ld.read_survey(folder / "mentors.csv", drop_previews=True, missing_codes=[-9])
+    >>> # R: qualtRics::read_survey("mentors.csv"), then drop previews and recode -9 by hand
+    >>> q.report.qualtrics, q.report.n_rows_read, q.report.n_rows
+    ('three_row', 3, 2)
+    >>> q.metadata["ld_up_1"]
+    'Q2 - People above me ...'
+    >>> q.data["ld_up_1"].tolist()
+    [5.0, nan]
+    >>> q.report.dropped[0].reason, q.report.dropped[0].rows
+    ('Qualtrics preview/test response (Status = Survey Preview)', (5,))
+    >>> print(q.report.recodings_table.to_string(index=False))
+     column  from_value  to_value  count               reason
+    ld_up_1          -9       NaN      1 missing code (given)
     """
     p = Path(path)
     if labels not in ("codes", "labels"):

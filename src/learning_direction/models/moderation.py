@@ -293,12 +293,27 @@ def moderate(
 
     Examples
     --------
-    R (PROCESS for R): ``process(data = d, y = "ACT", x = "SATV", w = "education", cov = "age",
-    model = 1, jn = 1)``; or ``lm(ACT ~ SATV * education + age, d)`` and
-    ``interactions::johnson_neyman()``.
+    Authentic advocacy on the bundled data: does the pair's authenticity change how strongly
+    the mentor's advocacy relates to the mentee's career progress?
 
-    >>> res = ld.moderate(df, x="SATV", w="education", y="ACT", covariates=["age"])  # doctest: +SKIP
-    >>> res.probes; res.jn                                                         # doctest: +SKIP
+    >>> import learning_direction as ld
+    >>> raw = ld.load_dataset("advocacy")
+    >>> d = raw.join(ld.score(raw, ["advocacy", "authenticity", "career_progress"]).scores)
+    >>> res = ld.moderate(d, x="advocacy", w="authenticity", y="career_progress")
+    >>> # PROCESS: process(data = d, y = "career_progress", x = "advocacy",
+    >>> #                  w = "authenticity", model = 1, jn = 1)
+    >>> # or lm(career_progress ~ advocacy * authenticity, d) + interactions::sim_slopes()
+    >>> print(res.table[["term", "estimate", "se", "p_value"]].round(3).to_string(index=False))
+                     term  estimate    se  p_value
+                Intercept     4.180 0.884    0.000
+                 advocacy    -0.029 0.211    0.889
+             authenticity    -0.192 0.182    0.293
+    advocacy:authenticity     0.081 0.043    0.058
+    >>> print(res.probes[["w", "effect", "ci_low", "ci_high"]].round(3).to_string(index=False))
+      w  effect  ci_low  ci_high
+    3.5   0.255   0.104    0.405
+    5.0   0.377   0.269    0.484
+    6.0   0.458   0.310    0.606
     """
     level = _check_ci_level(ci_level)
     se = check_se_type(se, cluster)

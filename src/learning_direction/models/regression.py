@@ -332,11 +332,23 @@ def regress(
 
     Examples
     --------
-    R: ``lmtest::coeftest(lm(ACT ~ SATV + age + education, d), vcov = sandwich::vcovHC(fit, "HC3"))``
+    Study 1 on the bundled data: engagement regressed on the three learning directions with HC3
+    SEs.
 
-    >>> import learning_direction as ld                                   # doctest: +SKIP
-    >>> res = ld.regress(df, "ACT ~ SATV + age + education", se="HC3")   # doctest: +SKIP
-    >>> res.table[["term", "estimate", "se", "p_value"]]                 # doctest: +SKIP
+    >>> import learning_direction as ld
+    >>> raw = ld.load_dataset("study1")
+    >>> d = raw.join(ld.score(raw, ["learning_direction", "mentor_engagement"]).scores)
+    >>> res = ld.regress(d, "mentor_engagement ~ downward + upward + lateral", se="HC3")
+    >>> # R: lmtest::coeftest(fit <- lm(mentor_engagement ~ downward + upward + lateral, d),
+    >>> #                     vcov = sandwich::vcovHC(fit, type = "HC3"))
+    >>> print(res.table[["term", "estimate", "se", "p_value"]].round(3).to_string(index=False))
+         term  estimate    se  p_value
+    Intercept     2.420 0.423    0.000
+     downward     0.324 0.052    0.000
+       upward     0.111 0.059    0.060
+      lateral     0.110 0.061    0.071
+    >>> res.n, res.n_dropped, round(res.r2, 3)
+    (300, 0, 0.176)
     """
     level = _check_ci_level(ci_level)
     se = check_se_type(se, cluster)
@@ -420,11 +432,23 @@ def compare_models(*results: RegressionResult) -> ModelComparisonResult:
     intercept-only model (its overall F). The F change is classical even if the models were fitted
     with robust SEs.
 
+    References
+    ----------
+    Cohen, J., Cohen, P., West, S. G., & Aiken, L. S. (2003). *Applied multiple
+    regression/correlation analysis for the behavioral sciences* (3rd ed.). Erlbaum.
+
     Examples
     --------
-    R: ``anova(lm(y ~ controls, d), lm(y ~ controls + downward + upward + lateral, d))``
-
-    >>> ld.compare_models(step1, step2).table                            # doctest: +SKIP
+    >>> import learning_direction as ld
+    >>> raw = ld.load_dataset("study1")
+    >>> d = raw.join(ld.score(raw, ["learning_direction", "mentor_engagement"]).scores)
+    >>> step1 = ld.regress(d, "mentor_engagement ~ age + tenure")
+    >>> step2 = ld.regress(d, "mentor_engagement ~ age + tenure + downward + upward + lateral")
+    >>> comp = ld.compare_models(step1, step2)  # R: anova(lm(f1, d), lm(f2, d))
+    >>> print(comp.table[["step", "delta_r2", "f_change", "df1", "df2"]].round(3).to_string(index=False))
+     step  delta_r2  f_change  df1  df2
+        1     0.010     1.535    2  297
+        2     0.188    22.927    3  294
     """
     if len(results) == 1 and isinstance(results[0], list | tuple):
         results = tuple(results[0])
@@ -519,12 +543,23 @@ def regress_steps(
     Rows missing any variable of any step are left out of every step, so the R^2 values are
     comparable (SPSS's hierarchical regression does the same). See :func:`compare_models`.
 
+    References
+    ----------
+    Cohen, J., Cohen, P., West, S. G., & Aiken, L. S. (2003). *Applied multiple
+    regression/correlation analysis for the behavioral sciences* (3rd ed.). Erlbaum.
+
     Examples
     --------
-    R: ``d0 <- na.omit(d[, vars]); anova(lm(f1, d0), lm(f2, d0))``
-
-    >>> ld.regress_steps(df, ["engagement ~ age + tenure",
-    ...                       "engagement ~ age + tenure + downward + upward + lateral"])  # doctest: +SKIP
+    >>> import learning_direction as ld
+    >>> raw = ld.load_dataset("study1")
+    >>> d = raw.join(ld.score(raw, ["learning_direction", "mentor_engagement"]).scores)
+    >>> res = ld.regress_steps(d, ["mentor_engagement ~ age + tenure",
+    ...                            "mentor_engagement ~ age + tenure + downward + upward + lateral"])
+    >>> # R: d0 <- na.omit(d[, vars]); anova(lm(f1, d0), lm(f2, d0))
+    >>> print(res.table[["step", "r2", "delta_r2", "f_change", "p_value"]].round(3).to_string(index=False))
+     step    r2  delta_r2  f_change  p_value
+        1 0.010     0.010     1.535    0.217
+        2 0.198     0.188    22.927    0.000
     """
     if isinstance(formulas, str) or len(formulas) < 2:
         raise DataValidationError(
@@ -746,9 +781,19 @@ def logit(
 
     Examples
     --------
-    R: ``glm(female ~ ACT + SATV + age, family = binomial, data = d)``
+    Study 3 on the bundled data: is a mentee hired within six months, given the raters'
+    hireability score?
 
-    >>> ld.logit(df, "female ~ ACT + SATV + age").table                  # doctest: +SKIP
+    >>> import learning_direction as ld
+    >>> raw = ld.load_dataset("study3")
+    >>> d = raw.join(ld.score(raw, "hireability").scores)
+    >>> res = ld.logit(d, "hired_6m ~ hireability")  # R: glm(hired_6m ~ hireability, binomial, d)
+    >>> print(res.table[["term", "estimate", "se", "odds_ratio"]].round(3).to_string(index=False))
+           term  estimate    se  odds_ratio
+      Intercept    -3.368 0.385       0.034
+    hireability     0.675 0.077       1.965
+    >>> res.n, res.n_dropped
+    (634, 1)
     """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import (
@@ -1079,9 +1124,22 @@ def mixed(
 
     Examples
     --------
-    R: ``lme4::lmer(Reaction ~ Days + (Days | Subject), sleepstudy)``
+    Study 3 on the bundled data: mentees nested in mentors, mentor engagement predicting the
+    mentee's hireability with a random intercept per mentor.
 
-    >>> ld.mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="~Days")  # doctest: +SKIP
+    >>> import learning_direction as ld
+    >>> raw = ld.load_dataset("study3")
+    >>> d = raw.join(ld.score(raw, ["mentor_engagement", "hireability"]).scores)
+    >>> res = ld.mixed(d, "hireability ~ mentor_engagement", groups="mentor_id")
+    >>> # R: lme4::lmer(hireability ~ mentor_engagement + (1 | mentor_id), d, REML = TRUE)
+    >>> print(res.table[["term", "estimate", "se"]].round(3).to_string(index=False))
+                 term  estimate    se
+            Intercept     3.651 0.276
+    mentor_engagement     0.232 0.055
+    >>> round(res.icc, 3), res.n, res.n_dropped
+    (0.153, 634, 1)
+
+    A random slope, as ``lme4::lmer(y ~ x + (x | g))``, is ``re_formula="~x"``.
     """
     import statsmodels.formula.api as smf
 

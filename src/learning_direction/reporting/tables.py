@@ -148,14 +148,29 @@ def correlation_table(
     p value is the two-sided t test of r with n − 2 df (``cor.test``). Stars: * p < .05,
     ** p < .01, *** p < .001.
 
+    References
+    ----------
+    American Psychological Association. (2020). *Publication manual of the American
+    Psychological Association* (7th ed.).
+
     Examples
     --------
+    Table 1 of Study 1 on the bundled data:
+
     >>> import learning_direction as ld
     >>> from learning_direction.reporting.tables import correlation_table
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5.0], "b": [2, 1, 4, 3, 5.0]})
-    >>> correlation_table(d, ["a", "b"]).correlations.loc["a", "b"]
-    0.8
+    >>> raw = ld.load_dataset("study1")
+    >>> d = raw.join(ld.score(raw, ["learning_direction", "mentor_engagement"]).scores)
+    >>> tab = correlation_table(d, ["downward", "upward", "lateral", "mentor_engagement"])
+    >>> # R: psych::corr.test(d[, cols], use = "pairwise") or apaTables::apa.cor.table(d[, cols])
+    >>> print(tab.table.to_string(index=False))
+                variable   n    m   sd      1      2      3 4
+             1. downward 300 4.66 1.25      —
+               2. upward 300 4.82 1.18    .07      —
+              3. lateral 300 4.83 1.16 .25*** .31***      —
+    4. mentor_engagement 300 5.00 1.18 .38***  .17** .23*** —
+    >>> print(round(tab.correlations.loc["downward", "mentor_engagement"], 3))
+    0.381
     """
     cols = list(columns)
     require_columns(df, cols, "correlation_table")

@@ -120,7 +120,11 @@ def ml_factor(s: np.ndarray, n_factors: int = 1, lower: float = 0.005) -> MLFact
     >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1.]])
     >>> sol = ml_factor(r, 1)          # psych::fa(r, nfactors = 1, fm = "ml")
     >>> np.round(sol.loadings.ravel(), 3)
-    array([0.889, 0.562, 0.45 ])
+    array([0.816, 0.612, 0.49 ])
+
+    Three indicators identify one factor exactly: :math:`\\lambda_1^2 = r_{12} r_{13} / r_{23}
+    = .5 \\times .4 / .3`, so :math:`\\lambda_1 = .816`, :math:`\\lambda_2 = .5 / .816 = .612`
+    and :math:`\\lambda_3 = .4 / .816 = .490`.
     """
     s = np.asarray(s, dtype=float)
     p = s.shape[0]

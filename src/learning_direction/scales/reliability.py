@@ -379,13 +379,22 @@ def reliability(
 
     Examples
     --------
-    R: ``psych::alpha(x, keys = c("ld_up_4", ...))`` per subscale, ``psych::alpha.ci`` and
-    ``psych::omega``-style omega total from ``psych::fa(x, 1, fm = "ml")``.
+    The three learning-direction subscales in the bundled Study 1 data:
 
     >>> import learning_direction as ld
-    >>> res = ld.reliability(ld.load_dataset("study1"), "learning_direction")  # doctest: +SKIP
-    >>> res.table[["scale", "alpha", "omega_total"]]                             # doctest: +SKIP
-    >>> res.plot()                                                               # doctest: +SKIP
+    >>> res = ld.reliability(ld.load_dataset("study1"), "learning_direction")
+    >>> # R, per subscale: psych::alpha(d[, items], keys = reversed_items), psych::alpha.ci,
+    >>> # and omega total from psych::fa(d[, items], nfactors = 1, fm = "ml")
+    >>> print(res.table[["scale", "n_items", "n", "alpha", "omega_total"]].round(3).to_string(index=False))
+       scale  n_items   n  alpha  omega_total
+      upward        4 300  0.818        0.821
+     lateral        4 300  0.829        0.830
+    downward        4 300  0.861        0.865
+    >>> print(res.items[["item", "r_drop", "alpha_if_deleted"]].head(2).round(3).to_string(index=False))
+       item  r_drop  alpha_if_deleted
+    ld_up_1   0.647             0.770
+    ld_up_2   0.615             0.782
+    >>> ax = res.plot()  # item-total correlations per subscale
     """
     sc = load_scale(scale)
     if not 0 < ci_level < 1:

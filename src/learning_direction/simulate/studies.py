@@ -117,12 +117,38 @@ class Study1Params:
 def simulate_study1(params: Study1Params | None = None, seed: int = 1) -> pd.DataFrame:
     """Simulate Study 1: one row per mentor (ids, controls, learning-direction and engagement items).
 
+    Parameters
+    ----------
+    params : Study1Params, optional
+        The data-generating assumptions (default: ``Study1Params()``).
+    seed : int
+        Seed of the random generator (same seed -> identical data).
+
+    Returns
+    -------
+    DataFrame
+        ``mentor_id, age, tenure, gender, past_mentees`` and the item columns of the
+        ``learning_direction`` and ``mentor_engagement`` scales.
+
+    Notes
+    -----
+    Latent scores are drawn from the structural model with the effects in ``params`` (stated
+    assumptions, not estimates from the original study); items are then generated from the
+    latent scores through the scale codebook
+    (:func:`learning_direction.simulate.simulate_items`: item noise, reverse keying as
+    ``min + max - x``, missing answers and straight-liners as set in ``params.items``).
+
     Examples
     --------
-    >>> from learning_direction.simulate import simulate_study1
+    >>> import learning_direction as ld
+    >>> from learning_direction.simulate import Study1Params, simulate_study1
     >>> d = simulate_study1(seed=1)
     >>> len(d)
     300
+    >>> big = simulate_study1(Study1Params(n=1000, b_down=0.5), seed=7)  # a stronger effect
+    >>> s = ld.score(big, ["learning_direction", "mentor_engagement"]).scores
+    >>> bool(s["downward"].corr(s["mentor_engagement"]) > 0.3)
+    True
     """
     p = params or Study1Params()
     rng = np.random.default_rng(seed)
@@ -171,7 +197,36 @@ STUDY2B = Study2Params(n=250, industry_weights=(0.08, 0.07, 0.30, 0.25, 0.10, 0.
 
 
 def simulate_study2(params: Study2Params | None = None, seed: int = 2) -> pd.DataFrame:
-    """Simulate Study 2A (default parameters) or 2B (``params=STUDY2B``): one row per mentor."""
+    """Simulate Study 2A (default parameters) or 2B (``params=STUDY2B``): one row per mentor.
+
+    Parameters
+    ----------
+    params : Study2Params, optional
+        The data-generating assumptions (default: ``Study2Params()``, Study 2A; ``STUDY2B``
+        for Study 2B).
+    seed : int
+        Seed of the random generator (same seed -> identical data).
+
+    Returns
+    -------
+    DataFrame
+        ``mentor_id, industry, age, tenure, gender, past_mentees`` and the items of
+        ``learning_direction``, ``learning_opportunity`` and ``mentor_engagement``.
+
+    Notes
+    -----
+    Latent scores are drawn from the structural model with the effects in ``params`` (stated
+    assumptions, not estimates from the original study); items are then generated from the
+    latent scores through the scale codebook
+    (:func:`learning_direction.simulate.simulate_items`: item noise, reverse keying as
+    ``min + max - x``, missing answers and straight-liners as set in ``params.items``).
+
+    Examples
+    --------
+    >>> from learning_direction.simulate.studies import STUDY2B, simulate_study2
+    >>> simulate_study2(seed=2).shape, simulate_study2(STUDY2B, seed=2).shape
+    ((400, 28), (250, 28))
+    """
     p = params or Study2Params()
     rng = np.random.default_rng(seed)
     lat = _direction_latents(rng, p.n, p.r_up_lat, p.r_lat_down, p.r_up_down)
@@ -224,7 +279,37 @@ class Study3Params:
 def simulate_study3(
     params: Study3Params | None = None, seed: int = 3
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate Study 3: returns ``(mentors, mentees)``; mentees carry ``mentor_id``."""
+    """Simulate Study 3: returns ``(mentors, mentees)``; mentees carry ``mentor_id``.
+
+    Parameters
+    ----------
+    params : Study3Params, optional
+        The data-generating assumptions (default: ``Study3Params()``).
+    seed : int
+        Seed of the random generator (same seed -> identical data).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The mentor file (one row per mentor: learning direction and engagement items) and the
+        mentee file (one row per mentee: ``mentee_id, mentor_id``, hireability items,
+        ``hired_6m``); ``ld.load_dataset("study3")`` is their join on ``mentor_id``.
+
+    Notes
+    -----
+    Latent scores are drawn from the structural model with the effects in ``params`` (stated
+    assumptions, not estimates from the original study); items are then generated from the
+    latent scores through the scale codebook
+    (:func:`learning_direction.simulate.simulate_items`: item noise, reverse keying as
+    ``min + max - x``, missing answers and straight-liners as set in ``params.items``).
+
+    Examples
+    --------
+    >>> from learning_direction.simulate.studies import simulate_study3
+    >>> mentors, mentees = simulate_study3(seed=3)
+    >>> len(mentors), bool(mentees["mentor_id"].isin(mentors["mentor_id"]).all())
+    (120, True)
+    """
     p = params or Study3Params()
     rng = np.random.default_rng(seed)
     lat = _direction_latents(rng, p.n_mentors, 0.30, 0.25, 0.10)
@@ -292,7 +377,35 @@ class Study4Params:
 
 
 def simulate_study4(params: Study4Params | None = None, seed: int = 4) -> pd.DataFrame:
-    """Simulate Study 4: one row per mentor–mentee pair (condition, check, engagement, experience)."""
+    """Simulate Study 4: one row per mentor–mentee pair (condition, check, engagement, experience).
+
+    Parameters
+    ----------
+    params : Study4Params, optional
+        The data-generating assumptions (default: ``Study4Params()``).
+    seed : int
+        Seed of the random generator (same seed -> identical data).
+
+    Returns
+    -------
+    DataFrame
+        ``mentor_id, condition`` (downward / upward / control), controls and the items of
+        ``manipulation_check``, ``mentor_engagement`` and ``mentee_experience``.
+
+    Notes
+    -----
+    Latent scores are drawn from the structural model with the effects in ``params`` (stated
+    assumptions, not estimates from the original study); items are then generated from the
+    latent scores through the scale codebook
+    (:func:`learning_direction.simulate.simulate_items`: item noise, reverse keying as
+    ``min + max - x``, missing answers and straight-liners as set in ``params.items``).
+
+    Examples
+    --------
+    >>> from learning_direction.simulate.studies import simulate_study4
+    >>> simulate_study4(seed=4)["condition"].value_counts().sort_index().to_dict()
+    {'control': 100, 'downward': 100, 'upward': 100}
+    """
     p = params or Study4Params()
     rng = np.random.default_rng(seed)
     cond = rng.permutation(np.resize(np.array(p.conditions), p.n))

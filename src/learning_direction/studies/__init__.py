@@ -50,7 +50,19 @@ STUDIES: dict[str, tuple[str, str]] = {
 
 
 def list_studies() -> list[str]:
-    """Names accepted by :func:`run_study`."""
+    """Names accepted by :func:`run_study`.
+
+    Returns
+    -------
+    list of str
+        The study names, in the order of the papers (see ``data/README.md``).
+
+    Examples
+    --------
+    >>> from learning_direction.studies import list_studies
+    >>> list_studies()[:3]
+    ['study1', 'study2a', 'study2b']
+    """
     return list(STUDIES)
 
 
@@ -80,8 +92,20 @@ def run_study(
     Examples
     --------
     >>> import learning_direction as ld
-    >>> res = ld.run_study("study1")          # doctest: +SKIP
-    >>> res.tables["regression"]              # doctest: +SKIP
+    >>> from learning_direction.studies import list_studies
+    >>> list_studies()
+    ['study1', 'study2a', 'study2b', 'study3', 'study4', 'advocacy', 'dyads', 'networks', 'motives']
+    >>> res = ld.run_study("networks")
+    >>> res.title, res.n
+    ('Developmental networks: typology, reassessment and convergent validity', 120)
+    >>> list(res.tables)
+    ['reliability', 'metrics', 'typology', 'turnover', 'change', 'transitions', 'convergent_validity']
+    >>> list(res.figures)
+    ['ego_network', 'typology_plot', 'change_plot', 'transitions_plot']
+
+    ``print(res.summary())`` gives the whole study as text and ``res.save(folder)`` writes
+    every table and figure. The docstring of each pipeline's ``run`` (e.g.
+    ``learning_direction.studies.study1.run``) names its R equivalents.
     """
     from ..exceptions import DataValidationError
 

@@ -93,6 +93,11 @@ def games_howell(data: pd.DataFrame, dv: str, between: str, ci_level: float = 0.
     :math:`t = d / s` and :math:`p = P(q_{k,\\nu} > \\sqrt{2}|t|)` (studentized range, *k*
     groups); the interval is :math:`d \\pm q_{1-\\alpha; k,\\nu} s / \\sqrt{2}`, as
     ``rstatix::games_howell_test`` and ``PMCMRplus::gamesHowellTest`` in R.
+
+    References
+    ----------
+    Games, P. A., & Howell, J. F. (1976). Pairwise multiple comparison procedures with unequal
+    n's and/or variances: A Monte Carlo study. *Journal of Educational Statistics, 1*, 113–125.
     """
     import pingouin as pg
 
@@ -214,8 +219,16 @@ def run(
     Examples
     --------
     >>> import learning_direction as ld
-    >>> res = ld.run_study("advocacy")                     # doctest: +SKIP
-    >>> res.tables["quadrants"]                            # doctest: +SKIP
+    >>> res = ld.run_study("advocacy", n_boot=1000)
+    >>> print(res.tables["quadrants"][["quadrant", "n", "share"]].round(3).to_string(index=False))
+              quadrant   n  share
+           instruction  39  0.151
+           sponsorship  30  0.116
+               support  82  0.317
+    authentic_advocacy 108  0.417
+    >>> print(res.tables["welch_anova"][["df1", "df2", "f", "eta_sq"]].round(3).to_string(index=False))
+     df1    df2      f  eta_sq
+     3.0 89.589 13.697   0.138
 
     In R: ``lm(authenticity ~ psychological_safety + empathic_support)`` with
     ``sandwich::vcovCL(fit, cluster = ~mentor_id)``; ``oneway.test(career_progress ~ quadrant)``

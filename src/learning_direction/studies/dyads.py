@@ -126,8 +126,20 @@ def run(
     Examples
     --------
     >>> import learning_direction as ld
-    >>> res = ld.run_study("dyads", n_boot=1000)            # doctest: +SKIP
-    >>> res.tables["apim"]                                 # doctest: +SKIP
+    >>> res = ld.run_study("dyads", n_boot=1000)
+    >>> apim = res.tables["apim"].set_index("term")
+    >>> effects = apim["kind"].isin(["actor", "partner"])
+    >>> print(apim.loc[effects, ["estimate", "se", "ci_low", "ci_high"]].round(3))
+                              estimate     se  ci_low  ci_high
+    term
+    actor_mentor                 0.397  0.063   0.274    0.520
+    actor_mentee                 0.352  0.070   0.214    0.490
+    partner_mentee_to_mentor     0.232  0.062   0.110    0.354
+    partner_mentor_to_mentee     0.147  0.071   0.009    0.286
+    >>> print(res.tables["mutual_benefit_test"][["test", "p_value"]].round(3).to_string(index=False))
+                                 test  p_value
+    category x pair type (chi-square)    0.251
+       both gain x pair type (Fisher)    0.181
 
     In R: ``lavaan::sem`` on the pairwise data (see :func:`learning_direction.apim`) or
     ``nlme::gls(..., correlation = corSymm(form = ~1 | dyad_id), method = "ML")``.

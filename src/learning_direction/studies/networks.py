@@ -87,6 +87,13 @@ def convergent_validity(
     Pairwise-complete Pearson *r*, *t* test on *n* − 2 df, interval
     :math:`\\tanh(\\operatorname{atanh} r \\pm z_{1-\\alpha/2} / \\sqrt{n-3})`, as R's
     ``cor.test``. Egos with no alters (size 0) have no shares and are left out of those pairs.
+
+    References
+    ----------
+    Campbell, D. T., & Fiske, D. W. (1959). Convergent and discriminant validation by the
+    multitrait-multimethod matrix. *Psychological Bulletin, 56*, 81–105.
+    Higgins, M. C., & Kram, K. E. (2001). Reconceptualizing mentoring at work: A developmental
+    network perspective. *Academy of Management Review, 26*(2), 264–288.
     """
     require_columns(metrics, [ego, *shares], "convergent_validity (network metrics)")
     require_columns(survey, [ego, *scores], "convergent_validity (survey)")
@@ -245,8 +252,20 @@ def run(
     Examples
     --------
     >>> import learning_direction as ld
-    >>> res = ld.run_study("networks")                      # doctest: +SKIP
-    >>> res.tables["convergent_validity"]                   # doctest: +SKIP
+    >>> res = ld.run_study("networks")  # nothing random: no bootstrap here
+    >>> print(res.tables["typology"].to_string(index=False))
+       network_type  n_wave_1  n_wave_2
+          receptive        32        31
+        traditional        29        34
+      opportunistic        29        32
+    entrepreneurial        30        23
+    >>> cv = res.tables["convergent_validity"]
+    >>> expected = cv[(cv.wave == 1) & cv.expected]  # R: cor.test(egos$share_down, egos$downward)
+    >>> print(expected[["network", "survey", "r", "ci_low", "ci_high"]].round(3).to_string(index=False))
+          network   survey      r  ci_low  ci_high
+         share_up   upward  0.105  -0.076    0.279
+    share_lateral  lateral -0.002  -0.181    0.178
+       share_down downward  0.573   0.439    0.683
     """
     from .. import network_change
 

@@ -112,10 +112,25 @@ def welch_anova_table(data: pd.DataFrame, dv: str, between: str) -> pd.DataFrame
     ``effectsize::eta_squared`` / ``effectsize::omega_squared`` of ``aov(y ~ g)`` in R; ω² is
     reported as computed, so it is slightly negative when the classical F is below 1.
 
+    References
+    ----------
+    Welch, B. L. (1951). On the comparison of several mean values: An alternative approach.
+    *Biometrika, 38*, 330–336.
+
     Examples
     --------
     R: ``oneway.test(weight ~ group, PlantGrowth)`` gives F = 5.181, df = (2, 17.128),
-    p = .01739; this function returns the same.
+    p = .01739; this function returns the same. On the bundled Study 4 data:
+
+    >>> import learning_direction as ld
+    >>> from learning_direction.studies.study4 import welch_anova_table
+    >>> raw = ld.load_dataset("study4")
+    >>> d = raw.join(ld.score(raw, "mentor_engagement").scores)
+    >>> tab = welch_anova_table(d, "mentor_engagement", "condition")
+    >>> # R: oneway.test(mentor_engagement ~ condition, d)
+    >>> print(tab[["df1", "df2", "f", "p_value", "eta_sq"]].round(3).to_string(index=False))
+     df1     df2     f  p_value  eta_sq
+     2.0 195.836 6.923    0.001   0.041
     """
     import pingouin as pg
 
@@ -152,11 +167,49 @@ def games_howell_table(
     ``rstatix::games_howell_test``) and flips each pair so that ``group_a`` comes before
     ``group_b`` in ``order``; ``estimate = mean_a - mean_b`` and ``hedges_g`` have that sign.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Complete rows of ``dv`` and ``between``.
+    dv, between : str
+        Outcome and group columns.
+    order : sequence of str
+        The groups in the order the differences are oriented (e.g. ``["downward", "upward",
+        "control"]``).
+    ci_level : float
+        Level of the simultaneous intervals (default 0.95).
+
     Returns
     -------
     DataFrame
         ``outcome, group_a, group_b, mean_a, mean_b, estimate, se, t, df, ci_low, ci_high,
         p_value, hedges_g``.
+
+    Notes
+    -----
+    See :func:`learning_direction.studies.advocacy.games_howell` for the formulas.
+
+    References
+    ----------
+    Games, P. A., & Howell, J. F. (1976). Pairwise multiple comparison procedures with unequal
+    n's and/or variances: A Monte Carlo study. *Journal of Educational Statistics, 1*, 113–125.
+
+    Examples
+    --------
+    >>> import learning_direction as ld
+    >>> from learning_direction.studies.study4 import games_howell_table
+    >>> raw = ld.load_dataset("study4")
+    >>> d = raw.join(ld.score(raw, "mentor_engagement").scores)
+    >>> d = d.dropna(subset=["mentor_engagement"])
+    >>> tab = games_howell_table(d, "mentor_engagement", "condition",
+    ...                          order=["downward", "upward", "control"])
+    >>> # R: rstatix::games_howell_test(d, mentor_engagement ~ condition)
+    >>> print(tab[["group_a", "group_b", "estimate", "ci_low", "ci_high", "p_value"]]
+    ...       .round(3).to_string(index=False))
+     group_a group_b  estimate  ci_low  ci_high  p_value
+    downward  upward     0.548   0.165    0.931    0.003
+    downward control     0.419   0.065    0.772    0.015
+      upward control    -0.129  -0.532    0.273    0.729
     """
     from .advocacy import games_howell
 
@@ -332,9 +385,18 @@ def run(
     boot = 5000)`` with control coded first.
 
     >>> import learning_direction as ld
-    >>> res = ld.run_study("study4")                          # doctest: +SKIP
-    >>> res.tables["relative_indirect"]                       # doctest: +SKIP
-    >>> print(res.text["manipulation"])                       # doctest: +SKIP
+    >>> res = ld.run_study("study4", n_boot=1000)
+    >>> welch = res.tables["welch_anova"]
+    >>> print(welch[["outcome", "df1", "df2", "f", "p_value"]].round(3).to_string(index=False))
+               outcome  df1     df2      f  p_value
+    manipulation_check  2.0 196.566 12.481    0.000
+     mentor_engagement  2.0 195.836  6.923    0.001
+     mentee_experience  2.0 197.856  0.491    0.612
+    >>> ind = res.tables["relative_indirect"]
+    >>> print(ind[["contrast", "estimate", "ci_low", "ci_high"]].round(3).to_string(index=False))
+               contrast  estimate  ci_low  ci_high
+    Downward vs control     0.156   0.039    0.278
+      Upward vs control    -0.048  -0.180    0.074
     """
     from ..datasets import load_dataset
     from ..figures.experiment import (
