@@ -170,7 +170,7 @@ def test_plots(m7, tmp_path):
     save_figure(ax.figure, tmp_path / "m7", formats=("png",))
     assert (tmp_path / "m7.png").exists()
     ax = m7.plot(kind="bootstrap", term="index:SATV")
-    assert ax.get_xlabel() == "index:SATV"
+    assert ax.get_xlabel() == "index of moderated mediation (SATV)"
     import matplotlib.pyplot as plt
 
     plt.close("all")

@@ -389,7 +389,7 @@ def test_plots(res_perc, sat, tmp_path):
     ax = res_perc.plot(kind="path")
     save_figure(ax.figure, tmp_path / "path", formats=("png",))
     ax2 = res_perc.plot(kind="bootstrap")
-    assert ax2.get_xlabel() == "indirect:SATV"
+    assert ax2.get_xlabel() == "indirect effect through SATV"
     par = mediate(
         sat.dropna(), "education", ["SATV", "SATQ"], "ACT", serial=True, n_boot=200, seed=1
     )

@@ -300,7 +300,7 @@ def test_figures_present_and_numbers_match(res):
     ax = res.figures["bootstrap"].axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     ind = _row(tab, f"indirect:{MED}")
-    assert any(f"[{ind['ci_low']:.3g}, {ind['ci_high']:.3g}]" in t for t in legend), legend
+    assert any(f"[{ind['ci_low']:.3f}, {ind['ci_high']:.3f}]" in t for t in legend), legend
     assert "a × b" in ax.get_xlabel()
 
 

@@ -290,7 +290,8 @@ def test_figures(res, tmp_path):
     ind = res.tables["relative_indirect"]
     texts = " ".join(t.get_text() for t in forest.texts)
     for r in ind.itertuples():
-        assert f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" in texts
+        shown = f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]".replace("-", "\u2212")
+        assert shown in texts  # negatives drawn with the typographic minus
 
 
 def test_figure_functions_standalone(tmp_path):

@@ -12,7 +12,20 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-__all__ = ["DIRECTION_COLORS", "PALETTE", "get_ax", "publication_style", "save_figure", "sig_stars"]
+__all__ = [
+    "DIRECTION_COLORS",
+    "MINUS",
+    "PALETTE",
+    "fmt_num",
+    "get_ax",
+    "publication_style",
+    "save_figure",
+    "sig_stars",
+    "text_size",
+]
+
+#: typographic minus sign used for negative numbers in figure text (matches the tick labels)
+MINUS = "\u2212"
 
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -38,6 +51,9 @@ _RC = {
     "savefig.dpi": 300,
     "savefig.bbox": "tight",
     "svg.fonttype": "none",
+    # stable element ids, so saving the same figure twice gives byte-identical SVG files
+    "svg.hashsalt": "learning_direction",
+    "axes.unicode_minus": True,
     "pdf.fonttype": 42,
 }
 
@@ -64,21 +80,88 @@ def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) 
     """Save ``fig`` as 300-dpi PNG plus vector formats; returns the written paths.
 
     ``path`` is given without extension (an extension, if present, is replaced).
+
+    Notes
+    -----
+    Reproducible output: saving the same figure twice gives byte-identical files. Time stamps and
+    software versions are left out of the metadata, SVG element ids are hashed with a fixed salt
+    (``svg.hashsalt``) and the layout is computed once and rounded before the files are written
+    (a constrained layout otherwise moves axes by ~1e-16 between draws, which changes the ids).
+    PDF files carry no creation date either.
     """
     base = Path(path)
     if base.suffix in {".png", ".svg", ".pdf"}:
         base = base.with_suffix("")
     base.parent.mkdir(parents=True, exist_ok=True)
+    if hasattr(fig, "figure") and not hasattr(fig, "savefig"):  # an Axes was passed
+        fig = fig.figure
     written = []
     with publication_style():
-        for fmt in formats:
-            out = base.with_suffix(f".{fmt}")
-            metadata = (
-                {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else {})
-            )
-            fig.savefig(out, format=fmt, dpi=300, bbox_inches="tight", metadata=metadata)
-            written.append(out)
+        engine = fig.get_layout_engine()
+        frozen = []
+        if engine is not None:
+            fig.draw_without_rendering()
+            frozen = [(ax, ax.get_position(), ax.get_in_layout()) for ax in fig.axes]
+            fig.set_layout_engine("none")
+            for ax, pos, in_layout in frozen:
+                ax.set_position([round(float(v), 9) for v in pos.bounds])
+                ax.set_in_layout(in_layout)
+        try:
+            for fmt in formats:
+                out = base.with_suffix(f".{fmt}")
+                metadata = {
+                    "svg": {"Date": None},
+                    "png": {"Software": None},
+                    "pdf": {"CreationDate": None, "ModDate": None, "Producer": None},
+                }.get(fmt, {})
+                fig.savefig(out, format=fmt, dpi=300, bbox_inches="tight", metadata=metadata)
+                written.append(out)
+        finally:
+            if engine is not None:
+                fig.set_layout_engine(engine)
     return written
+
+
+def fmt_num(value: float, digits: int = 2, *, apa: bool = False) -> str:
+    """Format a number for figure text with a typographic minus (U+2212).
+
+    ``digits`` decimals; a nonzero value that would round to zero keeps two significant digits
+    (``0.00072`` rather than ``0.000``). ``apa=True`` drops the leading zero (``.24``, ``\u2212.04``)
+    as APA style does for correlations and proportions. ``NaN`` is shown as ``NA``.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v != v:
+        return "NA"
+    if v != 0 and abs(v) < 0.5 * 10.0 ** (-digits):
+        import numpy as np
+
+        text = np.format_float_positional(v, precision=2, unique=False, fractional=False, trim="-")
+    else:
+        text = f"{v:.{digits}f}"
+    if text.lstrip("-").strip("0.") == "":  # -0.00 -> 0.00
+        text = text.lstrip("-")
+    if apa:
+        text = text.replace("0.", ".", 1) if text.lstrip("-").startswith("0.") else text
+    return text.replace("-", MINUS)
+
+
+def text_size(text: str, fontsize: float) -> tuple[float, float]:
+    """Width and height (inches) of ``text`` (may hold newlines) at ``fontsize`` points.
+
+    Measured with matplotlib's own font metrics (no renderer needed); line spacing 1.2.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(size=fontsize)
+    t2p = TextToPath()
+    lines = str(text).split("\n")
+    width = max(t2p.get_text_width_height_descent(ln or " ", prop, ismath=False)[0] for ln in lines)
+    height = fontsize * (1.2 * (len(lines) - 1) + 1.0)
+    return width / 72.0, height / 72.0
 
 
 def sig_stars(p: float) -> str:

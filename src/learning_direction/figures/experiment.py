@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import DataValidationError
-from ._style import PALETTE, get_ax, publication_style
+from ._style import PALETTE, fmt_num, get_ax, publication_style
 
 __all__ = [
     "condition_means",
@@ -162,7 +162,7 @@ def plot_condition_means(
         ax.text(
             i + 0.38,
             row.mean,
-            f"{row.mean:.2f}",
+            fmt_num(row.mean, 2),
             va="center",
             ha="left",
             fontsize=8,
@@ -183,7 +183,7 @@ def plot_condition_means(
         transform=ax.transAxes,
         ha="right",
         va="top",
-        fontsize=7,
+        fontsize=8,
         color="#555555",
     )
     return ax
@@ -278,16 +278,17 @@ def plot_relative_effects(
     ax.hlines(y, lo, hi, color=colors, lw=2.2, zorder=2)
     ax.scatter(est, y, color=colors, s=40, zorder=3)
     ax.axvline(0.0, color="#555555", lw=1, ls="--", zorder=1)
+    # estimate [CI] in a column right of the plot, so no text crosses a line or the zero mark
     for yi, e, a, b in zip(y, est, lo, hi, strict=True):
         ax.text(
-            b,
-            yi + 0.18,
-            f" {e:.2f} [{a:.2f}, {b:.2f}]",
-            fontsize=8,
-            va="bottom",
-            ha="right",
+            1.02,
+            yi,
+            f"{fmt_num(e, 2)} [{fmt_num(a, 2)}, {fmt_num(b, 2)}]",
+            fontsize=8.5,
+            va="center",
+            ha="left",
             color="#222222",
-            bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5},
+            transform=ax.get_yaxis_transform(),
             zorder=4,
         )
     ax.set_yticks(y, table[label].astype(str).tolist())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import PALETTE, get_ax, publication_style
+from ._style import PALETTE, fmt_num, get_ax, publication_style
 
 __all__ = ["plot_loadings"]
 
@@ -57,7 +57,7 @@ def plot_loadings(result, ax=None):
                 ax.text(
                     v + 0.01 if v >= 0 else v - 0.01,
                     yy,
-                    f"{v:.2f}",
+                    fmt_num(v, 2),
                     va="center",
                     ha="left" if v >= 0 else "right",
                     fontsize=8,

@@ -8,83 +8,275 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ._style import PALETTE, get_ax, sig_stars
+from ._style import PALETTE, fmt_num, get_ax, sig_stars, text_size
 
 __all__ = ["bootstrap_distribution", "path_diagram"]
 
 
-def _label(table: pd.DataFrame, prefix: str, digits: int = 2) -> str:
-    """Coefficient(s) of the rows named ``prefix`` or ``prefix[level]`` with stars."""
+_NODE_FS = 9.0  # variable names in the boxes
+_LABEL_FS = 8.5  # path coefficients
+_NOTE_FS = 8.0  # footnote
+
+
+def _fmt(value: float, digits: int) -> str:
+    return fmt_num(value, digits)
+
+
+def _label(table: pd.DataFrame, prefix: str, digits: int = 2, symbol: str | None = None) -> str:
+    """Coefficient(s) of the rows named ``prefix`` or ``prefix[level]`` with stars.
+
+    One line per row; a multicategorical X gives one line per indicator. With ``symbol`` each
+    line reads ``symbol = b`` (``symbol (level) = b`` for an indicator); without it ``b``
+    (``level: b``).
+    """
     t = table[(table["term"] == prefix) | table["term"].str.startswith(prefix + "[")]
     parts = []
     for r in t.itertuples(index=False):
-        level = r.term[len(prefix) :]
-        val = (
-            f"{r.estimate:.{digits}f}"
-            if abs(r.estimate) >= 0.1 or r.estimate == 0
-            else f"{r.estimate:.{digits}g}"
-        )
-        parts.append(f"{level + ' ' if level else ''}{val}{sig_stars(r.p_value)}")
+        level = r.term[len(prefix) :].strip("[]")
+        val = f"{_fmt(r.estimate, digits)}{sig_stars(r.p_value)}"
+        if symbol:
+            parts.append(f"{symbol} ({level}) = {val}" if level else f"{symbol} = {val}")
+        else:
+            parts.append(f"{level}: {val}" if level else val)
     return "\n".join(parts)
 
 
-def _box(ax, xy, text, color, w=0.2, h=0.12):
-    x, y = xy
+def _wrap_name(name: str, width: int = 18) -> str:
+    """Break a long variable name after ``_`` or spaces into lines of about ``width`` characters."""
+    name = str(name)
+    if len(name) <= width or "\n" in name:  # short, or already broken by the caller
+        return name
+    tokens = re.findall(r"[^_ ]+[_ ]*|[_ ]+", name)
+    lines, cur = [], ""
+    for tok in tokens:
+        if cur and len(cur) + len(tok.rstrip()) > width:
+            lines.append(cur.rstrip())
+            cur = tok
+        else:
+            cur += tok
+    if cur:
+        lines.append(cur.rstrip())
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ geometry
+# Everything is laid out in inches of the Axes (x and y limits are set to its size), so text
+# measured in points and the boxes, arrows and gaps share one isotropic unit.
+
+
+@dataclass(eq=False)
+class _Node:
+    text: str
+    xy: np.ndarray
+    w: float
+    h: float
+    color: str
+
+    def boundary(self, toward: np.ndarray, gap: float = 0.04) -> np.ndarray:
+        """Point on the box edge in the direction of ``toward`` (plus ``gap``)."""
+        d = np.asarray(toward, float) - self.xy
+        n = np.hypot(*d)
+        if n == 0:
+            return self.xy.copy()
+        u = d / n
+        with np.errstate(divide="ignore"):
+            t = min(
+                (self.w / 2) / abs(u[0]) if u[0] else np.inf,
+                (self.h / 2) / abs(u[1]) if u[1] else np.inf,
+            )
+        return self.xy + u * (t + gap)
+
+
+def _node(text: str, xy, color: str, min_w: float = 0.9) -> _Node:
+    tw, th = text_size(text, _NODE_FS)
+    return _Node(text, np.asarray(xy, float), max(tw + 0.24, min_w), th + 0.2, color)
+
+
+def _curve(p, q, rad: float, n: int = 41) -> np.ndarray:
+    """Points of matplotlib's ``arc3`` connection from ``p`` to ``q`` (a quadratic Bezier)."""
+    p, q = np.asarray(p, float), np.asarray(q, float)
+    d = q - p
+    c = (p + q) / 2 + rad * np.array([d[1], -d[0]])
+    t = np.linspace(0, 1, n)[:, None]
+    return (1 - t) ** 2 * p + 2 * (1 - t) * t * c + t**2 * q
+
+
+def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    L2 = float(ab @ ab)
+    t = np.clip(((pts - a) @ ab) / L2, 0, 1) if L2 > 0 else np.zeros(len(pts))
+    return np.hypot(*(pts - (a + t[:, None] * ab)).T)
+
+
+def _rect_dist(pts: np.ndarray, center, half, angle: float = 0.0) -> np.ndarray:
+    """Distance of points to a (rotated) rectangle; 0 inside."""
+    c, s = np.cos(angle), np.sin(angle)
+    d = pts - np.asarray(center)
+    u = d @ np.array([c, s])
+    v = d @ np.array([-s, c])
+    return np.hypot(np.maximum(np.abs(u) - half[0], 0), np.maximum(np.abs(v) - half[1], 0))
+
+
+def _rect_points(center, half, angle: float, n: int = 9) -> np.ndarray:
+    """Points on the outline and centre line of a rotated rectangle."""
+    c, s = np.cos(angle), np.sin(angle)
+    us = np.linspace(-half[0], half[0], n)
+    pts = [(u, v) for u in us for v in (-half[1], 0.0, half[1])]
+    pts += [(-half[0], 0.0), (half[0], 0.0)]
+    loc = np.array(pts)
+    return np.asarray(center) + loc @ np.array([[c, s], [-s, c]])
+
+
+@dataclass
+class _Edge:
+    path: np.ndarray  # polyline of the drawn arrow
+    label: str
+    side: int = 1  # preferred side of the label: +1 above (left of travel), -1 below
+    t0: float = 0.5  # preferred position along the arrow
+    rotate: bool = True
+
+
+def _place_labels(ax, edges: list[_Edge], nodes: list[_Node], limits) -> None:
+    """Put each path's label along its own arrow, offset perpendicular, avoiding the rest.
+
+    Candidates are positions along the arrow on either side; the one with the most clearance
+    from the other arrows, the boxes and the labels already placed wins (ties: the preferred
+    side and position).
+    """
+    placed: list[tuple[np.ndarray, tuple[float, float], float]] = []
+    gap = 0.035
+    for i, e in enumerate(edges):
+        if not e.label:
+            continue
+        tw, th = text_size(e.label, _LABEL_FS)
+        half = (tw / 2 + 0.03, th / 2 + 0.015)
+        others = [o.path for j, o in enumerate(edges) if j != i]
+        seglen = np.hypot(*np.diff(e.path, axis=0).T)
+        cum = np.concatenate([[0], np.cumsum(seglen)])
+        best, best_score = None, -np.inf
+        for t in np.linspace(0.15, 0.85, 15):
+            s_at = t * cum[-1]
+            k = int(np.clip(np.searchsorted(cum, s_at) - 1, 0, len(seglen) - 1))
+            f = (s_at - cum[k]) / seglen[k] if seglen[k] else 0.0
+            p = e.path[k] + f * (e.path[k + 1] - e.path[k])
+            u = (e.path[k + 1] - e.path[k]) / (seglen[k] or 1.0)
+            ang = np.arctan2(u[1], u[0]) if e.rotate else 0.0
+            if ang > np.pi / 2:
+                ang -= np.pi
+            elif ang < -np.pi / 2:
+                ang += np.pi
+            normal = np.array([-u[1], u[0]])
+            if normal[1] < 0 or (normal[1] == 0 and normal[0] < 0):
+                normal = -normal  # +1 = above
+            for side in (e.side, -e.side):
+                if e.rotate:
+                    off = half[1] + gap
+                else:  # horizontal text next to a sloped arrow: clear its full extent
+                    off = abs(normal[0]) * half[0] + abs(normal[1]) * half[1] + gap
+                center = p + side * normal * off
+                pts = _rect_points(center, half, ang)
+                clear = np.inf
+                for path in others:
+                    for a, b in itertools.pairwise(path):
+                        clear = min(clear, float(_seg_dist(pts, a, b).min()))
+                for nd in nodes:
+                    clear = min(clear, float(_rect_dist(pts, nd.xy, (nd.w / 2, nd.h / 2)).min()))
+                for c2, h2, a2 in placed:
+                    clear = min(clear, float(_rect_dist(pts, c2, h2, a2).min()))
+                (x0, x1), (y0, y1) = limits
+                inside = (
+                    pts[:, 0].min() >= x0
+                    and pts[:, 0].max() <= x1
+                    and pts[:, 1].min() >= y0
+                    and pts[:, 1].max() <= y1
+                )
+                score = min(clear, 0.12) - 0.05 * abs(t - e.t0) - (0.01 if side != e.side else 0)
+                if not inside:
+                    score -= 1.0
+                if score > best_score:
+                    best, best_score = (center, half, ang), score
+        center, half, ang = best
+        placed.append(best)
+        ax.text(
+            *center,
+            e.label,
+            ha="center",
+            va="center",
+            rotation=np.degrees(ang),
+            rotation_mode="anchor",
+            fontsize=_LABEL_FS,
+            linespacing=1.2,
+            bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5},
+            zorder=4,
+        )
+
+
+def _draw_node(ax, nd: _Node) -> None:
     ax.add_patch(
         FancyBboxPatch(
-            (x - w / 2, y - h / 2),
-            w,
-            h,
-            boxstyle="round,pad=0.01,rounding_size=0.02",
+            (nd.xy[0] - nd.w / 2, nd.xy[1] - nd.h / 2),
+            nd.w,
+            nd.h,
+            boxstyle="round,pad=0,rounding_size=0.06",
             fc="white",
-            ec=color,
+            ec=nd.color,
             lw=1.5,
             zorder=2,
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=9, zorder=3, wrap=True)
+    ax.text(*nd.xy, nd.text, ha="center", va="center", fontsize=_NODE_FS, zorder=3, linespacing=1.2)
 
 
-def _exit(u, half=(0.1, 0.06), pad=0.012):
-    """Distance along unit vector ``u`` from a box centre to its edge (plus a small gap)."""
-    with np.errstate(divide="ignore"):
-        t = min(half[0] / abs(u[0]) if u[0] else np.inf, half[1] / abs(u[1]) if u[1] else np.inf)
-    return t + pad
-
-
-def _arrow(ax, p, q, label, *, offset=(0.0, 0.0), rad=0.0, target_box=True, frac=0.5):
-    p, q = np.asarray(p, float), np.asarray(q, float)
-    d = q - p
-    u = d / np.hypot(*d)
-    start = p + u * _exit(u)
-    end = q - u * (_exit(u) if target_box else 0.01)
+def _draw_arrow(ax, p, q, rad: float = 0.0) -> np.ndarray:
     ax.add_patch(
         FancyArrowPatch(
-            start,
-            end,
+            tuple(p),
+            tuple(q),
             arrowstyle="-|>",
             mutation_scale=12,
             lw=1.2,
             color="#333333",
             connectionstyle=f"arc3,rad={rad}",
+            shrinkA=0,
+            shrinkB=0,
             zorder=1,
         )
     )
-    mid = start + frac * (end - start) + np.asarray(offset)
-    if label:
-        ax.text(
-            *mid,
-            label,
-            ha="center",
-            va="center",
-            fontsize=8,
-            bbox={"fc": "white", "ec": "none", "alpha": 0.9, "pad": 1},
-            zorder=4,
-        )
+    return _curve(p, q, rad) if rad else np.array([p, q], float)
+
+
+def _axes_inches(ax) -> tuple[float, float]:
+    fig = ax.figure
+    try:
+        fig.draw_without_rendering()  # settle a constrained layout before measuring
+    except Exception:  # pragma: no cover - backends without a renderer
+        pass
+    bbox = ax.get_position()
+    w, h = fig.get_size_inches()
+    return float(bbox.width * w), float(bbox.height * h)
+
+
+def _title_lines(text: str, width_in: float, fontsize: float = 10.0) -> str:
+    """Wrap a title at its spaces so that no line is wider than ``width_in`` inches."""
+    words = text.split(" ")
+    lines, cur = [], ""
+    for word in words:
+        trial = f"{cur} {word}".strip()
+        if cur and text_size(trial, fontsize)[0] > width_in:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = trial
+    lines.append(cur)
+    return "\n".join(lines)
 
 
 def path_diagram(result, ax=None, digits: int = 3):
@@ -94,8 +286,11 @@ def path_diagram(result, ax=None, digits: int = 3):
     ----------
     result : MediationResult or ConditionalProcessResult
     ax : matplotlib Axes, optional
+        Drawn into when given (the diagram is laid out to the Axes' size); otherwise a figure
+        sized to the number of mediators is created.
     digits : int
-        Decimals of the coefficients.
+        Decimals of the coefficients (a nonzero value that would show as zero keeps two
+        significant digits).
 
     Returns
     -------
@@ -103,129 +298,215 @@ def path_diagram(result, ax=None, digits: int = 3):
 
     Notes
     -----
-    Significance marks: * p < .05, ** p < .01, *** p < .001 (t-tests of the path coefficients).
-    The direct path is labelled c' (total effect c in parentheses).
+    Boxes are sized to the (wrapped) variable names. Each path's coefficient is written along its
+    own arrow, offset to one side of it, at the position with the most room; the direct path is
+    labelled c' (total effect c in parentheses). For a conditional process model the moderator W
+    points at the path(s) it moderates and its interaction coefficient(s) are listed beside it.
+    Significance marks: * p < .05, ** p < .01, *** p < .001 (t-tests of the path coefficients);
+    the numbers are ``result.table["estimate"]`` rounded to ``digits`` decimals.
+
+    Examples
+    --------
+    >>> res = ld.mediate(df, x="downward", m="learning_opportunity", y="mentor_engagement")  # doctest: +SKIP
+    >>> res.plot("path")                                                    # doctest: +SKIP
     """
-    k = len(result.mediators)
-    w = getattr(result, "w", None)
-    ax = get_ax(
-        ax,
-        figsize=(
-            7.0,
-            (3.4 if not w else 4.2) + (0.6 * (k - 1) if getattr(result, "model", 4) != 6 else 0),
-        ),
-    )
     tab = result.table
-    X, Y = (0.1, 0.15), (0.9, 0.15)
-    serial = getattr(result, "model", 4) == 6
-    top = 0.6
-    if serial:  # mediators side by side, in causal order
-        half = min(0.3, 0.15 * (k - 1))
-        Ms = [(float(xm), top) for xm in np.linspace(0.5 - half, 0.5 + half, k)]
-    else:  # parallel mediators stacked in the middle column
-        Ms = (
-            [(0.5, float(ym)) for ym in np.linspace(0.45 + 0.2 * (k - 1), 0.45, k)]
-            if k > 1
-            else [(0.5, top)]
+    model = getattr(result, "model", 4)
+    serial = model == 6
+    mediators = list(result.mediators)
+    k = len(mediators)
+    w = getattr(result, "w", None)
+    moderated = tuple(getattr(result, "moderated_paths", ())) if w else ()
+
+    x_node = _node(_wrap_name(result.x), (0, 0), PALETTE[0])
+    y_node = _node(_wrap_name(result.y), (0, 0), PALETTE[0])
+    wrap = (12 if k > 2 else 14) if serial else 20
+    m_nodes = [_node(_wrap_name(m, wrap), (0, 0), PALETTE[2]) for m in mediators]
+    mh = max(n.h for n in m_nodes)
+    d_gap = 0.0
+    if serial:  # the gap between neighbouring mediators holds the d label
+        d_gap = max(
+            [0.5]
+            + [
+                text_size(_label(tab, f"d:{m1}->{m2}", digits, "d12"), _LABEL_FS)[0] + 0.3
+                for m1, m2 in itertools.pairwise(mediators)
+            ]
         )
-    _box(ax, X, result.x, PALETTE[0])
-    _box(ax, Y, result.y, PALETTE[0])
-    for i, mname in enumerate(result.mediators):
-        _box(
-            ax,
-            Ms[i],
-            mname,
-            PALETTE[2],
-            w=0.2 if (serial or k == 1) else 0.16,
-            h=0.1 if k > 1 else 0.12,
-        )
-        a = _label(tab, f"a:{mname}", digits)
-        b = _label(tab, f"b:{mname}", digits)
-        fa = (0.3 if i > 0 else 0.45) if serial else (0.45 if k == 1 else 0.62)
-        if w and "a" in getattr(result, "moderated_paths", ()):
-            fa = 0.3
-        fb = (0.7 if i < k - 1 else 0.55) if serial else (0.55 if k == 1 else 0.38)
-        if w and "b" in getattr(result, "moderated_paths", ()):
-            fb = 0.7
-        _arrow(ax, X, Ms[i], f"a = {a}" if "\n" not in a else a, frac=fa)
-        _arrow(ax, Ms[i], Y, f"b = {b}", frac=fb)
-    if getattr(result, "model", 4) == 6:
-        for i, m2 in enumerate(result.mediators):
-            for j, m1 in enumerate(result.mediators[:i]):
-                d = _label(tab, f"d:{m1}->{m2}", digits)
+    else:  # stacked mediators share one width, so no arrow cuts the corner of another box
+        mw = max(n.w for n in m_nodes)
+        for n in m_nodes:
+            n.w = mw
+    mediator_list = ", ".join(mediators)
+    title = f"PROCESS model {model}: {result.x} → {mediator_list} → {result.y}"
+    if ax is None:
+        xy_h = max(x_node.h, y_node.h)
+        if serial:
+            row_w = sum(n.w for n in m_nodes) + d_gap * (k - 1)
+            width = max(7.0, row_w + (x_node.w + y_node.w) / 2 + 0.6)
+            height = 0.45 + xy_h + 1.2 + mh + (0.5 if k > 2 else 0.0)
+        else:
+            width = max(7.0, x_node.w + y_node.w + max(n.w for n in m_nodes) + 3.2)
+            height = 0.45 + xy_h + 0.5 + k * mh + (k - 1) * 0.42 + 0.1
+        if w:
+            height += 0.85
+        height += 0.2 + 0.2 * (_title_lines(title, width - 0.2).count("\n") + 1)
+        ax = get_ax(None, figsize=(width, height))
+    ax.set_axis_off()
+    fig_w = ax.figure.get_size_inches()[0] * ax.get_position().width
+    ax.set_title(_title_lines(title, fig_w - 0.1), fontsize=10)
+    W, H = _axes_inches(ax)
+    ax.set_xlim(0, W)
+    ax.set_ylim(0, H)
+
+    # ---- positions (inches) ---------------------------------------------------------------
+    margin = 0.06
+    bottom = 0.45  # room for the c' label and the footnote
+    y_row = bottom + max(x_node.h, y_node.h) / 2
+    x_node.xy = np.array([margin + x_node.w / 2, y_row])
+    y_node.xy = np.array([W - margin - y_node.w / 2, y_row])
+    top = H - margin - (0.85 if w else 0.05)
+    if serial:
+        widths = [n.w for n in m_nodes]
+        span_l = x_node.xy[0] + 0.15
+        span_r = y_node.xy[0] - 0.15
+        total = sum(widths)
+        gap = max(d_gap, min(1.2, (span_r - span_l - total) / max(k - 1, 1)))
+        left = (span_l + span_r) / 2 - (total + gap * (k - 1)) / 2
+        ym = top - mh / 2 - (0.5 if k > 2 else 0.0)
+        for nd, wd in zip(m_nodes, widths, strict=True):
+            nd.xy = np.array([left + wd / 2, ym])
+            left += wd + gap
+    else:
+        xm = (x_node.xy[0] + x_node.w / 2 + y_node.xy[0] - y_node.w / 2) / 2
+        lowest = y_row + max(x_node.h, y_node.h) / 2 + 0.45 + mh / 2
+        ys = np.linspace(top - mh / 2, max(lowest, top - mh / 2 - (k - 1) * (mh + 0.42)), k)
+        if k == 1:
+            ys = np.array([max(lowest, top - mh / 2)])
+        for nd, ym in zip(m_nodes, ys, strict=True):
+            nd.xy = np.array([xm, ym])
+    nodes = [x_node, y_node, *m_nodes]
+
+    # ---- arrows ---------------------------------------------------------------------------
+    edges: list[_Edge] = []
+
+    def connect(a: _Node, b: _Node, label: str, *, rad: float = 0.0, side=1, t0=0.5, rotate=True):
+        p = a.boundary(b.xy)
+        q = b.boundary(a.xy)
+        if not serial and k > 1 and b in m_nodes:  # into the left edge of a stacked mediator
+            q = b.xy - np.array([b.w / 2 + 0.04, 0.0])
+            p = a.boundary(q)
+        if not serial and k > 1 and a in m_nodes:  # out of the right edge
+            p = a.xy + np.array([a.w / 2 + 0.04, 0.0])
+            q = b.boundary(p)
+        path = _draw_arrow(ax, p, q, rad)
+        edges.append(_Edge(path, label, side, t0, rotate))
+        return path
+
+    a_paths = {}
+    for i, (mname, nd) in enumerate(zip(mediators, m_nodes, strict=True)):
+        a = _label(tab, f"a:{mname}", digits, f"a{i + 1 if k > 1 else ''}")
+        a_paths[mname] = connect(x_node, nd, a)
+    b_paths = {}
+    for i, (mname, nd) in enumerate(zip(mediators, m_nodes, strict=True)):
+        b = _label(tab, f"b:{mname}", digits, f"b{i + 1 if k > 1 else ''}")
+        b_paths[mname] = connect(nd, y_node, b)
+    if serial:
+        for i, m2 in enumerate(mediators):
+            for j, m1 in enumerate(mediators[:i]):
+                lab = _label(tab, f"d:{m1}->{m2}", digits, f"d{j + 1}{i + 1}")
                 if i - j == 1:
-                    _arrow(ax, Ms[j], Ms[i], f"d = {d}", offset=(0.0, 0.1))
-                else:
-                    _arrow(ax, Ms[j], Ms[i], "", rad=-0.35)
-                    ax.text(
-                        (Ms[j][0] + Ms[i][0]) / 2, top + 0.2, f"d = {d}", ha="center", fontsize=8
-                    )
-    cp = _label(tab, "c_prime", digits)
+                    connect(m_nodes[j], m_nodes[i], lab, rotate=False)
+                else:  # skip path drawn as an arc over the boxes in between
+                    p = m_nodes[j].xy + np.array([0, m_nodes[j].h / 2 + 0.04])
+                    q = m_nodes[i].xy + np.array([0, m_nodes[i].h / 2 + 0.04])
+                    rad = -0.4 / max(float(np.hypot(*(q - p))), 0.1)  # bulge ~0.2 in
+                    path = _draw_arrow(ax, p, q, rad=rad)
+                    edges.append(_Edge(path, lab, 1, 0.5, False))
+    direct = _label(tab, "c_prime", digits, "c'")
     c = _label(tab, "c", digits)
-    _arrow(
-        ax,
-        X,
-        Y,
-        f"c' = {cp}" + (f"  (c = {c})" if c and "\n" not in c else ""),
-        offset=(0.0, -0.07),
-    )
+    if c and "\n" not in c and "\n" not in direct:
+        direct += f"  (c = {c})"
+    c_path = connect(x_node, y_node, direct, side=-1)
+
+    # ---- moderator ------------------------------------------------------------------------
     if w:
-        moderated = getattr(result, "moderated_paths", ("a",))
-        m0 = Ms[0]
-        targets = {
-            "a": (
-                np.array(X) + 0.62 * (np.array(m0) - np.array(X)),
-                f"a_xw:{result.mediators[0]}",
-                "X×W → M",
-            ),
-            "b": (
-                np.array(m0) + 0.38 * (np.array(Y) - np.array(m0)),
-                f"b_mw:{result.mediators[0]}",
-                "M×W → Y",
-            ),
-            "c_prime": (np.array([0.62, Y[1]]), "c_prime_xw", "X×W → Y"),
-        }
-        # W drawn top-left for the paths out of X, top-right for the M -> Y path (model 58: both)
-        spots = {"left": (0.12, 0.9), "right": (0.88, 0.9)}
+        targets = {"a": [], "b": [], "c_prime": []}
+        for mname in mediators:
+            which = f" ({mname})" if k > 1 else ""
+            targets["a"].append((a_paths[mname], f"a_xw:{mname}", f"X×W → M{which}"))
+            targets["b"].append((b_paths[mname], f"b_mw:{mname}", f"M×W → Y{which}"))
+        targets["c_prime"].append((c_path, "c_prime_xw", "X×W → Y"))
         groups: dict[str, list[str]] = {}
         for path in moderated:
             groups.setdefault("right" if path == "b" else "left", []).append(path)
         for side, paths in groups.items():
-            Wp = spots[side]
-            _box(ax, Wp, w, PALETTE[1])
             texts = []
             for path in paths:
-                pt, term, what = targets[path]
-                _arrow(ax, Wp, pt, "", target_box=False)
-                lab = _label(tab, term, digits)
-                if lab:
-                    texts.append(f"{what}: {lab}")
+                for _, term, what in targets[path]:
+                    lab = _label(tab, term, digits)
+                    if lab:
+                        texts.append(f"{what}: {lab}")
+            w_node = _node(_wrap_name(w), (0, 0), PALETTE[1])
+            wy = H - margin - w_node.h / 2
+            if side == "left":
+                w_node.xy = np.array([x_node.xy[0] - x_node.w / 2 + w_node.w / 2 + 0.3, wy])
+            else:
+                w_node.xy = np.array([y_node.xy[0] + y_node.w / 2 - w_node.w / 2 - 0.3, wy])
+            _draw_node(ax, w_node)
+            nodes.append(w_node)
+            for path in paths:
+                for line, _, _ in targets[path]:
+                    frac = 0.5 if path == "c_prime" else (0.42 if path == "a" else 0.58)
+                    pt = line[0] + frac * (line[-1] - line[0])
+                    start = w_node.boundary(pt)
+                    drawn = _draw_arrow(
+                        ax, start, pt - 0.03 * (pt - start) / np.hypot(*(pt - start))
+                    )
+                    edges.append(_Edge(drawn, ""))
             if texts:
                 ax.text(
-                    Wp[0] + (0.125 if side == "left" else -0.125),
-                    Wp[1],
+                    w_node.xy[0] + (1 if side == "left" else -1) * (w_node.w / 2 + 0.12),
+                    w_node.xy[1],
                     "\n".join(texts),
                     ha="left" if side == "left" else "right",
                     va="center",
-                    fontsize=8,
+                    fontsize=_LABEL_FS,
+                    linespacing=1.2,
                     zorder=4,
                 )
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(0.02, max(Ms[0][1] + 0.12, 1.0 if w else 0.85))
-    ax.set_axis_off()
-    ax.set_title(
-        f"PROCESS model {getattr(result, 'model', 4)}: {result.x} → {', '.join(result.mediators)} → {result.y}",
-        fontsize=10,
-    )
+                tw, th = text_size("\n".join(texts), _LABEL_FS)
+                sign = 1 if side == "left" else -1
+                cx = w_node.xy[0] + sign * (w_node.w / 2 + 0.12 + tw / 2)
+                nodes.append(_Node("", np.array([cx, w_node.xy[1]]), tw, th, "none"))
+
+    for nd in (x_node, y_node, *m_nodes):
+        _draw_node(ax, nd)
+    _place_labels(ax, edges, nodes, ((0, W), (0, H)))
     ax.text(
         0.0,
         0.0,
         "* p < .05, ** p < .01, *** p < .001",
-        fontsize=7,
+        fontsize=_NOTE_FS,
         color="#555555",
         transform=ax.transAxes,
+        va="bottom",
     )
     return ax
+
+
+def _term_label(term: str) -> str:
+    """Readable axis label for a bootstrap-draw column."""
+    if term == "indirect_total":
+        return "total indirect effect"
+    if term.startswith("indirect:"):
+        return f"indirect effect through {term.split(':', 1)[1]}"
+    if term.startswith("contrast:"):
+        return f"contrast of indirect effects {term.split(':', 1)[1]}".replace("-", " \u2212 ", 1)
+    if term.startswith("index"):
+        return "index of moderated mediation" + (
+            f" ({term.split(':', 1)[1]})" if ":" in term else ""
+        )
+    return term
 
 
 def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int = 60):
@@ -242,6 +523,12 @@ def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int =
     Returns
     -------
     matplotlib Axes
+
+    Notes
+    -----
+    The estimate and the interval in the legend are the ``estimate``, ``ci_low`` and ``ci_high``
+    of ``result.table`` (3 decimals); the legend sits on the side away from the bulk of the
+    draws, with head-room added above the bars so that it covers none of them.
     """
     from ..exceptions import ModelError
 
@@ -256,10 +543,16 @@ def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int =
     ax = get_ax(ax)
     d = draws[term].dropna().to_numpy()
     row = result.table.set_index("term").loc[term] if term in set(result.table["term"]) else None
-    ax.hist(d, bins=bins, color=PALETTE[0], alpha=0.85, edgecolor="white", linewidth=0.3, zorder=2)
+    counts, _, _ = ax.hist(
+        d, bins=bins, color=PALETTE[0], alpha=0.85, edgecolor="white", linewidth=0.3, zorder=2
+    )
     if row is not None:
         ax.axvline(
-            row["estimate"], color=PALETTE[5], lw=1.6, label=f"estimate {row['estimate']:.3g}"
+            row["estimate"],
+            color=PALETTE[5],
+            lw=1.6,
+            label=f"estimate {fmt_num(row['estimate'], 3)}",
+            zorder=3,
         )
         ax.axvspan(
             row["ci_low"],
@@ -267,16 +560,24 @@ def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int =
             color=PALETTE[1],
             alpha=0.25,
             zorder=0,
-            label=f"{100 * result.ci_level:g}% CI [{row['ci_low']:.3g}, {row['ci_high']:.3g}]",
+            label=(
+                f"{100 * result.ci_level:g}% CI "
+                f"[{fmt_num(row['ci_low'], 3)}, {fmt_num(row['ci_high'], 3)}]"
+            ),
         )
-    ax.axvline(0.0, color="#555555", lw=1, ls="--", label="0")
-    ax.set_xlabel(term)
-    ax.set_ylabel("resamples")
+    ax.axvline(0.0, color="#555555", lw=1, ls="--", label="zero")
+    ax.set_xlabel(_term_label(term))
+    ax.set_ylabel("resamples (count)")
     what = (
-        "Monte Carlo draws"
+        f"{len(d):,} Monte Carlo draws"
         if result.ci == "monte_carlo"
         else f"{len(d):,} bootstrap resamples ({result.ci})"
     )
     ax.set_title(what, fontsize=10)
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    top = float(np.max(counts)) if len(counts) else 1.0
+    ax.set_ylim(0, top * 1.32)
+    lo, hi = ax.get_xlim()
+    centre = float(np.median(d)) if len(d) else 0.0
+    loc = "upper left" if centre > (lo + hi) / 2 else "upper right"
+    ax.legend(frameon=False, fontsize=8, loc=loc)
     return ax

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import PALETTE, get_ax, publication_style
+from ._style import MINUS, PALETTE, get_ax, publication_style
 
 __all__ = ["plot_johnson_neyman", "plot_simple_slopes"]
 
@@ -45,7 +45,7 @@ def plot_johnson_neyman(result, ax=None, *, n_points: int = 200, rug: bool = Tru
         for b in inside:
             ax.axvline(b, color=PALETTE[5], linewidth=1, linestyle=":")
             ax.annotate(
-                f"JN = {b:.3g}", xy=(b, 1.0), xycoords=("data", "axes fraction"),
+                f"JN = {b:.3g}".replace("-", MINUS), xy=(b, 1.0), xycoords=("data", "axes fraction"),
                 xytext=(3, -12), textcoords="offset points", fontsize=8, color=PALETTE[5],
             )  # fmt: skip
         if rug and getattr(result, "w_values", None) is not None:
@@ -80,8 +80,10 @@ def plot_simple_slopes(result, ax=None, *, band: bool = True):
     with publication_style():
         for i, ((wv, lab), sub) in enumerate(result.slopes.groupby(["w", "label"], sort=False)):
             color = PALETTE[i % len(PALETTE)]
-            name = f"{result.w} = {wv:.3g}" + (
-                f" ({lab})" if lab and not lab.startswith(result.w) else ""
+            name = (
+                f"{result.w} = "
+                + f"{wv:.3g}".replace("-", MINUS)
+                + (f" ({lab})" if lab and not lab.startswith(result.w) else "")
             )
             ax.plot(sub["x"], sub["predicted"], color=color, linewidth=2, label=name)
             if band:

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..exceptions import DataValidationError
-from ._style import PALETTE, get_ax, publication_style
+from ._style import PALETTE, fmt_num, get_ax, publication_style
 
 __all__ = ["plot_indirect_grid", "plot_motive_profiles", "plot_motive_screening"]
 
@@ -89,9 +90,10 @@ def plot_motive_screening(
         "equal motives",
         ha="right",
         va="top",
-        fontsize=7,
+        fontsize=8,
         color="#555555",
         rotation=45,
+        rotation_mode="anchor",
     )
     if low_cut is not None:
         ax.axhline(low_cut, color=PALETTE[1], lw=1, ls=":", zorder=1)
@@ -99,7 +101,7 @@ def plot_motive_screening(
             lo + 0.1,
             low_cut - 0.08,
             f"low other-focused (< {low_cut:g})",
-            fontsize=7,
+            fontsize=8,
             va="top",
             color="#444444",
         )
@@ -110,7 +112,15 @@ def plot_motive_screening(
     ax.set_ylabel("Other-focused motives (mean of 2 subscales)")
     if title:
         ax.set_title(title, fontsize=10)
-    ax.legend(frameon=False, fontsize=8, loc="lower right", title="orientation", title_fontsize=8)
+    ax.legend(
+        frameon=True,
+        framealpha=0.9,
+        edgecolor="none",
+        fontsize=8,
+        loc="lower right",
+        title="orientation",
+        title_fontsize=8,
+    )
     return ax
 
 
@@ -167,12 +177,17 @@ def plot_motive_profiles(
             zorder=1,
         )
         ax.text(
-            i, scale_range[1] + 0.15, f"M = {y.mean():.2f}", ha="center", va="bottom", fontsize=8
+            i,
+            scale_range[1] + 0.15,
+            f"M = {fmt_num(y.mean(), 2)}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
         )
     names = [labels.get(s, s.replace("_", " ")) for s in subscales]
     ax.set_xticks(np.arange(len(subscales)), [n.replace(" ", "\n", 1) for n in names])
     ax.set_ylim(scale_range[0] - 0.2, scale_range[1] + 0.6)
-    ax.set_ylabel("Score (1-7)")
+    ax.set_ylabel(f"Score ({scale_range[0]:g}\u2013{scale_range[1]:g})")
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -238,6 +253,7 @@ def plot_indirect_grid(
             )
         ax.axvline(0, color="#555555", lw=1, ls="--")
         ax.set_xlim(min(lo_all, 0) - pad, max(hi_all, 0) + pad)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.set_title(ml.get(mot, mot), fontsize=10)
         ax.set_xlabel("indirect effect (95% bootstrap CI)")
     axes[0].set_yticks(y0, [ol.get(o, o) for o in outcomes])

@@ -273,15 +273,17 @@ def plot_typology(
         ypad = 0.18 * (yhi - ylo)
         ylo, yhi = ylo - ypad, yhi + ypad
         ax.set_ylim(ylo, yhi)
-        corners = {
-            "receptive": (xlo, ylo, "left", "bottom"),
-            "traditional": (xlo, yhi, "left", "top"),
-            "opportunistic": (xhi, ylo, "right", "bottom"),
-            "entrepreneurial": (xhi, yhi, "right", "top"),
+        corners = {  # axes-fraction corner, text alignment; inset a few points from the spines
+            "receptive": (0.0, 0.0, "left", "bottom"),
+            "traditional": (0.0, 1.0, "left", "top"),
+            "opportunistic": (1.0, 0.0, "right", "bottom"),
+            "entrepreneurial": (1.0, 1.0, "right", "top"),
         }
         for t, (cx, cy, ha, va) in corners.items():
-            ax.text(cx, cy, f"{t.capitalize()}\nn = {int(counts.get(t, 0))}", ha=ha, va=va,
-                    fontsize=9, color=TYPE_COLORS[t], fontweight="bold")  # fmt: skip
+            ax.annotate(f"{t.capitalize()}\nn = {int(counts.get(t, 0))}", (cx, cy),
+                        xycoords="axes fraction", textcoords="offset points",
+                        xytext=(5 if cx == 0 else -5, 4 if cy == 0 else -4), ha=ha, va=va,
+                        fontsize=9, color=TYPE_COLORS[t], fontweight="bold")  # fmt: skip
         ax.set_xlim(xlo, xhi)
         xlabel = (
             "Range (Blau index of spheres)"

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._style import DIRECTION_COLORS, PALETTE, get_ax, publication_style
+from ._style import DIRECTION_COLORS, PALETTE, fmt_num, get_ax, publication_style
 
 __all__ = ["plot_advocacy_quadrant", "plot_learning_direction_profile", "plot_score_distributions"]
 
@@ -75,7 +75,7 @@ def plot_learning_direction_profile(
                 )
                 if np.isfinite(m):
                     ax.annotate(
-                        f"{m:.2f}",
+                        fmt_num(m, 2),
                         (i, m),
                         xytext=(8, 0),
                         textcoords="offset points",
