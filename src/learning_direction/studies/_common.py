@@ -631,7 +631,9 @@ class StudyBuilder:
         # tables and figures share the captions (and the saved file names): keys must differ
         other = self.figures if kind == "table" else self.tables
         if key in other:
-            raise ValueError(f"{self.name}: '{key}' is already a {'figure' if kind == 'table' else 'table'}; use another key")
+            raise ValueError(
+                f"{self.name}: '{key}' is already a {'figure' if kind == 'table' else 'table'}; use another key"
+            )
 
     def table(self, key: str, table: pd.DataFrame, caption: str) -> None:
         """Add a table (reset to a default index) with its caption."""

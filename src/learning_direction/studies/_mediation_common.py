@@ -24,10 +24,11 @@ __all__ = [
     "apa_indirect_sentence",
     "apa_path_phrase",
     "apa_paths_sentence",
+    "display_copy",
     "equations_table",
     "mediation_table",
+    "path_figure",
     "relabel_bootstrap",
-    "relabel_path_diagram",
     "row",
     "sensitivity_row",
 ]
@@ -215,16 +216,40 @@ def apa_indirect_sentence(
 # ------------------------------------------------------------------------------ figures
 
 
-def relabel_path_diagram(
-    ax: Any, names: Mapping[str, str], *, title: str, footnote: str | None = None
+def display_copy(res: Any, names: Mapping[str, str]) -> Any:
+    """A copy of a mediation result whose variables carry display names (for figures only).
+
+    The path diagram sizes its boxes to the names it is given, so readable names must go in
+    before drawing, not be swapped in afterwards. Numbers are untouched.
+    """
+    import dataclasses
+
+    ordered = sorted(names.items(), key=lambda kv: -len(kv[0]))
+
+    def rename(term: str) -> str:
+        for k, v in ordered:
+            term = (
+                term.replace(f":{k}", f":{v}").replace(f"-{k}", f"-{v}").replace(f">{k}", f">{v}")
+            )
+        return term
+
+    return dataclasses.replace(
+        res,
+        x=names.get(res.x, res.x),
+        mediators=tuple(names.get(m, m) for m in res.mediators),
+        y=names.get(res.y, res.y),
+        table=res.table.assign(term=res.table["term"].map(rename)),
+    )
+
+
+def path_figure(
+    res: Any, names: Mapping[str, str], *, title: str, footnote: str | None = None
 ) -> Any:
-    """Replace column names in the boxes of a path diagram by display names; set the title."""
-    for t in ax.texts:
-        if t.get_text() in names:
-            t.set_text(names[t.get_text()])
+    """Path diagram of a mediation result drawn with display names, a title and a footnote."""
+    ax = display_copy(res, names).plot(kind="path")
     ax.set_title(title, fontsize=10)
     if footnote:
-        ax.text(1.0, 0.0, footnote, fontsize=7, color="#555555", ha="right", transform=ax.transAxes)
+        ax.text(1.0, 0.0, footnote, fontsize=8, color="#555555", ha="right", transform=ax.transAxes)
     return ax
 
 

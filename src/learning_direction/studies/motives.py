@@ -39,6 +39,7 @@ from ._common import (
     score_scales,
     table1,
 )
+from ._mediation_common import display_copy
 
 __all__ = [
     "BEHAVIORS",
@@ -244,24 +245,6 @@ DISPLAY = {
     "other_focused_behavior": "Other-focused\nbehaviour",
     "relationship_quality": "Relationship\nquality",
 }
-
-
-def _display_copy(res: Any) -> Any:
-    """The result with short display names (two-line boxes) for the path diagram only."""
-    import dataclasses
-
-    def rename(term: str) -> str:
-        for k, v in sorted(DISPLAY.items(), key=lambda kv: -len(kv[0])):
-            term = term.replace(f":{k}", f":{v}").replace(f"-{k}", f"-{v}")
-        return term
-
-    return dataclasses.replace(
-        res,
-        x=DISPLAY.get(res.x, res.x),
-        mediators=tuple(DISPLAY.get(m, m) for m in res.mediators),
-        y=DISPLAY.get(res.y, res.y),
-        table=res.table.assign(term=res.table["term"].map(rename)),
-    )
 
 
 def _ind_phrase(r: Any) -> str:
@@ -581,7 +564,7 @@ def run(
         "Indirect effect of each motive through self-focused (orange) and other-focused (green) "
         "behaviour on each outcome, with percentile-bootstrap 95% CIs (mentors resampled).",
     )
-    ax = _display_copy(models[("other_focused", "relationship_quality")]).plot("path")
+    ax = display_copy(models[("other_focused", "relationship_quality")], DISPLAY).plot("path")
     ax.set_title(
         "Other-focused motives → behaviours → relationship quality\n(self-focused motives as covariate)",
         fontsize=10,

@@ -47,8 +47,8 @@ from ._mediation_common import (
     apa_paths_sentence,
     equations_table,
     mediation_table,
+    path_figure,
     relabel_bootstrap,
-    relabel_path_diagram,
     row,
     sensitivity_row,
 )
@@ -559,9 +559,8 @@ def run(
     )
 
     # ---------------------------------------------------------------- figures
-    ax = med.plot(kind="path")
-    relabel_path_diagram(
-        ax,
+    ax = path_figure(
+        med,
         BOX_NAMES,
         title="Study 3: 2-1-1 mediation, mentor (level 2) → mentee (level 1)",
         footnote="Covariates: upward and lateral learning direction. Unstandardized coefficients.",

@@ -547,7 +547,7 @@ def run(
         },
         ylim=(0.8, 7.2),
         seed=0,
-        suptitle="Scores by condition (1-7)",
+        suptitle="Scores by condition (1–7)",
     )
     b.figure(
         "means_plot",
