@@ -81,3 +81,11 @@ def test_html_report_escapes_everything(tmp_path):
     assert "<script>" not in text
     assert text.count("&lt;script&gt;") >= 10
     assert "data:image/png;base64," in text
+
+
+def test_html_tables_show_apa_p_values_and_scroll():
+    df = pd.DataFrame({"term": ["a", "b"], "p_value": [0.00002, 0.0456], "estimate": [1.5, -0.25]})
+    out = to_html(df, digits=2)
+    assert "&lt;.001" in out and ".046" in out and "0.046" not in out
+    assert "1.50" in out and "-0.25" in out
+    assert out.startswith("<div class='ld-table-wrap'>")

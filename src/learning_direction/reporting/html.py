@@ -27,7 +27,7 @@ margin:2rem auto;padding:0 1rem;color:#222;line-height:1.5}
 h1{font-size:1.8rem;margin-bottom:.2rem} h2{border-bottom:2px solid #0072B2;padding-bottom:.2rem;margin-top:2.5rem}
 h3{margin-top:1.6rem} .subtitle{color:#555;margin-top:0}
 nav.toc{background:#f6f8fa;border:1px solid #e1e4e8;padding:.6rem 1.2rem;border-radius:6px}
-nav.toc ol{margin:.3rem 0} table.ld-table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}
+nav.toc ol{margin:.3rem 0} .ld-table-wrap{overflow-x:auto;max-width:100%} table.ld-table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}
 table.ld-table th,table.ld-table td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}
 table.ld-table th:first-child,table.ld-table td:first-child{text-align:left}
 table.ld-table caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3rem}

@@ -18,7 +18,7 @@ from scipy import stats
 from .._data import require_columns
 from .._results import ResultMixin
 from ..exceptions import DataValidationError
-from .apa import fmt_num, fmt_r, stars
+from .apa import fmt_num, fmt_p, fmt_r, stars
 
 __all__ = [
     "CorrelationTable",
@@ -35,9 +35,25 @@ def to_markdown(table: pd.DataFrame, digits: int = 2) -> str:
     return table.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
+def _is_p_column(name: object) -> bool:
+    text = str(name).lower()
+    return text in {"p", "p_value", "pvalue", "p-value"} or text.endswith(("_p_value", "p_value"))
+
+
 def to_html(table: pd.DataFrame, digits: int = 2, caption: str | None = None) -> str:
-    """An HTML table with every cell and header escaped."""
-    out = table.to_html(
+    """An HTML table with every cell and header escaped.
+
+    p-value columns (``p_value``, ``*_p_value``) are shown in APA form: three decimals without
+    a leading zero, and ``<.001`` below .001. The table sits in a horizontally scrollable box
+    so a wide table never breaks the page layout.
+    """
+    shown = table.copy()
+    for col in shown.columns:
+        if _is_p_column(col) and pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = shown[col].map(
+                lambda v: "" if v != v else fmt_p(v, with_symbol=False).replace(" ", "")
+            )
+    out = shown.to_html(
         index=False,
         escape=True,
         border=0,
@@ -47,7 +63,7 @@ def to_html(table: pd.DataFrame, digits: int = 2, caption: str | None = None) ->
     )
     if caption:
         out = out.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
-    return out
+    return f"<div class='ld-table-wrap'>{out}</div>"
 
 
 def to_latex(
