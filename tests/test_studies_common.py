@@ -257,7 +257,8 @@ def test_careless_screen_flags_and_keeps(study1):
     d = study1.copy()
     items = scale_item_ids(["mentor_engagement"])
     d.loc[[10, 20], items] = 4.0
-    res, note = careless_screen(d, ["mentor_engagement"], id_column="mentor_id")
+    res, note, kept = careless_screen(d, ["mentor_engagement"], id_column="mentor_id")
+    assert kept is d
     assert {10, 20} <= set(res.flagged)
     assert "M0011" in note and "kept in every analysis" in note
     assert len(res.table) == len(d)  # nothing dropped
@@ -266,7 +267,7 @@ def test_careless_screen_flags_and_keeps(study1):
 def test_careless_screen_nobody_flagged(study1):
     d = study1.iloc[:5].copy()
     d.loc[:, scale_item_ids(["mentor_engagement"])] = [[1, 2, 3, 4, 5, 6]] * 5
-    res, note = careless_screen(d, ["mentor_engagement"])
+    res, note, _ = careless_screen(d, ["mentor_engagement"])
     assert len(res.flagged) == 0 and note.startswith("No respondent was flagged")
 
 

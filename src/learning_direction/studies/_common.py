@@ -394,15 +394,25 @@ def table1(
 
 
 def careless_screen(
-    df: pd.DataFrame, scales: Sequence[str], *, id_column: str | None = None
-) -> tuple[Any, str]:
-    """Flag possible careless responders (long strings, zero response variance); drop nobody.
+    df: pd.DataFrame,
+    scales: Sequence[str],
+    *,
+    id_column: str | None = None,
+    exclude: bool = False,
+    study: str = "this study",
+) -> tuple[Any, str, pd.DataFrame]:
+    """Flag possible careless responders (long strings, zero response variance).
+
+    With ``exclude=False`` (the default) nobody is dropped: the flag is descriptive. With
+    ``exclude=True`` the flagged rows are left out and the note says so and how many rows
+    remain; leaving out every row raises :class:`DataValidationError`.
 
     Returns
     -------
-    (CarelessResult, str)
-        The result of :func:`learning_direction.careless_responding` and a note for the study
-        (how many rows were flagged, by which rule, which ids, and that they were kept).
+    (CarelessResult, str, DataFrame)
+        The result of :func:`learning_direction.careless_responding`, a note for the study
+        (how many rows were flagged, by which rule, which ids, and whether they were kept),
+        and the rows to analyse (all of ``df`` unless ``exclude``).
     """
     from ..scales.quality import careless_responding
 
@@ -415,7 +425,8 @@ def careless_screen(
         f"{n_items} items, or a response SD of at most {format(res.irv_threshold, 'g')}"
     )
     if k == 0:
-        return res, f"No respondent was flagged as a possible careless responder ({rule})."
+        none = f"No respondent was flagged as a possible careless responder ({rule})."
+        return res, none, df
     if id_column and id_column in df.columns:
         who = [str(v) for v in df.loc[flagged, id_column]]
         label = id_column
@@ -425,10 +436,20 @@ def careless_screen(
     shown = ", ".join(who[:10]) + (f" and {k - 10} more" if k > 10 else "")
     note = (
         f"{k} of {len(df)} respondents ({k / len(df):.1%}) were flagged as possible careless "
-        f"responders ({rule}; {label}: {shown}). The flag is descriptive: they were kept in "
-        "every analysis."
+        f"responders ({rule}; {label}: {shown}). "
     )
-    return res, note
+    if not exclude:
+        return res, note + "The flag is descriptive: they were kept in every analysis.", df
+    kept = df.drop(index=flagged)
+    if len(kept) == 0:
+        raise DataValidationError(
+            f"{study}: all {k} rows were flagged as careless; nothing is left to analyse"
+        )
+    return (
+        res,
+        note + f"They were left out of every analysis (exclude_careless=True); {len(kept)} remain.",
+        kept,
+    )
 
 
 # ------------------------------------------------------------------------------ models

@@ -379,7 +379,7 @@ def run(
     models: dict[tuple[str, str], Any] = {}
     with collect_warnings(notes):
         mentor_rows = df.drop_duplicates(MENTOR).reset_index(drop=True)
-        careless, careless_note = careless_screen(
+        careless, careless_note, _ = careless_screen(
             mentor_rows, ["mentor_motives", "mentoring_behaviors"], id_column=MENTOR
         )
         scored = score_scales(df, SCALES)

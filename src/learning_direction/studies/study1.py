@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..exceptions import DataValidationError, ModelError
+from ..exceptions import ModelError
 from ..reporting.apa import fmt_num, fmt_p, fmt_r
 from ._base import StudyResult
 from ._common import (
@@ -280,19 +280,10 @@ def run(
 
     with collect_warnings(notes):
         # careless responding: descriptive unless asked
-        careless, careless_note = careless_screen(df, SCALES, id_column=id_col)
+        careless, careless_note, df = careless_screen(
+            df, SCALES, id_column=id_col, exclude=exclude_careless, study=name
+        )
         b.results["careless"] = careless
-        if exclude_careless and len(careless.flagged):
-            k = len(careless.flagged)
-            df = df.drop(index=careless.flagged)
-            careless_note = careless_note.replace(
-                "The flag is descriptive: they were kept in every analysis.",
-                f"They were left out of every analysis (exclude_careless=True); {len(df)} remain.",
-            )
-            if len(df) == 0:
-                raise DataValidationError(
-                    f"{name}: all {k} rows were flagged as careless; nothing is left to analyse"
-                )
 
         scored = score_scales(df, SCALES)
         data_s = scored.data

@@ -386,7 +386,7 @@ def run(
     secondary = next(m for m in OUTCOME_MODELS if m != outcome_model)
 
     with collect_warnings(notes):
-        careless, careless_note = careless_screen(mentors, MENTOR_SCALES, id_column=GROUP)
+        careless, careless_note, _ = careless_screen(mentors, MENTOR_SCALES, id_column=GROUP)
         b.results["careless"] = careless
 
         # ---- scoring: mentor scales on mentors, hireability on mentees

@@ -437,7 +437,7 @@ def run(
     notes: list[str] = []
 
     with collect_warnings(notes):
-        careless, careless_note = careless_screen(df, SCALES, id_column=id_col)
+        careless, careless_note, _ = careless_screen(df, SCALES, id_column=id_col)
         b.results["careless"] = careless
         scored = score_scales(df, SCALES)
         d = scored.data
