@@ -339,13 +339,20 @@ def test_three_item_omega_is_the_closed_form_without_warning():
     rng = np.random.default_rng(11)
     f = rng.normal(size=600)
     items = pd.DataFrame(
-        {f"q{i}": np.clip(np.round(4 + lam * f + rng.normal(0, 1, 600)), 1, 7) for i, lam in enumerate((1.2, 0.9, 0.7))}
+        {
+            f"q{i}": np.clip(np.round(4 + lam * f + rng.normal(0, 1, 600)), 1, 7)
+            for i, lam in enumerate((1.2, 0.9, 0.7))
+        }
     )
     spec = {"name": "three", "response": {"min": 1, "max": 7}, "items": [{"id": c} for c in items]}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = ld.reliability(items, spec)
     r = items.corr().to_numpy()
-    lam = np.sqrt(np.array([r[0, 1] * r[0, 2] / r[1, 2], r[0, 1] * r[1, 2] / r[0, 2], r[0, 2] * r[1, 2] / r[0, 1]]))
+    lam = np.sqrt(
+        np.array(
+            [r[0, 1] * r[0, 2] / r[1, 2], r[0, 1] * r[1, 2] / r[0, 2], r[0, 2] * r[1, 2] / r[0, 1]]
+        )
+    )
     omega = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
     assert res.table.loc[0, "omega_total"] == pytest.approx(omega, abs=1e-6)
