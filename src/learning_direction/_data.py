@@ -14,7 +14,13 @@ import pandas as pd
 
 from .exceptions import DataValidationError
 
-__all__ = ["MissingReport", "closest_columns", "complete_cases", "require_columns"]
+__all__ = [
+    "MissingReport",
+    "closest_columns",
+    "complete_cases",
+    "missing_hint",
+    "require_columns",
+]
 
 
 def closest_columns(name: str, columns: Iterable[object], n: int = 3) -> list[str]:
@@ -27,6 +33,18 @@ def closest_columns(name: str, columns: Iterable[object], n: int = 3) -> list[st
     return matches
 
 
+def missing_hint(names: Iterable[object], columns: Iterable[object]) -> str:
+    """``"'a' (did you mean 'ab'?); 'c'"``: each name with the existing columns it resembles."""
+    cols = list(columns)
+    hints = []
+    for c in names:
+        close = closest_columns(c, cols)
+        hints.append(
+            f"'{c}'" + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else "")
+        )
+    return "; ".join(hints)
+
+
 def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str = "this analysis") -> None:
     """Raise :class:`DataValidationError` naming every column of ``columns`` missing from ``df``."""
     if not isinstance(df, pd.DataFrame):
@@ -37,14 +55,8 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str = "this 
     missing = [c for c in columns if c not in df.columns]
     if not missing:
         return
-    hints = []
-    for c in missing:
-        close = closest_columns(c, df.columns)
-        hints.append(
-            f"'{c}'" + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else "")
-        )
     raise DataValidationError(
-        f"{what} needs column(s) not in the data: {'; '.join(hints)}. "
+        f"{what} needs column(s) not in the data: {missing_hint(missing, df.columns)}. "
         f"Rename the columns or pass the right names; the data has {len(df.columns)} columns."
     )
 

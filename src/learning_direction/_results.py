@@ -68,6 +68,10 @@ class ResultMixin:
                     out[key] = value
         return out
 
+    def _display_table(self) -> pd.DataFrame | None:
+        """The table shown by :meth:`summary` and ``_repr_html_`` (``table`` unless overridden)."""
+        return getattr(self, "table", None)
+
     def _notes(self) -> list[str]:
         """Notes shown below the table (override to add more)."""
         notes = getattr(self, "notes", None)
@@ -79,7 +83,7 @@ class ResultMixin:
         for key, value in self._meta().items():
             lines.append(f"{key}: {format_number(value, digits)}")
         lines.append("")
-        lines.append(table_to_text(getattr(self, "table", None), digits))
+        lines.append(table_to_text(self._display_table(), digits))
         notes = self._notes()
         if notes:
             lines.append("")
@@ -98,7 +102,7 @@ class ResultMixin:
         parts = [f"<h4>{html.escape(self._title)}</h4>"]
         if meta:
             parts.append(f"<ul>{meta}</ul>")
-        parts.append(table_to_html(getattr(self, "table", None)))
+        parts.append(table_to_html(self._display_table()))
         if notes:
             parts.append(f"<p>Notes:</p><ul>{notes}</ul>")
         return "<div class='ld-result'>" + "".join(parts) + "</div>"

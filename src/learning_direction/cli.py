@@ -403,6 +403,18 @@ def _add_progress(p: argparse.ArgumentParser) -> None:
                    help="no progress bar on long steps (shown on a terminal by default)")  # fmt: skip
 
 
+def _add_seed(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=20261122, help="random seed (default 20261122)")
+
+
+def _add_n_boot(
+    p: argparse.ArgumentParser,
+    default: int | None = 5000,
+    help_text: str = "bootstrap resamples (default 5000)",
+) -> None:
+    p.add_argument("--n-boot", type=_int_at_least(1), default=default, metavar="N", help=help_text)
+
+
 def _int_at_least(minimum: int):
     def parse(text: str) -> int:
         try:
@@ -503,20 +515,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cluster", metavar="COLUMN", help="resample clusters (e.g. mentor_id) in the bootstrap"
     )
-    p.add_argument(
-        "--n-boot",
-        type=_int_at_least(1),
-        default=5000,
-        metavar="N",
-        help="bootstrap resamples (default 5000)",
-    )
+    _add_n_boot(p)
     p.add_argument(
         "--ci",
         choices=["percentile", "bca", "monte_carlo"],
         default="percentile",
         help="interval method",
     )
-    p.add_argument("--seed", type=int, default=20261122, help="random seed (default 20261122)")
+    _add_seed(p)
     _add_progress(p)
     _add_out(p)
     _add_read_options(p)
@@ -542,14 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", metavar="FILE", help="use this data file instead of the bundled dataset"
     )
     p.add_argument("--out", metavar="DIR", help="folder for the tables and figures")
-    p.add_argument("--seed", type=int, default=20261122, help="random seed (default 20261122)")
-    p.add_argument(
-        "--n-boot",
-        type=_int_at_least(1),
-        default=5000,
-        metavar="N",
-        help="bootstrap resamples (default 5000)",
-    )
+    _add_seed(p)
+    _add_n_boot(p)
     _add_progress(p)
     _add_read_options(p)
     p.set_defaults(handler=_cmd_study)
@@ -559,14 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default="reports", metavar="DIR", help="output folder (default: reports)"
     )
-    p.add_argument("--seed", type=int, default=20261122, help="random seed (default 20261122)")
-    p.add_argument(
-        "--n-boot",
-        type=_int_at_least(1),
-        default=None,
-        metavar="N",
-        help="bootstrap resamples (default 5000)",
-    )
+    _add_seed(p)
+    _add_n_boot(p, default=None)
     _add_progress(p)
     p.set_defaults(handler=_cmd_report)
 
@@ -589,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME", help="datasets to write")
     p.add_argument("--all", action="store_true", help="write every dataset")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--seed", type=int, default=20261122, help="random seed (default 20261122)")
+    _add_seed(p)
     p.set_defaults(handler=_cmd_simulate)
 
     p = add("power", "Power of a simple mediation design (X -> M -> Y) by simulation, over sample sizes.",
@@ -614,15 +608,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="test of the indirect effect: Monte Carlo CI (default), percentile bootstrap CI "
         "or joint significance",
     )
-    p.add_argument(
-        "--n-boot",
-        type=_int_at_least(1),
+    _add_n_boot(
+        p,
         default=None,
-        metavar="N",
-        help="Monte Carlo draws (default 5000) or bootstrap resamples (default 1000) per dataset",
+        help_text="Monte Carlo draws (default 5000) or bootstrap resamples (default 1000) "
+        "per dataset",
     )
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    p.add_argument("--seed", type=int, default=20261122, help="random seed (default 20261122)")
+    _add_seed(p)
     p.add_argument(
         "--n-jobs", type=int, default=None, metavar="J",
         help="sample sizes run in parallel (joblib; -1 = all cores)",

@@ -441,6 +441,32 @@ def _model_record(out: _Output, model: str, res: Any, data_rows: int) -> None:
     )
 
 
+def _model_section(
+    sec: Any,
+    out: _Output,
+    res: Any,
+    msgs: list[str],
+    *,
+    record: str,
+    data_rows: int,
+    columns: list[str],
+    caption: str,
+    name: str,
+    extra: dict[str, Any],
+) -> pd.DataFrame:
+    """Record a fitted model, show ``columns`` of its table, save the table, add its notes.
+
+    The saved table (``name``) has the ``extra`` columns appended; returns a copy of the table.
+    """
+    _model_record(out, record, res, data_rows)
+    table = res.table.copy()
+    sec.table(_shown(table[columns]), caption=caption)
+    out.table(name, table.assign(**extra))
+    for m in [*msgs, *res.notes]:
+        sec.paragraph(f"Note: {m}")
+    return table
+
+
 def _engagement(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Output) -> None:
     from .models.mediation import mediate
     from .models.regression import logit, mixed, regress
@@ -479,16 +505,19 @@ def _engagement(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Ou
     # 1. learning direction -> engagement (mentor level, HC3)
     sec.heading(f"Learning direction and {eng_label}", 3)
     res, msgs = _captured(regress, frame, formula, se="HC3")
-    _model_record(out, f"{e.engagement} on learning direction", res, len(frame))
-    table = res.table.copy()
-    sec.table(
-        _shown(table[["term", "estimate", "se", "ci_low", "ci_high", "p_value", "beta"]]),
+    table = _model_section(
+        sec,
+        out,
+        res,
+        msgs,
+        record=f"{e.engagement} on learning direction",
+        data_rows=len(frame),
+        columns=["term", "estimate", "se", "ci_low", "ci_high", "p_value", "beta"],
         caption=f"OLS regression of {e.engagement} (HC3 robust SEs); n = {res.n}, "
         f"R² = {fmt_num(res.r2, 2)}",
+        name="model_engagement",
+        extra={"model": formula, "n": res.n, "r2": res.r2},
     )
-    out.table("model_engagement", table.assign(model=formula, n=res.n, r2=res.r2))
-    for m in [*msgs, *res.notes]:
-        sec.paragraph(f"Note: {m}")
     for pred in e.predictors:
         r = _row(table, pred)
         if r is None:
@@ -561,17 +590,23 @@ def _engagement(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Ou
         else:
             res2, msgs2 = _captured(regress, data, f2, se="HC3")
             kind = "OLS regression (HC3 robust SEs)"
-        _model_record(out, f"{outcome} on {e.engagement}", res2, len(data))
-        t2 = res2.table.copy()
         cols = [
             c
             for c in ("term", "estimate", "se", "ci_low", "ci_high", "p_value", "odds_ratio")
-            if c in t2.columns
+            if c in res2.table.columns
         ]
-        sec.table(_shown(t2[cols]), caption=f"{outcome}: {kind}; n = {res2.n}")
-        out.table(f"model_{outcome}", t2.assign(model=f2, n=res2.n))
-        for m in [*msgs2, *res2.notes]:
-            sec.paragraph(f"Note: {m}")
+        t2 = _model_section(
+            sec,
+            out,
+            res2,
+            msgs2,
+            record=f"{outcome} on {e.engagement}",
+            data_rows=len(data),
+            columns=cols,
+            caption=f"{outcome}: {kind}; n = {res2.n}",
+            name=f"model_{outcome}",
+            extra={"model": f2, "n": res2.n},
+        )
         r = _row(t2, e.engagement)
         if r is not None:
             sec.apa(
@@ -709,14 +744,18 @@ def _motives(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Outpu
             )
         f = f"{_term(outcome)} ~ " + " + ".join(_term(p) for p in preds)
         res, msgs = _captured(regress, frame, f, se="HC3")
-        _model_record(out, f"{outcome} on motives", res, len(frame))
-        sec.table(
-            _shown(res.table[["term", "estimate", "se", "ci_low", "ci_high", "p_value"]]),
+        _model_section(
+            sec,
+            out,
+            res,
+            msgs,
+            record=f"{outcome} on motives",
+            data_rows=len(frame),
+            columns=["term", "estimate", "se", "ci_low", "ci_high", "p_value"],
             caption=f"{outcome} on motives; n = {res.n}",
+            name=f"motives_{outcome}",
+            extra={"model": f, "n": res.n},
         )
-        out.table(f"motives_{outcome}", res.table.assign(model=f, n=res.n))
-        for m in [*msgs, *res.notes]:
-            sec.paragraph(f"Note: {m}")
         label = _label(prep, outcome)
         for p in preds:
             r = _row(res.table, p)

@@ -1067,6 +1067,16 @@ def _grid_to_frame(
     return df, metadata, file_rows
 
 
+def _log_user_missing(log: _Log, col: str, hits: pd.Series) -> None:
+    """Log each user-missing value found in ``col`` (set to missing), with its count."""
+    for value, count in hits.value_counts().sort_index().items():
+        log.recodings.append(
+            Recoding(
+                col, _tidy(value), np.nan, int(count), "user-missing value declared in the file"
+            )
+        )
+
+
 def _read_stat(
     path: Path, fmt: str, log: _Log
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[Any, str]]]:
@@ -1094,16 +1104,7 @@ def _read_stat(
             else:
                 mask = (s >= lo) & (s <= hi)
             hits = s[mask.fillna(False).astype(bool)]
-            for value, count in hits.value_counts().sort_index().items():
-                log.recodings.append(
-                    Recoding(
-                        col,
-                        _tidy(value),
-                        np.nan,
-                        int(count),
-                        "user-missing value declared in the file",
-                    )
-                )
+            _log_user_missing(log, col, hits)
             if len(hits):
                 s = s.mask(mask.fillna(False).astype(bool))
         df[col] = s
@@ -1111,16 +1112,7 @@ def _read_stat(
         if col in df.columns and values:
             s = df[col]
             mask = s.isin(list(values))
-            for value, count in s[mask].value_counts().sort_index().items():
-                log.recodings.append(
-                    Recoding(
-                        col,
-                        _tidy(value),
-                        np.nan,
-                        int(count),
-                        "user-missing value declared in the file",
-                    )
-                )
+            _log_user_missing(log, col, s[mask])
             df[col] = s.mask(mask)
     metadata = {c: str(lab) for c, lab in (meta.column_names_to_labels or {}).items() if lab}
     value_labels = {c: dict(v) for c, v in (meta.variable_value_labels or {}).items()}

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._data import closest_columns
+from ._data import missing_hint
 from .exceptions import ConfigError, DataQualityWarning, DataValidationError
 
 __all__ = [
@@ -314,15 +314,9 @@ def strip_identifiers(
     cols = list(dict.fromkeys(columns))
     absent = [c for c in cols if c not in df.columns]
     if absent and missing == "error":
-        hints = []
-        for c in absent:
-            close = closest_columns(c, df.columns)
-            hints.append(
-                f"'{c}'"
-                + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else "")
-            )
+        hint = missing_hint(absent, df.columns)
         raise DataValidationError(
-            f"identifier column(s) not in the data: {'; '.join(hints)}. Fix the names under "
+            f"identifier column(s) not in the data: {hint}. Fix the names under "
             "'identifiers' so that the real identifier columns are removed"
         )
     present = [c for c in cols if c in df.columns]

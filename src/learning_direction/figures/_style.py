@@ -11,6 +11,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 
 __all__ = [
     "DIRECTION_COLORS",
@@ -18,6 +19,8 @@ __all__ = [
     "PALETTE",
     "fmt_num",
     "get_ax",
+    "item_blocks",
+    "label_item_rows",
     "publication_style",
     "save_figure",
     "sig_stars",
@@ -175,3 +178,39 @@ def sig_stars(p: float) -> str:
     if p < 0.05:
         return "*"
     return ""
+
+
+def item_blocks(frame, group: str) -> tuple[list[tuple[object, object, np.ndarray]], float]:
+    """Lay out item rows grouped by ``frame[group]`` for a horizontal per-item chart.
+
+    Groups keep their order of appearance; the items of a group sit one unit apart and a blank
+    row separates two groups.
+
+    Returns
+    -------
+    blocks : list of (group value, rows of ``frame``, y positions)
+    height : float
+        A figure height (inches) that fits every row.
+    """
+    groups = list(dict.fromkeys(frame[group]))
+    blocks = []
+    y = 0.0
+    for g in groups:
+        block = frame[frame[group] == g]
+        ys = np.arange(len(block), dtype=float) + y
+        blocks.append((g, block, ys))
+        y = ys[-1] + 2.0
+    n_rows = len(frame) + max(len(groups) - 1, 0)
+    return blocks, max(2.5, 0.28 * n_rows + 1.2)
+
+
+def label_item_rows(ax, blocks) -> None:
+    """Label the rows of :func:`item_blocks` by ``item`` (``" (R)"`` if ``reversed``), top down."""
+    ypos: list[float] = []
+    labels: list[str] = []
+    for _, block, ys in blocks:
+        labels += [f"{i} (R)" if r else str(i) for i, r in zip(block["item"], block["reversed"])]
+        ypos += ys.tolist()
+    ax.set_yticks(ypos)
+    ax.set_yticklabels(labels)
+    ax.invert_yaxis()

@@ -5,9 +5,7 @@ Used by :meth:`learning_direction.CFAResult.plot`.
 
 from __future__ import annotations
 
-import numpy as np
-
-from ._style import PALETTE, fmt_num, get_ax, publication_style
+from ._style import PALETTE, fmt_num, get_ax, item_blocks, label_item_rows, publication_style
 
 __all__ = ["plot_loadings"]
 
@@ -35,16 +33,10 @@ def plot_loadings(result, ax=None):
     >>> ax = res.plot()                           # doctest: +SKIP
     """
     load = result.table
-    factors = list(dict.fromkeys(load["factor"]))
-    n_rows = len(load) + max(len(factors) - 1, 0)
-    ax = get_ax(ax, figsize=(7.0, max(2.5, 0.28 * n_rows + 1.2)))
+    blocks, height = item_blocks(load, "factor")
+    ax = get_ax(ax, figsize=(7.0, height))
     with publication_style():
-        ypos: list[float] = []
-        labels: list[str] = []
-        y = 0.0
-        for k, f in enumerate(factors):
-            block = load[load["factor"] == f]
-            ys = np.arange(len(block), dtype=float) + y
+        for k, (f, block, ys) in enumerate(blocks):
             ax.barh(
                 ys,
                 block["std_estimate"],
@@ -62,16 +54,9 @@ def plot_loadings(result, ax=None):
                     ha="left" if v >= 0 else "right",
                     fontsize=8,
                 )
-            labels += [
-                f"{i} (R)" if r else str(i) for i, r in zip(block["item"], block["reversed"])
-            ]
-            ypos += ys.tolist()
-            y = ys[-1] + 2.0
         for ref in (0.5, 0.7):
             ax.axvline(ref, ls=":", lw=1.0, color="0.4")
-        ax.set_yticks(ypos)
-        ax.set_yticklabels(labels)
-        ax.invert_yaxis()
+        label_item_rows(ax, blocks)
         low = float(min(0.0, load["std_estimate"].min()))
         ax.set_xlim(low - 0.05 if low < 0 else 0.0, 1.08)
         ax.set_xlabel("Standardized loading")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import PALETTE, get_ax, publication_style
+from ._style import PALETTE, get_ax, item_blocks, label_item_rows, publication_style
 
 __all__ = ["plot_item_reliability"]
 
@@ -37,24 +37,18 @@ def plot_item_reliability(result, ax=None):
     """
     items = result.items
     table = result.table.set_index("scale")
-    subscales = list(dict.fromkeys(items["scale"]))
-    n_rows = len(items) + max(len(subscales) - 1, 0)
-    ax = get_ax(ax, figsize=(7.5, max(2.5, 0.28 * n_rows + 1.2)))
+    blocks, height = item_blocks(items, "scale")
+    ax = get_ax(ax, figsize=(7.5, height))
     with publication_style():
-        ypos: list[float] = []
-        labels: list[str] = []
-        y = 0.0
-        for k, sub in enumerate(subscales):
-            block = items[items["scale"] == sub]
+        for k, (sub, block, ys) in enumerate(blocks):
             color = PALETTE[k % len(PALETTE)]
-            ys = np.arange(len(block), dtype=float) + y
             ax.barh(
                 ys,
                 block["r_drop"].fillna(0.0),
                 height=0.65,
                 color=color,
                 alpha=0.85,
-                label=sub if len(subscales) > 1 else "corrected item-total r",
+                label=sub if len(blocks) > 1 else "corrected item-total r",
             )
             ax.scatter(
                 block["alpha_if_deleted"],
@@ -75,13 +69,7 @@ def plot_item_reliability(result, ax=None):
                     color="0.35",
                     label="subscale alpha" if k == 0 else None,
                 )
-            for item, rev in zip(block["item"], block["reversed"]):
-                labels.append(f"{item} (R)" if rev else str(item))
-            ypos.extend(ys.tolist())
-            y = ys[-1] + 2.0
-        ax.set_yticks(ypos)
-        ax.set_yticklabels(labels)
-        ax.invert_yaxis()
+        label_item_rows(ax, blocks)
         low = min(
             0.0,
             float(

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from patsy import ModelDesc, PatsyError, dmatrices
 
-from .._data import MissingReport, closest_columns, complete_cases, require_columns
+from .._data import MissingReport, complete_cases, missing_hint, require_columns
 from ..exceptions import DataValidationError, ModelError
 
 __all__ = [
@@ -140,15 +140,9 @@ def check_formula_columns(df: pd.DataFrame, formula: str, what: str) -> tuple[li
         )
     missing = [c for c in [*lhs, *rhs] if c not in df.columns]
     if missing:
-        hints = []
-        for c in missing:
-            close = closest_columns(c, df.columns)
-            hints.append(
-                f"'{c}'"
-                + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else "")
-            )
+        hint = missing_hint(missing, df.columns)
         raise DataValidationError(
-            f"{what}: the formula '{formula}' names column(s) not in the data: {'; '.join(hints)}. "
+            f"{what}: the formula '{formula}' names column(s) not in the data: {hint}. "
             "Fix the spelling, or wrap a name with spaces or symbols as Q('name')."
         )
     return lhs, rhs

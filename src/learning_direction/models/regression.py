@@ -62,13 +62,19 @@ def _notes_from_report(report: MissingReport) -> list[str]:
     return [report.reason] if report.n_dropped else []
 
 
-def _header(title: str, lines: list[tuple[str, Any]], digits: int) -> list[str]:
-    out = [title, "=" * len(title)]
-    for key, value in lines:
-        out.append(
+def _summary_text(result: ResultMixin, digits: int, blocks: list[tuple[str, pd.DataFrame]]) -> str:
+    """Title, metadata (strings as they are), each ``(heading, table)`` block, then the notes."""
+    lines = [result._title, "=" * len(result._title)]
+    for key, value in result._meta().items():
+        lines.append(
             f"{key}: {format_number(value, digits) if not isinstance(value, str) else value}"
         )
-    return out
+    for heading, table in blocks:
+        lines += [""] + ([heading] if heading else []) + [table_to_text(table, digits)]
+    notes = result._notes()
+    if notes:
+        lines += [""] + [f"Note: {n}" for n in notes]
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,10 +154,7 @@ class RegressionResult(ResultMixin):
 
     def summary(self, digits: int = 4) -> str:
         """Readable text: model line, fit statistics, the coefficient table and notes."""
-        lines = _header(self._title, list(self._meta().items()), digits)
-        lines += ["", table_to_text(self.table, digits)]
-        lines += [""] + [f"Note: {n}" for n in self._notes()] if self._notes() else []
-        return "\n".join(lines)
+        return _summary_text(self, digits, [("", self.table)])
 
     def plot(self, ax=None, **kwargs):
         """Coefficient forest plot (see :func:`learning_direction.figures.coefficients.plot_coefficients`)."""
@@ -663,10 +666,7 @@ class LogitResult(ResultMixin):
 
     def summary(self, digits: int = 4) -> str:
         """Readable text: model line, fit statistics, the coefficient table and notes."""
-        lines = _header(self._title, list(self._meta().items()), digits)
-        lines += ["", table_to_text(self.table, digits)]
-        lines += [""] + [f"Note: {n}" for n in self._notes()] if self._notes() else []
-        return "\n".join(lines)
+        return _summary_text(self, digits, [("", self.table)])
 
     def plot(self, ax=None, **kwargs):
         """Forest plot of the coefficients (log-odds; ``odds_ratio=True`` for ORs on a log axis)."""
@@ -989,11 +989,11 @@ class MixedResult(ResultMixin):
 
     def summary(self, digits: int = 4) -> str:
         """Readable text: fixed effects, variance components, ICCs and notes."""
-        lines = _header(self._title, list(self._meta().items()), digits)
-        lines += ["", "Fixed effects:", table_to_text(self.table, digits)]
-        lines += ["", "Random effects:", table_to_text(self.variance_components, digits)]
-        lines += [""] + [f"Note: {n}" for n in self._notes()] if self._notes() else []
-        return "\n".join(lines)
+        return _summary_text(
+            self,
+            digits,
+            [("Fixed effects:", self.table), ("Random effects:", self.variance_components)],
+        )
 
     def _repr_html_(self) -> str:
         from .._results import table_to_html

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._data import closest_columns
+from .._data import closest_columns, missing_hint
 from ..exceptions import DataQualityWarning, DataValidationError
 from .codebook import Scale
 
@@ -69,15 +69,9 @@ def resolve_columns(
     ids = [i for s in scales for i in s.item_ids]
     unknown = [k for k in columns if k not in ids]
     if unknown:
-        hints = []
-        for k in unknown:
-            close = closest_columns(k, ids)
-            hints.append(
-                f"'{k}'" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else "")
-            )
         raise DataValidationError(
             f"columns names item(s) that are not in the scale(s) "
-            f"{', '.join(s.name for s in scales)}: {'; '.join(hints)}. "
+            f"{', '.join(s.name for s in scales)}: {missing_hint(unknown, ids)}. "
             "Keys of `columns` are item ids from the codebook; values are your data's column names"
         )
     mapping = {i: columns.get(i, i) for i in ids}

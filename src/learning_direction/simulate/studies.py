@@ -90,6 +90,16 @@ def _items(latent: pd.DataFrame, scales, ip: ItemParams, rng: np.random.Generato
     )
 
 
+def _mentor_ids(n: int) -> list[str]:
+    return [f"M{i + 1:04d}" for i in range(n)]
+
+
+def _mentor_rows(n: int, extra: dict, ctrl: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """One row per mentor: ``mentor_id``, the ``extra`` columns, the controls, then the items."""
+    ids = pd.DataFrame({"mentor_id": _mentor_ids(n), **extra})
+    return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)
+
+
 # ------------------------------------------------------------------------------------- study 1
 
 
@@ -163,8 +173,7 @@ def simulate_study1(params: Study1Params | None = None, seed: int = 1) -> pd.Dat
     )
     lat["mentor_engagement"] = lin + _residual(rng, p.n, float(np.var(lin)))
     items = _items(lat, ["learning_direction", "mentor_engagement"], p.items, rng)
-    ids = pd.DataFrame({"mentor_id": [f"M{i + 1:04d}" for i in range(p.n)]})
-    return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)
+    return _mentor_rows(p.n, {}, ctrl, items)
 
 
 # ---------------------------------------------------------------------------------- study 2A/B
@@ -245,8 +254,7 @@ def simulate_study2(params: Study2Params | None = None, seed: int = 2) -> pd.Dat
     items = _items(
         lat, ["learning_direction", "learning_opportunity", "mentor_engagement"], p.items, rng
     )
-    ids = pd.DataFrame({"mentor_id": [f"M{i + 1:04d}" for i in range(p.n)], "industry": industry})
-    return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)
+    return _mentor_rows(p.n, {"industry": industry}, ctrl, items)
 
 
 # ------------------------------------------------------------------------------------- study 3
@@ -317,7 +325,7 @@ def simulate_study3(
     lin_m = p.a * lat["downward"] + 0.08 * lat["upward"]
     lat["mentor_engagement"] = lin_m + _residual(rng, p.n_mentors, float(np.var(lin_m)))
     mentor_items = _items(lat, ["learning_direction", "mentor_engagement"], p.items, rng)
-    mentor_ids = np.array([f"M{i + 1:04d}" for i in range(p.n_mentors)])
+    mentor_ids = np.array(_mentor_ids(p.n_mentors))
     mentors = pd.concat(
         [pd.DataFrame({"mentor_id": mentor_ids}), ctrl, mentor_items.reset_index(drop=True)], axis=1
     )
@@ -421,5 +429,4 @@ def simulate_study4(params: Study4Params | None = None, seed: int = 4) -> pd.Dat
         lat, ["manipulation_check", "mentor_engagement", "mentee_experience"], p.items, rng
     )
     ctrl = _controls(rng, p.n)
-    ids = pd.DataFrame({"mentor_id": [f"M{i + 1:04d}" for i in range(p.n)], "condition": cond})
-    return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)
+    return _mentor_rows(p.n, {"condition": cond}, ctrl, items)

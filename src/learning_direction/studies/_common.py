@@ -20,16 +20,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._data import closest_columns
+from .._data import missing_hint
 from ..exceptions import DataValidationError, LearningDirectionWarning
 from ..reporting.apa import fmt_num, fmt_p, fmt_r
 from ._base import StudyResult
 
 __all__ = [
+    "RELIABILITY_CAPTION",
     "RELIABILITY_COLUMNS",
+    "TABLE1_CAPTION",
     "ReliabilitySet",
     "ScoredData",
     "StudyBuilder",
+    "add_indicator",
     "apa_cfa_sentence",
     "apa_delta_r2_sentence",
     "apa_predictor_phrase",
@@ -62,6 +65,17 @@ RELIABILITY_COLUMNS = [
     "g6",
     "omega_total",
 ]
+
+#: Caption of the reliability table of a study.
+RELIABILITY_CAPTION = (
+    "Reliability of each scale: Cronbach's alpha with its 95% Feldt CI, standardized alpha, "
+    "average inter-item r, Guttman's lambda 6 and omega total (psych::alpha)"
+)
+#: Caption of a study's Table 1 (one sample, pairwise-complete correlations).
+TABLE1_CAPTION = (
+    "Table 1. Means, standard deviations and correlations (Cronbach's alpha on the diagonal; "
+    "* p < .05, ** p < .01, *** p < .001; pairwise-complete data)"
+)
 
 
 # ------------------------------------------------------------------------------ data checks
@@ -126,15 +140,9 @@ def check_study_data(
     required = list(dict.fromkeys([*columns, *scale_item_ids(scales)]))
     missing = [c for c in required if c not in data.columns]
     if missing:
-        hints = []
-        for c in missing:
-            close = closest_columns(c, data.columns)
-            hints.append(
-                f"'{c}'"
-                + (f" (did you mean {', '.join(repr(x) for x in close)}?)" if close else "")
-            )
+        hint = missing_hint(missing, data.columns)
         raise DataValidationError(
-            f"{study} needs column(s) not in the data: {'; '.join(hints)}. Your data must have "
+            f"{study} needs column(s) not in the data: {hint}. Your data must have "
             f"the columns of the bundled dataset (see ld.datasets.codebook('{dataset}') or "
             "data/README.md); rename your columns to match"
         )
@@ -173,6 +181,28 @@ def dummy_code(series: pd.Series, name: str) -> tuple[pd.Series | None, str | No
     out = (s.astype(str) == levels[1]).astype(float)
     out[s.isna()] = np.nan
     return out, f"{name} ({levels[1]} = 1)"
+
+
+def add_indicator(
+    data: pd.DataFrame,
+    column: str,
+    name: str,
+    columns: list[str],
+    labels: dict[str, str],
+) -> pd.DataFrame:
+    """Add ``<column>_indicator`` (see :func:`dummy_code`) for Table 1 if ``column`` has two levels.
+
+    The indicator's name is appended to ``columns`` and its label (e.g. ``"Gender (male = 1)"``)
+    set in ``labels``, both in place; the data are returned with the indicator added (unchanged,
+    and ``columns``/``labels`` untouched, when the column does not have exactly two levels).
+    """
+    ind, label = dummy_code(data[column], name)
+    if ind is None:
+        return data
+    key = f"{column}_indicator"
+    columns.append(key)
+    labels[key] = label
+    return data.assign(**{key: ind})
 
 
 # ------------------------------------------------------------------------------ warnings

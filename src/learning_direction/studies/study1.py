@@ -18,7 +18,10 @@ from ..exceptions import ModelError
 from ..reporting.apa import fmt_num, fmt_p, fmt_r
 from ._base import StudyResult
 from ._common import (
+    RELIABILITY_CAPTION,
+    TABLE1_CAPTION,
     StudyBuilder,
+    add_indicator,
     apa_cfa_sentence,
     apa_delta_r2_sentence,
     apa_predictor_phrase,
@@ -27,7 +30,6 @@ from ._common import (
     check_study_data,
     collect_warnings,
     contrast_table,
-    dummy_code,
     label_terms,
     reliability_set,
     score_scales,
@@ -295,11 +297,7 @@ def run(
         # Table 1: controls (gender as a 0/1 indicator), directions, outcome
         t1_cols = ["age", "tenure"]
         labels = dict(LABELS)
-        ind, ind_label = dummy_code(data_s["gender"], "Gender")
-        if ind is not None:
-            data_s = data_s.assign(gender_indicator=ind)
-            t1_cols.append("gender_indicator")
-            labels["gender_indicator"] = ind_label
+        data_s = add_indicator(data_s, "gender", "Gender", t1_cols, labels)
         t1_cols += ["past_mentees", *DIRECTIONS, OUTCOME]
         t1 = table1(data_s, t1_cols, labels=labels, alphas=rel.alphas)
         b.results["table1"] = t1
@@ -327,18 +325,8 @@ def run(
         b.results["profile"] = profile
 
     # ---------------------------------------------------------------- tables
-    b.table(
-        "table1",
-        t1.table,
-        "Table 1. Means, standard deviations and correlations (Cronbach's alpha on the diagonal; "
-        "* p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
-    )
-    b.table(
-        "reliability",
-        rel.table,
-        "Reliability of each scale: Cronbach's alpha with its 95% Feldt CI, standardized alpha, "
-        "average inter-item r, Guttman's lambda 6 and omega total (psych::alpha)",
-    )
+    b.table("table1", t1.table, TABLE1_CAPTION)
+    b.table("reliability", rel.table, RELIABILITY_CAPTION)
     st = steps.table.copy()
     st.insert(1, "block", ["Controls", "+ upward, lateral, downward"][: len(st)])
     b.table(

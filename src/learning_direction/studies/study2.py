@@ -31,12 +31,14 @@ from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ..reporting.apa import fmt_ci, fmt_num
 from ._base import StudyResult
 from ._common import (
+    RELIABILITY_CAPTION,
+    TABLE1_CAPTION,
     StudyBuilder,
+    add_indicator,
     apa_reliability_sentence,
     careless_screen,
     check_study_data,
     collect_warnings,
-    dummy_code,
     reliability_set,
     score_scales,
     table1,
@@ -287,11 +289,7 @@ def run(
 
         labels = dict(LABELS)
         t1_cols = ["age", "tenure"]
-        ind, ind_label = dummy_code(data_s["gender"], "Gender")
-        if ind is not None:
-            data_s = data_s.assign(gender_indicator=ind)
-            t1_cols.append("gender_indicator")
-            labels["gender_indicator"] = ind_label
+        data_s = add_indicator(data_s, "gender", "Gender", t1_cols, labels)
         t1_cols += ["past_mentees", *COVARIATES, PREDICTOR, MEDIATOR, OUTCOME]
         t1 = table1(data_s, t1_cols, labels=labels, alphas=rel.alphas)
         b.results["table1"] = t1
@@ -350,18 +348,8 @@ def run(
             )
 
     # ---------------------------------------------------------------- tables
-    b.table(
-        "table1",
-        t1.table,
-        "Table 1. Means, standard deviations and correlations (Cronbach's alpha on the diagonal; "
-        "* p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
-    )
-    b.table(
-        "reliability",
-        rel.table,
-        "Reliability of each scale: Cronbach's alpha with its 95% Feldt CI, standardized alpha, "
-        "average inter-item r, Guttman's lambda 6 and omega total (psych::alpha)",
-    )
+    b.table("table1", t1.table, TABLE1_CAPTION)
+    b.table("reliability", rel.table, RELIABILITY_CAPTION)
     ci_name = CI_NAMES[ci]
     mt = mediation_table(
         med,

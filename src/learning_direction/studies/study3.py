@@ -31,10 +31,10 @@ from ..reporting.apa import apa_coefficient, fmt_ci, fmt_num, fmt_p, fmt_r
 from ._base import StudyResult
 from ._common import (
     StudyBuilder,
+    add_indicator,
     careless_screen,
     check_study_data,
     collect_warnings,
-    dummy_code,
     label_terms,
     reliability_set,
     score_scales,
@@ -425,11 +425,7 @@ def run(
         mentors_t = mentors_s.join(agg, on=GROUP)
         labels = dict(LABELS)
         t1_cols = ["age", "tenure"]
-        ind, ind_label = dummy_code(mentors_t["gender"], "Gender")
-        if ind is not None:
-            mentors_t = mentors_t.assign(gender_indicator=ind)
-            t1_cols.append("gender_indicator")
-            labels["gender_indicator"] = ind_label
+        mentors_t = add_indicator(mentors_t, "gender", "Gender", t1_cols, labels)
         t1_cols += [
             "past_mentees",
             "upward",

@@ -30,6 +30,7 @@ from ..exceptions import DataValidationError
 from ..reporting.apa import apa_coefficient, fmt_num, fmt_p, fmt_r
 from ._base import StudyResult
 from ._common import (
+    RELIABILITY_CAPTION,
     StudyBuilder,
     apa_reliability_sentence,
     careless_screen,
@@ -476,12 +477,7 @@ def run(
         b.results["mediation"] = med
 
     # ---------------------------------------------------------------- tables
-    b.table(
-        "reliability",
-        rel.table,
-        "Reliability of each scale: Cronbach's alpha with its 95% Feldt CI, standardized alpha, "
-        "average inter-item r, Guttman's lambda 6 and omega total (psych::alpha)",
-    )
+    b.table("reliability", rel.table, RELIABILITY_CAPTION)
     b.table(
         "table1",
         t1.table,
