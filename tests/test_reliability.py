@@ -356,3 +356,11 @@ def test_three_item_omega_is_the_closed_form_without_warning():
     )
     omega = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
     assert res.table.loc[0, "omega_total"] == pytest.approx(omega, abs=1e-6)
+
+
+@pytest.mark.parametrize("n_rows", [1, 2])
+def test_too_few_respondents_is_a_clear_error(n_rows):
+    df = pd.DataFrame({f"q{i}": [1.0, 2.0, 3.0, 4.0][:n_rows] for i in range(3)})
+    spec = {"name": "tiny", "response": {"min": 1, "max": 7}, "items": ["q0", "q1", "q2"]}
+    with pytest.raises(DataValidationError, match="at least 3 respondents"):
+        ld.reliability(df, spec)

@@ -410,6 +410,12 @@ def reliability(
 
     answered_any = data.notna().any(axis=1)
     n_total = int(answered_any.sum())
+    if n_total < 3:
+        raise DataValidationError(
+            f"reliability of scale '{sc.name}' needs answers from at least 3 respondents; "
+            f"{n_total} of {len(data)} rows answered any of its items (alpha and the item "
+            "statistics are variances and correlations across respondents)"
+        )
     notes: list[str] = []
     if n_total < len(data):
         notes.append(
