@@ -467,6 +467,23 @@ CASES: list[Case] = [
         ModelError,
         "only 3 complete rows",
     ),
+    (
+        "infinite values in a model column",
+        _model_and_mediate(
+            lambda df: ld.regress(df, "y ~ x + m"),
+            lambda: model_frame().assign(y=lambda d: d["y"].where(d.index % 10 != 3, np.inf)),
+        ),
+        DataValidationError,
+        "column 'y' has infinite values (inf or -inf) in row(s) 3, 13, 23, 33",
+    ),
+    (
+        "outcome column with no values",
+        _model_and_mediate(
+            lambda df: ld.moderate(df, "x", "m", "y"), lambda: model_frame().assign(y=np.nan)
+        ),
+        DataValidationError,
+        "column(s) 'y' have no values at all",
+    ),
 ]
 
 
@@ -592,3 +609,13 @@ def test_scoring_zero_rows_of_text_columns():
     df = pd.DataFrame({c: pd.Series([], dtype=object) for c in ENG})
     res = ld.score(df, "mentor_engagement", invalid="missing")
     assert len(res.scores) == 0
+
+
+def test_no_complete_row_names_the_missing_columns():
+    """When the missing values of different columns never leave a complete row, the error says
+    how many each column misses instead of failing later with a constant-column message."""
+    df = model_frame(6)
+    df.loc[:2, "x"] = np.nan
+    df.loc[3:, "m"] = np.nan
+    with pytest.raises(DataValidationError, match=r"every row misses .*x: 3 missing, m: 3 missing"):
+        ld.mediate(df, "x", "m", "y", n_boot=200, seed=1)

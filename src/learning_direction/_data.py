@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .exceptions import DataValidationError
@@ -116,8 +117,40 @@ def complete_cases(
     cols = list(dict.fromkeys(columns))
     require_columns(df, cols, what)
     sub = df.loc[:, cols]
+    _refuse_infinite(sub, what)
     isna = sub.isna()
     keep = ~isna.any(axis=1)
     by_col = {c: int(isna[c].sum()) for c in cols if isna[c].any()}
     report = MissingReport(n_total=len(df), n_used=int(keep.sum()), by_column=by_col)
+    if len(df) and not keep.any():
+        empty = [c for c in cols if by_col.get(c) == len(df)]
+        why = (
+            f"column(s) {', '.join(repr(c) for c in empty)} have no values at all"
+            if empty
+            else "every row misses at least one of them ("
+            + ", ".join(f"{c}: {k} missing" for c, k in by_col.items())
+            + ")"
+        )
+        raise DataValidationError(
+            f"{what}: none of the {len(df)} rows has a value in every column it needs "
+            f"({', '.join(map(str, cols))}): {why}. Check the column names and the missing-value "
+            "codes of the file"
+        )
     return sub.loc[keep], report
+
+
+def _refuse_infinite(sub: pd.DataFrame, what: str) -> None:
+    """Infinite values are not missing values: name the column and rows instead of guessing."""
+    for c in sub.columns:
+        col = sub[c]
+        if not pd.api.types.is_float_dtype(col.dtype):
+            continue
+        bad = np.isinf(col.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            rows = list(col.index[bad][:5])
+            more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
+            raise DataValidationError(
+                f"{what}: column '{c}' has infinite values (inf or -inf) in row(s) "
+                f"{', '.join(map(str, rows))}{more}; fix how the column was computed, or set "
+                "those cells to NaN to treat them as missing"
+            )
