@@ -14,8 +14,8 @@ itself is reported as a Wilson 95% interval).
 
 Usage::
 
-    python bench/coverage.py                    # 1,000 replications x 2,000 resamples
-    python bench/coverage.py --reps 200 --boot 1000
+    python bench/interval_coverage.py                    # 1,000 replications x 2,000 resamples
+    python bench/interval_coverage.py --reps 200 --boot 1000
 """
 
 from __future__ import annotations

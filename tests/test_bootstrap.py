@@ -46,6 +46,65 @@ def test_weights_are_multinomial_counts():
     assert abs(W.mean() - 1) < 0.05
 
 
+def _numpy_counts(n_units, n_resamples, seed):
+    """The reference: numpy's bounded 32-bit draws counted row by row with bincount."""
+    idx = np.random.default_rng(seed).integers(
+        0, n_units, size=(n_resamples, n_units), dtype=np.uint32
+    )
+    return np.stack([np.bincount(r, minlength=n_units) for r in idx]).astype(float)
+
+
+@pytest.mark.parametrize("n_units", [2, 3, 7, 1000, 10007, 65537])
+def test_compiled_kernel_gives_numpys_stream_exactly(n_units):
+    """The numba draw-and-count kernel reproduces numpy's integers + bincount bit for bit, so a
+    seed means the same resamples with or without numba (n = 65537 exercises rejection draws
+    more often than small n)."""
+    pytest.importorskip("numba")
+    from learning_direction.models._kernels import draw_counts
+
+    n_res = 3 if n_units > 10_000 else 20
+    got = draw_counts(np.random.default_rng(11), np.empty((n_res, n_units)))
+    np.testing.assert_array_equal(got, _numpy_counts(n_units, n_res, 11))
+
+
+def test_engine_uses_the_compiled_kernel_when_numba_is_installed(monkeypatch):
+    """A broken numba import falls back silently (same numbers, slower): make sure that in
+    this environment the fast path is the one taken."""
+    pytest.importorskip("numba")
+    from learning_direction.models._kernels import draw_counts
+
+    monkeypatch.delenv("LEARNING_DIRECTION_NO_NUMBA", raising=False)
+    monkeypatch.setattr(bs, "_KERNEL", [])
+    assert bs._compiled_draw_counts() is draw_counts
+
+
+def test_compiled_kernel_refuses_sizes_outside_its_range():
+    pytest.importorskip("numba")
+    from learning_direction.models._kernels import draw_counts
+
+    with pytest.raises(ValueError, match="2 <= n"):
+        draw_counts(np.random.default_rng(1), np.empty((2, 1)))
+
+
+def test_bootstrap_is_identical_without_numba(data, monkeypatch):
+    """The numpy fallback (no numba) draws the same resamples: same seed, same draws."""
+    X, y = data
+    stat = _ols_statistic(X, y)
+    with_kernel = bs.run_bootstrap(stat, len(y), n_boot=300, seed=9, n_jobs=2)
+    monkeypatch.setattr(bs, "_KERNEL", [None])
+    assert bs._compiled_draw_counts() is None
+    without = bs.run_bootstrap(stat, len(y), n_boot=300, seed=9, n_jobs=1)
+    np.testing.assert_array_equal(with_kernel.draws, without.draws)
+    W = bs.resample_weights(40, 5, np.random.default_rng(4))
+    np.testing.assert_array_equal(W, _numpy_counts(40, 5, 4))
+
+
+def test_environment_variable_turns_the_kernel_off(monkeypatch):
+    monkeypatch.setattr(bs, "_KERNEL", [])
+    monkeypatch.setenv("LEARNING_DIRECTION_NO_NUMBA", "1")
+    assert bs._compiled_draw_counts() is None
+
+
 def test_moment_statistic_matches_refit_on_resampled_rows(data):
     X, y = data
     stat = _ols_statistic(X, y)

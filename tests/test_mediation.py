@@ -434,7 +434,7 @@ def test_ols_decomposition_and_scale_equivariance(seed, scale, shift):
 
 def test_short_coverage_simulation():
     """95% percentile and BCa intervals cover a*b = 0.09 at n = 200 (200 replications x 500
-    resamples; the full version with 1,000 x 2,000 is bench/coverage.py)."""
+    resamples; the full version with 1,000 x 2,000 is bench/interval_coverage.py)."""
     from learning_direction.models import bootstrap as bs
 
     rng = np.random.default_rng(2026)

@@ -194,15 +194,37 @@ def resample_weights(
     to ``n_units``): the multinomial weights of ``sample(n, replace = TRUE)``. ``out``, if
     given, is a (n_resamples, n_units) float array filled in place.
     """
-    # 32-bit draws are half the memory traffic of 64-bit ones, and counting row by row keeps
-    # each bincount's output cache-sized: together about 2x faster than one global bincount
-    dtype = np.uint32 if n_units < 2**32 else np.uint64
-    idx = rng.integers(0, n_units, size=(n_resamples, n_units), dtype=dtype)
     if out is None:
         out = np.empty((n_resamples, n_units), dtype=float)
+    draw = _compiled_draw_counts()
+    if draw is not None and n_units < 2**32 - 1:
+        # one GIL-free pass, the same stream and counts as the numpy path below
+        return draw(rng, out)
+    # 32-bit draws are half the memory traffic of 64-bit ones, and counting row by row keeps
+    # each bincount's output cache-sized (about 2x faster than one global bincount)
+    dtype = np.uint32 if n_units < 2**32 else np.uint64
+    idx = rng.integers(0, n_units, size=(n_resamples, n_units), dtype=dtype)
     for b in range(n_resamples):
         out[b] = np.bincount(idx[b], minlength=n_units)
     return out
+
+
+_KERNEL: list = []
+
+
+def _compiled_draw_counts() -> Callable[[np.random.Generator, np.ndarray], np.ndarray] | None:
+    """The numba draw-and-count kernel, or None without numba (or with the environment variable
+    ``LEARNING_DIRECTION_NO_NUMBA`` set). Imported on the first bootstrap, not with the package,
+    so ``import learning_direction`` stays fast."""
+    if not _KERNEL:
+        kernel = None
+        if not os.environ.get("LEARNING_DIRECTION_NO_NUMBA"):
+            try:
+                from ._kernels import draw_counts as kernel
+            except Exception:  # numba missing or broken: numpy gives the same counts
+                kernel = None
+        _KERNEL.append(kernel)
+    return _KERNEL[0]
 
 
 def _single_thread_blas():
