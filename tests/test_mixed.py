@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -54,11 +55,88 @@ def test_random_intercept_matches_lme4(sleep, ref):
         "term",
         "estimate",
         "se",
+        "df",
+        "t",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
+
+
+def test_satterthwaite_random_slope_matches_lmertest(sleep):
+    """lmerTest's published contest1D output for (1 + Days | Subject)."""
+    ref = json.loads((REF / "sleepstudy_lmertest.json").read_text())["random_slope"]
+    res = mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="~Days")
+    t = res.table.set_index("term")
+    for term, r in ref.items():
+        row = t.loc[term]
+        assert _rel(row["df"], r["df"]) < 2e-5  # ours 16.99982 / 17.00003
+        assert _rel(row["t"], r["t"]) < 1e-5
+        assert _rel(row["ci_low"], r["lower"]) < 1e-5
+        assert _rel(row["ci_high"], r["upper"]) < 1e-5
+        assert _rel(row["p_value"], r["p"]) < 1e-3
+    assert res.ddf == "satterthwaite"
+    assert "Satterthwaite" in res.summary()
+
+
+def test_satterthwaite_random_intercept_closed_form(sleep):
+    """Balanced random-intercept model: the within-subject slope has the split-plot df
+    G(n-1) - 1 = 161, and the intercept the Satterthwaite df of the mix of the two mean squares
+    (between subjects, df G-1; within, df G(n-1)-1) that its variance combines."""
+    res = mixed(sleep, "Reaction ~ Days", groups="Subject")
+    t = res.table.set_index("term")
+    G, n = 18, 10
+    x = np.arange(10.0)
+    sxx = ((x - x.mean()) ** 2).sum()
+    # mean squares from the data: within-subject regression residuals and subject means
+    d = sleep.assign(dev=sleep["Days"] - sleep["Days"].mean())
+    slope = (d["dev"] * d["Reaction"]).sum() / (G * sxx)
+    resid = d["Reaction"] - d.groupby("Subject")["Reaction"].transform("mean") - slope * d["dev"]
+    df_w = G * (n - 1) - 1
+    ms_w = (resid**2).sum() / df_w
+    ms_b = n * d.groupby("Subject")["Reaction"].mean().var(ddof=1)
+    a, b = ms_b / (G * n), x.mean() ** 2 * ms_w / (G * sxx)
+    df_int = (a + b) ** 2 / (a**2 / (G - 1) + b**2 / df_w)
+    assert df_int == pytest.approx(22.81, abs=0.01)  # lmerTest's summary() value
+    assert _rel(t.loc["Intercept", "df"], df_int) < 1e-4
+    assert _rel(t.loc["Days", "df"], df_w) < 1e-4
+    # the variance of the intercept is that combination of mean squares
+    assert _rel(t.loc["Intercept", "se"] ** 2, a + b) < 1e-5  # REML optimum to ~1e-6
+
+
+def test_satterthwaite_zero_variance_gives_ols_df():
+    """A random intercept estimated at zero (singular fit): the model is OLS, df = n - p."""
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"g": np.repeat(np.arange(12), 6), "x": rng.normal(size=72)})
+    d["y"] = 0.5 * d["x"] + rng.normal(size=72)
+    # remove every between-group difference in y beyond what x explains
+    d["y"] -= d.groupby("g")["y"].transform("mean") - d["y"].mean()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = mixed(d, "y ~ x", groups="g")
+    assert res.variance_components["vcov"].iloc[0] < 1e-6
+    np.testing.assert_allclose(res.table["df"], 72 - 2, rtol=1e-3)
+
+
+def test_wald_option_keeps_z_tests(sleep):
+    from scipy import stats
+
+    res = mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="~Days", ddf="wald")
+    assert list(res.table.columns) == [
+        "term",
+        "estimate",
+        "se",
         "z",
         "ci_low",
         "ci_high",
         "p_value",
     ]
+    row = res.table.iloc[1]
+    assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(row["z"])), rel=1e-12)
+    assert row["ci_low"] == pytest.approx(row["estimate"] - 1.959964 * row["se"], rel=1e-6)
+    assert "Wald z" in res.summary()
+    with pytest.raises(ModelError, match="ddf must be"):
+        mixed(sleep, "Reaction ~ Days", groups="Subject", ddf="kenward-roger")
 
 
 def test_random_slope_matches_lme4(sleep, ref):

@@ -47,7 +47,7 @@ TABLE_COLUMNS = {
         "omega_total",
     ],
     "icc": ["outcome", "n", "n_groups", "mean_group_size", "tau2", "sigma2", "icc1", "icc2"],
-    "multilevel": ["term", "label", "estimate", "se", "z", "ci_low", "ci_high", "p_value"],
+    "multilevel": ["term", "label", "estimate", "se", "df", "t", "ci_low", "ci_high", "p_value"],
     "logistic": [
         "term",
         "label",
@@ -327,11 +327,16 @@ def test_icc_multilevel_logistic_sentences_come_from_tables(res):
     _close(m.group(2), icc.loc["hireability", "icc1"])
     _close(m.group(3), icc.loc["hireability", "icc2"])
     eng = _row(res.tables["multilevel"], "mentor_engagement")
-    m = re.search(rf"mentor engagement predicted higher mentee hireability, b = {NUM}, SE = {NUM}",
+    m = re.search(rf"mentor engagement predicted higher mentee hireability, b = {NUM}, SE = {NUM}, "
+                  rf"t\({NUM}\) = {NUM}, 95% CI \[{NUM}, {NUM}\]",
                   res.text["multilevel"])  # fmt: skip
     assert m, res.text["multilevel"]
     _close(m.group(1), eng["estimate"])
     _close(m.group(2), eng["se"])
+    _close(m.group(3), eng["df"], 1)
+    _close(m.group(4), eng["t"])
+    _close(m.group(5), eng["ci_low"])
+    _close(m.group(6), eng["ci_high"])
     lg = _row(res.tables["logistic"], "mentor_engagement")
     m = re.search(rf"OR = {NUM}, 95% CI \[{NUM}, {NUM}\], p = {NUM}", res.text["logistic"])
     assert m, res.text["logistic"]

@@ -935,7 +935,8 @@ class MixedResult(ResultMixin):
     Attributes
     ----------
     table : DataFrame
-        Fixed effects: ``term, estimate, se, z, ci_low, ci_high, p_value``.
+        Fixed effects: ``term, estimate, se, df, t, ci_low, ci_high, p_value`` (Satterthwaite
+        df, the default) or ``term, estimate, se, z, ci_low, ci_high, p_value`` (``ddf="wald"``).
     variance_components : DataFrame
         ``group, var1, var2, vcov, sdcor`` like lme4's ``as.data.frame(VarCorr(fit))``: variances
         (``var2`` missing), covariances (``sdcor`` = correlation), then the residual.
@@ -950,6 +951,8 @@ class MixedResult(ResultMixin):
         :math:`(X'V^{-1}X)^{-1}` of the fixed effects.
     model : statsmodels MixedLMResults
     notes : tuple of str
+    ddf : str
+        ``"satterthwaite"`` (t tests) or ``"wald"`` (z tests).
     """
 
     table: pd.DataFrame
@@ -971,6 +974,7 @@ class MixedResult(ResultMixin):
     model: Any = field(repr=False)
     notes: tuple[str, ...] = ()
     method: str = "linear mixed model"
+    ddf: str = "satterthwaite"
 
     _title: ClassVar[str] = "Linear mixed model"
 
@@ -979,6 +983,7 @@ class MixedResult(ResultMixin):
             "formula": self.formula,
             "random effects": f"{self.re_formula or '~1'} | {self.groups}",
             "method": "REML" if self.reml else "ML",
+            "tests": "t, Satterthwaite df" if self.ddf == "satterthwaite" else "Wald z",
             "n": self.n,
             "n_groups": self.n_groups,
             "n_dropped": self.n_dropped,
@@ -1066,6 +1071,7 @@ def mixed(
     re_formula: str | None = None,
     reml: bool = True,
     ci_level: float = 0.95,
+    ddf: str = "satterthwaite",
 ) -> MixedResult:
     """Linear mixed model with random intercepts (and slopes) per group, lme4 conventions.
 
@@ -1082,11 +1088,17 @@ def mixed(
     reml : bool
         REML (default, as ``lmer``) or ML (for likelihood-ratio tests of fixed effects).
     ci_level : float
+    ddf : {"satterthwaite", "wald"}
+        Tests of the fixed effects: t tests with Satterthwaite degrees of freedom (default, as
+        ``lmerTest``), or Wald z tests (``"wald"``, as ``lme4``'s t values read against the
+        normal distribution).
 
     Returns
     -------
     MixedResult
-        ``.table`` (fixed effects), ``.variance_components``, ``.icc``, ``.icc2``,
+        ``.table`` (fixed effects: ``term, estimate, se, df, t, ci_low, ci_high, p_value``;
+        with ``ddf="wald"`` a ``z`` column instead of ``df`` and ``t``), ``.variance_components``,
+        ``.icc``, ``.icc2``,
         ``.reml_loglik``, ``.n``, ``.n_groups``, ``.n_dropped``.
 
     Raises
@@ -1108,8 +1120,16 @@ def mixed(
     :math:`\\sqrt{\\mathrm{diag}((X'V^{-1}X)^{-1})}` with
     :math:`V = \\mathrm{blockdiag}(Z_j G Z_j' + \\sigma^2 I)` at the (RE)ML variance estimates,
     computed here; statsmodels' ``bse_fe`` equals it on balanced data but differs (third or fourth significant digit)
-    on unbalanced groups. Tests are Wald z tests with normal CIs (lme4 gives no p values;
-    ``lmerTest`` uses Satterthwaite df, which are larger than needed with many groups).
+    on unbalanced groups.
+
+    Tests and CIs use t distributions with Satterthwaite degrees of freedom, as ``lmerTest``
+    (Kuznetsova et al., 2017): for coefficient j,
+    :math:`\\nu_j = 2 C_{jj}^2 / (g_j' A g_j)` with :math:`C = (X'V^{-1}X)^{-1}`,
+    :math:`g_j = \\partial C_{jj} / \\partial\\theta` and :math:`A = 2 H^{-1}` the asymptotic
+    covariance of the variance parameters :math:`\\theta` (H: Hessian of the deviance), both by
+    numerical differentiation. On sleepstudy they reproduce lmerTest (22.81 and 161.0 for the
+    random-intercept model, 17.0 for both effects with a random slope). With few groups they
+    keep the Type I error near its nominal level where Wald z tests do not (Luke, 2017).
 
     ICC(1) :math:`= \\tau^2_{00} / (\\tau^2_{00} + \\sigma^2)` from the REML null model
     ``y ~ 1 + (1 | groups)`` on the same rows. ICC(2) :math:`= k\\,ICC(1) / (1 + (k-1) ICC(1))`
@@ -1121,6 +1141,10 @@ def mixed(
     using lme4. *Journal of Statistical Software, 67*(1).
     Bliese, P. D. (2000). Within-group agreement, non-independence, and reliability. In Klein &
     Kozlowski (Eds.), *Multilevel theory, research, and methods in organizations* (pp. 349-381).
+    Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest package: Tests in
+    linear mixed effects models. *Journal of Statistical Software, 82*(13).
+    Luke, S. G. (2017). Evaluating significance in linear mixed-effects models in R. *Behavior
+    Research Methods, 49*, 1494-1502.
 
     Examples
     --------
@@ -1144,6 +1168,9 @@ def mixed(
     import statsmodels.formula.api as smf
 
     level = _check_ci_level(ci_level)
+    ddf_key = str(ddf).lower()
+    if ddf_key not in ("satterthwaite", "wald"):
+        raise ModelError(f"ddf must be 'satterthwaite' (lmerTest) or 'wald' (z tests); got {ddf!r}")
     if not isinstance(groups, str):
         raise DataValidationError(
             f"groups must be a column name such as 'mentor_id', got {groups!r}"
@@ -1184,19 +1211,47 @@ def mixed(
     names = [n for n in design.X.columns]
     est = np.asarray(fit.fe_params)
     se_v = np.sqrt(np.diag(V))
-    z = est / se_v
-    zcrit = stats.norm.ppf(0.5 + level / 2)
-    table = pd.DataFrame(
-        {
-            "term": names,
-            "estimate": est,
-            "se": se_v,
-            "z": z,
-            "ci_low": est - zcrit * se_v,
-            "ci_high": est + zcrit * se_v,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
-        }
-    )
+    stat = est / se_v
+    if ddf_key == "wald":
+        crit = stats.norm.ppf(0.5 + level / 2)
+        table = pd.DataFrame(
+            {
+                "term": names,
+                "estimate": est,
+                "se": se_v,
+                "z": stat,
+                "ci_low": est - crit * se_v,
+                "ci_high": est + crit * se_v,
+                "p_value": 2 * stats.norm.sf(np.abs(stat)),
+            }
+        )
+        test_note = "Wald z tests"
+    else:
+        from ._satterthwaite import satterthwaite_df
+
+        dfs = satterthwaite_df(fit, bool(reml))
+        test_note = "t tests with Satterthwaite df (lmerTest)"
+        if not np.all(np.isfinite(dfs)):
+            bad = [nm for nm, d in zip(names, dfs, strict=True) if not np.isfinite(d)]
+            notes.append(
+                "Satterthwaite df could not be computed for "
+                + ", ".join(bad)
+                + " (the deviance is not curved at the estimates); Wald z tests used for them"
+            )
+            dfs = np.where(np.isfinite(dfs), dfs, np.inf)
+        crit = stats.t.ppf(0.5 + level / 2, dfs)
+        table = pd.DataFrame(
+            {
+                "term": names,
+                "estimate": est,
+                "se": se_v,
+                "df": dfs,
+                "t": stat,
+                "ci_low": est - crit * se_v,
+                "ci_high": est + crit * se_v,
+                "p_value": 2 * stats.t.sf(np.abs(stat), dfs),
+            }
+        )
     # variance components, lme4 order: variances, covariances, residual
     cov_re = np.asarray(fit.cov_re)
     re_names = ["Intercept" if nm == groups or nm == "Group" else nm for nm in fit.cov_re.index]
@@ -1236,7 +1291,7 @@ def mixed(
     k = len(data) / n_groups
     icc2 = k * icc1 / (1 + (k - 1) * icc1)
     notes.append(
-        "fixed-effect SEs = sqrt(diag((X'V^-1X)^-1)) at the variance estimates (lme4); Wald z tests"
+        f"fixed-effect SEs = sqrt(diag((X'V^-1X)^-1)) at the variance estimates (lme4); {test_note}"
     )
     return MixedResult(
         table=table,
@@ -1257,4 +1312,5 @@ def mixed(
         vcov=pd.DataFrame(V, index=names, columns=names),
         model=fit,
         notes=tuple(notes),
+        ddf=ddf_key,
     )

@@ -123,7 +123,7 @@ ICC_COLUMNS = [
     "icc1",
     "icc2",
 ]
-ML_COLUMNS = ["term", "label", "estimate", "se", "z", "ci_low", "ci_high", "p_value"]
+ML_COLUMNS = ["term", "label", "estimate", "se", "df", "t", "ci_low", "ci_high", "p_value"]
 LOGIT_COLUMNS = [
     "term",
     "label",
@@ -313,7 +313,7 @@ def run(
 
     *Multilevel model.* :math:`\\text{hireability}_{ij} = \\gamma_{00} + \\gamma_{01}
     \\text{ENG}_j + \\gamma_{02}\\text{DOWN}_j + \\gamma_{03}\\text{UP}_j + \\gamma_{04}
-    \\text{LAT}_j + u_{0j} + e_{ij}` (REML, lme4 SEs, Wald z tests). The mentor-level
+    \\text{LAT}_j + u_{0j} + e_{ij}` (REML, lme4 SEs, t tests with Satterthwaite df). The mentor-level
     predictors are grand-mean centered at the mentor level (each minus its mean over mentors),
     so :math:`\\gamma_{00}` is the expected hireability of a mentee whose mentor is average on
     every predictor (Enders & Tofighi, 2007); centering does not change the slopes.
@@ -496,8 +496,8 @@ def run(
         "multilevel",
         mlt[ML_COLUMNS],
         f"Multilevel model of mentee hireability (random intercept per mentor, REML; lme4 SEs, "
-        f"Wald z tests; N = {ml.n} mentees, {ml.n_groups} mentors). Mentor-level predictors "
-        "grand-mean centered over mentors",
+        f"t tests with Satterthwaite df as lmerTest; N = {ml.n} mentees, {ml.n_groups} mentors). "
+        "Mentor-level predictors grand-mean centered over mentors",
     )
     lgt = lg.table.copy()
     lgt.insert(1, "label", label_terms(lgt["term"].tolist(), TERM_LABELS))
@@ -602,8 +602,8 @@ def run(
     b.figure(
         "fixed_effects",
         ax,
-        "Fixed effects of the multilevel model of hireability with 95% Wald CIs (random "
-        "intercept per mentor; mentor-level predictors grand-mean centered).",
+        "Fixed effects of the multilevel model of hireability with 95% CIs (t, Satterthwaite df; "
+        "random intercept per mentor; mentor-level predictors grand-mean centered).",
     )
     ax = plot_coefficients(lg, terms=terms, odds_ratio=True)
     ax.set_yticks(ax.get_yticks(), label_terms(terms, TERM_LABELS))
@@ -762,9 +762,21 @@ def _multilevel_sentence(tab: pd.DataFrame, ml: Any) -> str:
     return (
         f"In a multilevel model with a random intercept per mentor (N = {ml.n} mentees, "
         f"{ml.n_groups} mentors; mentor-level predictors grand-mean centered), mentor engagement "
-        f"{verb}, {apa_path_phrase(eng, 'b')}, holding the three learning directions constant; "
-        f"{down_txt} ({apa_path_phrase(down, 'b')}), as expected if its relation to hireability "
+        f"{verb}, {_t_phrase(eng)}, holding the three learning directions constant; "
+        f"{down_txt} ({_t_phrase(down)}), as expected if its relation to hireability "
         "runs through engagement."
+    )
+
+
+def _t_phrase(r: Any) -> str:
+    """``b = 0.23, SE = 0.05, t(108.0) = 4.21, 95% CI [0.13, 0.34], p < .001`` (Satterthwaite
+    df; without a df column, as with ``ddf="wald"``, the plain coefficient phrase)."""
+    if "df" not in r or "t" not in r:
+        return apa_path_phrase(r, "b")
+    return (
+        f"b = {fmt_num(r['estimate'])}, SE = {fmt_num(r['se'])}, "
+        f"t({fmt_num(r['df'], 1)}) = {fmt_num(r['t'])}, {fmt_ci(r['ci_low'], r['ci_high'])}, "
+        f"{fmt_p(r['p_value'])}"
     )
 
 
