@@ -487,6 +487,59 @@ def test_random_intercept_outcome_matches_reml():
         mediate(df, "x", "m", "y", cluster="mentor", outcome_model="gee", n_boot=200)
 
 
+def test_random_intercept_variance_is_re_estimated_in_each_resample(monkeypatch):
+    """The per-resample REML search gives statsmodels' MixedLM estimate on the resampled
+    clusters (a cluster drawn twice counts as two clusters), at a deviance at least as low."""
+    from learning_direction.models import _process_core as core
+    from learning_direction.models._ols_batch import sym_from_triu
+
+    rng = np.random.default_rng(5)
+    G = 40
+    g = np.repeat(np.arange(G), rng.integers(2, 9, size=G))  # unbalanced
+    x = rng.normal(size=G)[g]
+    m = pd.Series(0.4 * x + 0.3 * rng.normal(size=len(g))).groupby(g).transform("mean")
+    y = 0.3 * m + 0.1 * x + rng.normal(0, 0.6, size=G)[g] + rng.normal(size=len(g))
+    df = pd.DataFrame({"x": x, "m": m, "y": y, "g": g})
+    seen = {}
+    init = core.ProcessModel.__init__
+
+    def spy(self, *a, **k):
+        init(self, *a, **k)
+        seen["model"] = self
+
+    monkeypatch.setattr(core.ProcessModel, "__init__", spy)
+    mediate(df, "x", "m", "y", cluster="g", outcome_model="random_intercept", n_boot=100, seed=1)
+    model = seen["model"]
+    eq = next(e for e in model.spec.equations if e.name == "y")
+    W = np.vstack([np.ones(G), rng.multinomial(G, np.full(G, 1 / G), size=3)]).astype(float)
+    S = W @ model.contrib
+    Ms = {k: sym_from_triu(S[:, a:b], model.q, model.iu) for k, (a, b) in model.slices.items()}
+    counts = S[:, model.size_counts[0] : model.size_counts[1]]
+    M, lam = model.reml_moments(eq, Ms, counts)
+    P = [0, model.col["x"], model.col["m"]]
+    for r in range(len(W)):
+        copies = np.repeat(np.arange(G), W[r].astype(int))
+        d = pd.concat([df[df["g"] == j].assign(g=k) for k, j in enumerate(copies)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.MixedLM(d["y"], sm.add_constant(d[["x", "m"]]), groups=d["g"]).fit(reml=True)
+        ref = float(fit.cov_re.iloc[0, 0]) / fit.scale
+        assert lam[r] == pytest.approx(ref, rel=1e-3)
+        beta = np.linalg.solve(M[r][np.ix_(P, P)], M[r][P, model.col["y"]])
+        np.testing.assert_allclose(beta[1:], fit.fe_params[["x", "m"]], rtol=1e-3, atol=1e-6)
+        # ours is at least as good an optimum of the same REML criterion
+        idx = np.array([*P, model.col["y"]])
+        base = Ms["row"][r : r + 1][:, idx][:, :, idx]
+        outer = np.stack(
+            [Ms[f"size:{k}"][r : r + 1][:, idx][:, :, idx] for k in range(len(model.ri_sizes))]
+        )
+        dev = [
+            model._ri_deviance(base, outer, counts[r : r + 1], np.array([v]), 3)[0]
+            for v in (lam[r], ref)
+        ]
+        assert dev[0] <= dev[1] + 1e-9
+
+
 def test_html_escapes_user_strings():
     rng = np.random.default_rng(0)
     df = pd.DataFrame(rng.normal(size=(50, 3)), columns=["<b>x</b>", "m&m", "y"])

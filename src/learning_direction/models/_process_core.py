@@ -145,7 +145,6 @@ class ProcessModel:
             if eq.level == "ri":
                 theta, tau2, sigma2 = self._random_intercept(eq)
                 self.ri[eq.name] = (tau2, sigma2, theta)
-                blocks[f"ri:{eq.name}"] = (self._quasi_demean(self.V_row, theta), "row")
         self.blocks = blocks
         parts, self.slices, start = [], {}, 0
         for name, (Vb, level) in blocks.items():
@@ -157,6 +156,27 @@ class ProcessModel:
             parts.append(prod)
             self.slices[name] = (start, start + prod.shape[1])
             start += prod.shape[1]
+        # random-intercept equations are re-estimated by REML in every resample: a resample's
+        # GLS moments at variance ratio lam = tau^2 / sigma^2 are
+        #   sum_j w_j [C_j - lam / (1 + n_j lam) s_j s_j']
+        # (C_j: the cluster's cross-products, the "row" block; s_j: its column sums), so with
+        # the s_j s_j' summed per cluster size ("size:k" blocks) and the number of resampled
+        # clusters of each size, any lam costs a few array operations for all resamples at once
+        self.ri_sizes = np.zeros(0)
+        if self.ri:
+            counts = np.bincount(cluster_codes, minlength=n_clusters)
+            self.ri_sizes = np.unique(counts).astype(float)
+            sums = np.zeros((n_clusters, self.q))
+            np.add.at(sums, cluster_codes, self.V_row)
+            outer, _ = triu_products(sums)
+            member = (counts[:, None] == self.ri_sizes[None, :]).astype(float)
+            for k in range(len(self.ri_sizes)):
+                parts.append(outer * member[:, k : k + 1])
+                self.slices[f"size:{k}"] = (start, start + outer.shape[1])
+                start += outer.shape[1]
+            parts.append(member)
+            self.size_counts = (start, start + member.shape[1])
+            start += member.shape[1]
         self.contrib = parts[0] if len(parts) == 1 else np.hstack(parts)
         self.r = self.slices["row"][1]
         self.n_units = n_clusters if cluster_codes is not None else n
@@ -187,6 +207,74 @@ class ProcessModel:
         counts = np.bincount(self.cluster_codes, minlength=self.n_clusters).astype(float)
         theta = 1.0 - np.sqrt(sigma2 / (sigma2 + counts * max(tau2, 0.0)))
         return theta, tau2, sigma2
+
+    def _gls_moments(self, base: np.ndarray, outer: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """sum_j w_j [C_j - lam / (1 + n_j lam) s_j s_j'] for B resamples at once.
+
+        ``base`` (B, r, r): the weighted C_j; ``outer`` (K, B, r, r): the weighted s_j s_j' of
+        the clusters of each size; ``lam`` (B,).
+        """
+        gam = lam[:, None] / (1.0 + lam[:, None] * self.ri_sizes[None, :])  # (B, K)
+        return base - np.einsum("bk,kbij->bij", gam, outer)
+
+    def _ri_deviance(self, base, outer, m, lam, n_coef: int) -> np.ndarray:
+        """Profiled REML deviance at variance ratios ``lam`` (B,), up to a constant:
+        (N - p) log(rss) + sum_j log(1 + n_j lam) + log|X'H^-1 X| with H_j = I + lam 11'
+        (sigma^2 profiled out). The last row/column of ``base``/``outer`` is the outcome."""
+        M = self._gls_moments(base, outer, lam)
+        A, c = M[:, :n_coef, :n_coef], M[:, :n_coef, n_coef]
+        with np.errstate(all="ignore"):
+            sign, logdet = np.linalg.slogdet(A)
+            beta = np.linalg.solve(A, c[..., None])[..., 0]
+            rss = M[:, n_coef, n_coef] - np.einsum("bi,bi->b", c, beta)
+            dev = (
+                (m @ self.ri_sizes - n_coef) * np.log(rss)
+                + (m * np.log1p(lam[:, None] * self.ri_sizes[None, :])).sum(axis=1)
+                + logdet
+            )
+        return np.where((sign > 0) & (rss > 0), dev, np.inf)
+
+    def reml_moments(self, eq: Equation, Ms: dict, m: np.ndarray):
+        """REML variance ratio ``lam = tau^2 / sigma^2`` of the random-intercept equation ``eq``
+        in each resample, and the GLS moments at it.
+
+        A vectorised one-dimensional search over the ICC ``rho = lam / (1 + lam)``: a grid
+        brackets the minimum of the profiled REML deviance, golden-section search narrows the
+        bracket to about 1e-9, and the boundary ``rho = 0`` is kept when it is at least as good.
+        Returns (moments (B, q, q) with all variables, lam (B,)).
+        """
+        B = m.shape[0]
+        idx = np.array([0] + [self.col[p] for p in eq.predictors] + [self.col[eq.outcome]])
+        sub = np.ix_(idx, idx)
+        base = Ms["row"][:, sub[0], sub[1]]
+        outer = np.stack([Ms[f"size:{k}"][:, sub[0], sub[1]] for k in range(len(self.ri_sizes))])
+        n_coef = len(idx) - 1
+
+        def dev(rho):
+            return self._ri_deviance(base, outer, m, rho / (1 - rho), n_coef)
+
+        grid = np.concatenate([[0.0], np.linspace(0.005, 0.995, 34) ** 1.5])
+        devs = np.stack([dev(np.full(B, r)) for r in grid], axis=1)
+        i = np.argmin(devs, axis=1)
+        lo = grid[np.maximum(i - 1, 0)]
+        hi = grid[np.minimum(i + 1, len(grid) - 1)]
+        g = (np.sqrt(5.0) - 1) / 2
+        x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
+        f1, f2 = dev(x1), dev(x2)
+        for _ in range(40):
+            left = f1 <= f2  # the minimum is in [lo, x2]
+            hi = np.where(left, x2, hi)
+            lo = np.where(left, lo, x1)
+            x1n = np.where(left, hi - g * (hi - lo), x2)
+            x2n = np.where(left, x1, lo + g * (hi - lo))
+            fn = dev(np.where(left, x1n, x2n))
+            f1, f2 = np.where(left, fn, f2), np.where(left, f1, fn)
+            x1, x2 = x1n, x2n
+        rho = (lo + hi) / 2
+        rho = np.where(devs[:, 0] <= dev(rho), 0.0, rho)
+        lam = rho / (1 - rho)
+        full_outer = np.stack([Ms[f"size:{k}"] for k in range(len(self.ri_sizes))])
+        return self._gls_moments(Ms["row"], full_outer, lam), lam
 
     # ----- exact full-sample fits ---------------------------------------------------------
     def _design(self, eq: Equation) -> tuple[np.ndarray, np.ndarray]:
@@ -328,6 +416,10 @@ class ProcessModel:
         Ms = {
             name: sym_from_triu(S[:, a:b], self.q, self.iu) for name, (a, b) in self.slices.items()
         }
+        for eq in self.spec.equations:
+            if eq.level == "ri":
+                a, b = self.size_counts
+                Ms[f"ri:{eq.name}"] = self.reml_moments(eq, Ms, S[:, a:b])[0]
         coefs, bad = self._solve_equations(Ms, W)
         eff = self.effects(coefs, self.sds_from_moments(Ms["row"]))
         eff[bad] = np.nan

@@ -319,14 +319,16 @@ def mediate(
     cluster means). ``outcome_model="cluster_robust"``: the Y equations are OLS in every
     resample; cluster-robust SEs only change the path-coefficient SEs in the table. Cost: the
     same single matrix product per chunk, over clusters instead of rows.
-    ``outcome_model="random_intercept"``: the variance components (tau^2, sigma^2) are
-    estimated once by REML (statsmodels ``MixedLM``) on the full data; each row is
-    quasi-demeaned, ``v - theta_j mean_j(v)`` with ``theta_j = 1 - sqrt(sigma^2 / (sigma^2 +
-    n_j tau^2))``, so OLS on the transformed rows is the GLS (= REML fixed-effects) estimator.
-    In each resample the fixed effects are re-estimated by GLS with the variance components
-    held at their full-sample values (not re-estimated: that would need an iterative REML fit
-    per resample); the cost is one REML fit plus the usual matrix product. Table SEs are
-    ``sqrt(diag(sigma^2 (X*'X*)^-1))`` = lme4's ``sqrt(diag(vcov(fit)))``.
+    ``outcome_model="random_intercept"``: on the full data the variance components (tau^2,
+    sigma^2) are estimated by REML (statsmodels ``MixedLM``); each row is quasi-demeaned,
+    ``v - theta_j mean_j(v)`` with ``theta_j = 1 - sqrt(sigma^2 / (sigma^2 + n_j tau^2))``, so
+    OLS on the transformed rows is the GLS (= REML fixed-effects) estimator. Table SEs are
+    ``sqrt(diag(sigma^2 (X*'X*)^-1))`` = lme4's ``sqrt(diag(vcov(fit)))``. Every resample
+    re-estimates the variance ratio ``tau^2 / sigma^2`` by REML as well, so the intervals carry
+    its uncertainty: the GLS moments of a resample at any ratio are a weighted sum of
+    per-cluster cross-products and outer products of cluster sums, so the profiled REML
+    deviance of all resamples is minimised at once by a vectorised one-dimensional search (it
+    reproduces ``MixedLM`` on the resampled clusters to its convergence tolerance).
 
     BCa: ``z0`` from the share of resampled estimates below the estimate and the acceleration
     from the leave-one-unit-out jackknife (rows, or clusters). R's ``boot.ci`` uses
@@ -440,8 +442,8 @@ def mediate(
             )
         y_level = "ri"
         notes.append(
-            "Y equations with a random intercept per cluster: GLS at the full-sample REML variance "
-            "components (held fixed in the resamples)"
+            "Y equations with a random intercept per cluster: GLS at the REML variance "
+            "components, re-estimated in every resample"
         )
     spec = _spec(
         prep.x_cols,

@@ -328,7 +328,7 @@ def run(
     REML variance components, the same model as the multilevel model, so b equals its
     engagement slope); robustness: OLS with cluster-robust SEs. The indirect effect :math:`ab`
     gets a percentile CI from a cluster bootstrap that resamples whole mentors with all their
-    mentees (the variance components are held at their full-sample values in the resamples).
+    mentees (the variance components are re-estimated by REML in every resample).
 
     References
     ----------
