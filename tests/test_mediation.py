@@ -291,6 +291,45 @@ def test_cluster_bca_uses_leave_one_cluster_out():
     assert any("leave-one-cluster-out" in n for n in res.notes)
 
 
+def test_cluster_binary_y_gets_cluster_robust_logit_and_ols_ses():
+    """With clusters and row-level X and M, the logistic Y equation and the mediator equation both
+    get CR1 SEs: statsmodels Logit/OLS cov_type="cluster" (= sandwich::vcovCL type HC1)."""
+    rng = np.random.default_rng(11)
+    g = np.repeat(np.arange(40), 6)
+    u = rng.normal(scale=0.6, size=40)[g]
+    x = rng.normal(size=g.size) + 0.3 * u
+    m = 0.5 * x + u + rng.normal(size=g.size)
+    y = (rng.random(g.size) < 1 / (1 + np.exp(-(0.7 * m + u - 0.1)))).astype(int)
+    df = pd.DataFrame({"mentor": g, "x": x, "m": m, "y": y})
+    res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=1)
+    t = res.table.set_index("term")
+    kw = {"cov_type": "cluster", "cov_kwds": {"groups": df["mentor"]}}
+    lf = sm.Logit(df["y"], sm.add_constant(df[["x", "m"]])).fit(disp=0, **kw)
+    of = sm.OLS(df["m"], sm.add_constant(df[["x"]])).fit(**kw)
+    assert res.design == "1-1-1" and res.y_family == "binomial"
+    assert t.loc["b:m", "estimate"] == pytest.approx(lf.params["m"], rel=1e-7)
+    assert t.loc["b:m", "se"] == pytest.approx(lf.bse["m"], rel=1e-6)
+    assert t.loc["c_prime", "se"] == pytest.approx(lf.bse["x"], rel=1e-6)
+    assert t.loc["a:m", "se"] == pytest.approx(of.bse["x"], rel=1e-8)
+    # the classical (unclustered) logit SE differs, so the check above is not vacuous
+    plain = sm.Logit(df["y"], sm.add_constant(df[["x", "m"]])).fit(disp=0)
+    assert abs(plain.bse["m"] - lf.bse["m"]) > 1e-3
+    assert any("logistic regression for Y" in n and "CR1" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True, [1]])
+def test_bad_seed_is_a_model_error(sat, seed):
+    with pytest.raises(ModelError, match="seed"):
+        mediate(sat, "education", "SATV", "ACT", n_boot=100, seed=seed)
+
+
+def test_numpy_integer_seed_accepted(sat):
+    a = mediate(sat, "education", "SATV", "ACT", n_boot=100, seed=np.int64(3))
+    b = mediate(sat, "education", "SATV", "ACT", n_boot=100, seed=3)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.seed == 3
+
+
 # --- bad input --------------------------------------------------------------------------------
 def test_missing_column_named(sat):
     with pytest.raises(DataValidationError, match="SATW"):

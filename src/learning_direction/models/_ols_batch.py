@@ -140,8 +140,18 @@ def _codes(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.ravel(), uniq
 
 
-def logit_fit(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], max_iter: int = 50) -> OLSFit:
+def logit_fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    names: tuple[str, ...],
+    max_iter: int = 50,
+    groups: np.ndarray | None = None,
+) -> OLSFit:
     """Logistic regression by Newton-Raphson (as R's ``glm(family = binomial)``).
+
+    With ``groups`` the covariance is CR1 cluster-robust, ``sandwich::vcovCL(fit, cluster,
+    type = "HC1")``: ``G/(G-1) * (n-1)/(n-p) * I^-1 (sum_g s_g s_g') I^-1`` with ``I`` the
+    information matrix and ``s_g`` the cluster's summed scores ``X_i (y_i - mu_i)``.
 
     Raises ``FloatingPointError`` when the fit does not converge or the information matrix is
     singular (e.g. complete separation); callers turn this into a :class:`ModelError`.
@@ -165,6 +175,12 @@ def logit_fit(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], max_iter: in
         raise FloatingPointError("fitted probabilities of 0 or 1 (complete separation)")
     info = X.T @ (X * (mu * (1 - mu))[:, None])
     vcov = np.linalg.inv(info)
+    if groups is not None:
+        codes, _ = _codes(groups)
+        G = int(codes.max()) + 1
+        S = np.zeros((G, p))
+        np.add.at(S, codes, X * (y - mu)[:, None])
+        vcov = G / (G - 1) * (n - 1) / (n - p) * vcov @ (S.T @ S) @ vcov
     return OLSFit(beta, vcov, n - p, tuple(names), 1.0, np.nan, family="binomial")
 
 

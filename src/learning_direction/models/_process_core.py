@@ -306,9 +306,10 @@ class ProcessModel:
                     f"the predictors of '{eq.outcome}' ({', '.join(eq.predictors)}) are perfectly "
                     "collinear; drop or combine the redundant column(s)"
                 )
+            groups = self.cluster_codes if (self.robust_cluster and eq.level == "row") else None
             if eq.family == "binomial":
                 try:
-                    fits[eq.name] = logit_fit(X, y, names)
+                    fits[eq.name] = logit_fit(X, y, names, groups=groups)
                 except (FloatingPointError, np.linalg.LinAlgError) as err:
                     raise ModelError(
                         f"the logistic equation for '{eq.outcome}' cannot be estimated ({err}); "
@@ -320,7 +321,6 @@ class ProcessModel:
                 vcov = f.vcov / f.sigma2 * sigma2  # sigma2 (X*'X*)^-1 = (X' V^-1 X)^-1 at REML
                 fits[eq.name] = OLSFit(f.coef, vcov, f.df_resid, f.names, sigma2, f.r2)
             else:
-                groups = self.cluster_codes if (self.robust_cluster and eq.level == "row") else None
                 fits[eq.name] = ols_fit(X, y, names, groups=groups)
         return fits
 

@@ -76,6 +76,7 @@ __all__ = [
     "acceleration_from_influence",
     "block_size",
     "boot_pvalue",
+    "check_seed",
     "confidence_interval",
     "jackknife",
     "monte_carlo_draws",
@@ -88,6 +89,18 @@ CI_METHODS = ("percentile", "bca", "monte_carlo")
 
 #: default memory budget of one chunk (weights, indices and counts), in bytes
 DEFAULT_MAX_BYTES = 192 * 2**20
+
+
+def check_seed(seed: object) -> int | None:
+    """Validate a user seed: ``None`` (fresh entropy, recorded in the result) or a non-negative
+    whole number; anything else is a :class:`ModelError` naming the value."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ModelError(
+            f"seed must be a non-negative whole number (e.g. seed=2026) or None, got {seed!r}"
+        )
+    return int(seed)
 
 
 def block_size(n_units: int) -> int:
@@ -328,6 +341,7 @@ def run_bootstrap(
     if n_units < 2:
         raise ModelError(f"a bootstrap needs at least 2 {unit}s to resample, got {n_units}")
     labels = tuple(labels if labels is not None else getattr(statistic, "labels", ()))
+    seed = check_seed(seed)
     ss = np.random.SeedSequence(seed)
     seed_used = int(ss.entropy) if seed is None else seed
     bs = block_size(n_units)
@@ -634,6 +648,7 @@ def monte_carlo_draws(
 
     Returns the (n_draws, p) draws and the seed used (entropy recorded when ``seed`` is None).
     """
+    seed = check_seed(seed)
     ss = np.random.SeedSequence(seed)
     seed_used = int(ss.entropy) if seed is None else seed
     rng = np.random.Generator(np.random.PCG64(ss))

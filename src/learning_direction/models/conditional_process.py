@@ -258,7 +258,7 @@ def moderated_mediation(
         Values of W for the conditional effects (16th/50th/84th percentiles by default; a
         dichotomous W is probed at its two values).
     cluster : str, optional
-        Resample whole clusters; Y equation with CR1 cluster-robust SEs.
+        Resample whole clusters; the mediator and Y equations get CR1 cluster-robust SEs.
 
     Returns
     -------

@@ -263,8 +263,9 @@ def mediate(
     seed : int or None
         Same seed -> identical results. ``None`` draws one (recorded in ``.seed``).
     cluster : str, optional
-        Cluster id (e.g. the mentor). Resamples whole clusters; the outcome equations get CR1
-        cluster-robust SEs. A cluster column with missing values raises
+        Cluster id (e.g. the mentor). Resamples whole clusters; every equation fitted on the
+        rows (Y, and the mediators unless the design is 2-1-1) gets CR1 cluster-robust SEs,
+        also a logistic Y equation. A cluster column with missing values raises
         :class:`DataValidationError`; fewer than 10 clusters raise :class:`ModelError` and
         10–19 clusters give a :class:`ModelWarning` (cluster-bootstrap intervals need about 20+
         clusters to be trustworthy). When X and all mediators are constant within clusters (a 2-1-1
@@ -430,8 +431,11 @@ def mediate(
         else:
             notes.append("cluster bootstrap: whole clusters resampled")
         if outcome_model == "cluster_robust":
+            row_eqs = "Y equations" if m_level == "cluster" else "mediator and Y equations"
+            fitted = "logistic regression" if prep.y_binary else "OLS"
             notes.append(
-                "Y equations by OLS with CR1 cluster-robust SEs (sandwich::vcovCL, type HC1)"
+                f"{row_eqs} on all rows ({fitted} for Y) with CR1 cluster-robust SEs "
+                "(sandwich::vcovCL, type HC1)"
             )
     continuous_x = prep.x_levels == [None]
     y_level = "row"

@@ -32,6 +32,7 @@ from .._data import complete_cases
 from .._results import ResultMixin
 from ..exceptions import DataValidationError, ModelError
 from ._power_sim import METHODS, Equation, Population, approx_path_power, implied_cov, power_at_n
+from .bootstrap import check_seed
 
 __all__ = ["PowerResult", "power_mediation", "sample_size_mediation"]
 
@@ -643,10 +644,9 @@ def _setup(
         standardized=standardized,
         **extra,
     )
+    seed = check_seed(seed)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ModelError(f"seed must be a non-negative whole number or None, got {seed!r}")
     if design == "2-1-1":
         notes.append(
             "2-1-1 design: n is the number of mentors (clusters); X and M are mentor-level, Y is "
