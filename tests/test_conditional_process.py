@@ -131,6 +131,36 @@ def test_probe_options():
         probe_values(w, "quartiles")
     with pytest.raises(ModelError, match="probe"):
         probe_values(w, [np.nan])
+    np.testing.assert_allclose(probe_values(w, 1.0), [1.0])  # one value is fine
+    for bad, match in [([], "empty"), ([1, 1], "more than once"), ([np.inf], "finite"),
+                       ("1", "probe"), ([[1, 2]], "flat"), ([True], "numbers")]:  # fmt: skip
+        with pytest.raises(ModelError, match=match):
+            probe_values(w, bad)
+
+
+def test_close_probe_values_get_distinct_terms():
+    """Probe values equal to 4 decimals must not share a term label (they once collided, so both
+    rows showed the first value's effect)."""
+    df = _sim(4)
+    res = moderated_mediation(df, "x", "m", "y", "w", probe=[0.10001, 0.10002], n_boot=200, seed=1)
+    cond = res.conditional_indirect
+    assert cond["w"].tolist() == [0.10001, 0.10002]
+    t = res.table.set_index("term")
+    assert {"indirect:m[w=0.10001]", "indirect:m[w=0.10002]"} <= set(t.index)
+    a = res.equations["m:m"].set_index("term")["estimate"]
+    b = res.equations["y"].set_index("term")["estimate"]
+    for v, eff in zip(cond["w"], cond["effect"], strict=True):
+        assert eff == pytest.approx((a["x"] + a["x*w"] * v) * b["m"], rel=1e-12)
+    assert cond["effect"].iloc[0] != cond["effect"].iloc[1]
+
+
+def test_tied_percentiles_probed_once():
+    df = _sim(5)
+    df["w"] = np.where(df["w"] > df["w"].quantile(0.9), 2.0, np.where(df["w"] > -3, 1.0, 0.0))
+    df.loc[df.index[:3], "w"] = 0.0  # three levels, 16th and 50th percentiles both 1
+    res = moderated_mediation(df, "x", "m", "y", "w", n_boot=200, seed=1)
+    assert len(res.probe_values) == len(set(res.probe_values)) < 3
+    assert any("coincide" in n for n in res.notes)
 
 
 def test_same_seed_identical():

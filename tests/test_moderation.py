@@ -172,6 +172,11 @@ def test_bad_inputs(sat):
         moderate(sat.assign(c=1.0), x="SATV", w="c", y="ACT")
     with pytest.raises(DataValidationError, match="probe_values"):
         moderate(sat, x="SATV", w="education", y="ACT", probe_values=["low"])
+    for bad in ([], [np.nan], [2, 2], np.inf):
+        with pytest.raises(DataValidationError, match="probe_values"):
+            moderate(sat, x="SATV", w="education", y="ACT", probe_values=bad)
+    one = moderate(sat, x="SATV", w="education", y="ACT", probe_values=3)
+    assert one.probes["w"].tolist() == [3.0]
     with pytest.raises(ModelError, match="collinear"):
         moderate(
             sat.assign(e2=sat["education"] * 2), x="SATV", w="education", y="ACT", covariates=["e2"]

@@ -390,6 +390,15 @@ def test_power_curve_figure(tmp_path, close_figures):
         (dict(a=0.3, b=0.3, pilot=pd.DataFrame({"x": [1.0]})), "either the paths"),
         (dict(pilot=[1, 2, 3]), "pilot must be a DataFrame"),
         (dict(a=0.3, b=0.3, power_ci_level=2.0), "power_ci_level"),
+        (dict(a=float("nan"), b=0.3), "a must be finite"),
+        (dict(a=[0.3, np.inf], b=[0.3, 0.3]), "a must be finite"),
+        (dict(a=0.3, b=-np.inf), "b must be finite"),
+        (dict(a=0.3, b=0.3, c_prime=np.nan), "c_prime must be finite"),
+        (dict(a=0.3, b=0.3, c_prime="0.1"), "c_prime must be a single number"),
+        (dict(a=0.3, b=0.3, n_covariates=1, covariate_path=np.inf), "covariate_path must be"),
+        (dict(a=0.3, b=0.3, a_xw=np.nan), "a_xw must be finite"),
+        (dict(a=0.3, b=0.3, mediator_r=np.nan), "mediator_r must be"),
+        (dict(a=0.3, b=0.3, icc=np.nan, cluster_size=5), "icc must be"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(kwargs, match):

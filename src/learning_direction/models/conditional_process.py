@@ -15,9 +15,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._results import ResultMixin, format_number, table_to_html, table_to_text
+from .._results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError
 from . import _process_core as core
+from ._probe import check_probe_values, value_labels
 from ._process_input import as_list, check_distinct, check_options, prepare
 from .mediation import process_summary
 
@@ -149,18 +150,12 @@ def probe_values(w: np.ndarray, probe: str | Sequence[float]) -> np.ndarray:
         raise ModelError(
             f"probe must be 'percentiles', 'meansd' or a list of values, got {probe!r}"
         )
-    vals = np.asarray(list(probe), dtype=float)
-    if vals.size == 0 or not np.isfinite(vals).all():
-        raise ModelError(f"probe values must be finite numbers, got {probe!r}")
-    return vals
-
-
-def _wlabel(v: float) -> str:
-    return format_number(v, 4)
+    return check_probe_values(probe, "probe values")
 
 
 def _spec(x, ms, y, w, covs, model, ws, y_binary):
     xw = f"{x}*{w}"
+    wlab = dict(zip(ws, value_labels(ws), strict=True))
     mods = MODELS[model]
     eqs = []
     terms: list[core.Term] = []
@@ -210,11 +205,11 @@ def _spec(x, ms, y, w, covs, model, ws, y_binary):
                     core.product(a1, b3, weight=v),
                     core.product(a3, b3, weight=v * v),
                 )
-            terms.append(core.Term(f"indirect:{m}[w={_wlabel(v)}]", poly, "conditional"))
+            terms.append(core.Term(f"indirect:{m}[w={wlab[v]}]", poly, "conditional"))
     if model == 8:
         for v in ws:
             poly = core.poly_add(core.product(("y", x)), core.product(("y", xw), weight=v))
-            terms.append(core.Term(f"direct[w={_wlabel(v)}]", poly, "conditional"))
+            terms.append(core.Term(f"direct[w={wlab[v]}]", poly, "conditional"))
     variables = [x, w, xw, *ms, *[f"{m}*{w}" for m in ms], *covs, y]
     variables = list(dict.fromkeys(variables))
     return core.ModelSpec(eqs, terms, variables)
@@ -254,9 +249,10 @@ def moderated_mediation(
         In every equation.
     n_boot, ci, ci_level, seed, progress, outcome
         As in :func:`~learning_direction.models.mediation.mediate`.
-    probe : "percentiles", "meansd" or list of float
+    probe : "percentiles", "meansd", float or list of float
         Values of W for the conditional effects (16th/50th/84th percentiles by default; a
-        dichotomous W is probed at its two values).
+        dichotomous W is probed at its two values). Given values must be distinct and finite;
+        percentiles that coincide (a heavily tied W) are probed once, with a note.
     cluster : str, optional
         Resample whole clusters; the mediator and Y equations get CR1 cluster-robust SEs.
 
@@ -351,6 +347,9 @@ def moderated_mediation(
     for mm in ms:
         data[f"{mm}*{w}"] = data[mm] * data[w]
     ws = probe_values(data[w].to_numpy(), probe)
+    tied = len(np.unique(ws)) < len(ws)
+    if tied:  # e.g. 16th and 50th percentiles of a Likert W coincide
+        ws = np.array(list(dict.fromkeys(ws.tolist())))
     spec = _spec(x, ms, y, w, covs, model, ws, prep.y_binary)
     pm = core.ProcessModel(
         data,
@@ -364,9 +363,10 @@ def moderated_mediation(
     cols = ["term", "estimate", "se", "ci_low", "ci_high", "p_value"]
     index = table[table["term"].str.startswith("index:")][cols].reset_index(drop=True)
     cond_rows = []
+    wlabels = value_labels(ws)
     for mm in ms:
-        for v in ws:
-            r = table.set_index("term").loc[f"indirect:{mm}[w={_wlabel(v)}]"]
+        for v, lab in zip(ws, wlabels, strict=True):
+            r = table.set_index("term").loc[f"indirect:{mm}[w={lab}]"]
             cond_rows.append(
                 {
                     "mediator": mm,
@@ -389,6 +389,11 @@ def moderated_mediation(
         notes.append(f"W '{w}' is dichotomous: conditional effects at its two values")
     elif isinstance(probe, str) and probe == "percentiles":
         notes.append("W probed at its 16th, 50th and 84th percentiles")
+    if tied:
+        notes.append(
+            f"two of the {probe} probe values of W coincide, so W is probed at "
+            f"{', '.join(value_labels(ws))} only"
+        )
     notes.append("product terms formed from uncentered variables (PROCESS default)")
     if prep.y_binary:
         notes.append(

@@ -20,6 +20,7 @@ from .._data import complete_cases, require_columns
 from .._results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError
 from ._design import build_design, check_cluster_column, check_se_type, quote
+from ._probe import check_probe_values
 from .regression import RegressionResult, _check_ci_level, _ols_from_design
 
 __all__ = ["ModerationResult", "moderate"]
@@ -241,8 +242,9 @@ def moderate(
         Values of ``w`` at which the effect of ``x`` is probed: the 16th, 50th and 84th
         percentiles (default, as PROCESS >= 3) or the mean - 1 SD, mean and mean + 1 SD. A
         moderator with exactly two values is probed at those two values.
-    probe_values : sequence of float, optional
-        Explicit probe values (override ``probe``), in the metric of ``w`` after centering.
+    probe_values : float or sequence of float, optional
+        Explicit probe values (override ``probe``), in the metric of ``w`` after centering:
+        one number or a list of distinct finite numbers.
     center : bool
         Mean-center ``x`` and ``w`` before forming the product (PROCESS ``center = 1``).
     se : {"classical", "HC0", "HC1", "HC2", "HC3", "HC4", "cluster"}
@@ -374,12 +376,7 @@ def moderate(
     wv = data[w].to_numpy()
     uniq = np.unique(wv)
     if probe_values is not None:
-        try:
-            pv = np.asarray(list(probe_values), dtype=float)
-        except (TypeError, ValueError):
-            raise DataValidationError(
-                f"probe_values must be numbers, got {probe_values!r}"
-            ) from None
+        pv = check_probe_values(probe_values, "probe_values", DataValidationError)
         labels = ["user value"] * len(pv)
         probe_used = "values"
     elif len(uniq) == 2:

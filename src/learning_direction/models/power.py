@@ -131,16 +131,26 @@ def _as_floats(value, what: str) -> list[float]:
     if value is None:
         return []
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return [float(value)]
+        value = [value]
     try:
         out = [float(v) for v in value]
     except (TypeError, ValueError):
         raise ModelError(f"{what} must be a number or a list of numbers, got {value!r}") from None
+    bad = [v for v in out if not np.isfinite(v)]
+    if bad:
+        raise ModelError(f"{what} must be finite numbers (no NaN or inf), got {value!r}")
     return out
 
 
+def _as_float(value, what: str) -> float:
+    """One finite number (a path or correlation given by the user)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ModelError(f"{what} must be a single number, got {value!r}")
+    return _as_floats(value, what)[0]
+
+
 def _check_corr(r: float, what: str) -> float:
-    r = float(r)
+    r = _as_float(r, what)
     if not -1 < r < 1:
         raise ModelError(f"{what} must be a correlation strictly between -1 and 1, got {r}")
     return r
@@ -601,7 +611,7 @@ def _setup(
                 "the 2-1-1 design needs icc= (share of Y's residual variance between mentors) "
                 "and cluster_size= (mentees per mentor)"
             )
-        if not (isinstance(icc, (int, float)) and 0 <= icc < 1):
+        if isinstance(icc, bool) or not (isinstance(icc, (int, float, np.number)) and 0 <= icc < 1):
             raise ModelError(f"icc must be a number in [0, 1), got {icc!r}")
         if (
             isinstance(cluster_size, bool)
@@ -628,16 +638,16 @@ def _setup(
     pop = _build_population(
         a=a_vals,
         b=b_vals,
-        c_prime=float(c_prime),
+        c_prime=_as_float(c_prime, "c_prime"),
         d=d_vals,
         serial=serial,
         mediator_r=float(mediator_r),
         n_covariates=int(n_covariates),
         covariate_r=float(covariate_r),
-        covariate_path=float(covariate_path),
+        covariate_path=_as_float(covariate_path, "covariate_path"),
         moderated=design == "moderated",
-        a_w=float(a_w),
-        a_xw=float(a_xw) if moderated else 0.0,
+        a_w=_as_float(a_w, "a_w"),
+        a_xw=_as_float(a_xw, "a_xw") if moderated else 0.0,
         w_r=float(w_r),
         icc=float(icc) if design == "2-1-1" else None,
         cluster_size=int(cluster_size) if design == "2-1-1" else None,

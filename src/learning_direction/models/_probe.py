@@ -1,0 +1,54 @@
+"""Validation of user-given probe values of a moderator (shared by moderation and conditional
+process models), and labels that tell them apart."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._results import format_number
+from ..exceptions import ModelError
+
+
+def check_probe_values(
+    values: object, name: str, error: type[Exception] = ModelError
+) -> np.ndarray:
+    """Validate probe values: one number or a non-empty sequence of distinct finite numbers.
+
+    ``error`` is the exception class raised (the caller's convention); the message names ``name``.
+    """
+    if isinstance(values, (str, bytes)):
+        raise error(f"{name} must be a number or a list of numbers, got {values!r}")
+    if isinstance(values, numbers.Real) and not isinstance(values, bool):
+        values = [values]
+    try:
+        items = list(values)  # type: ignore[call-overload]
+    except TypeError:
+        raise error(f"{name} must be a number or a list of numbers, got {values!r}") from None
+    if not items:
+        raise error(f"{name} is empty; give at least one value of the moderator (e.g. [1, 3, 5])")
+    if any(isinstance(v, (bool, np.bool_, str, bytes)) for v in items):
+        raise error(f"{name} must be numbers, got {values!r}")
+    try:
+        vals = np.asarray(items, dtype=float)
+    except (TypeError, ValueError):
+        raise error(f"{name} must be numbers, got {values!r}") from None
+    if vals.ndim != 1:
+        raise error(f"{name} must be a flat list of numbers, got {values!r}")
+    if not np.isfinite(vals).all():
+        raise error(f"{name} must be finite numbers (no NaN or inf), got {values!r}")
+    uniq, counts = np.unique(vals, return_counts=True)
+    if (counts > 1).any():
+        dup = ", ".join(format_number(v) for v in uniq[counts > 1])
+        raise error(f"{name} lists the same value more than once ({dup}); give each value once")
+    return vals
+
+
+def value_labels(values: np.ndarray, digits: int = 4) -> list[str]:
+    """Text labels for distinct values, with as many decimals as it takes to tell them apart."""
+    for d in range(digits, 17):
+        labels = [format_number(v, d) for v in values]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [repr(float(v)) for v in values]
