@@ -5,10 +5,12 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import learning_direction as ld
 from learning_direction.exceptions import ModelError, ModelWarning
 from learning_direction.models import bootstrap as bs
 from learning_direction.models._ols_batch import solve_batch, sym_from_triu, triu_products
@@ -278,3 +280,26 @@ def test_regression_influence_agrees_with_jackknife(data):
     np.testing.assert_allclose(a_reg, a_jack, atol=0.02)
     with pytest.raises(ModelError, match="memory"):
         bs.run_bootstrap(stat, 200_000, n_boot=5000, keep_weights=True)
+
+
+def test_extreme_order_statistics_are_reported_like_boot_ci():
+    """A 99.9% percentile interval from 200 draws needs the 0.2th order statistic: boot.ci warns
+    "extreme order statistics used as endpoints", and so do we; 95% from 200 draws is fine."""
+    draws = np.random.default_rng(0).normal(size=(200, 2))
+    with pytest.warns(ModelWarning, match="extreme order statistics .* 2 of 2"):
+        lo, hi = bs.confidence_interval(draws, np.zeros(2), level=0.999)
+    np.testing.assert_allclose(lo, draws.min(axis=0))
+    np.testing.assert_allclose(hi, draws.max(axis=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bs.confidence_interval(draws, np.zeros(2), level=0.95)
+
+
+def test_extreme_endpoints_reach_the_result_notes():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"x": rng.normal(size=80)})
+    df["m"] = 0.5 * df["x"] + rng.normal(size=80)
+    df["y"] = 0.5 * df["m"] + rng.normal(size=80)
+    with pytest.warns(ModelWarning, match="extreme order statistics"):
+        res = ld.mediate(df, "x", "m", "y", n_boot=150, ci_level=0.999, seed=1)
+    assert any("extreme order statistics" in n for n in res.notes)

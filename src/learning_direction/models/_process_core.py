@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..exceptions import ModelError
+from ..exceptions import ModelError, ModelWarning
 from . import bootstrap as bs
 from ._ols_batch import (
     OLSFit,
@@ -528,9 +528,15 @@ def resample(
     elif ci == "bca":
         jack = bs.jackknife(model.statistic(), model.n_units)
         notes.append(f"BCa acceleration from the leave-one-{unit}-out jackknife")
-    lo, hi = bs.confidence_interval(
-        valid, est, method=ci, level=ci_level, jack=jack, acceleration=acc
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ModelWarning)
+        lo, hi = bs.confidence_interval(
+            valid, est, method=ci, level=ci_level, jack=jack, acceleration=acc
+        )
+    for w in caught:  # keep the warning in the result's notes, and pass it on
+        if issubclass(w.category, ModelWarning):
+            notes.append(str(w.message))
+        warnings.warn(w.message, w.category, stacklevel=3)
     boot_se = np.nanstd(valid, axis=0, ddof=1)
     p = bs.boot_pvalue(valid)
     return Resampled(est, valid, draws, singular, seed_used, lo, hi, boot_se, p, notes)

@@ -602,6 +602,7 @@ def confidence_interval(
             acc = np.asarray(acceleration, dtype=float)
         elif jack is not None:
             acc = bca_acceleration(jack)
+    n_extreme = 0
     for j in range(k):
         t = draws[:, j]
         t = np.sort(t[np.isfinite(t)])
@@ -618,9 +619,20 @@ def confidence_interval(
             z0 = stats.norm.ppf(prop)
             zq = stats.norm.ppf(q)
             adj = stats.norm.cdf(z0 + (z0 + zq) / (1 - acc[j] * (z0 + zq)))
-            lo[j], hi[j] = _norm_inter(t, adj)
         else:
-            lo[j], hi[j] = _norm_inter(t, q)
+            adj = q
+        lo[j], hi[j] = _norm_inter(t, adj)
+        rank = np.floor((t.size + 1) * adj[np.isfinite(adj)])
+        n_extreme += bool(((rank <= 0) | (rank >= t.size)).any())
+    if n_extreme:
+        warnings.warn(
+            f"extreme order statistics used as endpoints for {n_extreme} of {k} "
+            f"{method} interval(s): the {level:.4g} limits fall beyond the smallest or largest "
+            "draw, so the interval is unstable; use more resamples (n_boot) or a lower ci_level "
+            "(boot::boot.ci gives the same warning)",
+            ModelWarning,
+            stacklevel=2,
+        )
     return lo, hi
 
 
