@@ -608,3 +608,56 @@ def test_bca_regression_influence_as_boot_ci(sat, ref, res_bca):
     assert any("regression" in n for n in res.notes)
     with pytest.raises(ModelError, match="bca_influence"):
         mediate(sat, "education", "SATV", "ACT", ci="bca", bca_influence="pos", n_boot=200)
+
+
+# --- input robustness (review)
+def test_mixed_type_cluster_ids_group_like_their_text():
+    """An object cluster column mixing ints and strings (np.unique cannot sort it) clusters as
+    its text does: same codes, same bootstrap draws; 1 and "1" stay two clusters."""
+    from learning_direction.models._ols_batch import _codes
+
+    df = _nested(n_clusters=30, per=4, seed=5)
+    mixed = df.assign(mentor=[g if g % 3 else f"m{g}" for g in df["mentor"]])
+    assert mixed["mentor"].dtype == object
+    as_text = mixed.assign(mentor=mixed["mentor"].map(str))
+    res = mediate(mixed, "x", "m", "y", cluster="mentor", n_boot=200, seed=3)
+    ref = mediate(as_text, "x", "m", "y", cluster="mentor", n_boot=200, seed=3)
+    assert res.n_clusters == 30
+    pd.testing.assert_frame_equal(res.table, ref.table)
+    codes, uniq = _codes(np.array([2, "1", 1, "b", 2, 1.0], dtype=object))
+    assert codes.tolist() == [2, 1, 0, 3, 2, 0] and uniq.tolist() == [1, "1", 2, "b"]
+    # ordinary ids keep np.unique's sorted order
+    assert _codes(np.array([30, 4, 4, 7]))[0].tolist() == [2, 0, 0, 1]
+
+
+def _three_groups(values, seed=6):
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, 3, size=240)
+    m = np.array([0.0, 0.6, 1.0])[g] + rng.normal(size=240)
+    y = 0.5 * m + rng.normal(size=240)
+    return pd.DataFrame({"group": np.asarray(values, dtype=object)[g], "m": m, "y": y})
+
+
+def test_categorical_x_levels_are_values_in_numeric_order():
+    df = _three_groups([5, 10, 20])
+    res = mediate(df, "group", "m", "y", x_reference=5, n_boot=200, seed=1)
+    assert res.x_reference == "5" and res.x_levels == ("10", "20")
+    # default reference is the smallest level (not "10", the first as text); the label works too
+    for kw in ({}, {"x_reference": "5"}):
+        other = mediate(df, "group", "m", "y", n_boot=200, seed=1, **kw)
+        assert other.x_reference == "5"
+        pd.testing.assert_frame_equal(other.table, res.table)
+    # float levels: x_reference=1 is the level 1.0
+    flt = _three_groups([1.0, 2.0, 3.0])
+    res_f = mediate(flt, "group", "m", "y", x_reference=1, n_boot=200, seed=1)
+    assert res_f.x_reference == "1.0" and res_f.x_levels == ("2.0", "3.0")
+    t = res_f.table.set_index("term")["estimate"]
+    d = pd.get_dummies(flt["group"].astype(float)).astype(float)
+    a = sm.OLS(flt["m"], sm.add_constant(d[[2.0, 3.0]])).fit().params
+    assert t["a:m[3.0]"] == pytest.approx(a[3.0], rel=1e-10)
+
+
+def test_categorical_x_with_1_and_text_1_is_an_error():
+    df = _three_groups([1, "1", 2])
+    with pytest.raises(DataValidationError, match=r"'group'.*1 \(int.*'1' \(str"):
+        mediate(df, "group", "m", "y", n_boot=200, seed=1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "OLSFit",
@@ -136,8 +137,26 @@ def ols_fit(
 
 
 def _codes(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    uniq, codes = np.unique(np.asarray(groups), return_inverse=True)
-    return codes.ravel(), uniq
+    """Integer codes ``0..G-1`` of the group ids and the ids, in sorted order.
+
+    Ids of one type are numbered in sorted order (``np.unique``), so cluster bootstrap draws do
+    not depend on the row order. Ids that cannot be compared with each other (an object column
+    mixing e.g. ints and strings) are grouped by equality and ordered by their text, then type
+    name; ``1`` and ``"1"`` stay two groups.
+    """
+    arr = np.asarray(groups)
+    try:
+        uniq, codes = np.unique(arr, return_inverse=True)
+        return codes.ravel(), uniq
+    except TypeError:  # unorderable mix of types (numpy raises a TypeError subclass)
+        pass
+    first, found = pd.factorize(pd.Series(arr.ravel(), dtype=object), use_na_sentinel=False)
+    order = sorted(range(len(found)), key=lambda i: (str(found[i]), type(found[i]).__name__))
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    uniq = np.empty(len(order), dtype=object)
+    uniq[:] = [found[i] for i in order]
+    return rank[first], uniq
 
 
 def logit_fit(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._data import MissingReport, complete_cases, require_columns
 from ..exceptions import DataValidationError, ModelError, ModelWarning
+from ._ols_batch import _codes
 from .bootstrap import CI_METHODS
 
 #: below this many clusters a cluster bootstrap is refused (ModelError) ...
@@ -122,30 +123,25 @@ def prepare(
         categorical = False
     data = pd.DataFrame(index=sub.index)
     if categorical:
-        if isinstance(xs.dtype, pd.CategoricalDtype):
-            levels = [lv for lv in xs.cat.categories if (xs == lv).any()]
-        else:
-            levels = sorted(xs.unique().tolist(), key=lambda v: str(v))
-        labels = [str(lv) for lv in levels]
+        levels, labels = _x_levels(xs, x)
         if len(levels) < 2:
             raise DataValidationError(
                 f"categorical x '{x}' has only {len(levels)} level(s) in the complete rows; it needs at least 2"
             )
-        ref = labels[0] if x_reference is None else str(x_reference)
-        if ref not in labels:
+        ref_pos = 0 if x_reference is None else _reference_position(levels, labels, x_reference)
+        if ref_pos is None:
             raise DataValidationError(
                 f"x_reference={x_reference!r} is not a level of '{x}'; its levels are {labels}"
             )
         x_cols, x_levels = [], []
-        xstr = xs.map(str)
-        for lab in labels:
-            if lab == ref:
+        for pos, (lv, lab) in enumerate(zip(levels, labels)):
+            if pos == ref_pos:
                 continue
             name = f"{x}[{lab}]"
-            data[name] = (xstr == lab).astype(float)
+            data[name] = (xs == lv).astype(float)
             x_cols.append(name)
             x_levels.append(lab)
-        x_reference_out: str | None = ref
+        x_reference_out: str | None = labels[ref_pos]
     else:
         data[x] = xs.astype(float)
         x_cols, x_levels, x_reference_out = [x], [None], None
@@ -171,8 +167,7 @@ def prepare(
     n = len(data)
     codes, n_cl = None, 0
     if cluster is not None:
-        _, codes = np.unique(sub[cluster].to_numpy(), return_inverse=True)
-        codes = codes.ravel()
+        codes, _ = _codes(sub[cluster].to_numpy())
         n_cl = int(codes.max()) + 1
         if n_cl < MIN_CLUSTERS:
             raise ModelError(
@@ -191,6 +186,52 @@ def prepare(
             f"only {n} complete rows; a bootstrap mediation model needs at least {MIN_ROWS} (and many more for useful intervals)"
         )
     return Prepared(data, report, x_cols, x_levels, x_reference_out, y_binary, codes, n_cl, notes)
+
+
+def _x_levels(xs: pd.Series, x: str) -> tuple[list, list[str]]:
+    """Levels of a categorical X (compared as values) and their labels.
+
+    A categorical dtype keeps its category order; other values are sorted (numbers
+    numerically, text alphabetically), and values of types that cannot be compared with each
+    other by their text, then type name. Distinct values with the same text (``1`` and ``"1"``)
+    raise :class:`DataValidationError`, as their labels could not tell them apart.
+    """
+    if isinstance(xs.dtype, pd.CategoricalDtype):
+        levels = [lv for lv in xs.cat.categories if (xs == lv).any()]
+    else:
+        found = xs.unique().tolist()
+        try:
+            levels = sorted(found)
+        except TypeError:  # e.g. ints and strings in one object column
+            levels = sorted(found, key=lambda v: (str(v), type(v).__name__))
+    labels = [str(lv) for lv in levels]
+    clash = [lab for lab in dict.fromkeys(labels) if labels.count(lab) > 1]
+    if clash:
+        same = [lv for lv in levels if str(lv) == clash[0]]
+        rows = [xs.index[(xs == lv).to_numpy()].tolist()[0] for lv in same]
+        shown = ", ".join(
+            f"{lv!r} ({type(lv).__name__}, e.g. row {r!r})" for lv, r in zip(same, rows)
+        )
+        raise DataValidationError(
+            f"categorical x '{x}' has different values that read the same: {shown}; recode "
+            f"the column to one type (e.g. df['{x}'] = df['{x}'].astype(str))"
+        )
+    return levels, labels
+
+
+def _reference_position(levels: list, labels: list[str], x_reference: object) -> int | None:
+    """Index of ``x_reference`` among ``levels``: an equal value, else a unique equal label."""
+    ref_is_bool = isinstance(x_reference, bool | np.bool_)
+    for pos, lv in enumerate(levels):
+        if isinstance(lv, bool | np.bool_) != ref_is_bool:
+            continue  # True is not the level 1
+        try:
+            if bool(lv == x_reference):
+                return pos
+        except (TypeError, ValueError):
+            continue
+    hits = [pos for pos, lab in enumerate(labels) if lab == str(x_reference)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def cluster_constant(data: pd.DataFrame, codes: np.ndarray, cols: list[str]) -> bool:
