@@ -329,6 +329,42 @@ def test_missing_values_dropped_and_reported(dyads):
     assert reasons["D0004"] == f"missing {X}_mentee"
 
 
+def test_missing_dyad_level_covariate_is_missing_not_a_mismatch(dyads):
+    df = dyads.assign(reverse_mentoring=dyads["reverse_mentoring"].astype(float))
+    df.loc[0, "reverse_mentoring"] = np.nan  # D0001 mentor (the mentee has a value)
+    df.loc[[6, 7], "reverse_mentoring"] = np.nan  # D0004, both members
+    res = apim(df, X, Y, covariates=["reverse_mentoring"], k_ci="delta")
+    assert res.n_dyads == 148 and res.n_dropped == 2
+    note = next(n for n in res.notes if "missing value" in n)
+    assert "reverse_mentoring: 2" in note and "D0001" in note and "D0004" in note
+    reasons = res.dropped.set_index("dyad")["reason"]
+    assert reasons["D0001"] == "missing reverse_mentoring"
+    ref = apim(
+        df.loc[~df["dyad_id"].isin(["D0001", "D0004"])],
+        X,
+        Y,
+        covariates=["reverse_mentoring"],
+        k_ci="delta",
+    )
+    pd.testing.assert_frame_equal(res.table, ref.table)
+    wide, dropped = to_pairwise(df, [X], dyad_level=["reverse_mentoring"])
+    assert len(wide) == 148 and set(dropped["dyad"]) == {"D0001", "D0004"}
+
+
+def test_ci_level_and_seed_are_validated(dyads):
+    with pytest.raises(ModelError, match=r"ci_level.*'95'"):
+        apim(dyads, X, Y, ci_level="95", k_ci="delta")
+    with pytest.raises(ModelError, match=r"did you mean ci_level=0\.95"):
+        apim(dyads, X, Y, ci_level=95, k_ci="delta")
+    with pytest.raises(ModelError, match="ci_level"):
+        apim(dyads, X, Y, ci_level=True, k_ci="delta")
+    with pytest.raises(ModelError, match=r"seed.*'abc'"):
+        apim(dyads, X, Y, seed="abc", n_boot=200)
+    with pytest.raises(ModelError, match="seed"):
+        apim(dyads, X, Y, seed=-1, n_boot=200)
+    assert apim(dyads, X, Y, seed=np.int64(3), n_boot=200).seed == 3
+
+
 def test_bad_arguments(dyads):
     with pytest.raises(DataValidationError, match="roles must be two distinct"):
         apim(dyads, X, Y, roles=("mentor", "mentor"))
@@ -552,3 +588,10 @@ def test_mutual_benefit_role_specific_columns():
     )
     with pytest.raises(DataValidationError, match="one column per role"):
         mutual_benefit(df, {"mentor": "mentor_gains_self"}, threshold=4)
+
+
+def test_seed_none_is_drawn_recorded_and_reproducible(dyads):
+    r = apim(dyads, X, Y, n_boot=200)
+    assert isinstance(r.seed, int)
+    again = apim(dyads, X, Y, n_boot=200, seed=r.seed)
+    pd.testing.assert_frame_equal(r.table, again.table)

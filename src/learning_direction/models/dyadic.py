@@ -26,6 +26,7 @@ from .._data import require_columns
 from .._results import ResultMixin, format_number, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._sur import cross_products, fit_sur
+from .bootstrap import check_seed
 
 __all__ = [
     "APIMResult",
@@ -89,7 +90,8 @@ def to_pairwise(
         The two role values, in the order used for the output columns.
     dyad_level : sequence of str
         Columns constant within each dyad (e.g. ``reverse_mentoring``); kept once, unsuffixed.
-        A value that differs between the two members raises :class:`DataValidationError`.
+        A value that differs between the two members raises :class:`DataValidationError`; a
+        value missing for either member is a missing value (the dyad is left out and listed).
     what : str
         Name of the calling analysis, used in messages.
 
@@ -187,7 +189,7 @@ def _pairwise(
     wide = wide.reindex([d for d in dyad_order if d in wide.index])
     if dyad_level:
         lvl = paired.groupby(dyad, sort=False)[dyad_level]
-        varies = lvl.nunique(dropna=False) > 1
+        varies = lvl.nunique(dropna=True) > 1
         for col in dyad_level:
             if varies[col].any():
                 ids = list(varies.index[varies[col]])
@@ -196,7 +198,10 @@ def _pairwise(
                     f"differs in dyad(s) {_fmt_ids(ids)}; correct it or treat it as a member-level "
                     "variable"
                 )
-        first = lvl.first().reindex(wide.index)
+        # a value missing for either member is missing (the dyad is left out below, with a
+        # record), not a disagreement between the members
+        na = paired[dyad_level].isna().groupby(paired[dyad], sort=False).any()
+        first = lvl.first().mask(na).reindex(wide.index)
         wide = pd.concat([wide, first], axis=1)
     miss = wide.isna()
     incomplete = miss.any(axis=1)
@@ -462,6 +467,22 @@ def _sem_fit(g: np.ndarray, p: int, equal_actor: bool, equal_partner: bool) -> _
     return _Fit(beta, cov, s, s_se, float(ll), bool(res.success))
 
 
+def _check_ci_level(ci_level: object) -> None:
+    """``ci_level`` must be a number strictly between 0 and 1 (a :class:`ModelError` if not)."""
+    is_number = isinstance(ci_level, int | float | np.integer | np.floating) and not isinstance(
+        ci_level, bool | np.bool_
+    )
+    if is_number and 0 < ci_level < 1:
+        return
+    hint = ""
+    if is_number and 1 < ci_level < 100:
+        hint = f" (did you mean ci_level={ci_level / 100:g}?)"
+    raise ModelError(
+        f"apim: ci_level must be a number between 0 and 1, e.g. ci_level=0.95; got {ci_level!r}"
+        f"{hint}"
+    )
+
+
 def _z_rows(est: np.ndarray, se: np.ndarray, z: float) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = est / se
@@ -522,9 +543,10 @@ def apim(
     n_boot : int
         Bootstrap resamples for ``k_ci="bootstrap"``.
     seed : int, optional
-        Seed of the bootstrap (same seed, same interval).
+        Seed of the bootstrap (same seed, same interval): a non-negative whole number. ``None``
+        draws one and records it in ``.seed``.
     ci_level : float
-        Confidence level of every interval.
+        Confidence level of every interval, a number between 0 and 1 (0.95, not 95).
 
     Returns
     -------
@@ -607,8 +629,10 @@ def apim(
         raise ModelError(f"apim: method must be 'gls' or 'sem', got {method!r}")
     if k_ci not in ("bootstrap", "delta"):
         raise ModelError(f"apim: k_ci must be 'bootstrap' or 'delta', got {k_ci!r}")
-    if not 0 < ci_level < 1:
-        raise ModelError(f"apim: ci_level must be between 0 and 1, got {ci_level!r}")
+    _check_ci_level(ci_level)
+    seed = check_seed(seed)
+    if seed is None and k_ci == "bootstrap":  # draw one and record it, so the run can be repeated
+        seed = int(np.random.SeedSequence().entropy % (2**63))
     if k_ci == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 100):
         raise ModelError(f"apim: n_boot must be an integer of at least 100, got {n_boot!r}")
     if x == y:
