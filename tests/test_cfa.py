@@ -165,6 +165,25 @@ def test_listwise_deletion_reported(hs):
     assert any("x2 (3)" in n for n in res.notes)
 
 
+def test_numeric_strings_are_converted_and_noted(hs, hs_fit):
+    df = hs.astype({f"x{i}": str for i in range(1, 10)})
+    res = ld.cfa(df, HS_SPEC)
+    assert res.n == hs_fit.n
+    np.testing.assert_allclose(
+        res.fit[["chi2", "cfi", "rmsea"]].to_numpy(dtype=float),
+        hs_fit.fit[["chi2", "cfi", "rmsea"]].to_numpy(dtype=float),
+        rtol=1e-10,
+    )
+    assert any("numbers stored as text" in n for n in res.notes)
+
+
+def test_text_item_that_is_not_a_number(hs):
+    df = hs.astype({"x4": str})
+    df.loc[3, "x4"] = "n/a?"
+    with pytest.raises(DataValidationError, match=r"'x4'.*non-numeric.*'n/a\?' in row 3"):
+        ld.cfa(df, HS_SPEC)
+
+
 def test_summary_html_plot(hs_fit, tmp_path):
     text = hs_fit.summary()
     assert "CFI" in text and "SRMR" in text and "Discriminant validity" in text

@@ -215,6 +215,24 @@ def test_non_numeric_item(bfi, bfi_spec):
         ld.reliability(df, bfi_spec)
 
 
+def test_numeric_strings_are_converted_and_noted(bfi, bfi_spec, bfi_result):
+    # a CSV read with dtype=str: every answer is a numeric string (missing answers stay NaN)
+    df = pd.read_csv(REF / "bfi.csv", dtype=str)
+    df.loc[0, "A1"] = " 2 "  # padded text still converts
+    res = ld.reliability(df, bfi_spec)
+    pd.testing.assert_frame_equal(res.table, bfi_result.table)
+    pd.testing.assert_frame_equal(res.items, bfi_result.items)
+    assert any("numbers stored as text" in n and "'A1'" in n for n in res.notes)
+    assert not any("stored as text" in n for n in bfi_result.notes)
+
+
+def test_text_item_with_a_word_names_item_value_and_row(bfi, bfi_spec):
+    df = pd.read_csv(REF / "bfi.csv", dtype=str)
+    df.loc[7, "O3"] = "often"
+    with pytest.raises(DataValidationError, match=r"'O3'.*non-numeric.*'often' in row 7"):
+        ld.reliability(df, bfi_spec)
+
+
 def test_out_of_range_value(bfi, bfi_spec):
     df = bfi.copy()
     df.loc[3, "N1"] = 9

@@ -358,7 +358,8 @@ def cfa(
     Parameters
     ----------
     df : DataFrame
-        One row per respondent, one column per item.
+        One row per respondent, one column per item; answers as numbers (numbers stored as
+        text, e.g. from ``read_csv(dtype=str)``, are converted and the notes say so).
     scale : str, path, dict or Scale
         A bundled scale name, a YAML file, a dict definition or a :class:`Scale`. A
         one-dimensional scale gives a one-factor model.
@@ -444,7 +445,8 @@ def cfa(
             "least 2 indicators (3 for a one-factor model): merge or drop those subscales"
         )
     what = f"CFA of scale '{sc.name}'"
-    data, mapping = item_matrix(df, sc, columns, what)
+    input_notes: list[str] = []
+    data, mapping = item_matrix(df, sc, columns, what, input_notes)
     ids = sc.item_ids
     used, report = complete_cases(data, ids, what)
     n = len(used)
@@ -581,7 +583,7 @@ def cfa(
         ]
     ].reset_index(drop=True)
 
-    notes: list[str] = []
+    notes: list[str] = list(input_notes)
     if report.n_dropped:
         notes.append(report.reason + " (listwise deletion)")
     notes.append("chi2 = N * F_ML as lavaan; marker-variable identification (first loading = 1)")

@@ -23,6 +23,7 @@ from .._data import require_columns
 from .._results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
+from ._items import _convert_column
 from .codebook import Scale, load_scale
 
 __all__ = ["ReliabilityResult", "reliability"]
@@ -267,27 +268,38 @@ def item_matrix(
     scale: Scale,
     columns: Mapping[str, str] | None,
     what: str,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Numeric item data of ``scale`` with reverse-keyed items reversed (``min + max - x``).
 
-    Columns are renamed to item ids. Raises :class:`DataValidationError` for missing or
-    non-numeric columns and for values outside the response range (reverse keying would be
-    wrong for them).
+    Columns are renamed to item ids. Text columns whose answers are all numbers (``"1"``,
+    ``" 2 "``, e.g. a CSV read with ``dtype=str``) are converted as :func:`score` does (blank
+    text is missing) and the conversion is appended to ``notes`` when given. Raises
+    :class:`DataValidationError` for missing columns, for text that is not a number and for
+    values outside the response range (reverse keying would be wrong for them).
     """
     mapping = _resolve_columns(scale, columns)
     require_columns(df, list(mapping.values()), what)
     out = {}
+    converted: list[str] = []
     for item_id, col in mapping.items():
         s = df[col]
-        if not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
-            converted = pd.to_numeric(s, errors="coerce")
-            bad = s[converted.isna() & s.notna()]
-            raise DataValidationError(
-                f"item '{item_id}' (column '{col}') has non-numeric value(s) such as "
-                f"{bad.iloc[0]!r} in row {bad.index[0]!r}; recode answers to numbers "
-                f"{scale.response_min:g}–{scale.response_max:g} (missing answers as empty/NaN)"
-            )
-        values = s.astype(float)
+        if pd.api.types.is_numeric_dtype(s) or s.isna().all():
+            values = s.astype(float)
+        else:
+            # numeric strings convert (as in score()); response labels and other text do not
+            vals, bad, n_text = _convert_column(s, {})
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                raise DataValidationError(
+                    f"item '{item_id}' (column '{col}') has {len(pos)} non-numeric value(s) "
+                    f"such as {s.iloc[pos[0]]!r} in row {s.index[pos[0]]!r}; recode answers "
+                    f"to numbers {scale.response_min:g}–{scale.response_max:g} (missing "
+                    "answers as empty/NaN)"
+                )
+            values = pd.Series(vals, index=s.index, name=s.name)
+            if n_text:
+                converted.append(f"'{col}'")
         outside = values[(values < scale.response_min) | (values > scale.response_max)]
         if len(outside):
             raise DataValidationError(
@@ -299,6 +311,12 @@ def item_matrix(
         if scale.item(item_id).reverse:
             values = scale.reverse(values)
         out[item_id] = values
+    if converted and notes is not None:
+        more = f" and {len(converted) - 5} more" if len(converted) > 5 else ""
+        notes.append(
+            f"{len(converted)} item column(s) ({', '.join(converted[:5])}{more}) held numbers "
+            "stored as text; they were converted to numbers (blank text counted as missing)"
+        )
     return pd.DataFrame(out, index=df.index), mapping
 
 
@@ -317,7 +335,8 @@ def reliability(
     Parameters
     ----------
     df : DataFrame
-        One row per respondent, one column per item.
+        One row per respondent, one column per item; answers as numbers (numbers stored as
+        text, e.g. from ``read_csv(dtype=str)``, are converted and the notes say so).
     scale : str, path, dict or Scale
         A bundled scale name, a YAML file, a dict definition or a :class:`Scale`
         (see :func:`learning_direction.load_scale`).
@@ -399,7 +418,8 @@ def reliability(
     sc = load_scale(scale)
     if not 0 < ci_level < 1:
         raise DataValidationError(f"ci_level must be between 0 and 1 (e.g. 0.95), got {ci_level!r}")
-    data, mapping = item_matrix(df, sc, columns, f"reliability of scale '{sc.name}'")
+    notes: list[str] = []
+    data, mapping = item_matrix(df, sc, columns, f"reliability of scale '{sc.name}'", notes)
     empty = [i for i in sc.item_ids if data[i].isna().all()]
     if empty:
         raise DataValidationError(
@@ -416,7 +436,6 @@ def reliability(
             f"{n_total} of {len(data)} rows answered any of its items (alpha and the item "
             "statistics are variances and correlations across respondents)"
         )
-    notes: list[str] = []
     if n_total < len(data):
         notes.append(
             f"{len(data) - n_total} of {len(data)} rows answered no item of '{sc.name}' and "
