@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._checks import check_level
 from .._data import MissingReport, complete_cases, require_columns
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._ols_batch import _codes
@@ -46,8 +47,7 @@ def check_options(n_boot: int, ci: str, ci_level: float) -> None:
         raise ModelError(
             f"n_boot must be a whole number of resamples >= 100 (5000 recommended), got {n_boot!r}"
         )
-    if not (isinstance(ci_level, (float, int)) and 0 < ci_level < 1):
-        raise ModelError(f"ci_level must be a number between 0 and 1 (e.g. 0.95), got {ci_level!r}")
+    check_level(ci_level)
 
 
 def check_distinct(roles: dict[str, list[str]]) -> None:

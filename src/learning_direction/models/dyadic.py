@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import check_level
 from .._data import require_columns
 from .._results import ResultMixin, format_number, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError, ModelWarning
@@ -467,22 +468,6 @@ def _sem_fit(g: np.ndarray, p: int, equal_actor: bool, equal_partner: bool) -> _
     return _Fit(beta, cov, s, s_se, float(ll), bool(res.success))
 
 
-def _check_ci_level(ci_level: object) -> None:
-    """``ci_level`` must be a number strictly between 0 and 1 (a :class:`ModelError` if not)."""
-    is_number = isinstance(ci_level, int | float | np.integer | np.floating) and not isinstance(
-        ci_level, bool | np.bool_
-    )
-    if is_number and 0 < ci_level < 1:
-        return
-    hint = ""
-    if is_number and 1 < ci_level < 100:
-        hint = f" (did you mean ci_level={ci_level / 100:g}?)"
-    raise ModelError(
-        f"apim: ci_level must be a number between 0 and 1, e.g. ci_level=0.95; got {ci_level!r}"
-        f"{hint}"
-    )
-
-
 def _z_rows(est: np.ndarray, se: np.ndarray, z: float) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = est / se
@@ -629,7 +614,7 @@ def apim(
         raise ModelError(f"apim: method must be 'gls' or 'sem', got {method!r}")
     if k_ci not in ("bootstrap", "delta"):
         raise ModelError(f"apim: k_ci must be 'bootstrap' or 'delta', got {k_ci!r}")
-    _check_ci_level(ci_level)
+    ci_level = check_level(ci_level)
     seed = check_seed(seed)
     if seed is None and k_ci == "bootstrap":  # draw one and record it, so the run can be repeated
         seed = int(np.random.SeedSequence().entropy % (2**63))

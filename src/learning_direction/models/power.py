@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import check_level
 from .._data import complete_cases
 from .._results import ResultMixin
 from ..exceptions import DataValidationError, ModelError
@@ -945,8 +946,7 @@ def power_mediation(
         alpha=alpha,
         seed=seed,
     )
-    if not 0 < power_ci_level < 1:
-        raise ModelError(f"power_ci_level must be between 0 and 1, got {power_ci_level!r}")
+    power_ci_level = check_level(power_ci_level, "power_ci_level")
     grid = _int_list(n)
     runs = _run_grid(
         pop,

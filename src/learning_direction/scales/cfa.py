@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._checks import check_level
 from .._data import complete_cases
 from .._results import ResultMixin, format_number, table_to_text
 from ..exceptions import ModelError, ModelWarning
@@ -436,8 +437,7 @@ def cfa(
     sc = load_scale(scale)
     if str(estimator).upper() != "ML":
         raise ModelError(f"estimator must be 'ML' (maximum likelihood), got {estimator!r}")
-    if not 0 < ci_level < 1:
-        raise ModelError(f"ci_level must be between 0 and 1 (e.g. 0.95), got {ci_level!r}")
+    ci_level = check_level(ci_level)
     small = [s.name for s in sc.subscales if len(s.items) < 2]
     if small:
         raise ModelError(

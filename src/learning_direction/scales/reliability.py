@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import check_level
 from .._data import require_columns
 from .._results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
@@ -416,8 +417,7 @@ def reliability(
     >>> ax = res.plot()  # item-total correlations per subscale
     """
     sc = load_scale(scale)
-    if not 0 < ci_level < 1:
-        raise DataValidationError(f"ci_level must be between 0 and 1 (e.g. 0.95), got {ci_level!r}")
+    ci_level = check_level(ci_level, error=DataValidationError)
     notes: list[str] = []
     data, mapping = item_matrix(df, sc, columns, f"reliability of scale '{sc.name}'", notes)
     empty = [i for i in sc.item_ids if data[i].isna().all()]
