@@ -619,3 +619,65 @@ def test_no_complete_row_names_the_missing_columns():
     df.loc[3:, "m"] = np.nan
     with pytest.raises(DataValidationError, match=r"every row misses .*x: 3 missing, m: 3 missing"):
         ld.mediate(df, "x", "m", "y", n_boot=200, seed=1)
+
+
+# --- regression/mixed robustness
+
+
+def _dup_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``df`` plus a second column called ``name`` (as a spreadsheet with two 'x' headers)."""
+    return pd.concat([df, df[[name]] + 1], axis=1)
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda df: ld.regress(df, "y ~ x + m"),
+        lambda df: ld.logit(df.assign(b=(df["y"] > 0).astype(int)), "b ~ x + m"),
+        lambda df: ld.mixed(df.assign(g=np.arange(len(df)) % 8), "y ~ x + m", groups="g"),
+        lambda df: ld.moderate(df, "x", "m", "y"),
+        lambda df: ld.mediate(df, "x", "m", "y", n_boot=200, seed=1),
+    ],
+    ids=["regress", "logit", "mixed", "moderate", "mediate"],
+)
+def test_duplicate_column_name_is_named(fit):
+    df = _dup_columns(model_frame(), "x")
+    with pytest.raises(DataValidationError, match=r"same name: 'x' \(2 times\).*Rename them"):
+        fit(df)
+
+
+def test_duplicate_column_name_in_cluster_or_groups_column():
+    df = _dup_columns(model_frame().assign(g=np.arange(40) % 8), "g")
+    with pytest.raises(DataValidationError, match="'g' \\(2 times\\)"):
+        ld.regress(df, "y ~ x", cluster="g")
+    with pytest.raises(DataValidationError, match="'g' \\(2 times\\)"):
+        ld.mixed(df, "y ~ x", groups="g")
+    # a duplicated column the analysis does not use is no problem
+    assert ld.regress(df, "y ~ x + m").n == 40
+
+
+@pytest.mark.filterwarnings("ignore::learning_direction.exceptions.ModelWarning")
+def test_nullable_boolean_and_int_columns_in_models():
+    """pandas' nullable dtypes (with pd.NA) are left out like NaN and then fit as bool/float."""
+    df = model_frame()
+    df["w"] = pd.array(df["m"] > 0, dtype="boolean")
+    df["k"] = pd.array(np.arange(40) % 3, dtype="Int64")
+    df.loc[[1, 2], "w"] = pd.NA
+    df.loc[5, "k"] = pd.NA
+    res = ld.regress(df, "y ~ x + w + k")
+    assert (res.n, res.n_dropped) == (37, 3)
+    assert "w[T.True]" in set(res.table["term"])
+    mod = ld.moderate(df, "x", "m", "y", covariates=["w", "k"])
+    assert mod.n == 37
+    lg = ld.logit(df.assign(b=pd.array(df["y"] > 0, dtype="boolean")), "b ~ x + k")
+    assert lg.n == 39
+    mx = ld.mixed(df.assign(g=np.arange(40) % 8), "y ~ x + w", groups="g")
+    assert mx.n == 38
+
+
+def test_one_cluster_is_a_model_error_not_a_crash():
+    df = model_frame().assign(site="A")
+    with pytest.raises(ModelError, match=r"cluster column 'site' has 1 distinct value"):
+        ld.regress(df, "y ~ x + m", cluster="site")
+    with pytest.raises(ModelError, match=r"cluster column 'site'"):
+        ld.moderate(df, "x", "m", "y", cluster="site")

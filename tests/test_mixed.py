@@ -213,6 +213,49 @@ def test_single_group(sleep):
         mixed(sleep.assign(g=1), "Reaction ~ Days", groups="g")
 
 
+def test_one_row_per_group_is_refused(sleep):
+    """lme4: the number of levels of each grouping factor must be < the number of observations."""
+    d = sleep.assign(row=np.arange(len(sleep)))
+    with pytest.raises(
+        ModelError, match=r"groups column 'row' has 180 groups for 180 complete rows"
+    ):
+        mixed(d, "Reaction ~ Days", groups="row")
+    # after listwise deletion: 3 complete rows, each in its own group
+    d = sleep.assign(Days=np.where(sleep["Days"] == 0, sleep["Days"], np.nan))
+    with pytest.raises(ModelError, match=r"'Subject' has 18 groups for 18 complete rows"):
+        mixed(d, "Reaction ~ Days", groups="Subject")
+    # a random slope needs more rows than random effects (lme4's check.nobs.vs.nRE)
+    two = sleep[sleep["Days"] <= 1]
+    with pytest.raises(ModelError, match=r"36 complete rows but 36 random effects \(2 per group"):
+        mixed(two, "Reaction ~ Days", groups="Subject", re_formula="~Days")
+
+
+def test_some_single_row_groups_are_fine(sleep):
+    """Groups of one row next to larger groups are allowed (lme4 fits them too)."""
+    first = sleep.groupby("Subject").cumcount() == 0
+    few = sleep["Subject"].isin(sleep["Subject"].unique()[:5])
+    d = sleep[~few | first]
+    res = mixed(d, "Reaction ~ Days", groups="Subject")
+    assert res.n == 13 * 10 + 5 and res.n_groups == 18
+
+
+def test_nullable_dtypes(sleep):
+    """Nullable Int64/Float64 columns (with pd.NA) and a nullable boolean predictor fit like
+    their numpy counterparts."""
+    plain = sleep.assign(late=sleep["Days"] >= 5, Reaction=sleep["Reaction"].astype(float))
+    plain.loc[[2, 7], "Reaction"] = np.nan
+    nullable = plain.assign(
+        Days=pd.array(plain["Days"], dtype="Int64"),
+        Reaction=pd.array(plain["Reaction"], dtype="Float64"),
+        late=pd.array(plain["late"], dtype="boolean"),
+    )
+    f = "Reaction ~ Days + late"
+    res, base = mixed(nullable, f, groups="Subject"), mixed(plain, f, groups="Subject")
+    assert list(res.table["term"]) == ["Intercept", "late[T.True]", "Days"]
+    np.testing.assert_allclose(res.table["estimate"], base.table["estimate"], rtol=1e-8)
+    assert (res.n, res.n_dropped) == (178, 2)
+
+
 def test_summary_and_plot(sleep):
     import matplotlib.pyplot as plt
 

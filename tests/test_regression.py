@@ -164,6 +164,97 @@ def test_too_few_rows(sat):
         regress(sat.head(3), OLS_F)
 
 
+def test_badly_scaled_full_rank_design_is_fitted(sat):
+    """A predictor in 1e11 next to one in 1e-5 is badly scaled, not collinear: fitted, and the
+    estimates are the rescaled ones (R's lm does the same)."""
+    d = sat.assign(big=sat["SATV"] * 1e9, small=sat["age"] * 1e-6)
+    res = regress(d, "ACT ~ big + small + education", se="HC3")
+    base = regress(sat, OLS_F, se="HC3")
+    np.testing.assert_allclose(
+        res.table["estimate"] * [1, 1e9, 1e-6, 1], base.table["estimate"], rtol=1e-8
+    )
+    np.testing.assert_allclose(res.table["se"] * [1, 1e9, 1e-6, 1], base.table["se"], rtol=1e-8)
+    assert res.r2 == pytest.approx(base.r2, rel=1e-10)
+    lg = logit(d, "female ~ big + small + education")
+    lg_base = logit(sat, "female ~ SATV + age + education")
+    np.testing.assert_allclose(
+        lg.table["estimate"] * [1, 1e9, 1e-6, 1], lg_base.table["estimate"], rtol=1e-6
+    )
+    # real collinearity is still refused, whatever the scales
+    with pytest.raises(ModelError, match="'small2'"):
+        regress(d.assign(small2=d["small"] * 3), "ACT ~ big + small + small2")
+
+
+def test_model_without_parameters_is_refused(sat):
+    with pytest.raises(ModelError, match=r"no parameters.*'y ~ 1'"):
+        regress(sat, "ACT ~ 0")
+    with pytest.raises(ModelError, match="no parameters"):
+        logit(sat, "female ~ -1")
+    res = regress(sat, "ACT ~ 1")  # intercept only: the mean
+    assert res.table["estimate"].iloc[0] == pytest.approx(sat["ACT"].mean())
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_transform_giving_inf_names_term_and_rows(sat):
+    d = sat.assign(w=sat["SATV"].astype(float))
+    d.loc[[4, 9], "w"] = 0.0
+    with pytest.raises(DataValidationError, match=r"term 'np.log\(w\)'.*infinite.*row\(s\) 4, 9"):
+        regress(d, "ACT ~ age + np.log(w)")
+    d.loc[9, "w"] = -1.0
+    with pytest.raises(DataValidationError, match=r"'np.log\(w\)'.*NaN and infinite.*4, 9"):
+        logit(d, "female ~ np.log(w)")
+    with pytest.raises(DataValidationError, match=r"outcome 'np.log\(w\)'.*row\(s\) 4, 9"):
+        regress(d, "np.log(w) ~ age")
+
+
+def test_cluster_se_with_one_cluster_names_column(sat):
+    d = sat.assign(site="A")
+    for fit in (regress, logit):
+        f = OLS_F if fit is regress else "female ~ ACT"
+        with pytest.raises(ModelError, match=r"cluster column 'site' has 1 .*at least 2 clusters"):
+            fit(d, f, cluster="site")
+    # two clusters can be estimated, with the note about too few clusters
+    res = regress(d.assign(site=np.arange(len(d)) % 2), OLS_F, cluster="site")
+    assert res.n_clusters == 2 and any("only 2 clusters" in n for n in res.notes)
+
+
+def test_nullable_dtypes_fit_like_numpy_ones(sat):
+    """pandas' nullable boolean/Int64/Float64 columns (pd.NA) fit like bool/float with NaN."""
+    plain = sat.assign(is_f=sat["gender"] == 2, ACT=sat["ACT"].astype(float))
+    plain.loc[[3, 8], "ACT"] = np.nan
+    plain.loc[5, "education"] = np.nan
+    nullable = plain.assign(
+        is_f=pd.array(plain["is_f"], dtype="boolean"),
+        education=pd.array(plain["education"], dtype="Int64"),
+        ACT=pd.array(plain["ACT"], dtype="Float64"),
+    )
+    nullable.loc[11, "is_f"] = pd.NA
+    plain = plain.astype({"is_f": object})
+    plain.loc[11, "is_f"] = np.nan
+    f = "ACT ~ is_f + education + age"
+    res, base = regress(nullable, f), regress(plain, f)
+    assert list(res.table["term"]) == list(base.table["term"]) == [
+        "Intercept", "is_f[T.True]", "education", "age",
+    ]  # fmt: skip
+    np.testing.assert_allclose(res.table["estimate"], base.table["estimate"], rtol=1e-12)
+    assert res.n == len(sat) - 4 and res.n_dropped == 4
+    lg = logit(nullable.assign(y=pd.array(sat["ACT"] > 28, dtype="boolean")), "y ~ education")
+    assert lg.n == len(sat) - 1
+
+
+def test_logit_bool_outcome_is_one_for_true(sat):
+    base = logit(sat, "female ~ ACT + age")
+    res = logit(sat.assign(female=sat["gender"] == 2), "female ~ ACT + age")
+    np.testing.assert_allclose(res.table["estimate"], base.table["estimate"], rtol=1e-10)
+    assert res.outcome_coding == "female = True coded 1 (vs False)"
+    nb = sat.assign(female=pd.array(sat["gender"] == 2, dtype="boolean"))
+    nb.loc[[0, 1], "female"] = pd.NA
+    res = logit(nb, "female ~ ACT + age")
+    assert (res.n, res.n_dropped) == (len(sat) - 2, 2)
+    assert "True coded 1" in res.outcome_coding
+
+
 def test_regress_steps_and_compare(sat):
     comp = regress_steps(
         sat, ["ACT ~ age", "ACT ~ age + SATV + education", "ACT ~ age + SATV + education + SATQ"]

@@ -47,7 +47,10 @@ def missing_hint(names: Iterable[object], columns: Iterable[object]) -> str:
 
 
 def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str = "this analysis") -> None:
-    """Raise :class:`DataValidationError` naming every column of ``columns`` missing from ``df``."""
+    """Raise :class:`DataValidationError` naming every column of ``columns`` missing from ``df``.
+
+    A column of ``columns`` whose name occurs more than once in ``df`` is refused too.
+    """
     if not isinstance(df, pd.DataFrame):
         raise DataValidationError(
             f"{what} needs a pandas DataFrame, got {type(df).__name__}; "
@@ -55,11 +58,27 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str = "this 
         )
     missing = [c for c in columns if c not in df.columns]
     if not missing:
+        _refuse_duplicate_columns(df, columns, what)
         return
     raise DataValidationError(
         f"{what} needs column(s) not in the data: {missing_hint(missing, df.columns)}. "
         f"Rename the columns or pass the right names; the data has {len(df.columns)} columns."
     )
+
+
+def _refuse_duplicate_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """A column name that occurs twice in ``df`` is ambiguous: name it instead of guessing."""
+    if df.columns.is_unique:
+        return
+    dup = set(df.columns[df.columns.duplicated()])
+    bad = [c for c in dict.fromkeys(columns) if c in dup]
+    if bad:
+        counts = ", ".join(f"'{c}' ({int((df.columns == c).sum())} times)" for c in bad)
+        raise DataValidationError(
+            f"{what}: the data has several columns with the same name: {counts}. Rename them so "
+            "every column name is unique, e.g. df.columns = ['id', 'score_t1', 'score_t2', ...], "
+            "or drop the copies with df.loc[:, ~df.columns.duplicated()]"
+        )
 
 
 @dataclass(frozen=True)
@@ -112,7 +131,15 @@ def complete_cases(
     Returns
     -------
     (DataFrame, MissingReport)
-        The complete rows (original index kept, only ``columns``) and the report.
+        The complete rows (original index kept, only ``columns``) and the report. Nullable
+        ``boolean`` columns come back as ``bool`` and nullable ``Int64``/``Float64`` (and the
+        other sized variants) as ``float64``, which patsy and numpy understand.
+
+    Raises
+    ------
+    DataValidationError
+        A column is not in ``df`` or its name occurs more than once; a column has infinite
+        values; no row is complete.
     """
     cols = list(dict.fromkeys(columns))
     require_columns(df, cols, what)
@@ -136,7 +163,32 @@ def complete_cases(
             f"({', '.join(map(str, cols))}): {why}. Check the column names and the missing-value "
             "codes of the file"
         )
-    return sub.loc[keep], report
+    return _plain_dtypes(sub.loc[keep]), report
+
+
+def _plain_dtypes(sub: pd.DataFrame) -> pd.DataFrame:
+    """Nullable extension columns as plain numpy ones (patsy and numpy cannot use them).
+
+    Called on complete rows only, so no ``pd.NA`` is left: ``boolean`` becomes ``bool`` (a
+    two-level factor in a formula, like a plain bool column), ``Int64``/``UInt8``/... and
+    ``Float64``/``Float32`` become ``float64``.
+    """
+    out = None
+    for c in sub.columns:
+        dtype = sub[c].dtype
+        if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or isinstance(
+            dtype, pd.CategoricalDtype
+        ):
+            continue
+        if pd.api.types.is_bool_dtype(dtype):
+            values = sub[c].to_numpy(dtype=bool)
+        elif pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
+            values = sub[c].to_numpy(dtype=float, na_value=np.nan)
+        else:
+            continue
+        out = sub.copy() if out is None else out
+        out[c] = values
+    return sub if out is None else out
 
 
 def _refuse_infinite(sub: pd.DataFrame, what: str) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from patsy import ModelDesc, PatsyError, dmatrices
+from patsy import ModelDesc, NAAction, PatsyError, dmatrices
 
 from .._data import MissingReport, complete_cases, missing_hint, require_columns
 from ..exceptions import DataValidationError, ModelError
@@ -145,6 +145,7 @@ def check_formula_columns(df: pd.DataFrame, formula: str, what: str) -> tuple[li
             f"{what}: the formula '{formula}' names column(s) not in the data: {hint}. "
             "Fix the spelling, or wrap a name with spaces or symbols as Q('name')."
         )
+    require_columns(df, [*lhs, *rhs], what)  # a duplicated column name is ambiguous
     return lhs, rhs
 
 
@@ -227,7 +228,9 @@ def build_design(
     if cats:
         data = data.assign(**{c: data[c].cat.remove_unused_categories() for c in cats})
     try:
-        y, X = dmatrices(formula, data, return_type="dataframe", NA_action="raise")
+        # the rows are complete, so a NaN here comes from a transform (np.log(-1)): let it
+        # through and name the term and rows below instead of patsy's "missing values"
+        y, X = dmatrices(formula, data, return_type="dataframe", NA_action=NAAction(NA_types=[]))
     except PatsyError as exc:
         raise DataValidationError(
             f"{what}: cannot build the design of '{formula}': {exc}"
@@ -246,6 +249,8 @@ def build_design(
         terms.append(name)
         term_columns[name] = [clean_term(c) for c in di.column_names[sl]]
     yname = clean_term(y.columns[0])
+    _refuse_nonfinite(y.rename(columns=clean_term), {yname: [yname]}, formula, what, "outcome")
+    _refuse_nonfinite(X, term_columns, formula, what, "term")
     return Design(
         y=y.iloc[:, 0].rename(yname).astype(float),
         X=X.astype(float),
@@ -255,6 +260,29 @@ def build_design(
         response=yname,
         terms=terms,
         term_columns=term_columns,
+    )
+
+
+def _refuse_nonfinite(
+    M: pd.DataFrame, term_columns: dict[str, list[str]], formula: str, what: str, kind: str
+) -> None:
+    """A transform gave inf or NaN (``np.log(0)``, ``1/x``): name the term and the rows."""
+    values = M.to_numpy(dtype=float)
+    bad_cells = ~np.isfinite(values)
+    if not bad_cells.any():
+        return
+    col = M.columns[int(np.argmax(bad_cells.any(axis=0)))]
+    term = next((t for t, cols in term_columns.items() if col in cols), col)
+    bad = bad_cells.any(axis=1)
+    rows = list(M.index[bad][:5])
+    more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
+    kinds = sorted({"NaN" if np.isnan(v) else "infinite" for v in values[bad_cells]})
+    raise DataValidationError(
+        f"{what}: the {kind} '{term}' of '{formula}' gives {' and '.join(kinds)} values in "
+        f"row(s) {', '.join(map(str, rows))}{more}, although the data there are complete - "
+        "the transform is undefined for those values (e.g. np.log(0), np.log of a negative "
+        "number, division by zero). Change the transform (e.g. np.log(x + 1)), or set those "
+        "rows to NaN in the data to leave them out"
     )
 
 
@@ -286,14 +314,31 @@ def aliased_columns(X: np.ndarray, names: Sequence[str], tol: float = 1e-7) -> l
 def check_design(X: pd.DataFrame, what: str = "regression") -> None:
     """Raise :class:`ModelError` when the model cannot be estimated on this design."""
     n, p = X.shape
+    if p == 0:
+        raise ModelError(
+            f"{what}: the model has no parameters to estimate (the formula removes the intercept "
+            "with '0' or '-1' and has no predictors); write 'y ~ 1' for an intercept-only model "
+            "or add predictors"
+        )
     if n <= p:
         raise ModelError(
             f"{what}: {n} complete rows but the model has {p} parameters "
             f"({', '.join(X.columns)}); a model needs more rows than parameters - "
             "collect more data or drop predictors"
         )
-    if np.linalg.matrix_rank(X.to_numpy()) < p:
-        bad = aliased_columns(X.to_numpy(), list(X.columns))
+    # rank of the column-scaled design: a predictor in millions next to one in thousandths is
+    # badly scaled, not collinear (R's lm also judges each column relative to its own norm)
+    Xa = X.to_numpy(dtype=float)
+    scale = np.max(np.abs(Xa), axis=0)
+    Xs = Xa / np.where(scale > 0, scale, 1.0)
+    if np.linalg.matrix_rank(Xs) < p:
+        bad = aliased_columns(Xs, list(X.columns))
+        if not bad:
+            raise ModelError(
+                f"{what}: the predictors are so nearly collinear that the model cannot be "
+                f"estimated reliably ({', '.join(X.columns)}). Drop or combine predictors that "
+                "measure the same thing"
+            )
         raise ModelError(
             f"{what}: the predictors are perfectly collinear; the term(s) {', '.join(map(repr, bad))} "
             "are exact linear combinations of earlier terms (R reports NA for them). Drop them, "
@@ -322,6 +367,18 @@ def check_se_type(se: str, cluster: object) -> str:
             f"cluster= is given but se='{se}'; use se='cluster' for cluster-robust SEs"
         )
     return se
+
+
+def check_cluster_count(values: np.ndarray, cluster: str, what: str) -> int:
+    """Number of clusters; :class:`ModelError` naming the column when there is only one."""
+    G = int(pd.Series(values).nunique())
+    if G < 2:
+        raise ModelError(
+            f"{what}: the cluster column '{cluster}' has {G} distinct value(s) in the {len(values)} "
+            "rows used; cluster-robust SEs need at least 2 clusters, and realistically about "
+            "30 or more to be trustworthy. If the rows are not clustered, use se='HC3' instead"
+        )
+    return G
 
 
 def check_cluster_column(df: pd.DataFrame, cluster: str, what: str) -> None:

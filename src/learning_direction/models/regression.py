@@ -28,6 +28,7 @@ from ._design import (
     Design,
     build_design,
     check_cluster_column,
+    check_cluster_count,
     check_design,
     check_formula_columns,
     check_se_type,
@@ -179,14 +180,19 @@ def _ols_from_design(
     X, y = design.X, design.y
     check_design(X, what)
     n, p = X.shape
+    # QR (as R's lm) rather than statsmodels' default pinv: the SVD cut-off of pinv silently
+    # zeroes the coefficient of a full-rank but badly scaled predictor (x in 1e9 next to 1e-6)
     if se == "cluster":
+        check_cluster_count(cluster_values, cluster, what)
         fit = sm.OLS(y, X).fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(cluster_values)[0]}
+            method="qr",
+            cov_type="cluster",
+            cov_kwds={"groups": pd.factorize(cluster_values)[0]},
         )
     elif se in ("HC0", "HC1", "HC2", "HC3"):
-        fit = sm.OLS(y, X).fit(cov_type=se)
+        fit = sm.OLS(y, X).fit(method="qr", cov_type=se)
     else:
-        fit = sm.OLS(y, X).fit()
+        fit = sm.OLS(y, X).fit(method="qr")
     Xa = X.to_numpy()
     bread = np.linalg.inv(Xa.T @ Xa)
     resid = np.asarray(fit.resid)
@@ -307,9 +313,13 @@ def regress(
     Raises
     ------
     DataValidationError
-        A formula variable is not a column; the cluster column has missing values.
+        A formula variable is not a column (or its name occurs twice); the cluster column has
+        missing values; a transform in the formula gives infinite or NaN values
+        (``np.log(0)``).
     ModelError
-        Fewer rows than parameters; perfectly collinear predictors (the aliased terms are named).
+        Fewer rows than parameters; no parameters at all (``y ~ 0``); perfectly collinear
+        predictors (the aliased terms are named; columns are compared on a common scale, so a
+        badly scaled predictor is not mistaken for a collinear one); a single cluster.
 
     Notes
     -----
@@ -683,7 +693,9 @@ def _binary_outcome(
     if len(lhs) != 1 or lhs_expr not in (lhs[0], f'Q("{lhs[0]}")', f"Q('{lhs[0]}')"):
         return df, formula, f"{lhs_expr} (as computed by the formula)"
     col = lhs[0]
-    values = pd.unique(df[col].dropna())
+    values = [  # plain Python values, so the coding note reads True, not np.True_
+        v.item() if isinstance(v, np.generic) else v for v in pd.unique(df[col].dropna())
+    ]
     if len(values) != 2:
         shown = ", ".join(map(repr, sorted(values, key=str)[:10]))
         raise DataValidationError(
@@ -695,10 +707,15 @@ def _binary_outcome(
         ordered = sorted(values)
     except TypeError:
         ordered = sorted(values, key=str)
-    if _all_numeric(ordered) and {float(v) for v in ordered} == {0.0, 1.0}:
+    plain_numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
+        df[col]
+    )
+    if plain_numeric and _all_numeric(ordered) and {float(v) for v in ordered} == {0.0, 1.0}:
         return df, formula, f"{col} = 1"
+    # two labels, or bool / nullable boolean (False < True, so True is coded 1)
     out = df.copy()
-    out[col] = (df[col] == ordered[1]).astype(float).where(df[col].notna())
+    coded = (df[col] == ordered[1]).to_numpy(dtype=float, na_value=np.nan)
+    out[col] = pd.Series(coded, index=df.index).where(df[col].notna().to_numpy())
     return out, formula, f"{col} = {ordered[1]!r} coded 1 (vs {ordered[0]!r})"
 
 
@@ -741,9 +758,10 @@ def logit(
     ----------
     df : DataFrame
     formula : str
-        ``"outcome ~ predictors"``. The outcome must have exactly two values: 0/1 (or bool) is used
-        as is; any other pair is recoded with the larger (sorted) value as 1 and the coding is
-        reported in ``outcome_coding``. An expression such as ``I(gender == 2)`` also works.
+        ``"outcome ~ predictors"``. The outcome must have exactly two values: 0/1 is used as is,
+        a bool (or nullable ``boolean``) outcome is coded True = 1; any other pair is recoded
+        with the larger (sorted) value as 1. The coding is reported in ``outcome_coding``. An
+        expression such as ``I(gender == 2)`` also works.
     se : {"classical", "HC0", "HC1", "HC2", "HC3", "HC4", "cluster"}
         Model-based SEs (default) or sandwich SEs as ``sandwich::vcovHC``/``vcovCL(type="HC1")``
         for a ``glm``.
@@ -812,6 +830,8 @@ def logit(
         extra = [cluster]
     data_in, formula, coding = _binary_outcome(df, formula, lhs)
     design = build_design(data_in, formula, extra_columns=extra, what="logit")
+    if se == "cluster":
+        check_cluster_count(design.data[cluster].to_numpy(), cluster, "logit")
     X, y = design.X, design.y.to_numpy()
     uniq = np.unique(y)
     if not set(uniq) <= {0.0, 1.0} or len(uniq) != 2:
@@ -826,7 +846,13 @@ def logit(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit = sm.Logit(y, X).fit(disp=0, method="newton", maxiter=100)
+            # Newton's absolute tolerance and ridge are not scale-invariant: solve on the
+            # column-scaled design first, then polish on the user's scale from that solution
+            scale = np.abs(X).max().to_numpy()
+            start = sm.Logit(y, X / scale).fit(disp=0, method="newton", maxiter=100).params
+            fit = sm.Logit(y, X).fit(
+                disp=0, method="newton", maxiter=100, start_params=start.to_numpy() / scale
+            )
         except (PerfectSeparationError, np.linalg.LinAlgError):
             fit = None
             sep_warn = True
@@ -1106,7 +1132,8 @@ def mixed(
     DataValidationError
         Unknown column (formula, ``re_formula`` or ``groups``).
     ModelError
-        The model cannot be estimated; fewer than two groups.
+        The model cannot be estimated; fewer than two groups; as lme4: one row per group (as
+        many groups as rows), or with ``re_formula`` no more rows than random effects.
 
     Warns
     -----
@@ -1193,9 +1220,25 @@ def mixed(
             f"mixed: the groups column '{groups}' has {n_groups} group(s) in the complete rows; a "
             "mixed model needs several groups"
         )
+    if n_groups >= len(data):  # lme4's check.nobs.vs.nlev
+        raise ModelError(
+            f"mixed: the groups column '{groups}' has {n_groups} groups for {len(data)} complete "
+            "rows, so every group has a single row and the group variance cannot be told apart "
+            "from the residual variance (lme4: the number of levels of each grouping factor must "
+            "be < the number of observations). Check that the groups column is right (not a row "
+            "id); with one row per group use ld.regress()"
+        )
     design = build_design(data, formula, what="mixed", data=data, report=report)
     check_design(design.X, "mixed")
     model = smf.mixedlm(formula, data, groups=data[groups], re_formula=re_formula)
+    n_re = n_groups * int(model.k_re)
+    if re_formula is not None and len(data) <= n_re:  # lme4's check.nobs.vs.nRE
+        raise ModelError(
+            f"mixed: {len(data)} complete rows but {n_re} random effects ({model.k_re} per group "
+            f"of '{groups}' for '{re_formula}'); the random effects and the residual variance "
+            "cannot be told apart (lme4 refuses this too). Drop the random slope "
+            "(re_formula=None) or use groups with more rows"
+        )
     fit, msgs = _fit_mixedlm(model, reml)
     notes = _notes_from_report(report)
     if msgs:
