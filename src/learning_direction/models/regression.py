@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import check_level
 from .._data import MissingReport, complete_cases, require_columns
 from .._results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError, ModelError, ModelWarning
@@ -50,13 +51,7 @@ __all__ = [
 
 
 def _check_ci_level(ci_level: float) -> float:
-    try:
-        level = float(ci_level)
-    except (TypeError, ValueError):
-        level = float("nan")
-    if not 0 < level < 1:
-        raise DataValidationError(f"ci_level must be between 0 and 1 (e.g. 0.95), got {ci_level!r}")
-    return level
+    return check_level(ci_level, error=DataValidationError)
 
 
 def _notes_from_report(report: MissingReport) -> list[str]:
