@@ -144,7 +144,11 @@ def _read(cfg: EvaluationConfig, name: str) -> tuple[SurveyData, list[str]]:
 
 
 def _exclusions(cfg: EvaluationConfig, st: DatasetState) -> None:
-    """Exact duplicate rows, then duplicated ids (an error), then too-fast responses."""
+    """Exact duplicate rows, then duplicated ids (an error), then too-fast responses.
+
+    The first two are checks of one-row-per-respondent files; the networks file (one row per
+    developer named) is exempt.
+    """
     df = st.data
     name = st.name
     for d in st.survey.report.dropped:
@@ -157,7 +161,10 @@ def _exclusions(cfg: EvaluationConfig, st: DatasetState) -> None:
                 "detail": f"file rows {_rows_text(list(d.rows))}",
             }
         )
-    dup = df.duplicated(keep="first")
+    # the networks file has one row per developer named, so identical rows are two developers
+    # with the same attributes and a repeated ego id is the same respondent's next developer
+    per_respondent = name != "networks"
+    dup = df.duplicated(keep="first") & per_respondent
     if dup.any():
         firsts = df[df.duplicated(keep=False) & ~dup]
         st.ledger.append(
@@ -170,7 +177,7 @@ def _exclusions(cfg: EvaluationConfig, st: DatasetState) -> None:
             }
         )
         df = df.loc[~dup]
-    if st.id_col is not None:
+    if st.id_col is not None and per_respondent:
         ids = df[st.id_col]
         again = ids.duplicated(keep=False) & ids.notna()
         if again.any():

@@ -296,6 +296,18 @@ class NetworksAnalysis(_Analysis):
         description="Column with the developer's level relative to the ego (up / lateral / down)."
     )
     tie_strength: str | None = Field(None, description="Column with tie strength (e.g. 1-5).")
+    tie_strength_range: tuple[float, float] = Field(
+        (1, 5),
+        description="Lowest and highest possible tie strength, e.g. [1, 7] for a 7-point scale.",
+    )
+
+    @field_validator("tie_strength_range")
+    @classmethod
+    def _range_ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = value
+        if not lo < hi:
+            raise ValueError(f"give the lowest value first, e.g. [1, 5]; got [{lo:g}, {hi:g}]")
+        return value
     sphere: str | None = Field(
         None, description="Column with the developer's social sphere (for range)."
     )

@@ -36,7 +36,7 @@ import pandas as pd
 from . import _evaluation_text as text
 from ._evaluation_data import LINK, MIN_STRAIGHTLINE_ITEMS, DatasetState, Prepared, prepare
 from .config import EvaluationConfig, InvitedCounts, load_config
-from .exceptions import ConfigError
+from .exceptions import ConfigError, DataValidationError
 from .reporting.apa import apa_coefficient, apa_indirect, fmt_num, fmt_p, fmt_r
 from .reporting.html import HtmlReport
 
@@ -742,6 +742,12 @@ def _motives(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Outpu
                 f"analyses.motives.outcomes: '{outcome}' is not a score or column of the {home} "
                 f"file that holds '{mo.scale}'"
             )
+        if outcome in sc.score_names:
+            raise ConfigError(
+                f"analyses.motives.outcomes: '{outcome}' is a score of the motives scale "
+                f"'{mo.scale}' itself ({', '.join(sc.score_names)}); a motive cannot be its own "
+                "outcome: list outcome scores of another scale"
+            )
         f = f"{_term(outcome)} ~ " + " + ".join(_term(p) for p in preds)
         res, msgs = _captured(regress, frame, f, se="HC3")
         _model_section(
@@ -757,11 +763,12 @@ def _motives(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Outpu
             extra={"model": f, "n": res.n},
         )
         label = _label(prep, outcome)
+        shorts = {p: text.describe(p, p.replace("_", " ") + " motives")[1] for p in preds}
         for p in preds:
             r = _row(res.table, p)
             if r is None:
                 continue
-            _phrase, short = text.describe(p, p.replace("_", " ") + " motives")
+            short = shorts[p]
             sec.plain(
                 text.plain_coefficient(
                     who=f"{_SUBJECT.get(home, 'respondents').capitalize()} with stronger {short}",
@@ -775,45 +782,141 @@ def _motives(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Outpu
                     p=r.p_value,
                     scale=_scale_range(prep, outcome),
                     n=res.n,
+                    controls=[shorts[o] for o in preds if o != p],
                 )
             )
 
 
 def _networks(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Output) -> None:
+    """Network metrics of the alter-level file (one row per developer named by a respondent).
+
+    Only the configured columns are used: without ``sphere`` there is no range, without
+    ``tie_strength`` no strength, and without either no network type. A row whose level (and
+    configured sphere and tie strength) are all empty names no developer.
+    """
+    from ._data import missing_hint
     from .networks import network_metrics
 
     nw = cfg.analyses.networks
     st = prep.datasets["networks"]
     sec = rep.section("Developmental networks")
-    ego = st.id_col if st.id_col == nw.ego else nw.ego
-    kwargs: dict[str, Any] = {
-        "ego": ego,
-        "level": nw.level,
-        "frequency": None,
-        "career": None,
-        "psychosocial": None,
-    }
-    if nw.sphere:
-        kwargs["sphere"] = nw.sphere
-    if nw.tie_strength:
-        kwargs["strength"] = nw.tie_strength
-    if nw.wave:
-        kwargs["wave"] = nw.wave
-    res, msgs = _captured(network_metrics, st.data, **kwargs)
-    table = res.table.copy()
-    counts = table.select_dtypes(exclude="number")
+    data = st.data
+    for opt in ("ego", "level", "sphere", "tie_strength", "wave"):
+        col = getattr(nw, opt)
+        if col is not None and col not in data.columns:
+            raise ConfigError(
+                f"analyses.networks.{opt}: column {missing_hint([col], data.columns)} is not in "
+                "the networks file (or it is listed under identifiers); name the column that "
+                f"holds the {opt.replace('_', ' ')}"
+            )
+    frame = data.copy()
+
+    def spare(name: str) -> str:  # a helper column name that is not a column of the file
+        while name in frame.columns:
+            name = f"_{name}"
+        return name
+
+    attrs = [c for c in (nw.level, nw.sphere, nw.tie_strength) if c is not None]
+    alter = spare("_developer")
+    named = frame[attrs].notna().any(axis=1).to_numpy()
+    frame[alter] = np.where(named, [f"row {k}" for k in range(len(frame))], None)
+    sphere = nw.sphere or spare("_sphere")
+    strength = nw.tie_strength or spare("_tie_strength")
+    helpers = {alter}
+    if nw.sphere is None:
+        frame[sphere] = np.nan
+        helpers.add(sphere)
+    if nw.tie_strength is None:
+        frame[strength] = np.nan
+        helpers.add(strength)
+    try:
+        res, msgs = _captured(
+            network_metrics,
+            frame,
+            ego=nw.ego,
+            level=nw.level,
+            sphere=sphere,
+            strength=strength,
+            alter=alter,
+            wave=nw.wave,
+            strength_range=tuple(nw.tie_strength_range),
+            frequency=None,
+            career=None,
+            psychosocial=None,
+        )
+    except DataValidationError as err:  # point at the config key, not the function argument
+        msg = str(err).replace(
+            "pass strength_range=", "set analyses.networks.tie_strength_range (e.g. [1, 7])"
+        )
+        raise DataValidationError(msg) from None
+    typed = nw.sphere is not None and nw.tie_strength is not None
+    notes = [
+        n
+        for n in res.notes
+        if not any(f"'{h}'" in n for h in helpers) and (typed or "no network type" not in n)
+    ]
+    n_unnamed = int((~named).sum())
+    if n_unnamed:
+        notes.append(
+            f"{n_unnamed} row(s) have no {', '.join(repr(c) for c in attrs)}: they name no "
+            "developer and were not counted as developers"
+        )
+    missing_metrics = []
+    if nw.sphere is None:
+        missing_metrics += ["n_spheres", "blau_range"]
+        notes.append(
+            "no sphere column is configured (analyses.networks.sphere), so network range and "
+            "network types are not computed"
+        )
+    if nw.tie_strength is None:
+        missing_metrics.append("strength")
+        notes.append(
+            "no tie-strength column is configured (analyses.networks.tie_strength), so tie "
+            "strength and network types are not computed"
+        )
+
+    table = res.table
+    n_rows = len(frame)
+    per = "respondent × wave" if nw.wave else "respondent"
     sec.paragraph(
-        f"{len(table)} networks (Higgins & Kram, 2001). Composition by level (up / lateral / "
-        "down) is a behavioural counterpart of learning direction."
+        f"{res.n_egos} respondents' developmental networks (Higgins & Kram, 2001), one row per "
+        f"{per} ({res.n} networks), from {n_rows} rows of the networks file (one row per "
+        f"developer named); {res.n_alters} rows were counted as developers. Composition by "
+        "level (up / lateral / down) is a behavioural counterpart of learning direction."
     )
-    summary = table.select_dtypes("number").describe().T.reset_index(names="metric")
-    sec.table(summary, caption="Network metrics across respondents")
+    out.model_rows.append(
+        {
+            "model": "developmental networks (rows = developers named)",
+            "rows_available": n_rows,
+            "n_used": res.n_alters,
+            "n_dropped": n_rows - res.n_alters,
+            "why": "; ".join(n for n in notes if "left out" in n or "not counted" in n),
+        }
+    )
+    keys = {nw.ego, nw.wave}
+    metrics = [
+        c
+        for c in table.select_dtypes("number").columns
+        if c not in keys and c not in missing_metrics
+    ]
+    summary = table[metrics].describe().T.reset_index(names="metric")
+    sec.table(summary, caption=f"Network metrics across the {res.n} networks")
     out.table("network_metrics_summary", summary)
-    if "type" in counts.columns:
-        types = table["type"].value_counts().rename_axis("type").reset_index(name="n")
-        sec.table(types, caption="Network types")
+    if typed:
+        types = res.type_counts.rename_axis("type").reset_index()
+        types["type"] = types["type"].astype(str)
+        n_untyped = int(table["network_type"].isna().sum())
+        if n_untyped:
+            no_type = {"type": "(no type: range or strength missing)", "n": n_untyped}
+            types = pd.concat([types, pd.DataFrame([no_type])], ignore_index=True)
+        sec.table(
+            types,
+            caption=f"Network types ({res.method}: range above {fmt_num(res.splits['range'], 2)} "
+            f"and strength above {fmt_num(res.splits['strength'], 2)} count as high); "
+            f"n adds up to the {res.n} networks",
+        )
         out.table("network_types", types)
-    for m in msgs:
+    for m in [*msgs, *notes]:
         sec.paragraph(f"Note: {m}")
 
 
