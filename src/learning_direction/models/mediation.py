@@ -231,7 +231,7 @@ def mediate(
     cluster: str | None = None,
     progress: bool | None = None,
     standardize: bool = True,
-    x_reference: str | None = None,
+    x_reference: object | None = None,
     outcome: str = "auto",
     design: str = "auto",
     outcome_model: str = "cluster_robust",
@@ -276,8 +276,10 @@ def mediate(
     standardize : bool
         Add partially (``/ SD(Y)``) and completely (``* SD(X) / SD(Y)``, continuous X only)
         standardized indirect effects, recomputed in every resample.
-    x_reference : str, optional
-        Reference level of a categorical X.
+    x_reference : str or number, optional
+        Reference level of a categorical X, given as the value (``2``) or its label (``"2"``).
+        Default: the first level (category order for a categorical column; otherwise numbers
+        in numeric and text in alphabetical order).
     outcome : {"auto", "linear", "logistic"}
     design : {"auto", "1-1-1", "2-1-1"}
         Multilevel design with ``cluster``; ``auto`` detects 2-1-1.
