@@ -222,7 +222,7 @@ def test_numeric_strings_are_converted_and_noted(bfi, bfi_spec, bfi_result):
     res = ld.reliability(df, bfi_spec)
     pd.testing.assert_frame_equal(res.table, bfi_result.table)
     pd.testing.assert_frame_equal(res.items, bfi_result.items)
-    assert any("numbers stored as text" in n and "'A1'" in n for n in res.notes)
+    assert any("stored as text" in n and "'A1'" in n for n in res.notes)
     assert not any("stored as text" in n for n in bfi_result.notes)
 
 

@@ -359,8 +359,9 @@ def cfa(
     Parameters
     ----------
     df : DataFrame
-        One row per respondent, one column per item; answers as numbers (numbers stored as
-        text, e.g. from ``read_csv(dtype=str)``, are converted and the notes say so).
+        One row per respondent, one column per item; answers as numbers. Numbers stored as
+        text (``read_csv(dtype=str)``) and the scale's response labels (``"Agree"``) are
+        converted as :func:`score` does, and the notes say so.
     scale : str, path, dict or Scale
         A bundled scale name, a YAML file, a dict definition or a :class:`Scale`. A
         one-dimensional scale gives a one-factor model.

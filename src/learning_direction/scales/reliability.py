@@ -24,7 +24,7 @@ from .._data import require_columns
 from .._results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
-from ._items import _convert_column
+from ._items import _convert_column, _label_lookup
 from .codebook import Scale, load_scale
 
 __all__ = ["ReliabilityResult", "reliability"]
@@ -274,8 +274,8 @@ def item_matrix(
     """Numeric item data of ``scale`` with reverse-keyed items reversed (``min + max - x``).
 
     Columns are renamed to item ids. Text columns whose answers are all numbers (``"1"``,
-    ``" 2 "``, e.g. a CSV read with ``dtype=str``) are converted as :func:`score` does (blank
-    text is missing) and the conversion is appended to ``notes`` when given. Raises
+    ``" 2 "``, e.g. a CSV read with ``dtype=str``) or the scale's response labels
+    (``"Agree"``) are converted as :func:`score` does (blank text is missing) and the conversion is appended to ``notes`` when given. Raises
     :class:`DataValidationError` for missing columns, for text that is not a number and for
     values outside the response range (reverse keying would be wrong for them).
     """
@@ -288,14 +288,19 @@ def item_matrix(
         if pd.api.types.is_numeric_dtype(s) or s.isna().all():
             values = s.astype(float)
         else:
-            # numeric strings convert (as in score()); response labels and other text do not
-            vals, bad, n_text = _convert_column(s, {})
+            # numeric strings and the scale's response labels convert, as in score()
+            vals, bad, n_text = _convert_column(s, _label_lookup(scale))
             if bad.any():
                 pos = np.flatnonzero(bad)
+                labels = (
+                    f" or the scale's response labels ({', '.join(map(repr, list(scale.labels.values())[:3]))}, ...)"
+                    if scale.labels
+                    else ""
+                )
                 raise DataValidationError(
                     f"item '{item_id}' (column '{col}') has {len(pos)} non-numeric value(s) "
                     f"such as {s.iloc[pos[0]]!r} in row {s.index[pos[0]]!r}; recode answers "
-                    f"to numbers {scale.response_min:g}–{scale.response_max:g} (missing "
+                    f"to numbers {scale.response_min:g}–{scale.response_max:g}{labels} (missing "
                     "answers as empty/NaN)"
                 )
             values = pd.Series(vals, index=s.index, name=s.name)
@@ -315,8 +320,9 @@ def item_matrix(
     if converted and notes is not None:
         more = f" and {len(converted) - 5} more" if len(converted) > 5 else ""
         notes.append(
-            f"{len(converted)} item column(s) ({', '.join(converted[:5])}{more}) held numbers "
-            "stored as text; they were converted to numbers (blank text counted as missing)"
+            f"{len(converted)} item column(s) ({', '.join(converted[:5])}{more}) held answers "
+            "stored as text (numbers or response labels); they were converted to numbers "
+            "(blank text counted as missing)"
         )
     return pd.DataFrame(out, index=df.index), mapping
 
@@ -336,8 +342,9 @@ def reliability(
     Parameters
     ----------
     df : DataFrame
-        One row per respondent, one column per item; answers as numbers (numbers stored as
-        text, e.g. from ``read_csv(dtype=str)``, are converted and the notes say so).
+        One row per respondent, one column per item; answers as numbers. Numbers stored as
+        text (``read_csv(dtype=str)``) and the scale's response labels (``"Agree"``) are
+        converted as :func:`score` does, and the notes say so.
     scale : str, path, dict or Scale
         A bundled scale name, a YAML file, a dict definition or a :class:`Scale`
         (see :func:`learning_direction.load_scale`).
