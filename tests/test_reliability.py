@@ -382,3 +382,23 @@ def test_too_few_respondents_is_a_clear_error(n_rows):
     spec = {"name": "tiny", "response": {"min": 1, "max": 7}, "items": ["q0", "q1", "q2"]}
     with pytest.raises(DataValidationError, match="at least 3 respondents"):
         ld.reliability(df, spec)
+
+
+def test_response_labels_convert_as_in_score():
+    """Answers exported as the scale's labels ("Agree") give the same reliability as numbers."""
+    sc = ld.load_scale("learning_direction")
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=120)
+    sign = {i: -1.0 if sc.item(i).reverse else 1.0 for i in sc.item_ids}
+    num = pd.DataFrame(
+        {i: np.clip(np.round(4 + sign[i] * f + rng.normal(size=120)), 1, 7) for i in sc.item_ids}
+    )
+    text = num.apply(lambda c: c.map(lambda v: sc.labels[int(v)]))
+    text.iloc[0, 0] = "  strongly   AGREE "  # case and spacing as score() tolerates
+    num.iloc[0, 0] = 7.0
+    a, b = ld.reliability(num, sc), ld.reliability(text, sc)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert any("response labels" in n for n in b.notes)
+    text.iloc[5, 2] = "Sometimes"
+    with pytest.raises(DataValidationError, match=r"'Sometimes' in row 5.*'Strongly disagree'"):
+        ld.reliability(text, sc)
