@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import learning_direction as ld
-from learning_direction._checks import check_level
+from learning_direction._core.checks import check_level
 from learning_direction.exceptions import DataValidationError, ModelError
 
 

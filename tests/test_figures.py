@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 
 import learning_direction as ld
+from learning_direction._core.format import fig_num as fmt_num
 from learning_direction.figures import (
     coefficients,
     correlations,
@@ -34,7 +35,6 @@ from learning_direction.figures import (
 )
 from learning_direction.figures._style import (
     MINUS,
-    fmt_num,
     get_ax,
     save_figure,
     text_size,

@@ -1,4 +1,4 @@
-"""Tests for learning_direction.io.read_survey: text encodings, delimiters, Excel, SPSS, Stata, Qualtrics."""
+"""Tests for learning_direction.intake.io.read_survey: text encodings, delimiters, Excel, SPSS, Stata, Qualtrics."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import learning_direction as ld
 from learning_direction.exceptions import DataValidationError, LearningDirectionError
-from learning_direction.io import ReadReport, SurveyData, read_survey
+from learning_direction.intake.io import ReadReport, SurveyData, read_survey
 
 # ----------------------------------------------------------------------------- fixtures
 

@@ -56,7 +56,7 @@ def test_wheel_carries_scales_and_data_and_lookup_works(tmp_path):
         assert f"learning_direction/_bundled/data/{csv_file.name}" in names
     # import the installed copy (not the checkout) and check it finds its bundled files
     code = (
-        "import learning_direction as ld, learning_direction._resources as r;"
+        "import learning_direction as ld, learning_direction._core.resources as r;"
         "print(r.scales_dir());"
         "print(ld.load_scale('learning_direction').subscale_names);"
         "print(len(ld.list_scales()))"

@@ -1,4 +1,4 @@
-"""Tests for learning_direction.privacy: pseudonyms and identifier stripping."""
+"""Tests for learning_direction.intake.privacy: pseudonyms and identifier stripping."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learning_direction.exceptions import ConfigError, DataQualityWarning, DataValidationError
-from learning_direction.privacy import (
+from learning_direction.intake.privacy import (
     DEFAULT_SALT_ENV,
     detect_identifiers,
     pseudonymise,

@@ -84,12 +84,12 @@ _EXPORTS: dict[str, str] = {
     "list_datasets": ".datasets",
     "run_study": ".studies",
     "StudyResult": ".studies",
-    "read_survey": ".io",
+    "read_survey": ".intake.io",
     "run_evaluation": ".evaluation",
-    "SurveyData": ".io",
+    "SurveyData": ".intake.io",
     "load_config": ".config",
-    "pseudonymise": ".privacy",
-    "strip_identifiers": ".privacy",
+    "pseudonymise": ".intake.privacy",
+    "strip_identifiers": ".intake.privacy",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -16,8 +16,8 @@ import pandas as pd
 
 from .config import EvaluationConfig, GroupColumn, ScaleMapping
 from .exceptions import ConfigError, DataValidationError
-from .io import SurveyData, read_survey
-from .privacy import StrippedIdentifiers, _id_text, pseudonymise, strip_identifiers
+from .intake.io import SurveyData, read_survey
+from .intake.privacy import StrippedIdentifiers, _id_text, pseudonymise, strip_identifiers
 from .scales._items import build_item_matrix
 from .scales.codebook import Scale, load_scale
 from .scales.quality import careless_responding

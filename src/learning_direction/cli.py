@@ -78,7 +78,7 @@ def _api(name: str, feature: str) -> Any:
 
 def _read_data(args: argparse.Namespace) -> Any:
     """Read the DATA argument with read_survey, honouring the common read options."""
-    from .io import read_survey
+    from .intake.io import read_survey
 
     survey = read_survey(
         args.data,
@@ -123,7 +123,7 @@ def _say(text: str, err: bool = False) -> None:
 
 
 def _markdown(table: Any, digits: int = 4) -> str:
-    from ._results import format_number
+    from ._core.results import format_number
 
     cols = [str(c) for c in table.columns]
 
@@ -144,7 +144,7 @@ def _write_table(table: Any, out: str, title: str = "") -> Path:
     """Write a DataFrame as .csv, .md or .html (by the extension of ``out``)."""
     import html
 
-    from ._results import table_to_html
+    from ._core.results import table_to_html
 
     path = Path(out)
     suffix = path.suffix.lower()
@@ -304,7 +304,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    mod = _backend("learning_direction.reporting.report", "report")
+    mod = _backend("learning_direction.studies.report", "report")
     extra: dict[str, Any] = {"progress": args.progress and sys.stderr.isatty()}
     if args.n_boot is not None:
         extra["n_boot"] = args.n_boot

@@ -308,6 +308,7 @@ class NetworksAnalysis(_Analysis):
         if not lo < hi:
             raise ValueError(f"give the lowest value first, e.g. [1, 5]; got [{lo:g}, {hi:g}]")
         return value
+
     sphere: str | None = Field(
         None, description="Column with the developer's social sphere (for range)."
     )
@@ -362,7 +363,7 @@ class PrivacyConfig(_Model):
 
     def resolve_salt(self) -> str:
         """The salt (from the config or the environment); ConfigError when neither is set."""
-        from .privacy import resolve_salt
+        from .intake.privacy import resolve_salt
 
         return resolve_salt(self.salt, self.salt_env)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ._resources import data_dir
+from ._core.resources import data_dir
 from .exceptions import DataValidationError
 
 __all__ = ["DATASETS", "DatasetInfo", "codebook", "list_datasets", "load_dataset"]

@@ -794,7 +794,7 @@ def _networks(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Outp
     ``tie_strength`` no strength, and without either no network type. A row whose level (and
     configured sphere and tie strength) are all empty names no developer.
     """
-    from ._data import missing_hint
+    from ._core.data import missing_hint
     from .networks import network_metrics
 
     nw = cfg.analyses.networks
@@ -1223,7 +1223,7 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
         _networks(rep, cfg, prep, out)
     _appendix(rep, cfg, prep, out)
 
-    from .reporting.report import software_versions
+    from ._core.provenance import software_versions
 
     versions = software_versions()
     target.mkdir(parents=True, exist_ok=True)

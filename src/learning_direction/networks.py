@@ -35,8 +35,9 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from ._data import require_columns
-from ._results import ResultMixin
+from ._core.data import require_columns
+from ._core.plotting import figure
+from ._core.results import ResultMixin
 from .exceptions import ConfigError, DataValidationError
 
 __all__ = [
@@ -602,11 +603,9 @@ class NetworkMetricsResult(ResultMixin):
         ax=None,
     ):
         """Typology quadrant plot (``kind="typology"``) or one ego's network (``kind="ego"``)."""
-        from .figures import networks as fig
-
         if kind == "typology":
             range_col = "blau_range" if self.range_measure == "blau" else "n_spheres"
-            return fig.plot_typology(
+            return figure("networks.plot_typology")(
                 self.table,
                 range_split=self.splits["range"],
                 strength_split=self.splits["strength"],
@@ -617,7 +616,7 @@ class NetworkMetricsResult(ResultMixin):
             c = self.columns
             if ego_id is None:
                 ego_id = self.table[c["ego"]].iloc[0]
-            return fig.plot_ego_network(
+            return figure("networks.plot_ego_network")(
                 self.alters,
                 ego_id,
                 ego=c["ego"],
@@ -844,11 +843,9 @@ class NetworkChangeResult(ResultMixin):
         ax=None,
     ):
         """Slope chart of ``metric``, alter turnover bars, or the type-transition heat map."""
-        from .figures import networks as fig
-
         c = self.metrics.columns
         if kind == "slope":
-            return fig.plot_metric_change(
+            return figure("networks.plot_metric_change")(
                 self.metrics.table,
                 metric,
                 ego=c["ego"],
@@ -858,9 +855,9 @@ class NetworkChangeResult(ResultMixin):
                 ax=ax,
             )
         if kind == "turnover":
-            return fig.plot_alter_turnover(self.table, ego=c["ego"], ax=ax)
+            return figure("networks.plot_alter_turnover")(self.table, ego=c["ego"], ax=ax)
         if kind == "transitions":
-            return fig.plot_type_transitions(
+            return figure("networks.plot_type_transitions")(
                 self.transitions, from_label=self.from_wave, to_label=self.to_wave, ax=ax
             )
         raise ConfigError(f"kind={kind!r} is not known; use 'slope', 'turnover' or 'transitions'")

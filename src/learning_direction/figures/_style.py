@@ -13,22 +13,19 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .._core.format import MINUS  # the typographic minus of figure text (as the tick labels)
+
 __all__ = [
     "DIRECTION_COLORS",
     "MINUS",
     "PALETTE",
-    "fmt_num",
     "get_ax",
     "item_blocks",
     "label_item_rows",
     "publication_style",
     "save_figure",
-    "sig_stars",
     "text_size",
 ]
-
-#: typographic minus sign used for negative numbers in figure text (matches the tick labels)
-MINUS = "\u2212"
 
 # Okabe & Ito (2008) colour-blind-safe palette
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -125,32 +122,6 @@ def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) 
     return written
 
 
-def fmt_num(value: float, digits: int = 2, *, apa: bool = False) -> str:
-    """Format a number for figure text with a typographic minus (U+2212).
-
-    ``digits`` decimals; a nonzero value that would round to zero keeps two significant digits
-    (``0.00072`` rather than ``0.000``). ``apa=True`` drops the leading zero (``.24``, ``\u2212.04``)
-    as APA style does for correlations and proportions. ``NaN`` is shown as ``NA``.
-    """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if v != v:
-        return "NA"
-    if v != 0 and abs(v) < 0.5 * 10.0 ** (-digits):
-        import numpy as np
-
-        text = np.format_float_positional(v, precision=2, unique=False, fractional=False, trim="-")
-    else:
-        text = f"{v:.{digits}f}"
-    if text.lstrip("-").strip("0.") == "":  # -0.00 -> 0.00
-        text = text.lstrip("-")
-    if apa:
-        text = text.replace("0.", ".", 1) if text.lstrip("-").startswith("0.") else text
-    return text.replace("-", MINUS)
-
-
 def text_size(text: str, fontsize: float) -> tuple[float, float]:
     """Width and height (inches) of ``text`` (may hold newlines) at ``fontsize`` points.
 
@@ -165,19 +136,6 @@ def text_size(text: str, fontsize: float) -> tuple[float, float]:
     width = max(t2p.get_text_width_height_descent(ln or " ", prop, ismath=False)[0] for ln in lines)
     height = fontsize * (1.2 * (len(lines) - 1) + 1.0)
     return width / 72.0, height / 72.0
-
-
-def sig_stars(p: float) -> str:
-    """APA-style significance marks: * p < .05, ** p < .01, *** p < .001."""
-    if p != p:
-        return ""
-    if p < 0.001:
-        return "***"
-    if p < 0.01:
-        return "**"
-    if p < 0.05:
-        return "*"
-    return ""
 
 
 def item_blocks(frame, group: str) -> tuple[list[tuple[object, object, np.ndarray]], float]:

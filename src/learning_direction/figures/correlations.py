@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._style import fmt_num, get_ax, sig_stars
+from .._core.format import fig_num, stars
+from ._style import get_ax
 
 __all__ = ["correlation_heatmap"]
 
@@ -44,9 +45,9 @@ def correlation_heatmap(
         for i in range(k):
             for j in range(k):
                 v = corr.iat[i, j]
-                s = "" if v != v else fmt_num(v, 2, apa=True)
+                s = "" if v != v else fig_num(v, 2, apa=True)
                 if p_values is not None and i != j:
-                    s += sig_stars(p_values.iat[i, j])
+                    s += stars(p_values.iat[i, j])
                 labels[i, j] = s
     sns.heatmap(
         corr,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import FancyArrowPatch
 
-from ._style import PALETTE, fmt_num, get_ax, publication_style, sig_stars
+from .._core.format import fig_num, stars
+from ._style import PALETTE, get_ax, publication_style
 
 __all__ = ["plot_apim", "plot_mutual_benefit"]
 
 
 def _label(est: float, p: float, digits: int) -> str:
-    return f"{fmt_num(est, digits)}{sig_stars(p)}"
+    return f"{fig_num(est, digits)}{stars(p)}"
 
 
 def plot_apim(result, ax=None, digits: int = 2, show_x_corr: bool = True):
@@ -163,7 +164,7 @@ def plot_apim(result, ax=None, digits: int = 2, show_x_corr: bool = True):
             ax.text(
                 -0.15,
                 3.0,
-                f"r = {fmt_num(rx, digits)}",
+                f"r = {fig_num(rx, digits)}",
                 ha="right",
                 va="center",
                 color=resid_c,

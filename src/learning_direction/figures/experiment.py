@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.format import fig_num
 from ..exceptions import DataValidationError
-from ._style import PALETTE, fmt_num, get_ax, publication_style
+from ._style import PALETTE, get_ax, publication_style
 
 __all__ = [
     "condition_means",
@@ -162,7 +163,7 @@ def plot_condition_means(
         ax.text(
             i + 0.38,
             row.mean,
-            fmt_num(row.mean, 2),
+            fig_num(row.mean, 2),
             va="center",
             ha="left",
             fontsize=8,
@@ -283,7 +284,7 @@ def plot_relative_effects(
         ax.text(
             1.02,
             yi,
-            f"{fmt_num(e, 2)} [{fmt_num(a, 2)}, {fmt_num(b, 2)}]",
+            f"{fig_num(e, 2)} [{fig_num(a, 2)}, {fig_num(b, 2)}]",
             fontsize=8.5,
             va="center",
             ha="left",

@@ -5,7 +5,8 @@ Used by :meth:`learning_direction.CFAResult.plot`.
 
 from __future__ import annotations
 
-from ._style import PALETTE, fmt_num, get_ax, item_blocks, label_item_rows, publication_style
+from .._core.format import fig_num
+from ._style import PALETTE, get_ax, item_blocks, label_item_rows, publication_style
 
 __all__ = ["plot_loadings"]
 
@@ -49,7 +50,7 @@ def plot_loadings(result, ax=None):
                 ax.text(
                     v + 0.01 if v >= 0 else v - 0.01,
                     yy,
-                    fmt_num(v, 2),
+                    fig_num(v, 2),
                     va="center",
                     ha="left" if v >= 0 else "right",
                     fontsize=8,

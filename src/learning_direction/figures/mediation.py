@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ._style import PALETTE, fmt_num, get_ax, sig_stars, text_size
+from .._core.format import fig_num, stars
+from ._style import PALETTE, get_ax, text_size
 
 __all__ = ["bootstrap_distribution", "path_diagram"]
 
@@ -24,10 +25,6 @@ __all__ = ["bootstrap_distribution", "path_diagram"]
 _NODE_FS = 9.0  # variable names in the boxes
 _LABEL_FS = 8.5  # path coefficients
 _NOTE_FS = 8.0  # footnote
-
-
-def _fmt(value: float, digits: int) -> str:
-    return fmt_num(value, digits)
 
 
 def _label(table: pd.DataFrame, prefix: str, digits: int = 2, symbol: str | None = None) -> str:
@@ -41,7 +38,7 @@ def _label(table: pd.DataFrame, prefix: str, digits: int = 2, symbol: str | None
     parts = []
     for r in t.itertuples(index=False):
         level = r.term[len(prefix) :].strip("[]")
-        val = f"{_fmt(r.estimate, digits)}{sig_stars(r.p_value)}"
+        val = f"{fig_num(r.estimate, digits)}{stars(r.p_value)}"
         if symbol:
             parts.append(f"{symbol} ({level}) = {val}" if level else f"{symbol} = {val}")
         else:
@@ -551,7 +548,7 @@ def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int =
             row["estimate"],
             color=PALETTE[5],
             lw=1.6,
-            label=f"estimate {fmt_num(row['estimate'], 3)}",
+            label=f"estimate {fig_num(row['estimate'], 3)}",
             zorder=3,
         )
         ax.axvspan(
@@ -562,7 +559,7 @@ def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int =
             zorder=0,
             label=(
                 f"{100 * result.ci_level:g}% CI "
-                f"[{fmt_num(row['ci_low'], 3)}, {fmt_num(row['ci_high'], 3)}]"
+                f"[{fig_num(row['ci_low'], 3)}, {fig_num(row['ci_high'], 3)}]"
             ),
         )
     ax.axvline(0.0, color="#555555", lw=1, ls="--", label="zero")

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from .._core.format import fig_num
 from ..exceptions import DataValidationError
-from ._style import PALETTE, fmt_num, get_ax, publication_style
+from ._style import PALETTE, get_ax, publication_style
 
 __all__ = ["plot_indirect_grid", "plot_motive_profiles", "plot_motive_screening"]
 
@@ -179,7 +180,7 @@ def plot_motive_profiles(
         ax.text(
             i,
             scale_range[1] + 0.15,
-            f"M = {fmt_num(y.mean(), 2)}",
+            f"M = {fig_num(y.mean(), 2)}",
             ha="center",
             va="bottom",
             fontsize=8,

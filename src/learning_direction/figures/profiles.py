@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._style import DIRECTION_COLORS, PALETTE, fmt_num, get_ax, publication_style
+from .._core.format import fig_num
+from ._style import DIRECTION_COLORS, PALETTE, get_ax, publication_style
 
 __all__ = ["plot_advocacy_quadrant", "plot_learning_direction_profile", "plot_score_distributions"]
 
@@ -75,7 +76,7 @@ def plot_learning_direction_profile(
                 )
                 if np.isfinite(m):
                     ax.annotate(
-                        fmt_num(m, 2),
+                        fig_num(m, 2),
                         (i, m),
                         xytext=(8, 0),
                         textcoords="offset points",

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from patsy import ModelDesc, NAAction, PatsyError, dmatrices
 
-from .._data import MissingReport, complete_cases, missing_hint, require_columns
+from .._core.data import MissingReport, complete_cases, missing_hint, require_columns
 from ..exceptions import DataValidationError, ModelError
 
 __all__ = [

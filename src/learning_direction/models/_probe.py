@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from .._results import format_number
+from .._core.results import format_number
 from ..exceptions import ModelError
 
 

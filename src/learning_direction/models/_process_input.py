@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._checks import check_level
-from .._data import MissingReport, complete_cases, require_columns
+from .._core.checks import check_level
+from .._core.data import MissingReport, complete_cases, require_columns
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._ols_batch import _codes
 from .bootstrap import CI_METHODS

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._results import ResultMixin, table_to_html, table_to_text
+from .._core.plotting import figure
+from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError
 from . import _process_core as core
 from ._probe import check_probe_values, value_labels
@@ -117,12 +118,10 @@ class ConditionalProcessResult(ResultMixin):
 
     def plot(self, kind: str = "path", ax=None, term: str | None = None):
         """Path diagram (``kind="path"``) or bootstrap distribution of one effect (``"bootstrap"``)."""
-        from ..figures import mediation as fig
-
         if kind == "path":
-            return fig.path_diagram(self, ax=ax)
+            return figure("mediation.path_diagram")(self, ax=ax)
         if kind == "bootstrap":
-            return fig.bootstrap_distribution(self, term=term, ax=ax)
+            return figure("mediation.bootstrap_distribution")(self, term=term, ax=ax)
         raise ModelError(f"kind must be 'path' or 'bootstrap', got {kind!r}")
 
 

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_level
-from .._data import require_columns
-from .._results import ResultMixin, format_number, table_to_html, table_to_text
+from .._core.checks import check_level
+from .._core.data import require_columns
+from .._core.plotting import figure
+from .._core.results import ResultMixin, format_number, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._sur import cross_products, fit_sur
 from .bootstrap import check_seed
@@ -335,7 +336,7 @@ class APIMResult(ResultMixin):
 
     def plot(self, ax=None, **kwargs):
         """The APIM path diagram (see :func:`learning_direction.figures.dyadic.plot_apim`)."""
-        from ..figures.dyadic import plot_apim
+        plot_apim = figure("dyadic.plot_apim")
 
         return plot_apim(self, ax=ax, **kwargs)
 
@@ -890,7 +891,7 @@ class MutualBenefitResult(ResultMixin):
 
     def plot(self, ax=None, **kwargs):
         """Stacked bars of the category shares by group."""
-        from ..figures.dyadic import plot_mutual_benefit
+        plot_mutual_benefit = figure("dyadic.plot_mutual_benefit")
 
         return plot_mutual_benefit(self, ax=ax, **kwargs)
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._results import ResultMixin, format_number
+from .._core.plotting import figure
+from .._core.results import ResultMixin, format_number
 from ..exceptions import DataValidationError, ModelError
 from . import _process_core as core
 from ._process_input import as_list, check_distinct, check_options, cluster_constant, prepare
@@ -96,12 +97,10 @@ class MediationResult(ResultMixin):
     def plot(self, kind: str = "path", ax=None, term: str | None = None):
         """Path diagram (``kind="path"``) or bootstrap distribution of an indirect effect
         (``kind="bootstrap"``, ``term`` defaults to the first indirect effect)."""
-        from ..figures import mediation as fig
-
         if kind == "path":
-            return fig.path_diagram(self, ax=ax)
+            return figure("mediation.path_diagram")(self, ax=ax)
         if kind == "bootstrap":
-            return fig.bootstrap_distribution(self, term=term, ax=ax)
+            return figure("mediation.bootstrap_distribution")(self, term=term, ax=ax)
         raise ModelError(f"kind must be 'path' or 'bootstrap', got {kind!r}")
 
     def summary(self, digits: int = 4) -> str:

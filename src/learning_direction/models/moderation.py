@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._data import complete_cases, require_columns
-from .._results import ResultMixin, format_number, table_to_text
+from .._core.data import complete_cases, require_columns
+from .._core.plotting import figure
+from .._core.results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError
 from ._design import build_design, check_cluster_column, check_se_type, quote
 from ._probe import check_probe_values
@@ -145,7 +146,7 @@ class ModerationResult(ResultMixin):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from .._results import table_to_html
+        from .._core.results import table_to_html
 
         base = super()._repr_html_()
         extra = (
@@ -159,12 +160,10 @@ class ModerationResult(ResultMixin):
     def plot(self, kind: str = "jn", ax=None, **kwargs):
         """``kind="jn"``: conditional effect with its CI band and JN boundaries;
         ``kind="slopes"``: simple slopes at the probe values."""
-        from ..figures import moderation as fig
-
         if kind == "jn":
-            return fig.plot_johnson_neyman(self, ax=ax, **kwargs)
+            return figure("moderation.plot_johnson_neyman")(self, ax=ax, **kwargs)
         if kind == "slopes":
-            return fig.plot_simple_slopes(self, ax=ax, **kwargs)
+            return figure("moderation.plot_simple_slopes")(self, ax=ax, **kwargs)
         raise DataValidationError(f"plot kind must be 'jn' or 'slopes', got {kind!r}")
 
 

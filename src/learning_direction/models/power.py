@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_level
-from .._data import complete_cases
-from .._results import ResultMixin
+from .._core.checks import check_level
+from .._core.data import complete_cases
+from .._core.plotting import figure
+from .._core.results import ResultMixin
 from ..exceptions import DataValidationError, ModelError
 from ._power_sim import METHODS, Equation, Population, approx_path_power, implied_cov, power_at_n
 from .bootstrap import check_seed
@@ -122,7 +123,7 @@ class PowerResult(ResultMixin):
 
     def plot(self, ax=None, effects: Sequence[str] | None = None, target: float | None = None):
         """Power curve(s) with their confidence bands (see :func:`figures.power.power_curve`)."""
-        from ..figures.power import power_curve
+        power_curve = figure("power.power_curve")
 
         return power_curve(self, ax=ax, effects=effects, target=target)
 

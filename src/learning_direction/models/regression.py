@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_level
-from .._data import MissingReport, complete_cases, require_columns
-from .._results import ResultMixin, format_number, table_to_text
+from .._core.checks import check_level
+from .._core.data import MissingReport, complete_cases, require_columns
+from .._core.plotting import figure
+from .._core.results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._design import (
     Design,
@@ -154,7 +155,7 @@ class RegressionResult(ResultMixin):
 
     def plot(self, ax=None, **kwargs):
         """Coefficient forest plot (see :func:`learning_direction.figures.coefficients.plot_coefficients`)."""
-        from ..figures.coefficients import plot_coefficients
+        plot_coefficients = figure("coefficients.plot_coefficients")
 
         return plot_coefficients(self, ax=ax, **kwargs)
 
@@ -406,7 +407,7 @@ class ModelComparisonResult(ResultMixin):
 
     def plot(self, ax=None, **kwargs):
         """Coefficients of every step side by side (forest plot)."""
-        from ..figures.coefficients import plot_coefficients
+        plot_coefficients = figure("coefficients.plot_coefficients")
 
         labels = kwargs.pop("labels", [f"Step {i + 1}" for i in range(len(self.steps))])
         return plot_coefficients(list(self.steps), ax=ax, labels=labels, **kwargs)
@@ -675,7 +676,7 @@ class LogitResult(ResultMixin):
 
     def plot(self, ax=None, **kwargs):
         """Forest plot of the coefficients (log-odds; ``odds_ratio=True`` for ORs on a log axis)."""
-        from ..figures.coefficients import plot_coefficients
+        plot_coefficients = figure("coefficients.plot_coefficients")
 
         return plot_coefficients(self, ax=ax, **kwargs)
 
@@ -1022,7 +1023,7 @@ class MixedResult(ResultMixin):
         )
 
     def _repr_html_(self) -> str:
-        from .._results import table_to_html
+        from .._core.results import table_to_html
 
         base = super()._repr_html_()
         return base.replace(
@@ -1032,7 +1033,7 @@ class MixedResult(ResultMixin):
 
     def plot(self, ax=None, **kwargs):
         """Forest plot of the fixed effects."""
-        from ..figures.coefficients import plot_coefficients
+        plot_coefficients = figure("coefficients.plot_coefficients")
 
         return plot_coefficients(self, ax=ax, **kwargs)
 

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._data import require_columns
-from .._results import ResultMixin
+from .._core.data import require_columns
+from .._core.results import ResultMixin
 from ..exceptions import DataValidationError
 from .apa import fmt_num, fmt_p, fmt_r, stars
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._results import ResultMixin
+from .._core.results import ResultMixin
 
 
 class OverviewMixin(ResultMixin):

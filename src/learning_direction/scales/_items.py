@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._data import closest_columns, missing_hint
+from .._core.data import closest_columns, missing_hint
 from ..exceptions import DataQualityWarning, DataValidationError
 from .codebook import Scale
 

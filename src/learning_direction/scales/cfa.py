@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .._checks import check_level
-from .._data import complete_cases
-from .._results import ResultMixin, format_number, table_to_text
+from .._core.checks import check_level
+from .._core.data import complete_cases
+from .._core.plotting import figure
+from .._core.results import ResultMixin, format_number, table_to_text
 from ..exceptions import ModelError, ModelWarning
 from .codebook import Scale, load_scale
 from .reliability import item_matrix
@@ -154,7 +155,7 @@ class CFAResult(ResultMixin):
     def _repr_html_(self) -> str:
         import html
 
-        from .._results import table_to_html
+        from .._core.results import table_to_html
 
         base = super()._repr_html_()
         extra = "".join(
@@ -174,7 +175,7 @@ class CFAResult(ResultMixin):
 
         See :func:`learning_direction.figures.measurement.plot_loadings`.
         """
-        from ..figures.measurement import plot_loadings
+        plot_loadings = figure("measurement.plot_loadings")
 
         return plot_loadings(self, ax=ax)
 

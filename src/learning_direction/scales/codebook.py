@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .._resources import scales_dir
+from .._core.resources import scales_dir
 from ..exceptions import ScaleDefinitionError
 
 __all__ = [

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._data import require_columns
+from .._core.data import require_columns
+from .._core.plotting import figure
 from ..exceptions import DataValidationError
 from ._display import OverviewMixin
 from .codebook import load_scale
@@ -153,7 +154,7 @@ class LearningDirectionProfile(OverviewMixin):
 
     def plot(self, ax=None, **kwargs):
         """Mean of each direction with its 95% CI (by group when given); returns the Axes."""
-        from ..figures.profiles import plot_learning_direction_profile
+        plot_learning_direction_profile = figure("profiles.plot_learning_direction_profile")
 
         return plot_learning_direction_profile(self.means, ax=ax, **kwargs)
 
@@ -341,7 +342,7 @@ class AdvocacyQuadrantResult(OverviewMixin):
 
     def plot(self, ax=None, **kwargs):
         """Scatter of advocacy × authenticity with the cut lines and counts per quadrant."""
-        from ..figures.profiles import plot_advocacy_quadrant
+        plot_advocacy_quadrant = figure("profiles.plot_advocacy_quadrant")
 
         return plot_advocacy_quadrant(self, ax=ax, **kwargs)
 

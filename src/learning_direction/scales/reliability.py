@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_level
-from .._data import require_columns
-from .._results import ResultMixin, format_number, table_to_text
+from .._core.checks import check_level
+from .._core.data import require_columns
+from .._core.plotting import figure
+from .._core.results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
 from ._items import _convert_column, _label_lookup
@@ -116,7 +117,7 @@ class ReliabilityResult(ResultMixin):
 
         See :func:`learning_direction.figures.reliability.plot_item_reliability`.
         """
-        from ..figures.reliability import plot_item_reliability
+        plot_item_reliability = figure("reliability.plot_item_reliability")
 
         return plot_item_reliability(self, ax=ax)
 

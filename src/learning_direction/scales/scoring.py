@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._data import require_columns
-from .._results import ResultMixin
+from .._core.data import require_columns
+from .._core.plotting import figure
+from .._core.results import ResultMixin
 from ..exceptions import DataQualityWarning, DataValidationError
 from ._items import build_item_matrix, resolve_columns, row_label
 from .codebook import Scale, resolve_scales
@@ -81,7 +82,7 @@ class ScoreResult(ResultMixin):
 
         See :func:`learning_direction.figures.profiles.plot_score_distributions`.
         """
-        from ..figures.profiles import plot_score_distributions
+        plot_score_distributions = figure("profiles.plot_score_distributions")
 
         return plot_score_distributions(self.scores, ax=ax, **kwargs)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._results import ResultMixin, table_to_html, table_to_text
+from .._core.results import ResultMixin, table_to_html, table_to_text
 
 __all__ = ["StudyResult"]
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._data import missing_hint
+from .._core.data import missing_hint
 from ..exceptions import DataValidationError, LearningDirectionWarning
 from ..reporting.apa import fmt_num, fmt_p, fmt_r
 from ._base import StudyResult

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._data import require_columns
+from .._core.data import require_columns
 from ..exceptions import DataValidationError
 from ..reporting.apa import fmt_num, fmt_p, fmt_r
 from ._base import StudyResult

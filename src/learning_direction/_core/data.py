@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataValidationError
+from ..exceptions import DataValidationError
 
 __all__ = [
     "MissingReport",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from .exceptions import ModelError
+from ..exceptions import ModelError
 
 
 def check_level(

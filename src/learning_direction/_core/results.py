@@ -12,20 +12,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-
-def format_number(value: Any, digits: int = 4) -> str:
-    """Format a number for text output (``NaN`` shown as ``NA``, as R does)."""
-    if value is None:
-        return "NA"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if v != v:  # NaN
-        return "NA"
-    if float(v).is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return f"{v:.{digits}f}"
+from .format import format_number
 
 
 def table_to_text(table: pd.DataFrame, digits: int = 4) -> str:

@@ -10,7 +10,6 @@ numeric columns are all listed in the report.
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import io
 import json
@@ -23,8 +22,9 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from ._results import ResultMixin, table_to_html, table_to_text
-from .exceptions import DataValidationError
+from .._core.provenance import bytes_sha256
+from .._core.results import ResultMixin, table_to_html, table_to_text
+from ..exceptions import DataValidationError
 
 __all__ = ["DroppedRows", "ReadReport", "Recoding", "SurveyData", "read_survey"]
 
@@ -345,10 +345,6 @@ class _Log:
 
 def _fail(path: Path, problem: str) -> DataValidationError:
     return DataValidationError(f"{path}: {problem}")
-
-
-def _sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
 
 
 def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, bool]:
@@ -1353,7 +1349,7 @@ def read_survey(
     report = ReadReport(
         path=str(p),
         format=fmt,
-        sha256=_sha256(raw),
+        sha256=bytes_sha256(raw),
         n_rows=len(df),
         n_columns=df.shape[1],
         n_rows_read=n_read,
@@ -1371,15 +1367,6 @@ def read_survey(
         notes=tuple(log.notes),
     )
     return SurveyData(data=df, report=report, metadata=metadata, value_labels=value_labels)
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (hex), read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _json_default(v: Any) -> Any:  # pragma: no cover - helper for callers writing sidecars

@@ -9,14 +9,14 @@ timestamp (set ``SOURCE_DATE_EPOCH`` to stamp one).
 from __future__ import annotations
 
 import os
-import platform
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
-__all__ = ["DEPENDENCIES", "REPORT_STUDIES", "build_report", "software_versions"]
+from .._core.provenance import software_versions
+
+__all__ = ["REPORT_STUDIES", "build_report"]
 
 # studies in report order (names accepted by ld.run_study)
 REPORT_STUDIES: tuple[str, ...] = (
@@ -30,37 +30,6 @@ REPORT_STUDIES: tuple[str, ...] = (
     "dyads",
     "networks",
 )
-
-DEPENDENCIES = (
-    "numpy",
-    "pandas",
-    "scipy",
-    "statsmodels",
-    "pingouin",
-    "semopy",
-    "matplotlib",
-    "seaborn",
-    "pyyaml",
-    "pyreadstat",
-)
-
-
-def software_versions() -> dict[str, str]:
-    """Versions of Python, this package and its scientific dependencies."""
-    out = {
-        "python": platform.python_version(),
-        "learning-direction": _version("learning-direction"),
-    }
-    for dep in DEPENDENCIES:
-        out[dep] = _version(dep)
-    return out
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def build_report(
@@ -93,8 +62,8 @@ def build_report(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..studies import STUDIES, run_study
-    from .html import HtmlReport
+    from ..reporting.html import HtmlReport
+    from . import STUDIES, run_study
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

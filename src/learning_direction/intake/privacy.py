@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._data import missing_hint
-from .exceptions import ConfigError, DataQualityWarning, DataValidationError
+from .._core.data import missing_hint
+from ..exceptions import ConfigError, DataQualityWarning, DataValidationError
 
 __all__ = [
     "DEFAULT_SALT_ENV",
