@@ -37,9 +37,11 @@ test: $(STAMP) ## Run the whole test suite (numbers vs R, notebooks, CLI)
 test-fast: $(STAMP) ## Run the tests, skipping the slow ones
 	$(PY) -m pytest -q -m "not slow"
 
-lint: $(STAMP) ## Lint with ruff
+lint: $(STAMP) ## Lint: ruff, ruff format, the import-layer contract (pyproject.toml) and mypy
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix src tests bench
