@@ -11,20 +11,15 @@ RMSEA p 0.000661236778052077, SRMR 0.0652050571843866, logLik -3737.7449266262.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
 import learning_direction as ld
+from _reference import reference_csv
 from learning_direction.exceptions import DataValidationError, ModelError
-
-REF = Path(__file__).parent / "reference"
 
 HS_SPEC = {
     "name": "hs",
@@ -83,7 +78,7 @@ LAVAAN_STD = {
 
 @pytest.fixture(scope="module")
 def hs() -> pd.DataFrame:
-    return pd.read_csv(REF / "holzinger_swineford.csv")
+    return reference_csv("holzinger_swineford.csv")
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +186,7 @@ def test_summary_html_plot(hs_fit, tmp_path):
     ax = hs_fit.plot()
     ax.figure.savefig(tmp_path / "cfa.png")
     assert ax.get_yticklabels()[0].get_text() == "x1"
-    matplotlib.pyplot.close(ax.figure)
+    plt.close(ax.figure)
 
 
 def _simulate_learning_direction(n=400, seed=2):

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError
 from learning_direction.models.conditional_process import (
     ConditionalProcessResult,
@@ -21,17 +15,15 @@ from learning_direction.models.conditional_process import (
     probe_values,
 )
 
-REF = Path(__file__).parent / "reference"
-
 
 @pytest.fixture(scope="module")
 def sat():
-    return pd.read_csv(REF / "sat_act.csv").assign(female=lambda d: (d["gender"] == 2).astype(int))
+    return reference_csv("sat_act.csv").assign(female=lambda d: (d["gender"] == 2).astype(int))
 
 
 @pytest.fixture(scope="module")
 def ref():
-    return json.loads((REF / "sat_act_models.json").read_text())["moderated_mediation_model7"]
+    return reference_json("sat_act_models.json")["moderated_mediation_model7"]
 
 
 @pytest.fixture(scope="module")

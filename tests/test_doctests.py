@@ -14,10 +14,7 @@ import importlib
 import pkgutil
 import tempfile
 
-import matplotlib
 import pytest
-
-matplotlib.use("Agg")
 
 import learning_direction
 

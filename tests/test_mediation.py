@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
 
 import numpy as np
 import pandas as pd
@@ -17,20 +11,19 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError, ModelWarning
 from learning_direction.models.mediation import MediationResult, mediate
-
-REF = Path(__file__).parent / "reference"
 
 
 @pytest.fixture(scope="module")
 def sat():
-    return pd.read_csv(REF / "sat_act.csv")
+    return reference_csv("sat_act.csv")
 
 
 @pytest.fixture(scope="module")
 def ref():
-    return json.loads((REF / "sat_act_models.json").read_text())["mediation_model4"]
+    return reference_json("sat_act_models.json")["mediation_model4"]
 
 
 @pytest.fixture(scope="module")

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError
 from learning_direction.models.regression import mixed
-
-REF = Path(__file__).parent / "reference"
 
 
 @pytest.fixture(scope="module")
 def sleep():
-    return pd.read_csv(REF / "sleepstudy.csv")
+    return reference_csv("sleepstudy.csv")
 
 
 @pytest.fixture(scope="module")
 def ref():
-    return json.loads((REF / "sleepstudy_mixed.json").read_text())
+    return reference_json("sleepstudy_mixed.json")
 
 
 def _r(term):
@@ -65,7 +58,7 @@ def test_random_intercept_matches_lme4(sleep, ref):
 
 def test_satterthwaite_random_slope_matches_lmertest(sleep):
     """lmerTest's published contest1D output for (1 + Days | Subject)."""
-    ref = json.loads((REF / "sleepstudy_lmertest.json").read_text())["random_slope"]
+    ref = reference_json("sleepstudy_lmertest.json")["random_slope"]
     res = mixed(sleep, "Reaction ~ Days", groups="Subject", re_formula="~Days")
     t = res.table.set_index("term")
     for term, r in ref.items():

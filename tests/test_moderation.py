@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError
 from learning_direction.models.moderation import moderate
-
-REF = Path(__file__).parent / "reference"
 
 
 @pytest.fixture(scope="module")
 def sat():
-    return pd.read_csv(REF / "sat_act.csv")
+    return reference_csv("sat_act.csv")
 
 
 @pytest.fixture(scope="module")
 def ref():
-    return json.loads((REF / "sat_act_models.json").read_text())["moderation_model1"]
+    return reference_json("sat_act_models.json")["moderation_model1"]
 
 
 @pytest.fixture(scope="module")

@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError
 from learning_direction.models._design import formula_variables, sandwich_vcov
 from learning_direction.models.regression import compare_models, logit, regress, regress_steps
 
-REF = Path(__file__).parent / "reference"
 OLS_F = "ACT ~ SATV + age + education"
 
 
 @pytest.fixture(scope="module")
 def sat():
-    d = pd.read_csv(REF / "sat_act.csv")
+    d = reference_csv("sat_act.csv")
     d["female"] = (d["gender"] == 2).astype(int)
     return d
 
 
 @pytest.fixture(scope="module")
 def ref():
-    return json.loads((REF / "sat_act_models.json").read_text())
+    return reference_json("sat_act_models.json")
 
 
 def _r(term):

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import learning_direction as ld
+from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ReliabilityWarning
 from learning_direction.scales._factor import ml_factor, smc
 from learning_direction.scales.reliability import _pairwise_moments
 
-REF = Path(__file__).parent / "reference"
-BFI_REF = json.loads((REF / "bfi_scoring.json").read_text())
+BFI_REF = reference_json("bfi_scoring.json")
 SCALES = list(BFI_REF["scales"])
 RTOL = 1e-6  # closed-form statistics
 ML_TOL = 1e-3  # ML loadings and omega (observed agreement: 3e-6)
@@ -30,7 +25,7 @@ ML_TOL = 1e-3  # ML loadings and omega (observed agreement: 3e-6)
 
 @pytest.fixture(scope="module")
 def bfi() -> pd.DataFrame:
-    return pd.read_csv(REF / "bfi.csv")
+    return reference_csv("bfi.csv")
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +183,7 @@ def test_plot_smoke(bfi_result, tmp_path):
     assert "A1 (R)" in labels and "N5" in labels
     ax.figure.savefig(tmp_path / "rel.png")
     assert (tmp_path / "rel.png").stat().st_size > 0
-    matplotlib.pyplot.close(ax.figure)
+    plt.close(ax.figure)
 
 
 # ------------------------------------------------------------------ bad inputs
@@ -217,7 +212,7 @@ def test_non_numeric_item(bfi, bfi_spec):
 
 def test_numeric_strings_are_converted_and_noted(bfi, bfi_spec, bfi_result):
     # a CSV read with dtype=str: every answer is a numeric string (missing answers stay NaN)
-    df = pd.read_csv(REF / "bfi.csv", dtype=str)
+    df = reference_csv("bfi.csv", dtype=str)
     df.loc[0, "A1"] = " 2 "  # padded text still converts
     res = ld.reliability(df, bfi_spec)
     pd.testing.assert_frame_equal(res.table, bfi_result.table)
@@ -227,7 +222,7 @@ def test_numeric_strings_are_converted_and_noted(bfi, bfi_spec, bfi_result):
 
 
 def test_text_item_with_a_word_names_item_value_and_row(bfi, bfi_spec):
-    df = pd.read_csv(REF / "bfi.csv", dtype=str)
+    df = reference_csv("bfi.csv", dtype=str)
     df.loc[7, "O3"] = "often"
     with pytest.raises(DataValidationError, match=r"'O3'.*non-numeric.*'often' in row 7"):
         ld.reliability(df, bfi_spec)

@@ -67,9 +67,6 @@ def test_html_report_escapes_everything(tmp_path):
     sec = rep.section(EVIL)
     sec.paragraph(EVIL).apa(EVIL).plain(EVIL).warning(EVIL).bullets([EVIL]).heading(EVIL)
     sec.table(pd.DataFrame({EVIL: [EVIL]}), caption=EVIL)
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-def closest_columns(name: str, columns: Iterable[object], n: int = 3) -> list[str]:
+def closest_columns(name: object, columns: Iterable[object], n: int = 3) -> list[str]:
     """Up to ``n`` existing column names that look like ``name`` (for error messages)."""
     cols = [str(c) for c in columns]
     matches = difflib.get_close_matches(str(name), cols, n=n, cutoff=0.6)

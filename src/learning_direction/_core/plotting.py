@@ -36,4 +36,5 @@ def figure(name: str) -> Callable[..., Any]:
     'plot_coefficients'
     """
     module, _, function = name.rpartition(".")
-    return getattr(importlib.import_module(f"{_FIGURES}.{module}"), function)
+    drawer: Callable[..., Any] = getattr(importlib.import_module(f"{_FIGURES}.{module}"), function)
+    return drawer

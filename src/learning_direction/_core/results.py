@@ -15,7 +15,7 @@ import pandas as pd
 from .format import format_number
 
 
-def table_to_text(table: pd.DataFrame, digits: int = 4) -> str:
+def table_to_text(table: pd.DataFrame | None, digits: int = 4) -> str:
     """Render a tidy table as aligned text with a fixed number of decimals."""
     if table is None or len(table) == 0:
         return "(empty)"
@@ -23,20 +23,22 @@ def table_to_text(table: pd.DataFrame, digits: int = 4) -> str:
     for col in shown.columns:
         if pd.api.types.is_float_dtype(shown[col]):
             shown[col] = shown[col].map(lambda v: format_number(v, digits))
-    return shown.to_string(index=False)
+    return str(shown.to_string(index=False))
 
 
-def table_to_html(table: pd.DataFrame, digits: int = 4) -> str:
+def table_to_html(table: pd.DataFrame | None, digits: int = 4) -> str:
     """Render a tidy table as escaped HTML (every user string is escaped)."""
     if table is None or len(table) == 0:
         return "<p><em>(empty)</em></p>"
-    return table.to_html(
-        index=False,
-        escape=True,
-        float_format=lambda v: format_number(v, digits),
-        na_rep="NA",
-        border=0,
-        classes="ld-table",
+    return str(
+        table.to_html(
+            index=False,
+            escape=True,
+            float_format=lambda v: format_number(v, digits),
+            na_rep="NA",
+            border=0,
+            classes="ld-table",
+        )
     )
 
 
