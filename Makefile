@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-STAMP := $(VENV)/.installed
 CONFIG ?= examples/evaluation.yaml
 SEED ?= 20261122
 
@@ -16,20 +15,37 @@ help: ## Show this help
 
 UV_VERSION := 0.13.9
 UV := $(VENV)/bin/uv
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 # Install with uv when it can be had (about 20x faster than pip on a fresh machine), else pip;
-# both honour constraints.txt, the pinned versions of every dependency.
-$(STAMP): pyproject.toml constraints.txt
+# both honour constraints.txt, the pinned versions of every dependency. Bytecode is compiled at
+# install time: where PYTHONDONTWRITEBYTECODE is set (containers, CI) every run would otherwise
+# recompile pandas and scipy (about 2 s per process).
+# $(1): the extras, e.g. ".[dev]"
+define install
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PIP) install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >/dev/null 2>&1 || true
+	@test -x $(UV) || $(PIP) install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >/dev/null 2>&1 || true
 	@if [ -x $(UV) ]; then \
-	  $(UV) pip install --quiet --python $(PY) -c constraints.txt -e ".[dev]"; \
+	  $(UV) pip install --quiet --compile-bytecode --python $(PY) -c constraints.txt -e "$(1)"; \
 	else \
-	  $(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"; \
+	  $(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e "$(1)"; \
 	fi
-	@touch $(STAMP)
+endef
 
-setup: $(STAMP) ## Create .venv and install the pinned dependencies + the package (editable); idempotent
+# what `make report` and `make evaluate` need: the package and its runtime dependencies
+$(RUN_STAMP): pyproject.toml constraints.txt
+	$(call install,.)
+	@touch $(RUN_STAMP)
+
+# the development tools on top: pytest, hypothesis, ruff, mypy, import-linter, nbclient, ...
+$(DEV_STAMP): $(RUN_STAMP)
+	$(call install,.[dev])
+	@touch $(DEV_STAMP)
+
+STAMP := $(DEV_STAMP)
+
+setup: $(DEV_STAMP) ## Create .venv and install the pinned dependencies, dev tools and the package (editable)
 
 test: $(STAMP) ## Run the whole test suite (numbers vs R, notebooks, CLI)
 	$(PY) -m pytest -q
@@ -47,10 +63,10 @@ format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix src tests bench
 	$(VENV)/bin/ruff format src tests bench
 
-report: $(STAMP) ## Run the main job on the bundled data: writes reports/index.html
+report: $(RUN_STAMP) ## Run the main job on the bundled data: writes reports/index.html
 	$(PY) -m learning_direction.cli report --out reports --seed $(SEED)
 
-data: $(STAMP) ## Regenerate the bundled simulated datasets in data/ (byte for byte)
+data: $(RUN_STAMP) ## Regenerate the bundled simulated datasets in data/ (byte for byte)
 	$(PY) -m learning_direction.cli simulate --all --out data --seed $(SEED)
 
 bench: $(STAMP) ## Run the side-by-side benchmarks against peer tools (installs the bench extra)
@@ -59,7 +75,7 @@ bench: $(STAMP) ## Run the side-by-side benchmarks against peer tools (installs 
 	$(PY) bench/mediation.py
 	$(PY) bench/interval_coverage.py
 
-evaluate: $(STAMP) ## Evaluate a program's survey export: make evaluate CONFIG=path/to/config.yaml
+evaluate: $(RUN_STAMP) ## Evaluate a program's survey export: make evaluate CONFIG=path/to/config.yaml
 	$(PY) -m learning_direction.cli evaluate $(CONFIG)
 
 clean: ## Remove the virtual environment, caches and reports
