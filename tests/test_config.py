@@ -1,4 +1,4 @@
-"""Tests for the evaluation config (learning_direction.config)."""
+"""Tests for the evaluation config (learning_direction.evaluation.config)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from learning_direction.config import (
+from learning_direction.evaluation.config import (
     EvaluationConfig,
     config_json_schema,
     load_config,

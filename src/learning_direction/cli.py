@@ -314,7 +314,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .config import load_config
+    from .evaluation.config import load_config
 
     cfg = load_config(args.config)
     if args.check:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .reporting.apa import fmt_num, fmt_p
+from .._core.format import fmt_num, fmt_p
 
 __all__ = ["describe", "plain_coefficient", "plain_icc", "plain_indirect", "plain_odds"]
 

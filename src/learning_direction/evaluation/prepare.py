@@ -14,14 +14,14 @@ from typing import Any
 
 import pandas as pd
 
+from ..exceptions import ConfigError, DataValidationError
+from ..intake.io import SurveyData, read_survey
+from ..intake.privacy import StrippedIdentifiers, _id_text, pseudonymise, strip_identifiers
+from ..scales._items import build_item_matrix
+from ..scales.codebook import Scale, load_scale
+from ..scales.quality import careless_responding
+from ..scales.scoring import score
 from .config import EvaluationConfig, GroupColumn, ScaleMapping
-from .exceptions import ConfigError, DataValidationError
-from .intake.io import SurveyData, read_survey
-from .intake.privacy import StrippedIdentifiers, _id_text, pseudonymise, strip_identifiers
-from .scales._items import build_item_matrix
-from .scales.codebook import Scale, load_scale
-from .scales.quality import careless_responding
-from .scales.scoring import score
 
 __all__ = ["DatasetState", "Prepared", "prepare"]
 

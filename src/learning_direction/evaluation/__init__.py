@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _evaluation_text as text
-from ._evaluation_data import LINK, MIN_STRAIGHTLINE_ITEMS, DatasetState, Prepared, prepare
+from ..exceptions import ConfigError, DataValidationError
+from ..reporting.apa import apa_coefficient, apa_indirect, fmt_num, fmt_p, fmt_r
+from ..reporting.html import HtmlReport
+from . import text
 from .config import EvaluationConfig, InvitedCounts, load_config
-from .exceptions import ConfigError, DataValidationError
-from .reporting.apa import apa_coefficient, apa_indirect, fmt_num, fmt_p, fmt_r
-from .reporting.html import HtmlReport
+from .prepare import LINK, MIN_STRAIGHTLINE_ITEMS, DatasetState, Prepared, prepare
 
 __all__ = ["REPORT_NAME", "run_evaluation"]
 
@@ -77,7 +77,7 @@ def _new_figure(figsize: tuple[float, float]):
     """A matplotlib Figure without pyplot (no global backend change, nothing left open)."""
     from matplotlib.figure import Figure
 
-    from .figures._style import publication_style
+    from ..figures._style import publication_style
 
     with publication_style():
         fig = Figure(figsize=figsize, layout="constrained")
@@ -256,7 +256,7 @@ def _response_rates(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out:
         lab = shown.apply(
             lambda r: f"{r['file']}: {'all' if r['group'] == '(all)' else r['level']}", axis=1
         )
-        from .figures.evaluation import plot_response_rates
+        from ..figures.evaluation import plot_response_rates
 
         fig, ax = _new_figure((6.5, max(1.8, 0.45 * len(shown) + 1.0)))
         plot_response_rates(shown.assign(label=lab.to_numpy()), ax=ax, level="label")
@@ -278,8 +278,8 @@ def _response_rates(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out:
 
 
 def _scales(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Output) -> None:
-    from .figures.evaluation import plot_distributions_by_group
-    from .scales.reliability import reliability
+    from ..figures.evaluation import plot_distributions_by_group
+    from ..scales.reliability import reliability
 
     sec = rep.section("Scale scores and reliability")
     threshold = cfg.report.alpha_warning
@@ -468,8 +468,8 @@ def _model_section(
 
 
 def _engagement(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Output) -> None:
-    from .models.mediation import mediate
-    from .models.regression import logit, mixed, regress
+    from ..models.mediation import mediate
+    from ..models.regression import logit, mixed, regress
 
     e = cfg.analyses.learning_direction_engagement
     sec = rep.section("Learning direction, engagement and mentee outcomes")
@@ -715,7 +715,7 @@ def _engagement(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Ou
 
 
 def _motives(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Output) -> None:
-    from .models.regression import regress
+    from ..models.regression import regress
 
     mo = cfg.analyses.motives
     sec = rep.section("Mentor motives")
@@ -794,8 +794,8 @@ def _networks(rep: HtmlReport, cfg: EvaluationConfig, prep: Prepared, out: _Outp
     ``tie_strength`` no strength, and without either no network type. A row whose level (and
     configured sphere and tie strength) are all empty names no developer.
     """
-    from ._core.data import missing_hint
-    from .networks import network_metrics
+    from .._core.data import missing_hint
+    from ..networks import network_metrics
 
     nw = cfg.analyses.networks
     st = prep.datasets["networks"]
@@ -1223,7 +1223,7 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
         _networks(rep, cfg, prep, out)
     _appendix(rep, cfg, prep, out)
 
-    from ._core.provenance import software_versions
+    from .._core.provenance import software_versions
 
     versions = software_versions()
     target.mkdir(parents=True, exist_ok=True)
@@ -1236,7 +1236,7 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
         raw = _csv_bytes(df)
         (tables_dir / f"{name}.csv").write_bytes(raw)
         table_hashes[f"tables/{name}.csv"] = hashlib.sha256(raw).hexdigest()
-    from .reporting.html import figure_to_png_bytes
+    from ..reporting.html import figure_to_png_bytes
 
     for name, fig in out.figures.items():
         png = figure_to_png_bytes(fig, dpi=200)

@@ -34,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from .exceptions import ConfigError, ScaleDefinitionError
+from ..exceptions import ConfigError, ScaleDefinitionError
 
 __all__ = [
     "AnalysesConfig",
@@ -363,7 +363,7 @@ class PrivacyConfig(_Model):
 
     def resolve_salt(self) -> str:
         """The salt (from the config or the environment); ConfigError when neither is set."""
-        from .intake.privacy import resolve_salt
+        from ..intake.privacy import resolve_salt
 
         return resolve_salt(self.salt, self.salt_env)
 
@@ -699,7 +699,7 @@ def _validation_error(
 
 def _check_scales(cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]) -> None:
     """Check scale names and item ids against the codebook (bundled or custom file)."""
-    from .scales.codebook import load_scale
+    from ..scales.codebook import load_scale
 
     configured = set(cfg.data.configured())
     for name, mapping in cfg.scales.items():
