@@ -314,14 +314,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation.config import load_config
-
-    cfg = load_config(args.config)
-    if args.check:
-        files = ", ".join(f"{n}: {getattr(cfg.data, n).path}" for n in cfg.data.configured())
+    mod = _backend("learning_direction.evaluation", "evaluate")
+    if args.check:  # the config, checked against its files (which are read and prepared)
+        cfg = mod.check_evaluation(Path(args.config))[0].config
+        files = ", ".join(f"{n}: {cfg.data.file(n).path}" for n in cfg.data.configured())
         _say(f"config OK: {args.config} ({files}; {len(cfg.scales)} scale(s); output {cfg.output})")
         return EXIT_OK
-    mod = _backend("learning_direction.evaluation", "evaluate")
     out = Path(args.out) if args.out else None
     index = mod.run_evaluation(Path(args.config), out_dir=out)
     _say(f"report written to {index}")

@@ -2,11 +2,18 @@
 
 A YAML file names the data files and how they join, the id and identifier columns, the
 column -> item mapping of each scale, the groups (cohort, site), the analyses to run, the seed
-and the output folder. :func:`load_config` validates it with pydantic and turns every problem
-into one :class:`~learning_direction.exceptions.ConfigError` that names the file, the line and
-the key, e.g.::
+and the output folder. Every check of the config happens in this module, in two steps, and every
+problem is one :class:`~learning_direction.exceptions.ConfigError`:
 
-    evaluation.yaml, line 12, key 'scales.learning_direction.columns': unknown item 'ld_up_9' ...
+1. :func:`load_config` validates the file with pydantic and checks the scales against the
+   codebook; its messages name the file, the line and the key, e.g.::
+
+       evaluation.yaml, line 12, key 'scales.learning_direction.columns': unknown item 'ld_up_9' ...
+
+2. :func:`check_config` checks what needs the exports' columns and the environment: the salt,
+   the id, join and group columns, and every score or column an analysis names. It returns a
+   :class:`CheckedConfig`, the only thing the data preparation and the report sections use, so
+   no section checks the config again. ``learning-direction evaluate CONFIG --check`` runs both.
 
 Paths in the config are relative to the config file's folder. ``EvaluationConfig.model_json_schema()``
 gives the JSON schema (shipped as ``examples/evaluation.schema.json``) that editors such as VS
@@ -19,8 +26,10 @@ import difflib
 import json
 import os
 import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import yaml
 from pydantic import (
@@ -36,25 +45,43 @@ from pydantic import (
 
 from ..exceptions import ConfigError, ScaleDefinitionError
 
+if TYPE_CHECKING:
+    from ..intake.io import SurveyData
+    from ..scales.codebook import Scale
+
 __all__ = [
+    "LINK",
     "AnalysesConfig",
+    "CheckedConfig",
     "DataFile",
     "DataFiles",
     "EngagementAnalysis",
+    "EngagementPlan",
     "EvaluationConfig",
+    "GroupColumn",
+    "InvitedCounts",
     "MotivesAnalysis",
+    "MotivesPlan",
     "NetworksAnalysis",
+    "OutcomePlan",
     "PrivacyConfig",
     "ReliabilityAnalysis",
     "ReportConfig",
     "ScaleMapping",
+    "ScaleSpec",
+    "analysed_columns",
+    "check_config",
+    "config_json_schema",
     "load_config",
     "write_schema",
 ]
 
-DATASETS = ("mentors", "mentees", "networks")
-DEFAULT_SALT_ENV = "LEARNING_DIRECTION_SALT"
 Dataset = Literal["mentors", "mentees", "networks"]
+DATASETS: tuple[Dataset, ...] = ("mentors", "mentees", "networks")
+DEFAULT_SALT_ENV = "LEARNING_DIRECTION_SALT"
+#: column holding the pseudonymised mentor id in every file that has a ``join`` column
+LINK = "_mentor_link"
+_RESPONDENT_FILE: dict[str, Dataset] = {"mentor": "mentors", "mentee": "mentees"}
 
 
 class _Model(BaseModel):
@@ -153,8 +180,16 @@ class DataFiles(_Model):
             )
         return self
 
-    def configured(self) -> list[str]:
+    def configured(self) -> list[Dataset]:
+        """The names of the files given, in the order mentors, mentees, networks."""
         return [name for name in DATASETS if getattr(self, name) is not None]
+
+    def file(self, name: str) -> DataFile:
+        """The entry of a configured file."""
+        spec: DataFile | None = getattr(self, name)
+        if spec is None:  # pragma: no cover - programming error: only configured names are used
+            raise KeyError(name)
+        return spec
 
 
 # --------------------------------------------------------------------------- scales
@@ -433,6 +468,7 @@ class EvaluationConfig(_Model):
     report: ReportConfig = Field(default_factory=ReportConfig)
 
     _source: Path | None = PrivateAttr(None)
+    _scales: dict[str, ScaleSpec] | None = PrivateAttr(None)
 
     @field_validator("output")
     @classmethod
@@ -479,6 +515,20 @@ class EvaluationConfig(_Model):
     def source(self) -> Path | None:
         """The config file this was loaded from."""
         return self._source
+
+    def scale_specs(self) -> dict[str, ScaleSpec]:
+        """Scale name -> :class:`ScaleSpec` (resolved by :func:`load_config`, else now)."""
+        if self._scales is None:
+            self._scales = _resolve_scales(self, "config", {})
+        return self._scales
+
+    def group_column(self, group: str, dataset: str) -> str | None:
+        """The column of ``group`` in ``dataset`` (None when that file has none)."""
+        spec = self.groups[group]
+        if isinstance(spec, GroupColumn):
+            column: str | None = getattr(spec, dataset, None)
+            return column
+        return spec
 
     def public_dict(self) -> dict[str, Any]:
         """The config as JSON-friendly data with the salt redacted (for provenance sidecars)."""
@@ -557,15 +607,17 @@ def _load_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
     return data, lines
 
 
-def _known_keys() -> set[str]:
-    keys: set[str] = set()
-    for model in (
+def _config_models() -> tuple[type[BaseModel], ...]:
+    """Every model of the config (for the key names in error messages)."""
+    return (
         EvaluationConfig, DataFiles, DataFile, ScaleMapping, GroupColumn, InvitedCounts,
         AnalysesConfig, ReliabilityAnalysis, EngagementAnalysis, MotivesAnalysis,
         NetworksAnalysis, PrivacyConfig, ReportConfig,
-    ):  # fmt: skip
-        keys.update(model.model_fields)
-    return keys
+    )  # fmt: skip
+
+
+def _known_keys() -> set[str]:
+    return {key for model in _config_models() for key in model.model_fields}
 
 
 _BASIC_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "is-instance"}
@@ -579,14 +631,7 @@ def _is_tag(part: Any) -> bool:
 
 
 def _model_names() -> set[str]:
-    return {
-        m.__name__
-        for m in (
-            EvaluationConfig, DataFiles, DataFile, ScaleMapping, GroupColumn, InvitedCounts,
-            AnalysesConfig, ReliabilityAnalysis, EngagementAnalysis, MotivesAnalysis,
-            NetworksAnalysis, PrivacyConfig, ReportConfig,
-        )
-    }  # fmt: skip
+    return {m.__name__ for m in _config_models()}
 
 
 def _models_in(tp: Any) -> list[Any]:
@@ -697,41 +742,98 @@ def _validation_error(
     return ConfigError(f"{where}, " + "; ".join(parts))
 
 
-def _check_scales(cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]) -> None:
-    """Check scale names and item ids against the codebook (bundled or custom file)."""
+# --------------------------------------------------------------------------- scales
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """A configured scale after checking: its definition, its file and its item columns.
+
+    Attributes
+    ----------
+    name : str
+        The key under ``scales`` (the scale's name).
+    scale : Scale
+        The definition: the bundled scale, or the mapping's ``file``.
+    dataset : str
+        The file holding the items: the mapping's ``dataset``, else the file of the scale's
+        respondent (mentor -> mentors, mentee -> mentees), else the only file configured.
+    columns : dict
+        Item id -> column of the export, in item order.
+    """
+
+    name: str
+    scale: Scale
+    dataset: Dataset
+    columns: dict[str, str]
+
+    @property
+    def score_names(self) -> list[str]:
+        """The score columns scoring produces: one per subscale, then one per composite."""
+        return self.scale.score_names
+
+
+def _resolve_scales(
+    cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]
+) -> dict[str, ScaleSpec]:
+    """Each configured scale against the codebook (bundled or custom file): items and file."""
+    return {
+        name: _resolve_scale(cfg, name, mapping, where, lines)
+        for name, mapping in cfg.scales.items()
+    }
+
+
+def _resolve_scale(
+    cfg: EvaluationConfig,
+    name: str,
+    mapping: ScaleMapping,
+    where: str,
+    lines: dict[tuple[str, ...], int],
+) -> ScaleSpec:
     from ..scales.codebook import load_scale
 
-    configured = set(cfg.data.configured())
-    for name, mapping in cfg.scales.items():
-        try:
-            scale = load_scale(mapping.file if mapping.file is not None else name)
-        except ScaleDefinitionError as exc:
-            key = ("scales", name, "file") if mapping.file is not None else ("scales", name)
-            raise _err(where, lines, key, str(exc)) from None
-        if mapping.file is not None and scale.name != name:
-            raise _err(where, lines, ("scales", name, "file"),
-                       f"the file defines scale '{scale.name}'; use that name as the key")  # fmt: skip
-        ids = scale.item_ids
-        if mapping.columns is not None:
-            for item in mapping.columns:
-                if item not in ids:
-                    close = difflib.get_close_matches(item, ids, n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    raise _err(where, lines, ("scales", name, "columns", item),
-                               f"'{item}' is not an item of scale '{name}'{hint}; its items are {', '.join(ids)}")  # fmt: skip
-        dataset = mapping.dataset or {"mentor": "mentors", "mentee": "mentees"}.get(
-            scale.respondent
-        )
-        if dataset is None:
-            if len(configured) == 1:
-                dataset = next(iter(configured))
-            else:
-                raise _err(where, lines, ("scales", name),
-                           f"say which file holds scale '{name}' (respondent '{scale.respondent}'): add dataset: mentors or mentees")  # fmt: skip
-        if dataset not in configured:
-            raise _err(where, lines, ("scales", name, "dataset") if mapping.dataset else ("scales", name),
-                       f"scale '{name}' is answered by {scale.respondent}s but 'data' has no '{dataset}' file; "
-                       "add it, or set dataset: to the file that holds these items")  # fmt: skip
+    configured = cfg.data.configured()
+    try:
+        scale = load_scale(mapping.file if mapping.file is not None else name)
+    except ScaleDefinitionError as exc:
+        key = ("scales", name, "file") if mapping.file is not None else ("scales", name)
+        raise _err(where, lines, key, str(exc)) from None
+    if mapping.file is not None and scale.name != name:
+        raise _err(where, lines, ("scales", name, "file"),
+                   f"the file defines scale '{scale.name}'; use that name as the key")  # fmt: skip
+    ids = scale.item_ids
+    for item in mapping.columns or {}:
+        if item not in ids:
+            close = difflib.get_close_matches(item, ids, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _err(where, lines, ("scales", name, "columns", item),
+                       f"'{item}' is not an item of scale '{name}'{hint}; its items are {', '.join(ids)}")  # fmt: skip
+    dataset = mapping.dataset or _RESPONDENT_FILE.get(scale.respondent)
+    if dataset is None:
+        if len(configured) != 1:
+            raise _err(where, lines, ("scales", name),
+                       f"say which file holds scale '{name}' (respondent '{scale.respondent}'): add dataset: mentors or mentees")  # fmt: skip
+        dataset = configured[0]
+    if dataset not in configured:
+        raise _err(where, lines, ("scales", name, "dataset") if mapping.dataset else ("scales", name),
+                   f"scale '{name}' is answered by {scale.respondent}s but 'data' has no '{dataset}' file; "
+                   "add it, or set dataset: to the file that holds these items")  # fmt: skip
+    return ScaleSpec(name=name, scale=scale, dataset=dataset, columns=mapping.column_map(ids))
+
+
+def _check_reliability_scales(
+    cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]
+) -> None:
+    """``analyses.reliability.scales`` names configured scales (a typo would skip a scale)."""
+    rel = cfg.analyses.reliability
+    names = (rel.scales or []) if rel.enabled else []
+    for k, name in enumerate(names):
+        if name not in cfg.scales:
+            close = difflib.get_close_matches(name, list(cfg.scales), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _err(where, lines, ("analyses", "reliability", "scales", str(k)),
+                       f"'{name}' is not a scale configured under 'scales'{hint}; "
+                       f"configured: {', '.join(cfg.scales) or 'none'}")  # fmt: skip
 
 
 def _err(
@@ -770,7 +872,9 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConf
     -----
     Validation uses pydantic (the schema is :class:`EvaluationConfig`); unknown keys are
     errors so that a misspelt key is never silently ignored. Scale names and item ids are
-    checked against the codebook (``scales/*.yaml`` or the scale's ``file``).
+    checked against the codebook (``scales/*.yaml`` or the scale's ``file``), and so are the
+    scales named by ``analyses.reliability.scales``. What needs the exports (their columns)
+    or the environment (the salt) is checked by :func:`check_config`.
 
     Examples
     --------
@@ -829,8 +933,295 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConf
     except ValidationError as exc:
         raise _validation_error(exc, where, lines) from None
     cfg._source = path.resolve()
-    _check_scales(cfg, where, lines)
+    cfg._scales = _resolve_scales(cfg, where, lines)
+    _check_reliability_scales(cfg, where, lines)
     return cfg
+
+
+# --------------------------------------------------------------------------- checks against the files
+
+
+@dataclass(frozen=True)
+class OutcomePlan:
+    """An outcome of the engagement analysis, checked.
+
+    ``dataset`` is the file holding it; ``linked`` says it is in the other file than the
+    engagement score, so its models use the mentee rows linked to their mentor; ``is_score``
+    says it is a scale score (only a column that is not a score can be a binary outcome).
+    """
+
+    name: str
+    dataset: Dataset
+    linked: bool
+    is_score: bool
+
+
+@dataclass(frozen=True)
+class EngagementPlan:
+    """The engagement analysis, checked: ``home`` holds the engagement score, the predictors
+    and the covariates; each outcome knows its file."""
+
+    options: EngagementAnalysis
+    home: Dataset
+    outcomes: tuple[OutcomePlan, ...]
+
+
+@dataclass(frozen=True)
+class MotivesPlan:
+    """The motives analysis, checked: the motives scale and its predictor scores (the
+    composites, e.g. self- and other-focused, else the subscales)."""
+
+    options: MotivesAnalysis
+    spec: ScaleSpec
+    predictors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckedConfig:
+    """A config checked against its files: what the data preparation and the sections use.
+
+    Attributes
+    ----------
+    config : EvaluationConfig
+        The validated config.
+    salt : str
+        The salt for the pseudonyms.
+    scales : dict
+        Scale name -> :class:`ScaleSpec`, in config order.
+    columns : dict
+        File -> the columns the analyses see (:func:`analysed_columns`).
+    engagement, motives, networks
+        The enabled analyses, checked (None when off).
+    """
+
+    config: EvaluationConfig
+    salt: str
+    scales: dict[str, ScaleSpec]
+    columns: dict[Dataset, tuple[str, ...]]
+    engagement: EngagementPlan | None
+    motives: MotivesPlan | None
+    networks: NetworksAnalysis | None
+
+    def scales_in(self, dataset: str) -> list[ScaleSpec]:
+        """The scales whose items are in ``dataset``, in config order."""
+        return [spec for spec in self.scales.values() if spec.dataset == dataset]
+
+
+def analysed_columns(cfg: EvaluationConfig, name: str, raw: Sequence[str]) -> list[str]:
+    """The columns of file ``name`` that the analyses see, given the columns ``raw`` as read.
+
+    The identifier columns are removed; a ``join`` column is replaced by :data:`LINK`, the
+    pseudonymised mentor id (it stays when it is also the id column, which is pseudonymised).
+    """
+    idents = set(cfg.identifiers.get(cast(Dataset, name), []))
+    cols = [c for c in raw if c not in idents]
+    join = cfg.join.get(cast(Dataset, name))
+    if join is not None:
+        if LINK not in cols:
+            cols.append(LINK)
+        if join != cfg.ids.get(cast(Dataset, name)):
+            cols = [c for c in cols if c != join]
+    return cols
+
+
+def check_config(cfg: EvaluationConfig, surveys: Mapping[str, SurveyData]) -> CheckedConfig:
+    """Check a loaded config against its files; every remaining problem is a ConfigError.
+
+    Parameters
+    ----------
+    cfg : EvaluationConfig
+        From :func:`load_config`.
+    surveys : mapping
+        File name (``mentors``, ...) -> the export as read by
+        :func:`learning_direction.read_survey`, for every configured file.
+
+    Returns
+    -------
+    CheckedConfig
+
+    Raises
+    ------
+    ConfigError
+        No salt for the pseudonyms; an id, join or group column is not in its file (or is
+        listed under identifiers); a score name is also a group name; a score or column named
+        by an analysis is in no file, or not where the analysis needs it.
+
+    Notes
+    -----
+    The checks, in order: the salt; per file the id and join columns, the score and group
+    names and the group columns; then the engagement, motives and networks analyses. The
+    columns checked are those the analyses see (:func:`analysed_columns`) plus the scores of
+    the file's scales.
+    """
+    salt = cfg.privacy.resolve_salt()
+    scales = cfg.scale_specs()
+    scores = _scores_by_file(scales, cfg.data.configured())
+    columns: dict[Dataset, tuple[str, ...]] = {}
+    for name in cfg.data.configured():
+        survey = surveys[name]
+        raw = list(survey.data.columns)
+        _check_id_and_join(cfg, name, raw, survey.report.path)
+        columns[name] = tuple(analysed_columns(cfg, name, raw))
+        _check_groups(cfg, name, scores[name], columns[name])
+    return CheckedConfig(
+        config=cfg,
+        salt=salt,
+        scales=scales,
+        columns=columns,
+        engagement=_check_engagement(cfg, scales, columns),
+        motives=_check_motives(cfg, scales, columns),
+        networks=_check_networks(cfg, columns),
+    )
+
+
+def _check_id_and_join(cfg: EvaluationConfig, name: Dataset, raw: list[str], path: str) -> None:
+    id_col = cfg.ids.get(name)
+    join = cfg.join.get(name)
+    idents = set(cfg.identifiers.get(name, []))
+    if id_col is not None and id_col not in raw:
+        raise ConfigError(
+            f"ids.{name}: column '{id_col}' is not in the {name} file ({path}); "
+            "name its respondent-id column"
+        )
+    if name == "mentors" and join is not None and join not in raw:
+        raise ConfigError(
+            f"join.mentors: column '{join}' is not in the mentors file; name its mentor-id column"
+        )
+    if id_col is not None and id_col in idents:
+        raise ConfigError(
+            f"ids.{name}: column '{id_col}' is not in the {name} file "
+            "(or it was listed under identifiers); name the respondent-id column"
+        )
+    if join is not None and (join not in raw or join in idents):
+        raise ConfigError(
+            f"join.{name}: column '{join}' is not in the {name} file; name the column "
+            "holding the mentor id"
+        )
+
+
+def _check_groups(
+    cfg: EvaluationConfig, name: Dataset, scores: list[str], columns: Sequence[str]
+) -> None:
+    clash = [c for c in scores if c in cfg.groups]
+    if clash:
+        raise ConfigError(
+            f"score name(s) {clash} are also group names under 'groups'; rename the group"
+        )
+    for group, spec in cfg.groups.items():
+        col = cfg.group_column(group, name)
+        if isinstance(spec, GroupColumn) and col is not None and col not in columns:
+            raise ConfigError(f"groups.{group}.{name}: column '{col}' is not in the {name} file")
+
+
+def _scores_by_file(scales: dict[str, ScaleSpec], files: Sequence[Dataset]) -> dict[str, list[str]]:
+    return {
+        name: [s for spec in scales.values() if spec.dataset == name for s in spec.score_names]
+        for name in files
+    }
+
+
+def _where(
+    column: str, scores: dict[str, list[str]], columns: dict[Dataset, tuple[str, ...]]
+) -> Dataset | None:
+    """The file holding a score or column (scores first; files in config order)."""
+    for name in columns:
+        if column in scores[name]:
+            return name
+    for name, cols in columns.items():
+        if column in cols:
+            return name
+    return None
+
+
+def _check_engagement(
+    cfg: EvaluationConfig, scales: dict[str, ScaleSpec], columns: dict[Dataset, tuple[str, ...]]
+) -> EngagementPlan | None:
+    e = cfg.analyses.learning_direction_engagement
+    if not e.enabled:
+        return None
+    key = "analyses.learning_direction_engagement"
+    scores = _scores_by_file(scales, list(columns))
+    home = _where(e.engagement, scores, columns)
+    if home is None:
+        raise ConfigError(
+            f"{key}.engagement: score '{e.engagement}' is not produced by any configured scale; "
+            "add its scale under 'scales' (e.g. mentor_engagement)"
+        )
+    there = {*columns[home], *scores[home]}
+    for p in [*e.predictors, *e.covariates]:
+        if p not in there:
+            raise ConfigError(
+                f"{key}: '{p}' is not a score or column of the {home} file, which holds "
+                f"'{e.engagement}'; predictors and covariates must be in the same file "
+                f"(scores there: {scores[home]})"
+            )
+    outcomes = []
+    for outcome in e.outcomes:
+        where = _where(outcome, scores, columns)
+        if where is None:
+            raise ConfigError(
+                f"{key}.outcomes: '{outcome}' is not a score or column of any configured file; "
+                "add its scale under 'scales' or fix the name"
+            )
+        if where != home and {where, home} != {"mentors", "mentees"}:
+            raise ConfigError(
+                f"{key}.outcomes: '{outcome}' is in the {where} file and '{e.engagement}' in "
+                f"the {home} file, which cannot be linked: only the mentors and mentees files "
+                "are joined (by 'join'); use an outcome of the mentors or mentees file"
+            )
+        is_score = any(outcome in names for names in scores.values())
+        outcomes.append(OutcomePlan(outcome, where, linked=where != home, is_score=is_score))
+    return EngagementPlan(options=e, home=home, outcomes=tuple(outcomes))
+
+
+def _check_motives(
+    cfg: EvaluationConfig, scales: dict[str, ScaleSpec], columns: dict[Dataset, tuple[str, ...]]
+) -> MotivesPlan | None:
+    mo = cfg.analyses.motives
+    if not mo.enabled:
+        return None
+    spec = scales.get(mo.scale)
+    if spec is None:
+        raise ConfigError(
+            f"analyses.motives.scale: scale '{mo.scale}' is not configured under 'scales'"
+        )
+    home = spec.dataset
+    scores = _scores_by_file(scales, [home])[home]
+    own = spec.score_names
+    for outcome in mo.outcomes:
+        if outcome not in {*columns[home], *scores}:
+            raise ConfigError(
+                f"analyses.motives.outcomes: '{outcome}' is not a score or column of the {home} "
+                f"file that holds '{mo.scale}'"
+            )
+        if outcome in own:
+            raise ConfigError(
+                f"analyses.motives.outcomes: '{outcome}' is a score of the motives scale "
+                f"'{mo.scale}' itself ({', '.join(own)}); a motive cannot be its own "
+                "outcome: list outcome scores of another scale"
+            )
+    predictors = tuple(spec.scale.composites) or tuple(spec.scale.subscale_names)
+    return MotivesPlan(options=mo, spec=spec, predictors=predictors)
+
+
+def _check_networks(
+    cfg: EvaluationConfig, columns: dict[Dataset, tuple[str, ...]]
+) -> NetworksAnalysis | None:
+    from .._core.data import missing_hint
+
+    nw = cfg.analyses.networks
+    if nw is None or not nw.enabled:
+        return None
+    cols = columns["networks"]
+    for opt in ("ego", "level", "sphere", "tie_strength", "wave"):
+        col = getattr(nw, opt)
+        if col is not None and col not in cols:
+            raise ConfigError(
+                f"analyses.networks.{opt}: column {missing_hint([col], cols)} is not in "
+                "the networks file (or it is listed under identifiers); name the column that "
+                f"holds the {opt.replace('_', ' ')}"
+            )
+    return nw
 
 
 def config_json_schema() -> dict[str, Any]:
