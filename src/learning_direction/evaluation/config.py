@@ -46,6 +46,8 @@ from pydantic import (
 from ..exceptions import ConfigError, ScaleDefinitionError
 
 if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
     from ..intake.io import SurveyData
     from ..scales.codebook import Scale
 
@@ -119,29 +121,37 @@ class DataFile(_Model):
         description="The export file (CSV/TSV, xlsx, SPSS .sav, Stata .dta), relative to the config file."
     )
     format: Literal["csv", "tsv", "xlsx", "sav", "dta"] | None = Field(
-        None,
+        default=None,
         description="Read as this format whatever the extension (default: from the extension).",
     )
     sheet: str | int | None = Field(
-        None, description="Excel: sheet name or 0-based index (default: first sheet)."
+        default=None, description="Excel: sheet name or 0-based index (default: first sheet)."
     )
     qualtrics: bool | None = Field(
-        None, description="Qualtrics export? Default: detected from the columns and header rows."
+        default=None,
+        description="Qualtrics export? Default: detected from the columns and header rows.",
     )
-    drop_previews: bool = Field(True, description="Drop Qualtrics preview and test responses.")
+    drop_previews: bool = Field(
+        default=True, description="Drop Qualtrics preview and test responses."
+    )
     missing_codes: list[float | str] | dict[str, list[float | str]] | None = Field(
-        None,
+        default=None,
         description="Values meaning 'missing' (e.g. [-9, 99]) for every column, or {column: [codes]}.",
     )
-    encoding: str | None = Field(None, description="Text files: encoding (default: detected).")
+    encoding: str | None = Field(
+        default=None, description="Text files: encoding (default: detected)."
+    )
     delimiter: str | None = Field(
-        None, min_length=1, max_length=1, description="Text files: delimiter (default: detected)."
+        default=None,
+        min_length=1,
+        max_length=1,
+        description="Text files: delimiter (default: detected).",
     )
     decimal: Literal[".", ","] | None = Field(
-        None, description="Text files: decimal mark (default: detected)."
+        default=None, description="Text files: decimal mark (default: detected)."
     )
     labels: Literal["codes", "labels"] = Field(
-        "codes", description="SPSS/Stata value labels: keep codes or use labels."
+        default="codes", description="SPSS/Stata value labels: keep codes or use labels."
     )
 
     _resolve = field_validator("path")(_resolve_file)
@@ -164,12 +174,13 @@ class DataFile(_Model):
 class DataFiles(_Model):
     """The exports: a mentor file, a mentee file, and a developmental-network file (long format)."""
 
-    mentors: DataFile | None = Field(None, description="One row per mentor.")
+    mentors: DataFile | None = Field(default=None, description="One row per mentor.")
     mentees: DataFile | None = Field(
-        None, description="One row per mentee (linked to a mentor by `join`)."
+        default=None, description="One row per mentee (linked to a mentor by `join`)."
     )
     networks: DataFile | None = Field(
-        None, description="One row per developer named by a respondent (for `analyses.networks`)."
+        default=None,
+        description="One row per developer named by a respondent (for `analyses.networks`).",
     )
 
     @model_validator(mode="after")
@@ -205,18 +216,21 @@ class ScaleMapping(_Model):
     """
 
     dataset: Dataset | None = Field(
-        None,
+        default=None,
         description="The file holding the items (default: from the scale's respondent: mentor -> mentors, mentee -> mentees).",
     )
     columns: dict[str, str] | None = Field(
-        None, description="Item id -> column name in the export."
+        default=None, description="Item id -> column name in the export."
     )
     prefix: str | None = Field(
-        None, min_length=1, description="Columns are <prefix>1, <prefix>2, ... in item order."
+        default=None,
+        min_length=1,
+        description="Columns are <prefix>1, <prefix>2, ... in item order.",
     )
-    start: int = Field(1, ge=0, description="First number after the prefix.")
+    start: int = Field(default=1, ge=0, description="First number after the prefix.")
     file: Path | None = Field(
-        None, description="A custom scale definition (YAML) for a scale that is not bundled."
+        default=None,
+        description="A custom scale definition (YAML) for a scale that is not bundled.",
     )
 
     _resolve = field_validator("file")(_resolve_file)
@@ -281,7 +295,7 @@ class ReliabilityAnalysis(_Analysis):
     """Scale scores, Cronbach's alpha / omega and item statistics for every configured scale."""
 
     scales: list[str] | None = Field(
-        None, description="Scales to analyse (default: every configured scale)."
+        default=None, description="Scales to analyse (default: every configured scale)."
     )
 
 
@@ -289,21 +303,23 @@ class EngagementAnalysis(_Analysis):
     """Learning direction -> mentor engagement -> mentee outcomes (Zhang, Wang & Galinsky, 2023)."""
 
     predictors: list[str] = Field(
-        ["upward", "lateral", "downward"],
+        default=["upward", "lateral", "downward"],
         min_length=1,
         description="Learning-direction scores (or other predictor scores).",
     )
-    focal: str = Field("downward", description="The predictor whose indirect effect is tested.")
+    focal: str = Field(
+        default="downward", description="The predictor whose indirect effect is tested."
+    )
     engagement: str = Field(
-        "mentor_engagement", description="The mentor-engagement score (the mediator)."
+        default="mentor_engagement", description="The mentor-engagement score (the mediator)."
     )
     outcomes: list[str] = Field(
-        ["mentee_experience"],
+        default=["mentee_experience"],
         description="Mentee outcome scores (need the mentees file and `join`).",
     )
-    covariates: list[str] = Field([], description="Extra columns or scores to control for.")
+    covariates: list[str] = Field(default=[], description="Extra columns or scores to control for.")
     n_boot: int = Field(
-        5000, ge=100, le=100000, description="Bootstrap resamples for the indirect effect."
+        default=5000, ge=100, le=100000, description="Bootstrap resamples for the indirect effect."
     )
     ci: Literal["percentile", "bca", "monte_carlo"] = "percentile"
 
@@ -319,8 +335,8 @@ class EngagementAnalysis(_Analysis):
 class MotivesAnalysis(_Analysis):
     """Mentor motives (self- vs other-focused) -> behaviours -> outcomes (Liu et al., 2021)."""
 
-    scale: str = Field("mentor_motives", description="The motives scale.")
-    outcomes: list[str] = Field([], description="Outcome scores to relate the motives to.")
+    scale: str = Field(default="mentor_motives", description="The motives scale.")
+    outcomes: list[str] = Field(default=[], description="Outcome scores to relate the motives to.")
 
 
 class NetworksAnalysis(_Analysis):
@@ -330,9 +346,11 @@ class NetworksAnalysis(_Analysis):
     level: str = Field(
         description="Column with the developer's level relative to the ego (up / lateral / down)."
     )
-    tie_strength: str | None = Field(None, description="Column with tie strength (e.g. 1-5).")
+    tie_strength: str | None = Field(
+        default=None, description="Column with tie strength (e.g. 1-5)."
+    )
     tie_strength_range: tuple[float, float] = Field(
-        (1, 5),
+        default=(1, 5),
         description="Lowest and highest possible tie strength, e.g. [1, 7] for a 7-point scale.",
     )
 
@@ -345,10 +363,10 @@ class NetworksAnalysis(_Analysis):
         return value
 
     sphere: str | None = Field(
-        None, description="Column with the developer's social sphere (for range)."
+        default=None, description="Column with the developer's social sphere (for range)."
     )
     wave: str | None = Field(
-        None, description="Column with the measurement occasion (for change over time)."
+        default=None, description="Column with the measurement occasion (for change over time)."
     )
 
 
@@ -383,12 +401,17 @@ class PrivacyConfig(_Model):
     """The salt for pseudonymising respondent ids: in the config, or (better) in an environment variable."""
 
     salt: str | None = Field(
-        None, min_length=8, description="Secret salt (at least 8 characters). Prefer salt_env."
+        default=None,
+        min_length=8,
+        description="Secret salt (at least 8 characters). Prefer salt_env.",
     )
     salt_env: str | None = Field(
-        None, description=f"Environment variable holding the salt (default {DEFAULT_SALT_ENV})."
+        default=None,
+        description=f"Environment variable holding the salt (default {DEFAULT_SALT_ENV}).",
     )
-    id_length: int = Field(12, ge=8, le=64, description="Hex characters kept from each pseudonym.")
+    id_length: int = Field(
+        default=12, ge=8, le=64, description="Hex characters kept from each pseudonym."
+    )
 
     @model_validator(mode="after")
     def _not_both(self) -> PrivacyConfig:
@@ -407,19 +430,22 @@ class ReportConfig(_Model):
     """Report options."""
 
     alpha_warning: float = Field(
-        0.70, gt=0, lt=1, description="Warn wherever a scale's alpha is below this."
+        default=0.70, gt=0, lt=1, description="Warn wherever a scale's alpha is below this."
     )
     min_group_size: int = Field(
-        5, ge=1, description="Groups with fewer respondents are not shown separately (privacy)."
+        default=5,
+        ge=1,
+        description="Groups with fewer respondents are not shown separately (privacy).",
     )
     min_duration_seconds: float | None = Field(
-        None, ge=0, description="Flag responses faster than this (needs a duration column)."
+        default=None, ge=0, description="Flag responses faster than this (needs a duration column)."
     )
     duration_column: str | None = Field(
-        "Duration (in seconds)", description="Column with the time taken, in seconds."
+        default="Duration (in seconds)", description="Column with the time taken, in seconds."
     )
     straightlining: bool = Field(
-        True, description="Flag respondents giving the same answer to every item of a scale."
+        default=True,
+        description="Flag respondents giving the same answer to every item of a scale.",
     )
 
 
@@ -432,7 +458,7 @@ class EvaluationConfig(_Model):
     Paths are resolved relative to the config file's folder by :func:`load_config`.
     """
 
-    title: str = Field("Mentoring program evaluation", description="Report title.")
+    title: str = Field(default="Mentoring program evaluation", description="Report title.")
     program: str = Field(description="Name of the mentoring program.")
     data: DataFiles
     ids: dict[Dataset, str] = Field(
@@ -460,9 +486,10 @@ class EvaluationConfig(_Model):
         description="Number invited per file (total, or per group level) for response rates.",
     )
     analyses: AnalysesConfig = Field(default_factory=AnalysesConfig)
-    seed: int = Field(20261122, ge=0, description="Seed for every random step (bootstrap).")
+    seed: int = Field(default=20261122, ge=0, description="Seed for every random step (bootstrap).")
     output: Path = Field(
-        Path("reports/evaluation"), description="Output folder (relative to the config file)."
+        default=Path("reports/evaluation"),
+        description="Output folder (relative to the config file).",
     )
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
@@ -676,9 +703,9 @@ def _locate(loc: tuple[Any, ...], lines: dict[tuple[str, ...], int]) -> tuple[st
     return dotted, lines.get(probe, lines.get((), None))
 
 
-def _prune_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _prune_union_errors(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     """Keep the informative errors of a union: the members that got deeper, else the first."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, ...], list[ErrorDetails]] = {}
     order: list[tuple[str, ...] | int] = []
     for k, err in enumerate(errors):
         loc = tuple(err.get("loc", ()))
@@ -691,7 +718,7 @@ def _prune_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             groups[prefix] = []
             order.append(prefix)
         groups[prefix].append(err)
-    out: list[dict[str, Any]] = []
+    out: list[ErrorDetails] = []
     for item in order:
         if isinstance(item, int):
             out.append(errors[item])
@@ -702,7 +729,7 @@ def _prune_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     kind = err.get("type", "")
     loc = err.get("loc", ())
     if kind == "extra_forbidden":

@@ -92,7 +92,7 @@ class DatasetState:
 class Prepared:
     """Everything the report needs from the data."""
 
-    datasets: dict[str, DatasetState]
+    datasets: dict[Dataset, DatasetState]
     linked: pd.DataFrame | None = None  # mentee rows with their mentor's scores (mentor-level cols)
     link_notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -58,7 +58,7 @@ def _metrics(nw: NetworksAnalysis, data: pd.DataFrame) -> tuple[Any, list[str], 
     attrs = [c for c in (nw.level, nw.sphere, nw.tie_strength) if c is not None]
     alter = _spare("_developer", frame)
     named = frame[attrs].notna().any(axis=1).to_numpy()
-    frame[alter] = np.where(named, [f"row {k}" for k in range(len(frame))], None)
+    frame[alter] = [f"row {k}" if n else None for k, n in enumerate(named)]
     sphere = nw.sphere or _spare("_sphere", frame)
     strength = nw.tie_strength or _spare("_tie_strength", frame)
     helpers = {alter}
@@ -78,7 +78,7 @@ def _metrics(nw: NetworksAnalysis, data: pd.DataFrame) -> tuple[Any, list[str], 
             strength=strength,
             alter=alter,
             wave=nw.wave,
-            strength_range=tuple(nw.tie_strength_range),
+            strength_range=nw.tie_strength_range,
             frequency=None,
             career=None,
             psychosocial=None,
