@@ -325,10 +325,11 @@ class EngagementAnalysis(_Analysis):
 
     @model_validator(mode="after")
     def _focal_is_predictor(self) -> EngagementAnalysis:
-        if self.focal not in self.predictors:
-            raise ValueError(
-                f"focal '{self.focal}' must be one of the predictors {self.predictors}"
-            )
+        from .._core.checks import choice
+
+        # a ValueError subclass: pydantic reports it at this key, with its line
+        choice(self.focal, "focal (one of the predictors)", self.predictors,
+               error=ConfigError, case_sensitive=True)  # fmt: skip
         return self
 
 
