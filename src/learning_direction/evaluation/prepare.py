@@ -20,7 +20,6 @@ from ..exceptions import DataValidationError
 from ..intake.io import SurveyData, read_survey
 from ..intake.privacy import StrippedIdentifiers, _id_text, pseudonymise, strip_identifiers
 from ..scales._items import build_item_matrix
-from ..scales.codebook import Scale
 from ..scales.quality import careless_responding
 from ..scales.scoring import score
 from ._capture import captured
@@ -53,8 +52,7 @@ class DatasetState:
     id_col: str | None
     stripped: StrippedIdentifiers | None = None
     ledger: list[dict[str, Any]] = field(default_factory=list)
-    scales: dict[str, Scale] = field(default_factory=dict)
-    column_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    specs: dict[str, ScaleSpec] = field(default_factory=dict)  # the file's scales, scored
     scores: pd.DataFrame | None = None
     items: dict[str, pd.DataFrame] = field(default_factory=dict)
     score_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -100,15 +98,16 @@ class Prepared:
     def scale_range(self, score: str) -> tuple[float, float] | None:
         """The response range of the scale that produces ``score`` (None for a plain column)."""
         for st in self.datasets.values():
-            for sc in st.scales.values():
-                if score in sc.score_names:
-                    return (sc.response_min, sc.response_max)
+            for spec in st.specs.values():
+                if score in spec.score_names:
+                    return (spec.scale.response_min, spec.scale.response_max)
         return None
 
     def title_of(self, score: str) -> str | None:
         """The title of a scale's score: the scale's own title for a one-dimensional scale."""
         for st in self.datasets.values():
-            for name, sc in st.scales.items():
+            for name, spec in st.specs.items():
+                sc = spec.scale
                 if score == name or (sc.one_dimensional and score in sc.score_names):
                     return sc.title or name
         return None
@@ -300,8 +299,7 @@ def _score_scale(
 ) -> pd.DataFrame:
     """One scale's scores; its items (invalid answers missing) and score table kept on ``st``."""
     df, name, sc, colmap = st.data, spec.name, spec.scale, spec.columns
-    st.scales[name] = sc
-    st.column_maps[name] = colmap
+    st.specs[name] = spec
     res, msgs = captured(score, df, sc, columns=colmap, invalid="missing")
     st.notes.extend(f"{name}: {m}" for m in msgs if "see result.invalid" not in m)
     mat = build_item_matrix(df, [sc], colmap, invalid="missing")

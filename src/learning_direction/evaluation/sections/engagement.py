@@ -94,9 +94,11 @@ def _outcome_data(
     An outcome of the other file uses the mentee rows linked to their mentor, clustered by
     mentor when some mentor has more than one mentee with both values.
     """
-    if not oc.linked or prep.linked is None:
+    if not oc.linked:
         return frame, None, []
     data = prep.linked
+    if data is None:  # pragma: no cover - check_config links only the mentors and mentees files
+        raise RuntimeError(f"{oc.name}: an outcome of the other file, but no linked rows")
     per = data.loc[data[engagement].notna() & data[oc.name].notna(), LINK].value_counts()
     cluster = LINK if (len(per) and per.max() > 1) else None
     return data, cluster, list(prep.link_notes)

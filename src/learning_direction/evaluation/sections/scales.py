@@ -85,12 +85,13 @@ class Scales:
 def _reliability(name: str, st: DatasetState) -> ScaleReliability:
     from ...scales.reliability import reliability
 
-    sc = st.scales[name]
+    spec = st.specs[name]
+    sc = spec.scale
     res, msgs = captured(reliability, st.items[name], sc)
     table = res.table.copy()
     table.insert(0, "file", st.name)
     items = res.items.copy()
-    items["column"] = items["item"].map(st.column_maps[name])
+    items["column"] = items["item"].map(spec.columns)
     items.insert(0, "file", st.name)
     return ScaleReliability(name, sc.title or name, table, items, msgs)
 
@@ -153,11 +154,11 @@ def compute(checked: CheckedConfig, prep: Prepared) -> Scales:
     rel = cfg.analyses.reliability
     files = []
     for name, st in prep.datasets.items():
-        if not st.scales:
+        if not st.specs:
             continue
         desc = pd.concat(list(st.score_tables.values()), ignore_index=True)
         desc.insert(0, "file", name)
-        wanted = [s for s in st.scales if rel.enabled and (rel.scales is None or s in rel.scales)]
+        wanted = [s for s in st.specs if rel.enabled and (rel.scales is None or s in rel.scales)]
         by_group = [_group_means(st, g, values, k_min) for g, values in st.groups.items()]
         files.append(
             FileScales(
