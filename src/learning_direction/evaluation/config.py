@@ -29,7 +29,7 @@ import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import (
@@ -1035,19 +1035,19 @@ class CheckedConfig:
         return [spec for spec in self.scales.values() if spec.dataset == dataset]
 
 
-def analysed_columns(cfg: EvaluationConfig, name: str, raw: Sequence[str]) -> list[str]:
+def analysed_columns(cfg: EvaluationConfig, name: Dataset, raw: Sequence[str]) -> list[str]:
     """The columns of file ``name`` that the analyses see, given the columns ``raw`` as read.
 
     The identifier columns are removed; a ``join`` column is replaced by :data:`LINK`, the
     pseudonymised mentor id (it stays when it is also the id column, which is pseudonymised).
     """
-    idents = set(cfg.identifiers.get(cast(Dataset, name), []))
+    idents = set(cfg.identifiers.get(name, []))
     cols = [c for c in raw if c not in idents]
-    join = cfg.join.get(cast(Dataset, name))
+    join = cfg.join.get(name)
     if join is not None:
         if LINK not in cols:
             cols.append(LINK)
-        if join != cfg.ids.get(cast(Dataset, name)):
+        if join != cfg.ids.get(name):
             cols = [c for c in cols if c != join]
     return cols
 
@@ -1096,8 +1096,8 @@ def check_config(cfg: EvaluationConfig, surveys: Mapping[str, SurveyData]) -> Ch
         salt=salt,
         scales=scales,
         columns=columns,
-        engagement=_check_engagement(cfg, scales, columns),
-        motives=_check_motives(cfg, scales, columns),
+        engagement=_check_engagement(cfg, scores, columns),
+        motives=_check_motives(cfg, scales, scores, columns),
         networks=_check_networks(cfg, columns),
     )
 
@@ -1142,6 +1142,7 @@ def _check_groups(
 
 
 def _scores_by_file(scales: dict[str, ScaleSpec], files: Sequence[Dataset]) -> dict[str, list[str]]:
+    """File -> the scores of its scales, in config order."""
     return {
         name: [s for spec in scales.values() if spec.dataset == name for s in spec.score_names]
         for name in files
@@ -1162,13 +1163,12 @@ def _where(
 
 
 def _check_engagement(
-    cfg: EvaluationConfig, scales: dict[str, ScaleSpec], columns: dict[Dataset, tuple[str, ...]]
+    cfg: EvaluationConfig, scores: dict[str, list[str]], columns: dict[Dataset, tuple[str, ...]]
 ) -> EngagementPlan | None:
     e = cfg.analyses.learning_direction_engagement
     if not e.enabled:
         return None
     key = "analyses.learning_direction_engagement"
-    scores = _scores_by_file(scales, list(columns))
     home = _where(e.engagement, scores, columns)
     if home is None:
         raise ConfigError(
@@ -1203,7 +1203,10 @@ def _check_engagement(
 
 
 def _check_motives(
-    cfg: EvaluationConfig, scales: dict[str, ScaleSpec], columns: dict[Dataset, tuple[str, ...]]
+    cfg: EvaluationConfig,
+    scales: dict[str, ScaleSpec],
+    scores: dict[str, list[str]],
+    columns: dict[Dataset, tuple[str, ...]],
 ) -> MotivesPlan | None:
     mo = cfg.analyses.motives
     if not mo.enabled:
@@ -1214,10 +1217,9 @@ def _check_motives(
             f"analyses.motives.scale: scale '{mo.scale}' is not configured under 'scales'"
         )
     home = spec.dataset
-    scores = _scores_by_file(scales, [home])[home]
     own = spec.score_names
     for outcome in mo.outcomes:
-        if outcome not in {*columns[home], *scores}:
+        if outcome not in {*columns[home], *scores[home]}:
             raise ConfigError(
                 f"analyses.motives.outcomes: '{outcome}' is not a score or column of the {home} "
                 f"file that holds '{mo.scale}'"
