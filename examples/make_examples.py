@@ -253,7 +253,7 @@ def main() -> None:
     write_qualtrics_csv(mentors, text, HERE / "mentors_qualtrics.csv")
     mentees = make_mentees(rng, mentors, eng_real)
     write_sav(mentees, HERE / "mentees.sav")
-    from learning_direction.config import config_json_schema
+    from learning_direction.evaluation.config import config_json_schema
 
     (HERE / "evaluation.schema.json").write_text(
         json.dumps(config_json_schema(), indent=2) + "\n", encoding="utf-8"

@@ -23,8 +23,8 @@ from hypothesis.extra.pandas import column, data_frames, indexes
 
 import learning_direction as ld
 from learning_direction.cli import main
-from learning_direction.config import load_config
 from learning_direction.evaluation import run_evaluation
+from learning_direction.evaluation.config import load_config
 from learning_direction.exceptions import (
     ConfigError,
     DataValidationError,

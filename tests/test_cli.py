@@ -240,6 +240,32 @@ def test_evaluate_check_example_config(capsys):
     assert out.startswith("config OK") and "mentors_qualtrics.csv" in out
 
 
+def test_evaluate_check_reads_the_files(tmp_path, capsys):
+    """--check checks the config against the exports' columns: a misspelt column named by an
+    analysis is an error before any model is fitted, and nothing is written."""
+    pd.DataFrame({"ego": ["a", "b"], "level": ["up", "down"]}).to_csv(
+        tmp_path / "networks.csv", index=False
+    )
+    pd.DataFrame({"rid": ["R1", "R2"], **{f"eng_{k}": [3, 4] for k in range(1, 7)}}).to_csv(
+        tmp_path / "mentors.csv", index=False
+    )
+    (tmp_path / "c.yaml").write_text(
+        "program: p\n"
+        "data: {mentors: {path: mentors.csv}, networks: {path: networks.csv}}\n"
+        "ids: {mentors: rid}\n"
+        "scales: {mentor_engagement: {}}\n"
+        "analyses: {networks: {ego: ego, level: levle}}\n"
+        "privacy: {salt: test-salt-0123456789}\n"
+        "output: out\n",
+        encoding="utf-8",
+    )
+    code = main(["evaluate", str(tmp_path / "c.yaml"), "--check"])
+    line = one_error_line(capsys.readouterr().err)
+    assert code == 2
+    assert "analyses.networks.level: column 'levle' (did you mean 'level'?)" in line
+    assert not (tmp_path / "out").exists()
+
+
 # ----------------------------------------------------------------------------- tables out
 
 

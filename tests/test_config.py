@@ -1,4 +1,4 @@
-"""Tests for the evaluation config (learning_direction.config)."""
+"""Tests for the evaluation config (learning_direction.evaluation.config)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,21 @@ import json
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
-from learning_direction.config import (
+import learning_direction.evaluation
+from learning_direction.evaluation.config import (
+    LINK,
+    CheckedConfig,
     EvaluationConfig,
+    check_config,
     config_json_schema,
     load_config,
     write_schema,
 )
+from learning_direction.evaluation.prepare import read_exports
 from learning_direction.exceptions import ConfigError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -181,7 +188,9 @@ BAD = [
     ("bad ci", lambda t: t.replace("    outcomes: [mentee_experience]", "    outcomes: [mentee_experience]\n    ci: bootstrap"),
      r"key 'analyses\.learning_direction_engagement\.ci': .*'percentile', 'bca' or 'monte_carlo'"),
     ("focal not a predictor", lambda t: t.replace("    outcomes: [mentee_experience]", "    outcomes: [mentee_experience]\n    focal: sideways"),
-     r"focal 'sideways' must be one of the predictors"),
+     r"key 'analyses\.learning_direction_engagement': focal \(one of the predictors\) must be 'upward', 'lateral' or 'downward', got 'sideways'"),
+    ("focal misspelt", lambda t: t.replace("    outcomes: [mentee_experience]", "    outcomes: [mentee_experience]\n    focal: downwards"),
+     r"got 'downwards' \(did you mean 'downward'\?\)"),
     ("networks without file", lambda t: t.replace("  reliability: true", "  reliability: true\n  networks: {ego: id, level: lvl}"),
      r"analyses\.networks needs a 'networks' file"),
     ("networks true", lambda t: t.replace("  reliability: true", "  reliability: true\n  networks: true"),
@@ -264,3 +273,123 @@ def test_scale_file_without_its_dataset(tmp_path):
         match=r"scale 'mentee_experience' is answered by mentees but 'data' has no 'mentees' file",
     ):
         load_config(make(tmp_path, text))
+
+
+def test_reliability_scales_must_be_configured(tmp_path):
+    """A misspelt scale under analyses.reliability.scales would silently skip that scale."""
+    text = BASE.replace("  reliability: true", "  reliability:\n    scales: [learning_directon]")
+    with pytest.raises(
+        ConfigError,
+        match=r"line \d+, key 'analyses\.reliability\.scales\.0': 'learning_directon' is not a "
+        r"scale configured under 'scales' \(did you mean 'learning_direction'\?\)",
+    ):
+        load_config(make(tmp_path, text))
+    off = BASE.replace("  reliability: true", "  reliability: {enabled: false, scales: [nope]}")
+    assert not load_config(make(tmp_path, off)).analyses.reliability.enabled
+
+
+# ----------------------------------------------------------------------------- check_config
+
+SALT = "test-salt-0123456789"
+
+
+def _exports(tmp: Path) -> None:
+    eng = {f"eng_{k}": [k % 7 + 1, (k + 2) % 7 + 1, (k + 4) % 7 + 1] for k in range(1, 7)}
+    pd.DataFrame(
+        {"rid": ["R1", "R2", "R3"], "mentor": ["M1", "M2", "M3"], "email": ["a@x.org"] * 3,
+         "cohort": ["A", "A", "B"], **eng}
+    ).to_csv(tmp / "mentors.csv", index=False)  # fmt: skip
+    pd.DataFrame(
+        {"eid": ["E1", "E2", "E3", "E4"], "mentor_code": ["M1", "M1", "M2", "M3"],
+         "outcome_x": [1.0, 2.5, 3.0, 2.0]}
+    ).to_csv(tmp / "mentees.csv", index=False)  # fmt: skip
+    pd.DataFrame({"ego": ["a", "a", "b"], "level": ["up", "down", "up"], "tie": [1, 3, 5]}).to_csv(
+        tmp / "networks.csv", index=False
+    )
+
+
+def _checked(tmp: Path, **changes) -> CheckedConfig:
+    _exports(tmp)
+    cfg = {
+        "program": "p",
+        "data": {n: {"path": f"{n}.csv"} for n in ("mentors", "mentees", "networks")},
+        "ids": {"mentors": "rid", "mentees": "eid"},
+        "join": {"mentors": "mentor", "mentees": "mentor_code"},
+        "identifiers": {"mentors": ["email"]},
+        "scales": {"mentor_engagement": {}},
+        "groups": {"cohort": "cohort"},
+        "analyses": {"reliability": True},
+        "privacy": {"salt": SALT},
+        **changes,
+    }
+    path = tmp / "evaluation.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    loaded = load_config(path)
+    return check_config(loaded, read_exports(loaded).surveys)
+
+
+def test_check_config_gives_what_the_sections_use(tmp_path):
+    eng = {"predictors": ["eng_1"], "focal": "eng_1", "outcomes": ["outcome_x"], "n_boot": 200}
+    checked = _checked(tmp_path, analyses={"learning_direction_engagement": eng})
+    assert checked.salt == SALT
+    spec = checked.scales["mentor_engagement"]
+    assert spec.dataset == "mentors" and spec.columns["eng_3"] == "eng_3"
+    assert spec.score_names == ["mentor_engagement"]
+    # identifiers removed; the join column replaced by the pseudonymised mentor link
+    assert "email" not in checked.columns["mentors"] and "mentor" not in checked.columns["mentors"]
+    assert checked.columns["mentors"][-1] == LINK and LINK in checked.columns["mentees"]
+    assert LINK not in checked.columns["networks"]
+    plan = checked.engagement
+    assert plan is not None and plan.home == "mentors"
+    (outcome,) = plan.outcomes
+    assert (outcome.dataset, outcome.linked, outcome.is_score) == ("mentees", True, False)
+    assert checked.motives is None and checked.networks is None
+
+
+_ENG = {"predictors": ["eng_1"], "focal": "eng_1"}
+
+# (description, config changes, expected message): every check that needs the files' columns
+LATE = [
+    ("id column missing", {"ids": {"mentors": "respondent", "mentees": "eid"}},
+     r"ids\.mentors: column 'respondent' is not in the mentors file \(.*mentors\.csv\)"),
+    ("id column listed as identifier", {"identifiers": {"mentors": ["email", "rid"]}},
+     r"ids\.mentors: column 'rid' is not in the mentors file \(or it was listed under identifiers\)"),
+    ("mentors join column missing", {"join": {"mentors": "mentr", "mentees": "mentor_code"}},
+     r"join\.mentors: column 'mentr' is not in the mentors file; name its mentor-id column"),
+    ("mentees join column missing", {"join": {"mentors": "mentor", "mentees": "code"}},
+     r"join\.mentees: column 'code' is not in the mentees file"),
+    ("group column missing", {"groups": {"cohort": {"mentors": "cohortx"}}},
+     r"groups\.cohort\.mentors: column 'cohortx' is not in the mentors file"),
+    ("group named as a score", {"groups": {"mentor_engagement": "cohort"}},
+     r"score name\(s\) \['mentor_engagement'\] are also group names under 'groups'"),
+    ("engagement score unknown", {"analyses": {"learning_direction_engagement": {"engagement": "nope", "outcomes": []}}},
+     r"learning_direction_engagement\.engagement: score 'nope' is not produced by any configured scale"),
+    ("predictor not in the engagement file", {"analyses": {"learning_direction_engagement": {"outcomes": []}}},
+     r"'upward' is not a score or column of the mentors file, which holds 'mentor_engagement'"),
+    ("outcome in no file", {"analyses": {"learning_direction_engagement": {**_ENG, "outcomes": ["nothing"]}}},
+     r"outcomes: 'nothing' is not a score or column of any configured file"),
+    ("outcome in the networks file", {"analyses": {"learning_direction_engagement": {**_ENG, "outcomes": ["tie"]}}},
+     r"'tie' is in the networks file and 'mentor_engagement' in the mentors file, which cannot be linked"),
+    ("motives scale not configured", {"analyses": {"motives": True}},
+     r"analyses\.motives\.scale: scale 'mentor_motives' is not configured under 'scales'"),
+    ("networks column misspelt", {"analyses": {"networks": {"ego": "ego", "level": "levle"}}},
+     r"analyses\.networks\.level: column 'levle' \(did you mean 'level'\?\) is not in the networks file"),
+    ("no salt", {"privacy": {"salt_env": "LD_TEST_UNSET_SALT_VAR"}},
+     r"environment variable LD_TEST_UNSET_SALT_VAR is not set"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "changes", "pattern"), LATE, ids=[c[0] for c in LATE])
+def test_check_config_catches_what_only_a_run_found_before(tmp_path, case, changes, pattern):
+    with pytest.raises(ConfigError, match=pattern):
+        _checked(tmp_path, **changes)
+
+
+def test_config_error_is_raised_only_by_the_config_module():
+    package = Path(learning_direction.evaluation.__file__).parent
+    raisers = [
+        str(p.relative_to(package))
+        for p in sorted(package.rglob("*.py"))
+        if "ConfigError(" in p.read_text(encoding="utf-8")
+    ]
+    assert raisers == ["config.py"]

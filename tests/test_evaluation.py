@@ -13,9 +13,8 @@ import pytest
 import yaml
 
 import learning_direction as ld
-from learning_direction import _evaluation_text as text
 from learning_direction.cli import main
-from learning_direction.evaluation import REPORT_NAME, run_evaluation
+from learning_direction.evaluation import REPORT_NAME, run_evaluation, text
 from learning_direction.figures.evaluation import (
     plain_label,
     plot_distributions_by_group,

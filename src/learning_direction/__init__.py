@@ -87,7 +87,7 @@ _EXPORTS: dict[str, str] = {
     "read_survey": ".intake.io",
     "run_evaluation": ".evaluation",
     "SurveyData": ".intake.io",
-    "load_config": ".config",
+    "load_config": ".evaluation.config",
     "pseudonymise": ".intake.privacy",
     "strip_identifiers": ".intake.privacy",
 }

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 __all__ = ["build_parser", "main"]
 
@@ -123,7 +123,7 @@ def _say(text: str, err: bool = False) -> None:
 
 
 def _markdown(table: Any, digits: int = 4) -> str:
-    from ._core.results import format_number
+    from ._core.format import format_number
 
     cols = [str(c) for c in table.columns]
 
@@ -314,14 +314,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .config import load_config
-
-    cfg = load_config(args.config)
-    if args.check:
-        files = ", ".join(f"{n}: {getattr(cfg.data, n).path}" for n in cfg.data.configured())
+    mod = _backend("learning_direction.evaluation", "evaluate")
+    if args.check:  # the config, checked against its files (which are read and prepared)
+        cfg = mod.check_evaluation(Path(args.config))[0].config
+        files = ", ".join(f"{n}: {cfg.data.file(n).path}" for n in cfg.data.configured())
         _say(f"config OK: {args.config} ({files}; {len(cfg.scales)} scale(s); output {cfg.output})")
         return EXIT_OK
-    mod = _backend("learning_direction.evaluation", "evaluate")
     out = Path(args.out) if args.out else None
     index = mod.run_evaluation(Path(args.config), out_dir=out)
     _say(f"report written to {index}")
@@ -415,7 +413,7 @@ def _add_n_boot(
     p.add_argument("--n-boot", type=_int_at_least(1), default=default, metavar="N", help=help_text)
 
 
-def _int_at_least(minimum: int):
+def _int_at_least(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -428,40 +426,33 @@ def _int_at_least(minimum: int):
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    parser = _Parser(
-        prog=PROG,
+_Subparsers = argparse._SubParsersAction  # the object add_subparsers() returns
+
+
+def _command(sub: _Subparsers[Any], name: str, help_: str, epilog: str) -> argparse.ArgumentParser:
+    """A subcommand whose help shows ``help_`` and the examples in ``epilog``."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_,
+        description=help_,
+        epilog="examples:\n" + epilog,
         formatter_class=_Formatter,
-        description="Mentoring research toolkit: score scales, check reliability, run mediation and "
-        "moderation models that match R, reproduce the studies, and evaluate a program's survey.",
-        epilog="examples:\n"
-        "  learning-direction score survey.csv --scale learning_direction --out scores.csv\n"
-        "  learning-direction mediate data.csv --x downward --m learning_opportunity --y engagement --seed 1\n"
-        "  learning-direction evaluate examples/evaluation.yaml --out reports/evaluation\n"
-        "  learning-direction simulate --all --out data --seed 20261122\n\n"
-        "Run `learning-direction COMMAND --help` for the options of a command.",
     )
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback on errors",
+    )
+    return p
 
-    def add(name: str, help_: str, epilog: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, epilog="examples:\n" + epilog,
-                           formatter_class=_Formatter)  # fmt: skip
-        p.add_argument(
-            "--debug",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="show the full traceback on errors",
-        )
-        return p
 
-    p = add("score", "Score survey scales (one score per subscale and respondent).",
-            "  learning-direction score survey.csv --scale learning_direction\n"
-            "  learning-direction score export.sav --scale learning_direction --scale mentor_engagement \\\n"
-            "      --columns items.yaml --id ResponseId --out scores.csv\n"
-            "  (items.yaml maps item ids to export columns, e.g. `ld_up_1: Q2_1`; R: psych::scoreItems)")  # fmt: skip
+def _add_score(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "score", "Score survey scales (one score per subscale and respondent).",
+                 "  learning-direction score survey.csv --scale learning_direction\n"
+                 "  learning-direction score export.sav --scale learning_direction --scale mentor_engagement \\\n"
+                 "      --columns items.yaml --id ResponseId --out scores.csv\n"
+                 "  (items.yaml maps item ids to export columns, e.g. `ld_up_1: Q2_1`; R: psych::scoreItems)")  # fmt: skip
     p.add_argument(
         "data", metavar="DATA", help="survey file (.csv, .tsv, .xlsx, .sav, .dta, Qualtrics export)"
     )
@@ -475,9 +466,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.set_defaults(handler=_cmd_score)
 
-    p = add("reliability", "Cronbach's alpha, omega and item statistics of a scale.",
-            "  learning-direction reliability survey.csv --scale learning_direction --out alpha.md\n"
-            "  (R: psych::alpha, psych::omega)")  # fmt: skip
+
+def _add_reliability(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "reliability", "Cronbach's alpha, omega and item statistics of a scale.",
+                 "  learning-direction reliability survey.csv --scale learning_direction --out alpha.md\n"
+                 "  (R: psych::alpha, psych::omega)")  # fmt: skip
     p.add_argument("data", metavar="DATA", help="survey file")
     p.add_argument(
         "--scale",
@@ -491,11 +484,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.set_defaults(handler=_cmd_reliability)
 
-    p = add("mediate", "Mediation with bootstrap CIs for the indirect effects (PROCESS models 4 and 6).",
-            "  learning-direction mediate data.csv --x downward --m learning_opportunity --y engagement\n"
-            "  learning-direction mediate data.csv --x cond --m m1 --m m2 --serial --y y --n-boot 10000 \\\n"
-            "      --ci bca --seed 42 --out mediation.csv\n"
-            "  (PROCESS model 4 / model 6; R: lavaan with bootstrapped := parameters)")  # fmt: skip
+
+def _add_mediate(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "mediate", "Mediation with bootstrap CIs for the indirect effects (PROCESS models 4 and 6).",
+                 "  learning-direction mediate data.csv --x downward --m learning_opportunity --y engagement\n"
+                 "  learning-direction mediate data.csv --x cond --m m1 --m m2 --serial --y y --n-boot 10000 \\\n"
+                 "      --ci bca --seed 42 --out mediation.csv\n"
+                 "  (PROCESS model 4 / model 6; R: lavaan with bootstrapped := parameters)")  # fmt: skip
     p.add_argument("data", metavar="DATA", help="data file")
     p.add_argument("--x", required=True, metavar="X", help="predictor column")
     p.add_argument(
@@ -528,9 +523,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.set_defaults(handler=_cmd_mediate)
 
-    p = add("moderate", "Moderation: the X x W interaction, simple slopes and Johnson-Neyman (PROCESS model 1).",
-            "  learning-direction moderate data.csv --x downward --w tenure --y engagement --out probes.csv\n"
-            "  (PROCESS model 1; R: interactions::sim_slopes, johnson_neyman)")  # fmt: skip
+
+def _add_moderate(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "moderate", "Moderation: the X x W interaction, simple slopes and Johnson-Neyman (PROCESS model 1).",
+                 "  learning-direction moderate data.csv --x downward --w tenure --y engagement --out probes.csv\n"
+                 "  (PROCESS model 1; R: interactions::sim_slopes, johnson_neyman)")  # fmt: skip
     p.add_argument("data", metavar="DATA", help="data file")
     p.add_argument("--x", required=True, metavar="X", help="predictor column")
     p.add_argument("--w", required=True, metavar="W", help="moderator column")
@@ -540,9 +537,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.set_defaults(handler=_cmd_moderate)
 
-    p = add("study", "Run one study's pipeline (on its bundled simulated data, or on your data).",
-            "  learning-direction study study2a --out results/study2a --seed 1\n"
-            "  learning-direction study study3 --data my_field_study.csv --out results/study3")  # fmt: skip
+
+def _add_study(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "study", "Run one study's pipeline (on its bundled simulated data, or on your data).",
+                 "  learning-direction study study2a --out results/study2a --seed 1\n"
+                 "  learning-direction study study3 --data my_field_study.csv --out results/study3")  # fmt: skip
     p.add_argument("name", metavar="NAME", help="study name (e.g. study1, study2a, study3, study4)")
     p.add_argument(
         "--data", metavar="FILE", help="use this data file instead of the bundled dataset"
@@ -554,8 +553,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.set_defaults(handler=_cmd_study)
 
-    p = add("report", "Build the HTML report of every study on the bundled data.",
-            "  learning-direction report --out reports --seed 20261122")  # fmt: skip
+
+def _add_report(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "report", "Build the HTML report of every study on the bundled data.",
+                 "  learning-direction report --out reports --seed 20261122")  # fmt: skip
     p.add_argument(
         "--out", default="reports", metavar="DIR", help="output folder (default: reports)"
     )
@@ -564,10 +565,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_progress(p)
     p.set_defaults(handler=_cmd_report)
 
-    p = add("evaluate", "Evaluate a mentoring program from its survey exports (one HTML report).",
-            "  learning-direction evaluate examples/evaluation.yaml\n"
-            "  learning-direction evaluate my_program.yaml --out reports/2025\n"
-            "  learning-direction evaluate my_program.yaml --check     # only validate the config")  # fmt: skip
+
+def _add_evaluate(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "evaluate", "Evaluate a mentoring program from its survey exports (one HTML report).",
+                 "  learning-direction evaluate examples/evaluation.yaml\n"
+                 "  learning-direction evaluate my_program.yaml --out reports/2025\n"
+                 "  learning-direction evaluate my_program.yaml --check     # only validate the config")  # fmt: skip
     p.add_argument(
         "config", metavar="CONFIG", help="evaluation config (YAML; see examples/evaluation.yaml)"
     )
@@ -577,18 +580,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_evaluate)
 
-    p = add("simulate", "Write the bundled simulated study datasets.",
-            "  learning-direction simulate --all --out data --seed 20261122\n"
-            "  learning-direction simulate study1 study3 --out /tmp/sim --seed 7")  # fmt: skip
+
+def _add_simulate(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "simulate", "Write the bundled simulated study datasets.",
+                 "  learning-direction simulate --all --out data --seed 20261122\n"
+                 "  learning-direction simulate study1 study3 --out /tmp/sim --seed 7")  # fmt: skip
     p.add_argument("names", nargs="*", metavar="NAME", help="datasets to write")
     p.add_argument("--all", action="store_true", help="write every dataset")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_seed(p)
     p.set_defaults(handler=_cmd_simulate)
 
-    p = add("power", "Power of a simple mediation design (X -> M -> Y) by simulation, over sample sizes.",
-            "  learning-direction power --a 0.3 --b 0.3 --c-prime 0.1 --n 50 100 150 200 --reps 1000 --seed 1\n"
-            "  (R: pwrss / Schoemann et al.'s Monte Carlo power for indirect effects)")  # fmt: skip
+
+def _add_power(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "power", "Power of a simple mediation design (X -> M -> Y) by simulation, over sample sizes.",
+                 "  learning-direction power --a 0.3 --b 0.3 --c-prime 0.1 --n 50 100 150 200 --reps 1000 --seed 1\n"
+                 "  (R: pwrss / Schoemann et al.'s Monte Carlo power for indirect effects)")  # fmt: skip
     p.add_argument("--a", type=float, required=True, help="standardised X -> M path")
     p.add_argument("--b", type=float, required=True, help="standardised M -> Y path")
     p.add_argument("--c-prime", type=float, default=0.0, help="direct X -> Y path (default 0)")
@@ -623,6 +630,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_progress(p)
     _add_out(p)
     p.set_defaults(handler=_cmd_power)
+
+
+#: the subcommands, in the order `learning-direction --help` lists them
+_SUBCOMMANDS: tuple[Callable[[_Subparsers[Any]], None], ...] = (
+    _add_score,
+    _add_reliability,
+    _add_mediate,
+    _add_moderate,
+    _add_study,
+    _add_report,
+    _add_evaluate,
+    _add_simulate,
+    _add_power,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = _Parser(
+        prog=PROG,
+        formatter_class=_Formatter,
+        description="Mentoring research toolkit: score scales, check reliability, run mediation and "
+        "moderation models that match R, reproduce the studies, and evaluate a program's survey.",
+        epilog="examples:\n"
+        "  learning-direction score survey.csv --scale learning_direction --out scores.csv\n"
+        "  learning-direction mediate data.csv --x downward --m learning_opportunity --y engagement --seed 1\n"
+        "  learning-direction evaluate examples/evaluation.yaml --out reports/evaluation\n"
+        "  learning-direction simulate --all --out data --seed 20261122\n\n"
+        "Run `learning-direction COMMAND --help` for the options of a command.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in _SUBCOMMANDS:
+        add(sub)
     return parser
 
 
@@ -666,7 +708,14 @@ def _install_warning_format() -> Any:
 
     previous = warnings.showwarning
 
-    def show(message, category, filename, lineno, file=None, line=None):
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
 
     warnings.showwarning = show

@@ -8,13 +8,23 @@ that matplotlib never interprets them as mathtext).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import DataValidationError
-from ._style import PALETTE, get_ax, publication_style
+from . import _style
+from ._style import PALETTE
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+# figures/_style.py is not annotated yet: typed handles on the two helpers used here
+_get_ax: Callable[..., Axes] = _style.get_ax
+_publication_style: Callable[[], AbstractContextManager[Any]] = _style.publication_style
 
 __all__ = ["plain_label", "plot_distributions_by_group", "plot_response_rates"]
 
@@ -30,14 +40,14 @@ def plain_label(text: object, width: int = 28) -> str:
 def plot_distributions_by_group(
     scores: pd.DataFrame,
     group: pd.Series | None = None,
-    ax=None,
+    ax: Axes | None = None,
     *,
     score_names: Sequence[str] | None = None,
     labels: dict[str, str] | None = None,
     scale_range: tuple[float, float] | None = None,
     group_title: str = "group",
     title: str | None = None,
-):
+) -> Axes:
     """Box plots of several scale scores, one box per group level side by side.
 
     Parameters
@@ -90,48 +100,10 @@ def plot_distributions_by_group(
     except TypeError:  # pragma: no cover - mixed, unorderable levels
         levels = sorted(levels, key=str)
     width_total = max(7.0, 1.1 * len(names) * max(1, len(levels)) * 0.55 + 1.5)
-    ax = get_ax(ax, figsize=(min(width_total, 11.0), 4.0))
-    with publication_style():
-        n_lv = max(1, len(levels))
-        width = 0.8 / n_lv
+    ax = _get_ax(ax, figsize=(min(width_total, 11.0), 4.0))
+    with _publication_style():
         x = np.arange(len(names), dtype=float)
-        handles = []
-        for k, lv in enumerate(levels):
-            color = PALETTE[k % len(PALETTE)]
-            data, pos = [], []
-            for j, name in enumerate(names):
-                v = scores.loc[g == lv, name].dropna().to_numpy(dtype=float)
-                if len(v):
-                    data.append(v)
-                    pos.append(x[j] + (k - (n_lv - 1) / 2) * width)
-            if not data:
-                continue
-            bp = ax.boxplot(
-                data,
-                positions=pos,
-                widths=width * 0.85,
-                patch_artist=True,
-                showmeans=True,
-                manage_ticks=False,
-                meanprops={
-                    "marker": "D",
-                    "markerfacecolor": "white",
-                    "markeredgecolor": "black",
-                    "markersize": 4,
-                },
-                medianprops={"color": "black"},
-                flierprops={
-                    "marker": "o",
-                    "markersize": 3,
-                    "markerfacecolor": color,
-                    "markeredgecolor": color,
-                    "alpha": 0.6,
-                },
-            )
-            for box in bp["boxes"]:
-                box.set_facecolor(color)
-                box.set_alpha(0.75)
-            handles.append((bp["boxes"][0], plain_label(lv)))
+        handles = _draw_boxes(ax, scores, g, names, levels, x)
         ax.set_xticks(x)
         ax.set_xticklabels([textwrap.fill(plain_label(labels.get(n, n), 40), 13) for n in names])
         ax.set_ylabel("score")
@@ -155,15 +127,66 @@ def plot_distributions_by_group(
     return ax
 
 
+def _draw_boxes(
+    ax: Axes,
+    scores: pd.DataFrame,
+    g: pd.Series,
+    names: list[str],
+    levels: list[Any],
+    x: np.ndarray,
+) -> list[tuple[Any, str]]:
+    """One box per score and group level, the levels side by side; returns legend handles."""
+    n_lv = max(1, len(levels))
+    width = 0.8 / n_lv
+    handles = []
+    for k, lv in enumerate(levels):
+        color = PALETTE[k % len(PALETTE)]
+        data, pos = [], []
+        for j, name in enumerate(names):
+            v = scores.loc[g == lv, name].dropna().to_numpy(dtype=float)
+            if len(v):
+                data.append(v)
+                pos.append(x[j] + (k - (n_lv - 1) / 2) * width)
+        if not data:
+            continue
+        bp = ax.boxplot(
+            data,
+            positions=pos,
+            widths=width * 0.85,
+            patch_artist=True,
+            showmeans=True,
+            manage_ticks=False,
+            meanprops={
+                "marker": "D",
+                "markerfacecolor": "white",
+                "markeredgecolor": "black",
+                "markersize": 4,
+            },
+            medianprops={"color": "black"},
+            flierprops={
+                "marker": "o",
+                "markersize": 3,
+                "markerfacecolor": color,
+                "markeredgecolor": color,
+                "alpha": 0.6,
+            },
+        )
+        for box in bp["boxes"]:
+            box.set_facecolor(color)
+            box.set_alpha(0.75)
+        handles.append((bp["boxes"][0], plain_label(lv)))
+    return handles
+
+
 def plot_response_rates(
     table: pd.DataFrame,
-    ax=None,
+    ax: Axes | None = None,
     *,
     level: str = "level",
     responses: str = "responses",
     invited: str = "invited",
     title: str | None = None,
-):
+) -> Axes:
     """Horizontal bars of the response rate per group level, labelled ``n / invited (rate)``.
 
     Parameters
@@ -186,8 +209,8 @@ def plot_response_rates(
         if col not in table.columns:
             raise DataValidationError(f"response-rate table needs a '{col}' column")
     n = len(table)
-    ax = get_ax(ax, figsize=(6.5, max(1.6, 0.45 * n + 1.0)))
-    with publication_style():
+    ax = _get_ax(ax, figsize=(6.5, max(1.6, 0.45 * n + 1.0)))
+    with _publication_style():
         y = np.arange(n)[::-1]
         resp = pd.to_numeric(table[responses], errors="coerce").to_numpy(dtype=float)
         inv = pd.to_numeric(table[invited], errors="coerce").to_numpy(dtype=float)

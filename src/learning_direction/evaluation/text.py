@@ -1,17 +1,30 @@
-"""Plain-language interpretations of model results for non-statisticians (private helper).
+"""Plain-language sentences of the evaluation report, for readers who are not statisticians.
 
-Each function turns one estimate (with its CI and p-value) into two or three sentences whose
-wording depends on the result: its direction, whether it is distinguishable from chance, and
-what the model can and cannot show.
+Each ``plain_*`` function turns one result (an estimate with its CI and p-value, a response
+rate, a reliability) into one to three sentences whose wording depends on the result: its
+direction, whether it is distinguishable from chance, and what the analysis can and cannot show.
+The report shows them in a coloured box next to the statistics.
 """
 
 from __future__ import annotations
 
 import math
 
-from .reporting.apa import fmt_num, fmt_p
+from .._core.format import fmt_num, fmt_p, fmt_r
 
-__all__ = ["describe", "plain_coefficient", "plain_icc", "plain_indirect", "plain_odds"]
+__all__ = [
+    "describe",
+    "plain_coefficient",
+    "plain_icc",
+    "plain_indirect",
+    "plain_odds",
+    "plain_reliability",
+    "plain_response_rates",
+    "plain_row_accounting",
+    "subject",
+]
+
+_SUBJECT = {"mentors": "mentors", "mentees": "mentees", "networks": "respondents"}
 
 _PHRASES = {
     "upward": (
@@ -35,6 +48,11 @@ def describe(name: str, title: str | None = None) -> tuple[str, str]:
         return _PHRASES[name]
     label = (title or name.replace("_", " ")).strip()
     return f"score higher on {label.lower()}", label.lower()
+
+
+def subject(dataset: str) -> str:
+    """Who answered a file, in words: ``mentors``, ``mentees``, ``respondents``."""
+    return _SUBJECT.get(dataset, "respondents")
 
 
 def _num(x: float) -> str:
@@ -180,4 +198,44 @@ def plain_indirect(
         f"the data {n_boot:,} times put it between {_range(ci_low, ci_high)}, a range that "
         "includes zero (no effect). This does not prove that there is no such path; a larger "
         "sample may be needed to detect it."
+    )
+
+
+def plain_response_rates(rates: list[tuple[str, int, float, float]]) -> str:
+    """The response rate of each file, from ``(file, responses, invited, rate)``."""
+    parts = [
+        f"{responses} of {invited:g} invited {_SUBJECT.get(file, file)} ({100 * rate:.0f}%)"
+        for file, responses, invited, rate in rates
+    ]
+    return (
+        "In plain words: "
+        + "; ".join(parts)
+        + " gave answers that could be analysed. Low response rates mean the results "
+        "describe those who answered, who may differ from those who did not."
+    )
+
+
+def plain_reliability(title: str, alphas: list[float], scores: list[str]) -> str:
+    """A scale whose scores all reach the alpha threshold."""
+    return (
+        f"In plain words: the items of {title} hang together "
+        f"well (alpha {', '.join(fmt_r(a) for a in alphas)} for "
+        f"{', '.join(scores)}); their scores can be used."
+    )
+
+
+def plain_row_accounting(files: list[tuple[str, int, int]], excluded: int) -> str:
+    """Rows read and analysed per file, from ``(file, rows read, rows analysed)``."""
+    return (
+        "In plain words: "
+        + "; ".join(
+            f"{n_read} rows were read from the {name} file and {n} were analysed"
+            for name, n_read, n in files
+        )
+        + (
+            f". {excluded} rows were left out for the reasons listed (test responses, repeated "
+            "submissions or answers given too fast to be genuine)."
+            if excluded
+            else ". No row was left out."
+        )
     )

@@ -2,11 +2,18 @@
 
 A YAML file names the data files and how they join, the id and identifier columns, the
 column -> item mapping of each scale, the groups (cohort, site), the analyses to run, the seed
-and the output folder. :func:`load_config` validates it with pydantic and turns every problem
-into one :class:`~learning_direction.exceptions.ConfigError` that names the file, the line and
-the key, e.g.::
+and the output folder. Every check of the config happens in this module, in two steps, and every
+problem is one :class:`~learning_direction.exceptions.ConfigError`:
 
-    evaluation.yaml, line 12, key 'scales.learning_direction.columns': unknown item 'ld_up_9' ...
+1. :func:`load_config` validates the file with pydantic and checks the scales against the
+   codebook; its messages name the file, the line and the key, e.g.::
+
+       evaluation.yaml, line 12, key 'scales.learning_direction.columns': unknown item 'ld_up_9' ...
+
+2. :func:`check_config` checks what needs the exports' columns and the environment: the salt,
+   the id, join and group columns, and every score or column an analysis names. It returns a
+   :class:`CheckedConfig`, the only thing the data preparation and the report sections use, so
+   no section checks the config again. ``learning-direction evaluate CONFIG --check`` runs both.
 
 Paths in the config are relative to the config file's folder. ``EvaluationConfig.model_json_schema()``
 gives the JSON schema (shipped as ``examples/evaluation.schema.json``) that editors such as VS
@@ -19,8 +26,10 @@ import difflib
 import json
 import os
 import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import (
@@ -34,27 +43,47 @@ from pydantic import (
     model_validator,
 )
 
-from .exceptions import ConfigError, ScaleDefinitionError
+from ..exceptions import ConfigError, ScaleDefinitionError
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from ..intake.io import SurveyData
+    from ..scales.codebook import Scale
 
 __all__ = [
+    "LINK",
     "AnalysesConfig",
+    "CheckedConfig",
     "DataFile",
     "DataFiles",
     "EngagementAnalysis",
+    "EngagementPlan",
     "EvaluationConfig",
+    "GroupColumn",
+    "InvitedCounts",
     "MotivesAnalysis",
+    "MotivesPlan",
     "NetworksAnalysis",
+    "OutcomePlan",
     "PrivacyConfig",
     "ReliabilityAnalysis",
     "ReportConfig",
     "ScaleMapping",
+    "ScaleSpec",
+    "analysed_columns",
+    "check_config",
+    "config_json_schema",
     "load_config",
     "write_schema",
 ]
 
-DATASETS = ("mentors", "mentees", "networks")
-DEFAULT_SALT_ENV = "LEARNING_DIRECTION_SALT"
 Dataset = Literal["mentors", "mentees", "networks"]
+DATASETS: tuple[Dataset, ...] = ("mentors", "mentees", "networks")
+DEFAULT_SALT_ENV = "LEARNING_DIRECTION_SALT"
+#: column holding the pseudonymised mentor id in every file that has a ``join`` column
+LINK = "_mentor_link"
+_RESPONDENT_FILE: dict[str, Dataset] = {"mentor": "mentors", "mentee": "mentees"}
 
 
 class _Model(BaseModel):
@@ -92,29 +121,37 @@ class DataFile(_Model):
         description="The export file (CSV/TSV, xlsx, SPSS .sav, Stata .dta), relative to the config file."
     )
     format: Literal["csv", "tsv", "xlsx", "sav", "dta"] | None = Field(
-        None,
+        default=None,
         description="Read as this format whatever the extension (default: from the extension).",
     )
     sheet: str | int | None = Field(
-        None, description="Excel: sheet name or 0-based index (default: first sheet)."
+        default=None, description="Excel: sheet name or 0-based index (default: first sheet)."
     )
     qualtrics: bool | None = Field(
-        None, description="Qualtrics export? Default: detected from the columns and header rows."
+        default=None,
+        description="Qualtrics export? Default: detected from the columns and header rows.",
     )
-    drop_previews: bool = Field(True, description="Drop Qualtrics preview and test responses.")
+    drop_previews: bool = Field(
+        default=True, description="Drop Qualtrics preview and test responses."
+    )
     missing_codes: list[float | str] | dict[str, list[float | str]] | None = Field(
-        None,
+        default=None,
         description="Values meaning 'missing' (e.g. [-9, 99]) for every column, or {column: [codes]}.",
     )
-    encoding: str | None = Field(None, description="Text files: encoding (default: detected).")
+    encoding: str | None = Field(
+        default=None, description="Text files: encoding (default: detected)."
+    )
     delimiter: str | None = Field(
-        None, min_length=1, max_length=1, description="Text files: delimiter (default: detected)."
+        default=None,
+        min_length=1,
+        max_length=1,
+        description="Text files: delimiter (default: detected).",
     )
     decimal: Literal[".", ","] | None = Field(
-        None, description="Text files: decimal mark (default: detected)."
+        default=None, description="Text files: decimal mark (default: detected)."
     )
     labels: Literal["codes", "labels"] = Field(
-        "codes", description="SPSS/Stata value labels: keep codes or use labels."
+        default="codes", description="SPSS/Stata value labels: keep codes or use labels."
     )
 
     _resolve = field_validator("path")(_resolve_file)
@@ -137,12 +174,13 @@ class DataFile(_Model):
 class DataFiles(_Model):
     """The exports: a mentor file, a mentee file, and a developmental-network file (long format)."""
 
-    mentors: DataFile | None = Field(None, description="One row per mentor.")
+    mentors: DataFile | None = Field(default=None, description="One row per mentor.")
     mentees: DataFile | None = Field(
-        None, description="One row per mentee (linked to a mentor by `join`)."
+        default=None, description="One row per mentee (linked to a mentor by `join`)."
     )
     networks: DataFile | None = Field(
-        None, description="One row per developer named by a respondent (for `analyses.networks`)."
+        default=None,
+        description="One row per developer named by a respondent (for `analyses.networks`).",
     )
 
     @model_validator(mode="after")
@@ -153,8 +191,16 @@ class DataFiles(_Model):
             )
         return self
 
-    def configured(self) -> list[str]:
+    def configured(self) -> list[Dataset]:
+        """The names of the files given, in the order mentors, mentees, networks."""
         return [name for name in DATASETS if getattr(self, name) is not None]
+
+    def file(self, name: str) -> DataFile:
+        """The entry of a configured file."""
+        spec: DataFile | None = getattr(self, name)
+        if spec is None:  # pragma: no cover - programming error: only configured names are used
+            raise KeyError(name)
+        return spec
 
 
 # --------------------------------------------------------------------------- scales
@@ -170,18 +216,21 @@ class ScaleMapping(_Model):
     """
 
     dataset: Dataset | None = Field(
-        None,
+        default=None,
         description="The file holding the items (default: from the scale's respondent: mentor -> mentors, mentee -> mentees).",
     )
     columns: dict[str, str] | None = Field(
-        None, description="Item id -> column name in the export."
+        default=None, description="Item id -> column name in the export."
     )
     prefix: str | None = Field(
-        None, min_length=1, description="Columns are <prefix>1, <prefix>2, ... in item order."
+        default=None,
+        min_length=1,
+        description="Columns are <prefix>1, <prefix>2, ... in item order.",
     )
-    start: int = Field(1, ge=0, description="First number after the prefix.")
+    start: int = Field(default=1, ge=0, description="First number after the prefix.")
     file: Path | None = Field(
-        None, description="A custom scale definition (YAML) for a scale that is not bundled."
+        default=None,
+        description="A custom scale definition (YAML) for a scale that is not bundled.",
     )
 
     _resolve = field_validator("file")(_resolve_file)
@@ -246,7 +295,7 @@ class ReliabilityAnalysis(_Analysis):
     """Scale scores, Cronbach's alpha / omega and item statistics for every configured scale."""
 
     scales: list[str] | None = Field(
-        None, description="Scales to analyse (default: every configured scale)."
+        default=None, description="Scales to analyse (default: every configured scale)."
     )
 
 
@@ -254,38 +303,41 @@ class EngagementAnalysis(_Analysis):
     """Learning direction -> mentor engagement -> mentee outcomes (Zhang, Wang & Galinsky, 2023)."""
 
     predictors: list[str] = Field(
-        ["upward", "lateral", "downward"],
+        default=["upward", "lateral", "downward"],
         min_length=1,
         description="Learning-direction scores (or other predictor scores).",
     )
-    focal: str = Field("downward", description="The predictor whose indirect effect is tested.")
+    focal: str = Field(
+        default="downward", description="The predictor whose indirect effect is tested."
+    )
     engagement: str = Field(
-        "mentor_engagement", description="The mentor-engagement score (the mediator)."
+        default="mentor_engagement", description="The mentor-engagement score (the mediator)."
     )
     outcomes: list[str] = Field(
-        ["mentee_experience"],
+        default=["mentee_experience"],
         description="Mentee outcome scores (need the mentees file and `join`).",
     )
-    covariates: list[str] = Field([], description="Extra columns or scores to control for.")
+    covariates: list[str] = Field(default=[], description="Extra columns or scores to control for.")
     n_boot: int = Field(
-        5000, ge=100, le=100000, description="Bootstrap resamples for the indirect effect."
+        default=5000, ge=100, le=100000, description="Bootstrap resamples for the indirect effect."
     )
     ci: Literal["percentile", "bca", "monte_carlo"] = "percentile"
 
     @model_validator(mode="after")
     def _focal_is_predictor(self) -> EngagementAnalysis:
-        if self.focal not in self.predictors:
-            raise ValueError(
-                f"focal '{self.focal}' must be one of the predictors {self.predictors}"
-            )
+        from .._core.checks import choice
+
+        # a ValueError subclass: pydantic reports it at this key, with its line
+        choice(self.focal, "focal (one of the predictors)", self.predictors,
+               error=ConfigError, case_sensitive=True)  # fmt: skip
         return self
 
 
 class MotivesAnalysis(_Analysis):
     """Mentor motives (self- vs other-focused) -> behaviours -> outcomes (Liu et al., 2021)."""
 
-    scale: str = Field("mentor_motives", description="The motives scale.")
-    outcomes: list[str] = Field([], description="Outcome scores to relate the motives to.")
+    scale: str = Field(default="mentor_motives", description="The motives scale.")
+    outcomes: list[str] = Field(default=[], description="Outcome scores to relate the motives to.")
 
 
 class NetworksAnalysis(_Analysis):
@@ -295,9 +347,11 @@ class NetworksAnalysis(_Analysis):
     level: str = Field(
         description="Column with the developer's level relative to the ego (up / lateral / down)."
     )
-    tie_strength: str | None = Field(None, description="Column with tie strength (e.g. 1-5).")
+    tie_strength: str | None = Field(
+        default=None, description="Column with tie strength (e.g. 1-5)."
+    )
     tie_strength_range: tuple[float, float] = Field(
-        (1, 5),
+        default=(1, 5),
         description="Lowest and highest possible tie strength, e.g. [1, 7] for a 7-point scale.",
     )
 
@@ -310,10 +364,10 @@ class NetworksAnalysis(_Analysis):
         return value
 
     sphere: str | None = Field(
-        None, description="Column with the developer's social sphere (for range)."
+        default=None, description="Column with the developer's social sphere (for range)."
     )
     wave: str | None = Field(
-        None, description="Column with the measurement occasion (for change over time)."
+        default=None, description="Column with the measurement occasion (for change over time)."
     )
 
 
@@ -348,12 +402,17 @@ class PrivacyConfig(_Model):
     """The salt for pseudonymising respondent ids: in the config, or (better) in an environment variable."""
 
     salt: str | None = Field(
-        None, min_length=8, description="Secret salt (at least 8 characters). Prefer salt_env."
+        default=None,
+        min_length=8,
+        description="Secret salt (at least 8 characters). Prefer salt_env.",
     )
     salt_env: str | None = Field(
-        None, description=f"Environment variable holding the salt (default {DEFAULT_SALT_ENV})."
+        default=None,
+        description=f"Environment variable holding the salt (default {DEFAULT_SALT_ENV}).",
     )
-    id_length: int = Field(12, ge=8, le=64, description="Hex characters kept from each pseudonym.")
+    id_length: int = Field(
+        default=12, ge=8, le=64, description="Hex characters kept from each pseudonym."
+    )
 
     @model_validator(mode="after")
     def _not_both(self) -> PrivacyConfig:
@@ -363,7 +422,7 @@ class PrivacyConfig(_Model):
 
     def resolve_salt(self) -> str:
         """The salt (from the config or the environment); ConfigError when neither is set."""
-        from .intake.privacy import resolve_salt
+        from ..intake.privacy import resolve_salt
 
         return resolve_salt(self.salt, self.salt_env)
 
@@ -372,19 +431,22 @@ class ReportConfig(_Model):
     """Report options."""
 
     alpha_warning: float = Field(
-        0.70, gt=0, lt=1, description="Warn wherever a scale's alpha is below this."
+        default=0.70, gt=0, lt=1, description="Warn wherever a scale's alpha is below this."
     )
     min_group_size: int = Field(
-        5, ge=1, description="Groups with fewer respondents are not shown separately (privacy)."
+        default=5,
+        ge=1,
+        description="Groups with fewer respondents are not shown separately (privacy).",
     )
     min_duration_seconds: float | None = Field(
-        None, ge=0, description="Flag responses faster than this (needs a duration column)."
+        default=None, ge=0, description="Flag responses faster than this (needs a duration column)."
     )
     duration_column: str | None = Field(
-        "Duration (in seconds)", description="Column with the time taken, in seconds."
+        default="Duration (in seconds)", description="Column with the time taken, in seconds."
     )
     straightlining: bool = Field(
-        True, description="Flag respondents giving the same answer to every item of a scale."
+        default=True,
+        description="Flag respondents giving the same answer to every item of a scale.",
     )
 
 
@@ -397,7 +459,7 @@ class EvaluationConfig(_Model):
     Paths are resolved relative to the config file's folder by :func:`load_config`.
     """
 
-    title: str = Field("Mentoring program evaluation", description="Report title.")
+    title: str = Field(default="Mentoring program evaluation", description="Report title.")
     program: str = Field(description="Name of the mentoring program.")
     data: DataFiles
     ids: dict[Dataset, str] = Field(
@@ -425,14 +487,16 @@ class EvaluationConfig(_Model):
         description="Number invited per file (total, or per group level) for response rates.",
     )
     analyses: AnalysesConfig = Field(default_factory=AnalysesConfig)
-    seed: int = Field(20261122, ge=0, description="Seed for every random step (bootstrap).")
+    seed: int = Field(default=20261122, ge=0, description="Seed for every random step (bootstrap).")
     output: Path = Field(
-        Path("reports/evaluation"), description="Output folder (relative to the config file)."
+        default=Path("reports/evaluation"),
+        description="Output folder (relative to the config file).",
     )
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
 
     _source: Path | None = PrivateAttr(None)
+    _scales: dict[str, ScaleSpec] | None = PrivateAttr(None)
 
     @field_validator("output")
     @classmethod
@@ -479,6 +543,20 @@ class EvaluationConfig(_Model):
     def source(self) -> Path | None:
         """The config file this was loaded from."""
         return self._source
+
+    def scale_specs(self) -> dict[str, ScaleSpec]:
+        """Scale name -> :class:`ScaleSpec` (resolved by :func:`load_config`, else now)."""
+        if self._scales is None:
+            self._scales = _resolve_scales(self, "config", {})
+        return self._scales
+
+    def group_column(self, group: str, dataset: str) -> str | None:
+        """The column of ``group`` in ``dataset`` (None when that file has none)."""
+        spec = self.groups[group]
+        if isinstance(spec, GroupColumn):
+            column: str | None = getattr(spec, dataset, None)
+            return column
+        return spec
 
     def public_dict(self) -> dict[str, Any]:
         """The config as JSON-friendly data with the salt redacted (for provenance sidecars)."""
@@ -557,15 +635,17 @@ def _load_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
     return data, lines
 
 
-def _known_keys() -> set[str]:
-    keys: set[str] = set()
-    for model in (
+def _config_models() -> tuple[type[BaseModel], ...]:
+    """Every model of the config (for the key names in error messages)."""
+    return (
         EvaluationConfig, DataFiles, DataFile, ScaleMapping, GroupColumn, InvitedCounts,
         AnalysesConfig, ReliabilityAnalysis, EngagementAnalysis, MotivesAnalysis,
         NetworksAnalysis, PrivacyConfig, ReportConfig,
-    ):  # fmt: skip
-        keys.update(model.model_fields)
-    return keys
+    )  # fmt: skip
+
+
+def _known_keys() -> set[str]:
+    return {key for model in _config_models() for key in model.model_fields}
 
 
 _BASIC_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "is-instance"}
@@ -579,14 +659,7 @@ def _is_tag(part: Any) -> bool:
 
 
 def _model_names() -> set[str]:
-    return {
-        m.__name__
-        for m in (
-            EvaluationConfig, DataFiles, DataFile, ScaleMapping, GroupColumn, InvitedCounts,
-            AnalysesConfig, ReliabilityAnalysis, EngagementAnalysis, MotivesAnalysis,
-            NetworksAnalysis, PrivacyConfig, ReportConfig,
-        )
-    }  # fmt: skip
+    return {m.__name__ for m in _config_models()}
 
 
 def _models_in(tp: Any) -> list[Any]:
@@ -631,9 +704,9 @@ def _locate(loc: tuple[Any, ...], lines: dict[tuple[str, ...], int]) -> tuple[st
     return dotted, lines.get(probe, lines.get((), None))
 
 
-def _prune_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _prune_union_errors(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     """Keep the informative errors of a union: the members that got deeper, else the first."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, ...], list[ErrorDetails]] = {}
     order: list[tuple[str, ...] | int] = []
     for k, err in enumerate(errors):
         loc = tuple(err.get("loc", ()))
@@ -646,7 +719,7 @@ def _prune_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             groups[prefix] = []
             order.append(prefix)
         groups[prefix].append(err)
-    out: list[dict[str, Any]] = []
+    out: list[ErrorDetails] = []
     for item in order:
         if isinstance(item, int):
             out.append(errors[item])
@@ -657,7 +730,7 @@ def _prune_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     kind = err.get("type", "")
     loc = err.get("loc", ())
     if kind == "extra_forbidden":
@@ -697,41 +770,98 @@ def _validation_error(
     return ConfigError(f"{where}, " + "; ".join(parts))
 
 
-def _check_scales(cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]) -> None:
-    """Check scale names and item ids against the codebook (bundled or custom file)."""
-    from .scales.codebook import load_scale
+# --------------------------------------------------------------------------- scales
 
-    configured = set(cfg.data.configured())
-    for name, mapping in cfg.scales.items():
-        try:
-            scale = load_scale(mapping.file if mapping.file is not None else name)
-        except ScaleDefinitionError as exc:
-            key = ("scales", name, "file") if mapping.file is not None else ("scales", name)
-            raise _err(where, lines, key, str(exc)) from None
-        if mapping.file is not None and scale.name != name:
-            raise _err(where, lines, ("scales", name, "file"),
-                       f"the file defines scale '{scale.name}'; use that name as the key")  # fmt: skip
-        ids = scale.item_ids
-        if mapping.columns is not None:
-            for item in mapping.columns:
-                if item not in ids:
-                    close = difflib.get_close_matches(item, ids, n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    raise _err(where, lines, ("scales", name, "columns", item),
-                               f"'{item}' is not an item of scale '{name}'{hint}; its items are {', '.join(ids)}")  # fmt: skip
-        dataset = mapping.dataset or {"mentor": "mentors", "mentee": "mentees"}.get(
-            scale.respondent
-        )
-        if dataset is None:
-            if len(configured) == 1:
-                dataset = next(iter(configured))
-            else:
-                raise _err(where, lines, ("scales", name),
-                           f"say which file holds scale '{name}' (respondent '{scale.respondent}'): add dataset: mentors or mentees")  # fmt: skip
-        if dataset not in configured:
-            raise _err(where, lines, ("scales", name, "dataset") if mapping.dataset else ("scales", name),
-                       f"scale '{name}' is answered by {scale.respondent}s but 'data' has no '{dataset}' file; "
-                       "add it, or set dataset: to the file that holds these items")  # fmt: skip
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """A configured scale after checking: its definition, its file and its item columns.
+
+    Attributes
+    ----------
+    name : str
+        The key under ``scales`` (the scale's name).
+    scale : Scale
+        The definition: the bundled scale, or the mapping's ``file``.
+    dataset : str
+        The file holding the items: the mapping's ``dataset``, else the file of the scale's
+        respondent (mentor -> mentors, mentee -> mentees), else the only file configured.
+    columns : dict
+        Item id -> column of the export, in item order.
+    """
+
+    name: str
+    scale: Scale
+    dataset: Dataset
+    columns: dict[str, str]
+
+    @property
+    def score_names(self) -> list[str]:
+        """The score columns scoring produces: one per subscale, then one per composite."""
+        return self.scale.score_names
+
+
+def _resolve_scales(
+    cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]
+) -> dict[str, ScaleSpec]:
+    """Each configured scale against the codebook (bundled or custom file): items and file."""
+    return {
+        name: _resolve_scale(cfg, name, mapping, where, lines)
+        for name, mapping in cfg.scales.items()
+    }
+
+
+def _resolve_scale(
+    cfg: EvaluationConfig,
+    name: str,
+    mapping: ScaleMapping,
+    where: str,
+    lines: dict[tuple[str, ...], int],
+) -> ScaleSpec:
+    from ..scales.codebook import load_scale
+
+    configured = cfg.data.configured()
+    try:
+        scale = load_scale(mapping.file if mapping.file is not None else name)
+    except ScaleDefinitionError as exc:
+        key = ("scales", name, "file") if mapping.file is not None else ("scales", name)
+        raise _err(where, lines, key, str(exc)) from None
+    if mapping.file is not None and scale.name != name:
+        raise _err(where, lines, ("scales", name, "file"),
+                   f"the file defines scale '{scale.name}'; use that name as the key")  # fmt: skip
+    ids = scale.item_ids
+    for item in mapping.columns or {}:
+        if item not in ids:
+            close = difflib.get_close_matches(item, ids, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _err(where, lines, ("scales", name, "columns", item),
+                       f"'{item}' is not an item of scale '{name}'{hint}; its items are {', '.join(ids)}")  # fmt: skip
+    dataset = mapping.dataset or _RESPONDENT_FILE.get(scale.respondent)
+    if dataset is None:
+        if len(configured) != 1:
+            raise _err(where, lines, ("scales", name),
+                       f"say which file holds scale '{name}' (respondent '{scale.respondent}'): add dataset: mentors or mentees")  # fmt: skip
+        dataset = configured[0]
+    if dataset not in configured:
+        raise _err(where, lines, ("scales", name, "dataset") if mapping.dataset else ("scales", name),
+                   f"scale '{name}' is answered by {scale.respondent}s but 'data' has no '{dataset}' file; "
+                   "add it, or set dataset: to the file that holds these items")  # fmt: skip
+    return ScaleSpec(name=name, scale=scale, dataset=dataset, columns=mapping.column_map(ids))
+
+
+def _check_reliability_scales(
+    cfg: EvaluationConfig, where: str, lines: dict[tuple[str, ...], int]
+) -> None:
+    """``analyses.reliability.scales`` names configured scales (a typo would skip a scale)."""
+    rel = cfg.analyses.reliability
+    names = (rel.scales or []) if rel.enabled else []
+    for k, name in enumerate(names):
+        if name not in cfg.scales:
+            close = difflib.get_close_matches(name, list(cfg.scales), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _err(where, lines, ("analyses", "reliability", "scales", str(k)),
+                       f"'{name}' is not a scale configured under 'scales'{hint}; "
+                       f"configured: {', '.join(cfg.scales) or 'none'}")  # fmt: skip
 
 
 def _err(
@@ -770,7 +900,9 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConf
     -----
     Validation uses pydantic (the schema is :class:`EvaluationConfig`); unknown keys are
     errors so that a misspelt key is never silently ignored. Scale names and item ids are
-    checked against the codebook (``scales/*.yaml`` or the scale's ``file``).
+    checked against the codebook (``scales/*.yaml`` or the scale's ``file``), and so are the
+    scales named by ``analyses.reliability.scales``. What needs the exports (their columns)
+    or the environment (the salt) is checked by :func:`check_config`.
 
     Examples
     --------
@@ -829,8 +961,297 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConf
     except ValidationError as exc:
         raise _validation_error(exc, where, lines) from None
     cfg._source = path.resolve()
-    _check_scales(cfg, where, lines)
+    cfg._scales = _resolve_scales(cfg, where, lines)
+    _check_reliability_scales(cfg, where, lines)
     return cfg
+
+
+# --------------------------------------------------------------------------- checks against the files
+
+
+@dataclass(frozen=True)
+class OutcomePlan:
+    """An outcome of the engagement analysis, checked.
+
+    ``dataset`` is the file holding it; ``linked`` says it is in the other file than the
+    engagement score, so its models use the mentee rows linked to their mentor; ``is_score``
+    says it is a scale score (only a column that is not a score can be a binary outcome).
+    """
+
+    name: str
+    dataset: Dataset
+    linked: bool
+    is_score: bool
+
+
+@dataclass(frozen=True)
+class EngagementPlan:
+    """The engagement analysis, checked: ``home`` holds the engagement score, the predictors
+    and the covariates; each outcome knows its file."""
+
+    options: EngagementAnalysis
+    home: Dataset
+    outcomes: tuple[OutcomePlan, ...]
+
+
+@dataclass(frozen=True)
+class MotivesPlan:
+    """The motives analysis, checked: the motives scale and its predictor scores (the
+    composites, e.g. self- and other-focused, else the subscales)."""
+
+    options: MotivesAnalysis
+    spec: ScaleSpec
+    predictors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckedConfig:
+    """A config checked against its files: what the data preparation and the sections use.
+
+    Attributes
+    ----------
+    config : EvaluationConfig
+        The validated config.
+    salt : str
+        The salt for the pseudonyms.
+    scales : dict
+        Scale name -> :class:`ScaleSpec`, in config order.
+    columns : dict
+        File -> the columns the analyses see (:func:`analysed_columns`).
+    engagement, motives, networks
+        The enabled analyses, checked (None when off).
+    """
+
+    config: EvaluationConfig
+    salt: str
+    scales: dict[str, ScaleSpec]
+    columns: dict[Dataset, tuple[str, ...]]
+    engagement: EngagementPlan | None
+    motives: MotivesPlan | None
+    networks: NetworksAnalysis | None
+
+    def scales_in(self, dataset: str) -> list[ScaleSpec]:
+        """The scales whose items are in ``dataset``, in config order."""
+        return [spec for spec in self.scales.values() if spec.dataset == dataset]
+
+
+def analysed_columns(cfg: EvaluationConfig, name: Dataset, raw: Sequence[str]) -> list[str]:
+    """The columns of file ``name`` that the analyses see, given the columns ``raw`` as read.
+
+    The identifier columns are removed; a ``join`` column is replaced by :data:`LINK`, the
+    pseudonymised mentor id (it stays when it is also the id column, which is pseudonymised).
+    """
+    idents = set(cfg.identifiers.get(name, []))
+    cols = [c for c in raw if c not in idents]
+    join = cfg.join.get(name)
+    if join is not None:
+        if LINK not in cols:
+            cols.append(LINK)
+        if join != cfg.ids.get(name):
+            cols = [c for c in cols if c != join]
+    return cols
+
+
+def check_config(cfg: EvaluationConfig, surveys: Mapping[str, SurveyData]) -> CheckedConfig:
+    """Check a loaded config against its files; every remaining problem is a ConfigError.
+
+    Parameters
+    ----------
+    cfg : EvaluationConfig
+        From :func:`load_config`.
+    surveys : mapping
+        File name (``mentors``, ...) -> the export as read by
+        :func:`learning_direction.read_survey`, for every configured file.
+
+    Returns
+    -------
+    CheckedConfig
+
+    Raises
+    ------
+    ConfigError
+        No salt for the pseudonyms; an id, join or group column is not in its file (or is
+        listed under identifiers); a score name is also a group name; a score or column named
+        by an analysis is in no file, or not where the analysis needs it.
+
+    Notes
+    -----
+    The checks, in order: the salt; per file the id and join columns, the score and group
+    names and the group columns; then the engagement, motives and networks analyses. The
+    columns checked are those the analyses see (:func:`analysed_columns`) plus the scores of
+    the file's scales.
+    """
+    salt = cfg.privacy.resolve_salt()
+    scales = cfg.scale_specs()
+    scores = _scores_by_file(scales, cfg.data.configured())
+    columns: dict[Dataset, tuple[str, ...]] = {}
+    for name in cfg.data.configured():
+        survey = surveys[name]
+        raw = list(survey.data.columns)
+        _check_id_and_join(cfg, name, raw, survey.report.path)
+        columns[name] = tuple(analysed_columns(cfg, name, raw))
+        _check_groups(cfg, name, scores[name], columns[name])
+    return CheckedConfig(
+        config=cfg,
+        salt=salt,
+        scales=scales,
+        columns=columns,
+        engagement=_check_engagement(cfg, scores, columns),
+        motives=_check_motives(cfg, scales, scores, columns),
+        networks=_check_networks(cfg, columns),
+    )
+
+
+def _check_id_and_join(cfg: EvaluationConfig, name: Dataset, raw: list[str], path: str) -> None:
+    id_col = cfg.ids.get(name)
+    join = cfg.join.get(name)
+    idents = set(cfg.identifiers.get(name, []))
+    if id_col is not None and id_col not in raw:
+        raise ConfigError(
+            f"ids.{name}: column '{id_col}' is not in the {name} file ({path}); "
+            "name its respondent-id column"
+        )
+    if name == "mentors" and join is not None and join not in raw:
+        raise ConfigError(
+            f"join.mentors: column '{join}' is not in the mentors file; name its mentor-id column"
+        )
+    if id_col is not None and id_col in idents:
+        raise ConfigError(
+            f"ids.{name}: column '{id_col}' is not in the {name} file "
+            "(or it was listed under identifiers); name the respondent-id column"
+        )
+    if join is not None and (join not in raw or join in idents):
+        raise ConfigError(
+            f"join.{name}: column '{join}' is not in the {name} file; name the column "
+            "holding the mentor id"
+        )
+
+
+def _check_groups(
+    cfg: EvaluationConfig, name: Dataset, scores: list[str], columns: Sequence[str]
+) -> None:
+    clash = [c for c in scores if c in cfg.groups]
+    if clash:
+        raise ConfigError(
+            f"score name(s) {clash} are also group names under 'groups'; rename the group"
+        )
+    for group, spec in cfg.groups.items():
+        col = cfg.group_column(group, name)
+        if isinstance(spec, GroupColumn) and col is not None and col not in columns:
+            raise ConfigError(f"groups.{group}.{name}: column '{col}' is not in the {name} file")
+
+
+def _scores_by_file(scales: dict[str, ScaleSpec], files: Sequence[Dataset]) -> dict[str, list[str]]:
+    """File -> the scores of its scales, in config order."""
+    return {
+        name: [s for spec in scales.values() if spec.dataset == name for s in spec.score_names]
+        for name in files
+    }
+
+
+def _where(
+    column: str, scores: dict[str, list[str]], columns: dict[Dataset, tuple[str, ...]]
+) -> Dataset | None:
+    """The file holding a score or column (scores first; files in config order)."""
+    for name in columns:
+        if column in scores[name]:
+            return name
+    for name, cols in columns.items():
+        if column in cols:
+            return name
+    return None
+
+
+def _check_engagement(
+    cfg: EvaluationConfig, scores: dict[str, list[str]], columns: dict[Dataset, tuple[str, ...]]
+) -> EngagementPlan | None:
+    e = cfg.analyses.learning_direction_engagement
+    if not e.enabled:
+        return None
+    key = "analyses.learning_direction_engagement"
+    home = _where(e.engagement, scores, columns)
+    if home is None:
+        raise ConfigError(
+            f"{key}.engagement: score '{e.engagement}' is not produced by any configured scale; "
+            "add its scale under 'scales' (e.g. mentor_engagement)"
+        )
+    there = {*columns[home], *scores[home]}
+    for p in [*e.predictors, *e.covariates]:
+        if p not in there:
+            raise ConfigError(
+                f"{key}: '{p}' is not a score or column of the {home} file, which holds "
+                f"'{e.engagement}'; predictors and covariates must be in the same file "
+                f"(scores there: {scores[home]})"
+            )
+    outcomes = []
+    for outcome in e.outcomes:
+        where = _where(outcome, scores, columns)
+        if where is None:
+            raise ConfigError(
+                f"{key}.outcomes: '{outcome}' is not a score or column of any configured file; "
+                "add its scale under 'scales' or fix the name"
+            )
+        if where != home and {where, home} != {"mentors", "mentees"}:
+            raise ConfigError(
+                f"{key}.outcomes: '{outcome}' is in the {where} file and '{e.engagement}' in "
+                f"the {home} file, which cannot be linked: only the mentors and mentees files "
+                "are joined (by 'join'); use an outcome of the mentors or mentees file"
+            )
+        is_score = any(outcome in names for names in scores.values())
+        outcomes.append(OutcomePlan(outcome, where, linked=where != home, is_score=is_score))
+    return EngagementPlan(options=e, home=home, outcomes=tuple(outcomes))
+
+
+def _check_motives(
+    cfg: EvaluationConfig,
+    scales: dict[str, ScaleSpec],
+    scores: dict[str, list[str]],
+    columns: dict[Dataset, tuple[str, ...]],
+) -> MotivesPlan | None:
+    mo = cfg.analyses.motives
+    if not mo.enabled:
+        return None
+    spec = scales.get(mo.scale)
+    if spec is None:
+        raise ConfigError(
+            f"analyses.motives.scale: scale '{mo.scale}' is not configured under 'scales'"
+        )
+    home = spec.dataset
+    own = spec.score_names
+    for outcome in mo.outcomes:
+        if outcome not in {*columns[home], *scores[home]}:
+            raise ConfigError(
+                f"analyses.motives.outcomes: '{outcome}' is not a score or column of the {home} "
+                f"file that holds '{mo.scale}'"
+            )
+        if outcome in own:
+            raise ConfigError(
+                f"analyses.motives.outcomes: '{outcome}' is a score of the motives scale "
+                f"'{mo.scale}' itself ({', '.join(own)}); a motive cannot be its own "
+                "outcome: list outcome scores of another scale"
+            )
+    predictors = tuple(spec.scale.composites) or tuple(spec.scale.subscale_names)
+    return MotivesPlan(options=mo, spec=spec, predictors=predictors)
+
+
+def _check_networks(
+    cfg: EvaluationConfig, columns: dict[Dataset, tuple[str, ...]]
+) -> NetworksAnalysis | None:
+    from .._core.data import missing_hint
+
+    nw = cfg.analyses.networks
+    if nw is None or not nw.enabled:
+        return None
+    cols = columns["networks"]
+    for opt in ("ego", "level", "sphere", "tie_strength", "wave"):
+        col = getattr(nw, opt)
+        if col is not None and col not in cols:
+            raise ConfigError(
+                f"analyses.networks.{opt}: column {missing_hint([col], cols)} is not in "
+                "the networks file (or it is listed under identifiers); name the column that "
+                f"holds the {opt.replace('_', ' ')}"
+            )
+    return nw
 
 
 def config_json_schema() -> dict[str, Any]:
