@@ -193,7 +193,7 @@ def estimate(prep: Prepared, *, max_iter: int = 500) -> Fitted:
         return param.grad_z(obj.gradient(param.values(z)))
 
     def observed(z: Array) -> Array:
-        h = fd_jacobian(grad, z)
+        h = fd_jacobian(grad, z, h=1e-5, points=3)
         return np.asarray((h + h.T) / 2)
 
     far = observed
