@@ -155,7 +155,7 @@ def _loglik_x(data: pd.DataFrame, names: list[str], cluster: str | None) -> floa
     n, p = x.shape
     c = x - x.mean(axis=0)
     logdet = float(np.linalg.slogdet(c.T @ c / n)[1])
-    return -n / 2 * (p * math.log(2 * math.pi) + logdet + p)
+    return float(-n / 2 * (p * math.log(2 * math.pi) + logdet + p))
 
 
 def _start_z(prep: Prepared) -> Array:

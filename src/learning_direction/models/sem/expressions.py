@@ -114,7 +114,7 @@ def parse_expression(text: str) -> Expression:
     by_alias = {a: n for n, a in aliases.items()}
     ordered = tuple(dict.fromkeys(by_alias[a] for a in used))
     return Expression(
-        text=text.strip(),
+        text="".join(text.split()),
         names=ordered,
         _tree=tree,
         _aliases=tuple((aliases[n], n) for n in ordered),
@@ -164,7 +164,7 @@ def _eval(node: ast.expr, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.UnaryOp):
         value = _eval(node.operand, env)
         return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return float(node.value)
     if isinstance(node, ast.Name):
         return env[node.id]

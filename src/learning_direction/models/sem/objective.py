@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from .moments import SampleMoments, TwoLevelData
 from .ram import Implied, RamBlock
-from .singlelevel import ml_discrepancy, ml_expected_hessian
+from .singlelevel import Discrepancy, ml_discrepancy, ml_expected_hessian
 from .twolevel import Layout, minus2_loglik
 
 __all__ = ["Objective", "SingleLevelObjective", "TwoLevelObjective"]
@@ -61,7 +61,7 @@ class SingleLevelObjective:
     def implied(self, values: Array) -> list[Implied]:
         return [b.implied(values) for b in self.blocks]
 
-    def _parts(self, values: Array) -> list[tuple[float, Implied, object]] | None:
+    def _parts(self, values: Array) -> list[tuple[float, Implied, Discrepancy]] | None:
         out = []
         for g, block in enumerate(self.blocks):
             imp = block.implied(values)
@@ -76,7 +76,7 @@ class SingleLevelObjective:
         parts = self._parts(values)
         if parts is None:
             return math.inf
-        return float(sum(w * d.value for w, _, d in parts))  # type: ignore[attr-defined]
+        return float(sum(w * d.value for w, _, d in parts))
 
     def gradient(self, values: Array) -> Array:
         out = np.zeros(self.n_rows)
@@ -84,8 +84,8 @@ class SingleLevelObjective:
         if parts is None:
             return out * math.nan
         for (w, imp, d), block in zip(parts, self.blocks, strict=True):
-            g_mu = None if d.g_mu is None else w * d.g_mu  # type: ignore[attr-defined]
-            out[block.rows] += block.gradient(imp, w * d.g_sigma, g_mu)  # type: ignore[attr-defined]
+            g_mu = None if d.g_mu is None else w * d.g_mu
+            out[block.rows] += block.gradient(imp, w * d.g_sigma, g_mu)
         return out
 
     def expected_hessian(self, values: Array) -> Array:

@@ -152,7 +152,7 @@ class RamBlock:
     def implied(self, values: Array) -> Implied:
         """Implied covariance matrix and mean vector of the observed variables."""
         a, s, mv = self.matrices(values)
-        b = np.linalg.inv(np.eye(self.m) - a)
+        b: Array = np.asarray(np.linalg.inv(np.eye(self.m) - a), dtype=float)
         sigma_all = b @ s @ b.T
         bm = b @ mv
         p = self.p
