@@ -194,12 +194,12 @@ def test_syntax_variance_of_a_covariate_makes_it_random():
 
 
 def test_repeated_parameter_and_bad_group_vector_are_refused():
-    with pytest.raises(ModelError, match="line 2: .y ~ x. repeats the parameter of line 1"):
+    with pytest.raises(ModelError, match=r"line 2: 'y ~ x' repeats the parameter of line 1"):
         build_partable(parse_model("y ~ x\ny ~ x"))
     with pytest.raises(ModelError, match="2 entries but the model has 1 group"):
         build_partable(parse_model("y ~ c(a, b)*x"))
     with pytest.raises(
-        ModelError, match="line 2: .*'b', which is not a parameter label .*did you mean 'bb'"
+        ModelError, match=r"line 2: .*'b', which is not a parameter label .*did you mean 'bb'"
     ):
         build_partable(parse_model("y ~ bb*x\nd := b*2"))
     with pytest.raises(ModelError, match="fixed at different values"):
