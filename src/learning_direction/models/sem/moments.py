@@ -163,10 +163,13 @@ def _check_between(
     for k, name in enumerate(names):
         bad = np.flatnonzero(gap[:, k] > scale[:, k])
         if len(bad):
+            first = ids[bad[0]]
+            first = first.item() if isinstance(first, np.generic) else first
+            more = len(np.unique(codes[bad])) - 1
             raise DataValidationError(
                 f"'{name}' appears only at level 2 of the model but changes within cluster "
-                f"{ids[bad[0]]!r} of '{cluster}' (and {len(np.unique(codes[bad])) - 1} more "
-                "clusters). A level-2 variable must be constant within every cluster: use its "
+                f"{first!r} of '{cluster}'" + (f" and {more} more clusters" if more else "")
+                + ". A level-2 variable must be constant within every cluster: use its "
                 "cluster means (df.groupby(cluster)[col].transform('mean')) or put it at level 1 "
                 "as well"
             )
