@@ -31,8 +31,7 @@ from scipy import stats
 
 from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError
-from learning_direction.models.sem import SEMResult, build_partable, fit_sem, parse_model
-from learning_direction.models.sem import engine
+from learning_direction.models.sem import SEMResult, build_partable, engine, fit_sem, parse_model
 from learning_direction.models.sem.optimize import fd_jacobian
 
 FITS = reference_json("sem_two_level.json")["fits"]
@@ -216,14 +215,18 @@ def test_missing_cluster_ids_and_values_are_left_out():
 def test_level_two_variable_that_changes_within_a_cluster_is_refused():
     df = reference_csv("sem_twolevel_mediation.csv")
     df.loc[3, "xc"] += 1
-    with pytest.raises(DataValidationError, match="'xc' appears only at level 2 .* changes within cluster 1"):
+    with pytest.raises(
+        DataValidationError, match=r"'xc' appears only at level 2 .* changes within cluster 1"
+    ):
         fit_sem(df, FITS["med_221"]["model"], cluster="cluster")
 
 
 def test_level_one_variable_without_within_variation_is_refused():
     df = reference_csv("sem_twolevel_mediation.csv")
     model = "level: 1\n y3 ~ xc\nlevel: 2\n y3 ~ xc"
-    with pytest.raises(DataValidationError, match="'xc' is used at level 1 but does not vary within"):
+    with pytest.raises(
+        DataValidationError, match="'xc' is used at level 1 but does not vary within"
+    ):
         fit_sem(df, model, cluster="cluster")
 
 

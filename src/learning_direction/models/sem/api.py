@@ -139,19 +139,51 @@ def fit_sem(
 
     Examples
     --------
-    The three-factor model of Holzinger and Swineford (lavaan's tutorial), as
-    ``lavaan::cfa(model, data = HolzingerSwineford1939)``:
+    Downward learning direction -> learning opportunity -> engagement (Study 2A), with latent
+    variables, as ``lavaan::sem(model, data = study2a)``:
 
-    >>> import pandas as pd
+    >>> import learning_direction as ld
     >>> from learning_direction.models.sem import fit_sem
-    >>> from learning_direction._core.resources import reference_path  # doctest: +SKIP
-    >>> hs = pd.read_csv("tests/reference/sem_holzinger_swineford.csv")  # doctest: +SKIP
-    >>> res = fit_sem(hs, '''
-    ...     visual  =~ x1 + x2 + x3
-    ...     textual =~ x4 + x5 + x6
-    ...     speed   =~ x7 + x8 + x9''')  # doctest: +SKIP
-    >>> round(float(res.fit["chisq"].iloc[0]), 3)  # doctest: +SKIP
-    85.306
+    >>> model = '''
+    ...     down =~ ld_down_1 + ld_down_2 + ld_down_3
+    ...     opp  =~ lo_1 + lo_2 + lo_3 + lo_4
+    ...     eng  =~ eng_1 + eng_2 + eng_3 + eng_4 + eng_5
+    ...     opp ~ a*down
+    ...     eng ~ b*opp + down
+    ...     indirect := a*b
+    ... '''
+    >>> res = fit_sem(ld.load_dataset("study2a"), model)
+    >>> res.table.loc[res.table.op == ":=", ["lhs", "estimate", "se"]].round(3)
+             lhs  estimate     se
+    30  indirect     0.142  0.042
+    >>> res.fit[["chisq", "df", "cfi", "rmsea", "srmr"]].round(3)
+        chisq  df  cfi  rmsea   srmr
+    0  49.157  51  1.0    0.0  0.033
+    >>> res.n, res.n_dropped
+    (279, 121)
+
+    A 2-2-1 design with latent cluster means (Study 3: mentor-level learning direction and
+    engagement, mentee-level hireability), as
+    ``lavaan::sem(model, data = study3, cluster = "mentor_id")``:
+
+    >>> d = ld.load_dataset("study3")
+    >>> d["down"] = d[["ld_down_1", "ld_down_2", "ld_down_3"]].mean(axis=1)
+    >>> d["eng"] = d[["eng_1", "eng_2", "eng_3", "eng_4", "eng_5"]].mean(axis=1)
+    >>> d["hire"] = d[["hire_1", "hire_2", "hire_3"]].mean(axis=1)
+    >>> model = '''
+    ... level: 1
+    ...     hire ~~ hire
+    ... level: 2
+    ...     eng ~ a*down
+    ...     hire ~ b*eng + down
+    ...     indirect := a*b
+    ... '''
+    >>> res = fit_sem(d, model, cluster="mentor_id")
+    >>> res.table[["lhs", "op", "rhs", "level", "estimate", "se"]].tail(3).round(3)
+             lhs  op  rhs  level  estimate     se
+    9       hire  ~1            2     3.697  0.307
+    10      down  ~1            2     4.728  0.000
+    11  indirect  :=  a*b      0     0.068  0.024
     """
     options = _check_options(se, information, ci_level, estimator, missing, group, cluster)
     parsed = parse_model(model)

@@ -168,7 +168,8 @@ def _check_between(
             more = len(np.unique(codes[bad])) - 1
             raise DataValidationError(
                 f"'{name}' appears only at level 2 of the model but changes within cluster "
-                f"{first!r} of '{cluster}'" + (f" and {more} more clusters" if more else "")
+                f"{first!r} of '{cluster}'"
+                + (f" and {more} more clusters" if more else "")
                 + ". A level-2 variable must be constant within every cluster: use its "
                 "cluster means (df.groupby(cluster)[col].transform('mean')) or put it at level 1 "
                 "as well"

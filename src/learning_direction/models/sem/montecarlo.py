@@ -148,7 +148,7 @@ def monte_carlo_ci(
     >>> mc = monte_carlo_ci(fit, n_draws=5000, seed=7)  # semTools::monteCarloCI(fit)
     >>> mc.table[["term", "ci_low", "ci_high"]].round(2)
       term  ci_low  ci_high
-    0  ind    0.15     0.27
+    0  ind    0.14     0.28
     """
     level = result.ci_level if ci_level is None else check_level(ci_level)
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1000:

@@ -195,6 +195,22 @@ def build_partable(
     Returns
     -------
     ParTable
+
+    Examples
+    --------
+    The table of ``lavaan::parTable(sem("m ~ a*x\\n y ~ b*m + x", data))``: the residual
+    variances are added, the covariate's variance is fixed (``exo = 1``):
+
+    >>> from learning_direction.models.sem import build_partable, parse_model
+    >>> t = build_partable(parse_model("m ~ a*x\\n y ~ b*m + x")).to_frame()
+    >>> t[["lhs", "op", "rhs", "user", "free", "exo", "label"]]
+      lhs  op rhs  user  free  exo label
+    0   m   ~   x     1     1    0     a
+    1   y   ~   m     1     2    0     b
+    2   y   ~   x     1     3    0
+    3   m  ~~   m     0     4    0
+    4   y  ~~   y     0     5    0
+    5   x  ~~   x     0     0    1
     """
     n_levels = parsed.n_levels
     if meanstructure is None:
