@@ -206,7 +206,10 @@ def estimate(prep: Prepared, *, max_iter: int = 500) -> Fitted:
         z0 = np.zeros(0)
         res = OptimResult(z0, fun(z0), np.zeros(0), 0, True, "no free parameters")
     else:
-        res = newton_minimize(fun, grad, far, _start_z(prep), hess_near=observed, max_iter=max_iter)
+        quasi = not isinstance(obj, SingleLevelObjective)  # its Hessian is 2 q gradients
+        res = newton_minimize(
+            fun, grad, far, _start_z(prep), hess_near=observed, max_iter=max_iter, quasi=quasi
+        )
     if not res.converged:
         raise ModelError(
             f"the model did not converge ({res.message} after {res.iterations} iterations; "

@@ -63,15 +63,42 @@ def fd_jacobian(
     return np.column_stack(cols) if cols else np.zeros((0, 0))
 
 
-def _newton_step(hess: Array, g: Array) -> Array:
+def _positive_model(hess: Array) -> Array | None:
+    """The Hessian with eigenvalues reflected and floored (positive definite), or ``None``."""
     h = (hess + hess.T) / 2
     if not np.all(np.isfinite(h)):
-        return -g
+        return None
     w, v = np.linalg.eigh(h)
     top = float(np.max(np.abs(w))) if len(w) else 1.0
-    floor = max(top * 1e-10, 1e-14)
-    w = np.maximum(np.abs(w), floor)
-    return np.asarray(-v @ ((v.T @ g) / w))
+    w = np.maximum(np.abs(w), max(top * 1e-10, 1e-14))
+    return np.asarray((v * w) @ v.T)
+
+
+def _line_search(
+    fun: Callable[[Array], float], z: Array, f: float, step: Array, slope: float
+) -> tuple[Array, float, float] | None:
+    """Backtrack from the full step until the Armijo condition holds (``None`` if never)."""
+    t = 1.0
+    while t > 1e-12:
+        zn = z + t * step
+        fn = fun(zn)
+        tiny = abs(slope) * t < 1e-13 * (1 + abs(f))
+        if math.isfinite(fn) and (
+            fn <= f + 1e-4 * t * slope or (tiny and fn <= f + 1e-12 * (1 + abs(f)))
+        ):
+            return zn, fn, t
+        t /= 2
+    return None
+
+
+def _bfgs_update(h: Array, s: Array, y: Array) -> Array:
+    """BFGS update of a Hessian model (kept when the curvature condition fails)."""
+    sy = float(s @ y)
+    hs = h @ s
+    shs = float(s @ hs)
+    if sy <= 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)) or shs <= 0:
+        return h
+    return np.asarray(h + np.outer(y, y) / sy - np.outer(hs, hs) / shs)
 
 
 def newton_minimize(
@@ -84,6 +111,7 @@ def newton_minimize(
     switch: float = 1e-4,
     gtol: float = 1e-9,
     max_iter: int = 500,
+    quasi: bool = False,
 ) -> OptimResult:
     """Minimise ``fun`` from ``z0`` with damped Newton steps.
 
@@ -98,38 +126,39 @@ def newton_minimize(
         Converged when the largest absolute gradient entry is below ``gtol``.
     max_iter : int
         Most Newton iterations.
+    quasi : bool
+        For expensive Hessians: evaluate one at the start, after a step the line search had to
+        shorten, and when the gradient first falls below ``switch``; update it by BFGS otherwise.
     """
     z = np.asarray(z0, dtype=float).copy()
     f = fun(z)
     if not math.isfinite(f):
         return OptimResult(z, f, np.full(len(z), np.nan), 0, False, "undefined at the start")
     g = grad(z)
+    hess: Array | None = None
+    refresh, was_near = True, False
     for it in range(1, max_iter + 1):
         gmax = float(np.max(np.abs(g), initial=0.0))
         if gmax < gtol:
             return OptimResult(z, f, g, it - 1, True, "gradient below tolerance")
         near = hess_near is not None and gmax < switch
-        hess = hess_near(z) if near and hess_near is not None else hess_far(z)
-        step = _newton_step(hess, g)
+        if hess is None or not quasi or refresh or (near and not was_near) or it % 10 == 0:
+            hess = _positive_model(hess_near(z) if near and hess_near is not None else hess_far(z))
+        was_near = near
+        step = -g if hess is None else np.asarray(-np.linalg.solve(hess, g))
         slope = float(g @ step)
         if slope >= 0:
             step, slope = -g, -float(g @ g)
-        t, accepted = 1.0, False
-        while t > 1e-12:
-            zn = z + t * step
-            fn = fun(zn)
-            tiny = abs(slope) * t < 1e-13 * (1 + abs(f))
-            if math.isfinite(fn) and (
-                fn <= f + 1e-4 * t * slope or (tiny and fn <= f + 1e-12 * (1 + abs(f)))
-            ):
-                accepted = True
-                break
-            t /= 2
-        if not accepted:
+        found = _line_search(fun, z, f, step, slope)
+        if found is None:
             done = gmax < max(gtol * 1e3, 1e-7)
             why = "no further decrease (numerical optimum)" if done else "line search failed"
             return OptimResult(z, f, g, it, done, why)
-        z, f = zn, fn
-        g = grad(z)
+        zn, f, t = found
+        gn = grad(zn)
+        if quasi and hess is not None:
+            hess = _bfgs_update(hess, zn - z, gn - g)
+            refresh = t < 1
+        z, g = zn, gn
     gmax = float(np.max(np.abs(g), initial=0.0))
     return OptimResult(z, f, g, max_iter, gmax < gtol, "iteration limit reached")
