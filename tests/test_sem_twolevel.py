@@ -31,7 +31,14 @@ from scipy import stats
 
 from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError
-from learning_direction.models.sem import SEMResult, build_partable, engine, fit_sem, parse_model
+from learning_direction.models.sem import (
+    SEMResult,
+    build_partable,
+    engine,
+    fit_sem,
+    monte_carlo_ci,
+    parse_model,
+)
 from learning_direction.models.sem.optimize import fd_jacobian
 
 FITS = reference_json("sem_two_level.json")["fits"]
@@ -236,3 +243,17 @@ def test_two_level_options():
         fit_sem(df, FITS["med_221"]["model"], cluster="cluster", information="expected")
     with pytest.raises(ModelError, match="cannot also be a model variable"):
         fit_sem(df, "level: 1\n y3 ~~ y3\nlevel: 2\n y3 ~ cluster", cluster="cluster")
+
+
+def test_monte_carlo_interval_of_the_between_indirect_effect():
+    res = _fit("med_111")
+    mc = monte_carlo_ci(res, ["indirect_b", "a_b*b_b"], n_draws=20000, seed=2024)
+    again = monte_carlo_ci(res, ["indirect_b", "a_b*b_b"], n_draws=20000, seed=2024)
+    pd.testing.assert_frame_equal(mc.table, again.table)
+    row = mc.table.iloc[0]
+    delta = res.table.set_index("label").loc["indirect_b"]
+    assert row["estimate"] == pytest.approx(delta["estimate"], rel=1e-12)
+    assert row["se"] == pytest.approx(delta["se"], rel=0.05)
+    # a product of normals is skewed: the interval is asymmetric around the estimate
+    assert row["ci_high"] - row["estimate"] > row["estimate"] - row["ci_low"]
+    np.testing.assert_array_equal(mc.draws["indirect_b"], mc.draws["a_b*b_b"])

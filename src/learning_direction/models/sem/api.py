@@ -327,7 +327,7 @@ def _fit(
     fit = fit_table(_fit_inputs(fitted, cluster, notes))
     if any(b.ov_x for b in table.blocks):
         source = "their saturated two-level (EM) estimates" if cluster else "the sample values"
-        notes.append(f"exogenous covariates: moments fixed at {source} (fixed.x), as lavaan")
+        notes.append(f"exogenous covariates: moments fixed at {source} (fixed.x), as lavaan does")
     return SEMResult(
         table=est_table,
         fit=fit,

@@ -70,6 +70,10 @@ class SEMResult(ResultMixin):
     converged : bool
     iterations : int
     notes : tuple of str
+        Defaults applied, rows left out, problems met.
+    state : SEMState
+        The fitted parameter vector, its covariance and constraints (what
+        :func:`~learning_direction.models.sem.monte_carlo_ci` draws from).
     """
 
     table: pd.DataFrame
