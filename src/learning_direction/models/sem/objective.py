@@ -1,0 +1,147 @@
+"""The function the estimator minimises: ``f = -2 log L / N`` (up to a constant), per design.
+
+Both objectives work on the vector of parameter-table row values and return ``f``, its
+gradient with respect to every row, the implied moments of each block and the
+log-likelihood. With ``N`` the number of (level-1) rows, ``-log L = N f / 2 + const``, so the
+information matrix of the parameters is ``N / 2`` times the Hessian of ``f``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .moments import SampleMoments, TwoLevelData
+from .ram import Implied, RamBlock
+from .singlelevel import Discrepancy, ml_discrepancy, ml_expected_hessian
+from .twolevel import Layout, minus2_loglik
+
+__all__ = ["Objective", "SingleLevelObjective", "TwoLevelObjective"]
+
+Array = NDArray[np.float64]
+LOG_2PI = math.log(2 * math.pi)
+
+
+class Objective(Protocol):
+    """What the estimator needs from a likelihood."""
+
+    n: int
+    blocks: Sequence[RamBlock]
+
+    def value(self, values: Array) -> float: ...
+
+    def gradient(self, values: Array) -> Array: ...
+
+    def implied(self, values: Array) -> list[Implied]: ...
+
+    def loglik(self, values: Array) -> float: ...
+
+
+@dataclass(frozen=True)
+class SingleLevelObjective:
+    """ML for complete data in one or more groups: ``f = sum_g (n_g / N) F_ML,g``."""
+
+    blocks: Sequence[RamBlock]
+    moments: Sequence[SampleMoments]
+    meanstructure: bool
+    n_rows: int
+
+    @property
+    def n(self) -> int:
+        return sum(m.n for m in self.moments)
+
+    def _logdet_s(self, g: int) -> float:
+        return float(np.linalg.slogdet(self.moments[g].cov)[1])
+
+    def implied(self, values: Array) -> list[Implied]:
+        return [b.implied(values) for b in self.blocks]
+
+    def _parts(self, values: Array) -> list[tuple[float, Implied, Discrepancy]] | None:
+        out = []
+        for g, block in enumerate(self.blocks):
+            imp = block.implied(values)
+            mu = imp.mu if self.meanstructure else None
+            disc = ml_discrepancy(self.moments[g], imp.sigma, mu, self._logdet_s(g))
+            if disc is None:
+                return None
+            out.append((self.moments[g].n / self.n, imp, disc))
+        return out
+
+    def value(self, values: Array) -> float:
+        parts = self._parts(values)
+        if parts is None:
+            return math.inf
+        return float(sum(w * d.value for w, _, d in parts))
+
+    def gradient(self, values: Array) -> Array:
+        out = np.zeros(self.n_rows)
+        parts = self._parts(values)
+        if parts is None:
+            return out * math.nan
+        for (w, imp, d), block in zip(parts, self.blocks, strict=True):
+            g_mu = None if d.g_mu is None else w * d.g_mu
+            out[block.rows] += block.gradient(imp, w * d.g_sigma, g_mu)
+        return out
+
+    def expected_hessian(self, values: Array) -> Array:
+        """Expected Hessian of ``f`` with respect to the row values (rows x rows)."""
+        out = np.zeros((self.n_rows, self.n_rows))
+        for g, block in enumerate(self.blocks):
+            imp = block.implied(values)
+            d_sigma, d_mu = block.jacobian(imp)
+            h = ml_expected_hessian(imp.sigma, d_sigma, d_mu if self.meanstructure else None)
+            out[np.ix_(block.rows, block.rows)] += self.moments[g].n / self.n * h
+        return out
+
+    def loglik(self, values: Array) -> float:
+        return self.loglik_h1() - self.n * self.value(values) / 2
+
+    def loglik_h1(self) -> float:
+        """Log-likelihood of the saturated model (sample moments)."""
+        total = 0.0
+        for g, m in enumerate(self.moments):
+            p = len(m.names)
+            total -= m.n / 2 * (self._logdet_s(g) + p + p * LOG_2PI)
+        return total
+
+
+@dataclass(frozen=True)
+class TwoLevelObjective:
+    """Two-level ML for unbalanced clusters: ``f = -2 log L / N`` (exact, all constants)."""
+
+    blocks: Sequence[RamBlock]
+    data: TwoLevelData
+    layout: Layout
+    n_rows: int
+
+    @property
+    def n(self) -> int:
+        return self.data.n
+
+    def implied(self, values: Array) -> list[Implied]:
+        return [b.implied(values) for b in self.blocks]
+
+    def value(self, values: Array) -> float:
+        w, b = self.implied(values)
+        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu, gradient=False)
+        return math.inf if out is None else out.value / self.n
+
+    def gradient(self, values: Array) -> Array:
+        w, b = self.implied(values)
+        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu)
+        grad = np.zeros(self.n_rows)
+        if out is None:
+            return grad * math.nan
+        within, between = self.blocks
+        scale = 1.0 / self.n
+        grad[within.rows] += within.gradient(w, scale * out.g_sigma_w, scale * out.g_mu_w)
+        grad[between.rows] += between.gradient(b, scale * out.g_sigma_b, scale * out.g_mu_b)
+        return grad
+
+    def loglik(self, values: Array) -> float:
+        return -self.n * self.value(values) / 2
