@@ -74,7 +74,11 @@ oneway_case <- function(formula, data) {
 }
 gh_case <- function(formula, data) {
   gh <- as.data.frame(games_howell_test(data, formula, detailed = TRUE))
-  gh[, c("group1", "group2", "estimate", "se", "statistic", "df", "p.adj", "conf.low", "conf.high")]
+  k <- nlevels(factor(model.frame(formula, data)[[2]]))
+  # rstatix rounds p.adj to 3 digits and reports se / sqrt(2): the unrounded ptukey p-value too
+  gh$p_ptukey <- ptukey(gh$statistic * sqrt(2), k, gh$df, lower.tail = FALSE)
+  gh$q_qtukey <- qtukey(0.95, k, gh$df)
+  gh[, c("group1", "group2", "estimate", "se", "statistic", "df", "p.adj", "p_ptukey", "q_qtukey", "conf.low", "conf.high")]
 }
 cluster_case <- function(data) {
   data$Diet <- factor(data$Diet)
