@@ -8,6 +8,7 @@ missing and do not count towards the number of tests, as in R.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests

@@ -880,15 +880,28 @@ def evalue(
     Examples
     --------
     VanderWeele & Ding's example (RR 3.9, 95% CI 1.8 to 8.7; R ``EValue::evalues.RR(3.9, 1.8,
-    8.7)``), and Study 4's downward-reflection effect on engagement as an SMD (Hedges' g from
-    :func:`~learning_direction.models.group_tests.ttest`; R ``evalues.MD(0.48, se)``):
+    8.7)``):
 
     >>> from learning_direction.models.sensitivity import evalue
     >>> res = evalue(3.9, ci=(1.8, 8.7))
     >>> round(res.evalue, 2), round(res.evalue_ci, 2)
     (7.26, 3.0)
-    >>> round(evalue(0.48, se=0.14, kind="smd").evalue, 2)
-    2.47
+
+    Study 4's downward-vs-upward reflection effect on engagement as an SMD (Hedges' g from
+    :func:`~learning_direction.models.group_tests.ttest`, its SE from the CI; R
+    ``EValue::evalues.MD(est, se)``): a confounder would need risk-ratio associations of 2.46
+    with both condition and engagement to explain the effect away, and of 1.68 to make it
+    non-significant (the experiment randomised the condition, so this is an illustration).
+
+    >>> import learning_direction as ld
+    >>> from learning_direction.models.group_tests import ttest
+    >>> raw = ld.load_dataset("study4")
+    >>> d = raw.join(ld.score(raw, ["mentor_engagement"]).scores)
+    >>> g = ttest(d[d["condition"] != "control"], "mentor_engagement", "condition").table.iloc[0]
+    >>> se = (g["g_ci_high"] - g["g_ci_low"]) / (2 * 1.96)
+    >>> res = evalue(g["hedges_g"], se, kind="smd")
+    >>> round(res.evalue, 2), round(res.evalue_ci, 2)
+    (2.46, 1.68)
     """
     kind = choice(kind, "kind", ["rr", "or", "hr", "smd"])
     if not isinstance(estimate, (int, float, np.floating, np.integer)) or not math.isfinite(
