@@ -1,10 +1,24 @@
-"""Minimising the profiled deviance over theta: L-BFGS-B with the analytic gradient, then a
-projected Newton polish with the analytic Hessian.
+"""Minimising the profiled deviance over theta: L-BFGS with the analytic gradient, a check of
+the curvature, then Newton steps with the analytic Hessian.
 
-lme4 stops BOBYQA when the deviance changes by less than 1e-8 (``ftol_abs``), which leaves
-theta a few 1e-5 (relative) from the optimum on some data; the Newton steps here bring the
-projected gradient to ~1e-9, so the estimates are those of a tightly converged lme4 fit
-(``tests/reference/make_lmm_reference.R`` records both).
+**No bounds.** lme4 constrains the diagonal of each relative factor Λ to be >= 0, but changing
+the sign of a whole column of Λ leaves ΛΛ' (and the deviance) unchanged, so every point with a
+negative diagonal is equivalent to one inside lme4's region. Optimising without bounds and
+changing the signs of such columns at the end gives lme4's parameters while avoiding two traps
+of the bounds for a gradient method: a diagonal at 0 with a positive gradient is no minimum
+when the rest of its column is nonzero (the same point with that part's sign changed has a
+negative gradient), and a diagonal at 0 with a zero column is a stationary point even when the
+deviance falls moving away from it (the deviance is even in that column). The second kind of
+point is also a stationary point without bounds; after the quasi-Newton run the Hessian's
+smallest eigenvalue is checked, and a negative one (a saddle) restarts the search along its
+eigenvector.
+
+**To the optimum.** lme4 stops BOBYQA when the deviance changes by less than 1e-8
+(``ftol_abs``), which leaves theta a few 1e-5 (relative) from the optimum on some data; the
+Newton steps here bring the gradient to ~1e-9, so the estimates are those of a tightly
+converged lme4 fit (``tests/reference/make_lmm_reference.R`` records both). A column of Λ that
+ends within 1e-6 of 0 is set to 0 when that does not raise the deviance (lme4 reports such
+boundary fits with theta exactly 0).
 """
 
 from __future__ import annotations
@@ -24,7 +38,8 @@ from ._small import FloatArray
 
 __all__ = ["OptimResult", "minimise_deviance"]
 
-GRADIENT_TOL = 1e-7  # sup-norm of the projected gradient of the deviance at convergence
+GRADIENT_TOL = 1e-7  # sup-norm of the gradient of the deviance at convergence (times max(1, |d|))
+BOUNDARY_SNAP = 1e-6  # a diagonal theta this close to 0 is tried at 0
 
 
 @dataclass(frozen=True)
@@ -44,15 +59,17 @@ class _Objective:
         self.data = data
         self.reml = reml
         self.n_evals = 0
+        self.scale = 1.0
 
     def factor(self, theta: FloatArray) -> Factor:
         self.n_evals += 1
-        fac = factorize(self.data, theta, self.reml)
+        fac = factorize(self.data, np.asarray(theta, dtype=np.float64), self.reml)
         if fac is None:
             raise ModelError(
                 "the deviance cannot be evaluated at theta = "
-                f"{np.array2string(theta, precision=4)}: the fixed effects fit y exactly or "
-                "X'V^-1 X is singular; check y for constant values and X for collinear columns"
+                f"{np.array2string(np.asarray(theta), precision=4)}: the fixed effects fit y "
+                "exactly or X'V^-1 X is singular; check y for constant values and X for "
+                "collinear columns"
             )
         return fac
 
@@ -60,51 +77,76 @@ class _Objective:
         fac = self.factor(theta)
         return fac.deviance, profiled_gradient(self.data, fac, self.reml)
 
+    def gradient(self, fac: Factor) -> FloatArray:
+        return profiled_gradient(self.data, fac, self.reml)
 
-def _profiled_hessian(data: LMMData, fac: Factor, reml: bool) -> FloatArray:
-    """Hessian of the profiled deviance: the (θ, σ) Hessian with σ profiled out (Schur)."""
-    nu = data.n - data.p if reml else data.n
-    sigma = float(np.sqrt(fac.r2 / nu))
-    H = varpar_derivatives(data, fac, sigma, reml).hessian
-    k = data.n_theta
-    out = H[:k, :k] - np.outer(H[:k, k], H[k, :k]) / H[k, k]
-    return np.asarray(out, dtype=np.float64)
+    def hessian(self, fac: Factor) -> FloatArray:
+        """Hessian of the profiled deviance: the (θ, σ) Hessian with σ profiled out (Schur)."""
+        data = self.data
+        nu = data.n - data.p if self.reml else data.n
+        sigma = float(np.sqrt(fac.r2 / nu))
+        H = varpar_derivatives(data, fac, sigma, self.reml).hessian
+        k = data.n_theta
+        return np.asarray(H[:k, :k] - np.outer(H[:k, k], H[k, :k]) / H[k, k], dtype=np.float64)
 
-
-def _free(theta: FloatArray, grad: FloatArray, lower: FloatArray) -> FloatArray:
-    """Coordinates not held at their bound (at the bound with the gradient pushing outwards)."""
-    at_bound = (theta <= lower + 1e-12) & (grad > 0)
-    return np.asarray(~at_bound)
-
-
-def _projected_norm(theta: FloatArray, grad: FloatArray, lower: FloatArray) -> float:
-    g = np.where(_free(theta, grad, lower), grad, 0.0)
-    return float(np.max(np.abs(g))) if g.size else 0.0
+    def tolerance(self, fac: Factor) -> float:
+        return GRADIENT_TOL * max(1.0, abs(fac.deviance) / 1e2)
 
 
-def _newton_polish(
-    obj: _Objective, fac: Factor, lower: FloatArray, max_steps: int = 25
-) -> tuple[Factor, int]:
-    """Projected Newton steps on the free coordinates, with backtracking; stops at the tolerance."""
-    data, reml = obj.data, obj.reml
+def _column_index(data: LMMData) -> list[tuple[int, list[int]]]:
+    """Per column of each relative factor: theta index of the diagonal and of those below it."""
+    out = []
+    for t in data.terms:
+        for c in range(t.q):
+            col = [(r, t.theta_offset + k) for k, (r, cc) in enumerate(t.positions) if cc == c]
+            diag = [k for r, k in col if r == c]
+            out.append((diag[0], [k for r, k in col if r > c]))
+    return out
+
+
+def _canonical(data: LMMData, theta: FloatArray) -> FloatArray:
+    """The equivalent theta with every diagonal >= 0 (columns of Λ with a negative diagonal
+    change sign)."""
+    out = np.array(theta, dtype=np.float64)
+    for diag, below in _column_index(data):
+        if out[diag] < 0:
+            out[diag] = -out[diag]
+            out[below] = -out[below]
+    return out
+
+
+def _escape_saddle(obj: _Objective, fac: Factor) -> FloatArray | None:
+    """A lower point along the direction of negative curvature, if the Hessian has one."""
+    H = obj.hessian(fac)
+    vals, vecs = np.linalg.eigh(H)
+    if vals[0] >= -1e-8 * max(1.0, float(np.abs(vals).max())):
+        return None
+    best, best_dev = None, fac.deviance
+    for sign in (1.0, -1.0):
+        for step in (0.01, 0.03, 0.1, 0.3, 1.0):
+            trial = obj.factor(fac.theta + sign * step * vecs[:, 0])
+            if trial.deviance < best_dev - 1e-12 * max(1.0, abs(best_dev)):
+                best, best_dev = trial.theta, trial.deviance
+    return best
+
+
+def _newton(obj: _Objective, fac: Factor, max_steps: int) -> tuple[Factor, int]:
+    """Newton steps with backtracking, while the Hessian is positive definite."""
     steps = 0
-    for _ in range(max_steps):
-        theta = fac.theta
-        grad = profiled_gradient(data, fac, reml)
-        free = _free(theta, grad, lower)
-        if _projected_norm(theta, grad, lower) < GRADIENT_TOL or not free.any():
+    for _ in range(max(0, max_steps)):
+        grad = obj.gradient(fac)
+        if np.max(np.abs(grad)) < obj.tolerance(fac):
             break
-        H = _profiled_hessian(data, fac, reml)[np.ix_(free, free)]
+        H = obj.hessian(fac)
         try:
             np.linalg.cholesky(H)
         except np.linalg.LinAlgError:
             break  # not locally convex: keep the quasi-Newton point
-        step = np.zeros_like(theta)
-        step[free] = -np.linalg.solve(H, grad[free])
+        step = -np.linalg.solve(H, grad)
         t = 1.0
         for _ in range(30):
-            trial = obj.factor(np.maximum(theta + t * step, lower))
-            if trial.deviance <= fac.deviance + 1e-12 * abs(fac.deviance):
+            trial = obj.factor(fac.theta + t * step)
+            if trial.deviance <= fac.deviance + 1e-13 * abs(fac.deviance):
                 break
             t /= 2.0
         else:
@@ -114,72 +156,50 @@ def _newton_polish(
     return fac, steps
 
 
-def _escape_boundary(obj: _Objective, fac: Factor, lower: FloatArray) -> FloatArray | None:
-    """A better point when the optimiser stopped on the boundary at a point that is no minimum.
-
-    A diagonal theta at 0 is a stationary point of the deviance whenever the rest of its
-    column is 0 (the deviance is even in that column), so a gradient method that steps onto
-    the bound stops there even when the deviance falls moving inwards. The curvature tells:
-    along each such coordinate, and along the eigenvector of the smallest eigenvalue of the
-    Hessian (turned to point inwards), a few steps are tried and the best lower deviance kept.
-    """
-    theta = fac.theta
-    grad = profiled_gradient(obj.data, fac, obj.reml)
-    scale = max(1.0, abs(fac.deviance))
-    at = np.isfinite(lower) & (theta <= lower + 1e-10) & (np.abs(grad) <= 1e-6 * scale)
-    if not at.any():
-        return None
-    H = _profiled_hessian(obj.data, fac, obj.reml)
-    directions = [np.eye(len(theta))[i] for i in np.flatnonzero(at) if H[i, i] < 0]
-    vals, vecs = np.linalg.eigh(H)
-    if vals[0] < 0:
-        v = vecs[:, 0] * (1.0 if vecs[at, 0].sum() >= 0 else -1.0)
-        directions.append(np.where(at & (v < 0), 0.0, v))
-    best, best_dev = None, fac.deviance
-    for d in directions:
-        for step in (0.01, 0.03, 0.1, 0.3, 1.0):
-            trial = obj.factor(np.maximum(theta + step * d / np.max(np.abs(d)), lower))
-            if trial.deviance < best_dev - 1e-10 * scale:
-                best, best_dev = trial.theta, trial.deviance
-    return best
+def _snap_to_boundary(obj: _Objective, fac: Factor) -> Factor:
+    """Set a column of Λ whose entries are all within BOUNDARY_SNAP of 0 to 0 exactly (the
+    deviance is even in such a column, so 0 is where its minimum is)."""
+    theta = fac.theta.copy()
+    for diag, below in _column_index(obj.data):
+        col = [diag, *below]
+        if np.all(np.abs(theta[col]) < BOUNDARY_SNAP):
+            theta[col] = 0.0
+    if np.array_equal(theta, fac.theta):
+        return fac
+    trial = obj.factor(theta)
+    return trial if trial.deviance <= fac.deviance + 1e-12 * abs(fac.deviance) else fac
 
 
-def _lbfgsb(obj: _Objective, start: FloatArray, lower: FloatArray, max_iter: int) -> Any:
-    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
+def _lbfgs(obj: _Objective, start: FloatArray, max_iter: int) -> Any:
     return scipy.optimize.minimize(
         obj,
-        np.maximum(start, lower),
+        start,
         jac=True,
         method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+        options={"maxiter": max(1, max_iter), "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
     )
 
 
 def minimise_deviance(data: LMMData, reml: bool, start: FloatArray, max_iter: int) -> OptimResult:
-    """Minimise the profiled (RE)ML deviance over theta within lme4's bounds."""
-    lower = data.theta_lower()
+    """Minimise the profiled (RE)ML deviance over theta (see the module docstring)."""
     obj = _Objective(data, reml)
-    res = _lbfgsb(obj, start, lower, max_iter)
+    res = _lbfgs(obj, start, max_iter)
     nit = int(res.nit)
-    for _ in range(3):
-        better = _escape_boundary(obj, obj.factor(np.maximum(res.x, lower)), lower)
-        if better is None:
+    for _ in range(5):
+        better = _escape_saddle(obj, obj.factor(res.x))
+        if better is None or nit >= max_iter:
             break
-        res = _lbfgsb(obj, better, lower, max(1, max_iter - nit))
+        res = _lbfgs(obj, better, max_iter - nit)
         nit += int(res.nit)
-    theta = np.maximum(np.asarray(res.x, dtype=np.float64), lower)
-    fac, steps = _newton_polish(obj, obj.factor(theta), lower, max_steps=min(25, max_iter - nit))
-    grad = profiled_gradient(data, fac, reml)
-    gnorm = _projected_norm(fac.theta, grad, lower)
-    scale = max(1.0, abs(fac.deviance))
-    converged = gnorm < max(GRADIENT_TOL, 1e-9 * scale)
+    fac, steps = _newton(obj, obj.factor(res.x), min(25, max_iter - nit))
+    fac = _snap_to_boundary(obj, obj.factor(_canonical(data, fac.theta)))
     n_iter = nit + steps
+    gnorm = float(np.max(np.abs(obj.gradient(fac)))) if data.n_theta else 0.0
+    converged = gnorm < obj.tolerance(fac)
     if not converged:
-        hit = n_iter >= max_iter
         reason = (
             f"stopped after max_iter={max_iter} iterations"
-            if hit
+            if n_iter >= max_iter
             else f"stopped with a gradient of {gnorm:.2g} ({res.message})"
         )
         warnings.warn(
