@@ -134,7 +134,9 @@ class LMMFit:
                     for j in range(i + 1, len(cols))
                 ]
         rows.append(("Residual", None, None, self.residual_variance, self.sigma))
-        return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
+        return pd.DataFrame(
+            rows, columns=["group", "var1", "var2", "vcov", "sdcor"], dtype=object
+        ).astype({"vcov": float, "sdcor": float})
 
 
 def _start(start: object, data: LMMData) -> FloatArray:
@@ -232,20 +234,27 @@ def fit_lmm(
 
     Examples
     --------
-    Hireability of mentees with a random intercept per mentor (R:
-    ``lmer(hire ~ mentee_age + (1 | mentor_id), d)``):
+    Hireability of mentees (mean of three ratings) with a random intercept per mentor; R:
+    ``lmer(hire ~ mentee_age + (1 | mentor_id), d)`` on the same complete rows.
 
     >>> import numpy as np
     >>> import learning_direction as ld
-    >>> from learning_direction.models.lmm import fit_lmm
-    >>> d = ld.load_dataset("study3")
+    >>> from learning_direction.models.lmm import fit_lmm, fixed_effect_tests
+    >>> d = ld.load_dataset("study3").dropna(subset=["hire_1", "hire_2", "hire_3"])
     >>> hire = d[["hire_1", "hire_2", "hire_3"]].mean(axis=1)
     >>> X = np.column_stack([np.ones(len(d)), d["mentee_age"]])
     >>> fit = fit_lmm(hire, X, np.ones(len(d)), d["mentor_id"], group_name="mentor_id",
     ...               fixed_names=["(Intercept)", "mentee_age"])
-    >>> fit.n, fit.n_groups, fit.converged
-    (635, (120,), True)
-    >>> fit.variance_components[["group", "vcov"]].round(3)  # doctest: +SKIP
+    >>> fit.n, fit.n_groups, fit.converged, round(fit.criterion, 4)  # REMLcrit(m)
+    (585, (120,), True, 1934.084)
+    >>> fit.variance_components.round(4)  # as.data.frame(VarCorr(m))
+           group         var1  var2    vcov   sdcor
+    0  mentor_id  (Intercept)  None  0.2613  0.5111
+    1   Residual         None  None  1.3821  1.1756
+    >>> fixed_effect_tests(fit)[["term", "estimate", "se", "df"]].round(4)  # lmerTest summary(m)
+              term  estimate      se        df
+    0  (Intercept)    4.9505  0.4203  563.2706
+    1   mentee_age   -0.0067  0.0173  551.1735
     """
     covariance = choice(covariance, "covariance", ["unstructured", "diagonal"])
     outer_covariance = choice(outer_covariance, "outer_covariance", ["unstructured", "diagonal"])

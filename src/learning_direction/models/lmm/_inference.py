@@ -99,7 +99,11 @@ def _contrast(fit: LMMFit, L: object) -> FloatArray:
 
 
 def satterthwaite_df(fit: LMMFit, L: object) -> float:
-    """Satterthwaite df of the contrast ``L @ beta`` (lmerTest ``contest1D``)."""
+    """Satterthwaite df of the contrast ``L @ beta`` (lmerTest ``contest1D``).
+
+    ``ν = 2 (L Φ Lᵀ)² / (gᵀ A g)``: see the module docstring. The Hessian and the Jacobian are
+    computed once per fit (analytically) and kept with it.
+    """
     c = _contrast(fit, L)
     vd = _varpar(fit)
     var = float(c @ vd.vcov @ c)
@@ -179,7 +183,12 @@ def _kr_primed(fit: LMMFit) -> tuple[FloatArray, FloatArray, FloatArray, FloatAr
 
 
 def kenward_roger(fit: LMMFit) -> KenwardRoger:
-    """pbkrtest's adjusted covariance ``vcovAdj`` (REML fits only, as lmerTest)."""
+    """pbkrtest's adjusted covariance ``vcovAdj`` (REML fits only, as lmerTest).
+
+    Returns a :class:`KenwardRoger` with ``vcov_adj`` (Φ_A, R: ``as.matrix(vcovAdj(m))``) and
+    ``df(L)`` (R: ``pbkrtest::Lb_ddf(L, vcov(m), vcovAdj(m))``). Computed once per fit.
+    Raises :class:`~learning_direction.exceptions.ModelError` for an ML fit.
+    """
     if "kr" in fit.cache:
         cached: KenwardRoger = fit.cache["kr"]
         return cached
@@ -218,7 +227,34 @@ def contrast_test(
 ) -> dict[str, float]:
     """t test and confidence interval of one contrast ``L @ beta`` (lmerTest ``contest1D``).
 
-    Returns ``estimate, se, df, t, p_value, ci_low, ci_high``; Wald gives ``df = inf`` (z).
+    Parameters
+    ----------
+    fit : LMMFit
+    L : array-like (p,)
+        Weights of the fixed effects (in the order of ``fit.fixed_names``).
+    method, level
+        As in :func:`fixed_effect_tests`.
+    rhs : float
+        Value of the contrast under the null hypothesis (``contest1D(..., rhs =)``).
+
+    Returns
+    -------
+    dict
+        ``estimate, se, df, t, p_value, ci_low, ci_high``; Wald gives ``df = inf`` (z).
+
+    Examples
+    --------
+    Ten years of mentee age (R: ``contest1D(m, c(0, 10), confint = TRUE)``):
+
+    >>> import numpy as np
+    >>> import learning_direction as ld
+    >>> from learning_direction.models.lmm import contrast_test, fit_lmm
+    >>> d = ld.load_dataset("study3").dropna(subset=["hire_1", "hire_2", "hire_3"])
+    >>> X = np.column_stack([np.ones(len(d)), d["mentee_age"]])
+    >>> fit = fit_lmm(d["hire_1"], X, np.ones(len(d)), d["mentor_id"])
+    >>> row = contrast_test(fit, [0.0, 10.0])
+    >>> sorted(row)
+    ['ci_high', 'ci_low', 'df', 'estimate', 'p_value', 'se', 't']
     """
     method = choice(method, "method", METHODS, aliases=ALIASES)
     level = check_level(level, "level")
@@ -243,21 +279,61 @@ def contrast_test(
 def fixed_effect_tests(
     fit: LMMFit, method: str = "satterthwaite", level: float = 0.95
 ) -> pd.DataFrame:
-    """One row per fixed effect: ``term, estimate, se, df, t, p_value, ci_low, ci_high``.
+    """t tests and confidence intervals of every fixed effect.
 
     Parameters
     ----------
     fit : LMMFit
+        A fit from :func:`fit_lmm`.
     method : {"satterthwaite", "kenward-roger", "wald"}
-        Denominator df as lmerTest ``summary(m, ddf="Satterthwaite")``, as
-        ``summary(m, ddf="Kenward-Roger")`` (pbkrtest; SEs from the adjusted covariance, REML
-        fits only) or none (Wald z tests and normal intervals).
+        Denominator df as lmerTest ``summary(m, ddf = "Satterthwaite")``; as
+        ``summary(m, ddf = "Kenward-Roger")`` (pbkrtest; the SEs then come from the adjusted
+        covariance Φ_A, and only REML fits are accepted, as in lmerTest); or none (Wald z tests
+        and normal intervals). ``"kr"`` and ``"z"`` are accepted too.
     level : float
-        Confidence level of the intervals (lmerTest ``contest1D(..., confint=TRUE, level=)``).
+        Confidence level of the intervals (lmerTest ``contest1D(..., confint = TRUE, level =)``).
 
     Returns
     -------
     pandas.DataFrame
+        One row per fixed effect: ``term, estimate, se, df, t, p_value, ci_low, ci_high``
+        (``df`` is ``inf`` for Wald).
+
+    Notes
+    -----
+    For the unit contrast ``L`` of each coefficient: ``t = L β̂ / se``, ``p = 2 P(T_ν > |t|)``,
+    ``CI = L β̂ ± t_{ν, 1-α/2} se``, with ``se = sqrt(L Φ Lᵀ)`` (Satterthwaite, Wald) or
+    ``sqrt(L Φ_A Lᵀ)`` (Kenward-Roger) and ``ν`` as in the module docstring: Satterthwaite's
+    ``2 (L Φ Lᵀ)² / (gᵀ A g)`` with the analytic Hessian and Jacobian, or Kenward-Roger's
+    denominator df. ML fits get Satterthwaite df from the ML deviance, as lmerTest.
+
+    References
+    ----------
+    Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest package: Tests
+    in linear mixed effects models. *Journal of Statistical Software*, 82(13), 1-26.
+
+    Kenward, M. G., & Roger, J. H. (1997). Small sample inference for fixed effects from
+    restricted maximum likelihood. *Biometrics*, 53(3), 983-997.
+
+    Halekoh, U., & Højsgaard, S. (2014). A Kenward-Roger approximation and parametric bootstrap
+    methods for tests in linear mixed models - the R package pbkrtest. *Journal of Statistical
+    Software*, 59(9), 1-32.
+
+    Examples
+    --------
+    R: ``summary(lmerTest::lmer(hire ~ mentee_age + (1 | mentor_id), d), ddf = "Kenward-Roger")``.
+
+    >>> import numpy as np
+    >>> import learning_direction as ld
+    >>> from learning_direction.models.lmm import fit_lmm, fixed_effect_tests
+    >>> d = ld.load_dataset("study3").dropna(subset=["hire_1", "hire_2", "hire_3"])
+    >>> X = np.column_stack([np.ones(len(d)), d["mentee_age"]])
+    >>> fit = fit_lmm(d[["hire_1", "hire_2", "hire_3"]].mean(axis=1), X, np.ones(len(d)),
+    ...               d["mentor_id"], fixed_names=["(Intercept)", "mentee_age"])
+    >>> fixed_effect_tests(fit, method="kenward-roger").round(4)
+              term  estimate      se        df        t  p_value  ci_low  ci_high
+    0  (Intercept)    4.9505  0.4211  563.5681  11.7561   0.0000  4.1234   5.7777
+    1   mentee_age   -0.0067  0.0174  551.6432  -0.3866   0.6992 -0.0409   0.0274
     """
     rows = []
     for i, name in enumerate(fit.fixed_names):

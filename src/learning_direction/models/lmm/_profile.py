@@ -112,6 +112,19 @@ def _tr(a: FloatArray) -> FloatArray:
     return np.swapaxes(a, -1, -2)
 
 
+def _gram(h: FloatArray) -> FloatArray:
+    """``Σ_j h_j' h_j`` for a stack (J, q, m), as one matrix product."""
+    flat = h.reshape(-1, h.shape[-1])
+    return np.asarray(flat.T @ flat, dtype=np.float64)
+
+
+def _outer_sum(b: FloatArray) -> FloatArray:
+    """``Σ_j b_j[a] ⊗ b_j[c]`` for a stack (J, q, m): shape (q, q, m, m), one matrix product."""
+    J, q, m = b.shape
+    flat = b.reshape(J, q * m)
+    return np.asarray((flat.T @ flat).reshape(q, m, q, m).transpose(0, 2, 1, 3), dtype=np.float64)
+
+
 def factorize(data: LMMData, theta: FloatArray, reml: bool) -> Factor | None:
     """Factor the penalised system at theta; ``None`` if it is numerically singular."""
     lams = lambdas(data, theta)
@@ -119,7 +132,7 @@ def factorize(data: LMMData, theta: FloatArray, reml: bool) -> Factor | None:
     q1 = lam1.shape[0]
     L1 = batched_cholesky(lam1.T @ data.ztz @ lam1 + np.eye(q1))
     H1 = forward_solve(L1, lam1.T @ data.ztxy)
-    R = data.xytxy - np.einsum("jqa,jqb->ab", H1, H1)
+    R = data.xytxy - _gram(H1)
     logdet_l = 2.0 * log_diag_sum(L1)
     F = L2 = H2 = None
     if data.outer is not None:
@@ -129,7 +142,7 @@ def factorize(data: LMMData, theta: FloatArray, reml: bool) -> Factor | None:
         S = lam2.T @ o.wtw @ lam2 + np.eye(lam2.shape[0]) - _sum_by_outer(data, _tr(F) @ F)
         L2 = batched_cholesky(S)
         H2 = forward_solve(L2, lam2.T @ o.wtxy - _sum_by_outer(data, _tr(F) @ H1))
-        R = R - np.einsum("kqa,kqb->ab", H2, H2)
+        R = R - _gram(H2)
         logdet_l += 2.0 * log_diag_sum(L2)
     p = data.p
     xtvx = (R[:p, :p] + R[:p, :p].T) / 2.0
@@ -137,7 +150,7 @@ def factorize(data: LMMData, theta: FloatArray, reml: bool) -> Factor | None:
         rx = np.linalg.cholesky(xtvx) if p else np.zeros((0, 0))
     except np.linalg.LinAlgError:
         return None
-    beta = np.linalg.solve(xtvx, R[:p, p]) if p else np.zeros(0)
+    beta = np.asarray(np.linalg.solve(xtvx, R[:p, p]) if p else np.zeros(0), dtype=np.float64)
     r2 = float(R[p, p] - R[:p, p] @ beta)
     logdet_x = 2.0 * float(np.log(np.diag(rx)).sum()) if p else 0.0
     if not (np.isfinite(logdet_l) and np.isfinite(logdet_x) and r2 > 0.0):
@@ -187,11 +200,11 @@ def first_order(data: LMMData, blk: Blocks) -> tuple[FloatArray, FloatArray]:
     if blk.E is not None:
         t1 = t1 - np.einsum("jax,jbx->ab", blk.E, blk.E)
     tau[s[0]] = t1.T.ravel()
-    beta1[s[0]] = np.einsum("jam,jbn->abmn", blk.B1, blk.B1).reshape(-1, m, m)
+    beta1[s[0]] = _outer_sum(blk.B1).reshape(-1, m, m)
     if blk.B2 is not None:
         assert blk.T22 is not None
         tau[s[1]] = blk.T22.sum(axis=0).T.ravel()
-        beta1[s[1]] = np.einsum("kam,kbn->abmn", blk.B2, blk.B2).reshape(-1, m, m)
+        beta1[s[1]] = _outer_sum(blk.B2).reshape(-1, m, m)
     return tau, beta1
 
 

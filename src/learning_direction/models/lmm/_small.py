@@ -37,13 +37,13 @@ def batched_cholesky(a: FloatArray) -> FloatArray:
             return np.sqrt(a)
     low = np.zeros_like(a)
     for j in range(q):
-        d = a[:, j, j] - np.einsum("gk,gk->g", low[:, j, :j], low[:, j, :j])
+        d = a[:, j, j] - (low[:, j, :j] ** 2).sum(axis=1)
         with np.errstate(invalid="ignore"):
             piv = np.sqrt(d)
         low[:, j, j] = piv
-        if j + 1 < q:
-            col = a[:, j + 1 :, j] - np.einsum("gik,gk->gi", low[:, j + 1 :, :j], low[:, j, :j])
-            low[:, j + 1 :, j] = col / piv[:, None]
+        for i in range(j + 1, q):
+            col = a[:, i, j] - (low[:, i, :j] * low[:, j, :j]).sum(axis=1)
+            low[:, i, j] = col / piv
     return low
 
 
@@ -66,7 +66,9 @@ def forward_solve(low: FloatArray, b: FloatArray) -> FloatArray:
         return b / low
     x = np.empty_like(b)
     for i in range(q):
-        acc = b[:, i, :] - np.einsum("gk,gkm->gm", low[:, i, :i], x[:, :i, :])
+        acc = b[:, i, :].copy()
+        for k in range(i):
+            acc -= low[:, i, k, None] * x[:, k, :]
         x[:, i, :] = acc / low[:, i, i, None]
     return x
 
