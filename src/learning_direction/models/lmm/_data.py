@@ -145,7 +145,10 @@ def _codes(labels: object, name: str, n: int) -> IntArray:
         raise DataValidationError(
             f"{name} has {len(arr)} labels but y has {n} rows; give one group label per row"
         )
-    codes, _ = pd.factorize(arr, sort=True, use_na_sentinel=True)
+    try:
+        codes, _ = pd.factorize(arr, sort=True, use_na_sentinel=True)
+    except TypeError:  # labels of mixed types (1 and "1") cannot be sorted; order is irrelevant
+        codes, _ = pd.factorize(arr, sort=False, use_na_sentinel=True)
     codes = np.asarray(codes, dtype=np.intp)
     if (codes < 0).any():
         raise DataValidationError(

@@ -56,6 +56,12 @@ class LMMFit:
         Rows used and levels per grouping factor (inner first).
     fixed_names : tuple of str
         Names of the columns of X.
+    data, factor, cache
+        Engine state kept for the df computations: the sufficient statistics, the factorisation
+        at the estimates, and the Hessian / Kenward-Roger terms once computed.
+
+    Properties: ``se``, ``residual_variance``, ``correlations`` (per term), ``variance_components``
+    (lme4's ``as.data.frame(VarCorr())``), ``npar``, ``aic``, ``bic``.
     """
 
     beta: FloatArray
