@@ -229,19 +229,15 @@ def analyse(
     sensitivity: bool = True,
 ) -> Study2Results:
     """Table 1, the mediation model and (with ``sensitivity``) its covariate variants."""
-    from ..models.mediation import mediate
-
     notes: list[str] = []
-    boot = {"n_boot": n_boot, "ci": ci, "seed": seed, "progress": progress}
+    boot = _Bootstrap(n_boot=n_boot, ci=ci, seed=seed, progress=progress)
     with collect_warnings(notes):
         labels = dict(LABELS)
         t1_cols = ["age", "tenure"]
         data_s = add_indicator(prepared.data, "gender", "Gender", t1_cols, labels)
         t1_cols += ["past_mentees", *COVARIATES, PREDICTOR, MEDIATOR, OUTCOME]
         t1 = table1(data_s, t1_cols, labels=labels, alphas=prepared.rel.alphas)
-        med = mediate(
-            data_s, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=list(COVARIATES), **boot
-        )
+        med = _mediate(data_s, list(COVARIATES), boot)
         variants = _sensitivity_models(data_s, med, boot) if sensitivity else None
     return Study2Results(
         table1=t1,
@@ -254,22 +250,38 @@ def analyse(
     )
 
 
-def _sensitivity_models(
-    data_s: pd.DataFrame, med: MediationResult, boot: dict[str, Any]
-) -> tuple[pd.DataFrame, MediationResult | None, MediationResult]:
-    """The model with industry indicators, then also demographics: their indirect effects."""
+@dataclass(frozen=True)
+class _Bootstrap:
+    """Bootstrap settings shared by the primary model and its variants."""
+
+    n_boot: int
+    ci: str
+    seed: int | None
+    progress: bool
+
+
+def _mediate(data: pd.DataFrame, covariates: list[str], boot: _Bootstrap) -> MediationResult:
+    """downward → learning opportunity → engagement with the given covariates."""
     from ..models.mediation import mediate
 
+    return mediate(
+        data, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=covariates, n_boot=boot.n_boot,
+        ci=boot.ci, seed=boot.seed, progress=boot.progress,
+    )  # fmt: skip
+
+
+def _sensitivity_models(
+    data_s: pd.DataFrame, med: MediationResult, boot: _Bootstrap
+) -> tuple[pd.DataFrame, MediationResult | None, MediationResult]:
+    """The model with industry indicators, then also demographics: their indirect effects."""
     covs = list(COVARIATES)
     dums, dum_cols, ref = _industry_dummies(data_s)
     data_d = data_s.join(dums)
-    rows = [sensitivity_row(med, model="primary: upward and lateral", covariates=covs,
-                            m_term=MEDIATOR)]  # fmt: skip
+    primary = "primary: upward and lateral"
+    rows = [sensitivity_row(med, model=primary, covariates=covs, m_term=MEDIATOR)]
     med_i = None
     if dum_cols:
-        med_i = mediate(
-            data_d, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=[*covs, *dum_cols], **boot
-        )
+        med_i = _mediate(data_d, [*covs, *dum_cols], boot)
         rows.append(
             sensitivity_row(
                 med_i,
@@ -281,9 +293,7 @@ def _sensitivity_models(
     demo = ["age", "tenure", "past_mentees"]
     if "gender_indicator" in data_d.columns:
         demo.insert(2, "gender_indicator")
-    med_c = mediate(
-        data_d, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=[*covs, *dum_cols, *demo], **boot
-    )
+    med_c = _mediate(data_d, [*covs, *dum_cols, *demo], boot)
     rows.append(
         sensitivity_row(
             med_c,
