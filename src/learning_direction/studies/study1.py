@@ -140,7 +140,7 @@ def _direction_sentence(reg: pd.DataFrame) -> str:
     rows = reg.set_index("term")
     down = rows.loc["downward"]
 
-    def verb(r) -> str:
+    def verb(r: pd.Series) -> str:
         if r["p_value"] < 0.05:
             return (
                 "predicted higher engagement" if r["estimate"] > 0 else "predicted lower engagement"

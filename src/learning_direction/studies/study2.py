@@ -643,7 +643,7 @@ def compare_samples(
     >>> a = ld.run_study("study2a", seed=1); b = ld.run_study("study2b", seed=2)  # doctest: +SKIP
     >>> compare_samples(a, b)                                                     # doctest: +SKIP
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     draws = []
     for res in (first, second):
         med = res.results.get("mediation") if isinstance(res, StudyResult) else None

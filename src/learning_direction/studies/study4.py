@@ -811,7 +811,7 @@ def key_numbers(result: StudyResult) -> dict[str, Any]:
     ind = result.tables["relative_indirect"].set_index("condition")
     gh = result.tables["games_howell"]
     mc = gh[gh["outcome"] == MANIPULATION_CHECK].set_index(["group_a", "group_b"])
-    out = {
+    out: dict[str, Any] = {
         "mc_f": float(w["f"]),
         "mc_df2": float(w["df2"]),
         "mc_p": float(w["p_value"]),
