@@ -293,8 +293,10 @@ def prepare(
     >>> prep = prepare(None, spec, study="study1")
     >>> prep.bundled, len(prep.data), prep.scored.score_names
     (True, 300, ['upward', 'lateral', 'downward'])
-    >>> print(prep.careless_note[:60])
-    No respondent was flagged as a possible careless responder (
+    >>> print(prep.careless_note.split(" (")[0])  # descriptive: nobody is left out
+    6 of 300 respondents
+    >>> len(prep.rows), list(prep.reliability.table["scale"])
+    (300, ['upward', 'lateral', 'downward'])
     """
     loaded = load(data, spec, study=study, dataset=dataset, check=check)
     return prepare_rows(

@@ -547,7 +547,8 @@ def render(prepared: Study3Data, results: Study3Results, *, name: str = "study3"
     )
     tabs = _display_tables(prepared, results)
     _add_tables(b, prepared, results, tabs)
-    _add_figures(b, results, tabs)
+    _add_figures(b, results)
+    _add_model_figures(b, results, tabs)
     _add_text(b, prepared, results, tabs)
     _add_notes(b, prepared, results)
     return b.build(n=len(prepared.rows), seed=results.mediation.seed)
@@ -617,11 +618,9 @@ def _add_tables(
     )
 
 
-def _add_figures(b: StudyBuilder, results: Study3Results, tabs: _Tables) -> None:
-    from ..figures.coefficients import plot_coefficients
-    from ._multilevel import plot_caterpillar
-
-    med, icc_h, intercepts = results.mediation, results.icc_hireability, results.intercepts
+def _add_figures(b: StudyBuilder, results: Study3Results) -> None:
+    """The path diagram and the cluster-bootstrap distribution of the indirect effect."""
+    med = results.mediation
     ax = path_figure(
         med,
         BOX_NAMES,
@@ -648,6 +647,14 @@ def _add_figures(b: StudyBuilder, results: Study3Results, tabs: _Tables) -> None
         f"Cluster-bootstrap distribution of the indirect effect (mentors resampled with all their "
         f"mentees), with its estimate and {100 * med.ci_level:g}% CI (shaded); dashed line: zero.",
     )
+
+
+def _add_model_figures(b: StudyBuilder, results: Study3Results, tabs: _Tables) -> None:
+    """The caterpillar plot and the coefficients of the multilevel and logistic models."""
+    from ..figures.coefficients import plot_coefficients
+    from ._multilevel import plot_caterpillar
+
+    icc_h, intercepts = results.icc_hireability, results.intercepts
     ax = plot_caterpillar(
         intercepts,
         ylabel="Mentor intercept of hireability\n(deviation from the grand mean)",
