@@ -4,6 +4,12 @@
 with the same columns (``data=``). Each pipeline scores the scales, reports their reliability
 ("Table 1" with alphas on the diagonal) and runs the study's models.
 
+Every pipeline has three stages (see ``studies/_pipeline.py``): ``prepare()`` checks or loads
+the data, screens for careless responding, scores the scales and computes their reliability
+(shared by every study); ``analyse()`` returns the study's statistics as a frozen dataclass of
+result objects (no I/O, text or figures); ``render()`` writes the APA text, tables and figures
+into the :class:`StudyResult`. Each module's ``run()`` composes the three.
+
 =============  ==============================================================================
 name           what it replicates
 =============  ==============================================================================
