@@ -86,3 +86,19 @@ def test_html_tables_show_apa_p_values_and_scroll():
     assert "&lt;.001" in out and ".046" in out and "0.046" not in out
     assert "1.50" in out and "-0.25" in out
     assert out.startswith("<div class='ld-table-wrap'>")
+
+
+def test_html_report_comes_from_the_packaged_templates():
+    from importlib.resources import files
+
+    templates = files("learning_direction.reporting") / "templates"
+    assert (templates / "report.html.j2").is_file() and (templates / "report.css").is_file()
+    rep = HtmlReport(title="It's <here>", subtitle=None)
+    sec = rep.section("A & B").heading("h", level=4).raw_html("<em>ours</em>")
+    sec.table(pd.DataFrame({"p_value": [0.0004]}), caption="c")
+    page = rep.render()
+    assert page.startswith("<!DOCTYPE html>") and "table.ld-table" in page  # the CSS
+    assert "<title>It&#x27;s &lt;here&gt;</title>" in page  # escaped as html.escape does
+    assert "<h2>A &amp; B</h2>" in page and "<a href='#a-b'>A &amp; B</a>" in page
+    assert "<h4>h</h4>" in page and "<em>ours</em>" in page and "&lt;.001" in page
+    assert "class='subtitle'" not in page

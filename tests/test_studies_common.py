@@ -423,3 +423,74 @@ def test_study_builder_builds_result():
     assert res.notes == ("n1",) and res.n == 2 and res.seed == 3
     assert "&lt;study&gt;" in res._repr_html_()
     plt.close(fig)
+
+
+# ------------------------------------------------------------------------ pipeline stages
+
+
+def test_prepare_loads_screens_scores_and_checks_reliability():
+    from learning_direction.studies._pipeline import DataSpec, prepare
+
+    spec = DataSpec(dataset="study1", scales=("learning_direction",), id_column="mentor_id")
+    prep = prepare(None, spec, study="study1")
+    assert prep.bundled and len(prep.rows) == len(prep.data) == 300
+    assert {"upward", "lateral", "downward"} <= set(prep.data.columns)
+    assert list(prep.rel.table["scale"]) == ["upward", "lateral", "downward"]
+    assert "kept in every analysis" in prep.careless_note
+    flagged = list(prep.careless.flagged)
+    assert flagged
+
+    dropped = prepare(None, spec, study="study1", exclude_careless=True)
+    assert len(dropped.rows) == 300 - len(flagged)
+    assert not set(flagged) & set(dropped.rows.index)
+    assert "left out of every analysis" in dropped.careless_note
+    assert dropped.rel.table["n"].max() == 300 - len(flagged)
+
+
+def test_prepare_rows_screens_other_rows_descriptively():
+    from learning_direction.studies._pipeline import prepare_rows
+
+    pairs = ld.load_dataset("motives")
+    mentors = pairs.drop_duplicates("mentor_id")
+    prep = prepare_rows(
+        pairs,
+        ["mentor_motives"],
+        study="motives",
+        careless_rows=mentors,
+        exclude_careless=True,  # the screen of other rows never drops pairs
+        reliability=False,
+    )
+    assert len(prep.rows) == len(pairs) and prep.reliability is None
+    assert len(prep.careless.table) == len(mentors)
+    with pytest.raises(LookupError, match="reliability"):
+        prep.rel
+
+
+def test_prepare_runs_the_study_check_before_scoring():
+    from learning_direction.studies import study4
+
+    raw = ld.load_dataset("study4")
+    raw["condition"] = raw["condition"].astype(str).replace({"control": "neutral"})
+    with pytest.raises(DataValidationError, match="reference condition 'control'"):
+        study4.prepare(raw)
+
+
+def test_study_stages_compose_to_run():
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    from learning_direction.studies import study1
+
+    prep = study1.prepare()
+    results = study1.analyse(prep)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        results.se = "HC0"
+    staged = study1.render(prep, results)
+    whole = study1.run()
+    assert list(staged.tables) == list(whole.tables)
+    for key, tab in whole.tables.items():
+        pd.testing.assert_frame_equal(staged.tables[key], tab)
+    assert staged.text == whole.text and staged.notes == whole.notes
+    assert list(staged.figures) == list(whole.figures)
+    plt.close("all")

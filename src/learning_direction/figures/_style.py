@@ -6,14 +6,26 @@ The palette is Okabe & Ito's colour-blind-safe set. Every figure function takes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from cycler import cycler
 
 from .._core.format import MINUS  # the typographic minus of figure text (as the tick labels)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
+
+#: Rows of a per-item chart: (group value, the group's rows, their y positions).
+ItemBlock = tuple[object, pd.DataFrame, np.ndarray]
 
 __all__ = [
     "DIRECTION_COLORS",
@@ -37,7 +49,7 @@ DIRECTION_COLORS = {
     "down": "#009E73",
 }
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
@@ -46,7 +58,7 @@ _RC = {
     "legend.fontsize": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "figure.dpi": 100,
     "savefig.dpi": 300,
     "savefig.bbox": "tight",
@@ -58,12 +70,12 @@ _RC = {
 }
 
 
-def publication_style():
+def publication_style() -> AbstractContextManager[None]:
     """Context manager applying the toolkit's matplotlib defaults."""
     return mpl.rc_context(_RC)
 
 
-def get_ax(ax=None, figsize=(6.0, 4.0)):
+def get_ax(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
     """Return ``ax`` or a new Axes on a new figure styled with the publication defaults."""
     if ax is not None:
         return ax
@@ -72,11 +84,13 @@ def get_ax(ax=None, figsize=(6.0, 4.0)):
     for key, value in _RC.items():
         if key.startswith(("axes.spines",)):
             side = key.rsplit(".", 1)[-1]
-            ax.spines[side].set_visible(value)
+            ax.spines[side].set_visible(bool(value))
     return ax
 
 
-def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) -> list[Path]:
+def save_figure(
+    fig: Figure | Axes, path: str | Path, formats: Iterable[str] = ("png", "svg")
+) -> list[Path]:
     """Save ``fig`` as 300-dpi PNG plus vector formats; returns the written paths.
 
     ``path`` is given without extension (an extension, if present, is replaced).
@@ -93,18 +107,19 @@ def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) 
     if base.suffix in {".png", ".svg", ".pdf"}:
         base = base.with_suffix("")
     base.parent.mkdir(parents=True, exist_ok=True)
-    if hasattr(fig, "figure") and not hasattr(fig, "savefig"):  # an Axes was passed
-        fig = fig.figure
+    # an Axes may be passed: save its figure
+    figure = cast("Figure", fig if hasattr(fig, "savefig") else fig.figure)
     written = []
     with publication_style():
-        engine = fig.get_layout_engine()
+        engine = figure.get_layout_engine()
         frozen = []
         if engine is not None:
-            fig.draw_without_rendering()
-            frozen = [(ax, ax.get_position(), ax.get_in_layout()) for ax in fig.axes]
-            fig.set_layout_engine("none")
+            figure.draw_without_rendering()
+            frozen = [(ax, ax.get_position(), ax.get_in_layout()) for ax in figure.axes]
+            figure.set_layout_engine("none")
             for ax, pos, in_layout in frozen:
-                ax.set_position([round(float(v), 9) for v in pos.bounds])
+                x0, y0, w, h = (round(float(v), 9) for v in pos.bounds)
+                ax.set_position((x0, y0, w, h))
                 ax.set_in_layout(in_layout)
         try:
             for fmt in formats:
@@ -114,11 +129,11 @@ def save_figure(fig, path: str | Path, formats: Iterable[str] = ("png", "svg")) 
                     "png": {"Software": None},
                     "pdf": {"CreationDate": None, "ModDate": None, "Producer": None},
                 }.get(fmt, {})
-                fig.savefig(out, format=fmt, dpi=300, bbox_inches="tight", metadata=metadata)
+                figure.savefig(out, format=fmt, dpi=300, bbox_inches="tight", metadata=metadata)
                 written.append(out)
         finally:
             if engine is not None:
-                fig.set_layout_engine(engine)
+                figure.set_layout_engine(engine)
     return written
 
 
@@ -138,7 +153,7 @@ def text_size(text: str, fontsize: float) -> tuple[float, float]:
     return width / 72.0, height / 72.0
 
 
-def item_blocks(frame, group: str) -> tuple[list[tuple[object, object, np.ndarray]], float]:
+def item_blocks(frame: pd.DataFrame, group: str) -> tuple[list[ItemBlock], float]:
     """Lay out item rows grouped by ``frame[group]`` for a horizontal per-item chart.
 
     Groups keep their order of appearance; the items of a group sit one unit apart and a blank
@@ -151,7 +166,7 @@ def item_blocks(frame, group: str) -> tuple[list[tuple[object, object, np.ndarra
         A figure height (inches) that fits every row.
     """
     groups = list(dict.fromkeys(frame[group]))
-    blocks = []
+    blocks: list[ItemBlock] = []
     y = 0.0
     for g in groups:
         block = frame[frame[group] == g]
@@ -162,7 +177,7 @@ def item_blocks(frame, group: str) -> tuple[list[tuple[object, object, np.ndarra
     return blocks, max(2.5, 0.28 * n_rows + 1.2)
 
 
-def label_item_rows(ax, blocks) -> None:
+def label_item_rows(ax: Axes, blocks: Sequence[ItemBlock]) -> None:
     """Label the rows of :func:`item_blocks` by ``item`` (``" (R)"`` if ``reversed``), top down."""
     ypos: list[float] = []
     labels: list[str] = []

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .._core.format import fig_num, stars
 from ._style import get_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["correlation_heatmap"]
 
@@ -14,10 +19,10 @@ __all__ = ["correlation_heatmap"]
 def correlation_heatmap(
     corr: pd.DataFrame,
     p_values: pd.DataFrame | None = None,
-    ax=None,
+    ax: Axes | None = None,
     annotate: bool = True,
     title: str | None = None,
-):
+) -> Axes:
     """Heatmap of a correlation matrix (lower triangle), annotated with r and stars.
 
     Parameters

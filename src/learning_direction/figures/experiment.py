@@ -11,6 +11,7 @@ relative (indirect) effects of each condition against the reference condition.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,10 @@ from scipy import stats
 from .._core.format import fig_num
 from ..exceptions import DataValidationError
 from ._style import PALETTE, get_ax, publication_style
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "condition_means",
@@ -97,8 +102,8 @@ def plot_condition_means(
     jitter: float = 0.12,
     seed: int = 0,
     ylim: tuple[float, float] | None = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Raw scores (jittered points) with each condition's mean and confidence interval.
 
     Parameters
@@ -202,7 +207,7 @@ def plot_condition_panels(
     ylim: tuple[float, float] | None = None,
     seed: int = 0,
     suptitle: str | None = None,
-):
+) -> Figure:
     """One :func:`plot_condition_means` panel per outcome, side by side.
 
     Returns
@@ -248,8 +253,8 @@ def plot_relative_effects(
     label: str = "term",
     xlabel: str = "effect with 95% CI",
     title: str | None = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Forest plot of relative effects (one row per condition vs the reference).
 
     Parameters

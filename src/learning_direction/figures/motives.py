@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,10 @@ from matplotlib.ticker import MaxNLocator
 from .._core.format import fig_num
 from ..exceptions import DataValidationError
 from ._style import PALETTE, get_ax, publication_style
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_indirect_grid", "plot_motive_profiles", "plot_motive_screening"]
 
@@ -42,8 +47,8 @@ def plot_motive_screening(
     low_cut: float | None = None,
     title: str | None = "Mentor motive screening (descriptive, not a selection rule)",
     seed: int = 0,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Scatter of the self-focused vs the other-focused motive composite, one dot per mentor.
 
     Parameters
@@ -138,8 +143,8 @@ def plot_motive_profiles(
     scale_range: tuple[float, float] = (1.0, 7.0),
     title: str | None = "Motive profiles across the program",
     seed: int = 0,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Distribution of each motive subscale over the mentors: box plot over jittered scores.
 
     Self-focused subscales are drawn in orange-red, other-focused ones in green; the mean is
@@ -201,7 +206,7 @@ def plot_indirect_grid(
     outcome_labels: Mapping[str, str] | None = None,
     mediator_labels: Mapping[str, str] | None = None,
     suptitle: str | None = None,
-):
+) -> Figure:
     """Indirect effects (with CIs) of each motive through each behaviour on each outcome.
 
     Parameters

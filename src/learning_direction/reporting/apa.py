@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._core.format import MINUS, fmt_ci, fmt_num, fmt_p, fmt_r, is_missing, stars
 
 __all__ = [
@@ -31,7 +33,14 @@ __all__ = [
 
 
 def apa_coefficient(
-    estimate, se, ci_low, ci_high, p, symbol: str = "b", digits: int = 2, level: float = 0.95
+    estimate: Any,
+    se: Any,
+    ci_low: Any,
+    ci_high: Any,
+    p: Any,
+    symbol: str = "b",
+    digits: int = 2,
+    level: float = 0.95,
 ) -> str:
     """``b = 0.32, SE = 0.08, 95% CI [0.16, 0.48], p < .001``."""
     return (
@@ -41,10 +50,10 @@ def apa_coefficient(
 
 
 def apa_indirect(
-    estimate,
-    ci_low,
-    ci_high,
-    se=None,
+    estimate: Any,
+    ci_low: Any,
+    ci_high: Any,
+    se: Any = None,
     digits: int = 2,
     level: float = 0.95,
     method: str = "percentile bootstrap",

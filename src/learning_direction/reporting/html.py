@@ -1,43 +1,47 @@
 """A small builder for self-contained HTML reports (figures embedded, every string escaped).
 
-Used by ``make report`` (the study replications) and by the evaluator workflow. Text passed to
-:meth:`Section.paragraph`, headings, captions and table cells is always escaped; only
-:meth:`Section.raw_html` inserts markup as is, and it is meant for HTML this package generates
-(e.g. a result's ``_repr_html_``, which escapes its own content).
+Used by ``make report`` (the study replications) and by the evaluator workflow. A report is a
+list of sections, each a list of blocks (headings, paragraphs, bullet lists, tables, figures);
+the page is rendered by the jinja2 templates in ``reporting/templates/`` (``report.html.j2``,
+``blocks.html.j2`` and ``report.css``), which ship inside the wheel.
+
+Autoescape is on: text passed to :meth:`Section.paragraph`, headings, captions, bullet items
+and the report's title, subtitle and footer is always escaped, with the entities of
+:func:`html.escape` (``&#x27;`` for a quote). Only :meth:`Section.raw_html` and
+:meth:`Section.result` insert markup as is, and they are meant for HTML this package generates
+(e.g. a result's ``_repr_html_``, which escapes its own content); tables are escaped by
+:func:`~learning_direction.reporting.tables.to_html`.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup
 
 from .tables import to_html
 
 __all__ = ["HtmlReport", "Section", "figure_to_png_bytes", "slugify"]
 
-_CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;max-width:1000px;
-margin:2rem auto;padding:0 1rem;color:#222;line-height:1.5}
-h1{font-size:1.8rem;margin-bottom:.2rem} h2{border-bottom:2px solid #0072B2;padding-bottom:.2rem;margin-top:2.5rem}
-h3{margin-top:1.6rem} .subtitle{color:#555;margin-top:0}
-nav.toc{background:#f6f8fa;border:1px solid #e1e4e8;padding:.6rem 1.2rem;border-radius:6px}
-nav.toc ol{margin:.3rem 0} .ld-table-wrap{overflow-x:auto;max-width:100%} table.ld-table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}
-table.ld-table th,table.ld-table td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}
-table.ld-table th:first-child,table.ld-table td:first-child{text-align:left}
-table.ld-table caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3rem}
-figure{margin:1rem 0} figure img{max-width:100%;height:auto} figcaption{font-size:.88rem;color:#444}
-.apa{background:#f3f9f1;border-left:4px solid #009E73;padding:.5rem .8rem}
-.plain{background:#fff8e6;border-left:4px solid #E69F00;padding:.5rem .8rem}
-.warning{background:#fdecea;border-left:4px solid #D55E00;padding:.5rem .8rem}
-.ld-result h4{margin-bottom:.2rem} footer{margin-top:3rem;font-size:.8rem;color:#666;border-top:1px solid #ddd;padding-top:.6rem}
-code{background:#f3f3f3;padding:0 .2rem}
-"""
+
+class _Figure(Protocol):
+    """What :func:`figure_to_png_bytes` needs of a matplotlib figure."""
+
+    def savefig(self, fname: Any, **kwargs: Any) -> None: ...
+
+
+class _HasReprHtml(Protocol):
+    def _repr_html_(self) -> str: ...
 
 
 def slugify(text: str) -> str:
@@ -46,11 +50,83 @@ def slugify(text: str) -> str:
     return s or "section"
 
 
-def figure_to_png_bytes(fig, dpi: int = 150) -> bytes:
+def figure_to_png_bytes(fig: _Figure, dpi: int = 150) -> bytes:
     """Render a matplotlib figure to PNG bytes (no timestamp metadata, so output is reproducible)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------ blocks
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a section (``<h3>`` by default)."""
+
+    kind: ClassVar[str] = "heading"
+    text: str
+    level: int = 3
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph; ``css`` styles it (``apa``, ``plain``, ``warning``)."""
+
+    kind: ClassVar[str] = "paragraph"
+    text: str
+    css: str | None = None
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A bullet list."""
+
+    kind: ClassVar[str] = "bullets"
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An embedded PNG figure (base64) with its alt text and caption."""
+
+    kind: ClassVar[str] = "figure"
+    png: str
+    alt: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Html:
+    """Markup made by this package (a table, a result's ``_repr_html_``), inserted as is."""
+
+    kind: ClassVar[str] = "html"
+    markup: Markup
+
+
+Block = Heading | Paragraph | Bullets | Figure | Html
+
+
+def _escape(value: Any) -> Markup:
+    """Escape a template value as :func:`html.escape` does (markup made here passes as is)."""
+    if hasattr(value, "__html__"):
+        return Markup(value)
+    return Markup(html.escape(str(value)))
+
+
+@functools.cache
+def _page_template() -> Template:
+    env = Environment(
+        loader=PackageLoader("learning_direction.reporting", "templates"),
+        autoescape=True,
+        finalize=_escape,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("report.html.j2")
+
+
+# ------------------------------------------------------------------------------ report
 
 
 @dataclass
@@ -59,15 +135,14 @@ class Section:
 
     title: str
     id: str
-    blocks: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     def heading(self, text: str, level: int = 3) -> Section:
-        self.blocks.append(f"<h{level}>{html.escape(str(text))}</h{level}>")
+        self.blocks.append(Heading(str(text), int(level)))
         return self
 
     def paragraph(self, text: str, css: str | None = None) -> Section:
-        cls = f" class='{css}'" if css else ""
-        self.blocks.append(f"<p{cls}>{html.escape(str(text))}</p>")
+        self.blocks.append(Paragraph(str(text), css))
         return self
 
     def apa(self, text: str) -> Section:
@@ -81,34 +156,29 @@ class Section:
     def warning(self, text: str) -> Section:
         return self.paragraph(text, css="warning")
 
-    def bullets(self, items) -> Section:
-        lis = "".join(f"<li>{html.escape(str(i))}</li>" for i in items)
-        self.blocks.append(f"<ul>{lis}</ul>")
+    def bullets(self, items: Iterable[object]) -> Section:
+        self.blocks.append(Bullets(tuple(str(i) for i in items)))
         return self
 
     def table(self, df: pd.DataFrame, caption: str | None = None, digits: int = 2) -> Section:
-        self.blocks.append(to_html(df, digits=digits, caption=caption))
+        self.blocks.append(Html(Markup(to_html(df, digits=digits, caption=caption))))
         return self
 
     def figure(
-        self, fig, caption: str | None = None, dpi: int = 150, alt: str | None = None
+        self, fig: _Figure, caption: str | None = None, dpi: int = 150, alt: str | None = None
     ) -> Section:
         png = base64.b64encode(figure_to_png_bytes(fig, dpi=dpi)).decode("ascii")
-        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        alt_text = html.escape(alt or caption or self.title, quote=True)
-        self.blocks.append(
-            f'<figure><img alt="{alt_text}" src="data:image/png;base64,{png}">{cap}</figure>'
-        )
+        self.blocks.append(Figure(png=png, alt=alt or caption or self.title, caption=caption))
         return self
 
-    def result(self, res) -> Section:
+    def result(self, res: _HasReprHtml) -> Section:
         """A result object's own (escaped) HTML representation."""
-        self.blocks.append(res._repr_html_())
+        self.blocks.append(Html(Markup(res._repr_html_())))
         return self
 
     def raw_html(self, markup: str) -> Section:
         """Insert markup generated by this package (never user text)."""
-        self.blocks.append(markup)
+        self.blocks.append(Html(Markup(markup)))
         return self
 
 
@@ -135,23 +205,8 @@ class HtmlReport:
         return self
 
     def render(self) -> str:
-        toc = "".join(
-            f"<li><a href='#{s.id}'>{html.escape(s.title)}</a></li>" for s in self.sections
-        )
-        body = "".join(
-            f"<section id='{s.id}'><h2>{html.escape(s.title)}</h2>{''.join(s.blocks)}</section>"
-            for s in self.sections
-        )
-        sub = f"<p class='subtitle'>{html.escape(self.subtitle)}</p>" if self.subtitle else ""
-        foot = "".join(f"<div>{html.escape(line)}</div>" for line in self.footer_lines)
-        return (
-            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
-            f"<header><h1>{html.escape(self.title)}</h1>{sub}</header>"
-            f"<nav class='toc'><strong>Contents</strong><ol>{toc}</ol></nav>"
-            f"{body}<footer>{foot}</footer></body></html>\n"
-        )
+        """The whole page (``templates/report.html.j2``)."""
+        return _page_template().render(report=self)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)

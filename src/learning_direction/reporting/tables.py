@@ -10,6 +10,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from .._core.data import require_columns
 from .._core.results import ResultMixin
 from ..exceptions import DataValidationError
 from .apa import fmt_num, fmt_p, fmt_r, stars
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "CorrelationTable",
@@ -32,7 +36,7 @@ __all__ = [
 
 def to_markdown(table: pd.DataFrame, digits: int = 2) -> str:
     """A GitHub-flavoured markdown table (floats rounded to ``digits``)."""
-    return table.to_markdown(index=False, floatfmt=f".{digits}f")
+    return str(table.to_markdown(index=False, floatfmt=f".{digits}f"))
 
 
 def _is_p_column(name: object) -> bool:
@@ -72,7 +76,9 @@ def to_latex(
     """A LaTeX ``tabular`` (booktabs) with special characters escaped."""
     styler = table.style.hide(axis="index").format(precision=digits, escape="latex", na_rep="")
     styler = styler.format_index(escape="latex", axis=1)
-    return styler.to_latex(caption=caption, label=label, hrules=True, position_float="centering")
+    return str(
+        styler.to_latex(caption=caption, label=label, hrules=True, position_float="centering")
+    )
 
 
 def save_table(
@@ -125,11 +131,64 @@ class CorrelationTable(ResultMixin):
     notes: tuple[str, ...] = field(default_factory=tuple)
     _title = "Means, standard deviations and correlations"
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Correlation heatmap (see :func:`learning_direction.figures.correlations.correlation_heatmap`)."""
         from ..figures.correlations import correlation_heatmap
 
         return correlation_heatmap(self.correlations, p_values=self.p_values, ax=ax, **kwargs)
+
+
+def _pairwise_pearson(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairwise-complete Pearson r, two-sided p and pair counts of the columns of ``x``."""
+    k = x.shape[1]
+    r = np.full((k, k), np.nan)
+    p = np.full((k, k), np.nan)
+    npair = np.zeros((k, k), dtype=int)
+    for i in range(k):
+        for j in range(k):
+            ok = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
+            npair[i, j] = int(ok.sum())
+            if i == j:
+                r[i, j] = 1.0
+                continue
+            if j < i:
+                r[i, j], p[i, j] = r[j, i], p[j, i]
+                continue
+            if npair[i, j] > 2 and np.std(x[ok, i]) > 0 and np.std(x[ok, j]) > 0:
+                res = stats.pearsonr(x[ok, i], x[ok, j])
+                r[i, j], p[i, j] = float(res.statistic), float(res.pvalue)
+    return r, p, npair
+
+
+def _apa_rows(
+    cols: Sequence[str],
+    desc: pd.DataFrame,
+    r: np.ndarray,
+    p: np.ndarray,
+    *,
+    labels: Mapping[str, str],
+    alphas: Mapping[str, float],
+    digits: int,
+) -> pd.DataFrame:
+    """The formatted Table 1: r with stars below the diagonal, alphas in parentheses on it."""
+    rows = []
+    for i, c in enumerate(cols):
+        row = {
+            "variable": f"{i + 1}. {labels.get(c, c)}",
+            "n": int(desc.loc[i, "n"]),
+            "m": fmt_num(desc.loc[i, "mean"], digits),
+            "sd": fmt_num(desc.loc[i, "sd"], digits),
+        }
+        for j in range(len(cols)):
+            if j < i:
+                row[str(j + 1)] = fmt_r(r[i, j], digits) + stars(p[i, j])
+            elif j == i:
+                a = alphas.get(c)
+                row[str(j + 1)] = f"({fmt_r(a, digits)})" if a is not None and a == a else "—"
+            else:
+                row[str(j + 1)] = ""
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def correlation_table(
@@ -195,24 +254,7 @@ def correlation_table(
     if bad:
         raise DataValidationError(f"correlation_table needs numeric columns; not numeric: {bad}")
     labels = dict(labels or {})
-    x = data.to_numpy(dtype=float)
-    k = len(cols)
-    r = np.full((k, k), np.nan)
-    p = np.full((k, k), np.nan)
-    npair = np.zeros((k, k), dtype=int)
-    for i in range(k):
-        for j in range(k):
-            ok = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
-            npair[i, j] = int(ok.sum())
-            if i == j:
-                r[i, j] = 1.0
-                continue
-            if j < i:
-                r[i, j], p[i, j] = r[j, i], p[j, i]
-                continue
-            if npair[i, j] > 2 and np.std(x[ok, i]) > 0 and np.std(x[ok, j]) > 0:
-                res = stats.pearsonr(x[ok, i], x[ok, j])
-                r[i, j], p[i, j] = float(res.statistic), float(res.pvalue)
+    r, p, npair = _pairwise_pearson(data.to_numpy(dtype=float))
     desc = pd.DataFrame(
         {
             "variable": [labels.get(c, c) for c in cols],
@@ -223,24 +265,7 @@ def correlation_table(
             "max": data.max().to_numpy(),
         }
     )
-    rows = []
-    for i, c in enumerate(cols):
-        row = {
-            "variable": f"{i + 1}. {labels.get(c, c)}",
-            "n": int(desc.loc[i, "n"]),
-            "m": fmt_num(desc.loc[i, "mean"], digits),
-            "sd": fmt_num(desc.loc[i, "sd"], digits),
-        }
-        for j in range(k):
-            if j < i:
-                row[str(j + 1)] = fmt_r(r[i, j], digits) + stars(p[i, j])
-            elif j == i:
-                a = (alphas or {}).get(c)
-                row[str(j + 1)] = f"({fmt_r(a, digits)})" if a is not None and a == a else "—"
-            else:
-                row[str(j + 1)] = ""
-        rows.append(row)
-    table = pd.DataFrame(rows)
+    table = _apa_rows(cols, desc, r, p, labels=labels, alphas=alphas or {}, digits=digits)
     notes = ["Correlations use pairwise-complete data. * p < .05, ** p < .01, *** p < .001."]
     if alphas:
         notes.append("Cronbach's alpha in parentheses on the diagonal.")

@@ -4,6 +4,12 @@
 with the same columns (``data=``). Each pipeline scores the scales, reports their reliability
 ("Table 1" with alphas on the diagonal) and runs the study's models.
 
+Every pipeline has three stages (see ``studies/_pipeline.py``): ``prepare()`` checks or loads
+the data, screens for careless responding, scores the scales and computes their reliability
+(shared by every study); ``analyse()`` returns the study's statistics as a frozen dataclass of
+result objects (no I/O, text or figures); ``render()`` writes the APA text, tables and figures
+into the :class:`StudyResult`. Each module's ``run()`` composes the three.
+
 =============  ==============================================================================
 name           what it replicates
 =============  ==============================================================================
@@ -28,25 +34,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ..exceptions import DataValidationError
 from ._base import StudyResult
+from ._registry import STUDIES
 
 __all__ = ["STUDIES", "StudyResult", "list_studies", "run_study"]
-
-# study name -> (module, title)
-STUDIES: dict[str, tuple[str, str]] = {
-    "study1": (".study1", "Study 1: learning direction and mentor engagement"),
-    "study2a": (".study2", "Study 2A: learning opportunity as the mechanism"),
-    "study2b": (".study2", "Study 2B: replication in a different industry mix"),
-    "study3": (".study3", "Study 3: field study of mentors and their mentees"),
-    "study4": (".study4", "Study 4: a downward-learning reflection experiment"),
-    "advocacy": (".advocacy", "Authentic advocacy: advocacy × authenticity in a mentoring program"),
-    "dyads": (".dyads", "Reverse mentoring and mutual benefit: a dyadic analysis"),
-    "networks": (".networks", "Developmental networks: typology, reassessment and validity"),
-    "motives": (
-        ".motives",
-        "Mentor motives: self- and other-focused motives, behaviours and outcomes",
-    ),
-}
 
 
 def list_studies() -> list[str]:
@@ -107,9 +99,10 @@ def run_study(
     every table and figure. The docstring of each pipeline's ``run`` (e.g.
     ``learning_direction.studies.study1.run``) names its R equivalents.
     """
-    from ..exceptions import DataValidationError
-
     if name not in STUDIES:
         raise DataValidationError(f"unknown study '{name}'; choose from {', '.join(STUDIES)}")
     module = importlib.import_module(STUDIES[name][0], __name__)
-    return module.run(name=name, data=data, seed=seed, n_boot=n_boot, progress=progress)
+    result: StudyResult = module.run(
+        name=name, data=data, seed=seed, n_boot=n_boot, progress=progress
+    )
+    return result

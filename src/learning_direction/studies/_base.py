@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .._core.results import ResultMixin, table_to_html, table_to_text
+
+if TYPE_CHECKING:
+    from ..reporting.html import HtmlReport
 
 __all__ = ["StudyResult"]
 
@@ -105,7 +108,7 @@ class StudyResult(ResultMixin):
             parts.append(f"<p>{html.escape(sentence)}</p>")
         return "<div class='ld-result'>" + "".join(parts) + "</div>"
 
-    def plot(self, name: str | None = None):
+    def plot(self, name: str | None = None) -> Any:
         """The named figure (default: the first one)."""
         if not self.figures:
             raise KeyError(f"{self.name} has no figures")
@@ -145,7 +148,7 @@ class StudyResult(ResultMixin):
         written.append(path)
         return written
 
-    def add_to_report(self, report) -> None:
+    def add_to_report(self, report: HtmlReport) -> None:
         """Append this study as one section of an :class:`~learning_direction.reporting.html.HtmlReport`."""
         sec = report.section(self.title)
         sec.paragraph(f"Question. {self.question}")
@@ -159,6 +162,7 @@ class StudyResult(ResultMixin):
             for sentence in self.text.values():
                 sec.apa(sentence)
         for note in self.notes:
-            sec.warning(note) if note.lower().startswith("warning") else sec.paragraph(
-                f"Note. {note}"
-            )
+            if note.lower().startswith("warning"):
+                sec.warning(note)
+            else:
+                sec.paragraph(f"Note. {note}")

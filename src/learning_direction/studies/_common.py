@@ -15,15 +15,18 @@ import contextlib
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._core.data import missing_hint
+from .._core.format import fmt_num, fmt_p, fmt_r
 from ..exceptions import DataValidationError, LearningDirectionWarning
-from ..reporting.apa import fmt_num, fmt_p, fmt_r
 from ._base import StudyResult
+
+if TYPE_CHECKING:
+    from ..reporting.tables import CorrelationTable
 
 __all__ = [
     "RELIABILITY_CAPTION",
@@ -197,7 +200,7 @@ def add_indicator(
     and ``columns``/``labels`` untouched, when the column does not have exactly two levels).
     """
     ind, label = dummy_code(data[column], name)
-    if ind is None:
+    if ind is None or label is None:
         return data
     key = f"{column}_indicator"
     columns.append(key)
@@ -401,7 +404,7 @@ def table1(
     labels: Mapping[str, str] | None = None,
     alphas: Mapping[str, float] | None = None,
     digits: int = 2,
-):
+) -> CorrelationTable:
     """ "Table 1": means, SDs and correlations with stars, alphas in parentheses on the diagonal.
 
     A thin wrapper of :func:`learning_direction.reporting.tables.correlation_table` that only
@@ -541,8 +544,8 @@ def contrast_table(
                 f"contrast '{name}': term(s) {unknown} are not in the model; terms: {list(b.index)}"
             )
         w = pd.Series(0.0, index=b.index)
-        for t, v in weights.items():
-            w[t] = float(v)
+        for term, v in weights.items():
+            w[term] = float(v)
         est = float(w @ b)
         se = float(np.sqrt(w.to_numpy() @ V.loc[b.index, b.index].to_numpy() @ w.to_numpy()))
         t = est / se if se > 0 else float("nan")

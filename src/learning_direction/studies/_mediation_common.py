@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..reporting.apa import apa_coefficient, apa_indirect, fmt_ci, fmt_num
+from .._core.format import fmt_ci, fmt_num
+from ..reporting.apa import apa_coefficient, apa_indirect
 
 __all__ = [
     "CI_NAMES",
@@ -150,7 +151,7 @@ def apa_paths_sentence(
     a, b = row(tab, f"a:{m_term}"), row(tab, f"b:{m_term}")
     c, cp = row(tab, "c"), row(tab, "c_prime")
 
-    def verb(r, what):
+    def verb(r: pd.Series, what: str) -> str:
         if not _sig(r):
             return f"did not significantly predict {what}"
         return f"predicted {'higher' if r['estimate'] > 0 else 'lower'} {what}"

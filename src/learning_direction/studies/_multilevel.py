@@ -9,11 +9,16 @@ groups=...)`` (tests check the agreement). The plotting uses the shared figure s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from ..figures._style import PALETTE, get_ax, publication_style
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["group_intercepts", "one_way_reml", "plot_caterpillar"]
 
@@ -141,12 +146,12 @@ def group_intercepts(
 
 def plot_caterpillar(
     intercepts: pd.DataFrame,
-    ax=None,
+    ax: Axes | None = None,
     *,
     ylabel: str = "Random intercept",
     xlabel: str = "Groups, ranked",
     title: str | None = None,
-):
+) -> Axes:
     """Caterpillar plot: each group's intercept with its CI, ranked; CIs off zero highlighted.
 
     Parameters

@@ -22,26 +22,40 @@ The pipeline (``ld.run_study("advocacy")``):
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..reporting.apa import fmt_num, fmt_p, fmt_r
+from .._core.format import fmt_num, fmt_p, fmt_r
+from . import _pipeline
 from ._base import StudyResult
 from ._common import (
     StudyBuilder,
     apa_predictor_phrase,
     apa_reliability_sentence,
-    check_study_data,
     collect_warnings,
-    reliability_set,
-    score_scales,
     table1,
 )
+from ._pipeline import DataSpec, Prepared
 
-__all__ = ["SCALES", "games_howell", "run"]
+if TYPE_CHECKING:
+    from ..models.regression import RegressionResult
+    from ..reporting.tables import CorrelationTable
+    from ..scales.profiles import AdvocacyQuadrantResult
+
+__all__ = [
+    "SCALES",
+    "AdvocacyResults",
+    "GenderSplit",
+    "analyse",
+    "games_howell",
+    "prepare",
+    "render",
+    "run",
+]
 
 SCALES = (
     "advocacy",
@@ -67,6 +81,7 @@ LABELS = {
     "role_modeling": "Role modelling",
     "career_progress": "Career progress",
 }
+QUADRANT_VS = {q: f"{lab} vs instruction" for q, lab in QUADRANT_LABELS.items()}
 
 
 def games_howell(data: pd.DataFrame, dv: str, between: str, ci_level: float = 0.95) -> pd.DataFrame:
@@ -166,6 +181,387 @@ def _coef_table(res: Any, labels: dict[str, str]) -> pd.DataFrame:
     return tab
 
 
+# ------------------------------------------------------------------------------ stages
+
+TITLE = "Authentic advocacy: advocacy × authenticity in a mentoring program"
+QUESTION = (
+    "How are the program's relationships spread over Ibarra's advocacy × authenticity "
+    "quadrants, do psychological safety and empathic support go with more authentic "
+    "relationships, and do mentees in authentic-advocacy relationships progress more?"
+)
+SPEC = DataSpec(dataset="advocacy", scales=SCALES, columns=("mentor_id",), reset_index=True)
+CONTINUOUS_LABELS = {
+    "advocacy_c": "Advocacy (centred)",
+    "authenticity_c": "Authenticity (centred)",
+    "advocacy_c:authenticity_c": "Advocacy × authenticity",
+}
+
+
+@dataclass(frozen=True)
+class GenderSplit:
+    """Quadrants by mentee gender (when the data have ``mentee_gender``).
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``mentee_gender, quadrant, n, share`` (share within gender).
+    chi2 : scipy Chi2ContingencyResult or None
+        Test of independence (None with a single gender).
+    high_advocacy : Series or None
+        Share of each gender's mentees in a high-advocacy quadrant.
+    n : int
+        Relationships with a quadrant and a gender.
+    """
+
+    table: pd.DataFrame
+    chi2: Any
+    high_advocacy: pd.Series | None
+    n: int
+
+
+@dataclass(frozen=True)
+class AdvocacyResults:
+    """The statistics of the advocacy study (:func:`analyse`): result objects only.
+
+    Attributes
+    ----------
+    data : DataFrame
+        Scores with the quadrant and its 0/1 indicators.
+    table1 : CorrelationTable
+    quadrant : AdvocacyQuadrantResult
+        The advocacy × authenticity classification.
+    gender : GenderSplit or None
+    authenticity, outcomes, continuous : RegressionResult
+        Authenticity on safety and support; career progress on the quadrants; career
+        progress on the centred scores and their product (all with mentor-clustered SEs).
+    career_means, welch_anova, games_howell : DataFrame
+        Career progress by quadrant, Welch's ANOVA, Games–Howell comparisons.
+    n_compared : int
+        Relationships with a quadrant and a career-progress score.
+    early_notes, notes : tuple of str
+        Package warnings raised while classifying, and while analysing (all).
+    """
+
+    data: pd.DataFrame
+    table1: CorrelationTable
+    quadrant: AdvocacyQuadrantResult
+    gender: GenderSplit | None
+    authenticity: RegressionResult
+    outcomes: RegressionResult
+    continuous: RegressionResult
+    career_means: pd.DataFrame
+    welch_anova: pd.DataFrame
+    games_howell: pd.DataFrame
+    n_compared: int
+    early_notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def prepare(data: pd.DataFrame | None = None, *, name: str = "advocacy") -> Prepared:
+    """Check (or load) the data, score the six scales, reliability (no careless screen)."""
+    return _pipeline.prepare(data, SPEC, study=name, careless=False)
+
+
+def analyse(prepared: Prepared, *, split: str = "midpoint") -> AdvocacyResults:
+    """Table 1, the quadrants, the authenticity model and the quadrant comparisons."""
+    from ..models.regression import regress
+    from ..scales.profiles import advocacy_quadrant
+
+    notes: list[str] = []
+    d = prepared.data
+    with collect_warnings(notes):
+        scores = [s for s in prepared.scored.score_names if s in LABELS]
+        t1 = table1(d, scores, labels=LABELS, alphas=prepared.rel.alphas)
+        quad = advocacy_quadrant(d[["advocacy", "authenticity"]], split=split)
+    early = tuple(notes)
+    d = d.assign(quadrant=quad.table["quadrant"])
+    gender = _gender_split(d)
+    with collect_warnings(notes):
+        auth = regress(
+            d,
+            "authenticity ~ psychological_safety + empathic_support",
+            se="cluster",
+            cluster="mentor_id",
+        )
+    for q in ("sponsorship", "support", "authentic_advocacy"):
+        d[q] = (d["quadrant"].astype(object) == q).astype(float).where(d["quadrant"].notna())
+    with collect_warnings(notes):
+        out = regress(
+            d,
+            "career_progress ~ sponsorship + support + authentic_advocacy",
+            se="cluster",
+            cluster="mentor_id",
+        )
+        centred = d.assign(
+            advocacy_c=d["advocacy"] - d["advocacy"].mean(),
+            authenticity_c=d["authenticity"] - d["authenticity"].mean(),
+        )
+        cont = regress(
+            centred,
+            "career_progress ~ advocacy_c * authenticity_c",
+            se="cluster",
+            cluster="mentor_id",
+        )
+    cc = d[["career_progress", "quadrant"]].dropna()
+    cc = cc.assign(quadrant=cc["quadrant"].astype(str))
+    means = cc.groupby("quadrant")["career_progress"].agg(["count", "mean", "std"])
+    means = means.reindex(list(QUADRANT_LABELS)).reset_index()
+    means.columns = ["quadrant", "n", "mean", "sd"]
+    return AdvocacyResults(
+        data=d,
+        table1=t1,
+        quadrant=quad,
+        gender=gender,
+        authenticity=auth,
+        outcomes=out,
+        continuous=cont,
+        career_means=means,
+        welch_anova=_welch_anova(cc, "career_progress", "quadrant"),
+        games_howell=games_howell(cc, "career_progress", "quadrant"),
+        n_compared=len(cc),
+        early_notes=early,
+        notes=tuple(notes),
+    )
+
+
+def _gender_split(d: pd.DataFrame) -> GenderSplit | None:
+    """Quadrant counts by mentee gender and their chi-square test (None without genders)."""
+    if "mentee_gender" not in d.columns or not d["mentee_gender"].notna().any():
+        return None
+    ok = d["quadrant"].notna() & d["mentee_gender"].notna()
+    ct = pd.crosstab(d.loc[ok, "mentee_gender"].astype(str), d.loc[ok, "quadrant"])
+    ct = ct.reindex(columns=list(QUADRANT_LABELS), fill_value=0)
+    long = ct.stack().rename("n").reset_index()
+    long.columns = ["mentee_gender", "quadrant", "n"]
+    long["share"] = long["n"] / long.groupby("mentee_gender")["n"].transform("sum")
+    chi = stats.chi2_contingency(ct.to_numpy()) if ct.shape[0] > 1 else None
+    high_adv = None
+    if chi is not None:
+        high_adv = (
+            d.loc[ok]
+            .groupby("mentee_gender", observed=True)["quadrant"]
+            .apply(lambda q: float(q.isin(["sponsorship", "authentic_advocacy"]).mean()))
+        )
+    return GenderSplit(table=long, chi2=chi, high_advocacy=high_adv, n=int(ok.sum()))
+
+
+def render(prepared: Prepared, results: AdvocacyResults, *, name: str = "advocacy") -> StudyResult:
+    """Tables, figures, APA sentences and notes of the advocacy study."""
+    df = prepared.rows
+    design = (
+        f"{len(df)} mentee-rated mentoring relationships ({df['mentor_id'].nunique()} "
+        "mentors); advocacy, authenticity, psychological safety, empathic support, mentoring "
+        "functions and career progress rated by the mentee. Standard errors are clustered "
+        "by mentor."
+    )
+    b = StudyBuilder(name, TITLE, question=QUESTION, design=design)
+    for n_ in [*prepared.scored.notes, *results.quadrant.notes]:
+        b.note(n_)
+    for n_ in (*prepared.notes, *results.early_notes):
+        b.note(n_)
+    b.results.update(
+        {
+            "reliability": prepared.rel,
+            "table1": results.table1,
+            "quadrant": results.quadrant,
+            "scores": prepared.scored,
+        }
+    )
+    if results.gender is not None and results.gender.chi2 is not None:
+        b.results["gender_chi2"] = results.gender.chi2
+    b.results.update(
+        {
+            "authenticity": results.authenticity,
+            "outcomes": results.outcomes,
+            "continuous": results.continuous,
+            "welch_anova": results.welch_anova,
+            "games_howell": results.games_howell,
+        }
+    )
+    counts = _add_tables(b, prepared, results)
+    _add_figures(b, results)
+    _add_text(b, prepared, results, counts)
+    for n_ in (*prepared.notes, *results.notes):
+        b.note(n_)
+    for r in (results.outcomes, results.continuous):
+        for n_ in r.notes:
+            b.note(f"{r.response} model: {n_}")
+    return b.build(n=len(results.data), seed=None)
+
+
+def _add_tables(b: StudyBuilder, prepared: Prepared, results: AdvocacyResults) -> pd.DataFrame:
+    """Add the tables (and the notes written between them); returns the quadrant counts."""
+    quad, auth = results.quadrant, results.authenticity
+    b.table(
+        "reliability", prepared.rel.table, "Reliability of the scales (psych::alpha conventions)"
+    )
+    b.table("table1", results.table1.table, "Means, SDs and correlations (alphas on the diagonal)")
+    counts = quad.counts.copy()
+    counts.insert(1, "label", [QUADRANT_LABELS[q] for q in counts["quadrant"]])
+    b.table(
+        "quadrants",
+        counts,
+        f"Relationships per quadrant ({quad.split} split: advocacy > {fmt_num(quad.cut_advocacy)}, "
+        f"authenticity > {fmt_num(quad.cut_authenticity)})",
+    )
+    if results.gender is not None:
+        b.table(
+            "quadrants_by_gender",
+            results.gender.table,
+            "Quadrants by mentee gender (share within gender)",
+        )
+    b.table(
+        "authenticity",
+        _coef_table(auth, LABELS),
+        f"Psychological safety and empathic support predicting authenticity (OLS, "
+        f"mentor-clustered SEs; R² = {fmt_r(auth.r2)})",
+    )
+    for n_ in auth.notes:
+        b.note(f"authenticity model: {n_}")
+    b.table(
+        "outcomes",
+        _coef_table(results.outcomes, QUADRANT_VS),
+        "Career progress by quadrant: OLS with instruction as the reference (mentor-clustered SEs)",
+    )
+    n_all = len(results.data)
+    if results.n_compared < n_all:
+        b.note(
+            f"{n_all - results.n_compared} of {n_all} relationships have no quadrant or no "
+            "career-progress score and are left out of the quadrant comparisons"
+        )
+    b.table(
+        "career_progress_means",
+        results.career_means,
+        "Career progress by quadrant (mentee-rated, 1–7)",
+    )
+    b.table(
+        "welch_anova", results.welch_anova, "Welch's ANOVA of career progress across the quadrants"
+    )
+    b.table(
+        "games_howell",
+        results.games_howell,
+        "Games–Howell pairwise comparisons (simultaneous 95% CIs)",
+    )
+    b.table(
+        "continuous",
+        _coef_table(results.continuous, CONTINUOUS_LABELS),
+        "Continuous scores: career progress on advocacy, authenticity and their product "
+        "(mentor-clustered SEs)",
+    )
+    return counts
+
+
+def _add_figures(b: StudyBuilder, results: AdvocacyResults) -> None:
+    from ..figures.coefficients import plot_coefficients
+
+    ax = results.quadrant.plot(title="Advocacy × authenticity across the program")
+    b.figure(
+        "quadrant",
+        ax,
+        "Each relationship by advocacy and authenticity (mentee ratings); dashed lines are the "
+        "splits, labels give the count per quadrant",
+    )
+    ax = plot_coefficients(results.authenticity)
+    _relabel_ticks(ax, LABELS)
+    ax.set_title("Predictors of authenticity")
+    b.figure(
+        "authenticity_coefficients",
+        ax,
+        "Unstandardized coefficients with 95% CIs (clustered by mentor)",
+    )
+    ax = plot_coefficients(results.outcomes)
+    _relabel_ticks(ax, QUADRANT_VS)
+    ax.set_title("Career progress vs instruction")
+    b.figure(
+        "outcome_coefficients",
+        ax,
+        "Difference in career progress from instruction relationships, with 95% CIs",
+    )
+
+
+def _gender_text(gender: GenderSplit | None) -> str:
+    if gender is None or gender.chi2 is None or gender.high_advocacy is None:
+        return ""
+    chi = gender.chi2
+    parts = ", ".join(
+        f"{fmt_num(100 * v, 0)}% of {g} mentees" for g, v in gender.high_advocacy.items()
+    )
+    return (
+        f"High advocacy was reported by {parts}; the quadrant distribution "
+        f"{'differed' if chi.pvalue < 0.05 else 'did not differ significantly'} by "
+        f"mentee gender, χ²({chi.dof}, N = {gender.n}) = {fmt_num(chi.statistic)}, "
+        f"{fmt_p(chi.pvalue)}."
+    )
+
+
+def _add_text(
+    b: StudyBuilder, prepared: Prepared, results: AdvocacyResults, counts: pd.DataFrame
+) -> None:
+    quad, auth = results.quadrant, results.authenticity
+    tq = auth.table.set_index("term")
+    cnt = counts.set_index("quadrant")
+    b.text["reliability"] = apa_reliability_sentence(prepared.rel.table, LABELS)
+    parts = [
+        f"{int(cnt.at[q, 'n'])} ({fmt_num(100 * cnt.at[q, 'share'], 1)}%) "
+        f"{QUADRANT_LABELS[q].lower()}"
+        for q in QUADRANT_LABELS
+    ]
+    b.text["typology"] = (
+        f"Of {quad.n_classified} classified relationships ({quad.split} split), "
+        f"{', '.join(parts[:-1])} and {parts[-1]}."
+    )
+    gender_text = _gender_text(results.gender)
+    if gender_text:
+        b.text["gender"] = gender_text
+    b.text["authenticity"] = (
+        f"Psychological safety ({apa_predictor_phrase(tq.loc['psychological_safety'])}) and "
+        f"empathic support ({apa_predictor_phrase(tq.loc['empathic_support'])}) each predicted "
+        f"authenticity, R² = {fmt_r(auth.r2)}, N = {auth.n}."
+    )
+    b.text["main"] = _main_text(results)
+    b.text["continuous"] = _continuous_text(results)
+
+
+def _main_text(results: AdvocacyResults) -> str:
+    to = results.outcomes.table.set_index("term")
+    w = results.welch_anova.iloc[0]
+
+    def phrase(q: str) -> str:
+        return apa_predictor_phrase(to.loc[q], with_beta=False)
+
+    return (
+        f"Career progress differed across the quadrants, Welch's F({fmt_num(w['df1'], 0)}, "
+        f"{fmt_num(w['df2'])}) = {fmt_num(w['f'])}, {fmt_p(w['p_value'])}, η² = "
+        f"{fmt_r(w['eta_sq'])}. Compared with instruction, mentees in authentic-advocacy "
+        f"relationships reported {_more_less(to.loc['authentic_advocacy'])} career progress "
+        f"({phrase('authentic_advocacy')}); mentees in "
+        f"sponsorship relationships reported {_more_less(to.loc['sponsorship'])} "
+        f"({phrase('sponsorship')}) and those in support "
+        f"relationships {_more_less(to.loc['support'])} "
+        f"({phrase('support')})."
+    )
+
+
+def _continuous_text(results: AdvocacyResults) -> str:
+    tc = results.continuous.table.set_index("term")
+
+    def phrase(term: str) -> str:
+        return apa_predictor_phrase(tc.loc[term], with_beta=False)
+
+    return (
+        "With the continuous (mean-centred) scores, the association of career progress with "
+        f"advocacy was {_sig(tc.loc['advocacy_c'])} "
+        f"({phrase('advocacy_c')}), with authenticity "
+        f"{_sig(tc.loc['authenticity_c'])} "
+        f"({phrase('authenticity_c')}), and the "
+        f"advocacy × authenticity interaction was {_sig(tc.loc['advocacy_c:authenticity_c'])} "
+        f"({phrase('advocacy_c:authenticity_c')})."
+    )
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
 def run(
     name: str = "advocacy",
     data: pd.DataFrame | None = None,
@@ -234,220 +630,6 @@ def run(
     ``sandwich::vcovCL(fit, cluster = ~mentor_id)``; ``oneway.test(career_progress ~ quadrant)``
     and ``rstatix::games_howell_test``.
     """
-    from .. import advocacy_quadrant, regress
-    from ..datasets import load_dataset
-    from ..figures.coefficients import plot_coefficients
-
-    df = load_dataset("advocacy") if data is None else data
-    df = check_study_data(df, study=name, scales=SCALES, columns=["mentor_id"], dataset="advocacy")
-    df = df.reset_index(drop=True)
-    b = StudyBuilder(
-        name,
-        "Authentic advocacy: advocacy × authenticity in a mentoring program",
-        question=(
-            "How are the program's relationships spread over Ibarra's advocacy × authenticity "
-            "quadrants, do psychological safety and empathic support go with more authentic "
-            "relationships, and do mentees in authentic-advocacy relationships progress more?"
-        ),
-        design=(
-            f"{len(df)} mentee-rated mentoring relationships ({df['mentor_id'].nunique()} "
-            "mentors); advocacy, authenticity, psychological safety, empathic support, mentoring "
-            "functions and career progress rated by the mentee. Standard errors are clustered "
-            "by mentor."
-        ),
-    )
-    notes: list[str] = []
-    with collect_warnings(notes):
-        scored = score_scales(df, SCALES)
-        d = scored.data
-        rel = reliability_set(df, SCALES)
-        scores = [s for s in scored.score_names if s in LABELS]
-        t1 = table1(d, scores, labels=LABELS, alphas=rel.alphas)
-        quad = advocacy_quadrant(d[["advocacy", "authenticity"]], split=split)
-    for n_ in [*scored.notes, *quad.notes, *notes]:
-        b.note(n_)
-    b.table("reliability", rel.table, "Reliability of the scales (psych::alpha conventions)")
-    b.table("table1", t1.table, "Means, SDs and correlations (alphas on the diagonal)")
-    b.results.update({"reliability": rel, "table1": t1, "quadrant": quad, "scores": scored})
-
-    d = d.assign(quadrant=quad.table["quadrant"])
-    counts = quad.counts.copy()
-    counts.insert(1, "label", [QUADRANT_LABELS[q] for q in counts["quadrant"]])
-    b.table(
-        "quadrants",
-        counts,
-        f"Relationships per quadrant ({quad.split} split: advocacy > {fmt_num(quad.cut_advocacy)}, "
-        f"authenticity > {fmt_num(quad.cut_authenticity)})",
-    )
-    gender_text = ""
-    if "mentee_gender" in d.columns and d["mentee_gender"].notna().any():
-        ok = d["quadrant"].notna() & d["mentee_gender"].notna()
-        ct = pd.crosstab(d.loc[ok, "mentee_gender"].astype(str), d.loc[ok, "quadrant"])
-        ct = ct.reindex(columns=list(QUADRANT_LABELS), fill_value=0)
-        long = ct.stack().rename("n").reset_index()
-        long.columns = ["mentee_gender", "quadrant", "n"]
-        long["share"] = long["n"] / long.groupby("mentee_gender")["n"].transform("sum")
-        b.table("quadrants_by_gender", long, "Quadrants by mentee gender (share within gender)")
-        chi = stats.chi2_contingency(ct.to_numpy()) if ct.shape[0] > 1 else None
-        if chi is not None:
-            b.results["gender_chi2"] = chi
-            high_adv = (
-                d.loc[ok]
-                .groupby("mentee_gender", observed=True)["quadrant"]
-                .apply(lambda q: float(q.isin(["sponsorship", "authentic_advocacy"]).mean()))
-            )
-            parts = ", ".join(f"{fmt_num(100 * v, 0)}% of {g} mentees" for g, v in high_adv.items())
-            gender_text = (
-                f"High advocacy was reported by {parts}; the quadrant distribution "
-                f"{'differed' if chi.pvalue < 0.05 else 'did not differ significantly'} by "
-                f"mentee gender, χ²({chi.dof}, N = {int(ok.sum())}) = {fmt_num(chi.statistic)}, "
-                f"{fmt_p(chi.pvalue)}."
-            )
-
-    # authenticity ~ psychological safety + empathic support
-    with collect_warnings(notes):
-        auth = regress(
-            d,
-            "authenticity ~ psychological_safety + empathic_support",
-            se="cluster",
-            cluster="mentor_id",
-        )
-    b.results["authenticity"] = auth
-    b.table(
-        "authenticity",
-        _coef_table(auth, LABELS),
-        f"Psychological safety and empathic support predicting authenticity (OLS, "
-        f"mentor-clustered SEs; R² = {fmt_r(auth.r2)})",
-    )
-    for n_ in auth.notes:
-        b.note(f"authenticity model: {n_}")
-
-    # quadrants -> career progress
-    for q in ("sponsorship", "support", "authentic_advocacy"):
-        d[q] = (d["quadrant"].astype(object) == q).astype(float).where(d["quadrant"].notna())
-    with collect_warnings(notes):
-        out = regress(
-            d,
-            "career_progress ~ sponsorship + support + authentic_advocacy",
-            se="cluster",
-            cluster="mentor_id",
-        )
-        cont = regress(
-            d.assign(
-                advocacy_c=d["advocacy"] - d["advocacy"].mean(),
-                authenticity_c=d["authenticity"] - d["authenticity"].mean(),
-            ),
-            "career_progress ~ advocacy_c * authenticity_c",
-            se="cluster",
-            cluster="mentor_id",
-        )
-    b.results["outcomes"] = out
-    b.results["continuous"] = cont
-    qlab = {q: f"{lab} vs instruction" for q, lab in QUADRANT_LABELS.items()}
-    b.table(
-        "outcomes",
-        _coef_table(out, qlab),
-        "Career progress by quadrant: OLS with instruction as the reference (mentor-clustered SEs)",
-    )
-    cc = d[["career_progress", "quadrant"]].dropna()
-    cc = cc.assign(quadrant=cc["quadrant"].astype(str))
-    if len(cc) < len(d):
-        b.note(
-            f"{len(d) - len(cc)} of {len(d)} relationships have no quadrant or no career-progress "
-            "score and are left out of the quadrant comparisons"
-        )
-    welch = _welch_anova(cc, "career_progress", "quadrant")
-    gh = games_howell(cc, "career_progress", "quadrant")
-    means = cc.groupby("quadrant")["career_progress"].agg(["count", "mean", "std"])
-    means = means.reindex(list(QUADRANT_LABELS)).reset_index()
-    means.columns = ["quadrant", "n", "mean", "sd"]
-    b.table("career_progress_means", means, "Career progress by quadrant (mentee-rated, 1–7)")
-    b.table("welch_anova", welch, "Welch's ANOVA of career progress across the quadrants")
-    b.table("games_howell", gh, "Games–Howell pairwise comparisons (simultaneous 95% CIs)")
-    clab = {
-        "advocacy_c": "Advocacy (centred)",
-        "authenticity_c": "Authenticity (centred)",
-        "advocacy_c:authenticity_c": "Advocacy × authenticity",
-    }
-    b.table(
-        "continuous",
-        _coef_table(cont, clab),
-        "Continuous scores: career progress on advocacy, authenticity and their product "
-        "(mentor-clustered SEs)",
-    )
-    b.results.update({"welch_anova": welch, "games_howell": gh})
-
-    # figures
-    ax = quad.plot(title="Advocacy × authenticity across the program")
-    b.figure(
-        "quadrant",
-        ax,
-        "Each relationship by advocacy and authenticity (mentee ratings); dashed lines are the "
-        "splits, labels give the count per quadrant",
-    )
-    ax = plot_coefficients(auth)
-    _relabel_ticks(ax, LABELS)
-    ax.set_title("Predictors of authenticity")
-    b.figure(
-        "authenticity_coefficients",
-        ax,
-        "Unstandardized coefficients with 95% CIs (clustered by mentor)",
-    )
-    ax = plot_coefficients(out)
-    _relabel_ticks(ax, qlab)
-    ax.set_title("Career progress vs instruction")
-    b.figure(
-        "outcome_coefficients",
-        ax,
-        "Difference in career progress from instruction relationships, with 95% CIs",
-    )
-
-    # APA text
-    tq = auth.table.set_index("term")
-    cnt = counts.set_index("quadrant")
-    b.text["reliability"] = apa_reliability_sentence(rel.table, LABELS)
-    parts = [
-        f"{int(cnt.at[q, 'n'])} ({fmt_num(100 * cnt.at[q, 'share'], 1)}%) "
-        f"{QUADRANT_LABELS[q].lower()}"
-        for q in QUADRANT_LABELS
-    ]
-    b.text["typology"] = (
-        f"Of {quad.n_classified} classified relationships ({quad.split} split), "
-        f"{', '.join(parts[:-1])} and {parts[-1]}."
-    )
-    if gender_text:
-        b.text["gender"] = gender_text
-    b.text["authenticity"] = (
-        f"Psychological safety ({apa_predictor_phrase(tq.loc['psychological_safety'])}) and "
-        f"empathic support ({apa_predictor_phrase(tq.loc['empathic_support'])}) each predicted "
-        f"authenticity, R² = {fmt_r(auth.r2)}, N = {auth.n}."
-    )
-    to = out.table.set_index("term")
-    w = welch.iloc[0]
-    b.text["main"] = (
-        f"Career progress differed across the quadrants, Welch's F({fmt_num(w['df1'], 0)}, "
-        f"{fmt_num(w['df2'])}) = {fmt_num(w['f'])}, {fmt_p(w['p_value'])}, η² = "
-        f"{fmt_r(w['eta_sq'])}. Compared with instruction, mentees in authentic-advocacy "
-        f"relationships reported {_more_less(to.loc['authentic_advocacy'])} career progress "
-        f"({apa_predictor_phrase(to.loc['authentic_advocacy'], with_beta=False)}); mentees in "
-        f"sponsorship relationships reported {_more_less(to.loc['sponsorship'])} "
-        f"({apa_predictor_phrase(to.loc['sponsorship'], with_beta=False)}) and those in support "
-        f"relationships {_more_less(to.loc['support'])} "
-        f"({apa_predictor_phrase(to.loc['support'], with_beta=False)})."
-    )
-    tc = cont.table.set_index("term")
-    b.text["continuous"] = (
-        "With the continuous (mean-centred) scores, the association of career progress with "
-        f"advocacy was {_sig(tc.loc['advocacy_c'])} "
-        f"({apa_predictor_phrase(tc.loc['advocacy_c'], with_beta=False)}), with authenticity "
-        f"{_sig(tc.loc['authenticity_c'])} "
-        f"({apa_predictor_phrase(tc.loc['authenticity_c'], with_beta=False)}), and the "
-        f"advocacy × authenticity interaction was {_sig(tc.loc['advocacy_c:authenticity_c'])} "
-        f"({apa_predictor_phrase(tc.loc['advocacy_c:authenticity_c'], with_beta=False)})."
-    )
-    for n_ in notes:
-        b.note(n_)
-    for r in (out, cont):
-        for n_ in r.notes:
-            b.note(f"{r.response} model: {n_}")
-    return b.build(n=len(d), seed=None)
+    del seed, n_boot, progress  # nothing in this pipeline is random
+    prepared = prepare(data, name=name)
+    return render(prepared, analyse(prepared, split=split), name=name)

@@ -21,23 +21,38 @@ The pipeline (``ld.run_study("dyads")``):
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..reporting.apa import fmt_num, fmt_p, fmt_r
+from .._core.format import fmt_num, fmt_p, fmt_r
+from ..exceptions import DataValidationError
+from . import _pipeline
 from ._base import StudyResult
 from ._common import (
+    ReliabilitySet,
     StudyBuilder,
     apa_reliability_sentence,
-    check_study_data,
     collect_warnings,
-    reliability_set,
 )
+from ._pipeline import DataSpec, Prepared
 
-__all__ = ["COLUMNS", "run"]
+if TYPE_CHECKING:
+    from ..models.dyadic import APIMResult, MutualBenefitResult
+
+__all__ = [
+    "COLUMNS",
+    "BenefitTest",
+    "DyadsData",
+    "DyadsResults",
+    "analyse",
+    "prepare",
+    "render",
+    "run",
+]
 
 COLUMNS = ("dyad_id", "role", "reverse_mentoring", "learning_orientation", "satisfaction")
 ROLE_SCALES = {"mentor": "mutual_benefit_mentor", "mentee": "mutual_benefit_mentee"}
@@ -51,7 +66,7 @@ def _apa_z(row: Any) -> str:
     )
 
 
-def _agreement(gls: Any, sem: Any) -> pd.DataFrame:
+def _agreement(gls: APIMResult, sem: APIMResult) -> pd.DataFrame:
     """Side-by-side estimates and SEs of the two APIM fits (k rows excluded: their CIs differ)."""
     a = gls.table[gls.table["kind"] != "k"].set_index("term")
     b = sem.table[sem.table["kind"] != "k"].set_index("term")
@@ -67,6 +82,375 @@ def _agreement(gls: Any, sem: Any) -> pd.DataFrame:
     out["abs_diff_estimate"] = (out["estimate_gls"] - out["estimate_sem"]).abs()
     out["abs_diff_se"] = (out["se_gls"] - out["se_sem"]).abs()
     return out
+
+
+# ------------------------------------------------------------------------------ stages
+
+TITLE = "Reverse mentoring and mutual benefit: a dyadic analysis"
+QUESTION = (
+    "Does each member's learning orientation shape their own and their partner's "
+    "satisfaction with the relationship (actor and partner effects), do these effects "
+    "differ between mentors and mentees, and do both members of reverse-mentoring pairs "
+    "gain as often as those of traditional pairs?"
+)
+SPEC = DataSpec(
+    dataset="dyads",
+    scales=tuple(ROLE_SCALES.values()),
+    columns=COLUMNS,
+    numeric=("reverse_mentoring", X, Y),
+    reset_index=True,
+)
+
+
+@dataclass(frozen=True)
+class DyadsData:
+    """The prepared dyad data.
+
+    Attributes
+    ----------
+    roles : dict[str, Prepared]
+        Per role (mentor, mentee): that role's rows with its mutual-benefit scale scored and
+        its reliability.
+    data : DataFrame
+        Every member's row with the scores, ``gains_self``, ``gains_partner`` and
+        ``pair_type`` (reverse / traditional).
+    notes : tuple of str
+        Package warnings raised while preparing.
+    """
+
+    roles: dict[str, Prepared]
+    data: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def reliability(self) -> list[ReliabilitySet]:
+        """Reliability of each role's scale (mentor, mentee)."""
+        return [p.rel for p in self.roles.values()]
+
+
+@dataclass(frozen=True)
+class BenefitTest:
+    """Do reverse and traditional pairs differ in mutual benefit?
+
+    Attributes
+    ----------
+    table : DataFrame
+        Chi-square test of the four categories and Fisher's test of "both gain".
+    chi2 : scipy Chi2ContingencyResult
+    share_both : Series
+        Share of dyads in which both gain, by pair type.
+    """
+
+    table: pd.DataFrame
+    chi2: Any
+    share_both: pd.Series
+
+
+@dataclass(frozen=True)
+class DyadsResults:
+    """The statistics of the dyad study (:func:`analyse`): result objects only.
+
+    Attributes
+    ----------
+    descriptives : DataFrame
+        Means and SDs by pair type and role.
+    apim, apim_sem, apim_reverse : APIMResult
+        ML GLS (k ratios with bootstrap CIs), ML SEM, and GLS with reverse mentoring as a
+        covariate.
+    by_type : DataFrame or None
+        Actor and partner effects per pair type (types with at least 10 dyads).
+    agreement : DataFrame
+        The GLS and SEM estimates side by side.
+    mutual_benefit : MutualBenefitResult
+    benefit_test : BenefitTest or None
+        None unless both pair types and two categories occur.
+    n_boot, seed : int
+        Bootstrap of the k ratios.
+    notes : tuple of str
+        Package warnings raised while analysing.
+    """
+
+    descriptives: pd.DataFrame
+    apim: APIMResult
+    apim_sem: APIMResult
+    apim_reverse: APIMResult
+    by_type: pd.DataFrame | None
+    agreement: pd.DataFrame
+    mutual_benefit: MutualBenefitResult
+    benefit_test: BenefitTest | None
+    n_boot: int
+    seed: int
+    notes: tuple[str, ...] = ()
+
+
+def _recode(df: pd.DataFrame) -> pd.DataFrame:
+    df["role"] = df["role"].astype(object)
+    df["reverse_mentoring"] = df["reverse_mentoring"].astype(float)
+    return df
+
+
+def prepare(data: pd.DataFrame | None = None, *, name: str = "dyads") -> DyadsData:
+    """Check (or load) the data; score each role's mutual-benefit scale on its own rows."""
+    df = _pipeline.load(data, SPEC, study=name, check=_recode).frame
+    roles: dict[str, Prepared] = {}
+    for role_value, scale in ROLE_SCALES.items():
+        rows = df[df["role"] == role_value]
+        if len(rows) == 0:
+            raise DataValidationError(
+                f"{name}: no row has role '{role_value}' in column 'role'; the dyad data need "
+                "one mentor and one mentee row per dyad"
+            )
+        roles[role_value] = _pipeline.prepare_rows(rows, [scale], study=name, careless=False)
+    sc = pd.concat([p.scored.result.scores for p in roles.values()]).reindex(df.index)
+    d = df.join(sc)
+    d["gains_self"] = d["mentor_gains_self"].where(d["role"] == "mentor", d["mentee_gains_self"])
+    d["gains_partner"] = d["mentor_gains_partner"].where(
+        d["role"] == "mentor", d["mentee_gains_partner"]
+    )
+    d["pair_type"] = np.where(d["reverse_mentoring"] == 1, "reverse", "traditional")
+    notes = tuple(n for p in roles.values() for n in p.notes)
+    return DyadsData(roles=roles, data=d, notes=notes)
+
+
+def analyse(prepared: DyadsData, *, seed: int = 20261122, n_boot: int = 5000) -> DyadsResults:
+    """Descriptives, the APIM fits, and the mutual-benefit classification and tests."""
+    from ..models.dyadic import apim, mutual_benefit
+
+    d = prepared.data
+    notes: list[str] = []
+    with collect_warnings(notes):
+        fit_gls = apim(d, X, Y, method="gls", k_ci="bootstrap", n_boot=n_boot, seed=seed)
+        fit_sem = apim(d, X, Y, method="sem", k_ci="delta")
+        fit_rev = apim(d, X, Y, covariates=["reverse_mentoring"], method="gls", k_ci="delta")
+        by_type = _apim_by_type(d)
+    with collect_warnings(notes):
+        mb = mutual_benefit(
+            d,
+            {"mentor": "mentor_gains_self", "mentee": "mentee_gains_self"},
+            scale_range=(1, 7),
+            group="reverse_mentoring",
+        )
+    return DyadsResults(
+        descriptives=_descriptives(d),
+        apim=fit_gls,
+        apim_sem=fit_sem,
+        apim_reverse=fit_rev,
+        by_type=by_type,
+        agreement=_agreement(fit_gls, fit_sem),
+        mutual_benefit=mb,
+        benefit_test=_benefit_test(mb),
+        n_boot=n_boot,
+        seed=seed,
+        notes=tuple(notes),
+    )
+
+
+def _descriptives(d: pd.DataFrame) -> pd.DataFrame:
+    desc = (
+        d.groupby(["pair_type", "role"], sort=True)[[X, Y, "gains_self", "gains_partner"]]
+        .agg(["mean", "std"])
+        .round(12)
+    )
+    desc.columns = [f"{v}_{s if s == 'mean' else 'sd'}" for v, s in desc.columns]
+    desc = desc.reset_index()
+    desc.insert(2, "n", d.groupby(["pair_type", "role"], sort=True).size().to_numpy())
+    return desc
+
+
+def _apim_by_type(d: pd.DataFrame) -> pd.DataFrame | None:
+    """Actor and partner effects fitted in each pair type with at least 10 dyads."""
+    from ..models.dyadic import apim
+
+    by_type = []
+    for label, value in (("traditional", 0.0), ("reverse", 1.0)):
+        sub = d[d["reverse_mentoring"] == value]
+        if sub["dyad_id"].nunique() >= 10:
+            r = apim(sub, X, Y, method="gls", k_ci="delta")
+            t = r.table[r.table["kind"].isin(["actor", "partner"])].copy()
+            t.insert(0, "pair_type", label)
+            t.insert(1, "n_dyads", r.n_dyads)
+            by_type.append(t)
+    return pd.concat(by_type, ignore_index=True) if by_type else None
+
+
+def _benefit_test(mb: MutualBenefitResult) -> BenefitTest | None:
+    ct = pd.crosstab(mb.dyads["group"], mb.dyads["category"]).reindex(
+        columns=list(mb.categories), fill_value=0
+    )
+    ct = ct.loc[:, ct.sum(axis=0) > 0]
+    if not (ct.shape[0] == 2 and ct.shape[1] >= 2):
+        return None
+    chi = stats.chi2_contingency(ct.to_numpy())
+    both = ct.get("both_gain", pd.Series(0, index=ct.index))
+    odds = pd.crosstab(mb.dyads["group"], mb.dyads["category"] == "both_gain")
+    fisher = stats.fisher_exact(odds.reindex(columns=[True, False], fill_value=0).to_numpy())
+    test = pd.DataFrame(
+        {
+            "test": ["category x pair type (chi-square)", "both gain x pair type (Fisher)"],
+            "statistic": [float(chi.statistic), float(fisher.statistic)],
+            "df": [float(chi.dof), np.nan],
+            "p_value": [float(chi.pvalue), float(fisher.pvalue)],
+        }
+    )
+    return BenefitTest(table=test, chi2=chi, share_both=both / ct.sum(axis=1))
+
+
+def render(prepared: DyadsData, results: DyadsResults, *, name: str = "dyads") -> StudyResult:
+    """Tables, figures, APA sentences and notes of the dyad study."""
+    d = prepared.data
+    n_rev = int(d.groupby("dyad_id")["reverse_mentoring"].first().sum())
+    design = (
+        f"{d['dyad_id'].nunique()} mentoring dyads ({n_rev} reverse-mentoring pairs, in which "
+        "the junior member mentors the senior), one row per member: learning orientation, "
+        "relationship satisfaction and the role's mutual-benefit items."
+    )
+    b = StudyBuilder(name, TITLE, question=QUESTION, design=design)
+    rel_table = pd.concat([r.table for r in prepared.reliability], ignore_index=True)
+    b.table("reliability", rel_table, "Reliability of the mutual-benefit scales, per role")
+    b.results["reliability"] = prepared.reliability
+    b.table("descriptives", results.descriptives, "Means and SDs by pair type and role")
+    b.results.update(
+        {
+            "apim": results.apim,
+            "apim_sem": results.apim_sem,
+            "apim_reverse": results.apim_reverse,
+        }
+    )
+    _add_apim_tables(b, results)
+    _add_benefit_tables(b, results)
+    b.figure(
+        "apim_diagram",
+        results.apim.plot(),
+        "APIM: actor (horizontal) and partner (diagonal) effects",
+    )
+    b.figure(
+        "mutual_benefit_chart",
+        results.mutual_benefit.plot(),
+        "Share of dyads in which both, only one or neither member gains, by pair type",
+    )
+    _add_text(b, rel_table, results)
+    for n_ in (*prepared.notes, *results.notes):
+        b.note(n_)
+    return b.build(n=results.apim.n_dyads, seed=results.seed)
+
+
+def _add_apim_tables(b: StudyBuilder, results: DyadsResults) -> None:
+    fit_gls, fit_rev, agree = results.apim, results.apim_reverse, results.agreement
+    b.table(
+        "apim",
+        fit_gls.table,
+        f"APIM of {X} on {Y} (ML GLS; k ratios with percentile bootstrap CIs, "
+        f"{results.n_boot:,} resamples)",
+    )
+    b.table("apim_tests", fit_gls.tests, "Tests of equal actor and partner effects across roles")
+    b.table(
+        "fit_agreement",
+        agree,
+        f"The same APIM fitted by ML GLS and by ML SEM (semopy): largest absolute difference "
+        f"{float(agree['abs_diff_estimate'].max()):.1e} (estimates) and "
+        f"{float(agree['abs_diff_se'].max()):.1e} (SEs)",
+    )
+    b.table(
+        "apim_reverse",
+        fit_rev.table[fit_rev.table["kind"] != "k"],
+        "APIM with reverse mentoring (1 = reverse pair) as a dyad-level covariate",
+    )
+    if results.by_type is not None:
+        b.table(
+            "apim_by_type",
+            results.by_type,
+            "Actor and partner effects fitted separately in traditional and reverse pairs",
+        )
+    for n_ in fit_gls.notes:
+        b.note(f"APIM: {n_}")
+
+
+def _add_benefit_tables(b: StudyBuilder, results: DyadsResults) -> None:
+    mb = results.mutual_benefit
+    b.results["mutual_benefit"] = mb
+    b.table(
+        "mutual_benefit",
+        mb.table,
+        "Mutual benefit: dyads in which both, one or neither member gains "
+        f"(own-gain score above {fmt_num(mb.threshold, 0)})",
+    )
+    if results.benefit_test is not None:
+        b.table(
+            "mutual_benefit_test",
+            results.benefit_test.table,
+            "Do reverse and traditional pairs differ in mutual benefit? (Fisher statistic: odds "
+            "ratio of both gaining, first row group vs second)",
+        )
+    for n_ in mb.notes:
+        b.note(f"mutual benefit: {n_}")
+
+
+def _add_text(b: StudyBuilder, rel_table: pd.DataFrame, results: DyadsResults) -> None:
+    fit_gls = results.apim
+    t = fit_gls.table.set_index("term")
+    b.text["reliability"] = apa_reliability_sentence(
+        rel_table, {s: s.replace("_", " ") for s in rel_table["scale"]}
+    )
+    b.text["main"] = (
+        f"In an APIM of {fit_gls.n_dyads} dyads, mentors' learning orientation predicted their "
+        f"own satisfaction (actor effect, {_apa_z(t.loc['actor_mentor'])}) and mentees' learning "
+        f"orientation theirs ({_apa_z(t.loc['actor_mentee'])}). Partner effects: mentee to "
+        f"mentor {_apa_z(t.loc['partner_mentee_to_mentor'])}; mentor to mentee "
+        f"{_apa_z(t.loc['partner_mentor_to_mentee'])}. The residual correlation between partners "
+        f"was r = {fmt_r(t.loc['residual_corr', 'estimate'])}."
+    )
+    b.text["k"] = _k_text(fit_gls)
+    agree = results.agreement
+    b.text["agreement"] = (
+        f"The ML GLS and ML SEM (semopy) fits agreed: the largest absolute difference was "
+        f"{float(agree['abs_diff_estimate'].max()):.1e} for an estimate and "
+        f"{float(agree['abs_diff_se'].max()):.1e} for a standard error."
+    )
+    b.text["mutual_benefit"] = _benefit_text(results)
+
+
+def _k_text(fit_gls: APIMResult) -> str:
+    t = fit_gls.table.set_index("term")
+    tests = fit_gls.tests.set_index(["test", "method"])
+    ea = tests.loc[("equal_actor", "lr")]
+    ep = tests.loc[("equal_partner", "lr")]
+    return (
+        f"The k ratios (partner / actor) were {fmt_num(t.loc['k_mentor', 'estimate'])} for mentors "
+        f"(95% bootstrap CI [{fmt_num(t.loc['k_mentor', 'ci_low'])}, "
+        f"{fmt_num(t.loc['k_mentor', 'ci_high'])}]) and {fmt_num(t.loc['k_mentee', 'estimate'])} "
+        f"for mentees ([{fmt_num(t.loc['k_mentee', 'ci_low'])}, "
+        f"{fmt_num(t.loc['k_mentee', 'ci_high'])}]). Actor effects "
+        f"{'differed' if ea['p_value'] < 0.05 else 'did not differ significantly'} between roles, "
+        f"χ²(1) = {fmt_num(ea['statistic'])}, {fmt_p(ea['p_value'])}, and partner effects "
+        f"{'differed' if ep['p_value'] < 0.05 else 'did not differ significantly'}, "
+        f"χ²(1) = {fmt_num(ep['statistic'])}, {fmt_p(ep['p_value'])} (likelihood-ratio tests)."
+    )
+
+
+def _benefit_text(results: DyadsResults) -> str:
+    mb, test = results.mutual_benefit, results.benefit_test
+    mb_text = ""
+    if test is not None:
+        chi, share = test.chi2, test.share_both
+        mb_text = (
+            f" Both members gained in {fmt_num(100 * share.get('reverse', np.nan), 1)}% of "
+            f"reverse and {fmt_num(100 * share.get('traditional', np.nan), 1)}% of traditional "
+            f"pairs; the distribution of the four categories "
+            f"{'differed' if chi.pvalue < 0.05 else 'did not differ significantly'} between pair "
+            f"types, χ²({chi.dof}, N = {mb.n_dyads}) = {fmt_num(chi.statistic)}, "
+            f"{fmt_p(chi.pvalue)}."
+        )
+    cats = mb.table[mb.table["group"] == "all"].set_index("category")
+    return (
+        f"Of {mb.n_dyads} dyads, both members gained in {int(cats.at['both_gain', 'n'])} "
+        f"({fmt_num(100 * cats.at['both_gain', 'share'], 1)}%), only the mentor in "
+        f"{int(cats.at['only_mentor_gains', 'n'])}, only the mentee in "
+        f"{int(cats.at['only_mentee_gains', 'n'])} and neither in "
+        f"{int(cats.at['neither_gains', 'n'])}." + mb_text
+    )
+
+
+# ------------------------------------------------------------------------------ pipeline
 
 
 def run(
@@ -144,220 +528,6 @@ def run(
     In R: ``lavaan::sem`` on the pairwise data (see :func:`learning_direction.apim`) or
     ``nlme::gls(..., correlation = corSymm(form = ~1 | dyad_id), method = "ML")``.
     """
-    from .. import apim, mutual_benefit
-    from ..datasets import load_dataset
-    from ..scales.scoring import score
-
-    df = load_dataset("dyads") if data is None else data
-    df = check_study_data(
-        df,
-        study=name,
-        scales=tuple(ROLE_SCALES.values()),
-        columns=COLUMNS,
-        numeric=["reverse_mentoring", X, Y],
-        dataset="dyads",
-    )
-    df = df.reset_index(drop=True)
-    df["role"] = df["role"].astype(object)
-    df["reverse_mentoring"] = df["reverse_mentoring"].astype(float)
-    n_dyads = df["dyad_id"].nunique()
-    n_rev = int(df.groupby("dyad_id")["reverse_mentoring"].first().sum())
-    b = StudyBuilder(
-        name,
-        "Reverse mentoring and mutual benefit: a dyadic analysis",
-        question=(
-            "Does each member's learning orientation shape their own and their partner's "
-            "satisfaction with the relationship (actor and partner effects), do these effects "
-            "differ between mentors and mentees, and do both members of reverse-mentoring pairs "
-            "gain as often as those of traditional pairs?"
-        ),
-        design=(
-            f"{n_dyads} mentoring dyads ({n_rev} reverse-mentoring pairs, in which the junior "
-            "member mentors the senior), one row per member: learning orientation, relationship "
-            "satisfaction and the role's mutual-benefit items."
-        ),
-    )
-    notes: list[str] = []
-    scored = []
-    rels = []
-    with collect_warnings(notes):
-        for role_value, scale in ROLE_SCALES.items():
-            rows = df[df["role"] == role_value]
-            if len(rows) == 0:
-                from ..exceptions import DataValidationError
-
-                raise DataValidationError(
-                    f"{name}: no row has role '{role_value}' in column 'role'; the dyad data need "
-                    "one mentor and one mentee row per dyad"
-                )
-            scored.append(score(rows, scale).scores)
-            rels.append(reliability_set(rows, [scale]))
-    sc = pd.concat(scored).reindex(df.index)
-    d = df.join(sc)
-    d["gains_self"] = d["mentor_gains_self"].where(d["role"] == "mentor", d["mentee_gains_self"])
-    d["gains_partner"] = d["mentor_gains_partner"].where(
-        d["role"] == "mentor", d["mentee_gains_partner"]
-    )
-    rel_table = pd.concat([r.table for r in rels], ignore_index=True)
-    b.table("reliability", rel_table, "Reliability of the mutual-benefit scales, per role")
-    b.results["reliability"] = rels
-
-    d["pair_type"] = np.where(d["reverse_mentoring"] == 1, "reverse", "traditional")
-    desc = (
-        d.groupby(["pair_type", "role"], sort=True)[[X, Y, "gains_self", "gains_partner"]]
-        .agg(["mean", "std"])
-        .round(12)
-    )
-    desc.columns = [f"{v}_{s if s == 'mean' else 'sd'}" for v, s in desc.columns]
-    desc = desc.reset_index()
-    desc.insert(2, "n", d.groupby(["pair_type", "role"], sort=True).size().to_numpy())
-    b.table("descriptives", desc, "Means and SDs by pair type and role")
-
-    # APIM, two independent fits
-    with collect_warnings(notes):
-        fit_gls = apim(d, X, Y, method="gls", k_ci="bootstrap", n_boot=n_boot, seed=seed)
-        fit_sem = apim(d, X, Y, method="sem", k_ci="delta")
-        fit_rev = apim(d, X, Y, covariates=["reverse_mentoring"], method="gls", k_ci="delta")
-        by_type = []
-        for label, value in (("traditional", 0.0), ("reverse", 1.0)):
-            sub = d[d["reverse_mentoring"] == value]
-            if sub["dyad_id"].nunique() >= 10:
-                r = apim(sub, X, Y, method="gls", k_ci="delta")
-                t = r.table[r.table["kind"].isin(["actor", "partner"])].copy()
-                t.insert(0, "pair_type", label)
-                t.insert(1, "n_dyads", r.n_dyads)
-                by_type.append(t)
-    agree = _agreement(fit_gls, fit_sem)
-    max_est = float(agree["abs_diff_estimate"].max())
-    max_se = float(agree["abs_diff_se"].max())
-    b.results.update({"apim": fit_gls, "apim_sem": fit_sem, "apim_reverse": fit_rev})
-    b.table(
-        "apim",
-        fit_gls.table,
-        f"APIM of {X} on {Y} (ML GLS; k ratios with percentile bootstrap CIs, "
-        f"{n_boot:,} resamples)",
-    )
-    b.table("apim_tests", fit_gls.tests, "Tests of equal actor and partner effects across roles")
-    b.table(
-        "fit_agreement",
-        agree,
-        f"The same APIM fitted by ML GLS and by ML SEM (semopy): largest absolute difference "
-        f"{max_est:.1e} (estimates) and {max_se:.1e} (SEs)",
-    )
-    b.table(
-        "apim_reverse",
-        fit_rev.table[fit_rev.table["kind"] != "k"],
-        "APIM with reverse mentoring (1 = reverse pair) as a dyad-level covariate",
-    )
-    if by_type:
-        b.table(
-            "apim_by_type",
-            pd.concat(by_type, ignore_index=True),
-            "Actor and partner effects fitted separately in traditional and reverse pairs",
-        )
-    for n_ in fit_gls.notes:
-        b.note(f"APIM: {n_}")
-
-    # mutual benefit
-    with collect_warnings(notes):
-        mb = mutual_benefit(
-            d,
-            {"mentor": "mentor_gains_self", "mentee": "mentee_gains_self"},
-            scale_range=(1, 7),
-            group="reverse_mentoring",
-        )
-    b.results["mutual_benefit"] = mb
-    b.table(
-        "mutual_benefit",
-        mb.table,
-        "Mutual benefit: dyads in which both, one or neither member gains "
-        f"(own-gain score above {fmt_num(mb.threshold, 0)})",
-    )
-    ct = pd.crosstab(mb.dyads["group"], mb.dyads["category"]).reindex(
-        columns=list(mb.categories), fill_value=0
-    )
-    ct = ct.loc[:, ct.sum(axis=0) > 0]
-    mb_text = ""
-    if ct.shape[0] == 2 and ct.shape[1] >= 2:
-        chi = stats.chi2_contingency(ct.to_numpy())
-        both = ct.get("both_gain", pd.Series(0, index=ct.index))
-        odds = pd.crosstab(mb.dyads["group"], mb.dyads["category"] == "both_gain")
-        fisher = stats.fisher_exact(odds.reindex(columns=[True, False], fill_value=0).to_numpy())
-        test = pd.DataFrame(
-            {
-                "test": ["category x pair type (chi-square)", "both gain x pair type (Fisher)"],
-                "statistic": [float(chi.statistic), float(fisher.statistic)],
-                "df": [float(chi.dof), np.nan],
-                "p_value": [float(chi.pvalue), float(fisher.pvalue)],
-            }
-        )
-        b.table(
-            "mutual_benefit_test",
-            test,
-            "Do reverse and traditional pairs differ in mutual benefit? (Fisher statistic: odds "
-            "ratio of both gaining, first row group vs second)",
-        )
-        share = both / ct.sum(axis=1)
-        mb_text = (
-            f" Both members gained in {fmt_num(100 * share.get('reverse', np.nan), 1)}% of "
-            f"reverse and {fmt_num(100 * share.get('traditional', np.nan), 1)}% of traditional "
-            f"pairs; the distribution of the four categories "
-            f"{'differed' if chi.pvalue < 0.05 else 'did not differ significantly'} between pair "
-            f"types, χ²({chi.dof}, N = {mb.n_dyads}) = {fmt_num(chi.statistic)}, "
-            f"{fmt_p(chi.pvalue)}."
-        )
-    for n_ in mb.notes:
-        b.note(f"mutual benefit: {n_}")
-
-    # figures
-    b.figure(
-        "apim_diagram", fit_gls.plot(), "APIM: actor (horizontal) and partner (diagonal) effects"
-    )
-    b.figure(
-        "mutual_benefit_chart",
-        mb.plot(),
-        "Share of dyads in which both, only one or neither member gains, by pair type",
-    )
-
-    # APA text
-    t = fit_gls.table.set_index("term")
-    tests = fit_gls.tests.set_index(["test", "method"])
-    ea = tests.loc[("equal_actor", "lr")]
-    ep = tests.loc[("equal_partner", "lr")]
-    b.text["reliability"] = apa_reliability_sentence(
-        rel_table, {s: s.replace("_", " ") for s in rel_table["scale"]}
-    )
-    b.text["main"] = (
-        f"In an APIM of {fit_gls.n_dyads} dyads, mentors' learning orientation predicted their "
-        f"own satisfaction (actor effect, {_apa_z(t.loc['actor_mentor'])}) and mentees' learning "
-        f"orientation theirs ({_apa_z(t.loc['actor_mentee'])}). Partner effects: mentee to "
-        f"mentor {_apa_z(t.loc['partner_mentee_to_mentor'])}; mentor to mentee "
-        f"{_apa_z(t.loc['partner_mentor_to_mentee'])}. The residual correlation between partners "
-        f"was r = {fmt_r(t.loc['residual_corr', 'estimate'])}."
-    )
-    b.text["k"] = (
-        f"The k ratios (partner / actor) were {fmt_num(t.loc['k_mentor', 'estimate'])} for mentors "
-        f"(95% bootstrap CI [{fmt_num(t.loc['k_mentor', 'ci_low'])}, "
-        f"{fmt_num(t.loc['k_mentor', 'ci_high'])}]) and {fmt_num(t.loc['k_mentee', 'estimate'])} "
-        f"for mentees ([{fmt_num(t.loc['k_mentee', 'ci_low'])}, "
-        f"{fmt_num(t.loc['k_mentee', 'ci_high'])}]). Actor effects "
-        f"{'differed' if ea['p_value'] < 0.05 else 'did not differ significantly'} between roles, "
-        f"χ²(1) = {fmt_num(ea['statistic'])}, {fmt_p(ea['p_value'])}, and partner effects "
-        f"{'differed' if ep['p_value'] < 0.05 else 'did not differ significantly'}, "
-        f"χ²(1) = {fmt_num(ep['statistic'])}, {fmt_p(ep['p_value'])} (likelihood-ratio tests)."
-    )
-    b.text["agreement"] = (
-        f"The ML GLS and ML SEM (semopy) fits agreed: the largest absolute difference was "
-        f"{max_est:.1e} for an estimate and {max_se:.1e} for a standard error."
-    )
-    cats = mb.table[mb.table["group"] == "all"].set_index("category")
-    b.text["mutual_benefit"] = (
-        f"Of {mb.n_dyads} dyads, both members gained in {int(cats.at['both_gain', 'n'])} "
-        f"({fmt_num(100 * cats.at['both_gain', 'share'], 1)}%), only the mentor in "
-        f"{int(cats.at['only_mentor_gains', 'n'])}, only the mentee in "
-        f"{int(cats.at['only_mentee_gains', 'n'])} and neither in "
-        f"{int(cats.at['neither_gains', 'n'])}." + mb_text
-    )
-    for n_ in notes:
-        b.note(n_)
-    return b.build(n=fit_gls.n_dyads, seed=seed)
+    del progress  # the bootstrap is vectorised
+    prepared = prepare(data, name=name)
+    return render(prepared, analyse(prepared, seed=seed, n_boot=n_boot), name=name)

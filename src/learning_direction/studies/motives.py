@@ -22,24 +22,31 @@ The pipeline (``ld.run_study("motives")``):
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..reporting.apa import fmt_num, fmt_p
+from .._core.format import fmt_num, fmt_p
+from ..exceptions import DataValidationError
+from . import _pipeline
 from ._base import StudyResult
 from ._common import (
+    ReliabilitySet,
     StudyBuilder,
     apa_reliability_sentence,
-    careless_screen,
-    check_study_data,
     collect_warnings,
     reliability_set,
-    score_scales,
     table1,
 )
 from ._mediation_common import display_copy
+from ._pipeline import DataSpec, Prepared
+from ._registry import study_title
+
+if TYPE_CHECKING:
+    from ..models.mediation import MediationResult
+    from ..reporting.tables import CorrelationTable
 
 __all__ = [
     "BEHAVIORS",
@@ -47,8 +54,13 @@ __all__ = [
     "MOTIVE_SUBSCALES",
     "OUTCOMES",
     "SCALES",
+    "MotivesData",
+    "MotivesResults",
+    "analyse",
     "key_numbers",
     "motive_screening",
+    "prepare",
+    "render",
     "run",
 ]
 
@@ -209,7 +221,7 @@ def motive_screening(
 # ------------------------------------------------------------------------------ pipeline
 
 
-def _indirect_rows(res: Any, motive: str, outcome: str) -> list[dict]:
+def _indirect_rows(res: MediationResult, motive: str, outcome: str) -> list[dict[str, Any]]:
     rows = []
     for r in res.table.itertuples():
         if r.term.startswith("indirect:"):
@@ -253,6 +265,515 @@ def _ind_phrase(r: Any) -> str:
 
 def _excl(r: Any) -> bool:
     return bool(r["ci_low"] > 0 or r["ci_high"] < 0)
+
+
+# ------------------------------------------------------------------------------ stages
+
+MENTOR_SCALES = ("mentor_motives", "mentoring_behaviors")
+PAIR_SCALES = (
+    "mentoring_functions",
+    "career_progress",
+    "retention_intention_mentor",
+    "retention_intention_mentee",
+)
+SPEC = DataSpec(dataset="motives", scales=SCALES, columns=(MENTOR,), reset_index=True)
+Models = dict[tuple[str, str], "MediationResult"]
+
+
+@dataclass(frozen=True)
+class MotivesData:
+    """The prepared motives data, at both levels.
+
+    Attributes
+    ----------
+    pairs : Prepared
+        One row per mentor–mentee pair, every scale scored; the careless screen ran on one
+        row per mentor (motive and behaviour items).
+    mentor_rows : DataFrame
+        One row per mentor (the first of their pairs).
+    reliability_mentors, reliability_pairs : ReliabilitySet
+        Motives and behaviours on one row per mentor; the pair-level scales on the pairs.
+    notes : tuple of str
+        Package warnings raised while preparing.
+    """
+
+    pairs: Prepared
+    mentor_rows: pd.DataFrame
+    reliability_mentors: ReliabilitySet
+    reliability_pairs: ReliabilitySet
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MotivesResults:
+    """The statistics of the motives study (:func:`analyse`): result objects and tidy tables.
+
+    Attributes
+    ----------
+    table1 : CorrelationTable
+    models : dict
+        :class:`~learning_direction.MediationResult` by ``(motive, outcome)``.
+    a_paths, b_paths, indirect : DataFrame
+        Motives → behaviours; behaviours → outcomes; indirect effects, totals, contrasts.
+    screening : DataFrame
+        Each mentor's profile and flags (:func:`motive_screening`).
+    screening_summary, distribution : DataFrame
+        Orientation and flag counts; the program's distribution of motive scores.
+    varying : Series
+        Mentors whose motive scores differ between their rows.
+    n_screened : int
+        Mentors with both motive composites.
+    margin, low_cut : float
+        Screening settings.
+    n_boot : int
+        Bootstrap resamples per model.
+    notes : tuple of str
+        Package warnings raised while analysing.
+    """
+
+    table1: CorrelationTable
+    models: Models
+    a_paths: pd.DataFrame
+    b_paths: pd.DataFrame
+    indirect: pd.DataFrame
+    screening: pd.DataFrame
+    screening_summary: pd.DataFrame
+    distribution: pd.DataFrame
+    varying: pd.Series
+    n_screened: int
+    margin: float
+    low_cut: float
+    n_boot: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def first(self) -> MediationResult:
+        """The first model (its mentor count and seed hold for all)."""
+        return self.models[(MOTIVES[0], next(iter(OUTCOMES)))]
+
+
+def _check_mentor_ids(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    if df[MENTOR].isna().any():
+        rows = list(df.index[df[MENTOR].isna()][:5])
+        raise DataValidationError(
+            f"{name}: column '{MENTOR}' is empty in rows {rows}; every pair needs its mentor's id"
+        )
+    return df
+
+
+def prepare(data: pd.DataFrame | None = None, *, name: str = "motives") -> MotivesData:
+    """Check (or load) the pairs; screen the mentors; score; reliability at each level."""
+    loaded = _pipeline.load(data, SPEC, study=name, check=lambda df: _check_mentor_ids(df, name))
+    df = loaded.frame
+    mentor_rows = df.drop_duplicates(MENTOR).reset_index(drop=True)
+    pairs = _pipeline.prepare_rows(
+        df,
+        SCALES,
+        study=name,
+        id_column=MENTOR,
+        careless_rows=mentor_rows,
+        careless_scales=MENTOR_SCALES,
+        reliability=False,
+        bundled=loaded.bundled,
+    )
+    notes: list[str] = []
+    with collect_warnings(notes):
+        rel = reliability_set(mentor_rows, MENTOR_SCALES)
+        rel_pair = reliability_set(df, PAIR_SCALES)
+    return MotivesData(
+        pairs=pairs,
+        mentor_rows=mentor_rows,
+        reliability_mentors=rel,
+        reliability_pairs=rel_pair,
+        notes=(*pairs.notes, *notes),
+    )
+
+
+def analyse(
+    prepared: MotivesData,
+    *,
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+    margin: float = 0.5,
+    low_cut: float = 4.0,
+) -> MotivesResults:
+    """Table 1, the eight parallel mediation models and the screening summary."""
+    from ..models.mediation import mediate
+
+    d = prepared.pairs.data
+    alphas = {**prepared.reliability_mentors.alphas, **prepared.reliability_pairs.alphas}
+    notes: list[str] = []
+    models: Models = {}
+    with collect_warnings(notes):
+        t1 = table1(d, [*MOTIVES, *BEHAVIORS, *OUTCOMES], labels=LABELS, alphas=alphas)
+        for motive in MOTIVES:
+            other = [m for m in MOTIVES if m != motive]
+            for outcome in OUTCOMES:
+                models[(motive, outcome)] = mediate(
+                    d, x=motive, m=list(BEHAVIORS), y=outcome, covariates=other,
+                    cluster=MENTOR, n_boot=n_boot, seed=seed, progress=progress,
+                )  # fmt: skip
+        mentor_scores = d.groupby(MENTOR, sort=False)[[*MOTIVE_SUBSCALES, *MOTIVES]].mean()
+        varying = d.groupby(MENTOR, sort=False)[list(MOTIVES)].nunique().max(axis=1) > 1
+        screen = motive_screening(
+            mentor_scores.reset_index(), id_column=MENTOR, margin=margin, low_cut=low_cut
+        )
+    ind_rows = []
+    for (motive, outcome), res in models.items():
+        ind_rows += _indirect_rows(res, motive, outcome)
+    return MotivesResults(
+        table1=t1,
+        models=models,
+        a_paths=_a_paths(models),
+        b_paths=_b_paths(models),
+        indirect=pd.DataFrame(ind_rows),
+        screening=screen,
+        screening_summary=_screening_summary(screen, margin, low_cut),
+        distribution=_distribution(screen),
+        varying=varying,
+        n_screened=int(screen["orientation"].notna().sum()),
+        margin=margin,
+        low_cut=low_cut,
+        n_boot=n_boot,
+        notes=tuple(notes),
+    )
+
+
+def _a_paths(models: Models) -> pd.DataFrame:
+    """Motives → behaviours (the a paths are the same in every outcome's model)."""
+    a_rows = []
+    for motive in MOTIVES:
+        res = models[(motive, next(iter(OUTCOMES)))]
+        for r in res.table.itertuples():
+            if r.term.startswith("a:"):
+                a_rows.append(
+                    {
+                        "motive": motive,
+                        "behavior": r.term[2:],
+                        "estimate": r.estimate,
+                        "se": r.se,
+                        "ci_low": r.ci_low,
+                        "ci_high": r.ci_high,
+                        "p_value": r.p_value,
+                    }
+                )
+    return pd.DataFrame(a_rows)
+
+
+def _b_paths(models: Models) -> pd.DataFrame:
+    """Behaviours → outcomes (controlling for both motives: the same in both motives' models)."""
+    b_rows = []
+    for outcome in OUTCOMES:
+        res = models[(MOTIVES[0], outcome)]
+        for r in res.table.itertuples():
+            if r.term.startswith("b:"):
+                b_rows.append(
+                    {
+                        "outcome": outcome,
+                        "level": OUTCOMES[outcome],
+                        "behavior": r.term[2:],
+                        "estimate": r.estimate,
+                        "se": r.se,
+                        "ci_low": r.ci_low,
+                        "ci_high": r.ci_high,
+                        "p_value": r.p_value,
+                    }
+                )
+    return pd.DataFrame(b_rows)
+
+
+def _screening_summary(screen: pd.DataFrame, margin: float, low_cut: float) -> pd.DataFrame:
+    """Counts of each orientation and of each flag, with their share of screened mentors."""
+    summ = (
+        screen["orientation"]
+        .value_counts()
+        .reindex(["other-focused", "balanced", "self-focused"], fill_value=0)
+        .rename_axis("category")
+        .reset_index(name="n")
+    )
+    summ.insert(0, "kind", "orientation")
+    flag_rows = pd.DataFrame(
+        {
+            "kind": ["flag", "flag"],
+            "category": [
+                f"self-focused motives above other-focused (by > {margin:g})",
+                f"low other-focused motives (< {low_cut:g})",
+            ],
+            "n": [
+                int(screen["flag_self_above_other"].eq(True).sum()),
+                int(screen["flag_low_other"].eq(True).sum()),
+            ],
+        }
+    )
+    summ = pd.concat([summ, flag_rows], ignore_index=True)
+    n_scored = int(screen["orientation"].notna().sum())
+    summ["share"] = summ["n"] / max(n_scored, 1)
+    return summ
+
+
+def _distribution(screen: pd.DataFrame) -> pd.DataFrame:
+    """The program's distribution of motive scores (one row per score)."""
+    dist = screen[[*MOTIVE_SUBSCALES, *MOTIVES]].describe(percentiles=[0.16, 0.5, 0.84]).T
+    dist = dist.reset_index().rename(
+        columns={"index": "score", "count": "n", "16%": "p16", "50%": "median", "84%": "p84"}
+    )
+    return dist[["score", "n", "mean", "std", "min", "p16", "median", "p84", "max"]].rename(
+        columns={"std": "sd"}
+    )
+
+
+def render(prepared: MotivesData, results: MotivesResults, *, name: str = "motives") -> StudyResult:
+    """Tables, figures, APA sentences and notes of the motives study."""
+    pairs = prepared.pairs
+    df = pairs.rows
+    b = StudyBuilder(
+        name,
+        study_title(name, "motives"),
+        QUESTION,
+        f"{len(df)} mentor–mentee pairs ({int(df[MENTOR].nunique())} mentors) from "
+        + (
+            "the bundled simulated program (ld.load_dataset('motives'); effect sizes are stated "
+            "assumptions of ld.simulate.MotivesParams)"
+            if pairs.bundled
+            else "the data supplied (data=)"
+        )
+        + ". Mentor-rated: motives (16 items, four subscales, composites self- and "
+        "other-focused) and mentoring behaviours (8 items); mentor-rated intention to continue "
+        "with this mentee (3 items); mentee-rated: mentoring functions (11 items; their mean is "
+        "relationship quality), career progress (4 items) and intention to continue (3 items). "
+        "All on 1-7 except the mentoring functions (1-5).",
+    )
+    b.results.update(
+        {
+            "scores": pairs.scored.result,
+            "reliability": prepared.reliability_mentors,
+            "reliability_pairs": prepared.reliability_pairs,
+            "table1": results.table1,
+            "models": results.models,
+            "careless": pairs.careless,
+            "screening": results.screening,
+        }
+    )
+    _add_tables(b, prepared, results)
+    _add_figures(b, results)
+    _add_text(b, prepared, results)
+    _add_notes(b, prepared, results)
+    return b.build(n=len(df), seed=results.first.seed)
+
+
+def _reliability_table(prepared: MotivesData) -> pd.DataFrame:
+    return pd.concat(
+        [prepared.reliability_mentors.table, prepared.reliability_pairs.table], ignore_index=True
+    )
+
+
+def _add_tables(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) -> None:
+    margin = results.margin
+    b.table(
+        "reliability",
+        _reliability_table(prepared),
+        "Reliability: motives and behaviours on one row per mentor; outcomes on one row per pair "
+        "(psych::alpha conventions)",
+    )
+    b.table(
+        "table1",
+        results.table1.table,
+        "Table 1. Means, SDs and correlations over the pairs (alphas on the diagonal; mentor "
+        "variables repeat for mentors with several mentees)",
+    )
+    b.table(
+        "a_paths",
+        results.a_paths,
+        f"Motives → behaviours (a paths; one row per mentor, N = {results.first.n_clusters} "
+        "mentors; the other motive held constant)",
+    )
+    b.table(
+        "b_paths",
+        results.b_paths,
+        "Behaviours → outcomes (b paths, controlling for both motives; CR1 SEs clustered by mentor)",
+    )
+    b.table(
+        "indirect_effects",
+        results.indirect,
+        f"Indirect effects of each motive through self- and other-focused behaviour, their total "
+        f"and contrast (self − other behaviour), per outcome (percentile bootstrap, "
+        f"{results.n_boot:,} resamples of mentors)",
+    )
+    b.table(
+        "screening_summary",
+        results.screening_summary,
+        f"Screening summary of {results.n_screened} mentors: dominant orientation (a composite "
+        f"higher by more than {margin:g} points) and descriptive flags. Not a hiring rule.",
+    )
+    b.table(
+        "motive_distribution",
+        results.distribution,
+        "The program's distribution of motive scores (one row per mentor)",
+    )
+    b.table(
+        "screening",
+        results.screening,
+        "Each mentor's motive profile, orientation and descriptive flags (sorted as in the data). "
+        "The flags are descriptive, not a hiring rule.",
+    )
+
+
+def _add_figures(b: StudyBuilder, results: MotivesResults) -> None:
+    from ..figures.motives import plot_indirect_grid, plot_motive_profiles, plot_motive_screening
+
+    ind = results.indirect
+    fig = plot_indirect_grid(
+        ind[ind["effect"] == "indirect"],
+        motive_labels={m: LABELS[m] for m in MOTIVES},
+        outcome_labels={o: LABELS[o] for o in OUTCOMES},
+        mediator_labels={m: LABELS[m] for m in BEHAVIORS},
+        suptitle="Indirect effects of mentor motives through mentoring behaviours",
+    )
+    b.figure(
+        "indirect_plot",
+        fig,
+        "Indirect effect of each motive through self-focused (orange) and other-focused (green) "
+        "behaviour on each outcome, with percentile-bootstrap 95% CIs (mentors resampled).",
+    )
+    path_model = results.models[("other_focused", "relationship_quality")]
+    ax = display_copy(path_model, DISPLAY).plot("path")
+    ax.set_title(
+        "Other-focused motives → behaviours → relationship quality\n(self-focused motives as covariate)",
+        fontsize=10,
+    )
+    b.figure(
+        "path",
+        ax,
+        "Path diagram of one of the eight models (other-focused motives → relationship quality): "
+        "a paths (mentor level), b paths and the direct effect c' (total effect c in "
+        "parentheses); * p < .05, ** p < .01, *** p < .001.",
+    )
+    ax = plot_motive_screening(results.screening, low_cut=results.low_cut)
+    b.figure(
+        "screening_plot",
+        ax,
+        "Each mentor's self- vs other-focused motives; dashed: equal motives; dotted: the "
+        "low other-focused cut-off. Descriptive only, not a selection rule.",
+    )
+    ax = plot_motive_profiles(results.screening, labels={s: LABELS[s] for s in MOTIVE_SUBSCALES})
+    b.figure(
+        "profiles",
+        ax,
+        "Distribution of the four motive subscales over the program's mentors (box: quartiles; "
+        "dots: mentors; self-focused subscales in orange, other-focused in green).",
+    )
+
+
+def _add_text(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) -> None:
+    b.text["reliability"] = apa_reliability_sentence(_reliability_table(prepared), SHORT)
+    b.text["behaviours"] = _behaviours_text(results)
+    b.text["main"] = _indirect_text(results, len(prepared.pairs.rows))
+    bp = results.b_paths.set_index(["outcome", "behavior"])
+    outs = []
+    for outcome in OUTCOMES:
+        r = bp.loc[(outcome, "other_focused_behavior")]
+        q = bp.loc[(outcome, "self_focused_behavior")]
+        outs.append(
+            f"{SHORT[outcome]} ({OUTCOMES[outcome]}: other-focused b = {fmt_num(r['estimate'])}, "
+            f"{fmt_p(r['p_value'])}; self-focused b = {fmt_num(q['estimate'])}, "
+            f"{fmt_p(q['p_value'])})"
+        )
+    b.text["outcomes"] = (
+        "Controlling for both motives, the behaviours predicted " + "; ".join(outs) + "."
+    )
+    cnt = results.screening_summary.set_index("category")["n"]
+    b.text["screening"] = (
+        f"Of {results.n_screened} mentors with both motive composites, {cnt['other-focused']} "
+        f"were mainly other-focused, {cnt['balanced']} balanced and {cnt['self-focused']} mainly "
+        f"self-focused (a composite higher by more than {results.margin:g} points); "
+        f"{cnt.iloc[4]} reported low other-focused motives "
+        f"(< {results.low_cut:g}). " + NOT_A_RULE
+    )
+
+
+def _behaviours_text(results: MotivesResults) -> str:
+    ap = results.a_paths.set_index(["motive", "behavior"])
+
+    def a_phrase(mot: str, beh: str) -> str:
+        r = ap.loc[(mot, beh)]
+        return (
+            f"a = {fmt_num(r['estimate'])}, 95% CI [{fmt_num(r['ci_low'])}, "
+            f"{fmt_num(r['ci_high'])}], {fmt_p(r['p_value'])}"
+        )
+
+    def verb(mot: str, beh: str) -> str:
+        r = ap.loc[(mot, beh)]
+        if r["p_value"] >= 0.05:
+            return "did not significantly predict"
+        return "predicted more" if r["estimate"] > 0 else "predicted less"
+
+    return (
+        f"Holding the other motive constant (N = {results.first.n_clusters} mentors), "
+        f"self-focused motives {verb('self_focused', 'self_focused_behavior')} self-focused "
+        f"behaviour ({a_phrase('self_focused', 'self_focused_behavior')}) and other-focused "
+        f"motives {verb('other_focused', 'other_focused_behavior')} other-focused behaviour "
+        f"({a_phrase('other_focused', 'other_focused_behavior')}), while self-focused "
+        f"motives {verb('self_focused', 'other_focused_behavior')} other-focused "
+        f"behaviour ({a_phrase('self_focused', 'other_focused_behavior')})."
+    )
+
+
+def _indirect_text(results: MotivesResults, n_pairs: int) -> str:
+    ind = results.indirect
+    si = ind[ind["effect"] == "indirect"].set_index(["motive", "mediator", "outcome"])
+    parts_o, parts_s = [], []
+    for outcome in OUTCOMES:
+        ro = si.loc[("other_focused", "other_focused_behavior", outcome)]
+        rs = si.loc[("self_focused", "self_focused_behavior", outcome)]
+        parts_o.append(f"{SHORT[outcome]} {_ind_phrase(ro)}")
+        parts_s.append(f"{SHORT[outcome]} {_ind_phrase(rs)}")
+    n_o = sum(_excl(si.loc[("other_focused", "other_focused_behavior", o)]) for o in OUTCOMES)
+    n_s = sum(_excl(si.loc[("self_focused", "self_focused_behavior", o)]) for o in OUTCOMES)
+    return (
+        f"Parallel mediation models (PROCESS model 4, {results.n_boot:,} bootstrap resamples of "
+        f"{results.first.n_clusters} mentors, {n_pairs} pairs) tested each motive's indirect "
+        "effects through the two behaviours. Through other-focused behaviour, other-focused "
+        "motives had indirect effects on " + "; ".join(parts_o) + f" (the CI excluded zero for "
+        f"{n_o} of {len(OUTCOMES)} outcomes). Through self-focused behaviour, self-focused motives "
+        "had indirect effects on " + "; ".join(parts_s) + f" (the CI excluded zero for {n_s} of "
+        f"{len(OUTCOMES)} outcomes)."
+    )
+
+
+def _add_notes(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) -> None:
+    varying = results.varying
+    b.note(NOT_A_RULE)
+    b.note(prepared.pairs.careless_note.replace("respondents", "mentors", 1))
+    if varying.any():
+        b.note(
+            f"{int(varying.sum())} mentor(s) have different motive scores on different rows; "
+            "their profile is the mean over their rows (check the data: motives are a mentor-"
+            "level measure)."
+        )
+    for (motive, outcome), res in results.models.items():
+        if res.n_dropped:
+            b.note(
+                f"Model {motive} → {outcome}: {res.n_dropped} of {res.n + res.n_dropped} pairs "
+                "left out for a missing score."
+            )
+        if res.design != "2-1-1":
+            b.note(
+                f"Model {motive} → {outcome}: motives or behaviours vary within a mentor, so the "
+                "model was fitted on pairs (1-1-1 design with a cluster bootstrap)."
+            )
+    b.note(
+        "Each model holds the other motive constant (covariate); 2-1-1 design: behaviour "
+        "equations on one row per mentor, outcome equations on all pairs with CR1 "
+        "cluster-robust SEs; whole mentors are resampled."
+    )
+    for n_ in prepared.pairs.scored.notes:
+        b.note(f"Scoring: {n_}")
+    for n_ in (*prepared.notes, *results.notes):
+        b.note(n_)
+
+
+# ------------------------------------------------------------------------------ pipeline
 
 
 def run(
@@ -340,353 +861,11 @@ def run(
     self-focused motives above other-focused (by > 0.5) 54
                         low other-focused motives (< 4) 41
     """
-    from ..datasets import load_dataset
-    from ..figures.motives import plot_indirect_grid, plot_motive_profiles, plot_motive_screening
-    from ..models.mediation import mediate
-
-    bundled = data is None
-    raw = load_dataset("motives") if bundled else data
-    df = check_study_data(raw, study=name, scales=SCALES, columns=[MENTOR], dataset="motives")
-    df = df.reset_index(drop=True)
-    if df[MENTOR].isna().any():
-        from ..exceptions import DataValidationError
-
-        rows = list(df.index[df[MENTOR].isna()][:5])
-        raise DataValidationError(
-            f"{name}: column '{MENTOR}' is empty in rows {rows}; every pair needs its mentor's id"
-        )
-    n_mentors = int(df[MENTOR].nunique())
-    from . import STUDIES
-
-    b = StudyBuilder(
-        name,
-        STUDIES.get(name, STUDIES["motives"])[1],
-        QUESTION,
-        f"{len(df)} mentor–mentee pairs ({n_mentors} mentors) from "
-        + (
-            "the bundled simulated program (ld.load_dataset('motives'); effect sizes are stated "
-            "assumptions of ld.simulate.MotivesParams)"
-            if bundled
-            else "the data supplied (data=)"
-        )
-        + ". Mentor-rated: motives (16 items, four subscales, composites self- and "
-        "other-focused) and mentoring behaviours (8 items); mentor-rated intention to continue "
-        "with this mentee (3 items); mentee-rated: mentoring functions (11 items; their mean is "
-        "relationship quality), career progress (4 items) and intention to continue (3 items). "
-        "All on 1-7 except the mentoring functions (1-5).",
+    prepared = prepare(data, name=name)
+    results = analyse(
+        prepared, seed=seed, n_boot=n_boot, progress=progress, margin=margin, low_cut=low_cut
     )
-    notes: list[str] = []
-    models: dict[tuple[str, str], Any] = {}
-    with collect_warnings(notes):
-        mentor_rows = df.drop_duplicates(MENTOR).reset_index(drop=True)
-        careless, careless_note, _ = careless_screen(
-            mentor_rows, ["mentor_motives", "mentoring_behaviors"], id_column=MENTOR
-        )
-        scored = score_scales(df, SCALES)
-        d = scored.data
-        rel = reliability_set(mentor_rows, ["mentor_motives", "mentoring_behaviors"])
-        rel_pair = reliability_set(
-            df,
-            [
-                "mentoring_functions",
-                "career_progress",
-                "retention_intention_mentor",
-                "retention_intention_mentee",
-            ],
-        )
-        rel_table = pd.concat([rel.table, rel_pair.table], ignore_index=True)
-        alphas = {**rel.alphas, **rel_pair.alphas}
-        t1_cols = [*MOTIVES, *BEHAVIORS, *OUTCOMES]
-        t1 = table1(d, t1_cols, labels=LABELS, alphas=alphas)
-        for motive in MOTIVES:
-            other = [m for m in MOTIVES if m != motive]
-            for outcome in OUTCOMES:
-                models[(motive, outcome)] = mediate(
-                    d,
-                    x=motive,
-                    m=list(BEHAVIORS),
-                    y=outcome,
-                    covariates=other,
-                    cluster=MENTOR,
-                    n_boot=n_boot,
-                    seed=seed,
-                    progress=progress,
-                )
-        mentor_scores = d.groupby(MENTOR, sort=False)[[*MOTIVE_SUBSCALES, *MOTIVES]].mean()
-        varying = d.groupby(MENTOR, sort=False)[list(MOTIVES)].nunique().max(axis=1) > 1
-        screen = motive_screening(
-            mentor_scores.reset_index(), id_column=MENTOR, margin=margin, low_cut=low_cut
-        )
-
-    b.results.update(
-        {
-            "scores": scored.result,
-            "reliability": rel,
-            "reliability_pairs": rel_pair,
-            "table1": t1,
-            "models": models,
-            "careless": careless,
-            "screening": screen,
-        }
-    )
-
-    # ---------------------------------------------------------------- tables
-    b.table(
-        "reliability",
-        rel_table,
-        "Reliability: motives and behaviours on one row per mentor; outcomes on one row per pair "
-        "(psych::alpha conventions)",
-    )
-    b.table(
-        "table1",
-        t1.table,
-        "Table 1. Means, SDs and correlations over the pairs (alphas on the diagonal; mentor "
-        "variables repeat for mentors with several mentees)",
-    )
-    first = models[(MOTIVES[0], next(iter(OUTCOMES)))]
-    a_rows = []
-    for motive in MOTIVES:
-        res = models[(motive, next(iter(OUTCOMES)))]
-        for r in res.table.itertuples():
-            if r.term.startswith("a:"):
-                a_rows.append(
-                    {
-                        "motive": motive,
-                        "behavior": r.term[2:],
-                        "estimate": r.estimate,
-                        "se": r.se,
-                        "ci_low": r.ci_low,
-                        "ci_high": r.ci_high,
-                        "p_value": r.p_value,
-                    }
-                )
-    a_paths = pd.DataFrame(a_rows)
-    b.table(
-        "a_paths",
-        a_paths,
-        f"Motives → behaviours (a paths; one row per mentor, N = {first.n_clusters} mentors; the "
-        "other motive held constant)",
-    )
-    b_rows = []
-    for outcome in OUTCOMES:
-        res = models[(MOTIVES[0], outcome)]
-        for r in res.table.itertuples():
-            if r.term.startswith("b:"):
-                b_rows.append(
-                    {
-                        "outcome": outcome,
-                        "level": OUTCOMES[outcome],
-                        "behavior": r.term[2:],
-                        "estimate": r.estimate,
-                        "se": r.se,
-                        "ci_low": r.ci_low,
-                        "ci_high": r.ci_high,
-                        "p_value": r.p_value,
-                    }
-                )
-    b_paths = pd.DataFrame(b_rows)
-    b.table(
-        "b_paths",
-        b_paths,
-        "Behaviours → outcomes (b paths, controlling for both motives; CR1 SEs clustered by mentor)",
-    )
-    ind_rows = []
-    for (motive, outcome), res in models.items():
-        ind_rows += _indirect_rows(res, motive, outcome)
-    ind = pd.DataFrame(ind_rows)
-    b.table(
-        "indirect_effects",
-        ind,
-        f"Indirect effects of each motive through self- and other-focused behaviour, their total "
-        f"and contrast (self − other behaviour), per outcome (percentile bootstrap, {n_boot:,} "
-        "resamples of mentors)",
-    )
-    summ = (
-        screen["orientation"]
-        .value_counts()
-        .reindex(["other-focused", "balanced", "self-focused"], fill_value=0)
-        .rename_axis("category")
-        .reset_index(name="n")
-    )
-    summ.insert(0, "kind", "orientation")
-    flag_rows = pd.DataFrame(
-        {
-            "kind": ["flag", "flag"],
-            "category": [
-                f"self-focused motives above other-focused (by > {margin:g})",
-                f"low other-focused motives (< {low_cut:g})",
-            ],
-            "n": [
-                int(screen["flag_self_above_other"].eq(True).sum()),
-                int(screen["flag_low_other"].eq(True).sum()),
-            ],
-        }
-    )
-    summ = pd.concat([summ, flag_rows], ignore_index=True)
-    n_scored = int(screen["orientation"].notna().sum())
-    summ["share"] = summ["n"] / max(n_scored, 1)
-    dist = screen[[*MOTIVE_SUBSCALES, *MOTIVES]].describe(percentiles=[0.16, 0.5, 0.84]).T
-    b.table(
-        "screening_summary",
-        summ,
-        f"Screening summary of {n_scored} mentors: dominant orientation (a composite higher by "
-        f"more than {margin:g} points) and descriptive flags. Not a hiring rule.",
-    )
-    dist = dist.reset_index().rename(
-        columns={"index": "score", "count": "n", "16%": "p16", "50%": "median", "84%": "p84"}
-    )
-    b.table(
-        "motive_distribution",
-        dist[["score", "n", "mean", "std", "min", "p16", "median", "p84", "max"]].rename(
-            columns={"std": "sd"}
-        ),
-        "The program's distribution of motive scores (one row per mentor)",
-    )
-    b.table(
-        "screening",
-        screen,
-        "Each mentor's motive profile, orientation and descriptive flags (sorted as in the data). "
-        "The flags are descriptive, not a hiring rule.",
-    )
-
-    # ---------------------------------------------------------------- figures
-    spec = ind[ind["effect"] == "indirect"]
-    fig = plot_indirect_grid(
-        spec,
-        motive_labels={m: LABELS[m] for m in MOTIVES},
-        outcome_labels={o: LABELS[o] for o in OUTCOMES},
-        mediator_labels={m: LABELS[m] for m in BEHAVIORS},
-        suptitle="Indirect effects of mentor motives through mentoring behaviours",
-    )
-    b.figure(
-        "indirect_plot",
-        fig,
-        "Indirect effect of each motive through self-focused (orange) and other-focused (green) "
-        "behaviour on each outcome, with percentile-bootstrap 95% CIs (mentors resampled).",
-    )
-    ax = display_copy(models[("other_focused", "relationship_quality")], DISPLAY).plot("path")
-    ax.set_title(
-        "Other-focused motives → behaviours → relationship quality\n(self-focused motives as covariate)",
-        fontsize=10,
-    )
-    b.figure(
-        "path",
-        ax,
-        "Path diagram of one of the eight models (other-focused motives → relationship quality): "
-        "a paths (mentor level), b paths and the direct effect c' (total effect c in "
-        "parentheses); * p < .05, ** p < .01, *** p < .001.",
-    )
-    ax = plot_motive_screening(screen, low_cut=low_cut)
-    b.figure(
-        "screening_plot",
-        ax,
-        "Each mentor's self- vs other-focused motives; dashed: equal motives; dotted: the "
-        "low other-focused cut-off. Descriptive only, not a selection rule.",
-    )
-    ax = plot_motive_profiles(screen, labels={s: LABELS[s] for s in MOTIVE_SUBSCALES})
-    b.figure(
-        "profiles",
-        ax,
-        "Distribution of the four motive subscales over the program's mentors (box: quartiles; "
-        "dots: mentors; self-focused subscales in orange, other-focused in green).",
-    )
-
-    # ---------------------------------------------------------------- text
-    b.text["reliability"] = apa_reliability_sentence(rel_table, SHORT)
-    ap = a_paths.set_index(["motive", "behavior"])
-
-    def a_phrase(mot: str, beh: str) -> str:
-        r = ap.loc[(mot, beh)]
-        return (
-            f"a = {fmt_num(r['estimate'])}, 95% CI [{fmt_num(r['ci_low'])}, "
-            f"{fmt_num(r['ci_high'])}], {fmt_p(r['p_value'])}"
-        )
-
-    def verb(mot: str, beh: str) -> str:
-        r = ap.loc[(mot, beh)]
-        if r["p_value"] >= 0.05:
-            return "did not significantly predict"
-        return "predicted more" if r["estimate"] > 0 else "predicted less"
-
-    b.text["behaviours"] = (
-        f"Holding the other motive constant (N = {first.n_clusters} mentors), self-focused "
-        f"motives {verb('self_focused', 'self_focused_behavior')} self-focused behaviour "
-        f"({a_phrase('self_focused', 'self_focused_behavior')}) and other-focused motives "
-        f"{verb('other_focused', 'other_focused_behavior')} other-focused behaviour "
-        f"({a_phrase('other_focused', 'other_focused_behavior')}), while self-focused "
-        f"motives {verb('self_focused', 'other_focused_behavior')} other-focused "
-        f"behaviour ({a_phrase('self_focused', 'other_focused_behavior')})."
-    )
-    si = spec.set_index(["motive", "mediator", "outcome"])
-    parts_o, parts_s = [], []
-    for outcome in OUTCOMES:
-        ro = si.loc[("other_focused", "other_focused_behavior", outcome)]
-        rs = si.loc[("self_focused", "self_focused_behavior", outcome)]
-        parts_o.append(f"{SHORT[outcome]} {_ind_phrase(ro)}")
-        parts_s.append(f"{SHORT[outcome]} {_ind_phrase(rs)}")
-    n_o = sum(_excl(si.loc[("other_focused", "other_focused_behavior", o)]) for o in OUTCOMES)
-    n_s = sum(_excl(si.loc[("self_focused", "self_focused_behavior", o)]) for o in OUTCOMES)
-    b.text["main"] = (
-        f"Parallel mediation models (PROCESS model 4, {n_boot:,} bootstrap resamples of "
-        f"{first.n_clusters} mentors, {len(df)} pairs) tested each motive's indirect effects "
-        "through the two behaviours. Through other-focused behaviour, other-focused motives had "
-        "indirect effects on " + "; ".join(parts_o) + f" (the CI excluded zero for {n_o} of "
-        f"{len(OUTCOMES)} outcomes). Through self-focused behaviour, self-focused motives had "
-        "indirect effects on " + "; ".join(parts_s) + f" (the CI excluded zero for {n_s} of "
-        f"{len(OUTCOMES)} outcomes)."
-    )
-    bp = b_paths.set_index(["outcome", "behavior"])
-    outs = []
-    for outcome in OUTCOMES:
-        r = bp.loc[(outcome, "other_focused_behavior")]
-        q = bp.loc[(outcome, "self_focused_behavior")]
-        outs.append(
-            f"{SHORT[outcome]} ({OUTCOMES[outcome]}: other-focused b = {fmt_num(r['estimate'])}, "
-            f"{fmt_p(r['p_value'])}; self-focused b = {fmt_num(q['estimate'])}, "
-            f"{fmt_p(q['p_value'])})"
-        )
-    b.text["outcomes"] = (
-        "Controlling for both motives, the behaviours predicted " + "; ".join(outs) + "."
-    )
-    cnt = summ.set_index("category")["n"]
-    b.text["screening"] = (
-        f"Of {n_scored} mentors with both motive composites, {cnt['other-focused']} were mainly "
-        f"other-focused, {cnt['balanced']} balanced and {cnt['self-focused']} mainly "
-        f"self-focused (a composite higher by more than {margin:g} points); {cnt.iloc[4]} "
-        f"reported low other-focused motives "
-        f"(< {low_cut:g}). " + NOT_A_RULE
-    )
-
-    # ---------------------------------------------------------------- notes
-    b.note(NOT_A_RULE)
-    b.note(careless_note.replace("respondents", "mentors", 1))
-    if varying.any():
-        b.note(
-            f"{int(varying.sum())} mentor(s) have different motive scores on different rows; "
-            "their profile is the mean over their rows (check the data: motives are a mentor-"
-            "level measure)."
-        )
-    for (motive, outcome), res in models.items():
-        if res.n_dropped:
-            b.note(
-                f"Model {motive} → {outcome}: {res.n_dropped} of {res.n + res.n_dropped} pairs "
-                "left out for a missing score."
-            )
-        if res.design != "2-1-1":
-            b.note(
-                f"Model {motive} → {outcome}: motives or behaviours vary within a mentor, so the "
-                "model was fitted on pairs (1-1-1 design with a cluster bootstrap)."
-            )
-    b.note(
-        "Each model holds the other motive constant (covariate); 2-1-1 design: behaviour "
-        "equations on one row per mentor, outcome equations on all pairs with CR1 "
-        "cluster-robust SEs; whole mentors are resampled."
-    )
-    for n_ in scored.notes:
-        b.note(f"Scoring: {n_}")
-    for n_ in notes:
-        b.note(n_)
-    return b.build(n=len(df), seed=first.seed)
+    return render(prepared, results, name=name)
 
 
 def key_numbers(result: StudyResult) -> dict[str, float]:

@@ -24,26 +24,34 @@ The pipeline (``ld.run_study("networks")``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._core.data import require_columns
+from .._core.format import fmt_num, fmt_p, fmt_r
 from ..exceptions import DataValidationError
-from ..reporting.apa import fmt_num, fmt_p, fmt_r
+from . import _pipeline
 from ._base import StudyResult
-from ._common import (
-    StudyBuilder,
-    apa_reliability_sentence,
-    check_study_data,
-    collect_warnings,
-    reliability_set,
-    score_scales,
-)
+from ._common import StudyBuilder, apa_reliability_sentence, collect_warnings
+from ._pipeline import DataSpec, Prepared
 
-__all__ = ["ALTER_COLUMNS", "convergent_validity", "run"]
+if TYPE_CHECKING:
+    from ..networks import NetworkChangeResult
+
+__all__ = [
+    "ALTER_COLUMNS",
+    "NetworksData",
+    "NetworksResults",
+    "analyse",
+    "convergent_validity",
+    "prepare",
+    "render",
+    "run",
+]
 
 ALTER_COLUMNS = ("ego_id", "wave", "alter_id", "relative_level", "sphere", "closeness")
 SHARES = ("share_up", "share_lateral", "share_down")
@@ -196,6 +204,345 @@ def _as_int_wave(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+# ------------------------------------------------------------------------------ stages
+
+TITLE = "Developmental networks: typology, reassessment and convergent validity"
+QUESTION = (
+    "What developmental networks do the egos have (Higgins & Kram's four types), how do "
+    "the networks change between waves, and does the share of developers below the ego "
+    "match the ego's survey-reported downward learning direction?"
+)
+ALTERS_SPEC = DataSpec(dataset="networks_alters", columns=ALTER_COLUMNS, numeric=("closeness",))
+TIES_SPEC = DataSpec(dataset="networks_ties", columns=("ego_id", "wave", "alter_a", "alter_b"))
+EGOS_SPEC = DataSpec(
+    dataset="networks_egos",
+    scales=("learning_direction",),
+    columns=("ego_id",),
+    reset_index=True,
+)
+NETWORK_TYPES = ("receptive", "traditional", "opportunistic", "entrepreneurial")
+
+
+@dataclass(frozen=True)
+class NetworksData:
+    """The prepared network data.
+
+    Attributes
+    ----------
+    alters : DataFrame
+        One row per ego × alter × wave (ego ids as text, whole-number waves as int).
+    ties : DataFrame or None
+        Alter–alter ties.
+    egos : Prepared or None
+        The ego survey with learning direction scored and its reliability.
+    ego_ids : list of str
+        Every ego (of the alters or the survey), sorted.
+    waves : list
+        The waves of the alters, sorted.
+    """
+
+    alters: pd.DataFrame
+    ties: pd.DataFrame | None
+    egos: Prepared | None
+    ego_ids: list[str]
+    waves: list[Any]
+
+
+@dataclass(frozen=True)
+class NetworksResults:
+    """The statistics of the network study (:func:`analyse`): result objects only.
+
+    Attributes
+    ----------
+    change : NetworkChangeResult
+        Metrics per ego and wave (``.metrics``), reassessment between the first two waves.
+    typology, turnover, paired_change, transitions : DataFrame
+        Types per wave, alter turnover, paired change of the metrics, type transitions.
+    convergent : DataFrame or None
+        Network shares vs survey learning direction per wave (None without a survey).
+    change_notes, notes : tuple of str
+        Package warnings raised while computing the metrics, and afterwards.
+    """
+
+    change: NetworkChangeResult
+    typology: pd.DataFrame
+    turnover: pd.DataFrame
+    paired_change: pd.DataFrame
+    transitions: pd.DataFrame
+    convergent: pd.DataFrame | None
+    change_notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def prepare(data: Any = None, *, name: str = "networks") -> NetworksData:
+    """Check (or load) the alters, ties and ego survey; score the survey, reliability."""
+    raw_alters, raw_ties, raw_egos = _unpack(data, name)
+    alters = _as_int_wave(_pipeline.load(raw_alters, ALTERS_SPEC, study=name).frame)
+    ties = None
+    if raw_ties is not None:
+        ties = _as_int_wave(_pipeline.load(raw_ties, TIES_SPEC, study=f"{name} (ties)").frame)
+    egos = None
+    if raw_egos is not None:
+        checked = _pipeline.load(raw_egos, EGOS_SPEC, study=f"{name} (ego survey)").frame
+        egos = _pipeline.prepare_rows(
+            checked, EGOS_SPEC.scales, study=f"{name} (ego survey)", careless=False
+        )
+    ego_ids = sorted(
+        set(alters["ego_id"].dropna().astype(str))
+        | (set(egos.rows["ego_id"].dropna().astype(str)) if egos is not None else set())
+    )
+    alters = alters.assign(ego_id=alters["ego_id"].astype(str))
+    if ties is not None:
+        ties = ties.assign(ego_id=ties["ego_id"].astype(str))
+    waves = sorted(pd.unique(alters["wave"].dropna()))
+    return NetworksData(alters=alters, ties=ties, egos=egos, ego_ids=ego_ids, waves=waves)
+
+
+def analyse(prepared: NetworksData) -> NetworksResults:
+    """Metrics, typology, reassessment between the waves and convergent validity."""
+    from ..networks import network_change
+
+    notes: list[str] = []
+    with collect_warnings(notes):
+        ch = network_change(prepared.alters, ties=prepared.ties, egos=prepared.ego_ids)
+    change_notes = tuple(notes)
+    mt, w1, w2 = ch.metrics, ch.from_wave, ch.to_wave
+    conv = None
+    if prepared.egos is not None:
+        scored = prepared.egos.data
+        survey = scored[["ego_id", *DIRECTIONS]].assign(ego_id=scored["ego_id"].astype(str))
+        conv_rows = []
+        for w in (w1, w2):
+            c = convergent_validity(mt.table[mt.table["wave"] == w], survey)
+            c.insert(0, "wave", w)
+            conv_rows.append(c)
+        conv = pd.concat(conv_rows, ignore_index=True)
+    typ = pd.crosstab(mt.table["network_type"], mt.table["wave"]).reindex(
+        list(NETWORK_TYPES), fill_value=0
+    )
+    typ.columns = [f"n_wave_{c}" for c in typ.columns]
+    typ = typ.reset_index().rename(columns={"network_type": "network_type"})
+    trans = ch.transitions.copy()
+    trans.index = [str(i) for i in trans.index]
+    trans_tab = trans.reset_index().rename(columns={"index": f"type_wave_{w1}"})
+    trans_tab.columns = [str(c) for c in trans_tab.columns]
+    return NetworksResults(
+        change=ch,
+        typology=typ,
+        turnover=_turnover(ch.table),
+        paired_change=_paired_change(mt.table.copy(), "ego_id", "wave", w1, w2),
+        transitions=trans_tab,
+        convergent=conv,
+        change_notes=change_notes,
+        notes=tuple(notes),
+    )
+
+
+def _turnover(ct: pd.DataFrame) -> pd.DataFrame:
+    """Alters retained, added and dropped, and egos changing type, between the waves."""
+    re_ = ct.dropna(subset=["n_retained"])
+    return pd.DataFrame(
+        {
+            "quantity": ["alters retained", "alters added", "alters dropped", "egos changing type"],
+            "total": [
+                int(re_["n_retained"].sum()),
+                int(re_["n_added"].sum()),
+                int(re_["n_dropped"].sum()),
+                int(ct["type_changed"].fillna(False).astype(bool).sum()),
+            ],
+            "mean_per_ego": [
+                float(re_["n_retained"].astype(float).mean()),
+                float(re_["n_added"].astype(float).mean()),
+                float(re_["n_dropped"].astype(float).mean()),
+                float(ct["type_changed"].astype("Float64").mean()),
+            ],
+            "n_egos": [len(re_)] * 3 + [int(ct["type_changed"].notna().sum())],
+        }
+    )
+
+
+def _design_text(prepared: NetworksData) -> str:
+    ties = prepared.ties
+    return (
+        f"{len(prepared.ego_ids)} egos naming their developers at {len(prepared.waves)} waves "
+        f"({len(prepared.alters)} ego × alter × wave rows"
+        + (f", {len(ties)} alter–alter ties" if ties is not None else "")
+        + ")"
+        + (
+            "; a survey of the egos' learning direction (upward, lateral, downward)."
+            if prepared.egos is not None
+            else "; no ego survey given, so convergent validity is not assessed."
+        )
+    )
+
+
+def render(
+    prepared: NetworksData,
+    results: NetworksResults,
+    *,
+    name: str = "networks",
+    example_ego: str | None = None,
+) -> StudyResult:
+    """Tables, figures, APA sentences and notes of the network study."""
+    b = StudyBuilder(name, TITLE, question=QUESTION, design=_design_text(prepared))
+    ch = results.change
+    b.results.update({"change": ch, "metrics": ch.metrics})
+    for n_ in ch.notes:
+        b.note(f"network metrics: {n_}")
+    egos = prepared.egos
+    if egos is not None:
+        for n_ in egos.scored.notes:
+            b.note(f"ego survey: {n_}")
+        b.table(
+            "reliability",
+            egos.rel.table,
+            "Reliability of the ego survey's learning-direction scales",
+        )
+        b.results["reliability"] = egos.rel
+        b.results["convergent_validity"] = results.convergent
+    _add_tables(b, results)
+    _add_figures(b, results, example_ego)
+    _add_text(b, prepared, results)
+    egos_notes = egos.notes if egos is not None else ()
+    for n_ in (*results.change_notes, *egos_notes, *results.notes):
+        b.note(n_)
+    return b.build(n=len(prepared.ego_ids), seed=None)
+
+
+def _add_tables(b: StudyBuilder, results: NetworksResults) -> None:
+    ch = results.change
+    mt, w1, w2 = ch.metrics, ch.from_wave, ch.to_wave
+    b.table(
+        "metrics",
+        mt.table.copy(),
+        "Network metrics per ego and wave (range = Blau index over spheres, strength = mean "
+        "closeness)",
+    )
+    b.table(
+        "typology",
+        results.typology,
+        f"Higgins & Kram network types per wave (median split pooled over waves: range > "
+        f"{fmt_num(mt.splits['range'], 3)}, strength > {fmt_num(mt.splits['strength'], 3)})",
+    )
+    b.table(
+        "turnover", results.turnover, f"Reassessment: alter turnover between waves {w1} and {w2}"
+    )
+    b.table(
+        "change",
+        results.paired_change,
+        f"Change in network metrics from wave {w1} to {w2} (paired t tests)",
+    )
+    b.table(
+        "transitions",
+        results.transitions,
+        f"Network type at wave {w1} (rows) and wave {w2} (columns): counts of egos",
+    )
+    if results.convergent is not None:
+        b.table(
+            "convergent_validity",
+            results.convergent,
+            "Convergent validity: network direction shares with survey learning-direction "
+            "scores (Pearson r, 95% CI; expected = the matching pair)",
+        )
+
+
+def _pick_example_ego(metrics: pd.DataFrame, wave: Any) -> str:
+    """Among egos with developers above, beside and below at ``wave``, the largest network."""
+    first = metrics[metrics["wave"] == wave]
+    mixed = first[(first[list(SHARES)] > 0).all(axis=1)]
+    pool = mixed if len(mixed) else first[first["size"] > 0]
+    top = pool.sort_values(["size", "ego_id"], ascending=[False, True], kind="stable")
+    return str(top["ego_id"].iloc[0])
+
+
+def _add_figures(b: StudyBuilder, results: NetworksResults, example_ego: str | None) -> None:
+    ch = results.change
+    mt, w1, w2 = ch.metrics, ch.from_wave, ch.to_wave
+    if example_ego is None:
+        example_ego = _pick_example_ego(mt.table, w1)
+    ax = mt.plot("ego", ego_id=example_ego, wave_value=w1)
+    ax.set_title(f"Developmental network of ego {example_ego} (wave {w1})")
+    b.figure(
+        "ego_network",
+        ax,
+        f"Ego {example_ego}'s developers by hierarchy (up above, lateral beside, down below); "
+        "colour = sphere, line width = closeness, dashed = ties between developers",
+    )
+    ax = mt.plot("typology")
+    b.figure(
+        "typology_plot",
+        ax,
+        "Range × strength of every ego network (both waves), split at the pooled medians, with "
+        "the count per type",
+    )
+    ax = ch.plot("slope", metric="share_down")
+    b.figure("change_plot", ax, f"Share of developers below the ego, wave {w1} vs wave {w2}")
+    ax = ch.plot("transitions")
+    b.figure("transitions_plot", ax, "Network type transitions between the waves")
+
+
+def _add_text(b: StudyBuilder, prepared: NetworksData, results: NetworksResults) -> None:
+    ch = results.change
+    mt, w1, w2 = ch.metrics, ch.from_wave, ch.to_wave
+    tcount = results.typology.set_index("network_type")
+    col1 = f"n_wave_{w1}"
+    b.text["typology"] = (
+        f"At wave {w1}, "
+        + ", ".join(
+            f"{int(tcount.at[t, col1])} networks were {t}"
+            for t in ("receptive", "traditional", "opportunistic")
+        )
+        + f" and {int(tcount.at['entrepreneurial', col1])} entrepreneurial (median splits of "
+        f"Blau range at {fmt_num(mt.splits['range'], 2)} and mean closeness at "
+        f"{fmt_num(mt.splits['strength'], 2)})."
+    )
+    tv = results.turnover.set_index("quantity")
+    b.text["reassessment"] = (
+        f"Between waves {w1} and {w2}, egos retained on average "
+        f"{fmt_num(tv.at['alters retained', 'mean_per_ego'])} developers, added "
+        f"{fmt_num(tv.at['alters added', 'mean_per_ego'])} and dropped "
+        f"{fmt_num(tv.at['alters dropped', 'mean_per_ego'])}; "
+        f"{int(tv.at['egos changing type', 'total'])} of "
+        f"{int(tv.at['egos changing type', 'n_egos'])} egos "
+        f"({fmt_num(100 * tv.at['egos changing type', 'mean_per_ego'], 1)}%) changed network type."
+    )
+    change = results.paired_change
+    if len(change):
+        sd_row = change.set_index("metric").loc["share_down"]
+        b.text["change"] = (
+            f"The share of developers below the ego changed by {fmt_num(sd_row['estimate'], 3)} "
+            f"on average (95% CI [{fmt_num(sd_row['ci_low'], 3)}, {fmt_num(sd_row['ci_high'], 3)}]), "
+            f"t({int(sd_row['df'])}) = {fmt_num(sd_row['t'])}, {fmt_p(sd_row['p_value'])}."
+        )
+    if results.convergent is not None and prepared.egos is not None:
+        b.text["reliability"] = apa_reliability_sentence(prepared.egos.rel.table)
+        b.text["main"] = _convergent_text(results.convergent, w1)
+
+
+def _convergent_text(conv: pd.DataFrame, w1: Any) -> str:
+    c1 = conv[conv["wave"] == w1].set_index(["network", "survey"])
+    dn = c1.loc[("share_down", "downward")]
+    up = c1.loc[("share_up", "upward")]
+    updn = c1.loc[("share_up", "downward")]
+    supported = dn["r"] > 0 and dn["p_value"] < 0.05
+    return (
+        ("Supporting" if supported else "Not supporting")
+        + " convergent validity, egos with a stronger downward learning direction named "
+        f"{'a larger' if dn['r'] > 0 else 'a smaller'} share of developers below them, "
+        f"r({int(dn['n']) - 2}) = "
+        f"{fmt_r(dn['r'])}, 95% CI [{fmt_r(dn['ci_low'])}, {fmt_r(dn['ci_high'])}], "
+        f"{fmt_p(dn['p_value'])}, and {'a smaller' if updn['r'] < 0 else 'a larger'} share "
+        f"above them, r = {fmt_r(updn['r'])}, "
+        f"{fmt_p(updn['p_value'])}. The share of developers above the ego was "
+        f"{'related' if up['p_value'] < 0.05 else 'not significantly related'} to the upward "
+        f"learning direction, r({int(up['n']) - 2}) = {fmt_r(up['r'])}, 95% CI "
+        f"[{fmt_r(up['ci_low'])}, {fmt_r(up['ci_high'])}], {fmt_p(up['p_value'])} (wave {w1})."
+    )
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
 def run(
     name: str = "networks",
     data: Any = None,
@@ -267,224 +614,6 @@ def run(
     share_lateral  lateral -0.002  -0.181    0.178
        share_down downward  0.573   0.439    0.683
     """
-    from .. import network_change
-
-    alters, ties, egos = _unpack(data, name)
-    alters = check_study_data(
-        alters, study=name, columns=ALTER_COLUMNS, numeric=["closeness"], dataset="networks_alters"
-    )
-    alters = _as_int_wave(alters)
-    if ties is not None:
-        ties = check_study_data(
-            ties,
-            study=f"{name} (ties)",
-            columns=("ego_id", "wave", "alter_a", "alter_b"),
-            dataset="networks_ties",
-        )
-        ties = _as_int_wave(ties)
-    if egos is not None:
-        egos = check_study_data(
-            egos,
-            study=f"{name} (ego survey)",
-            scales=("learning_direction",),
-            columns=("ego_id",),
-            dataset="networks_egos",
-        ).reset_index(drop=True)
-    ego_ids = sorted(
-        set(alters["ego_id"].dropna().astype(str))
-        | (set(egos["ego_id"].dropna().astype(str)) if egos is not None else set())
-    )
-    alters = alters.assign(ego_id=alters["ego_id"].astype(str))
-    if ties is not None:
-        ties = ties.assign(ego_id=ties["ego_id"].astype(str))
-    waves = sorted(pd.unique(alters["wave"].dropna()))
-    b = StudyBuilder(
-        name,
-        "Developmental networks: typology, reassessment and convergent validity",
-        question=(
-            "What developmental networks do the egos have (Higgins & Kram's four types), how do "
-            "the networks change between waves, and does the share of developers below the ego "
-            "match the ego's survey-reported downward learning direction?"
-        ),
-        design=(
-            f"{len(ego_ids)} egos naming their developers at {len(waves)} waves "
-            f"({len(alters)} ego × alter × wave rows"
-            + (f", {len(ties)} alter–alter ties" if ties is not None else "")
-            + ")"
-            + (
-                "; a survey of the egos' learning direction (upward, lateral, downward)."
-                if egos is not None
-                else "; no ego survey given, so convergent validity is not assessed."
-            )
-        ),
-    )
-    notes: list[str] = []
-    with collect_warnings(notes):
-        ch = network_change(alters, ties=ties, egos=ego_ids)
-    mt = ch.metrics
-    w1, w2 = ch.from_wave, ch.to_wave
-    b.results.update({"change": ch, "metrics": mt})
-    for n_ in ch.notes:
-        b.note(f"network metrics: {n_}")
-
-    rel = None
-    conv = None
-    if egos is not None:
-        with collect_warnings(notes):
-            scored = score_scales(egos, ["learning_direction"])
-            rel = reliability_set(egos, ["learning_direction"])
-        for n_ in scored.notes:
-            b.note(f"ego survey: {n_}")
-        b.table(
-            "reliability", rel.table, "Reliability of the ego survey's learning-direction scales"
-        )
-        b.results["reliability"] = rel
-        survey = scored.data[["ego_id", *DIRECTIONS]].assign(
-            ego_id=scored.data["ego_id"].astype(str)
-        )
-        conv_rows = []
-        for w in (w1, w2):
-            c = convergent_validity(mt.table[mt.table["wave"] == w], survey)
-            c.insert(0, "wave", w)
-            conv_rows.append(c)
-        conv = pd.concat(conv_rows, ignore_index=True)
-        b.results["convergent_validity"] = conv
-
-    metrics_table = mt.table.copy()
-    b.table(
-        "metrics",
-        metrics_table,
-        "Network metrics per ego and wave (range = Blau index over spheres, strength = mean "
-        "closeness)",
-    )
-    typ = pd.crosstab(metrics_table["network_type"], metrics_table["wave"]).reindex(
-        ["receptive", "traditional", "opportunistic", "entrepreneurial"], fill_value=0
-    )
-    typ.columns = [f"n_wave_{c}" for c in typ.columns]
-    typ = typ.reset_index().rename(columns={"network_type": "network_type"})
-    b.table(
-        "typology",
-        typ,
-        f"Higgins & Kram network types per wave (median split pooled over waves: range > "
-        f"{fmt_num(mt.splits['range'], 3)}, strength > {fmt_num(mt.splits['strength'], 3)})",
-    )
-    ct = ch.table
-    re_ = ct.dropna(subset=["n_retained"])
-    turnover = pd.DataFrame(
-        {
-            "quantity": ["alters retained", "alters added", "alters dropped", "egos changing type"],
-            "total": [
-                int(re_["n_retained"].sum()),
-                int(re_["n_added"].sum()),
-                int(re_["n_dropped"].sum()),
-                int(ct["type_changed"].fillna(False).astype(bool).sum()),
-            ],
-            "mean_per_ego": [
-                float(re_["n_retained"].astype(float).mean()),
-                float(re_["n_added"].astype(float).mean()),
-                float(re_["n_dropped"].astype(float).mean()),
-                float(ct["type_changed"].astype("Float64").mean()),
-            ],
-            "n_egos": [len(re_)] * 3 + [int(ct["type_changed"].notna().sum())],
-        }
-    )
-    b.table("turnover", turnover, f"Reassessment: alter turnover between waves {w1} and {w2}")
-    change = _paired_change(metrics_table, "ego_id", "wave", w1, w2)
-    b.table("change", change, f"Change in network metrics from wave {w1} to {w2} (paired t tests)")
-    trans = ch.transitions.copy()
-    trans.index = [str(i) for i in trans.index]
-    trans_tab = trans.reset_index().rename(columns={"index": f"type_wave_{w1}"})
-    trans_tab.columns = [str(c) for c in trans_tab.columns]
-    b.table(
-        "transitions",
-        trans_tab,
-        f"Network type at wave {w1} (rows) and wave {w2} (columns): counts of egos",
-    )
-    if conv is not None:
-        b.table(
-            "convergent_validity",
-            conv,
-            "Convergent validity: network direction shares with survey learning-direction "
-            "scores (Pearson r, 95% CI; expected = the matching pair)",
-        )
-
-    # figures
-    first = metrics_table[metrics_table["wave"] == w1]
-    if example_ego is None:
-        mixed = first[(first[list(SHARES)] > 0).all(axis=1)]
-        pool = mixed if len(mixed) else first[first["size"] > 0]
-        top = pool.sort_values(["size", "ego_id"], ascending=[False, True], kind="stable")
-        example_ego = str(top["ego_id"].iloc[0])
-    ax = mt.plot("ego", ego_id=example_ego, wave_value=w1)
-    ax.set_title(f"Developmental network of ego {example_ego} (wave {w1})")
-    b.figure(
-        "ego_network",
-        ax,
-        f"Ego {example_ego}'s developers by hierarchy (up above, lateral beside, down below); "
-        "colour = sphere, line width = closeness, dashed = ties between developers",
-    )
-    ax = mt.plot("typology")
-    b.figure(
-        "typology_plot",
-        ax,
-        "Range × strength of every ego network (both waves), split at the pooled medians, with "
-        "the count per type",
-    )
-    ax = ch.plot("slope", metric="share_down")
-    b.figure("change_plot", ax, f"Share of developers below the ego, wave {w1} vs wave {w2}")
-    ax = ch.plot("transitions")
-    b.figure("transitions_plot", ax, "Network type transitions between the waves")
-
-    # APA text
-    tcount = typ.set_index("network_type")
-    col1 = f"n_wave_{w1}"
-    b.text["typology"] = (
-        f"At wave {w1}, "
-        + ", ".join(
-            f"{int(tcount.at[t, col1])} networks were {t}"
-            for t in ("receptive", "traditional", "opportunistic")
-        )
-        + f" and {int(tcount.at['entrepreneurial', col1])} entrepreneurial (median splits of "
-        f"Blau range at {fmt_num(mt.splits['range'], 2)} and mean closeness at "
-        f"{fmt_num(mt.splits['strength'], 2)})."
-    )
-    tv = turnover.set_index("quantity")
-    b.text["reassessment"] = (
-        f"Between waves {w1} and {w2}, egos retained on average "
-        f"{fmt_num(tv.at['alters retained', 'mean_per_ego'])} developers, added "
-        f"{fmt_num(tv.at['alters added', 'mean_per_ego'])} and dropped "
-        f"{fmt_num(tv.at['alters dropped', 'mean_per_ego'])}; "
-        f"{int(tv.at['egos changing type', 'total'])} of "
-        f"{int(tv.at['egos changing type', 'n_egos'])} egos "
-        f"({fmt_num(100 * tv.at['egos changing type', 'mean_per_ego'], 1)}%) changed network type."
-    )
-    if len(change):
-        sd_row = change.set_index("metric").loc["share_down"]
-        b.text["change"] = (
-            f"The share of developers below the ego changed by {fmt_num(sd_row['estimate'], 3)} "
-            f"on average (95% CI [{fmt_num(sd_row['ci_low'], 3)}, {fmt_num(sd_row['ci_high'], 3)}]), "
-            f"t({int(sd_row['df'])}) = {fmt_num(sd_row['t'])}, {fmt_p(sd_row['p_value'])}."
-        )
-    if conv is not None and rel is not None:
-        c1 = conv[conv["wave"] == w1].set_index(["network", "survey"])
-        dn = c1.loc[("share_down", "downward")]
-        up = c1.loc[("share_up", "upward")]
-        updn = c1.loc[("share_up", "downward")]
-        b.text["reliability"] = apa_reliability_sentence(rel.table)
-        supported = dn["r"] > 0 and dn["p_value"] < 0.05
-        b.text["main"] = (
-            ("Supporting" if supported else "Not supporting")
-            + " convergent validity, egos with a stronger downward learning direction named "
-            f"{'a larger' if dn['r'] > 0 else 'a smaller'} share of developers below them, "
-            f"r({int(dn['n']) - 2}) = "
-            f"{fmt_r(dn['r'])}, 95% CI [{fmt_r(dn['ci_low'])}, {fmt_r(dn['ci_high'])}], "
-            f"{fmt_p(dn['p_value'])}, and {'a smaller' if updn['r'] < 0 else 'a larger'} share "
-            f"above them, r = {fmt_r(updn['r'])}, "
-            f"{fmt_p(updn['p_value'])}. The share of developers above the ego was "
-            f"{'related' if up['p_value'] < 0.05 else 'not significantly related'} to the upward "
-            f"learning direction, r({int(up['n']) - 2}) = {fmt_r(up['r'])}, 95% CI "
-            f"[{fmt_r(up['ci_low'])}, {fmt_r(up['ci_high'])}], {fmt_p(up['p_value'])} (wave {w1})."
-        )
-    for n_ in notes:
-        b.note(n_)
-    return b.build(n=len(ego_ids), seed=None)
+    del seed, n_boot, progress  # nothing here is random
+    prepared = prepare(data, name=name)
+    return render(prepared, analyse(prepared), name=name, example_ego=example_ego)

@@ -13,8 +13,13 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._core.provenance import software_versions
+from ._registry import STUDIES
+
+if TYPE_CHECKING:
+    from ..reporting.html import HtmlReport
 
 __all__ = ["REPORT_STUDIES", "build_report"]
 
@@ -29,6 +34,12 @@ REPORT_STUDIES: tuple[str, ...] = (
     "advocacy",
     "dyads",
     "networks",
+)
+INTRO = (
+    "No original data of these studies is public. Each dataset was simulated from a documented "
+    "data-generating process (learning_direction.simulate) whose effect sizes are stated "
+    "assumptions; the analyses are the ones the papers report. Numbers therefore show how the "
+    "analyses behave, not the papers' estimates."
 )
 
 
@@ -63,7 +74,7 @@ def build_report(
     import matplotlib.pyplot as plt
 
     from ..reporting.html import HtmlReport
-    from . import STUDIES, run_study
+    from . import run_study
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,13 +86,7 @@ def build_report(
             "this toolkit covers, run end to end on the bundled simulated datasets."
         ),
     )
-    intro = report.section("About this report")
-    intro.paragraph(
-        "No original data of these studies is public. Each dataset was simulated from a documented "
-        "data-generating process (learning_direction.simulate) whose effect sizes are stated "
-        "assumptions; the analyses are the ones the papers report. Numbers therefore show how the "
-        "analyses behave, not the papers' estimates."
-    )
+    report.section("About this report").paragraph(INTRO)
     timings = []
     for name in chosen:
         if name not in STUDIES:
@@ -93,6 +98,15 @@ def build_report(
         for fig in res.figures.values():
             plt.close(fig)
         timings.append((name, time.perf_counter() - t0))
+    _methods_appendix(report, seed=seed, n_boot=n_boot, studies=[t[0] for t in timings])
+    return report.save(out / "index.html")
+
+
+def _methods_appendix(
+    report: HtmlReport, *, seed: int, n_boot: int, studies: Sequence[str]
+) -> None:
+    """The methods section (seed, bootstrap, scoring, software versions) and the footer."""
+    import pandas as pd
 
     methods = report.section("Methods appendix")
     methods.paragraph(
@@ -103,18 +117,13 @@ def build_report(
         "were checked against R (lm, sandwich, lme4, boot, lavaan) in the test suite."
     )
     versions = software_versions()
-    import pandas as pd
-
     methods.table(
         pd.DataFrame({"software": list(versions), "version": list(versions.values())}),
         caption="Software versions",
     )
-    methods.table(
-        pd.DataFrame({"study": [t[0] for t in timings]}), caption="Studies in this report"
-    )
+    methods.table(pd.DataFrame({"study": list(studies)}), caption="Studies in this report")
     stamp = os.environ.get("SOURCE_DATE_EPOCH")
     report.footer(f"learning_direction {versions['learning-direction']} · seed {seed}")
     if stamp:
         when = datetime.fromtimestamp(int(stamp), tz=UTC).isoformat()
         report.footer(f"Generated {when}")
-    return report.save(out / "index.html")

@@ -10,12 +10,14 @@ with HC3 standard errors and standardized betas.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._core.format import fmt_num, fmt_p, fmt_r
 from ..exceptions import ModelError
-from ..reporting.apa import fmt_num, fmt_p, fmt_r
+from . import _pipeline
 from ._base import StudyResult
 from ._common import (
     RELIABILITY_CAPTION,
@@ -26,17 +28,32 @@ from ._common import (
     apa_delta_r2_sentence,
     apa_predictor_phrase,
     apa_reliability_sentence,
-    careless_screen,
-    check_study_data,
     collect_warnings,
     contrast_table,
     label_terms,
-    reliability_set,
-    score_scales,
     table1,
 )
+from ._pipeline import DataSpec, Prepared
+from ._registry import study_title
 
-__all__ = ["CONTROLS", "DIRECTIONS", "OUTCOME", "SCALES", "key_numbers", "run"]
+if TYPE_CHECKING:
+    from ..models.regression import ModelComparisonResult, RegressionResult
+    from ..reporting.tables import CorrelationTable
+    from ..scales.cfa import CFAResult
+    from ..scales.profiles import LearningDirectionProfile
+
+__all__ = [
+    "CONTROLS",
+    "DIRECTIONS",
+    "OUTCOME",
+    "SCALES",
+    "Study1Results",
+    "analyse",
+    "key_numbers",
+    "prepare",
+    "render",
+    "run",
+]
 
 SCALES = ("learning_direction", "mentor_engagement")
 CONTROLS = ("age", "tenure", "gender", "past_mentees")
@@ -56,6 +73,18 @@ LABELS = {
     "mentor_engagement": "Mentor engagement",
 }
 SHORT = {"upward": "upward", "lateral": "lateral", "downward": "downward"}
+SPEC = DataSpec(
+    dataset="study1",
+    scales=SCALES,
+    columns=CONTROLS,
+    numeric=NUMERIC_CONTROLS,
+    categorical=("gender",),
+    id_column=ID_COLUMN,
+)
+CONTRASTS = {
+    "downward - upward": {"downward": 1.0, "upward": -1.0},
+    "downward - lateral": {"downward": 1.0, "lateral": -1.0},
+}
 
 QUESTION = (
     "Do mentors who believe that valuable knowledge also sits below them in the hierarchy "
@@ -111,7 +140,7 @@ def _direction_sentence(reg: pd.DataFrame) -> str:
     rows = reg.set_index("term")
     down = rows.loc["downward"]
 
-    def verb(r) -> str:
+    def verb(r: pd.Series) -> str:
         if r["p_value"] < 0.05:
             return (
                 "predicted higher engagement" if r["estimate"] > 0 else "predicted lower engagement"
@@ -156,6 +185,286 @@ def _contrast_sentence(contrasts: pd.DataFrame) -> str:
         "Tested against each other with the same HC3 covariance matrix, the downward coefficient "
         "was " + " and ".join(phrases) + "."
     )
+
+
+# ------------------------------------------------------------------------------ stages
+
+
+@dataclass(frozen=True)
+class Study1Results:
+    """The statistics of Study 1 (:func:`analyse`): result objects only, no text or figures.
+
+    Attributes
+    ----------
+    table1 : CorrelationTable
+        Means, SDs and correlations of the controls, learning directions and engagement.
+    steps : ModelComparisonResult
+        The hierarchical regression (controls, then the three learning directions added).
+    contrasts : DataFrame
+        Wald t tests of downward − upward and downward − lateral (same covariance matrix).
+    cfa : CFAResult or None
+        Three-factor CFA of learning direction (None when it could not be estimated).
+    profile : LearningDirectionProfile
+        Mean upward, lateral and downward learning direction.
+    se : str
+        Standard errors of the coefficients.
+    notes : tuple of str
+        Package warnings raised while analysing, and a CFA that failed.
+    """
+
+    table1: CorrelationTable
+    steps: ModelComparisonResult
+    contrasts: pd.DataFrame
+    cfa: CFAResult | None
+    profile: LearningDirectionProfile
+    se: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def final(self) -> RegressionResult:
+        """The final model (step 2)."""
+        return self.steps.steps[-1]
+
+
+def prepare(
+    data: pd.DataFrame | None = None, *, name: str = "study1", exclude_careless: bool = False
+) -> Prepared:
+    """Check (or load) the data, screen for careless responding, score, reliability."""
+    return _pipeline.prepare(data, SPEC, study=name, exclude_careless=exclude_careless)
+
+
+def analyse(prepared: Prepared, *, name: str = "study1", se: str = "HC3") -> Study1Results:
+    """Table 1, the hierarchical regression, the contrasts, the CFA and the profile."""
+    from ..models.regression import regress_steps
+    from ..scales.cfa import cfa
+    from ..scales.profiles import learning_direction_profile
+
+    df = prepared.rows
+    notes: list[str] = []
+    with collect_warnings(notes):
+        # Table 1: controls (gender as a 0/1 indicator), directions, outcome
+        t1_cols = ["age", "tenure"]
+        labels = dict(LABELS)
+        data_s = add_indicator(prepared.data, "gender", "Gender", t1_cols, labels)
+        t1_cols += ["past_mentees", *DIRECTIONS, OUTCOME]
+        t1 = table1(data_s, t1_cols, labels=labels, alphas=prepared.rel.alphas)
+
+        if df["gender"].dropna().nunique() < 2:
+            raise ModelError(
+                f"{name}: column 'gender' has a single value ({df['gender'].dropna().unique()!r}); "
+                "a control that does not vary cannot be estimated: use data with both genders"
+            )
+        steps = regress_steps(data_s, list(STEP_FORMULAS), se=se)
+
+        # CFA of the three learning-direction subscales
+        cfa_res: CFAResult | None
+        try:
+            cfa_res = cfa(df, "learning_direction")
+        except ModelError as err:
+            cfa_res = None
+            notes.append(f"Warning: the CFA of learning direction could not be estimated: {err}")
+
+        profile = learning_direction_profile(data_s[list(DIRECTIONS)])
+    contrasts = contrast_table(steps.steps[-1], CONTRASTS)
+    return Study1Results(
+        table1=t1,
+        steps=steps,
+        contrasts=contrasts,
+        cfa=cfa_res,
+        profile=profile,
+        se=se,
+        notes=tuple(notes),
+    )
+
+
+def render(prepared: Prepared, results: Study1Results, *, name: str = "study1") -> StudyResult:
+    """Tables, figures, APA sentences and notes of Study 1, as a :class:`StudyResult`."""
+    b = StudyBuilder(
+        name,
+        study_title(name, "study1"),
+        QUESTION,
+        _design_text(len(prepared.rows), prepared.bundled),
+    )
+    b.results.update(
+        {
+            "careless": prepared.careless,
+            "scores": prepared.scored.result,
+            "reliability": prepared.rel.combined,
+            "table1": results.table1,
+            "steps": results.steps,
+            "regression": results.final,
+            "cfa": results.cfa,
+            "profile": results.profile,
+        }
+    )
+    reg = _regression_table(results)
+    _add_tables(b, prepared, results, reg)
+    _add_figures(b, prepared, results, reg)
+    _add_text(b, prepared, results, reg)
+    _add_notes(b, prepared, results)
+    return b.build(n=results.steps.n, seed=None)
+
+
+def _se_name(se: str) -> str:
+    return "HC3 robust" if se == "HC3" else se
+
+
+def _regression_table(results: Study1Results) -> pd.DataFrame:
+    """The final model's coefficients with display labels."""
+    reg = results.final.table.copy()
+    reg.insert(1, "label", label_terms(reg["term"].tolist(), LABELS))
+    return reg[[c for c in REG_COLUMNS if c in reg.columns]]
+
+
+def _add_tables(
+    b: StudyBuilder, prepared: Prepared, results: Study1Results, reg: pd.DataFrame
+) -> None:
+    steps, final, se_name = results.steps, results.final, _se_name(results.se)
+    b.table("table1", results.table1.table, TABLE1_CAPTION)
+    b.table("reliability", prepared.rel.table, RELIABILITY_CAPTION)
+    st = steps.table.copy()
+    st.insert(1, "block", ["Controls", "+ upward, lateral, downward"][: len(st)])
+    b.table(
+        "regression_steps",
+        st,
+        f"Hierarchical regression of mentor engagement: R², ΔR² and F change per step "
+        f"(N = {steps.n})",
+    )
+    b.table(
+        "regression",
+        reg,
+        f"Final model (step 2): unstandardized coefficients b with {se_name} SEs, 95% CIs and "
+        "standardized β (N = " + f"{final.n})",
+    )
+    b.table(
+        "contrasts",
+        results.contrasts,
+        f"Is the downward coefficient larger? Differences of b with {se_name} SEs (Wald t tests)",
+    )
+    cfa_res = results.cfa
+    if cfa_res is not None:
+        fit = cfa_res.fit[CFA_FIT_COLUMNS].copy()
+        fit.insert(0, "model", "three factors (upward, lateral, downward)")
+        b.table(
+            "cfa_fit",
+            fit,
+            "Measurement model: fit of the three-factor CFA of learning direction (ML, listwise; "
+            "RMSEA with 90% CI)",
+        )
+        b.table(
+            "cfa_discriminant",
+            cfa_res.discriminant[DISCRIMINANT_COLUMNS],
+            "Discriminant validity: latent correlations and heterotrait-monotrait ratios (HTMT; "
+            "below .85 supports discriminant validity)",
+        )
+
+
+def _add_figures(
+    b: StudyBuilder, prepared: Prepared, results: Study1Results, reg: pd.DataFrame
+) -> None:
+    from ..figures.coefficients import plot_coefficients
+
+    se_name, profile = _se_name(results.se), results.profile
+    ax = profile.plot(title="Learning-direction profile of the mentors")
+    b.figure(
+        "profile",
+        ax,
+        f"Mean upward, lateral and downward learning direction (1-7) with 95% CIs "
+        f"(N = {profile.n_complete} mentors with all three scores).",
+    )
+    terms = [t for t in reg["term"] if t != "Intercept"]
+    ax = plot_coefficients(results.final, terms=terms)
+    ax.set_yticks(ax.get_yticks(), label_terms(terms, LABELS))
+    ax.set_xlabel(f"b with 95% CI ({se_name} SEs)")
+    ax.set_title("Predictors of mentor engagement (step 2)")
+    b.figure(
+        "coefficients",
+        ax,
+        f"Unstandardized coefficients of the final model with 95% CIs ({se_name} SEs); "
+        "controls are in their own units (years, count), learning directions and engagement on 1-7.",
+    )
+    ax = results.table1.plot(title="Correlations (pairwise-complete)")
+    b.figure(
+        "correlations",
+        ax,
+        "Pearson correlations of the Table 1 variables (* p < .05, ** p < .01, *** p < .001).",
+    )
+    ax = prepared.rel.combined.plot()
+    ax.set_title("Item reliability: learning direction and mentor engagement")
+    b.figure(
+        "item_reliability",
+        ax,
+        "Corrected item-total correlations (bars) and alpha if the item were deleted (diamonds); "
+        "dashed lines mark each subscale's alpha; (R) = reverse-keyed.",
+    )
+
+
+def _add_text(
+    b: StudyBuilder, prepared: Prepared, results: Study1Results, reg: pd.DataFrame
+) -> None:
+    steps, cfa_res = results.steps, results.cfa
+    short = {**SHORT, OUTCOME: "mentor engagement"}
+    b.text["reliability"] = apa_reliability_sentence(prepared.rel.table, short)
+    if cfa_res is not None:
+        b.text["cfa"] = apa_cfa_sentence(
+            cfa_res.fit.iloc[0],
+            cfa_res.discriminant,
+            "A three-factor CFA of the learning-direction items (upward, lateral, downward)",
+        )
+    s1 = steps.table.iloc[0]
+    b.text["model"] = (
+        "A hierarchical OLS regression tested whether the three learning directions predict "
+        f"mentor engagement over and above the controls (N = {steps.n} mentors). The controls "
+        f"(age, tenure, gender and number of past mentees) explained R² = {fmt_r(s1['r2'])} of "
+        f"the variance, F({int(s1['df1'])}, {int(s1['df2'])}) = {fmt_num(s1['f_change'])}, "
+        f"{fmt_p(s1['p_value'])}; coefficient tests use {_se_name(results.se)} standard errors."
+    )
+    b.text["main"] = (
+        apa_delta_r2_sentence(
+            steps.table.iloc[-1],
+            added="the three learning directions",
+            outcome="mentor engagement",
+        )
+        + " "
+        + _direction_sentence(reg)
+    )
+    b.text["contrasts"] = _contrast_sentence(results.contrasts)
+
+
+def _add_notes(b: StudyBuilder, prepared: Prepared, results: Study1Results) -> None:
+    steps, cfa_res, se = results.steps, results.cfa, results.se
+    b.note(prepared.careless_note)
+    if steps.n_dropped:
+        reason = steps.steps[0].design.report.reason
+        b.note(
+            f"Regression: {reason}. Scores are missing when fewer than half of a subscale's "
+            "items were answered."
+        )
+    else:
+        b.note(f"Regression: all {steps.n} mentors had every variable; none was left out.")
+    for n_ in prepared.scored.notes:
+        b.note(f"Scoring: {n_}")
+    if cfa_res is not None and cfa_res.n_dropped:
+        b.note(
+            f"CFA: {cfa_res.n} mentors answered all 12 learning-direction items; "
+            f"{cfa_res.n_dropped} with a missing answer were left out (listwise, lavaan's "
+            "default; alpha uses pairwise-complete data)."
+        )
+    b.note(
+        "Standard errors: coefficient SEs, CIs and p values are "
+        + (
+            "HC3 heteroskedasticity-consistent (sandwich::vcovHC(type = 'HC3'))"
+            if se == "HC3"
+            else f"{se}"
+        )
+        + "; ΔR² and F change are the classical tests (R's anova(m1, m2)), which robust SEs do "
+        "not change."
+    )
+    for n_ in (*prepared.notes, *results.notes):
+        b.note(n_)
+
+
+# ------------------------------------------------------------------------------ pipeline
 
 
 def run(
@@ -257,218 +566,9 @@ def run(
     Over and above the controls, the three learning directions explained an additional 18.9%
     of the variance in mentor engagement, ΔR² = .19, F(3, 292) = 23.58, p < .001
     """
-    from ..datasets import load_dataset
-    from ..figures.coefficients import plot_coefficients
-    from ..models.regression import regress_steps
-    from ..scales.cfa import cfa
-    from ..scales.profiles import learning_direction_profile
-
-    del n_boot, progress  # no random step in Study 1
-    bundled = data is None
-    raw = load_dataset("study1") if bundled else data
-    df = check_study_data(
-        raw, study=name, scales=SCALES, columns=CONTROLS, numeric=NUMERIC_CONTROLS, dataset="study1"
-    )
-    id_col = ID_COLUMN if ID_COLUMN in df.columns else None
-    if isinstance(df["gender"].dtype, pd.CategoricalDtype):
-        # an unused level would give C(gender) an all-zero column
-        df["gender"] = df["gender"].cat.remove_unused_categories()
-
-    from . import STUDIES
-
-    title = STUDIES.get(name, STUDIES["study1"])[1]
-    b = StudyBuilder(name, title, QUESTION, "")
-    notes: list[str] = []
-
-    with collect_warnings(notes):
-        # careless responding: descriptive unless asked
-        careless, careless_note, df = careless_screen(
-            df, SCALES, id_column=id_col, exclude=exclude_careless, study=name
-        )
-        b.results["careless"] = careless
-
-        scored = score_scales(df, SCALES)
-        data_s = scored.data
-        b.results["scores"] = scored.result
-
-        rel = reliability_set(df, SCALES)
-        b.results["reliability"] = rel.combined
-
-        # Table 1: controls (gender as a 0/1 indicator), directions, outcome
-        t1_cols = ["age", "tenure"]
-        labels = dict(LABELS)
-        data_s = add_indicator(data_s, "gender", "Gender", t1_cols, labels)
-        t1_cols += ["past_mentees", *DIRECTIONS, OUTCOME]
-        t1 = table1(data_s, t1_cols, labels=labels, alphas=rel.alphas)
-        b.results["table1"] = t1
-
-        # hierarchical regression
-        if df["gender"].dropna().nunique() < 2:
-            raise ModelError(
-                f"{name}: column 'gender' has a single value ({df['gender'].dropna().unique()!r}); "
-                "a control that does not vary cannot be estimated: use data with both genders"
-            )
-        steps = regress_steps(data_s, list(STEP_FORMULAS), se=se)
-        final = steps.steps[-1]
-        b.results["steps"] = steps
-        b.results["regression"] = final
-
-        # CFA of the three learning-direction subscales
-        try:
-            cfa_res = cfa(df, "learning_direction")
-        except ModelError as err:
-            cfa_res = None
-            notes.append(f"Warning: the CFA of learning direction could not be estimated: {err}")
-        b.results["cfa"] = cfa_res
-
-        profile = learning_direction_profile(data_s[list(DIRECTIONS)])
-        b.results["profile"] = profile
-
-    # ---------------------------------------------------------------- tables
-    b.table("table1", t1.table, TABLE1_CAPTION)
-    b.table("reliability", rel.table, RELIABILITY_CAPTION)
-    st = steps.table.copy()
-    st.insert(1, "block", ["Controls", "+ upward, lateral, downward"][: len(st)])
-    b.table(
-        "regression_steps",
-        st,
-        f"Hierarchical regression of mentor engagement: R², ΔR² and F change per step "
-        f"(N = {steps.n})",
-    )
-    reg = final.table.copy()
-    reg.insert(1, "label", label_terms(reg["term"].tolist(), LABELS))
-    reg = reg[[c for c in REG_COLUMNS if c in reg.columns]]
-    se_name = "HC3 robust" if se == "HC3" else se
-    b.table(
-        "regression",
-        reg,
-        f"Final model (step 2): unstandardized coefficients b with {se_name} SEs, 95% CIs and "
-        "standardized β (N = " + f"{final.n})",
-    )
-    contrasts = contrast_table(
-        final,
-        {
-            "downward - upward": {"downward": 1.0, "upward": -1.0},
-            "downward - lateral": {"downward": 1.0, "lateral": -1.0},
-        },
-    )
-    b.table(
-        "contrasts",
-        contrasts,
-        f"Is the downward coefficient larger? Differences of b with {se_name} SEs (Wald t tests)",
-    )
-    if cfa_res is not None:
-        fit = cfa_res.fit[CFA_FIT_COLUMNS].copy()
-        fit.insert(0, "model", "three factors (upward, lateral, downward)")
-        b.table(
-            "cfa_fit",
-            fit,
-            "Measurement model: fit of the three-factor CFA of learning direction (ML, listwise; "
-            "RMSEA with 90% CI)",
-        )
-        disc = cfa_res.discriminant[DISCRIMINANT_COLUMNS]
-        b.table(
-            "cfa_discriminant",
-            disc,
-            "Discriminant validity: latent correlations and heterotrait-monotrait ratios (HTMT; "
-            "below .85 supports discriminant validity)",
-        )
-
-    # ---------------------------------------------------------------- figures
-    ax = profile.plot(title="Learning-direction profile of the mentors")
-    b.figure(
-        "profile",
-        ax,
-        f"Mean upward, lateral and downward learning direction (1-7) with 95% CIs "
-        f"(N = {profile.n_complete} mentors with all three scores).",
-    )
-    terms = [t for t in reg["term"] if t != "Intercept"]
-    ax = plot_coefficients(final, terms=terms)
-    ax.set_yticks(ax.get_yticks(), label_terms(terms, LABELS))
-    ax.set_xlabel(f"b with 95% CI ({se_name} SEs)")
-    ax.set_title("Predictors of mentor engagement (step 2)")
-    b.figure(
-        "coefficients",
-        ax,
-        f"Unstandardized coefficients of the final model with 95% CIs ({se_name} SEs); "
-        "controls are in their own units (years, count), learning directions and engagement on 1-7.",
-    )
-    ax = t1.plot(title="Correlations (pairwise-complete)")
-    b.figure(
-        "correlations",
-        ax,
-        "Pearson correlations of the Table 1 variables (* p < .05, ** p < .01, *** p < .001).",
-    )
-    ax = rel.combined.plot()
-    ax.set_title("Item reliability: learning direction and mentor engagement")
-    b.figure(
-        "item_reliability",
-        ax,
-        "Corrected item-total correlations (bars) and alpha if the item were deleted (diamonds); "
-        "dashed lines mark each subscale's alpha; (R) = reverse-keyed.",
-    )
-
-    # ---------------------------------------------------------------- text
-    short = {**SHORT, OUTCOME: "mentor engagement"}
-    b.text["reliability"] = apa_reliability_sentence(rel.table, short)
-    if cfa_res is not None:
-        b.text["cfa"] = apa_cfa_sentence(
-            cfa_res.fit.iloc[0],
-            cfa_res.discriminant,
-            "A three-factor CFA of the learning-direction items (upward, lateral, downward)",
-        )
-    s1 = steps.table.iloc[0]
-    b.text["model"] = (
-        "A hierarchical OLS regression tested whether the three learning directions predict "
-        f"mentor engagement over and above the controls (N = {steps.n} mentors). The controls "
-        f"(age, tenure, gender and number of past mentees) explained R² = {fmt_r(s1['r2'])} of "
-        f"the variance, F({int(s1['df1'])}, {int(s1['df2'])}) = {fmt_num(s1['f_change'])}, "
-        f"{fmt_p(s1['p_value'])}; coefficient tests use {se_name} standard errors."
-    )
-    b.text["main"] = (
-        apa_delta_r2_sentence(
-            steps.table.iloc[-1],
-            added="the three learning directions",
-            outcome="mentor engagement",
-        )
-        + " "
-        + _direction_sentence(reg)
-    )
-    b.text["contrasts"] = _contrast_sentence(contrasts)
-
-    # ---------------------------------------------------------------- notes
-    b.note(careless_note)
-    if steps.n_dropped:
-        reason = steps.steps[0].design.report.reason
-        b.note(
-            f"Regression: {reason}. Scores are missing when fewer than half of a subscale's "
-            "items were answered."
-        )
-    else:
-        b.note(f"Regression: all {steps.n} mentors had every variable; none was left out.")
-    for n_ in scored.notes:
-        b.note(f"Scoring: {n_}")
-    if cfa_res is not None and cfa_res.n_dropped:
-        b.note(
-            f"CFA: {cfa_res.n} mentors answered all 12 learning-direction items; "
-            f"{cfa_res.n_dropped} with a missing answer were left out (listwise, lavaan's "
-            "default; alpha uses pairwise-complete data)."
-        )
-    b.note(
-        "Standard errors: coefficient SEs, CIs and p values are "
-        + (
-            "HC3 heteroskedasticity-consistent (sandwich::vcovHC(type = 'HC3'))"
-            if se == "HC3"
-            else f"{se}"
-        )
-        + "; ΔR² and F change are the classical tests (R's anova(m1, m2)), which robust SEs do "
-        "not change."
-    )
-    for n_ in notes:
-        b.note(n_)
-
-    b.design = _design_text(len(df), bundled)
-    return b.build(n=steps.n, seed=None)
+    del seed, n_boot, progress  # no random step in Study 1
+    prepared = prepare(data, name=name, exclude_careless=exclude_careless)
+    return render(prepared, analyse(prepared, name=name, se=se), name=name)
 
 
 def key_numbers(result: StudyResult) -> dict[str, Any]:

@@ -22,13 +22,16 @@ indirect effects of two runs (2A vs 2B) with the difference of their independent
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataValidationError, ModelError, ModelWarning
-from ..reporting.apa import fmt_ci, fmt_num
+from .._core.checks import choice
+from .._core.format import fmt_ci, fmt_num
+from ..exceptions import DataValidationError, ModelWarning
+from . import _pipeline
 from ._base import StudyResult
 from ._common import (
     RELIABILITY_CAPTION,
@@ -36,11 +39,7 @@ from ._common import (
     StudyBuilder,
     add_indicator,
     apa_reliability_sentence,
-    careless_screen,
-    check_study_data,
     collect_warnings,
-    reliability_set,
-    score_scales,
     table1,
 )
 from ._mediation_common import (
@@ -54,6 +53,12 @@ from ._mediation_common import (
     row,
     sensitivity_row,
 )
+from ._pipeline import DataSpec, Prepared
+from ._registry import study_title
+
+if TYPE_CHECKING:
+    from ..models.mediation import MediationResult
+    from ..reporting.tables import CorrelationTable
 
 __all__ = [
     "CONTROLS",
@@ -62,8 +67,12 @@ __all__ = [
     "OUTCOME",
     "PREDICTOR",
     "SCALES",
+    "Study2Results",
+    "analyse",
     "compare_samples",
     "key_numbers",
+    "prepare",
+    "render",
     "run",
 ]
 
@@ -76,6 +85,14 @@ OUTCOME = "mentor_engagement"
 COVARIATES = ("upward", "lateral")
 INDUSTRY = "industry"
 ID_COLUMN = "mentor_id"
+SPEC = DataSpec(
+    dataset="study2a",
+    scales=SCALES,
+    columns=(INDUSTRY, *CONTROLS),
+    numeric=NUMERIC_CONTROLS,
+    categorical=("gender", INDUSTRY),
+    id_column=ID_COLUMN,
+)
 
 LABELS = {
     "age": "Age",
@@ -150,6 +167,298 @@ def _industry_dummies(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str], str | 
         s[ind.isna()] = np.nan
         cols[name] = s
     return pd.DataFrame(cols, index=df.index), list(cols), str(ref)
+
+
+# ------------------------------------------------------------------------------ stages
+
+
+@dataclass(frozen=True)
+class Study2Results:
+    """The statistics of Study 2A/2B (:func:`analyse`): result objects only.
+
+    Attributes
+    ----------
+    table1 : CorrelationTable
+        Means, SDs and correlations of the demographics and the scores.
+    mediation : MediationResult
+        The primary model (PROCESS model 4; covariates upward and lateral).
+    sensitivity : DataFrame or None
+        The indirect effect under each covariate set (None without ``sensitivity``).
+    sensitivity_industry, sensitivity_controls : MediationResult or None
+        The model with industry indicators, and with industry and demographics.
+    ci : str
+        Bootstrap CI of the indirect effects.
+    notes : tuple of str
+        Package warnings raised while analysing.
+    """
+
+    table1: CorrelationTable
+    mediation: MediationResult
+    sensitivity: pd.DataFrame | None
+    sensitivity_industry: MediationResult | None
+    sensitivity_controls: MediationResult | None
+    ci: str
+    notes: tuple[str, ...] = ()
+
+
+def _check_name(name: str, data: pd.DataFrame | None) -> None:
+    if name not in ("study2a", "study2b") and data is None:
+        raise DataValidationError(
+            f"study2: unknown study name '{name}'; use 'study2a' or 'study2b', or pass data="
+        )
+
+
+def prepare(
+    data: pd.DataFrame | None = None, *, name: str = "study2a", exclude_careless: bool = False
+) -> Prepared:
+    """Check (or load) the data, screen for careless responding, score, reliability."""
+    _check_name(name, data)
+    dataset = name if name in ("study2a", "study2b") else "study2a"
+    return _pipeline.prepare(
+        data, SPEC, study=name, dataset=dataset, exclude_careless=exclude_careless
+    )
+
+
+def analyse(
+    prepared: Prepared,
+    *,
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+    ci: str = "percentile",
+    sensitivity: bool = True,
+) -> Study2Results:
+    """Table 1, the mediation model and (with ``sensitivity``) its covariate variants."""
+    notes: list[str] = []
+    boot = _Bootstrap(n_boot=n_boot, ci=ci, seed=seed, progress=progress)
+    with collect_warnings(notes):
+        labels = dict(LABELS)
+        t1_cols = ["age", "tenure"]
+        data_s = add_indicator(prepared.data, "gender", "Gender", t1_cols, labels)
+        t1_cols += ["past_mentees", *COVARIATES, PREDICTOR, MEDIATOR, OUTCOME]
+        t1 = table1(data_s, t1_cols, labels=labels, alphas=prepared.rel.alphas)
+        med = _mediate(data_s, list(COVARIATES), boot)
+        variants = _sensitivity_models(data_s, med, boot) if sensitivity else None
+    return Study2Results(
+        table1=t1,
+        mediation=med,
+        sensitivity=None if variants is None else variants[0],
+        sensitivity_industry=None if variants is None else variants[1],
+        sensitivity_controls=None if variants is None else variants[2],
+        ci=ci,
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True)
+class _Bootstrap:
+    """Bootstrap settings shared by the primary model and its variants."""
+
+    n_boot: int
+    ci: str
+    seed: int | None
+    progress: bool
+
+
+def _mediate(data: pd.DataFrame, covariates: list[str], boot: _Bootstrap) -> MediationResult:
+    """downward → learning opportunity → engagement with the given covariates."""
+    from ..models.mediation import mediate
+
+    return mediate(
+        data, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=covariates, n_boot=boot.n_boot,
+        ci=boot.ci, seed=boot.seed, progress=boot.progress,
+    )  # fmt: skip
+
+
+def _sensitivity_models(
+    data_s: pd.DataFrame, med: MediationResult, boot: _Bootstrap
+) -> tuple[pd.DataFrame, MediationResult | None, MediationResult]:
+    """The model with industry indicators, then also demographics: their indirect effects."""
+    covs = list(COVARIATES)
+    dums, dum_cols, ref = _industry_dummies(data_s)
+    data_d = data_s.join(dums)
+    primary = "primary: upward and lateral"
+    rows = [sensitivity_row(med, model=primary, covariates=covs, m_term=MEDIATOR)]
+    med_i = None
+    if dum_cols:
+        med_i = _mediate(data_d, [*covs, *dum_cols], boot)
+        rows.append(
+            sensitivity_row(
+                med_i,
+                model=f"+ industry ({len(dum_cols)} indicators, reference: {ref})",
+                covariates=[*covs, *dum_cols],
+                m_term=MEDIATOR,
+            )
+        )
+    demo = ["age", "tenure", "past_mentees"]
+    if "gender_indicator" in data_d.columns:
+        demo.insert(2, "gender_indicator")
+    med_c = _mediate(data_d, [*covs, *dum_cols, *demo], boot)
+    rows.append(
+        sensitivity_row(
+            med_c,
+            model="+ industry + demographics",
+            covariates=[*covs, *dum_cols, *demo],
+            m_term=MEDIATOR,
+        )
+    )
+    return pd.DataFrame(rows), med_i, med_c
+
+
+def render(prepared: Prepared, results: Study2Results, *, name: str = "study2a") -> StudyResult:
+    """Tables, figures, APA sentences and notes of Study 2A/2B, as a :class:`StudyResult`."""
+    title = study_title(name, "study2a")
+    design = _design_text(name, len(prepared.rows), prepared.bundled, prepared.rows[INDUSTRY])
+    b = StudyBuilder(name, title, QUESTION, design)
+    b.results.update(
+        {
+            "careless": prepared.careless,
+            "scores": prepared.scored.result,
+            "reliability": prepared.rel.combined,
+            "table1": results.table1,
+            "mediation": results.mediation,
+        }
+    )
+    if results.sensitivity_industry is not None:
+        b.results["sensitivity_industry"] = results.sensitivity_industry
+    if results.sensitivity_controls is not None:
+        b.results["sensitivity_controls"] = results.sensitivity_controls
+    mt = mediation_table(
+        results.mediation,
+        x="downward learning direction",
+        m="learning opportunity",
+        y="mentor engagement",
+        unit="mentors",
+    )
+    _add_tables(b, prepared, results, mt)
+    _add_figures(b, prepared, results, title)
+    _add_text(b, prepared, results, mt)
+    _add_notes(b, prepared, results)
+    return b.build(n=results.mediation.n, seed=results.mediation.seed)
+
+
+def _add_tables(
+    b: StudyBuilder, prepared: Prepared, results: Study2Results, mt: pd.DataFrame
+) -> None:
+    med, ci_name = results.mediation, CI_NAMES[results.ci]
+    b.table("table1", results.table1.table, TABLE1_CAPTION)
+    b.table("reliability", prepared.rel.table, RELIABILITY_CAPTION)
+    b.table(
+        "mediation",
+        mt,
+        f"Mediation (PROCESS model 4; covariates: upward and lateral learning direction; "
+        f"N = {med.n}): paths a, b, c′, c with t tests; indirect effects with {ci_name} CIs "
+        f"({med.n_boot:,} resamples, seed {med.seed})",
+    )
+    b.table(
+        "equations",
+        equations_table(med),
+        "The three regression equations of the mediation model (OLS; t tests; R²)",
+    )
+    if results.sensitivity is not None:
+        b.table(
+            "sensitivity",
+            results.sensitivity,
+            "Sensitivity of the indirect effect to the covariates: estimate with bootstrap SE and "
+            f"{ci_name} CI, and the direct effect c′ (same seed and number of resamples)",
+        )
+
+
+def _add_figures(b: StudyBuilder, prepared: Prepared, results: Study2Results, title: str) -> None:
+    med, ci_name = results.mediation, CI_NAMES[results.ci]
+    ax = path_figure(
+        med,
+        BOX_NAMES,
+        title=f"{title.split(':')[0]}: downward learning → learning opportunity → engagement",
+        footnote="Covariates: upward and lateral learning direction. Unstandardized coefficients.",
+    )
+    b.figure(
+        "path",
+        ax,
+        "Statistical diagram of the mediation model with unstandardized coefficients "
+        "(* p < .05, ** p < .01, *** p < .001); c′ is the direct effect, c the total effect.",
+    )
+    ax = med.plot(kind="bootstrap", term=f"indirect:{MEDIATOR}")
+    relabel_bootstrap(
+        ax,
+        xlabel="Indirect effect of downward learning direction (a × b)",
+        title=f"{med.n_boot - med.n_singular:,} bootstrap resamples of mentors ({ci_name})",
+    )
+    b.figure(
+        "bootstrap",
+        ax,
+        f"Bootstrap distribution of the indirect effect, with its point estimate and "
+        f"{100 * med.ci_level:g}% {ci_name} CI (shaded); the dashed line marks zero.",
+    )
+    ax = results.table1.plot(title="Correlations (pairwise-complete)")
+    b.figure(
+        "correlations",
+        ax,
+        "Pearson correlations of the Table 1 variables (* p < .05, ** p < .01, *** p < .001).",
+    )
+    ax = prepared.rel.combined.plot()
+    ax.set_title("Item reliability: learning direction, learning opportunity, engagement")
+    b.figure(
+        "item_reliability",
+        ax,
+        "Corrected item-total correlations (bars) and alpha if the item were deleted (diamonds); "
+        "dashed lines mark each subscale's alpha; (R) = reverse-keyed.",
+    )
+
+
+def _add_text(
+    b: StudyBuilder, prepared: Prepared, results: Study2Results, mt: pd.DataFrame
+) -> None:
+    med = results.mediation
+    b.text["reliability"] = apa_reliability_sentence(prepared.rel.table, SHORT)
+    labels_txt = {
+        "x_label": "downward learning direction",
+        "m_label": "learning opportunity",
+        "y_label": "mentor engagement",
+    }
+    b.text["model"] = (
+        f"A simple mediation model (PROCESS model 4; N = {med.n} mentors) regressed learning "
+        "opportunity on downward learning direction, and mentor engagement on both, with upward "
+        "and lateral learning direction as covariates in every equation. "
+        + apa_paths_sentence(mt, m_term=MEDIATOR, **labels_txt)
+    )
+    b.text["main"] = apa_indirect_sentence(
+        mt, m_term=MEDIATOR, ci=results.ci, n_boot=med.n_boot, ci_level=med.ci_level,
+        **labels_txt,
+    )  # fmt: skip
+    if results.sensitivity is not None and len(results.sensitivity) > 1:
+        b.text["sensitivity"] = _sensitivity_sentence(results.sensitivity)
+
+
+def _add_notes(b: StudyBuilder, prepared: Prepared, results: Study2Results) -> None:
+    med, ci_name = results.mediation, CI_NAMES[results.ci]
+    b.note(prepared.careless_note)
+    if med.n_dropped:
+        b.note(
+            f"Mediation: {med.n_dropped} of {med.n + med.n_dropped} mentors were left out for a "
+            "missing score (fewer than half of a subscale's items answered); see the warning."
+        )
+    else:
+        b.note(f"Mediation: all {med.n} mentors had every score; none was left out.")
+    for n_ in prepared.scored.notes:
+        b.note(f"Scoring: {n_}")
+    b.note(
+        f"Bootstrap: {med.n_boot:,} resamples of mentors, seed {med.seed}, {ci_name} intervals"
+        + (f"; {med.n_singular} singular resamples left out" if med.n_singular else "")
+        + ". The a, b, c′ and c paths are tested with ordinary t tests; only the indirect effects "
+        "use the bootstrap."
+    )
+    if results.sensitivity is not None:
+        b.note(
+            "Industry is not a covariate of the primary model (the model of the paper adjusts for "
+            "the other two learning directions only); the sensitivity table adds industry "
+            "indicators (2A and 2B differ in industry mix) and then the demographic controls."
+        )
+    for n_ in (*prepared.notes, *results.notes):
+        b.note(n_)
+
+
+# ------------------------------------------------------------------------------ pipeline
 
 
 def run(
@@ -244,227 +553,13 @@ def run(
     >>> res.tables["mediation"]                            # doctest: +SKIP
     >>> print(res.text["main"])                            # doctest: +SKIP
     """
-    from ..datasets import load_dataset
-    from ..models.mediation import mediate
-    from . import STUDIES
-
-    if name not in ("study2a", "study2b") and data is None:
-        raise DataValidationError(
-            f"study2: unknown study name '{name}'; use 'study2a' or 'study2b', or pass data="
-        )
-    if ci not in ("percentile", "bca"):
-        raise ModelError(f"{name}: ci must be 'percentile' or 'bca', got {ci!r}")
-    bundled = data is None
-    raw = load_dataset(name) if bundled else data
-    df = check_study_data(
-        raw,
-        study=name,
-        scales=SCALES,
-        columns=(INDUSTRY, *CONTROLS),
-        numeric=NUMERIC_CONTROLS,
-        dataset=name if name in ("study2a", "study2b") else "study2a",
+    _check_name(name, data)
+    ci = choice(ci, f"{name}: ci", ("percentile", "bca"))
+    prepared = prepare(data, name=name, exclude_careless=exclude_careless)
+    results = analyse(
+        prepared, seed=seed, n_boot=n_boot, progress=progress, ci=ci, sensitivity=sensitivity
     )
-    id_col = ID_COLUMN if ID_COLUMN in df.columns else None
-    for col in ("gender", INDUSTRY):
-        if isinstance(df[col].dtype, pd.CategoricalDtype):
-            df[col] = df[col].cat.remove_unused_categories()
-
-    title = STUDIES.get(name, STUDIES["study2a"])[1]
-    b = StudyBuilder(name, title, QUESTION, "")
-    notes: list[str] = []
-    covs = list(COVARIATES)
-
-    with collect_warnings(notes):
-        careless, careless_note, df = careless_screen(
-            df, SCALES, id_column=id_col, exclude=exclude_careless, study=name
-        )
-        b.results["careless"] = careless
-
-        scored = score_scales(df, SCALES)
-        data_s = scored.data
-        b.results["scores"] = scored.result
-
-        rel = reliability_set(df, SCALES)
-        b.results["reliability"] = rel.combined
-
-        labels = dict(LABELS)
-        t1_cols = ["age", "tenure"]
-        data_s = add_indicator(data_s, "gender", "Gender", t1_cols, labels)
-        t1_cols += ["past_mentees", *COVARIATES, PREDICTOR, MEDIATOR, OUTCOME]
-        t1 = table1(data_s, t1_cols, labels=labels, alphas=rel.alphas)
-        b.results["table1"] = t1
-
-        med = mediate(
-            data_s,
-            x=PREDICTOR,
-            m=MEDIATOR,
-            y=OUTCOME,
-            covariates=covs,
-            n_boot=n_boot,
-            ci=ci,
-            seed=seed,
-            progress=progress,
-        )
-        b.results["mediation"] = med
-
-        sens_rows = []
-        if sensitivity:
-            dums, dum_cols, ref = _industry_dummies(data_s)
-            data_d = data_s.join(dums)
-            sens_rows.append(
-                sensitivity_row(
-                    med, model="primary: upward and lateral", covariates=covs, m_term=MEDIATOR
-                )
-            )
-            if dum_cols:
-                med_i = mediate(
-                    data_d, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=[*covs, *dum_cols],
-                    n_boot=n_boot, ci=ci, seed=seed, progress=progress,
-                )  # fmt: skip
-                b.results["sensitivity_industry"] = med_i
-                sens_rows.append(
-                    sensitivity_row(
-                        med_i,
-                        model=f"+ industry ({len(dum_cols)} indicators, reference: {ref})",
-                        covariates=[*covs, *dum_cols],
-                        m_term=MEDIATOR,
-                    )
-                )
-            demo = ["age", "tenure", "past_mentees"]
-            if "gender_indicator" in data_d.columns:
-                demo.insert(2, "gender_indicator")
-            med_c = mediate(
-                data_d, x=PREDICTOR, m=MEDIATOR, y=OUTCOME, covariates=[*covs, *dum_cols, *demo],
-                n_boot=n_boot, ci=ci, seed=seed, progress=progress,
-            )  # fmt: skip
-            b.results["sensitivity_controls"] = med_c
-            sens_rows.append(
-                sensitivity_row(
-                    med_c,
-                    model="+ industry + demographics",
-                    covariates=[*covs, *dum_cols, *demo],
-                    m_term=MEDIATOR,
-                )
-            )
-
-    # ---------------------------------------------------------------- tables
-    b.table("table1", t1.table, TABLE1_CAPTION)
-    b.table("reliability", rel.table, RELIABILITY_CAPTION)
-    ci_name = CI_NAMES[ci]
-    mt = mediation_table(
-        med,
-        x="downward learning direction",
-        m="learning opportunity",
-        y="mentor engagement",
-        unit="mentors",
-    )
-    b.table(
-        "mediation",
-        mt,
-        f"Mediation (PROCESS model 4; covariates: upward and lateral learning direction; "
-        f"N = {med.n}): paths a, b, c′, c with t tests; indirect effects with {ci_name} CIs "
-        f"({med.n_boot:,} resamples, seed {med.seed})",
-    )
-    b.table(
-        "equations",
-        equations_table(med),
-        "The three regression equations of the mediation model (OLS; t tests; R²)",
-    )
-    if sensitivity:
-        b.table(
-            "sensitivity",
-            pd.DataFrame(sens_rows),
-            "Sensitivity of the indirect effect to the covariates: estimate with bootstrap SE and "
-            f"{ci_name} CI, and the direct effect c′ (same seed and number of resamples)",
-        )
-
-    # ---------------------------------------------------------------- figures
-    ax = path_figure(
-        med,
-        BOX_NAMES,
-        title=f"{title.split(':')[0]}: downward learning → learning opportunity → engagement",
-        footnote="Covariates: upward and lateral learning direction. Unstandardized coefficients.",
-    )
-    b.figure(
-        "path",
-        ax,
-        "Statistical diagram of the mediation model with unstandardized coefficients "
-        "(* p < .05, ** p < .01, *** p < .001); c′ is the direct effect, c the total effect.",
-    )
-    ax = med.plot(kind="bootstrap", term=f"indirect:{MEDIATOR}")
-    relabel_bootstrap(
-        ax,
-        xlabel="Indirect effect of downward learning direction (a × b)",
-        title=f"{med.n_boot - med.n_singular:,} bootstrap resamples of mentors ({ci_name})",
-    )
-    b.figure(
-        "bootstrap",
-        ax,
-        f"Bootstrap distribution of the indirect effect, with its point estimate and "
-        f"{100 * med.ci_level:g}% {ci_name} CI (shaded); the dashed line marks zero.",
-    )
-    ax = t1.plot(title="Correlations (pairwise-complete)")
-    b.figure(
-        "correlations",
-        ax,
-        "Pearson correlations of the Table 1 variables (* p < .05, ** p < .01, *** p < .001).",
-    )
-    ax = rel.combined.plot()
-    ax.set_title("Item reliability: learning direction, learning opportunity, engagement")
-    b.figure(
-        "item_reliability",
-        ax,
-        "Corrected item-total correlations (bars) and alpha if the item were deleted (diamonds); "
-        "dashed lines mark each subscale's alpha; (R) = reverse-keyed.",
-    )
-
-    # ---------------------------------------------------------------- text
-    b.text["reliability"] = apa_reliability_sentence(rel.table, SHORT)
-    labels_txt = {
-        "x_label": "downward learning direction",
-        "m_label": "learning opportunity",
-        "y_label": "mentor engagement",
-    }
-    b.text["model"] = (
-        f"A simple mediation model (PROCESS model 4; N = {med.n} mentors) regressed learning "
-        "opportunity on downward learning direction, and mentor engagement on both, with upward "
-        "and lateral learning direction as covariates in every equation. "
-        + apa_paths_sentence(mt, m_term=MEDIATOR, **labels_txt)
-    )
-    b.text["main"] = apa_indirect_sentence(
-        mt, m_term=MEDIATOR, ci=ci, n_boot=med.n_boot, ci_level=med.ci_level, **labels_txt
-    )
-    if sensitivity and len(sens_rows) > 1:
-        b.text["sensitivity"] = _sensitivity_sentence(pd.DataFrame(sens_rows))
-
-    # ---------------------------------------------------------------- notes
-    b.note(careless_note)
-    if med.n_dropped:
-        b.note(
-            f"Mediation: {med.n_dropped} of {med.n + med.n_dropped} mentors were left out for a "
-            "missing score (fewer than half of a subscale's items answered); see the warning."
-        )
-    else:
-        b.note(f"Mediation: all {med.n} mentors had every score; none was left out.")
-    for n_ in scored.notes:
-        b.note(f"Scoring: {n_}")
-    b.note(
-        f"Bootstrap: {med.n_boot:,} resamples of mentors, seed {med.seed}, {ci_name} intervals"
-        + (f"; {med.n_singular} singular resamples left out" if med.n_singular else "")
-        + ". The a, b, c′ and c paths are tested with ordinary t tests; only the indirect effects "
-        "use the bootstrap."
-    )
-    if sensitivity:
-        b.note(
-            "Industry is not a covariate of the primary model (the model of the paper adjusts for "
-            "the other two learning directions only); the sensitivity table adds industry "
-            "indicators (2A and 2B differ in industry mix) and then the demographic controls."
-        )
-    for n_ in notes:
-        b.note(n_)
-
-    b.design = _design_text(name, len(df), bundled, df[INDUSTRY])
-    return b.build(n=med.n, seed=med.seed)
+    return render(prepared, results, name=name)
 
 
 def _sensitivity_sentence(sens: pd.DataFrame) -> str:
@@ -548,7 +643,7 @@ def compare_samples(
     >>> a = ld.run_study("study2a", seed=1); b = ld.run_study("study2b", seed=2)  # doctest: +SKIP
     >>> compare_samples(a, b)                                                     # doctest: +SKIP
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     draws = []
     for res in (first, second):
         med = res.results.get("mediation") if isinstance(res, StudyResult) else None

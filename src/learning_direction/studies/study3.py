@@ -22,22 +22,26 @@ each mentee's hireability (3 items) and the program recorded whether the mentee 
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._core.checks import choice
+from .._core.format import fmt_ci, fmt_num, fmt_p, fmt_r
 from ..exceptions import DataValidationError, ModelError
-from ..reporting.apa import apa_coefficient, fmt_ci, fmt_num, fmt_p, fmt_r
+from ..reporting.apa import apa_coefficient
+from . import _pipeline
 from ._base import StudyResult
 from ._common import (
+    ReliabilitySet,
     StudyBuilder,
     add_indicator,
-    careless_screen,
-    check_study_data,
     collect_warnings,
+    combine_reliability,
     label_terms,
     reliability_set,
-    score_scales,
+    scale_item_ids,
     table1,
 )
 from ._mediation_common import (
@@ -52,6 +56,15 @@ from ._mediation_common import (
     row,
     sensitivity_row,
 )
+from ._pipeline import DataSpec, Prepared
+from ._registry import study_title
+
+if TYPE_CHECKING:
+    from ..models.mediation import MediationResult
+    from ..models.regression import LogitResult, MixedResult
+    from ..reporting.tables import CorrelationTable
+    from ..scales.reliability import ReliabilityResult
+    from ..scales.scoring import ScoreResult
 
 __all__ = [
     "GROUP",
@@ -60,8 +73,13 @@ __all__ = [
     "MENTOR_SCALES",
     "OUTCOME",
     "PREDICTORS",
+    "Study3Data",
+    "Study3Results",
+    "analyse",
     "key_numbers",
     "mentor_level",
+    "prepare",
+    "render",
     "run",
 ]
 
@@ -106,6 +124,13 @@ SHORT = {
     "hireability": "hireability",
 }
 OUTCOME_MODELS = ("random_intercept", "cluster_robust")
+SPEC = DataSpec(
+    dataset="study3",
+    scales=(*MENTOR_SCALES, *MENTEE_SCALES),
+    columns=(GROUP, HIRED, *CONTROLS),
+    numeric=(*NUMERIC_CONTROLS, HIRED),
+    categorical=("gender",),
+)
 
 QUESTION = (
     "In a real training program, are the mentees of mentors with a downward learning direction "
@@ -143,8 +168,6 @@ LOGIT_COLUMNS = [
 
 
 def _mentor_columns(df: pd.DataFrame) -> list[str]:
-    from ._common import scale_item_ids
-
     return [GROUP, *CONTROLS, *scale_item_ids(MENTOR_SCALES)]
 
 
@@ -191,15 +214,8 @@ def mentor_level(data: pd.DataFrame, *, study: str = "study3") -> pd.DataFrame:
     return out
 
 
-def _check_study3(data: Any, name: str) -> pd.DataFrame:
-    df = check_study_data(
-        data,
-        study=name,
-        scales=(*MENTOR_SCALES, *MENTEE_SCALES),
-        columns=(GROUP, HIRED, *CONTROLS),
-        numeric=(*NUMERIC_CONTROLS, HIRED),
-        dataset="study3",
-    )
+def _check_ids(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Every mentee names a mentor; ``hired_6m`` is 0/1 (checked data, after the column check)."""
     miss = df[GROUP].isna()
     if miss.any():
         rows = list(df.index[miss.to_numpy()][:5])
@@ -219,9 +235,6 @@ def _check_study3(data: Any, name: str) -> pd.DataFrame:
         )
     df[HIRED] = hired
     df[GROUP] = df[GROUP].astype(str)
-    for col in ("gender",):
-        if isinstance(df[col].dtype, pd.CategoricalDtype):
-            df[col] = df[col].cat.remove_unused_categories()
     return df
 
 
@@ -240,6 +253,518 @@ def _design_text(n_mentees: int, n_mentors: int, sizes: pd.Series, bundled: bool
         "external raters judged each mentee's hireability (3 items on 1-7), and the program "
         "recorded whether the mentee was hired within 6 months (0/1)."
     )
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
+# ------------------------------------------------------------------------------ stages
+
+
+@dataclass(frozen=True)
+class Study3Data:
+    """The prepared data of Study 3, at both levels.
+
+    Attributes
+    ----------
+    mentors : Prepared
+        One row per mentor: careless screen and mentor-level scores (``.data``).
+    mentees : DataFrame
+        Mentee rows with hireability and their mentor's scores.
+    mentee_scores : ScoreResult
+        Hireability scored on the mentee rows.
+    reliability_mentors, reliability_mentees : ReliabilitySet
+        Mentor scales on one row per mentor; hireability on the mentee rows.
+    reliability : ReliabilityResult
+        Both in one result.
+    rows : DataFrame
+        The checked mentee rows as given.
+    bundled : bool
+        True when the data are the bundled dataset.
+    notes : tuple of str
+        Package warnings raised while preparing.
+    """
+
+    mentors: Prepared
+    mentees: pd.DataFrame
+    mentee_scores: ScoreResult
+    reliability_mentors: ReliabilitySet
+    reliability_mentees: ReliabilitySet
+    reliability: ReliabilityResult
+    rows: pd.DataFrame
+    bundled: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Study3Results:
+    """The statistics of Study 3 (:func:`analyse`): result objects only.
+
+    Attributes
+    ----------
+    table1 : CorrelationTable
+        Mentor level, with the mentees' mean outcomes per mentor.
+    icc_hireability, icc_hired : dict
+        REML null models (:func:`~learning_direction.studies._multilevel.one_way_reml`).
+    centers : Series
+        Means over mentors of the mentor-level predictors (grand-mean centring).
+    multilevel : MixedResult
+        Hireability with a random intercept per mentor.
+    logistic : LogitResult
+        Being hired, with cluster-robust SEs by mentor.
+    mediation, mediation_robustness : MediationResult
+        The 2-1-1 mediation with the primary and the other outcome model.
+    intercepts : DataFrame
+        Mentor random intercepts of hireability (empirical Bayes).
+    outcome_model, ci : str
+    notes : tuple of str
+        Package warnings raised while analysing.
+    """
+
+    table1: CorrelationTable
+    icc_hireability: dict[str, float]
+    icc_hired: dict[str, float]
+    centers: pd.Series
+    multilevel: MixedResult
+    logistic: LogitResult
+    mediation: MediationResult
+    mediation_robustness: MediationResult
+    intercepts: pd.DataFrame
+    outcome_model: str
+    ci: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def secondary(self) -> str:
+        """The outcome model of the robustness check."""
+        return next(m for m in OUTCOME_MODELS if m != self.outcome_model)
+
+
+def prepare(data: pd.DataFrame | None = None, *, name: str = "study3") -> Study3Data:
+    """Check (or load) the data; screen, score and check reliability at each level."""
+    from ..scales.scoring import score
+
+    loaded = _pipeline.load(data, SPEC, study=name, check=lambda df: _check_ids(df, name))
+    df = loaded.frame
+    mentors = mentor_level(df, study=name)
+    if len(mentors) < 10:
+        raise ModelError(
+            f"{name}: the data have {len(mentors)} mentors; multilevel models and a cluster "
+            "bootstrap need many more (at least 10, preferably 50 or more)"
+        )
+    # mentor scales on mentors (a mentor is counted once, not once per mentee)
+    prep = _pipeline.prepare_rows(
+        mentors, MENTOR_SCALES, study=name, id_column=GROUP, reliability=False
+    )
+    notes: list[str] = []
+    with collect_warnings(notes):
+        hire = score(df, list(MENTEE_SCALES))
+        mentee = df[[c for c in df.columns if c not in (*PREDICTORS, OUTCOME)]].join(hire.scores)
+        mentee = mentee.merge(
+            prep.data[[GROUP, *PREDICTORS]], on=GROUP, how="left", validate="many_to_one"
+        )
+        mentee.index = df.index
+        rel_m = reliability_set(mentors, MENTOR_SCALES)
+        rel_e = reliability_set(df, MENTEE_SCALES)
+        combined = combine_reliability(
+            [rel_m.combined, rel_e.combined], "mentor scales (one row per mentor) + hireability"
+        )
+    return Study3Data(
+        mentors=prep,
+        mentees=mentee,
+        mentee_scores=hire,
+        reliability_mentors=rel_m,
+        reliability_mentees=rel_e,
+        reliability=combined,
+        rows=df,
+        bundled=loaded.bundled,
+        notes=(*prep.notes, *notes),
+    )
+
+
+def analyse(
+    prepared: Study3Data,
+    *,
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+    ci: str = "percentile",
+    outcome_model: str = "random_intercept",
+) -> Study3Results:
+    """Table 1, the ICCs, the multilevel and logistic models and the 2-1-1 mediation."""
+    from ..models.mediation import mediate
+    from ..models.regression import logit, mixed
+    from ._multilevel import group_intercepts, one_way_reml
+
+    mentors_s, mentee = prepared.mentors.data, prepared.mentees
+    secondary = next(m for m in OUTCOME_MODELS if m != outcome_model)
+    notes: list[str] = []
+    with collect_warnings(notes):
+        t1 = _mentor_table1(prepared)
+        # ICC of the mentee outcomes: REML null models y ~ 1 + (1 | mentor_id)
+        icc_h = one_way_reml(mentee, OUTCOME, GROUP)
+        icc_b = one_way_reml(mentee, HIRED, GROUP)
+        # mentor-level predictors grand-mean centered over mentors
+        centers = mentors_s[list(PREDICTORS)].dropna().mean()
+        centered = mentee.copy()
+        for p in PREDICTORS:
+            centered[p] = mentee[p] - centers[p]
+        rhs = " + ".join(PREDICTORS)
+        ml = mixed(centered, f"{OUTCOME} ~ {rhs}", groups=GROUP)
+        lg = logit(centered, f"{HIRED} ~ {rhs}", se="cluster", cluster=GROUP)
+        # 2-1-1 mediation with a cluster bootstrap of mentors
+        meds = {}
+        for om in (outcome_model, secondary):
+            meds[om] = mediate(
+                mentee, x="downward", m="mentor_engagement", y=OUTCOME,
+                covariates=["upward", "lateral"], cluster=GROUP, design="2-1-1",
+                outcome_model=om, n_boot=n_boot, ci=ci, seed=seed, progress=progress,
+            )  # fmt: skip
+    intercepts = group_intercepts(
+        mentee, OUTCOME, GROUP, mu=icc_h["mu"], tau2=icc_h["tau2"], sigma2=icc_h["sigma2"]
+    )
+    return Study3Results(
+        table1=t1,
+        icc_hireability=icc_h,
+        icc_hired=icc_b,
+        centers=centers,
+        multilevel=ml,
+        logistic=lg,
+        mediation=meds[outcome_model],
+        mediation_robustness=meds[secondary],
+        intercepts=intercepts,
+        outcome_model=outcome_model,
+        ci=ci,
+        notes=tuple(notes),
+    )
+
+
+def _mentor_table1(prepared: Study3Data) -> CorrelationTable:
+    """Table 1 at the mentor level, with the mentees' mean outcomes per mentor."""
+    agg = prepared.mentees.groupby(GROUP, sort=False, observed=True).agg(
+        mean_hireability=(OUTCOME, "mean"), share_hired=(HIRED, "mean")
+    )
+    mentors_t = prepared.mentors.data.join(agg, on=GROUP)
+    labels = dict(LABELS)
+    t1_cols = ["age", "tenure"]
+    mentors_t = add_indicator(mentors_t, "gender", "Gender", t1_cols, labels)
+    t1_cols += [
+        "past_mentees",
+        "upward",
+        "lateral",
+        "downward",
+        "mentor_engagement",
+        "n_mentees",
+        "mean_hireability",
+        "share_hired",
+    ]
+    return table1(mentors_t, t1_cols, labels=labels, alphas=prepared.reliability_mentors.alphas)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The display tables that the figures and sentences read from."""
+
+    reliability: pd.DataFrame
+    icc: pd.DataFrame
+    multilevel: pd.DataFrame
+    logistic: pd.DataFrame
+    mediation: pd.DataFrame
+    robustness: pd.DataFrame
+
+
+OM_TEXT = {
+    "random_intercept": "random intercept per mentor (GLS at the REML variance components)",
+    "cluster_robust": "OLS with CR1 cluster-robust SEs",
+}
+X_LABEL, M_LABEL, Y_LABEL = (
+    "downward learning direction",
+    "mentor engagement",
+    "mentee hireability",
+)
+
+
+def _display_tables(prepared: Study3Data, results: Study3Results) -> _Tables:
+    rel_table = pd.concat(
+        [
+            prepared.reliability_mentors.table.assign(level="mentor"),
+            prepared.reliability_mentees.table.assign(level="mentee"),
+        ],
+        ignore_index=True,
+    )
+    rel_table.insert(1, "level", rel_table.pop("level"))
+    icc_tab = pd.DataFrame(
+        [
+            {"outcome": OUTCOME, **results.icc_hireability},
+            {"outcome": HIRED, **results.icc_hired},
+        ]
+    )[ICC_COLUMNS]
+    mlt = results.multilevel.table.copy()
+    mlt.insert(1, "label", label_terms(mlt["term"].tolist(), TERM_LABELS))
+    lgt = results.logistic.table.copy()
+    lgt.insert(1, "label", label_terms(lgt["term"].tolist(), TERM_LABELS))
+    mt = mediation_table(results.mediation, x=X_LABEL, m=M_LABEL, y=Y_LABEL, unit="mentors")
+    meds = {
+        results.outcome_model: results.mediation,
+        results.secondary: results.mediation_robustness,
+    }
+    rob = pd.DataFrame(
+        [
+            sensitivity_row(
+                meds[om],
+                model=("primary: " if om == results.outcome_model else "robustness: ")
+                + OM_TEXT[om],
+                covariates=["upward", "lateral"],
+                m_term="mentor_engagement",
+            )
+            for om in (results.outcome_model, results.secondary)
+        ]
+    )
+    return _Tables(rel_table, icc_tab, mlt, lgt, mt, rob)
+
+
+def render(prepared: Study3Data, results: Study3Results, *, name: str = "study3") -> StudyResult:
+    """Tables, figures, APA sentences and notes of Study 3, as a :class:`StudyResult`."""
+    mentors = prepared.mentors.rows
+    b = StudyBuilder(
+        name,
+        study_title(name, "study3"),
+        QUESTION,
+        _design_text(len(prepared.rows), len(mentors), mentors["n_mentees"], prepared.bundled),
+    )
+    b.results.update(
+        {
+            "careless": prepared.mentors.careless,
+            "mentor_scores": prepared.mentors.scored.result,
+            "mentee_scores": prepared.mentee_scores,
+            "reliability": prepared.reliability,
+            "table1": results.table1,
+            "multilevel": results.multilevel,
+            "logistic": results.logistic,
+            "mediation": results.mediation,
+            "mediation_robustness": results.mediation_robustness,
+        }
+    )
+    tabs = _display_tables(prepared, results)
+    _add_tables(b, prepared, results, tabs)
+    _add_figures(b, results)
+    _add_model_figures(b, results, tabs)
+    _add_text(b, prepared, results, tabs)
+    _add_notes(b, prepared, results)
+    return b.build(n=len(prepared.rows), seed=results.mediation.seed)
+
+
+def _add_tables(
+    b: StudyBuilder, prepared: Study3Data, results: Study3Results, tabs: _Tables
+) -> None:
+    ml, lg, med = results.multilevel, results.logistic, results.mediation
+    b.table(
+        "table1",
+        results.table1.table,
+        f"Table 1. Mentor level (N = {len(prepared.mentors.rows)} mentors): means, standard "
+        "deviations and correlations, with the mentees' mean outcomes per mentor (Cronbach's "
+        "alpha on the diagonal; * p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
+    )
+    b.table(
+        "reliability",
+        tabs.reliability,
+        "Reliability: mentor scales on one row per mentor, hireability on the mentees "
+        "(Cronbach's alpha with 95% Feldt CI, standardized alpha, average r, lambda 6, omega)",
+    )
+    b.table(
+        "icc",
+        tabs.icc,
+        "Nesting of mentees in mentors: variance between (tau2) and within (sigma2) mentors, "
+        "ICC(1) and ICC(2) from REML null models (hired_6m: linear model, observed scale)",
+    )
+    b.table(
+        "multilevel",
+        tabs.multilevel[ML_COLUMNS],
+        f"Multilevel model of mentee hireability (random intercept per mentor, REML; lme4 SEs, "
+        f"t tests with Satterthwaite df as lmerTest; N = {ml.n} mentees, {ml.n_groups} mentors). "
+        "Mentor-level predictors grand-mean centered over mentors",
+    )
+    b.table(
+        "logistic",
+        tabs.logistic[LOGIT_COLUMNS],
+        f"Logistic regression of being hired within 6 months (log-odds and odds ratios; CR1 "
+        f"cluster-robust SEs by mentor; N = {lg.n} mentees). Predictors grand-mean centered "
+        "over mentors",
+    )
+    b.table(
+        "mediation",
+        tabs.mediation,
+        f"2-1-1 mediation (N = {med.n} mentees, {med.n_clusters} mentors; covariates upward and "
+        f"lateral): a path on one row per mentor; b, c′, c with a {OM_TEXT[results.outcome_model]}; "
+        f"indirect effects with {CI_NAMES[results.ci]} CIs from {med.n_boot:,} resamples of "
+        f"mentors (seed {med.seed})",
+    )
+    b.table(
+        "equations",
+        equations_table(med),
+        "The three equations of the primary mediation model (mediator: mentor level; outcome: "
+        "mentee level)",
+    )
+    b.table(
+        "mediation_robustness",
+        tabs.robustness,
+        "The indirect effect under both outcome models (same resamples of mentors: same seed)",
+    )
+    b.table(
+        "mentor_intercepts",
+        results.intercepts,
+        "Mentor random intercepts of hireability (empirical Bayes, null model) with 95% "
+        "conditional intervals (lme4: ranef(fit, condVar = TRUE))",
+    )
+
+
+def _add_figures(b: StudyBuilder, results: Study3Results) -> None:
+    """The path diagram and the cluster-bootstrap distribution of the indirect effect."""
+    med = results.mediation
+    ax = path_figure(
+        med,
+        BOX_NAMES,
+        title="Study 3: 2-1-1 mediation, mentor (level 2) → mentee (level 1)",
+        footnote="Covariates: upward and lateral learning direction. Unstandardized coefficients.",
+    )
+    b.figure(
+        "path",
+        ax,
+        "Statistical diagram of the 2-1-1 mediation model with unstandardized coefficients "
+        "(* p < .05, ** p < .01, *** p < .001); a is estimated on mentors, b, c′ and c on "
+        f"mentees with a {OM_TEXT[results.outcome_model]}.",
+    )
+    ax = med.plot(kind="bootstrap", term="indirect:mentor_engagement")
+    relabel_bootstrap(
+        ax,
+        xlabel="Indirect effect of downward learning direction on hireability (a × b)",
+        title=f"{med.n_boot - med.n_singular:,} cluster-bootstrap resamples of mentors "
+        f"({CI_NAMES[results.ci]})",
+    )
+    b.figure(
+        "bootstrap",
+        ax,
+        f"Cluster-bootstrap distribution of the indirect effect (mentors resampled with all their "
+        f"mentees), with its estimate and {100 * med.ci_level:g}% CI (shaded); dashed line: zero.",
+    )
+
+
+def _add_model_figures(b: StudyBuilder, results: Study3Results, tabs: _Tables) -> None:
+    """The caterpillar plot and the coefficients of the multilevel and logistic models."""
+    from ..figures.coefficients import plot_coefficients
+    from ._multilevel import plot_caterpillar
+
+    icc_h, intercepts = results.icc_hireability, results.intercepts
+    ax = plot_caterpillar(
+        intercepts,
+        ylabel="Mentor intercept of hireability\n(deviation from the grand mean)",
+        xlabel=f"Mentors, ranked (N = {len(intercepts)})",
+        title=f"Hireability varies between mentors: ICC(1) = {fmt_r(icc_h['icc1'])}, "
+        f"ICC(2) = {fmt_r(icc_h['icc2'])}",
+    )
+    b.figure(
+        "caterpillar",
+        ax,
+        "Each mentor's random intercept of mentee hireability (empirical Bayes estimate from "
+        "the null model) with its 95% conditional interval, ranked.",
+    )
+    terms = [t for t in tabs.multilevel["term"] if t != "Intercept"]
+    ax = plot_coefficients(results.multilevel, terms=terms)
+    ax.set_yticks(ax.get_yticks(), label_terms(terms, TERM_LABELS))
+    ax.set_xlabel("b with 95% CI (hireability, 1-7)")
+    ax.set_title("Multilevel model of mentee hireability")
+    b.figure(
+        "fixed_effects",
+        ax,
+        "Fixed effects of the multilevel model of hireability with 95% CIs (t, Satterthwaite df; "
+        "random intercept per mentor; mentor-level predictors grand-mean centered).",
+    )
+    lgt = tabs.logistic
+    ax = plot_coefficients(results.logistic, terms=terms, odds_ratio=True)
+    ax.set_yticks(ax.get_yticks(), label_terms(terms, TERM_LABELS))
+    _plain_log_ticks(ax, lgt.loc[lgt["term"].isin(terms), ["or_ci_low", "or_ci_high"]])
+    ax.set_xlabel("Odds ratio with 95% CI (log scale)")
+    ax.set_title("Hired within 6 months (logistic)")
+    b.figure(
+        "odds_ratios",
+        ax,
+        "Odds ratios of being hired within 6 months per scale point of each mentor-level "
+        "predictor, with 95% CIs from CR1 cluster-robust SEs by mentor.",
+    )
+
+
+def _add_text(b: StudyBuilder, prepared: Study3Data, results: Study3Results, tabs: _Tables) -> None:
+    med, rob = results.mediation, tabs.robustness
+    b.text["reliability"] = _reliability_sentence(
+        tabs.reliability, len(prepared.mentors.rows), prepared.reliability_mentees.table
+    )
+    b.text["icc"] = _icc_sentence(tabs.icc)
+    b.text["multilevel"] = _multilevel_sentence(tabs.multilevel, results.multilevel)
+    b.text["logistic"] = _logistic_sentence(tabs.logistic, results.logistic)
+    labels = {"x_label": X_LABEL, "m_label": M_LABEL, "y_label": Y_LABEL}
+    b.text["model"] = (
+        f"In a 2-1-1 mediation model (N = {med.n} mentees of {med.n_clusters} mentors; upward and "
+        "lateral learning direction as covariates), the a path was estimated on one row per "
+        f"mentor and the b, c′ and c paths on the mentees with a {OM_TEXT[results.outcome_model]}. "
+        + apa_paths_sentence(tabs.mediation, m_term="mentor_engagement", **labels)
+    )
+    b.text["main"] = apa_indirect_sentence(
+        tabs.mediation, m_term="mentor_engagement", ci=results.ci, n_boot=med.n_boot,
+        ci_level=med.ci_level, resampled="mentors", **labels,
+    )  # fmt: skip
+    sec = rob.iloc[1]
+    b.text["robustness"] = (
+        f"With the other outcome model ({OM_TEXT[results.secondary]}), the indirect effect was "
+        f"{fmt_num(sec['estimate'])}, {fmt_ci(sec['ci_low'], sec['ci_high'])}"
+        + (
+            "; the conclusion is the same."
+            if (sec["ci_low"] > 0 or sec["ci_high"] < 0)
+            == (rob.iloc[0]["ci_low"] > 0 or rob.iloc[0]["ci_high"] < 0)
+            else "; the conclusion differs between the two outcome models."
+        )
+    )
+
+
+def _add_notes(b: StudyBuilder, prepared: Study3Data, results: Study3Results) -> None:
+    mentors, centers = prepared.mentors.rows, results.centers
+    b.note(
+        f"Levels: {len(mentors)} mentors and {len(prepared.rows)} mentees. Mentor-level "
+        "reliability, careless-responding screening and Table 1 use one row per mentor (a mentor "
+        "is never counted once per mentee); hireability's reliability uses the mentee rows."
+    )
+    b.note(prepared.mentors.careless_note)
+    b.note(
+        "Centering: mentor engagement and the three learning directions are grand-mean centered "
+        "at the mentor level (minus their mean over mentors: "
+        + ", ".join(f"{p} {centers[p]:.2f}" for p in PREDICTORS)
+        + ") in the multilevel and logistic models; the mediation uses the raw scores "
+        "(slopes are unchanged by centering)."
+    )
+    fits = (
+        ("Multilevel model", results.multilevel),
+        ("Logistic model", results.logistic),
+        ("Mediation", results.mediation),
+    )
+    for what, r in fits:
+        if r.n_dropped:
+            b.note(
+                f"{what}: {r.n_dropped} of {r.n + r.n_dropped} mentees left out for a missing value."
+            )
+        else:
+            b.note(f"{what}: all {r.n} mentees had every value; none was left out.")
+    for n_ in prepared.mentors.scored.notes:
+        b.note(f"Scoring (mentors): {n_}")
+    for n_ in prepared.mentee_scores.notes:
+        b.note(f"Scoring (mentees): {n_}")
+    b.note(
+        f"Outcome model of the mediation: the {OM_TEXT[results.outcome_model]} is primary because "
+        "it is the multilevel model above (its b equals the engagement slope there) and uses the "
+        f"nesting efficiently (ICC(1) = {fmt_r(results.icc_hireability['icc1'])}); OLS with "
+        "cluster-robust SEs, which assumes nothing about the within-mentor correlation, is the "
+        "robustness check. Both use the same cluster bootstrap of mentors for the indirect effect."
+    )
+    for n_ in (*prepared.notes, *results.notes):
+        b.note(n_)
 
 
 # ------------------------------------------------------------------------------ pipeline
@@ -355,333 +880,13 @@ def run(
     >>> res.tables["icc"]                                  # doctest: +SKIP
     >>> print(res.text["main"])                            # doctest: +SKIP
     """
-    from ..datasets import load_dataset
-    from ..figures.coefficients import plot_coefficients
-    from ..models.mediation import mediate
-    from ..models.regression import logit, mixed
-    from ..scales.scoring import score
-    from . import STUDIES
-    from ._multilevel import group_intercepts, one_way_reml, plot_caterpillar
-
-    if outcome_model not in OUTCOME_MODELS:
-        raise ModelError(
-            f"{name}: outcome_model must be 'random_intercept' or 'cluster_robust', got "
-            f"{outcome_model!r}"
-        )
-    if ci not in ("percentile", "bca"):
-        raise ModelError(f"{name}: ci must be 'percentile' or 'bca', got {ci!r}")
-    bundled = data is None
-    raw = load_dataset("study3") if bundled else data
-    df = _check_study3(raw, name)
-    mentors = mentor_level(df, study=name)
-    if len(mentors) < 10:
-        raise ModelError(
-            f"{name}: the data have {len(mentors)} mentors; multilevel models and a cluster "
-            "bootstrap need many more (at least 10, preferably 50 or more)"
-        )
-
-    title = STUDIES.get(name, STUDIES["study3"])[1]
-    b = StudyBuilder(name, title, QUESTION, "")
-    notes: list[str] = []
-    secondary = next(m for m in OUTCOME_MODELS if m != outcome_model)
-
-    with collect_warnings(notes):
-        careless, careless_note, _ = careless_screen(mentors, MENTOR_SCALES, id_column=GROUP)
-        b.results["careless"] = careless
-
-        # ---- scoring: mentor scales on mentors, hireability on mentees
-        m_scored = score_scales(mentors, MENTOR_SCALES)
-        mentors_s = m_scored.data
-        b.results["mentor_scores"] = m_scored.result
-        hire = score(df, list(MENTEE_SCALES))
-        b.results["mentee_scores"] = hire
-        mentee = df[[c for c in df.columns if c not in (*PREDICTORS, OUTCOME)]].join(hire.scores)
-        mentee = mentee.merge(
-            mentors_s[[GROUP, *PREDICTORS]], on=GROUP, how="left", validate="many_to_one"
-        )
-        mentee.index = df.index
-
-        # ---- reliability: mentors once each; hireability on mentees
-        rel_m = reliability_set(mentors, MENTOR_SCALES)
-        rel_e = reliability_set(df, MENTEE_SCALES)
-        rel_table = pd.concat(
-            [
-                rel_m.table.assign(level="mentor"),
-                rel_e.table.assign(level="mentee"),
-            ],
-            ignore_index=True,
-        )
-        rel_table.insert(1, "level", rel_table.pop("level"))
-        from ._common import combine_reliability
-
-        b.results["reliability"] = combine_reliability(
-            [rel_m.combined, rel_e.combined], "mentor scales (one row per mentor) + hireability"
-        )
-
-        # ---- Table 1 at the mentor level
-        agg = mentee.groupby(GROUP, sort=False, observed=True).agg(
-            mean_hireability=(OUTCOME, "mean"), share_hired=(HIRED, "mean")
-        )
-        mentors_t = mentors_s.join(agg, on=GROUP)
-        labels = dict(LABELS)
-        t1_cols = ["age", "tenure"]
-        mentors_t = add_indicator(mentors_t, "gender", "Gender", t1_cols, labels)
-        t1_cols += [
-            "past_mentees",
-            "upward",
-            "lateral",
-            "downward",
-            "mentor_engagement",
-            "n_mentees",
-            "mean_hireability",
-            "share_hired",
-        ]
-        t1 = table1(mentors_t, t1_cols, labels=labels, alphas=rel_m.alphas)
-        b.results["table1"] = t1
-
-        # ---- ICC of the mentee outcomes
-        # (REML null models y ~ 1 + (1 | mentor_id), as ld.mixed(df, "y ~ 1", groups=...))
-        icc_h = one_way_reml(mentee, OUTCOME, GROUP)
-        icc_b = one_way_reml(mentee, HIRED, GROUP)
-
-        # ---- multilevel model, mentor-level predictors grand-mean centered over mentors
-        centers = mentors_s[list(PREDICTORS)].dropna().mean()
-        centered = mentee.copy()
-        for p in PREDICTORS:
-            centered[p] = mentee[p] - centers[p]
-        rhs = " + ".join(PREDICTORS)
-        ml = mixed(centered, f"{OUTCOME} ~ {rhs}", groups=GROUP)
-        b.results["multilevel"] = ml
-        lg = logit(centered, f"{HIRED} ~ {rhs}", se="cluster", cluster=GROUP)
-        b.results["logistic"] = lg
-
-        # ---- 2-1-1 mediation with a cluster bootstrap of mentors
-        meds = {}
-        for om in (outcome_model, secondary):
-            meds[om] = mediate(
-                mentee, x="downward", m="mentor_engagement", y=OUTCOME,
-                covariates=["upward", "lateral"], cluster=GROUP, design="2-1-1",
-                outcome_model=om, n_boot=n_boot, ci=ci, seed=seed, progress=progress,
-            )  # fmt: skip
-        med = meds[outcome_model]
-        b.results["mediation"] = med
-        b.results["mediation_robustness"] = meds[secondary]
-
-    # ---------------------------------------------------------------- tables
-    b.table(
-        "table1",
-        t1.table,
-        f"Table 1. Mentor level (N = {len(mentors)} mentors): means, standard deviations and "
-        "correlations, with the mentees' mean outcomes per mentor (Cronbach's alpha on the "
-        "diagonal; * p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
+    outcome_model = choice(outcome_model, f"{name}: outcome_model", OUTCOME_MODELS)
+    ci = choice(ci, f"{name}: ci", ("percentile", "bca"))
+    prepared = prepare(data, name=name)
+    results = analyse(
+        prepared, seed=seed, n_boot=n_boot, progress=progress, ci=ci, outcome_model=outcome_model
     )
-    b.table(
-        "reliability",
-        rel_table,
-        "Reliability: mentor scales on one row per mentor, hireability on the mentees "
-        "(Cronbach's alpha with 95% Feldt CI, standardized alpha, average r, lambda 6, omega)",
-    )
-    icc_tab = pd.DataFrame([{"outcome": OUTCOME, **icc_h}, {"outcome": HIRED, **icc_b}])[
-        ICC_COLUMNS
-    ]
-    b.table(
-        "icc",
-        icc_tab,
-        "Nesting of mentees in mentors: variance between (tau2) and within (sigma2) mentors, "
-        "ICC(1) and ICC(2) from REML null models (hired_6m: linear model, observed scale)",
-    )
-    mlt = ml.table.copy()
-    mlt.insert(1, "label", label_terms(mlt["term"].tolist(), TERM_LABELS))
-    b.table(
-        "multilevel",
-        mlt[ML_COLUMNS],
-        f"Multilevel model of mentee hireability (random intercept per mentor, REML; lme4 SEs, "
-        f"t tests with Satterthwaite df as lmerTest; N = {ml.n} mentees, {ml.n_groups} mentors). "
-        "Mentor-level predictors grand-mean centered over mentors",
-    )
-    lgt = lg.table.copy()
-    lgt.insert(1, "label", label_terms(lgt["term"].tolist(), TERM_LABELS))
-    b.table(
-        "logistic",
-        lgt[LOGIT_COLUMNS],
-        f"Logistic regression of being hired within 6 months (log-odds and odds ratios; CR1 "
-        f"cluster-robust SEs by mentor; N = {lg.n} mentees). Predictors grand-mean centered "
-        "over mentors",
-    )
-    x_lab, m_lab, y_lab = "downward learning direction", "mentor engagement", "mentee hireability"
-    mt = mediation_table(med, x=x_lab, m=m_lab, y=y_lab, unit="mentors")
-    om_text = {
-        "random_intercept": "random intercept per mentor (GLS at the REML variance components)",
-        "cluster_robust": "OLS with CR1 cluster-robust SEs",
-    }
-    b.table(
-        "mediation",
-        mt,
-        f"2-1-1 mediation (N = {med.n} mentees, {med.n_clusters} mentors; covariates upward and "
-        f"lateral): a path on one row per mentor; b, c′, c with a {om_text[outcome_model]}; "
-        f"indirect effects with {CI_NAMES[ci]} CIs from {med.n_boot:,} resamples of mentors "
-        f"(seed {med.seed})",
-    )
-    b.table(
-        "equations",
-        equations_table(med),
-        "The three equations of the primary mediation model (mediator: mentor level; outcome: "
-        "mentee level)",
-    )
-    rob = pd.DataFrame(
-        [
-            sensitivity_row(
-                meds[om],
-                model=("primary: " if om == outcome_model else "robustness: ") + om_text[om],
-                covariates=["upward", "lateral"],
-                m_term="mentor_engagement",
-            )
-            for om in (outcome_model, secondary)
-        ]
-    )
-    b.table(
-        "mediation_robustness",
-        rob,
-        "The indirect effect under both outcome models (same resamples of mentors: same seed)",
-    )
-    intercepts = group_intercepts(
-        mentee, OUTCOME, GROUP, mu=icc_h["mu"], tau2=icc_h["tau2"], sigma2=icc_h["sigma2"]
-    )
-    b.table(
-        "mentor_intercepts",
-        intercepts,
-        "Mentor random intercepts of hireability (empirical Bayes, null model) with 95% "
-        "conditional intervals (lme4: ranef(fit, condVar = TRUE))",
-    )
-
-    # ---------------------------------------------------------------- figures
-    ax = path_figure(
-        med,
-        BOX_NAMES,
-        title="Study 3: 2-1-1 mediation, mentor (level 2) → mentee (level 1)",
-        footnote="Covariates: upward and lateral learning direction. Unstandardized coefficients.",
-    )
-    b.figure(
-        "path",
-        ax,
-        "Statistical diagram of the 2-1-1 mediation model with unstandardized coefficients "
-        "(* p < .05, ** p < .01, *** p < .001); a is estimated on mentors, b, c′ and c on "
-        f"mentees with a {om_text[outcome_model]}.",
-    )
-    ax = med.plot(kind="bootstrap", term="indirect:mentor_engagement")
-    relabel_bootstrap(
-        ax,
-        xlabel="Indirect effect of downward learning direction on hireability (a × b)",
-        title=f"{med.n_boot - med.n_singular:,} cluster-bootstrap resamples of mentors "
-        f"({CI_NAMES[ci]})",
-    )
-    b.figure(
-        "bootstrap",
-        ax,
-        f"Cluster-bootstrap distribution of the indirect effect (mentors resampled with all their "
-        f"mentees), with its estimate and {100 * med.ci_level:g}% CI (shaded); dashed line: zero.",
-    )
-    ax = plot_caterpillar(
-        intercepts,
-        ylabel="Mentor intercept of hireability\n(deviation from the grand mean)",
-        xlabel=f"Mentors, ranked (N = {len(intercepts)})",
-        title=f"Hireability varies between mentors: ICC(1) = {fmt_r(icc_h['icc1'])}, "
-        f"ICC(2) = {fmt_r(icc_h['icc2'])}",
-    )
-    b.figure(
-        "caterpillar",
-        ax,
-        "Each mentor's random intercept of mentee hireability (empirical Bayes estimate from "
-        "the null model) with its 95% conditional interval, ranked.",
-    )
-    terms = [t for t in mlt["term"] if t != "Intercept"]
-    ax = plot_coefficients(ml, terms=terms)
-    ax.set_yticks(ax.get_yticks(), label_terms(terms, TERM_LABELS))
-    ax.set_xlabel("b with 95% CI (hireability, 1-7)")
-    ax.set_title("Multilevel model of mentee hireability")
-    b.figure(
-        "fixed_effects",
-        ax,
-        "Fixed effects of the multilevel model of hireability with 95% CIs (t, Satterthwaite df; "
-        "random intercept per mentor; mentor-level predictors grand-mean centered).",
-    )
-    ax = plot_coefficients(lg, terms=terms, odds_ratio=True)
-    ax.set_yticks(ax.get_yticks(), label_terms(terms, TERM_LABELS))
-    _plain_log_ticks(ax, lgt.loc[lgt["term"].isin(terms), ["or_ci_low", "or_ci_high"]])
-    ax.set_xlabel("Odds ratio with 95% CI (log scale)")
-    ax.set_title("Hired within 6 months (logistic)")
-    b.figure(
-        "odds_ratios",
-        ax,
-        "Odds ratios of being hired within 6 months per scale point of each mentor-level "
-        "predictor, with 95% CIs from CR1 cluster-robust SEs by mentor.",
-    )
-
-    # ---------------------------------------------------------------- text
-    b.text["reliability"] = _reliability_sentence(rel_table, len(mentors), rel_e.table)
-    b.text["icc"] = _icc_sentence(icc_tab)
-    b.text["multilevel"] = _multilevel_sentence(mlt, ml)
-    b.text["logistic"] = _logistic_sentence(lgt, lg)
-    b.text["model"] = (
-        f"In a 2-1-1 mediation model (N = {med.n} mentees of {med.n_clusters} mentors; upward and "
-        "lateral learning direction as covariates), the a path was estimated on one row per "
-        f"mentor and the b, c′ and c paths on the mentees with a {om_text[outcome_model]}. "
-        + apa_paths_sentence(mt, m_term="mentor_engagement", x_label=x_lab, m_label=m_lab,
-                             y_label=y_lab)
-    )  # fmt: skip
-    b.text["main"] = apa_indirect_sentence(
-        mt, m_term="mentor_engagement", x_label=x_lab, m_label=m_lab, y_label=y_lab, ci=ci,
-        n_boot=med.n_boot, ci_level=med.ci_level, resampled="mentors",
-    )  # fmt: skip
-    sec = rob.iloc[1]
-    b.text["robustness"] = (
-        f"With the other outcome model ({om_text[secondary]}), the indirect effect was "
-        f"{fmt_num(sec['estimate'])}, {fmt_ci(sec['ci_low'], sec['ci_high'])}"
-        + (
-            "; the conclusion is the same."
-            if (sec["ci_low"] > 0 or sec["ci_high"] < 0)
-            == (rob.iloc[0]["ci_low"] > 0 or rob.iloc[0]["ci_high"] < 0)
-            else "; the conclusion differs between the two outcome models."
-        )
-    )
-
-    # ---------------------------------------------------------------- notes
-    b.note(
-        f"Levels: {len(mentors)} mentors and {len(df)} mentees. Mentor-level reliability, "
-        "careless-responding screening and Table 1 use one row per mentor (a mentor is never "
-        "counted once per mentee); hireability's reliability uses the mentee rows."
-    )
-    b.note(careless_note)
-    b.note(
-        "Centering: mentor engagement and the three learning directions are grand-mean centered "
-        "at the mentor level (minus their mean over mentors: "
-        + ", ".join(f"{p} {centers[p]:.2f}" for p in PREDICTORS)
-        + ") in the multilevel and logistic models; the mediation uses the raw scores "
-        "(slopes are unchanged by centering)."
-    )
-    for what, r in (("Multilevel model", ml), ("Logistic model", lg), ("Mediation", med)):
-        if r.n_dropped:
-            b.note(
-                f"{what}: {r.n_dropped} of {r.n + r.n_dropped} mentees left out for a missing value."
-            )
-        else:
-            b.note(f"{what}: all {r.n} mentees had every value; none was left out.")
-    for n_ in m_scored.notes:
-        b.note(f"Scoring (mentors): {n_}")
-    for n_ in hire.notes:
-        b.note(f"Scoring (mentees): {n_}")
-    b.note(
-        f"Outcome model of the mediation: the {om_text[outcome_model]} is primary because it is "
-        "the multilevel model above (its b equals the engagement slope there) and uses the "
-        f"nesting efficiently (ICC(1) = {fmt_r(icc_h['icc1'])}); OLS with cluster-robust SEs, which "
-        "assumes nothing about the within-mentor correlation, is the robustness check. Both use "
-        "the same cluster bootstrap of mentors for the indirect effect."
-    )
-    for n_ in notes:
-        b.note(n_)
-
-    b.design = _design_text(len(df), len(mentors), mentors["n_mentees"], bundled)
-    return b.build(n=len(df), seed=med.seed)
+    return render(prepared, results, name=name)
 
 
 def _plain_log_ticks(ax: Any, bounds: pd.DataFrame) -> None:

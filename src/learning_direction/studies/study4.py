@@ -21,25 +21,30 @@ on a downward learning experience, an upward one, or a neutral control. The pipe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from .._core.format import fmt_num, fmt_p, fmt_r
 from ..exceptions import DataValidationError
-from ..reporting.apa import apa_coefficient, fmt_num, fmt_p, fmt_r
+from ..reporting.apa import apa_coefficient
+from . import _pipeline
 from ._base import StudyResult
 from ._common import (
     RELIABILITY_CAPTION,
     StudyBuilder,
     apa_reliability_sentence,
-    careless_screen,
-    check_study_data,
     collect_warnings,
-    reliability_set,
-    score_scales,
     table1,
 )
+from ._pipeline import DataSpec, Prepared
+from ._registry import study_title
+
+if TYPE_CHECKING:
+    from ..models.mediation import MediationResult
+    from ..reporting.tables import CorrelationTable
 
 __all__ = [
     "CONDITION",
@@ -47,8 +52,12 @@ __all__ = [
     "MEDIATOR",
     "OUTCOME",
     "SCALES",
+    "Study4Results",
+    "analyse",
     "games_howell_table",
     "key_numbers",
+    "prepare",
+    "render",
     "run",
     "welch_anova_table",
 ]
@@ -60,6 +69,9 @@ MEDIATOR = "mentor_engagement"
 OUTCOME = "mentee_experience"
 ID_COLUMN = "mentor_id"
 DEFAULT_ORDER = ("downward", "upward", "control")
+SPEC = DataSpec(
+    dataset="study4", scales=SCALES, columns=(CONDITION,), id_column=ID_COLUMN, reset_index=True
+)
 
 LABELS = {
     "manipulation_check": "Manipulation check (downward learning)",
@@ -308,6 +320,393 @@ def _excludes_zero(r: Any) -> bool:
 # ------------------------------------------------------------------------------ pipeline
 
 
+# ------------------------------------------------------------------------------ stages
+
+
+@dataclass(frozen=True)
+class Study4Results:
+    """The statistics of Study 4 (:func:`analyse`): result objects only.
+
+    Attributes
+    ----------
+    order : list of str
+        The conditions in display order, the reference last.
+    reference : str
+        The condition the others are compared with in the mediation model.
+    table1 : CorrelationTable
+        Means, SDs and correlations across conditions.
+    condition_means, welch_anova, games_howell : DataFrame
+        Per measure: means with 95% CIs by condition, Welch's ANOVA, Games–Howell comparisons.
+    used : dict[str, int]
+        Rows with a condition and a score, per measure.
+    n_missing_condition : int
+        Rows without a condition.
+    mediation : MediationResult
+        Condition → engagement → mentee experience (indicator coding).
+    notes : tuple of str
+        Package warnings raised while analysing.
+    """
+
+    order: list[str]
+    reference: str
+    table1: CorrelationTable
+    condition_means: pd.DataFrame
+    welch_anova: pd.DataFrame
+    games_howell: pd.DataFrame
+    used: dict[str, int]
+    n_missing_condition: int
+    mediation: MediationResult
+    notes: tuple[str, ...] = ()
+
+
+def _check_conditions(df: pd.DataFrame, reference: str, name: str) -> pd.DataFrame:
+    """Check the conditions (see :func:`_condition_order`) and store them as text."""
+    _condition_order(df[CONDITION], reference, name)
+    df[CONDITION] = df[CONDITION].astype("string").astype(object).where(df[CONDITION].notna())
+    return df
+
+
+def prepare(
+    data: pd.DataFrame | None = None, *, name: str = "study4", reference: str = "control"
+) -> Prepared:
+    """Check (or load) the data and the conditions, screen, score, reliability."""
+    return _pipeline.prepare(
+        data, SPEC, study=name, check=lambda df: _check_conditions(df, reference, name)
+    )
+
+
+def analyse(
+    prepared: Prepared,
+    *,
+    name: str = "study4",
+    reference: str = "control",
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+    progress: bool = False,
+) -> Study4Results:
+    """Table 1, the comparisons of the conditions and the multicategorical mediation."""
+    from ..figures.experiment import condition_means
+    from ..models.mediation import mediate
+
+    d = prepared.data
+    order = _condition_order(prepared.rows[CONDITION], reference, name)
+    notes: list[str] = []
+    with collect_warnings(notes):
+        t1 = table1(d, list(SCALES), labels=LABELS, alphas=prepared.rel.alphas)
+        # condition means, Welch ANOVAs and Games-Howell comparisons
+        means, welch, gh = [], [], []
+        used: dict[str, int] = {}
+        for dv in SCALES:
+            cc = d[[CONDITION, dv]].dropna()
+            used[dv] = len(cc)
+            m = condition_means(cc, dv, CONDITION, order)
+            m.insert(0, "outcome", dv)
+            means.append(m)
+            welch.append(welch_anova_table(cc, dv, CONDITION))
+            gh.append(games_howell_table(cc, dv, CONDITION, order))
+        med = mediate(
+            d, x=CONDITION, m=MEDIATOR, y=OUTCOME, x_reference=reference, n_boot=n_boot,
+            seed=seed, progress=progress,
+        )  # fmt: skip
+    return Study4Results(
+        order=order,
+        reference=reference,
+        table1=t1,
+        condition_means=pd.concat(means, ignore_index=True),
+        welch_anova=pd.concat(welch, ignore_index=True)[WELCH_COLUMNS],
+        games_howell=pd.concat(gh, ignore_index=True),
+        used=used,
+        n_missing_condition=int(prepared.rows[CONDITION].isna().sum()),
+        mediation=med,
+        notes=tuple(notes),
+    )
+
+
+def _design_text(prepared: Prepared, order: Sequence[str]) -> str:
+    df = prepared.rows
+    counts = df[CONDITION].value_counts()
+    return (
+        f"Experiment with {len(df)} mentors from "
+        + (
+            "the bundled simulated data (ld.load_dataset('study4'); effect sizes are stated "
+            "assumptions of ld.simulate.Study4Params)"
+            if prepared.bundled
+            else "the data supplied (data=)"
+        )
+        + ", randomly assigned to "
+        + ", ".join(f"{_clabel(c).lower()} (n = {int(counts.get(c, 0))})" for c in order)
+        + " reflection conditions. Measures: manipulation check (3 items on 1-7, momentary "
+        "downward learning), mentor engagement (6 items on 1-7, one reverse-keyed) and the "
+        "mentee's experience of the mentoring (5 items on 1-7, one reverse-keyed)."
+    )
+
+
+def _relative_indirect(results: Study4Results) -> pd.DataFrame:
+    """The relative indirect effect of each condition vs the reference, with a contrast label."""
+    med = results.mediation
+    ind = med.table[med.table["term"].str.startswith(f"indirect:{MEDIATOR}[")].copy()
+    ind.insert(0, "condition", ind["term"].str.extract(r"\[(.*)\]$")[0])
+    ind.insert(
+        1,
+        "contrast",
+        [f"{_clabel(c)} vs {_clabel(results.reference).lower()}" for c in ind["condition"]],
+    )
+    return ind[["condition", "contrast", "term", "estimate", "se", "ci_low", "ci_high", "p_value"]]
+
+
+def render(prepared: Prepared, results: Study4Results, *, name: str = "study4") -> StudyResult:
+    """Tables, figures, APA sentences and notes of Study 4, as a :class:`StudyResult`."""
+    b = StudyBuilder(
+        name, study_title(name, "study4"), QUESTION, _design_text(prepared, results.order)
+    )
+    b.results.update(
+        {
+            "careless": prepared.careless,
+            "scores": prepared.scored.result,
+            "reliability": prepared.rel.combined,
+            "table1": results.table1,
+            "mediation": results.mediation,
+        }
+    )
+    ind = _relative_indirect(results)
+    _add_tables(b, prepared, results, ind)
+    _add_figures(b, prepared, results, ind)
+    b.text["reliability"] = apa_reliability_sentence(prepared.rel.table, SHORT)
+    b.text["manipulation"] = _manipulation_text(results)
+    b.text["outcomes"] = _outcomes_text(results)
+    b.text["main"] = _mediation_text(results)
+    _add_notes(b, prepared, results)
+    return b.build(n=results.mediation.n, seed=results.mediation.seed)
+
+
+def _add_tables(
+    b: StudyBuilder, prepared: Prepared, results: Study4Results, ind: pd.DataFrame
+) -> None:
+    med, reference = results.mediation, results.reference
+    b.table("reliability", prepared.rel.table, RELIABILITY_CAPTION)
+    b.table(
+        "table1",
+        results.table1.table,
+        "Table 1. Means, standard deviations and correlations across conditions (Cronbach's "
+        "alpha on the diagonal; * p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
+    )
+    b.table(
+        "condition_means",
+        results.condition_means,
+        "Means by condition with 95% CIs (t-based, each condition's own SD)",
+    )
+    b.table(
+        "welch_anova",
+        results.welch_anova,
+        "Welch's one-way ANOVA of each measure across the conditions (oneway.test), with η² and "
+        "ω² from the classical decomposition",
+    )
+    b.table(
+        "games_howell",
+        results.games_howell,
+        "Games–Howell pairwise comparisons (estimate = mean_a - mean_b, simultaneous 95% CIs, "
+        "Hedges' g)",
+    )
+    b.table(
+        "mediation",
+        med.table[MEDIATION_COLUMNS],
+        f"Condition → {SHORT[MEDIATOR]} → {SHORT[OUTCOME]} (PROCESS model 4, indicator coding "
+        f"with {reference} as reference; paths with OLS SEs, effects with {med.n_boot:,} "
+        "percentile-bootstrap resamples; N = " + f"{med.n})",
+    )
+    b.table(
+        "relative_indirect",
+        ind,
+        f"Relative indirect effects through {SHORT[MEDIATOR]} (each condition vs {reference}; "
+        "bootstrap SE, percentile 95% CI, bootstrap p)",
+    )
+    if med.omnibus is not None:
+        b.table(
+            "omnibus",
+            med.omnibus,
+            "Omnibus tests of the relative direct and relative total effects (F tests of all "
+            "condition indicators)",
+        )
+
+
+def _add_figures(
+    b: StudyBuilder, prepared: Prepared, results: Study4Results, ind: pd.DataFrame
+) -> None:
+    from ..figures.experiment import plot_condition_panels, plot_relative_effects
+
+    med, order, reference = results.mediation, results.order, results.reference
+    fig = plot_condition_panels(
+        prepared.data,
+        list(SCALES),
+        CONDITION,
+        order=order,
+        labels={c: _clabel(c) for c in order},
+        dv_labels={
+            "manipulation_check": "Manipulation check",
+            "mentor_engagement": "Mentor engagement",
+            "mentee_experience": "Mentee experience",
+        },
+        ylim=(0.8, 7.2),
+        seed=0,
+        suptitle="Scores by condition (1–7)",
+    )
+    b.figure(
+        "means_plot",
+        fig,
+        "Raw scores (jittered dots) with each condition's mean and 95% CI (black), for the "
+        "manipulation check, mentor engagement and mentee experience.",
+    )
+    ax = plot_relative_effects(
+        ind,
+        label="contrast",
+        xlabel=f"relative indirect effect on {SHORT[OUTCOME]} (95% percentile-bootstrap CI)",
+        title=f"Relative indirect effects through {SHORT[MEDIATOR]}",
+    )
+    b.figure(
+        "indirect_plot",
+        ax,
+        f"Relative indirect effect of each condition vs {reference} through mentor engagement "
+        "(a_j × b) with its percentile-bootstrap 95% CI; green: the CI excludes zero.",
+    )
+    ax = med.plot("path")
+    b.figure(
+        "path",
+        ax,
+        "Path diagram: a paths for each condition indicator (vs control), b path, relative "
+        "direct effects c' (relative total effects c in parentheses); * p < .05, ** p < .01, "
+        "*** p < .001.",
+    )
+    first = order[0]
+    ax = med.plot("bootstrap", term=f"indirect:{MEDIATOR}[{first}]")
+    ax.set_xlabel(f"relative indirect effect, {_clabel(first).lower()} vs {reference}")
+    b.figure(
+        "bootstrap",
+        ax,
+        f"Bootstrap distribution of the relative indirect effect of the {first} condition vs "
+        f"{reference}, with its estimate and percentile 95% CI.",
+    )
+
+
+def _manipulation_text(results: Study4Results) -> str:
+    welch_t, gh_t = results.welch_anova, results.games_howell
+    first, reference = results.order[0], results.reference
+    wmc = welch_t.set_index("outcome").loc[MANIPULATION_CHECK]
+    ghmc = gh_t[gh_t["outcome"] == MANIPULATION_CHECK]
+    focal = ghmc[(ghmc["group_a"] == first) & (ghmc["group_b"] == reference)]
+    worked = (
+        wmc["p_value"] < 0.05
+        and len(focal) == 1
+        and focal.iloc[0]["p_value"] < 0.05
+        and focal.iloc[0]["estimate"] > 0
+    )
+    pairs = [_pair_phrase(r) for r in ghmc.to_dict("records")]
+    text = (
+        ("The manipulation worked: " if worked else "The manipulation did not clearly work: ")
+        + f"momentary downward learning differed across the conditions, {_welch_phrase(wmc)}"
+        if wmc["p_value"] < 0.05
+        else "The manipulation did not work: momentary downward learning did not differ "
+        f"significantly across the conditions, {_welch_phrase(wmc)}"
+    )
+    return text + ". Games–Howell comparisons (manipulation check): " + "; ".join(pairs) + "."
+
+
+def _outcomes_text(results: Study4Results) -> str:
+    welch_t, means_t = results.welch_anova, results.condition_means
+    outs = []
+    for dv in (MEDIATOR, OUTCOME):
+        w = welch_t.set_index("outcome").loc[dv]
+        verb = "differed" if w["p_value"] < 0.05 else "did not differ significantly"
+        ms = means_t[means_t["outcome"] == dv]
+        mtxt = ", ".join(
+            f"{_clabel(r.condition).lower()} M = {fmt_num(r.mean)}" for r in ms.itertuples()
+        )
+        outs.append(
+            f"{SHORT[dv].capitalize()} {verb} across the conditions ({mtxt}), {_welch_phrase(w)}."
+        )
+    return " ".join(outs)
+
+
+def _mediation_text(results: Study4Results) -> str:
+    med, reference = results.mediation, results.reference
+    tm = med.table.set_index("term")
+    a_parts, ind_parts = [], []
+    for c in results.order[:-1]:
+        a = tm.loc[f"a:{MEDIATOR}[{c}]"]
+        a_parts.append(
+            f"the {c} reflection "
+            + (
+                ("raised" if a["estimate"] > 0 else "lowered")
+                if a["p_value"] < 0.05
+                else "did not significantly change"
+            )
+            + f" engagement ({_coef(a, 'a')})"
+        )
+        r = tm.loc[f"indirect:{MEDIATOR}[{c}]"]
+        ind_parts.append(
+            f"of the {c} reflection was {_ci_phrase(r)}, which "
+            + ("excludes" if _excludes_zero(r) else "includes")
+            + " zero"
+        )
+    bb = tm.loc[f"b:{MEDIATOR}"]
+    text = (
+        f"A mediation model with indicator-coded condition ({reference} as reference; PROCESS "
+        f"model 4, {med.n_boot:,} percentile-bootstrap resamples, N = {med.n}) tested condition → "
+        f"{SHORT[MEDIATOR]} → {SHORT[OUTCOME]}. Compared with {reference}, "
+        + " and ".join(a_parts)
+        + f"; engagement predicted mentee experience, {_coef(bb, 'b')}"
+        + ". The relative indirect effect "
+        + "; that ".join(ind_parts)
+        + "."
+    )
+    if med.omnibus is not None:
+        om = med.omnibus.set_index("effect").loc["relative direct effects"]
+        text += (
+            " The relative direct effects were "
+            + ("jointly significant" if om["p_value"] < 0.05 else "not significant")
+            + f", F({int(om['df1'])}, {int(om['df2'])}) = {fmt_num(om['statistic'])}, "
+            f"{fmt_p(om['p_value'])}."
+        )
+    return text
+
+
+def _add_notes(b: StudyBuilder, prepared: Prepared, results: Study4Results) -> None:
+    med, n_missing_cond, n_rows = results.mediation, results.n_missing_condition, len(prepared.rows)
+    b.note(prepared.careless_note)
+    if n_missing_cond:
+        b.note(
+            f"{n_missing_cond} of {n_rows} rows have no condition and are left out of every "
+            "comparison and of the mediation model."
+        )
+    for dv, k in results.used.items():
+        if k < n_rows - n_missing_cond:
+            b.note(
+                f"{SHORT[dv].capitalize()}: {n_rows - n_missing_cond - k} mentor(s) without a "
+                f"score (fewer than half of the items answered) are left out of its comparisons; "
+                f"{k} remain."
+            )
+    if med.n_dropped:
+        b.note(
+            f"Mediation: {med.n_dropped} of {med.n + med.n_dropped} rows left out for a missing "
+            "condition, engagement or mentee-experience score."
+        )
+    else:
+        b.note(f"Mediation: all {med.n} mentors had every variable; none was left out.")
+    b.note(
+        "No omnibus test of the relative indirect effects is computed (ld.mediate gives omnibus "
+        "F tests of the relative direct and total effects only); each relative indirect effect "
+        "is judged by its percentile-bootstrap CI."
+    )
+    for n_ in prepared.scored.notes:
+        b.note(f"Scoring: {n_}")
+    for n_ in med.notes:
+        b.note(f"Mediation: {n_}")
+    for n_ in (*prepared.notes, *results.notes):
+        b.note(n_)
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
 def run(
     name: str = "study4",
     data: pd.DataFrame | None = None,
@@ -399,296 +798,11 @@ def run(
     Downward vs control     0.156   0.039    0.278
       Upward vs control    -0.048  -0.180    0.074
     """
-    from ..datasets import load_dataset
-    from ..figures.experiment import (
-        condition_means,
-        plot_condition_panels,
-        plot_relative_effects,
+    prepared = prepare(data, name=name, reference=reference)
+    results = analyse(
+        prepared, name=name, reference=reference, seed=seed, n_boot=n_boot, progress=progress
     )
-    from ..models.mediation import mediate
-
-    bundled = data is None
-    raw = load_dataset("study4") if bundled else data
-    df = check_study_data(raw, study=name, scales=SCALES, columns=[CONDITION], dataset="study4")
-    df = df.reset_index(drop=True)
-    n_missing_cond = int(df[CONDITION].isna().sum())
-    order = _condition_order(df[CONDITION], reference, name)
-    df[CONDITION] = df[CONDITION].astype("string").astype(object).where(df[CONDITION].notna())
-    id_col = ID_COLUMN if ID_COLUMN in df.columns else None
-
-    from . import STUDIES
-
-    title = STUDIES.get(name, STUDIES["study4"])[1]
-    counts = df[CONDITION].value_counts()
-    design = (
-        f"Experiment with {len(df)} mentors from "
-        + (
-            "the bundled simulated data (ld.load_dataset('study4'); effect sizes are stated "
-            "assumptions of ld.simulate.Study4Params)"
-            if bundled
-            else "the data supplied (data=)"
-        )
-        + ", randomly assigned to "
-        + ", ".join(f"{_clabel(c).lower()} (n = {int(counts.get(c, 0))})" for c in order)
-        + " reflection conditions. Measures: manipulation check (3 items on 1-7, momentary "
-        "downward learning), mentor engagement (6 items on 1-7, one reverse-keyed) and the "
-        "mentee's experience of the mentoring (5 items on 1-7, one reverse-keyed)."
-    )
-    b = StudyBuilder(name, title, QUESTION, design)
-    notes: list[str] = []
-
-    with collect_warnings(notes):
-        careless, careless_note, _ = careless_screen(df, SCALES, id_column=id_col)
-        b.results["careless"] = careless
-        scored = score_scales(df, SCALES)
-        d = scored.data
-        b.results["scores"] = scored.result
-        rel = reliability_set(df, SCALES)
-        b.results["reliability"] = rel.combined
-        t1 = table1(d, list(SCALES), labels=LABELS, alphas=rel.alphas)
-        b.results["table1"] = t1
-
-        # condition means, Welch ANOVAs and Games-Howell comparisons
-        means, welch, gh = [], [], []
-        used: dict[str, int] = {}
-        for dv in SCALES:
-            cc = d[[CONDITION, dv]].dropna()
-            used[dv] = len(cc)
-            m = condition_means(cc, dv, CONDITION, order)
-            m.insert(0, "outcome", dv)
-            means.append(m)
-            welch.append(welch_anova_table(cc, dv, CONDITION))
-            gh.append(games_howell_table(cc, dv, CONDITION, order))
-        means_t = pd.concat(means, ignore_index=True)
-        welch_t = pd.concat(welch, ignore_index=True)[WELCH_COLUMNS]
-        gh_t = pd.concat(gh, ignore_index=True)
-
-        # mediation with a multicategorical X
-        med = mediate(
-            d,
-            x=CONDITION,
-            m=MEDIATOR,
-            y=OUTCOME,
-            x_reference=reference,
-            n_boot=n_boot,
-            seed=seed,
-            progress=progress,
-        )
-        b.results["mediation"] = med
-
-    # ---------------------------------------------------------------- tables
-    b.table("reliability", rel.table, RELIABILITY_CAPTION)
-    b.table(
-        "table1",
-        t1.table,
-        "Table 1. Means, standard deviations and correlations across conditions (Cronbach's "
-        "alpha on the diagonal; * p < .05, ** p < .01, *** p < .001; pairwise-complete data)",
-    )
-    b.table(
-        "condition_means",
-        means_t,
-        "Means by condition with 95% CIs (t-based, each condition's own SD)",
-    )
-    b.table(
-        "welch_anova",
-        welch_t,
-        "Welch's one-way ANOVA of each measure across the conditions (oneway.test), with η² and "
-        "ω² from the classical decomposition",
-    )
-    b.table(
-        "games_howell",
-        gh_t,
-        "Games–Howell pairwise comparisons (estimate = mean_a - mean_b, simultaneous 95% CIs, "
-        "Hedges' g)",
-    )
-    med_tab = med.table[MEDIATION_COLUMNS]
-    b.table(
-        "mediation",
-        med_tab,
-        f"Condition → {SHORT[MEDIATOR]} → {SHORT[OUTCOME]} (PROCESS model 4, indicator coding "
-        f"with {reference} as reference; paths with OLS SEs, effects with {med.n_boot:,} "
-        "percentile-bootstrap resamples; N = " + f"{med.n})",
-    )
-    ind = med.table[med.table["term"].str.startswith(f"indirect:{MEDIATOR}[")].copy()
-    ind.insert(0, "condition", ind["term"].str.extract(r"\[(.*)\]$")[0])
-    ind.insert(
-        1, "contrast", [f"{_clabel(c)} vs {_clabel(reference).lower()}" for c in ind["condition"]]
-    )
-    ind = ind[["condition", "contrast", "term", "estimate", "se", "ci_low", "ci_high", "p_value"]]
-    b.table(
-        "relative_indirect",
-        ind,
-        f"Relative indirect effects through {SHORT[MEDIATOR]} (each condition vs {reference}; "
-        "bootstrap SE, percentile 95% CI, bootstrap p)",
-    )
-    if med.omnibus is not None:
-        b.table(
-            "omnibus",
-            med.omnibus,
-            "Omnibus tests of the relative direct and relative total effects (F tests of all "
-            "condition indicators)",
-        )
-
-    # ---------------------------------------------------------------- figures
-    fig = plot_condition_panels(
-        d,
-        list(SCALES),
-        CONDITION,
-        order=order,
-        labels={c: _clabel(c) for c in order},
-        dv_labels={
-            "manipulation_check": "Manipulation check",
-            "mentor_engagement": "Mentor engagement",
-            "mentee_experience": "Mentee experience",
-        },
-        ylim=(0.8, 7.2),
-        seed=0,
-        suptitle="Scores by condition (1–7)",
-    )
-    b.figure(
-        "means_plot",
-        fig,
-        "Raw scores (jittered dots) with each condition's mean and 95% CI (black), for the "
-        "manipulation check, mentor engagement and mentee experience.",
-    )
-    ax = plot_relative_effects(
-        ind,
-        label="contrast",
-        xlabel=f"relative indirect effect on {SHORT[OUTCOME]} (95% percentile-bootstrap CI)",
-        title=f"Relative indirect effects through {SHORT[MEDIATOR]}",
-    )
-    b.figure(
-        "indirect_plot",
-        ax,
-        f"Relative indirect effect of each condition vs {reference} through mentor engagement "
-        "(a_j × b) with its percentile-bootstrap 95% CI; green: the CI excludes zero.",
-    )
-    ax = med.plot("path")
-    b.figure(
-        "path",
-        ax,
-        "Path diagram: a paths for each condition indicator (vs control), b path, relative "
-        "direct effects c' (relative total effects c in parentheses); * p < .05, ** p < .01, "
-        "*** p < .001.",
-    )
-    first = order[0]
-    ax = med.plot("bootstrap", term=f"indirect:{MEDIATOR}[{first}]")
-    ax.set_xlabel(f"relative indirect effect, {_clabel(first).lower()} vs {reference}")
-    b.figure(
-        "bootstrap",
-        ax,
-        f"Bootstrap distribution of the relative indirect effect of the {first} condition vs "
-        f"{reference}, with its estimate and percentile 95% CI.",
-    )
-
-    # ---------------------------------------------------------------- text
-    b.text["reliability"] = apa_reliability_sentence(rel.table, SHORT)
-    wmc = welch_t.set_index("outcome").loc[MANIPULATION_CHECK]
-    ghmc = gh_t[gh_t["outcome"] == MANIPULATION_CHECK]
-    focal = ghmc[(ghmc["group_a"] == first) & (ghmc["group_b"] == reference)]
-    worked = (
-        wmc["p_value"] < 0.05
-        and len(focal) == 1
-        and focal.iloc[0]["p_value"] < 0.05
-        and focal.iloc[0]["estimate"] > 0
-    )
-    pairs = [_pair_phrase(r) for r in ghmc.to_dict("records")]
-    b.text["manipulation"] = (
-        ("The manipulation worked: " if worked else "The manipulation did not clearly work: ")
-        + f"momentary downward learning differed across the conditions, {_welch_phrase(wmc)}"
-        if wmc["p_value"] < 0.05
-        else "The manipulation did not work: momentary downward learning did not differ "
-        f"significantly across the conditions, {_welch_phrase(wmc)}"
-    )
-    b.text["manipulation"] += (
-        ". Games–Howell comparisons (manipulation check): " + "; ".join(pairs) + "."
-    )
-    outs = []
-    for dv in (MEDIATOR, OUTCOME):
-        w = welch_t.set_index("outcome").loc[dv]
-        verb = "differed" if w["p_value"] < 0.05 else "did not differ significantly"
-        ms = means_t[means_t["outcome"] == dv]
-        mtxt = ", ".join(
-            f"{_clabel(r.condition).lower()} M = {fmt_num(r.mean)}" for r in ms.itertuples()
-        )
-        outs.append(
-            f"{SHORT[dv].capitalize()} {verb} across the conditions ({mtxt}), {_welch_phrase(w)}."
-        )
-    b.text["outcomes"] = " ".join(outs)
-
-    tm = med.table.set_index("term")
-    a_parts, ind_parts = [], []
-    for c in order[:-1]:
-        a = tm.loc[f"a:{MEDIATOR}[{c}]"]
-        a_parts.append(
-            f"the {c} reflection "
-            + (
-                ("raised" if a["estimate"] > 0 else "lowered")
-                if a["p_value"] < 0.05
-                else "did not significantly change"
-            )
-            + f" engagement ({_coef(a, 'a')})"
-        )
-        r = tm.loc[f"indirect:{MEDIATOR}[{c}]"]
-        ind_parts.append(
-            f"of the {c} reflection was {_ci_phrase(r)}, which "
-            + ("excludes" if _excludes_zero(r) else "includes")
-            + " zero"
-        )
-    bb = tm.loc[f"b:{MEDIATOR}"]
-    text = (
-        f"A mediation model with indicator-coded condition ({reference} as reference; PROCESS "
-        f"model 4, {med.n_boot:,} percentile-bootstrap resamples, N = {med.n}) tested condition → "
-        f"{SHORT[MEDIATOR]} → {SHORT[OUTCOME]}. Compared with {reference}, "
-        + " and ".join(a_parts)
-        + f"; engagement predicted mentee experience, {_coef(bb, 'b')}"
-        + ". The relative indirect effect "
-        + "; that ".join(ind_parts)
-        + "."
-    )
-    if med.omnibus is not None:
-        om = med.omnibus.set_index("effect").loc["relative direct effects"]
-        text += (
-            " The relative direct effects were "
-            + ("jointly significant" if om["p_value"] < 0.05 else "not significant")
-            + f", F({int(om['df1'])}, {int(om['df2'])}) = {fmt_num(om['statistic'])}, "
-            f"{fmt_p(om['p_value'])}."
-        )
-    b.text["main"] = text
-
-    # ---------------------------------------------------------------- notes
-    b.note(careless_note)
-    if n_missing_cond:
-        b.note(
-            f"{n_missing_cond} of {len(df)} rows have no condition and are left out of every "
-            "comparison and of the mediation model."
-        )
-    for dv, k in used.items():
-        if k < len(df) - n_missing_cond:
-            b.note(
-                f"{SHORT[dv].capitalize()}: {len(df) - n_missing_cond - k} mentor(s) without a "
-                f"score (fewer than half of the items answered) are left out of its comparisons; "
-                f"{k} remain."
-            )
-    if med.n_dropped:
-        b.note(
-            f"Mediation: {med.n_dropped} of {med.n + med.n_dropped} rows left out for a missing "
-            "condition, engagement or mentee-experience score."
-        )
-    else:
-        b.note(f"Mediation: all {med.n} mentors had every variable; none was left out.")
-    b.note(
-        "No omnibus test of the relative indirect effects is computed (ld.mediate gives omnibus "
-        "F tests of the relative direct and total effects only); each relative indirect effect "
-        "is judged by its percentile-bootstrap CI."
-    )
-    for n_ in scored.notes:
-        b.note(f"Scoring: {n_}")
-    for n_ in med.notes:
-        b.note(f"Mediation: {n_}")
-    for n_ in notes:
-        b.note(n_)
-    return b.build(n=med.n, seed=med.seed)
+    return render(prepared, results, name=name)
 
 
 def key_numbers(result: StudyResult) -> dict[str, Any]:
@@ -697,7 +811,7 @@ def key_numbers(result: StudyResult) -> dict[str, Any]:
     ind = result.tables["relative_indirect"].set_index("condition")
     gh = result.tables["games_howell"]
     mc = gh[gh["outcome"] == MANIPULATION_CHECK].set_index(["group_a", "group_b"])
-    out = {
+    out: dict[str, Any] = {
         "mc_f": float(w["f"]),
         "mc_df2": float(w["df2"]),
         "mc_p": float(w["p_value"]),
