@@ -46,7 +46,8 @@ class ItemMatrix:
 
 def row_label(index: pd.Index, pos: int, ids: pd.Series | None = None) -> str:
     """How a row is named in messages: its index label, plus the respondent id when known."""
-    label = repr(index[pos])
+    value = index[pos]
+    label = repr(value.item() if isinstance(value, np.generic) else value)  # 7, not np.int64(7)
     if ids is not None:
         label += f" (id {ids.iloc[pos]!r})"
     return label

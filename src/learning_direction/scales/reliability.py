@@ -25,7 +25,7 @@ from .._core.plotting import figure
 from .._core.results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
-from ._items import convert_answers, label_lookup
+from ._items import convert_answers, label_lookup, row_label
 from .codebook import Scale, Subscale, load_scale
 
 __all__ = ["ReliabilityResult", "reliability"]
@@ -300,7 +300,7 @@ def item_matrix(
                 )
                 raise DataValidationError(
                     f"item '{item_id}' (column '{col}') has {len(pos)} non-numeric value(s) "
-                    f"such as {s.iloc[pos[0]]!r} in row {s.index[pos[0]]!r}; recode answers "
+                    f"such as {s.iloc[pos[0]]!r} in row {row_label(s.index, pos[0])}; recode answers "
                     f"to numbers {scale.response_min:g}–{scale.response_max:g}{labels} (missing "
                     "answers as empty/NaN)"
                 )
@@ -312,7 +312,7 @@ def item_matrix(
             raise DataValidationError(
                 f"item '{item_id}' (column '{col}') has {len(outside)} value(s) outside the "
                 f"response range {scale.response_min:g}–{scale.response_max:g} of scale "
-                f"'{scale.name}', e.g. {outside.iloc[0]:g} in row {outside.index[0]!r}; recode "
+                f"'{scale.name}', e.g. {outside.iloc[0]:g} in row {row_label(outside.index, 0)}; recode "
                 "them (or set them to NaN) or fix the scale's response range"
             )
         if scale.item(item_id).reverse:

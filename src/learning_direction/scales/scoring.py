@@ -99,7 +99,7 @@ def _check_ids(df: pd.DataFrame, id_column: str) -> pd.Series:
         pos = np.flatnonzero(dup)
         groups: dict[Any, list[str]] = {}
         for p in pos:
-            groups.setdefault(ids.iloc[p], []).append(repr(df.index[p]))
+            groups.setdefault(ids.iloc[p], []).append(row_label(df.index, p))
         shown = "; ".join(f"{k!r} in rows {', '.join(v[:5])}" for k, v in list(groups.items())[:10])
         more = "" if len(groups) <= 10 else f" and {len(groups) - 10} more ids"
         raise DataValidationError(
