@@ -260,8 +260,8 @@ def plot_typology(
     type_col: str = "network_type",
     jitter: float = 0.0,
     seed: int = 0,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Higgins & Kram typology: range × strength scatter with split lines and quadrant counts.
 
     Parameters
@@ -341,8 +341,8 @@ def plot_metric_change(
     wave: str = "wave",
     from_wave: object = None,
     to_wave: object = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Slope chart of one network metric per ego between two waves, with the mean in bold.
 
     Parameters
@@ -398,8 +398,8 @@ def plot_metric_change(
 
 
 def plot_alter_turnover(
-    change: pd.DataFrame, *, ego: str = "ego_id", max_labels: int = 40, ax=None
-):
+    change: pd.DataFrame, *, ego: str = "ego_id", max_labels: int = 40, ax: Axes | None = None
+) -> Axes:
     """Diverging bars per ego: retained and added alters to the right, dropped to the left.
 
     Parameters
@@ -452,8 +452,12 @@ def plot_alter_turnover(
 
 
 def plot_type_transitions(
-    transitions: pd.DataFrame, *, from_label: object = None, to_label: object = None, ax=None
-):
+    transitions: pd.DataFrame,
+    *,
+    from_label: object = None,
+    to_label: object = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Heat map of network-type transitions (counts) between two waves.
 
     Parameters

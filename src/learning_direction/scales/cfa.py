@@ -23,8 +23,9 @@ from scipy import stats
 
 from .._core.checks import check_level, choice
 from .._core.data import MissingReport, complete_cases
+from .._core.format import format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, format_number, table_to_html, table_to_text
+from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import ModelError, ModelWarning
 from ._fit_indices import FIT_COLUMNS, MAX_BRACKET_DOUBLINGS, fit_indices
 from ._validity import convergent_validity, discriminant_validity

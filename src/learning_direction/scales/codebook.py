@@ -155,7 +155,7 @@ class Scale:
             f"respondent: {html.escape(self.respondent)}; response {self.response_min:g}–"
             f"{self.response_max:g}; scoring: {self.scoring}</small></p>"
         )
-        return head + self.to_frame().to_html(index=False, escape=True, border=0)
+        return head + str(self.to_frame().to_html(index=False, escape=True, border=0))
 
 
 # ---------------------------------------------------------------- parsing and validation

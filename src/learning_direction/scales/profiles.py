@@ -152,7 +152,7 @@ class LearningDirectionProfile(OverviewMixin):
         """How many respondents have each dominant direction (ties as their own category)."""
         return self.table["dominant"].value_counts(dropna=False)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Mean of each direction with its 95% CI (by group when given); returns the Axes."""
         plot_learning_direction_profile = figure("profiles.plot_learning_direction_profile")
 
@@ -340,7 +340,7 @@ class AdvocacyQuadrantResult(OverviewMixin):
     def _overview(self) -> pd.DataFrame:
         return self.counts
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Scatter of advocacy × authenticity with the cut lines and counts per quadrant."""
         plot_advocacy_quadrant = figure("profiles.plot_advocacy_quadrant")
 

@@ -21,8 +21,9 @@ from scipy import stats
 
 from .._core.checks import check_level
 from .._core.data import require_columns
+from .._core.format import format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, format_number, table_to_text
+from .._core.results import ResultMixin, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
 from ._items import convert_answers, label_lookup, row_label
@@ -112,7 +113,7 @@ class ReliabilityResult(ResultMixin):
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Corrected item-total correlations and alpha-if-deleted per item, by subscale.
 
         See :func:`learning_direction.figures.reliability.plot_item_reliability`.

@@ -77,7 +77,7 @@ class ScoreResult(ResultMixin):
         """Names of the score columns."""
         return list(self.scores.columns)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Distribution of every score (box plot with the mean marked); returns the Axes.
 
         See :func:`learning_direction.figures.profiles.plot_score_distributions`.
@@ -99,7 +99,7 @@ def _check_ids(df: pd.DataFrame, id_column: str) -> pd.Series:
         pos = np.flatnonzero(dup)
         groups: dict[Any, list[str]] = {}
         for p in pos:
-            groups.setdefault(ids.iloc[p], []).append(row_label(df.index, p))
+            groups.setdefault(ids.iloc[p], []).append(row_label(df.index, int(p)))
         shown = "; ".join(f"{k!r} in rows {', '.join(v[:5])}" for k, v in list(groups.items())[:10])
         more = "" if len(groups) <= 10 else f" and {len(groups) - 10} more ids"
         raise DataValidationError(

@@ -57,7 +57,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def _generate(name: str, seed: int):
+def _generate(name: str, seed: int) -> dict[str, pd.DataFrame]:
     from . import studies
 
     if name == "study1":
