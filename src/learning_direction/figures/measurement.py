@@ -72,8 +72,8 @@ def plot_loadings(result: CFAResult, ax: Axes | None = None) -> Axes:
         ax.set_xlabel("Standardized loading")
         f = result.fit.iloc[0]
         ax.set_title(
-            f"CFA of {result.instrument}: CFI = {f['cfi']:.3f}, RMSEA = {f['rmsea']:.3f}, "
-            f"SRMR = {f['srmr']:.3f}",
+            f"CFA of {result.instrument}: CFI = {fig_num(f['cfi'], 3)}, "
+            f"RMSEA = {fig_num(f['rmsea'], 3)}, SRMR = {fig_num(f['srmr'], 3)}",
             fontsize=10,
         )
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)

@@ -23,7 +23,7 @@ from scipy import stats
 
 from .._core.checks import check_level, choice
 from .._core.data import MissingReport, complete_cases
-from .._core.format import format_number
+from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import ModelError, ModelWarning
@@ -122,9 +122,11 @@ class CFAResult(ResultMixin):
         for key, value in self._meta().items():
             lines.append(f"{key}: {format_number(value, digits)}")
         lines.append(
-            f"chi2({int(f['df'])}) = {f['chi2']:.3f}, p = {format_number(f['p_value'], digits)}; "
-            f"CFI = {f['cfi']:.3f}; TLI = {f['tli']:.3f}; RMSEA = {f['rmsea']:.3f} "
-            f"[{f['rmsea_ci_low']:.3f}, {f['rmsea_ci_high']:.3f}]; SRMR = {f['srmr']:.3f}"
+            f"chi2({int(f['df'])}) = {fmt_num(f['chi2'], 3)}, "
+            f"p = {format_number(f['p_value'], digits)}; CFI = {fmt_num(f['cfi'], 3)}; "
+            f"TLI = {fmt_num(f['tli'], 3)}; RMSEA = {fmt_num(f['rmsea'], 3)} "
+            f"[{fmt_num(f['rmsea_ci_low'], 3)}, {fmt_num(f['rmsea_ci_high'], 3)}]; "
+            f"SRMR = {fmt_num(f['srmr'], 3)}"
         )
         lines += ["", "Loadings"]
         cols = ["factor", "item", "estimate", "se", "p_value", "std_estimate"]
@@ -374,7 +376,7 @@ def _refuse_collinear(used: pd.DataFrame, scale_name: str) -> None:
     ]
     if pairs:
         involved = list(dict.fromkeys(i for a, b, _ in pairs for i in (a, b)))
-        shown = "; ".join(f"'{a}' and '{b}' (r = {rij:.3f})" for a, b, rij in pairs[:5])
+        shown = "; ".join(f"'{a}' and '{b}' (r = {fmt_num(rij, 3)})" for a, b, rij in pairs[:5])
         detail = shown + (f"; and {len(pairs) - 5} more pairs" if len(pairs) > 5 else "")
     else:  # a linear combination of three or more items: the null space names them
         null = vectors[:, eigenvalues <= _SINGULAR]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.checks import choice
 from .._core.data import require_columns
 from .._core.plotting import figure
 from ..exceptions import DataValidationError
@@ -410,8 +411,7 @@ def advocacy_quadrant(
     R: ``table(adv > cut_a, auth > cut_b)`` on the scored data.
     """
     what = "advocacy_quadrant()"
-    if split not in ("midpoint", "median"):
-        raise DataValidationError(f"split must be 'midpoint' or 'median', got {split!r}")
+    split = choice(split, "split", ("midpoint", "median"), error=DataValidationError)
     names = ("advocacy", "authenticity")
     scores, source, notes = _get_scores(data, names, names, columns, min_answered, invalid, what)
     adv = scores["advocacy"].to_numpy(dtype=float)

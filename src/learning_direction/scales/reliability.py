@@ -21,7 +21,7 @@ from scipy import stats
 
 from .._core.checks import check_level
 from .._core.data import require_columns
-from .._core.format import format_number
+from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
@@ -592,7 +592,7 @@ def _warn_negative_items(
             rev = " (it is marked reversed: check the keying)" if sc.item(ids[j]).reverse else ""
             warnings.warn(
                 f"item '{ids[j]}' correlates negatively with the rest of '{sub.name}' "
-                f"(r_drop = {r_drop[pos]:.3f}); it may need reverse keying{rev}",
+                f"(r_drop = {fmt_num(r_drop[pos], 3)}); it may need reverse keying{rev}",
                 ReliabilityWarning,
                 stacklevel=_STACKLEVEL + 1,
             )

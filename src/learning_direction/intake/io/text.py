@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..._core.checks import choice
+from ...exceptions import DataValidationError
 from .cells import (
     DECIMAL_COMMA,
     NA_TOKENS,
@@ -265,8 +267,7 @@ def read_text(
             if commas and not points:
                 decimal, dec_detected = ",", True
     else:
-        if decimal not in (".", ","):
-            raise fail(path, f"decimal must be '.' or ',', got {decimal!r}")
+        decimal = choice(decimal, "decimal", (".", ","), error=DataValidationError)
         dec_detected = False
     log.info.update(decimal=decimal, decimal_detected=dec_detected)
     return text
