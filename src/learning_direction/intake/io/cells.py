@@ -29,18 +29,13 @@ __all__ = [
 ]
 
 NA_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A", "None"})
-
-
 _TRUE_FALSE = {"true": True, "false": False}
-
-
 DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
-
-
 _DECIMAL_COMMA_SUB = r"^([+-]?\d*),(\d+)$"
 
 
 def is_number(value: Any, decimal: str = ".") -> bool:
+    """Whether a cell holds a finite number (``3,5`` too when ``decimal`` is a comma)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float | np.number):
@@ -56,6 +51,7 @@ def is_number(value: Any, decimal: str = ".") -> bool:
 
 
 def is_missing(value: Any) -> bool:
+    """Whether a cell is missing: None, NaN, NaT, NA or a token such as ``""`` or ``N/A``."""
     if value is None:
         return True
     if isinstance(value, float) and value != value:
@@ -77,6 +73,7 @@ def missing_mask(s: pd.Series) -> pd.Series:
 
 
 def finish_numeric(nums: pd.Series, missing: pd.Series, name: Any) -> pd.Series:
+    """A numeric column as ``int64`` when it is complete and whole, else ``float64``."""
     res = nums.astype("float64").where(~missing, np.nan).rename(name)
     values = res.to_numpy()
     if (
@@ -155,6 +152,7 @@ def convert_column(values: pd.Series, decimal: str) -> pd.Series:
 
 
 def numeric_share(values: pd.Series, decimal: str) -> tuple[float, int, list[str]]:
+    """Share of present cells that are numbers, how many are present, and the others."""
     present = [v for v in values if not is_missing(v)]
     if not present:
         return 0.0, 0, []
@@ -163,6 +161,7 @@ def numeric_share(values: pd.Series, decimal: str) -> tuple[float, int, list[str
 
 
 def tidy(v: Any) -> Any:
+    """A whole float as int (``-9.0`` -> ``-9``), for the read report."""
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return v

@@ -15,6 +15,7 @@ __all__ = ["grid_to_frame", "read_excel"]
 
 
 def read_excel(path: Path, sheet: str | int | None, log: ReadLog) -> pd.DataFrame:
+    """The chosen sheet as a grid of cells (no header row yet); empty columns dropped."""
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
@@ -55,6 +56,7 @@ def grid_to_frame(
     decimal: str,
     log: ReadLog,
 ) -> tuple[pd.DataFrame, dict[str, str], np.ndarray]:
+    """The data of a grid: header rows split off, blank rows dropped, column types set."""
     names = header_names(list(grid.iloc[0]), path, log)
     header_rows, metadata = split_header(grid, names, path, qualtrics, decimal, log)
     log.info["header_rows"] = header_rows

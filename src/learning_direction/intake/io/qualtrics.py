@@ -35,8 +35,6 @@ _QUALTRICS_FIELDS = {
     "DistributionChannel": "Distribution Channel",
     "UserLanguage": "User Language",
 }
-
-
 _IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:')
 
 
@@ -48,15 +46,12 @@ _PREVIEW_STATUS_CODES = {
     9: "Survey Preview",
     17: "Survey Preview",
 }
-
-
 _PREVIEW_STATUS_LABELS = {"survey preview", "survey test"}
-
-
 _PREVIEW_CHANNELS = {"preview", "test"}
 
 
 def header_names(row: Sequence[Any], path: Path, log: ReadLog) -> list[str]:
+    """Column names from the first row: blanks named ``unnamed_<k>``, duplicates refused."""
     names: list[str] = []
     for k, v in enumerate(row, start=1):
         name = "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()

@@ -106,6 +106,7 @@ def drop_rows(
     file_rows: np.ndarray,
     log: ReadLog,
 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Drop the rows in ``mask`` and log them with their row numbers in the file."""
     count = int(mask.sum())
     if count:
         log.dropped.append(

@@ -295,6 +295,7 @@ class ReadLog:
 
 
 def fail(path: Path, problem: str) -> DataValidationError:
+    """The error for a problem with the file at ``path`` (the message starts with the path)."""
     return DataValidationError(f"{path}: {problem}")
 
 

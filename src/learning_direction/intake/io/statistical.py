@@ -32,6 +32,7 @@ def _log_user_missing(log: ReadLog, col: str, hits: pd.Series) -> None:
 def read_stat(
     path: Path, fmt: str, log: ReadLog
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[Any, str]]]:
+    """Data, variable labels and value labels; declared user-missing values set to NaN."""
     import pyreadstat
 
     reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
@@ -74,6 +75,7 @@ def read_stat(
 def apply_labels(
     df: pd.DataFrame, value_labels: Mapping[str, Mapping[Any, str]], log: ReadLog
 ) -> pd.DataFrame:
+    """Replace codes by value labels (a categorical column when every value has one)."""
     for col, mapping in value_labels.items():
         if col not in df.columns:
             continue

@@ -29,8 +29,6 @@ from .report import DroppedRows, ReadLog, fail
 __all__ = ["read_text", "text_to_frame"]
 
 _DELIMITERS = (",", ";", "\t", "|")
-
-
 _DECIMAL_POINT = re.compile(r"^[+-]?\d*\.\d+$")
 
 
@@ -237,6 +235,7 @@ def read_text(
     decimal: str | None,
     log: ReadLog,
 ) -> str:
+    """Decode the file and settle its encoding, delimiter and decimal mark (logged)."""
     if raw.startswith(b"PK\x03\x04"):
         raise fail(
             path,
