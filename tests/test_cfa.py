@@ -10,7 +10,8 @@ RMSEA p 0.000661236778052077, SRMR 0.0652050571843866, logLik -3737.7449266262.
 
 from __future__ import annotations
 
-import warnings
+import contextlib
+import signal
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,6 +21,7 @@ import pytest
 import learning_direction as ld
 from _reference import reference_csv
 from learning_direction.exceptions import DataValidationError, ModelError
+from learning_direction.scales._fit_indices import rmsea_ci
 
 HS_SPEC = {
     "name": "hs",
@@ -258,12 +260,61 @@ def test_missing_item_column(hs):
         ld.cfa(hs.drop(columns=["x9"]), HS_SPEC)
 
 
-def test_non_convergence_or_degenerate_data_raises_model_error(hs):
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Fail (instead of hanging) when the block runs longer than ``seconds`` (POSIX alarm)."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"did not finish within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_collinear_items_raise_model_error_naming_them(hs):
+    # the documented outcome for a singular sample covariance matrix: a ModelError that names
+    # the collinear items and says what to do, raised before any fitting
     df = hs.copy()
-    df["x2"] = df["x1"] * 0.5 + 1  # perfectly collinear items: singular covariance matrix
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ld.cfa(df, HS_SPEC)
-        except ModelError:
-            pass  # the documented outcome for a degenerate covariance matrix
+    df["x2"] = df["x1"] * 0.5 + 1  # perfectly collinear items
+    with pytest.raises(ModelError, match=r"'x1', 'x2' are perfectly collinear") as info:
+        ld.cfa(df, HS_SPEC)
+    message = str(info.value)
+    assert "'x1' and 'x2' (r = 1.000)" in message
+    assert "singular" in message and "Keep one item of each collinear set" in message
+    assert "'x3'" not in message
+
+
+def test_item_that_is_a_sum_of_two_others_is_named_with_them(hs):
+    df = hs.copy()
+    df["x6"] = (df["x4"] + df["x5"]) / 2  # no pair has r = 1, but the three are collinear
+    with pytest.raises(ModelError, match=r"'x4', 'x5', 'x6' are perfectly collinear.*linear"):
+        ld.cfa(df, HS_SPEC)
+
+
+def test_six_identical_items_fail_fast_with_model_error():
+    # used to loop for ever in the RMSEA interval search (an infinite chi-square)
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 6, 200)
+    df = pd.DataFrame({f"i{k}": x for k in range(1, 7)})
+    spec = {"name": "six", "response": {"min": 1, "max": 5}, "items": list(df.columns)}
+    with _time_limit(60), pytest.raises(ModelError, match=r"'i1', 'i2', .*'i6' are perfectly"):
+        ld.cfa(df, spec)
+
+
+def test_rmsea_interval_search_is_bounded():
+    from learning_direction.scales.cfa import fit_indices
+
+    with _time_limit(60):
+        assert all(np.isnan(rmsea_ci(np.inf, 9, 200)))
+        assert all(np.isnan(rmsea_ci(1e300, 9, 200)))
+        # a singular sample covariance matrix (six identical items) no longer hangs
+        fit = fit_indices(np.ones((6, 6)), np.eye(6) + 0.5, 200, 12)
+    assert np.isnan(fit["rmsea_ci_low"]) and np.isnan(fit["rmsea_ci_high"])
+    low, high = rmsea_ci(LAVAAN_FIT["chi2"], 24, 301)
+    assert low == pytest.approx(LAVAAN_FIT["rmsea_ci_low"], rel=1e-6)
+    assert high == pytest.approx(LAVAAN_FIT["rmsea_ci_high"], rel=1e-6)

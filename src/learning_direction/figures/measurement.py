@@ -5,13 +5,21 @@ Used by :meth:`learning_direction.CFAResult.plot`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
+import pandas as pd
+from matplotlib.axes import Axes
+
 from .._core.format import fig_num
 from ._style import PALETTE, get_ax, item_blocks, label_item_rows, publication_style
+
+if TYPE_CHECKING:
+    from ..scales.cfa import CFAResult
 
 __all__ = ["plot_loadings"]
 
 
-def plot_loadings(result, ax=None):
+def plot_loadings(result: CFAResult, ax: Axes | None = None) -> Axes:
     """Horizontal bars of standardized loadings (lavaan's ``std.all``), grouped by factor.
 
     Dotted reference lines mark .50 and .70, the usual minimum and target loadings.
@@ -37,7 +45,8 @@ def plot_loadings(result, ax=None):
     blocks, height = item_blocks(load, "factor")
     ax = get_ax(ax, figsize=(7.0, height))
     with publication_style():
-        for k, (f, block, ys) in enumerate(blocks):
+        for k, (f, group, ys) in enumerate(blocks):
+            block = cast(pd.DataFrame, group)
             ax.barh(
                 ys,
                 block["std_estimate"],
@@ -63,8 +72,8 @@ def plot_loadings(result, ax=None):
         ax.set_xlabel("Standardized loading")
         f = result.fit.iloc[0]
         ax.set_title(
-            f"CFA of {result.instrument}: CFI = {f['cfi']:.3f}, RMSEA = {f['rmsea']:.3f}, "
-            f"SRMR = {f['srmr']:.3f}",
+            f"CFA of {result.instrument}: CFI = {fig_num(f['cfi'], 3)}, "
+            f"RMSEA = {fig_num(f['rmsea'], 3)}, SRMR = {fig_num(f['srmr'], 3)}",
             fontsize=10,
         )
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)

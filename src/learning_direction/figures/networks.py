@@ -11,10 +11,11 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from ..exceptions import ConfigError, DataValidationError
-from ..networks import NETWORK_TYPES, SPHERES, validate_alters
+from ..networks.columns import NETWORK_TYPES, SPHERES, NetworkColumns, check_alters
 from ._style import PALETTE, get_ax, publication_style
 
 __all__ = [
@@ -49,6 +50,19 @@ def _row_positions(n: int, spacing: float) -> np.ndarray:
     return (np.arange(n) - (n - 1) / 2.0) * spacing
 
 
+_SPACING = 1.25
+_TIE_STYLE = {
+    "arrowstyle": "-",
+    "color": "0.6",
+    "lw": 0.8,
+    "ls": "--",
+    "alpha": 0.7,
+    "connectionstyle": "arc3,rad=0.25",
+    "shrinkA": 9,
+    "shrinkB": 9,
+}
+
+
 def plot_ego_network(
     alters: pd.DataFrame,
     ego_id: object,
@@ -62,8 +76,9 @@ def plot_ego_network(
     wave_value: object = None,
     ties: pd.DataFrame | None = None,
     label: str | None = None,
-    ax=None,
-):
+    columns: NetworkColumns | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Draw one ego's developmental network by hierarchy.
 
     Up alters sit above the ego, lateral alters beside it (left and right), down alters below.
@@ -85,132 +100,154 @@ def plot_ego_network(
         Alter–alter ties (raw or as kept by ``NetworkMetricsResult.ties``).
     label : str, optional
         Column used as node label (default the alter id); long labels are wrapped.
+    columns : NetworkColumns, optional
+        All column names in one object (``NetworkMetricsResult.columns``); when given it is used
+        instead of ``ego, alter, level, sphere, strength, wave``.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib Axes
     """
-    a = validate_alters(alters, ego, level, sphere, strength, alter=alter, wave=wave)
-    sel = a[ego].astype(str) == str(ego_id)
+    cols = columns or NetworkColumns(
+        ego=ego, alter=alter, level=level, sphere=sphere, strength=strength, wave=wave
+    )
+    a, wave_value = _ego_rows(alters, ego_id, cols, wave_value)
+    pos = _layout(a, cols)
+    n_lateral = int((a[cols.level] == "lateral").sum())
+    has_unknown = bool(a[cols.level].isna().any())
+    # half width of the drawing in data units (lateral labels need room outside their column)
+    width = max([abs(x) for x, _ in pos.values()] + [1.5]) + (1.1 if n_lateral else 0.0)
+    if ax is None:
+        ax = get_ax(figsize=(min(max(6.0, 2 * width * 0.95 + 2.5), 14.0), 5.0))
+    with publication_style():
+        if ties is not None and len(ties):
+            _draw_ties(ax, ties, ego_id, cols, wave_value, pos)
+        _draw_alters(ax, a, cols, pos, label or cols.alter)
+        _legend(ax, a, cols, ties is not None)
+        for y, name in ((1.0, "Up"), (0.0, "Lateral"), (-1.0, "Down")):
+            ax.text(-width - 0.3, y, name, ha="right", va="center", fontsize=9, color="0.3",
+                    fontstyle="italic")  # fmt: skip
+        ax.set_xlim(-width - 1.2, width + 0.2)
+        ax.set_ylim(-2.5 if has_unknown else -1.75, 1.75)
+        ax.set_axis_off()
+        title = f"Developmental network of {ego_id}"
+        if cols.wave is not None:
+            title += f" ({cols.wave} {wave_value})"
+        ax.set_title(title)
+    return ax
+
+
+def _ego_rows(
+    alters: pd.DataFrame, ego_id: object, cols: NetworkColumns, wave_value: object
+) -> tuple[pd.DataFrame, object]:
+    """The validated alters of one ego (at one wave), and that wave."""
+    a = check_alters(alters, cols).alters
+    sel = a[cols.ego].astype(str) == str(ego_id)
     if not sel.any():
         raise DataValidationError(
-            f"ego {ego_id!r} has no alters in column '{ego}'; pick one of "
-            f"{', '.join(map(repr, pd.unique(a[ego])[:5]))}"
+            f"ego {ego_id!r} has no alters in column '{cols.ego}'; pick one of "
+            f"{', '.join(map(repr, pd.unique(a[cols.ego])[:5]))}"
         )
     a = a.loc[sel]
-    if wave is not None:
+    if cols.wave is not None:
         if wave_value is None:
-            wave_value = sorted(pd.unique(a[wave]))[0]
-        a = a.loc[a[wave] == wave_value]
+            wave_value = sorted(pd.unique(a[cols.wave]))[0]
+        a = a.loc[a[cols.wave] == wave_value]
         if a.empty:
-            raise DataValidationError(f"ego {ego_id!r} has no alters at {wave} {wave_value!r}")
-    lab_col = label or alter
-    up = a[a[level] == "up"]
-    down = a[a[level] == "down"]
-    lat = a[a[level] == "lateral"]
-    unknown = a[a[level].isna()]
-    spacing = 1.25
+            raise DataValidationError(f"ego {ego_id!r} has no alters at {cols.wave} {wave_value!r}")
+    return a, wave_value
+
+
+def _layout(a: pd.DataFrame, cols: NetworkColumns) -> dict[str, tuple[float, float]]:
+    """Node positions: up alters in a row above the ego, down below, lateral at the sides."""
+    up = a[a[cols.level] == "up"]
+    down = a[a[cols.level] == "down"]
+    lat = a[a[cols.level] == "lateral"]
+    unknown = a[a[cols.level].isna()]
     pos: dict[str, tuple[float, float]] = {}
     for rows, y in ((up, 1.0), (down, -1.0)):
-        for xi, aid in zip(_row_positions(len(rows), spacing), rows[alter], strict=True):
+        for xi, aid in zip(_row_positions(len(rows), _SPACING), rows[cols.alter], strict=True):
             pos[str(aid)] = (float(xi), y)
     # lateral alters: one column on each side, outside the up/down rows, so that every
     # ego-alter line has its own angle and no line crosses another node
-    row_half = max(len(up), len(down), 1) * spacing / 2.0
-    lat_ids = list(lat[alter])
+    row_half = max(len(up), len(down), 1) * _SPACING / 2.0
+    lat_ids = list(lat[cols.alter])
     half = (len(lat_ids) + 1) // 2
     for side, ids in ((-1.0, lat_ids[:half]), (1.0, lat_ids[half:])):
         span = min(0.3 * (len(ids) - 1), 1.2)
         ys = np.linspace(span / 2, -span / 2, len(ids)) if len(ids) > 1 else np.zeros(len(ids))
         for aid, yk in zip(ids, ys, strict=True):
             pos[str(aid)] = (side * (row_half + 0.9), float(yk))
-    for k, aid in enumerate(unknown[alter]):
-        pos[str(aid)] = (float(_row_positions(len(unknown), spacing)[k]), -2.0)
+    for k, aid in enumerate(unknown[cols.alter]):
+        pos[str(aid)] = (float(_row_positions(len(unknown), _SPACING)[k]), -2.0)
+    return pos
 
-    # half width of the drawing in data units (lateral labels need room outside their column)
-    width = max([abs(x) for x, _ in pos.values()] + [1.5]) + (1.1 if len(lat) else 0.0)
-    if ax is None:
-        ax = get_ax(figsize=(min(max(6.0, 2 * width * 0.95 + 2.5), 14.0), 5.0))
-    with publication_style():
-        # alter-alter ties, light and behind everything
-        if ties is not None and len(ties):
-            t = ties
-            if "_lo" in t.columns:
-                t = t.rename(columns={"_lo": "alter_a", "_hi": "alter_b"})
-            t = t[t[ego].astype(str) == str(ego_id)]
-            if wave is not None and wave in t.columns:
-                t = t[t[wave] == wave_value]
-            for aa, bb in zip(t["alter_a"].astype(str), t["alter_b"].astype(str), strict=True):
-                if aa in pos and bb in pos:
-                    (x1, y1), (x2, y2) = pos[aa], pos[bb]
-                    ax.annotate(
-                        "",
-                        xy=(x2, y2),
-                        xytext=(x1, y1),
-                        arrowprops={
-                            "arrowstyle": "-",
-                            "color": "0.6",
-                            "lw": 0.8,
-                            "ls": "--",
-                            "alpha": 0.7,
-                            "connectionstyle": "arc3,rad=0.25",
-                            "shrinkA": 9,
-                            "shrinkB": 9,
-                        },
-                        zorder=1,
-                    )
-        for _, row in a.iterrows():
-            x, y = pos[str(row[alter])]
-            ax.plot([0, x], [0, y], color="0.35", lw=_linewidth(row[strength]), zorder=2,
-                    solid_capstyle="round")  # fmt: skip
-        for _, row in a.iterrows():
-            x, y = pos[str(row[alter])]
-            color = SPHERE_COLORS.get(row[sphere], "0.7")
-            ax.scatter([x], [y], s=260, color=color, edgecolor="white", linewidth=1.2, zorder=3)
-            text = "\n".join(textwrap.wrap(str(row[lab_col]), 12)) or str(row[alter])
-            if row[level] == "lateral":
-                ha, dx = ("right", -0.2) if x < 0 else ("left", 0.2)
-                ax.text(x + dx, y, text, ha=ha, va="center", fontsize=8, zorder=4)
-            else:
-                va, dy = ("bottom", 0.16) if y > 0 else ("top", -0.16)
-                ax.text(x, y + dy, text, ha="center", va=va, fontsize=8, zorder=4)
-        ax.scatter([0], [0], s=520, color="0.15", zorder=3)
-        ax.text(0, 0, "Ego", color="white", ha="center", va="center", fontsize=8,
-                fontweight="bold", zorder=4)  # fmt: skip
 
-        for y, name in ((1.0, "Up"), (0.0, "Lateral"), (-1.0, "Down")):
-            ax.text(-width - 0.3, y, name, ha="right", va="center", fontsize=9, color="0.3",
-                    fontstyle="italic")  # fmt: skip
-        present = [s for s in SPHERES if s in set(a[sphere].dropna())]
-        handles = [
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                markersize=9,
-                color=SPHERE_COLORS[s],
-                label=SPHERE_LABELS[s],
-            )
-            for s in present
-        ]
-        handles += [
-            Line2D([], [], color="0.35", lw=_linewidth(c), label=f"closeness {c}")
-            for c in (1, 3, 5)
-        ]
-        if ties is not None:
-            handles.append(Line2D([], [], color="0.6", ls="--", lw=0.8, label="alter–alter tie"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-                  fontsize=8)  # fmt: skip
-        ax.set_xlim(-width - 1.2, width + 0.2)
-        ax.set_ylim(-2.5 if len(unknown) else -1.75, 1.75)
-        ax.set_axis_off()
-        title = f"Developmental network of {ego_id}"
-        if wave is not None:
-            title += f" ({wave} {wave_value})"
-        ax.set_title(title)
-    return ax
+def _draw_ties(
+    ax: Axes,
+    ties: pd.DataFrame,
+    ego_id: object,
+    cols: NetworkColumns,
+    wave_value: object,
+    pos: dict[str, tuple[float, float]],
+) -> None:
+    """Alter–alter ties of the ego, light and behind everything."""
+    t = ties
+    if "_lo" in t.columns:
+        t = t.rename(columns={"_lo": "alter_a", "_hi": "alter_b"})
+    t = t[t[cols.ego].astype(str) == str(ego_id)]
+    if cols.wave is not None and cols.wave in t.columns:
+        t = t[t[cols.wave] == wave_value]
+    for aa, bb in zip(t["alter_a"].astype(str), t["alter_b"].astype(str), strict=True):
+        if aa in pos and bb in pos:
+            ax.annotate("", xy=pos[bb], xytext=pos[aa], arrowprops=dict(_TIE_STYLE), zorder=1)
+
+
+def _draw_alters(
+    ax: Axes,
+    a: pd.DataFrame,
+    cols: NetworkColumns,
+    pos: dict[str, tuple[float, float]],
+    lab_col: str,
+) -> None:
+    """Ego–alter lines (width: closeness), alter nodes (colour: sphere) with labels, the ego."""
+    for _, row in a.iterrows():
+        x, y = pos[str(row[cols.alter])]
+        ax.plot([0, x], [0, y], color="0.35", lw=_linewidth(row[cols.strength]), zorder=2,
+                solid_capstyle="round")  # fmt: skip
+    for _, row in a.iterrows():
+        x, y = pos[str(row[cols.alter])]
+        color = SPHERE_COLORS.get(row[cols.sphere], "0.7")
+        ax.scatter([x], [y], s=260, color=color, edgecolor="white", linewidth=1.2, zorder=3)
+        text = "\n".join(textwrap.wrap(str(row[lab_col]), 12)) or str(row[cols.alter])
+        if row[cols.level] == "lateral":
+            ha, dx = ("right", -0.2) if x < 0 else ("left", 0.2)
+            ax.text(x + dx, y, text, ha=ha, va="center", fontsize=8, zorder=4)
+        else:
+            va, dy = ("bottom", 0.16) if y > 0 else ("top", -0.16)
+            ax.text(x, y + dy, text, ha="center", va=va, fontsize=8, zorder=4)
+    ax.scatter([0], [0], s=520, color="0.15", zorder=3)
+    ax.text(0, 0, "Ego", color="white", ha="center", va="center", fontsize=8,
+            fontweight="bold", zorder=4)  # fmt: skip
+
+
+def _legend(ax: Axes, a: pd.DataFrame, cols: NetworkColumns, with_ties: bool) -> None:
+    """Legend: the spheres present, three line widths of closeness, the tie style."""
+    present = [s for s in SPHERES if s in set(a[cols.sphere].dropna())]
+    handles = [
+        Line2D(
+            [], [], marker="o", ls="", markersize=9, color=SPHERE_COLORS[s], label=SPHERE_LABELS[s]
+        )
+        for s in present
+    ]
+    handles += [
+        Line2D([], [], color="0.35", lw=_linewidth(c), label=f"closeness {c}") for c in (1, 3, 5)
+    ]
+    if with_ties:
+        handles.append(Line2D([], [], color="0.6", ls="--", lw=0.8, label="alter–alter tie"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
+              fontsize=8)  # fmt: skip
 
 
 def plot_typology(
@@ -223,8 +260,8 @@ def plot_typology(
     type_col: str = "network_type",
     jitter: float = 0.0,
     seed: int = 0,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Higgins & Kram typology: range × strength scatter with split lines and quadrant counts.
 
     Parameters
@@ -304,8 +341,8 @@ def plot_metric_change(
     wave: str = "wave",
     from_wave: object = None,
     to_wave: object = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Slope chart of one network metric per ego between two waves, with the mean in bold.
 
     Parameters
@@ -361,8 +398,8 @@ def plot_metric_change(
 
 
 def plot_alter_turnover(
-    change: pd.DataFrame, *, ego: str = "ego_id", max_labels: int = 40, ax=None
-):
+    change: pd.DataFrame, *, ego: str = "ego_id", max_labels: int = 40, ax: Axes | None = None
+) -> Axes:
     """Diverging bars per ego: retained and added alters to the right, dropped to the left.
 
     Parameters
@@ -415,8 +452,12 @@ def plot_alter_turnover(
 
 
 def plot_type_transitions(
-    transitions: pd.DataFrame, *, from_label: object = None, to_label: object = None, ax=None
-):
+    transitions: pd.DataFrame,
+    *,
+    from_label: object = None,
+    to_label: object = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Heat map of network-type transitions (counts) between two waves.
 
     Parameters

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from .._core.format import fig_num
 from ._style import DIRECTION_COLORS, PALETTE, get_ax, publication_style
@@ -25,8 +26,11 @@ _QUADRANT_TITLES = {
 
 
 def plot_learning_direction_profile(
-    means: pd.DataFrame, ax=None, *, title: str | None = "Learning-direction profile"
-):
+    means: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    title: str | None = "Learning-direction profile",
+) -> Axes:
     """Mean of upward, lateral and downward learning direction with 95% CIs.
 
     Parameters
@@ -93,8 +97,12 @@ def plot_learning_direction_profile(
 
 
 def plot_advocacy_quadrant(
-    result: Any, ax=None, *, title: str | None = "Advocacy × authenticity", alpha: float = 0.45
-):
+    result: Any,
+    ax: Axes | None = None,
+    *,
+    title: str | None = "Advocacy × authenticity",
+    alpha: float = 0.45,
+) -> Axes:
     """Scatter of advocacy × authenticity with the cut lines and the count in each quadrant.
 
     Parameters
@@ -167,7 +175,9 @@ def plot_advocacy_quadrant(
     return ax
 
 
-def plot_score_distributions(scores: pd.DataFrame, ax=None, *, title: str | None = "Scale scores"):
+def plot_score_distributions(
+    scores: pd.DataFrame, ax: Axes | None = None, *, title: str | None = "Scale scores"
+) -> Axes:
     """Horizontal box plots of every score column, mean marked with a diamond.
 
     Parameters

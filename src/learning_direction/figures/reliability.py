@@ -5,14 +5,21 @@ Used by :meth:`learning_direction.ReliabilityResult.plot`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 
 from ._style import PALETTE, get_ax, item_blocks, label_item_rows, publication_style
+
+if TYPE_CHECKING:
+    from ..scales.reliability import ReliabilityResult
 
 __all__ = ["plot_item_reliability"]
 
 
-def plot_item_reliability(result, ax=None):
+def plot_item_reliability(result: ReliabilityResult, ax: Axes | None = None) -> Axes:
     """Horizontal bars of corrected item-total r (``r_drop``) per item, grouped by subscale.
 
     Diamonds mark alpha if the item were deleted; a dashed line spans each subscale's items at
@@ -40,7 +47,8 @@ def plot_item_reliability(result, ax=None):
     blocks, height = item_blocks(items, "scale")
     ax = get_ax(ax, figsize=(7.5, height))
     with publication_style():
-        for k, (sub, block, ys) in enumerate(blocks):
+        for k, (sub, group, ys) in enumerate(blocks):
+            block = cast(pd.DataFrame, group)
             color = PALETTE[k % len(PALETTE)]
             ax.barh(
                 ys,

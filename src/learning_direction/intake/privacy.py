@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.checks import choice
 from .._core.data import missing_hint
 from ..exceptions import ConfigError, DataQualityWarning, DataValidationError
 
@@ -307,8 +308,7 @@ def strip_identifiers(
     >>> list(clean.columns), record.removed
     (['id', 'q1'], ('email',))
     """
-    if missing not in ("error", "ignore"):
-        raise DataValidationError(f"missing must be 'error' or 'ignore', got {missing!r}")
+    missing = choice(missing, "missing", ("error", "ignore"), error=DataValidationError)
     if isinstance(columns, str):
         columns = [columns]
     cols = list(dict.fromkeys(columns))

@@ -85,7 +85,8 @@ def _objective(psi: np.ndarray, s: np.ndarray, q: int) -> float:
 def _gradient(psi: np.ndarray, s: np.ndarray, q: int) -> np.ndarray:
     lam, _ = _loadings(psi, s, q)
     g = lam @ lam.T + np.diag(psi) - s
-    return np.diag(g) / psi**2
+    grad: np.ndarray = np.diag(g) / psi**2
+    return grad
 
 
 def ml_factor(s: np.ndarray, n_factors: int = 1, lower: float = 0.005) -> MLFactorSolution:

@@ -16,11 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.checks import choice
 from .._core.data import closest_columns, missing_hint
 from ..exceptions import DataQualityWarning, DataValidationError
 from .codebook import Scale
 
-__all__ = ["ItemMatrix", "build_item_matrix", "resolve_columns", "row_label"]
+__all__ = [
+    "ItemMatrix",
+    "build_item_matrix",
+    "convert_answers",
+    "label_lookup",
+    "resolve_columns",
+    "row_label",
+]
 
 INVALID_COLUMNS = ["column", "item", "row", "value", "reason"]
 
@@ -38,7 +46,8 @@ class ItemMatrix:
 
 def row_label(index: pd.Index, pos: int, ids: pd.Series | None = None) -> str:
     """How a row is named in messages: its index label, plus the respondent id when known."""
-    label = repr(index[pos])
+    value = index[pos]
+    label = repr(value.item() if isinstance(value, np.generic) else value)  # 7, not np.int64(7)
     if ids is not None:
         label += f" (id {ids.iloc[pos]!r})"
     return label
@@ -102,14 +111,14 @@ def resolve_columns(
     return mapping
 
 
-def _label_lookup(scale: Scale) -> dict[str, float]:
+def label_lookup(scale: Scale) -> dict[str, float]:
     out: dict[str, float] = {}
     for value, label in scale.labels.items():
         out[" ".join(str(label).split()).casefold()] = float(value)
     return out
 
 
-def _convert_column(col: pd.Series, lookup: dict[str, float]) -> tuple[np.ndarray, np.ndarray, int]:
+def convert_answers(col: pd.Series, lookup: dict[str, float]) -> tuple[np.ndarray, np.ndarray, int]:
     """Numeric values, a mask of unconvertible entries, and how many text answers converted."""
     if pd.api.types.is_bool_dtype(col.dtype):
         bad = col.notna().to_numpy()
@@ -150,8 +159,7 @@ def build_item_matrix(
     what: str = "score()",
 ) -> ItemMatrix:
     """Convert and range-check every item column (one pass per column, vectorised over rows)."""
-    if invalid not in ("raise", "missing"):
-        raise DataValidationError(f"invalid must be 'raise' or 'missing', got {invalid!r}")
+    invalid = choice(invalid, "invalid", ("raise", "missing"), error=DataValidationError)
     n = len(df)
     item_ids = [i for s in scales for i in s.item_ids]
     values = np.empty((n, len(item_ids)), dtype=float)
@@ -160,29 +168,21 @@ def build_item_matrix(
     n_text = 0
     k = 0
     for s in scales:
-        lookup = _label_lookup(s)
+        lookup = label_lookup(s)
         lo, hi = s.response_min, s.response_max
         for item_id in s.item_ids:
             colname = mapping[item_id]
             raw = df[colname]
-            vals, nonnum, n_conv = _convert_column(raw, lookup)
+            vals, nonnum, n_conv = convert_answers(raw, lookup)
             n_text += n_conv
             with np.errstate(invalid="ignore"):
                 out_of_range = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
             bad = nonnum | out_of_range
             if bad.any():
                 pos = np.flatnonzero(bad)
-                raw_bad = raw.iloc[pos]
+                where = f"column '{colname}' (item '{item_id}', allowed {lo:g}–{hi:g}"
                 if invalid == "raise":
-                    shown_vals = list(dict.fromkeys(raw_bad.tolist()))
-                    more_vals = "" if len(shown_vals) <= 8 else f" and {len(shown_vals) - 8} more"
-                    rows = ", ".join(row_label(df.index, p, ids) for p in pos[:5])
-                    more_rows = "" if len(pos) <= 5 else f" and {len(pos) - 5} more"
-                    problems.append(
-                        f"column '{colname}' (item '{item_id}', allowed {lo:g}–{hi:g} or a "
-                        f"response label) has {len(pos)} invalid value(s) "
-                        f"{shown_vals[:8]!r}{more_vals} in row(s) {rows}{more_rows}"
-                    )
+                    problems.append(_invalid_message(raw, pos, where, df.index, ids))
                 else:
                     reason = np.where(nonnum[pos], "not a number or response label", "")
                     reason = np.where(
@@ -195,7 +195,7 @@ def build_item_matrix(
                                 "column": colname,
                                 "item": item_id,
                                 "row": list(rows),
-                                "value": raw_bad.astype(object).tolist(),
+                                "value": raw.iloc[pos].astype(object).tolist(),
                                 "reason": reason,
                             }
                         )
@@ -211,6 +211,31 @@ def build_item_matrix(
             + ". Fix the data, or pass invalid='missing' to set these values to missing "
             "(they are then listed in result.invalid)"
         )
+    return ItemMatrix(
+        values=values,
+        item_ids=item_ids,
+        columns=[mapping[i] for i in item_ids],
+        invalid=_invalid_table(records, what),
+        n_text_converted=n_text,
+    )
+
+
+def _invalid_message(
+    raw: pd.Series, pos: np.ndarray, where: str, index: pd.Index, ids: pd.Series | None
+) -> str:
+    """One column's invalid answers: up to 8 values and 5 rows."""
+    shown_vals = list(dict.fromkeys(raw.iloc[pos].tolist()))
+    more_vals = "" if len(shown_vals) <= 8 else f" and {len(shown_vals) - 8} more"
+    rows = ", ".join(row_label(index, p, ids) for p in pos[:5])
+    more_rows = "" if len(pos) <= 5 else f" and {len(pos) - 5} more"
+    return (
+        f"{where} or a response label) has {len(pos)} invalid value(s) "
+        f"{shown_vals[:8]!r}{more_vals} in row(s) {rows}{more_rows}"
+    )
+
+
+def _invalid_table(records: list[pd.DataFrame], what: str) -> pd.DataFrame:
+    """The answers set to missing (``invalid="missing"``), with a warning when there are any."""
     table = (
         pd.concat(records, ignore_index=True)
         if records
@@ -223,12 +248,6 @@ def build_item_matrix(
             + ", ".join(f"{c} ({k})" for c, k in by_col.items())
             + "; see result.invalid for the rows and values",
             DataQualityWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return ItemMatrix(
-        values=values,
-        item_ids=item_ids,
-        columns=[mapping[i] for i in item_ids],
-        invalid=table,
-        n_text_converted=n_text,
-    )
+    return table

@@ -9,6 +9,7 @@ Fornell–Larcker, HTMT).
 
 from __future__ import annotations
 
+import html
 import logging
 import warnings
 from collections.abc import Mapping
@@ -18,37 +19,25 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
-from .._core.checks import check_level
-from .._core.data import complete_cases
+from .._core.checks import check_level, choice
+from .._core.data import MissingReport, complete_cases
+from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, format_number, table_to_text
+from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import ModelError, ModelWarning
+from ._fit_indices import FIT_COLUMNS, MAX_BRACKET_DOUBLINGS, fit_indices
+from ._validity import convergent_validity, discriminant_validity
 from .codebook import Scale, load_scale
 from .reliability import item_matrix
 
 __all__ = ["CFAResult", "cfa", "fit_indices"]
 
-FIT_COLUMNS = [
-    "n",
-    "chi2",
-    "df",
-    "p_value",
-    "cfi",
-    "tli",
-    "rmsea",
-    "rmsea_ci_low",
-    "rmsea_ci_high",
-    "rmsea_p_close",
-    "srmr",
-    "baseline_chi2",
-    "baseline_df",
-    "loglik",
-    "aic",
-    "bic",
-    "n_parameters",
-]
+#: iteration limit of the optimiser (SLSQP) that fits the model
+MAX_ITERATIONS = 5000
+#: smallest eigenvalue of the items' correlation matrix below which items count as collinear
+_SINGULAR = 1e-10
 
 
 @dataclass(frozen=True)
@@ -133,9 +122,11 @@ class CFAResult(ResultMixin):
         for key, value in self._meta().items():
             lines.append(f"{key}: {format_number(value, digits)}")
         lines.append(
-            f"chi2({int(f['df'])}) = {f['chi2']:.3f}, p = {format_number(f['p_value'], digits)}; "
-            f"CFI = {f['cfi']:.3f}; TLI = {f['tli']:.3f}; RMSEA = {f['rmsea']:.3f} "
-            f"[{f['rmsea_ci_low']:.3f}, {f['rmsea_ci_high']:.3f}]; SRMR = {f['srmr']:.3f}"
+            f"chi2({int(f['df'])}) = {fmt_num(f['chi2'], 3)}, "
+            f"p = {format_number(f['p_value'], digits)}; CFI = {fmt_num(f['cfi'], 3)}; "
+            f"TLI = {fmt_num(f['tli'], 3)}; RMSEA = {fmt_num(f['rmsea'], 3)} "
+            f"[{fmt_num(f['rmsea_ci_low'], 3)}, {fmt_num(f['rmsea_ci_high'], 3)}]; "
+            f"SRMR = {fmt_num(f['srmr'], 3)}"
         )
         lines += ["", "Loadings"]
         cols = ["factor", "item", "estimate", "se", "p_value", "std_estimate"]
@@ -153,10 +144,6 @@ class CFAResult(ResultMixin):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        import html
-
-        from .._core.results import table_to_html
-
         base = super()._repr_html_()
         extra = "".join(
             f"<p><b>{html.escape(name)}</b></p>{table_to_html(t)}"
@@ -170,7 +157,7 @@ class CFAResult(ResultMixin):
         )
         return base.replace("</div>", extra + "</div>") if base.endswith("</div>") else base + extra
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Standardized loadings by factor.
 
         See :func:`learning_direction.figures.measurement.plot_loadings`.
@@ -178,168 +165,6 @@ class CFAResult(ResultMixin):
         plot_loadings = figure("measurement.plot_loadings")
 
         return plot_loadings(self, ax=ax)
-
-
-# ------------------------------------------------------------------ fit statistics
-
-
-def _rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
-    """RMSEA interval from the noncentral chi-square (lavaan's ``rmsea.ci.lower/upper``)."""
-    if df <= 0:
-        return float("nan"), float("nan")
-    upper_tail = (1.0 + level) / 2.0  # 0.95
-    lower_tail = (1.0 - level) / 2.0  # 0.05
-
-    def solve(target: float) -> float:
-        def f(lam: float) -> float:
-            return (
-                stats.ncx2.cdf(chi2, df, lam) - target
-                if lam > 0
-                else stats.chi2.cdf(chi2, df) - target
-            )
-
-        if f(0.0) < 0:  # even the central distribution puts X2 below the quantile
-            return 0.0
-        hi = max(chi2, 1.0)
-        while f(hi) > 0:
-            hi *= 2.0
-        return optimize.brentq(f, 0.0, hi, xtol=1e-12, rtol=1e-14)
-
-    lam_low = solve(upper_tail)
-    lam_high = solve(lower_tail)
-    return float(np.sqrt(lam_low / (n * df))), float(np.sqrt(lam_high / (n * df)))
-
-
-def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_parameters: int) -> dict[str, float]:
-    """lavaan's ML fit statistics from the sample (``1/N``) and model-implied covariance matrices.
-
-    Parameters
-    ----------
-    s : ndarray
-        Sample covariance matrix with divisor ``N`` (lavaan's default).
-    sigma : ndarray
-        Model-implied covariance matrix at the ML estimates.
-    n : int
-        Number of observations ``N``.
-    n_parameters : int
-        Number of free parameters of the covariance structure.
-
-    Returns
-    -------
-    dict
-        The keys of :attr:`CFAResult.fit`.
-
-    Notes
-    -----
-    ``F_ML = log|Σ| + tr(S Σ^-1) - log|S| - p``; ``chi2 = N F_ML`` (lavaan's default, not
-    ``N - 1``); baseline chi2 ``= N (Σ log s_ii - log|S|)`` on ``p(p-1)/2`` df;
-    CFI ``= 1 - max(chi2 - df, 0) / max(chi2 - df, chi2_b - df_b, 0)``;
-    TLI ``= (chi2_b/df_b - chi2/df) / (chi2_b/df_b - 1)``;
-    RMSEA ``= sqrt(max(chi2 - df, 0) / (N df))`` with the 90% interval from the noncentral
-    chi-square and ``rmsea_p_close = P(chi2 ≥ X2 | λ = N df 0.05²)``;
-    SRMR (Bentler; lavaan's ``srmr``) ``= sqrt(mean over i ≤ j of ((s_ij - σ_ij) /
-    sqrt(s_ii s_jj))²)``; loglik ``= -N/2 (p log 2π + log|Σ| + tr(S Σ^-1))``.
-
-    References
-    ----------
-    Bentler, P. M. (1990). Comparative fit indexes in structural models. *Psychological
-    Bulletin, 107*, 238–246.
-    Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure
-    analysis: Conventional criteria versus new alternatives. *Structural Equation Modeling, 6*,
-    1–55.
-    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
-    Statistical Software, 48*(2).
-    Tucker, L. R., & Lewis, C. (1973). A reliability coefficient for maximum likelihood factor
-    analysis. *Psychometrika, 38*, 1–10.
-    """
-    p = s.shape[0]
-    inv = np.linalg.inv(sigma)
-    logdet_sigma = np.linalg.slogdet(sigma)[1]
-    logdet_s = np.linalg.slogdet(s)[1]
-    trace = float(np.trace(s @ inv))
-    f_ml = logdet_sigma + trace - logdet_s - p
-    chi2 = max(float(n * f_ml), 0.0)
-    df = p * (p + 1) // 2 - n_parameters
-    chi2_b = float(n * (np.log(np.diag(s)).sum() - logdet_s))
-    df_b = p * (p - 1) // 2
-    t1 = max(chi2 - df, 0.0)
-    t2 = max(chi2 - df, chi2_b - df_b, 0.0)
-    cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
-    if df > 0 and df_b > 0:
-        tli = (chi2_b / df_b - chi2 / df) / (chi2_b / df_b - 1.0)
-        rmsea = float(np.sqrt(max(chi2 - df, 0.0) / (n * df)))
-        p_value = float(stats.chi2.sf(chi2, df))
-        ci_low, ci_high = _rmsea_ci(chi2, df, n)
-        p_close = float(stats.ncx2.sf(chi2, df, n * df * 0.05**2))
-    else:
-        tli = rmsea = p_value = ci_low = ci_high = p_close = float("nan")
-        if df == 0:
-            tli, rmsea = 1.0, 0.0
-    d = 1.0 / np.sqrt(np.diag(s))
-    resid = (s - sigma) * np.outer(d, d)
-    lower = resid[np.tril_indices(p)]
-    srmr = float(np.sqrt(np.mean(lower**2)))
-    loglik = float(-n / 2.0 * (p * np.log(2.0 * np.pi) + logdet_sigma + trace))
-    return {
-        "n": n,
-        "chi2": chi2,
-        "df": df,
-        "p_value": p_value,
-        "cfi": float(cfi),
-        "tli": float(tli),
-        "rmsea": rmsea,
-        "rmsea_ci_low": ci_low,
-        "rmsea_ci_high": ci_high,
-        "rmsea_p_close": p_close,
-        "srmr": srmr,
-        "baseline_chi2": chi2_b,
-        "baseline_df": df_b,
-        "loglik": loglik,
-        "aic": -2.0 * loglik + 2.0 * n_parameters,
-        "bic": -2.0 * loglik + np.log(n) * n_parameters,
-        "n_parameters": n_parameters,
-    }
-
-
-def _htmt(r: np.ndarray, groups: list[list[int]], i: int, j: int) -> float:
-    """Heterotrait–monotrait ratio of factors ``i`` and ``j`` from the item correlation matrix."""
-    a, b = groups[i], groups[j]
-    hetero = np.abs(r[np.ix_(a, b)]).mean()
-
-    def mono(g: list[int]) -> float:
-        block = np.abs(r[np.ix_(g, g)])
-        return float(block[np.triu_indices(len(g), 1)].mean())
-
-    return float(hetero / np.sqrt(mono(a) * mono(b)))
-
-
-# ------------------------------------------------------------------ the analysis
-
-
-def _fit_semopy(desc: str, data: pd.DataFrame, s_biased: np.ndarray):
-    import semopy
-
-    model = semopy.Model(desc)
-    cov = pd.DataFrame(s_biased, index=data.columns, columns=data.columns)
-    root = logging.getLogger()
-    level = root.level
-    try:
-        root.setLevel(logging.ERROR)  # semopy logs warnings through the root logger
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = model.fit(
-                data, cov=cov, obj="MLW", solver="SLSQP", options={"ftol": 1e-13, "maxiter": 5000}
-            )
-            params = model.inspect(std_est=False)
-    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-        raise ModelError(
-            f"the CFA could not be estimated ({type(exc).__name__}: {exc}); check for items "
-            "that are (nearly) constant or perfectly correlated, and that there are more "
-            "complete rows than items"
-        ) from None
-    finally:
-        root.setLevel(level)
-    return model, res, params
 
 
 def cfa(
@@ -385,8 +210,9 @@ def cfa(
         Missing, non-numeric or out-of-range item columns.
     ModelError
         A factor with fewer than two items, an unidentified model (negative degrees of freedom),
-        too few complete rows, a constant item, an unknown estimator, or an estimation that does
-        not converge.
+        too few complete rows, a constant item, perfectly collinear items (a singular sample
+        covariance matrix: the message names them), an unknown estimator, or an estimation that
+        does not converge within its iteration limit.
 
     Warns
     -----
@@ -402,6 +228,13 @@ def cfa(
     for complete data); ``z = estimate / se``, two-sided normal p-values. The fit statistics are
     computed here from ``S`` and ``Σ`` (see :func:`fit_indices`): semopy's own RMSEA uses
     ``N - 1`` and it has no SRMR.
+
+    Perfectly collinear items (one an exact linear function of others, e.g. the same column
+    twice) make ``S`` singular, so ``log|S|`` and ``F_ML`` are undefined; like lavaan, which
+    stops with "sample covariance matrix is not positive-definite", the function refuses them
+    with a :class:`ModelError` naming the items, before any fitting. The optimiser is limited to
+    5,000 iterations and the RMSEA interval search to a fixed number of steps; an interval bound
+    that cannot be found is NaN with a note.
 
     ``std_estimate`` is lavaan's ``std.all``: ``λ_ij sqrt(φ_jj) / sqrt(σ_ii)``. Validity uses
     the standardized loadings: AVE ``= mean(λ*²)``; composite reliability
@@ -437,8 +270,7 @@ def cfa(
     (218, 82)
     """
     sc = load_scale(scale)
-    if str(estimator).upper() != "ML":
-        raise ModelError(f"estimator must be 'ML' (maximum likelihood), got {estimator!r}")
+    choice(estimator, "estimator", ["ML"], error=ModelError)
     ci_level = check_level(ci_level)
     small = [s.name for s in sc.subscales if len(s.items) < 2]
     if small:
@@ -446,13 +278,63 @@ def cfa(
             f"factor(s) {small} of scale '{sc.name}' have fewer than 2 items; a factor needs at "
             "least 2 indicators (3 for a one-factor model): merge or drop those subscales"
         )
+    notes: list[str] = []
+    data, mapping = item_matrix(df, sc, columns, f"CFA of scale '{sc.name}'", notes)
+    used, report, n_params = _model_data(data, sc)
+    s_biased = np.cov(used.to_numpy(dtype=float).T, bias=True)  # rows/cols in item order
+    sigma, params = _fit(sc, used, s_biased)
+    fit = fit_indices(s_biased, sigma, len(used), n_params)
+    if not np.isfinite(fit["chi2"]):
+        raise ModelError(f"the CFA of scale '{sc.name}' produced a non-finite chi-square")
+    pars, phi, theta = _parameters(params, sc, sigma)
+    load = _loadings(pars, sc, mapping, ci_level)
+    if report.n_dropped:
+        notes.append(report.reason + " (listwise deletion)")
+    notes.append("chi2 = N * F_ML as lavaan; marker-variable identification (first loading = 1)")
+    if np.isfinite(fit["rmsea"]) and not np.isfinite(fit["rmsea_ci_high"]):
+        notes.append(
+            "the 90% RMSEA interval could not be computed (its search for the noncentrality "
+            f"stopped after {MAX_BRACKET_DOUBLINGS} steps without a solution); it is NaN"
+        )
+    corr, factor_correlations = _factor_correlations(pars, phi, sc.subscale_names)
+    _warn_improper(theta, corr, notes)
+    validity = convergent_validity(load, corr, sc.subscale_names)
+    ids = sc.item_ids
+    discriminant = discriminant_validity(
+        np.corrcoef(used.to_numpy(dtype=float).T),
+        [[ids.index(i) for i in s.item_ids] for s in sc.subscales],
+        corr,
+        sc.subscale_names,
+        dict(zip(validity["factor"], validity["sqrt_ave"], strict=True)),
+    )
+    return CFAResult(
+        table=load,
+        fit=pd.DataFrame([fit], columns=FIT_COLUMNS),
+        factor_correlations=factor_correlations,
+        validity=validity,
+        discriminant=discriminant,
+        parameters=pars,
+        instrument=sc.name,
+        n=len(used),
+        n_dropped=report.n_dropped,
+        estimator="ML",
+        notes=tuple(notes),
+    )
+
+
+# ------------------------------------------------------------------ the steps
+
+
+def _model_data(data: pd.DataFrame, sc: Scale) -> tuple[pd.DataFrame, MissingReport, int]:
+    """Complete rows of the items, checked for what a CFA needs; and the free parameters.
+
+    Raises :class:`ModelError` for an unidentified model, too few complete rows, a constant
+    item and perfectly collinear items.
+    """
     what = f"CFA of scale '{sc.name}'"
-    input_notes: list[str] = []
-    data, mapping = item_matrix(df, sc, columns, what, input_notes)
     ids = sc.item_ids
     used, report = complete_cases(data, ids, what)
-    n = len(used)
-    p = len(ids)
+    n, p = len(used), len(ids)
     n_factors = len(sc.subscales)
     n_params = (p - n_factors) + n_factors * (n_factors + 1) // 2 + p
     dof = p * (p + 1) // 2 - n_params
@@ -474,50 +356,123 @@ def cfa(
             f"item(s) {constant} have zero variance in the {n} complete rows; a constant item "
             "carries no information: drop it from the scale definition"
         )
+    _refuse_collinear(used.astype(float), sc.name)
+    return used, report, n_params
 
-    # safe internal names for semopy
-    var_of = {item: f"x{k}" for k, item in enumerate(ids)}
+
+def _refuse_collinear(used: pd.DataFrame, scale_name: str) -> None:
+    """A singular covariance matrix (perfectly collinear items) is an error naming the items."""
+    r = np.corrcoef(used.to_numpy(dtype=float).T)
+    eigenvalues, vectors = np.linalg.eigh(r)
+    if eigenvalues[0] > _SINGULAR:
+        return
+    ids = list(used.columns)
+    k = len(ids)
+    pairs = [
+        (ids[i], ids[j], r[i, j])
+        for i in range(k)
+        for j in range(i + 1, k)
+        if abs(r[i, j]) > 1.0 - _SINGULAR
+    ]
+    if pairs:
+        involved = list(dict.fromkeys(i for a, b, _ in pairs for i in (a, b)))
+        shown = "; ".join(f"'{a}' and '{b}' (r = {fmt_num(rij, 3)})" for a, b, rij in pairs[:5])
+        detail = shown + (f"; and {len(pairs) - 5} more pairs" if len(pairs) > 5 else "")
+    else:  # a linear combination of three or more items: the null space names them
+        null = vectors[:, eigenvalues <= _SINGULAR]
+        weight = np.abs(null).max(axis=1)
+        involved = [ids[i] for i in np.flatnonzero(weight > 1e-6 * weight.max())]
+        detail = "one of them is an exact linear combination of the others"
+    raise ModelError(
+        f"the CFA of scale '{scale_name}' cannot be estimated: item(s) "
+        f"{', '.join(repr(i) for i in involved)} are perfectly collinear in the "
+        f"{len(used)} complete rows ({detail}), so the sample covariance matrix is singular and "
+        "maximum likelihood is undefined. Keep one item of each collinear set (drop the others "
+        "from the scale definition) and check the data for a duplicated or computed column"
+    )
+
+
+def _fit(sc: Scale, used: pd.DataFrame, s_biased: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Fit the model with semopy: the implied covariance matrix (item order) and the parameters.
+
+    semopy sees safe names (``x0, x1, ...`` for items, ``f0, f1, ...`` for factors); the
+    parameter table is translated back by :func:`_parameters`.
+    """
+    var_of = {item: f"x{k}" for k, item in enumerate(sc.item_ids)}
     fac_of = {s.name: f"f{k}" for k, s in enumerate(sc.subscales)}
-    item_of = {v: k for k, v in var_of.items()}
-    factor_of = {v: k for k, v in fac_of.items()}
     desc = "\n".join(
         f"{fac_of[s.name]} =~ " + " + ".join(var_of[i] for i in s.item_ids) for s in sc.subscales
     )
     x = used.rename(columns=var_of).astype(float)
-    s_biased = np.cov(x.to_numpy().T, bias=True)
     model, res, params = _fit_semopy(desc, x, s_biased)
     if not getattr(res, "success", False):
         raise ModelError(
-            f"the CFA of scale '{sc.name}' did not converge ({getattr(res, 'message', '')}); "
-            "check for items with very little variance, nearly perfectly correlated items, or "
-            "too few rows"
+            f"the CFA of scale '{sc.name}' did not converge within {MAX_ITERATIONS} iterations "
+            f"({getattr(res, 'message', '')}); check for items with very little variance, "
+            "nearly perfectly correlated items, or too few rows"
         )
     obs = list(model.vars["observed"])
-    order = [obs.index(var_of[i]) for i in ids]
+    order = [obs.index(var_of[i]) for i in sc.item_ids]
     sigma_full, _ = model.calc_sigma()
-    sigma = sigma_full[np.ix_(order, order)]
-    s_mat = s_biased  # rows/cols in item order (x columns follow ids)
-    fit = fit_indices(s_mat, sigma, n, n_params)
-    if not np.isfinite(fit["chi2"]):
-        raise ModelError(f"the CFA of scale '{sc.name}' produced a non-finite chi-square")
+    return np.asarray(sigma_full)[np.ix_(order, order)], params
 
-    # ---- parameters in lavaan notation
-    def num(v: Any) -> float:
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            return float("nan")
 
-    lam: dict[tuple[str, str], float] = {}
+def _fit_semopy(
+    desc: str, data: pd.DataFrame, s_biased: np.ndarray
+) -> tuple[Any, Any, pd.DataFrame]:
+    import semopy
+
+    model = semopy.Model(desc)
+    cov = pd.DataFrame(s_biased, index=data.columns, columns=data.columns)
+    root = logging.getLogger()
+    level = root.level
+    try:
+        root.setLevel(logging.ERROR)  # semopy logs warnings through the root logger
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = model.fit(
+                data,
+                cov=cov,
+                obj="MLW",
+                solver="SLSQP",
+                options={"ftol": 1e-13, "maxiter": MAX_ITERATIONS},
+            )
+            params = model.inspect(std_est=False)
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+        raise ModelError(
+            f"the CFA could not be estimated ({type(exc).__name__}: {exc}); check for items "
+            "that are (nearly) constant or perfectly correlated, and that there are more "
+            "complete rows than items"
+        ) from None
+    finally:
+        root.setLevel(level)
+    return model, res, params
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _parameters(
+    params: pd.DataFrame, sc: Scale, sigma: np.ndarray
+) -> tuple[pd.DataFrame, dict[tuple[str, str], float], dict[str, float]]:
+    """semopy's parameters in lavaan notation and order, with ``z``, ``p_value``, ``std.all``.
+
+    Also returns the factor (co)variances ``phi`` and the residual variances ``theta``.
+    """
+    item_of = {f"x{k}": item for k, item in enumerate(sc.item_ids)}
+    factor_of = {f"f{k}": s.name for k, s in enumerate(sc.subscales)}
     phi: dict[tuple[str, str], float] = {}
     theta: dict[str, float] = {}
     rows = []
     for rec in params.itertuples(index=False):
         lval, op, rval = rec[0], rec[1], rec[2]
-        est, se = num(rec[3]), num(rec[4])
+        est, se = _num(rec[3]), _num(rec[4])
         if op == "~" and lval in item_of and rval in factor_of:
             lhs, op_l, rhs = factor_of[rval], "=~", item_of[lval]
-            lam[(lhs, rhs)] = est
         elif op == "~~" and lval in factor_of and rval in factor_of:
             lhs, rhs = sorted((factor_of[lval], factor_of[rval]), key=sc.subscale_names.index)
             op_l = "~~"
@@ -533,22 +488,26 @@ def cfa(
     with np.errstate(invalid="ignore", divide="ignore"):
         pars["z"] = pars["estimate"] / pars["se"]
     pars["p_value"] = 2.0 * stats.norm.sf(np.abs(pars["z"]))
-    implied_sd = dict(zip(ids, np.sqrt(np.diag(sigma))))
-    fac_sd = {f: np.sqrt(phi[(f, f)]) for f in sc.subscale_names}
+    implied_sd = dict(zip(sc.item_ids, np.sqrt(np.diag(sigma)), strict=True))
+    fac_sd = {f: float(np.sqrt(phi[(f, f)])) for f in sc.subscale_names}
 
     def std_of(r: pd.Series) -> float:
         if r["op"] == "=~":
-            return r["estimate"] * fac_sd[r["lhs"]] / implied_sd[r["rhs"]]
+            return float(r["estimate"] * fac_sd[r["lhs"]] / implied_sd[r["rhs"]])
         if r["lhs"] in fac_sd:
-            return r["estimate"] / (fac_sd[r["lhs"]] * fac_sd[r["rhs"]])
-        return r["estimate"] / (implied_sd[r["lhs"]] * implied_sd[r["rhs"]])
+            return float(r["estimate"] / (fac_sd[r["lhs"]] * fac_sd[r["rhs"]]))
+        return float(r["estimate"] / (implied_sd[r["lhs"]] * implied_sd[r["rhs"]]))
 
     pars["std_estimate"] = pars.apply(std_of, axis=1)
-    # lavaan's order: loadings (scale order), factor (co)variances, residual variances
+    return _lavaan_order(pars, sc, fac_sd), phi, theta
+
+
+def _lavaan_order(pars: pd.DataFrame, sc: Scale, fac_sd: Mapping[str, float]) -> pd.DataFrame:
+    """lavaan's order: loadings (scale order), factor (co)variances, residual variances."""
     op_rank = pars.apply(
         lambda r: 0 if r["op"] == "=~" else (1 if r["lhs"] in fac_sd else 2), axis=1
     )
-    item_rank = {i: k for k, i in enumerate(ids)}
+    item_rank = {i: k for k, i in enumerate(sc.item_ids)}
     fac_rank = {f: k for k, f in enumerate(sc.subscale_names)}
     key2 = pars.apply(
         lambda r: (
@@ -559,40 +518,47 @@ def cfa(
         axis=1,
     )
     pars = pars.assign(_a=op_rank, _b=key2).sort_values(["_a", "_b"]).drop(columns=["_a", "_b"])
-    pars = pars.reset_index(drop=True)[
+    return pars.reset_index(drop=True)[
         ["lhs", "op", "rhs", "estimate", "se", "z", "p_value", "std_estimate"]
     ]
 
+
+_LOADING_COLUMNS = [
+    "factor",
+    "item",
+    "estimate",
+    "se",
+    "z",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "std_estimate",
+    "reversed",
+    "column",
+]
+
+
+def _loadings(
+    pars: pd.DataFrame, sc: Scale, mapping: Mapping[str, str], ci_level: float
+) -> pd.DataFrame:
+    """The loadings table: Wald intervals, keying and the data column of each item."""
     zcrit = stats.norm.ppf(0.5 + ci_level / 2.0)
     load = pars[pars["op"] == "=~"].rename(columns={"lhs": "factor", "rhs": "item"}).copy()
     load["ci_low"] = load["estimate"] - zcrit * load["se"]
     load["ci_high"] = load["estimate"] + zcrit * load["se"]
     load["reversed"] = [sc.item(i).reverse for i in load["item"]]
     load["column"] = [mapping[i] for i in load["item"]]
-    load = load[
-        [
-            "factor",
-            "item",
-            "estimate",
-            "se",
-            "z",
-            "p_value",
-            "ci_low",
-            "ci_high",
-            "std_estimate",
-            "reversed",
-            "column",
-        ]
-    ].reset_index(drop=True)
+    return load[_LOADING_COLUMNS].reset_index(drop=True)
 
-    notes: list[str] = list(input_notes)
-    if report.n_dropped:
-        notes.append(report.reason + " (listwise deletion)")
-    notes.append("chi2 = N * F_ML as lavaan; marker-variable identification (first loading = 1)")
-    heywood = [i for i, v in theta.items() if v < 0]
-    factors = sc.subscale_names
+
+def _factor_correlations(
+    pars: pd.DataFrame, phi: Mapping[tuple[str, str], float], factors: list[str]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The factor correlation matrix and one row per pair: correlation, covariance, its SE."""
+    n_factors = len(factors)
+    fac_sd = {f: np.sqrt(phi[(f, f)]) for f in factors}
     corr = np.eye(n_factors)
-    fc_rows = []
+    rows = []
     cov_rows = pars[(pars["op"] == "~~") & pars["lhs"].isin(factors) & (pars["lhs"] != pars["rhs"])]
     for a in range(n_factors):
         for b in range(a + 1, n_factors):
@@ -603,7 +569,7 @@ def cfa(
                 ((cov_rows["lhs"] == fa) & (cov_rows["rhs"] == fb))
                 | ((cov_rows["lhs"] == fb) & (cov_rows["rhs"] == fa))
             ]
-            fc_rows.append(
+            rows.append(
                 {
                     "factor_1": fa,
                     "factor_2": fb,
@@ -613,93 +579,26 @@ def cfa(
                     "p_value": float(row["p_value"].iloc[0]) if len(row) else float("nan"),
                 }
             )
+    columns = ["factor_1", "factor_2", "estimate", "covariance", "covariance_se", "p_value"]
+    return corr, pd.DataFrame(rows, columns=columns)
+
+
+def _warn_improper(theta: Mapping[str, float], corr: np.ndarray, notes: list[str]) -> None:
+    """Warn about a Heywood case or a factor correlation beyond ±1 (an improper solution)."""
+    heywood = [i for i, v in theta.items() if v < 0]
     if heywood:
         warnings.warn(
             f"negative residual variance for item(s) {heywood} (Heywood case); the solution is "
             "improper: check those items' wording and keying, or the number of factors",
             ModelWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         notes.append(f"Heywood case: negative residual variance for {heywood}")
-    if np.any(np.abs(corr[np.triu_indices(n_factors, 1)]) > 1):
+    if np.any(np.abs(corr[np.triu_indices(len(corr), 1)]) > 1):
         warnings.warn(
             "a factor correlation exceeds 1 in absolute value; the solution is improper and the "
             "factors are not distinguishable",
             ModelWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         notes.append("a factor correlation exceeds 1 in absolute value")
-    factor_correlations = pd.DataFrame(
-        fc_rows,
-        columns=["factor_1", "factor_2", "estimate", "covariance", "covariance_se", "p_value"],
-    )
-
-    validity_rows = []
-    for k, f in enumerate(factors):
-        ls = load.loc[load["factor"] == f, "std_estimate"].to_numpy(dtype=float)
-        ave = float(np.mean(ls**2))
-        cr = float(ls.sum() ** 2 / (ls.sum() ** 2 + np.sum(1.0 - ls**2)))
-        others = np.delete(np.abs(corr[k]), k)
-        max_r = float(others.max()) if len(others) else float("nan")
-        validity_rows.append(
-            {
-                "factor": f,
-                "n_items": len(ls),
-                "ave": ave,
-                "sqrt_ave": float(np.sqrt(ave)),
-                "composite_reliability": cr,
-                "max_abs_r": max_r,
-                "ave_ok": ave >= 0.5,
-                "cr_ok": cr >= 0.7,
-                "fornell_larcker": bool(np.sqrt(ave) > max_r) if len(others) else True,
-            }
-        )
-    validity = pd.DataFrame(validity_rows)
-
-    r_items = np.corrcoef(used.to_numpy(dtype=float).T)
-    groups = [[ids.index(i) for i in s.item_ids] for s in sc.subscales]
-    sqrt_ave = dict(zip(validity["factor"], validity["sqrt_ave"]))
-    disc_rows = []
-    for a in range(n_factors):
-        for b in range(a + 1, n_factors):
-            h = _htmt(r_items, groups, a, b)
-            r = corr[a, b]
-            disc_rows.append(
-                {
-                    "factor_1": factors[a],
-                    "factor_2": factors[b],
-                    "correlation": r,
-                    "htmt": h,
-                    "htmt_below_85": h < 0.85,
-                    "htmt_below_90": h < 0.90,
-                    "fornell_larcker": bool(
-                        min(sqrt_ave[factors[a]], sqrt_ave[factors[b]]) > abs(r)
-                    ),
-                }
-            )
-    discriminant = pd.DataFrame(
-        disc_rows,
-        columns=[
-            "factor_1",
-            "factor_2",
-            "correlation",
-            "htmt",
-            "htmt_below_85",
-            "htmt_below_90",
-            "fornell_larcker",
-        ],
-    )
-    fit_df = pd.DataFrame([fit], columns=FIT_COLUMNS)
-    return CFAResult(
-        table=load,
-        fit=fit_df,
-        factor_correlations=factor_correlations,
-        validity=validity,
-        discriminant=discriminant,
-        parameters=pars,
-        instrument=sc.name,
-        n=n,
-        n_dropped=report.n_dropped,
-        estimator="ML",
-        notes=tuple(notes),
-    )

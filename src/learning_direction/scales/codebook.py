@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .._core.checks import choice
 from .._core.resources import scales_dir
 from ..exceptions import ScaleDefinitionError
 
@@ -89,7 +90,7 @@ class Scale:
     construct: str = ""
     source: str = ""
     respondent: str = "any"
-    labels: Mapping[int, str] = field(default_factory=dict)
+    labels: Mapping[int | float, str] = field(default_factory=dict)
     scoring: str = "mean"
     min_answered: float = 0.5
     composites: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -154,7 +155,7 @@ class Scale:
             f"respondent: {html.escape(self.respondent)}; response {self.response_min:g}–"
             f"{self.response_max:g}; scoring: {self.scoring}</small></p>"
         )
-        return head + self.to_frame().to_html(index=False, escape=True, border=0)
+        return head + str(self.to_frame().to_html(index=False, escape=True, border=0))
 
 
 # ---------------------------------------------------------------- parsing and validation
@@ -221,8 +222,55 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
     name = spec.get("name")
     if not isinstance(name, str) or not name.isidentifier():
         raise _fail(where, "name", f"must be a snake_case identifier, got {name!r}")
+    rmin, rmax, labels = _parse_response(spec.get("response"), where)
+    respondent = _option(spec.get("respondent", "any"), "respondent", RESPONDENTS, where)
+    scoring = _option(spec.get("scoring", "mean"), "scoring", SCORING, where)
+    min_answered = _number(spec.get("min_answered", 0.5), where, "min_answered")
+    if not 0 < min_answered <= 1:
+        raise _fail(where, "min_answered", f"must be a share in (0, 1], got {min_answered:g}")
+    has_sub, has_items = "subscales" in spec, "items" in spec
+    if has_sub == has_items:
+        raise _fail(
+            where,
+            "subscales",
+            "give either 'subscales' (multidimensional) or top-level 'items' (one dimension), not both or neither",
+        )
+    if has_items:
+        subscales: tuple[Subscale, ...] = (
+            Subscale(name=name, items=_parse_items(spec["items"], where, "items")),
+        )
+    else:
+        subscales = _parse_subscales(spec["subscales"], where)
+    _refuse_duplicate_items(subscales, where, has_sub)
+    composites = _parse_composites(spec.get("composites") or {}, subscales, where)
+    return Scale(
+        name=name,
+        title=str(spec.get("title", name)),
+        construct=str(spec.get("construct", "")),
+        source=str(spec.get("source", "")),
+        respondent=respondent,
+        response_min=rmin,
+        response_max=rmax,
+        labels=labels,
+        scoring=scoring,
+        min_answered=min_answered,
+        subscales=subscales,
+        composites=composites,
+        one_dimensional=has_items,
+        path=None if source == "<dict>" else source,
+    )
 
-    response = spec.get("response")
+
+def _option(value: Any, key: str, allowed: Iterable[str], where: str) -> str:
+    """A string option of the definition, or an error naming the file and the key."""
+    try:
+        return choice(value, key, allowed, error=ScaleDefinitionError, case_sensitive=True)
+    except ScaleDefinitionError as exc:
+        raise _fail(where, key, str(exc)) from None
+
+
+def _parse_response(response: Any, where: str) -> tuple[float, float, dict[int | float, str]]:
+    """``response: {min, max, labels}``: the range and the labels (keys as numbers)."""
     if not isinstance(response, Mapping) or "min" not in response or "max" not in response:
         raise _fail(
             where, "response", "missing; give the response range, e.g. response: {min: 1, max: 7}"
@@ -236,7 +284,7 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
         raise _fail(
             where, "response.labels", "must map response values to labels, e.g. {1: Disagree}"
         )
-    labels: dict[int, str] = {}
+    labels: dict[int | float, str] = {}
     for value, label in labels_raw.items():
         v = _number(value, where, f"response.labels.{value}")
         if not rmin <= v <= rmax:
@@ -249,46 +297,27 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
     extra = set(response) - {"min", "max", "labels"}
     if extra:
         raise _fail(where, "response", f"unknown key(s) {sorted(extra)}; allowed: min, max, labels")
+    return rmin, rmax, labels
 
-    respondent = spec.get("respondent", "any")
-    if respondent not in RESPONDENTS:
-        raise _fail(where, "respondent", f"must be one of {RESPONDENTS}, got {respondent!r}")
-    scoring = spec.get("scoring", "mean")
-    if scoring not in SCORING:
-        raise _fail(where, "scoring", f"must be 'mean' or 'sum', got {scoring!r}")
-    min_answered = spec.get("min_answered", 0.5)
-    min_answered = _number(min_answered, where, "min_answered")
-    if not 0 < min_answered <= 1:
-        raise _fail(where, "min_answered", f"must be a share in (0, 1], got {min_answered:g}")
 
-    has_sub, has_items = "subscales" in spec, "items" in spec
-    if has_sub == has_items:
-        raise _fail(
-            where,
-            "subscales",
-            "give either 'subscales' (multidimensional) or top-level 'items' (one dimension), not both or neither",
-        )
-    if has_items:
-        subscales = (Subscale(name=name, items=_parse_items(spec["items"], where, "items")),)
-    else:
-        raw = spec["subscales"]
-        if not isinstance(raw, Mapping) or not raw:
-            raise _fail(where, "subscales", "must map subscale names to {items: [...]}")
-        subs = []
-        for sname, sdef in raw.items():
-            if not isinstance(sname, str) or not sname.isidentifier():
-                raise _fail(
-                    where, f"subscales.{sname}", "subscale names must be snake_case identifiers"
-                )
-            if not isinstance(sdef, Mapping) or "items" not in sdef:
-                raise _fail(where, f"subscales.{sname}", "must be a mapping with an 'items' list")
-            subs.append(
-                Subscale(
-                    name=sname, items=_parse_items(sdef["items"], where, f"subscales.{sname}.items")
-                )
+def _parse_subscales(raw: Any, where: str) -> tuple[Subscale, ...]:
+    """``subscales: {name: {items: [...]}}``."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise _fail(where, "subscales", "must map subscale names to {items: [...]}")
+    subs = []
+    for sname, sdef in raw.items():
+        if not isinstance(sname, str) or not sname.isidentifier():
+            raise _fail(
+                where, f"subscales.{sname}", "subscale names must be snake_case identifiers"
             )
-        subscales = tuple(subs)
+        if not isinstance(sdef, Mapping) or "items" not in sdef:
+            raise _fail(where, f"subscales.{sname}", "must be a mapping with an 'items' list")
+        items = _parse_items(sdef["items"], where, f"subscales.{sname}.items")
+        subs.append(Subscale(name=sname, items=items))
+    return tuple(subs)
 
+
+def _refuse_duplicate_items(subscales: tuple[Subscale, ...], where: str, has_sub: bool) -> None:
     seen: dict[str, str] = {}
     for s in subscales:
         for it in s.items:
@@ -300,10 +329,14 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
                 )
             seen[it.id] = s.name
 
-    composites: dict[str, tuple[str, ...]] = {}
-    raw_comp = spec.get("composites") or {}
+
+def _parse_composites(
+    raw_comp: Any, subscales: tuple[Subscale, ...], where: str
+) -> dict[str, tuple[str, ...]]:
+    """``composites: {name: [subscale, ...]}``; names must not repeat a subscale's."""
     if not isinstance(raw_comp, Mapping):
         raise _fail(where, "composites", "must map composite names to lists of subscale names")
+    composites: dict[str, tuple[str, ...]] = {}
     sub_names = [s.name for s in subscales]
     for cname, members in raw_comp.items():
         if not isinstance(cname, str) or not cname.isidentifier():
@@ -328,23 +361,7 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
             "composites",
             f"score name(s) {dupes} used twice (a composite cannot share a subscale's name)",
         )
-
-    return Scale(
-        name=name,
-        title=str(spec.get("title", name)),
-        construct=str(spec.get("construct", "")),
-        source=str(spec.get("source", "")),
-        respondent=respondent,
-        response_min=rmin,
-        response_max=rmax,
-        labels=labels,
-        scoring=scoring,
-        min_answered=min_answered,
-        subscales=subscales,
-        composites=composites,
-        one_dimensional=has_items,
-        path=None if source == "<dict>" else source,
-    )
+    return composites
 
 
 def _read_yaml(path: Path) -> Any:

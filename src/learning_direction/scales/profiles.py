@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.checks import choice
 from .._core.data import require_columns
 from .._core.plotting import figure
 from ..exceptions import DataValidationError
@@ -152,7 +153,7 @@ class LearningDirectionProfile(OverviewMixin):
         """How many respondents have each dominant direction (ties as their own category)."""
         return self.table["dominant"].value_counts(dropna=False)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Mean of each direction with its 95% CI (by group when given); returns the Axes."""
         plot_learning_direction_profile = figure("profiles.plot_learning_direction_profile")
 
@@ -340,7 +341,7 @@ class AdvocacyQuadrantResult(OverviewMixin):
     def _overview(self) -> pd.DataFrame:
         return self.counts
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Scatter of advocacy × authenticity with the cut lines and counts per quadrant."""
         plot_advocacy_quadrant = figure("profiles.plot_advocacy_quadrant")
 
@@ -410,8 +411,7 @@ def advocacy_quadrant(
     R: ``table(adv > cut_a, auth > cut_b)`` on the scored data.
     """
     what = "advocacy_quadrant()"
-    if split not in ("midpoint", "median"):
-        raise DataValidationError(f"split must be 'midpoint' or 'median', got {split!r}")
+    split = choice(split, "split", ("midpoint", "median"), error=DataValidationError)
     names = ("advocacy", "authenticity")
     scores, source, notes = _get_scores(data, names, names, columns, min_answered, invalid, what)
     adv = scores["advocacy"].to_numpy(dtype=float)

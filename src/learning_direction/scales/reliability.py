@@ -21,12 +21,13 @@ from scipy import stats
 
 from .._core.checks import check_level
 from .._core.data import require_columns
+from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, format_number, table_to_text
+from .._core.results import ResultMixin, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
-from ._items import _convert_column, _label_lookup
-from .codebook import Scale, load_scale
+from ._items import convert_answers, label_lookup, row_label
+from .codebook import Scale, Subscale, load_scale
 
 __all__ = ["ReliabilityResult", "reliability"]
 
@@ -112,7 +113,7 @@ class ReliabilityResult(ResultMixin):
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Corrected item-total correlations and alpha-if-deleted per item, by subscale.
 
         See :func:`learning_direction.figures.reliability.plot_item_reliability`.
@@ -290,7 +291,7 @@ def item_matrix(
             values = s.astype(float)
         else:
             # numeric strings and the scale's response labels convert, as in score()
-            vals, bad, n_text = _convert_column(s, _label_lookup(scale))
+            vals, bad, n_text = convert_answers(s, label_lookup(scale))
             if bad.any():
                 pos = np.flatnonzero(bad)
                 labels = (
@@ -300,7 +301,7 @@ def item_matrix(
                 )
                 raise DataValidationError(
                     f"item '{item_id}' (column '{col}') has {len(pos)} non-numeric value(s) "
-                    f"such as {s.iloc[pos[0]]!r} in row {s.index[pos[0]]!r}; recode answers "
+                    f"such as {s.iloc[pos[0]]!r} in row {row_label(s.index, pos[0])}; recode answers "
                     f"to numbers {scale.response_min:g}–{scale.response_max:g}{labels} (missing "
                     "answers as empty/NaN)"
                 )
@@ -312,7 +313,7 @@ def item_matrix(
             raise DataValidationError(
                 f"item '{item_id}' (column '{col}') has {len(outside)} value(s) outside the "
                 f"response range {scale.response_min:g}–{scale.response_max:g} of scale "
-                f"'{scale.name}', e.g. {outside.iloc[0]:g} in row {outside.index[0]!r}; recode "
+                f"'{scale.name}', e.g. {outside.iloc[0]:g} in row {row_label(outside.index, 0)}; recode "
                 "them (or set them to NaN) or fix the scale's response range"
             )
         if scale.item(item_id).reverse:
@@ -428,6 +429,47 @@ def reliability(
     ci_level = check_level(ci_level, error=DataValidationError)
     notes: list[str] = []
     data, mapping = item_matrix(df, sc, columns, f"reliability of scale '{sc.name}'", notes)
+    answered_any = _answered_rows(data, sc, mapping, notes)
+    n_total = int(answered_any.sum())
+    notes.append(
+        "alpha, G6 and item statistics use pairwise-complete covariances (psych::alpha); the "
+        "Feldt CI uses the listwise n_complete; omega uses the pairwise correlation matrix"
+    )
+    rows: list[dict[str, Any]] = []
+    item_rows: list[dict[str, Any]] = []
+    for sub in sc.subscales:
+        x = data.loc[answered_any, sub.item_ids].to_numpy(dtype=float)
+        row, sub_items = _subscale(x, sub, sc, mapping, ci_level, notes)
+        rows.append(row)
+        item_rows.extend(sub_items)
+    table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
+    for c in ("n_items", "n", "n_complete"):
+        table[c] = table[c].astype(int)
+    items = pd.DataFrame(item_rows).reindex(columns=ITEM_COLUMNS)
+    for c in _ITEM_STATS:
+        items[c] = items[c].astype(float)
+    return ReliabilityResult(
+        table=table,
+        items=items,
+        instrument=sc.name,
+        n=n_total,
+        n_dropped=len(data) - n_total,
+        ci_level=ci_level,
+        notes=tuple(notes),
+    )
+
+
+#: item statistics computed from a subscale's covariance matrix (NaN when it has none)
+_ITEM_STATS = ("r_drop", "raw_r", "alpha_if_deleted", "std_r", "loading")
+# warnings raised in the helpers below point at the caller of reliability(): two frames up
+# from _subscale, three from the helpers it calls
+_STACKLEVEL = 3
+
+
+def _answered_rows(
+    data: pd.DataFrame, sc: Scale, mapping: Mapping[str, str], notes: list[str]
+) -> pd.Series:
+    """Rows answering at least one item; errors for empty items and fewer than 3 such rows."""
     empty = [i for i in sc.item_ids if data[i].isna().all()]
     if empty:
         raise DataValidationError(
@@ -435,7 +477,6 @@ def reliability(
             f"at all (column(s) {', '.join(repr(mapping[i]) for i in empty)} are all missing); "
             "check the column mapping or leave the item out of the scale definition"
         )
-
     answered_any = data.notna().any(axis=1)
     n_total = int(answered_any.sum())
     if n_total < 3:
@@ -449,114 +490,110 @@ def reliability(
             f"{len(data) - n_total} of {len(data)} rows answered no item of '{sc.name}' and "
             "were left out"
         )
-    notes.append(
-        "alpha, G6 and item statistics use pairwise-complete covariances (psych::alpha); the "
-        "Feldt CI uses the listwise n_complete; omega uses the pairwise correlation matrix"
-    )
+    return answered_any
 
-    rows: list[dict[str, Any]] = []
-    item_rows: list[dict[str, Any]] = []
-    for sub in sc.subscales:
-        ids = sub.item_ids
-        x = data.loc[answered_any, ids].to_numpy(dtype=float)
-        n_sub = int((~np.isnan(x)).any(axis=1).sum())
-        means = np.nanmean(x, axis=0)
-        sds = np.nanstd(x, axis=0, ddof=1)
-        n_items = (~np.isnan(x)).sum(axis=0)
-        constant = [i for i, s in zip(ids, sds) if not s > 0]
-        for i in constant:
-            warnings.warn(
-                f"item '{i}' of '{sub.name}' has zero variance (every answer is the same); "
-                "correlations with it are undefined, so it is left out of the subscale's "
-                "statistics",
-                ReliabilityWarning,
-                stacklevel=2,
-            )
-            notes.append(f"constant item '{i}' left out of '{sub.name}'")
-        keep = [j for j, i in enumerate(ids) if i not in constant]
-        base = {
+
+def _subscale(
+    x: np.ndarray,
+    sub: Subscale,
+    sc: Scale,
+    mapping: Mapping[str, str],
+    ci_level: float,
+    notes: list[str],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The table row and the item rows of one subscale (``x``: its reversed item matrix)."""
+    ids = sub.item_ids
+    sds = np.nanstd(x, axis=0, ddof=1)
+    constant = [i for i, s in zip(ids, sds, strict=True) if not s > 0]
+    for i in constant:
+        warnings.warn(
+            f"item '{i}' of '{sub.name}' has zero variance (every answer is the same); "
+            "correlations with it are undefined, so it is left out of the subscale's "
+            "statistics",
+            ReliabilityWarning,
+            stacklevel=_STACKLEVEL,
+        )
+        notes.append(f"constant item '{i}' left out of '{sub.name}'")
+    keep = [j for j, i in enumerate(ids) if i not in constant]
+    base = {
+        "scale": sub.name,
+        "n_items": len(ids),
+        "n": int((~np.isnan(x)).any(axis=1).sum()),
+        "instrument": sc.name,
+    }
+    if len(keep) < 2:
+        why = "has fewer than 2 items" if len(ids) < 2 else "has fewer than 2 non-constant items"
+        warnings.warn(
+            f"subscale '{sub.name}' {why}; internal consistency is undefined and its row is NaN",
+            ReliabilityWarning,
+            stacklevel=_STACKLEVEL,
+        )
+        notes.append(f"'{sub.name}' {why}: statistics are NaN")
+        n_complete = int((~np.isnan(x)).all(axis=1).sum())
+        return {**base, "n_complete": n_complete}, _item_rows(x, sub, sc, mapping, keep, {})
+    row, stats_items = _subscale_stats(x[:, keep], ci_level)
+    heywood, converged = row.pop("heywood"), row.pop("converged")
+    if heywood or not converged:
+        msg = "is a Heywood case" if heywood else "did not converge"
+        warnings.warn(
+            f"the one-factor ML solution of '{sub.name}' {msg}; omega_total may be unreliable",
+            ReliabilityWarning,
+            stacklevel=_STACKLEVEL,
+        )
+        notes.append(f"one-factor ML solution of '{sub.name}' {msg}")
+    if len(keep) == 2:
+        notes.append(
+            f"'{sub.name}' has 2 items: omega_total and alpha_if_deleted are NaN (a "
+            "one-factor model of two items is not identified)"
+        )
+    items = _item_rows(x, sub, sc, mapping, keep, stats_items)
+    _warn_negative_items(stats_items["r_drop"], sub, sc, keep, notes)
+    return {**base, **row}, items
+
+
+def _item_rows(
+    x: np.ndarray,
+    sub: Subscale,
+    sc: Scale,
+    mapping: Mapping[str, str],
+    keep: list[int],
+    stats_items: Mapping[str, np.ndarray],
+) -> list[dict[str, Any]]:
+    """One row per item of ``sub``: descriptives, and the statistics of the kept items."""
+    means = np.nanmean(x, axis=0)
+    sds = np.nanstd(x, axis=0, ddof=1)
+    n_items = (~np.isnan(x)).sum(axis=0)
+    out = []
+    for j, i in enumerate(sub.item_ids):
+        entry: dict[str, Any] = {
             "scale": sub.name,
-            "n_items": len(ids),
-            "n": n_sub,
-            "instrument": sc.name,
+            "item": i,
+            "mean": means[j],
+            "sd": sds[j],
+            "n": int(n_items[j]),
+            "reversed": sc.item(i).reverse,
+            "column": mapping[i],
+            **dict.fromkeys(_ITEM_STATS),
         }
-        nan_items = dict.fromkeys(("r_drop", "raw_r", "alpha_if_deleted", "std_r", "loading"))
-        if len(keep) < 2:
-            why = (
-                "has fewer than 2 items" if len(ids) < 2 else "has fewer than 2 non-constant items"
-            )
-            warnings.warn(
-                f"subscale '{sub.name}' {why}; internal consistency is undefined and its row "
-                "is NaN",
-                ReliabilityWarning,
-                stacklevel=2,
-            )
-            notes.append(f"'{sub.name}' {why}: statistics are NaN")
-            n_complete = int((~np.isnan(x)).all(axis=1).sum())
-            rows.append({**base, "n_complete": n_complete})
-            stats_items: dict[str, np.ndarray] = {}
-        else:
-            row, stats_items = _subscale_stats(x[:, keep], ci_level)
-            heywood, converged = row.pop("heywood"), row.pop("converged")
-            if heywood or not converged:
-                msg = "is a Heywood case" if heywood else "did not converge"
-                warnings.warn(
-                    f"the one-factor ML solution of '{sub.name}' {msg}; omega_total may be "
-                    "unreliable",
-                    ReliabilityWarning,
-                    stacklevel=2,
-                )
-                notes.append(f"one-factor ML solution of '{sub.name}' {msg}")
-            rows.append({**base, **row})
-            if len(keep) == 2:
-                notes.append(
-                    f"'{sub.name}' has 2 items: omega_total and alpha_if_deleted are NaN (a "
-                    "one-factor model of two items is not identified)"
-                )
-        for j, i in enumerate(ids):
-            entry = {
-                "scale": sub.name,
-                "item": i,
-                "mean": means[j],
-                "sd": sds[j],
-                "n": int(n_items[j]),
-                "reversed": sc.item(i).reverse,
-                "column": mapping[i],
-                **nan_items,
-            }
-            if stats_items and j in keep:
-                pos = keep.index(j)
-                entry.update({k: float(v[pos]) for k, v in stats_items.items()})
-            item_rows.append(entry)
-        if stats_items:
-            r_drop = stats_items["r_drop"]
-            for pos, j in enumerate(keep):
-                if r_drop[pos] < 0:
-                    rev = (
-                        " (it is marked reversed: check the keying)"
-                        if sc.item(ids[j]).reverse
-                        else ""
-                    )
-                    warnings.warn(
-                        f"item '{ids[j]}' correlates negatively with the rest of '{sub.name}' "
-                        f"(r_drop = {r_drop[pos]:.3f}); it may need reverse keying{rev}",
-                        ReliabilityWarning,
-                        stacklevel=2,
-                    )
-                    notes.append(f"item '{ids[j]}' has a negative corrected item-total r")
+        if stats_items and j in keep:
+            pos = keep.index(j)
+            entry.update({k: float(v[pos]) for k, v in stats_items.items()})
+        out.append(entry)
+    return out
 
-    table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
-    for c in ("n_items", "n", "n_complete"):
-        table[c] = table[c].astype(int)
-    items = pd.DataFrame(item_rows).reindex(columns=ITEM_COLUMNS)
-    for c in ("r_drop", "raw_r", "alpha_if_deleted", "std_r", "loading"):
-        items[c] = items[c].astype(float)
-    return ReliabilityResult(
-        table=table,
-        items=items,
-        instrument=sc.name,
-        n=n_total,
-        n_dropped=len(data) - n_total,
-        ci_level=ci_level,
-        notes=tuple(notes),
-    )
+
+def _warn_negative_items(
+    r_drop: np.ndarray, sub: Subscale, sc: Scale, keep: list[int], notes: list[str]
+) -> None:
+    """Warn about items correlating negatively with the rest (reverse keying?)."""
+    ids = sub.item_ids
+    for pos, j in enumerate(keep):
+        if r_drop[pos] < 0:
+            rev = " (it is marked reversed: check the keying)" if sc.item(ids[j]).reverse else ""
+            warnings.warn(
+                f"item '{ids[j]}' correlates negatively with the rest of '{sub.name}' "
+                f"(r_drop = {fmt_num(r_drop[pos], 3)}); it may need reverse keying{rev}",
+                ReliabilityWarning,
+                stacklevel=_STACKLEVEL + 1,
+            )
+            notes.append(f"item '{ids[j]}' has a negative corrected item-total r")

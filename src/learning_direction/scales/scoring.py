@@ -77,7 +77,7 @@ class ScoreResult(ResultMixin):
         """Names of the score columns."""
         return list(self.scores.columns)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Distribution of every score (box plot with the mean marked); returns the Axes.
 
         See :func:`learning_direction.figures.profiles.plot_score_distributions`.
@@ -99,7 +99,7 @@ def _check_ids(df: pd.DataFrame, id_column: str) -> pd.Series:
         pos = np.flatnonzero(dup)
         groups: dict[Any, list[str]] = {}
         for p in pos:
-            groups.setdefault(ids.iloc[p], []).append(repr(df.index[p]))
+            groups.setdefault(ids.iloc[p], []).append(row_label(df.index, int(p)))
         shown = "; ".join(f"{k!r} in rows {', '.join(v[:5])}" for k, v in list(groups.items())[:10])
         more = "" if len(groups) <= 10 else f" and {len(groups) - 10} more ids"
         raise DataValidationError(
@@ -221,31 +221,70 @@ def score(
     ids = _check_ids(df, id_column) if id_column is not None else None
     mapping = resolve_columns(df, scales, columns, "score()")
     mat = build_item_matrix(df, scales, mapping, invalid=invalid, ids=ids, what="score()")
-    X = mat.values
-    n = X.shape[0]
+    n = mat.values.shape[0]
     notes: list[str] = []
-
-    # reverse keying, whole matrix at once
     pos_of = {item_id: k for k, item_id in enumerate(mat.item_ids)}
+    X = _reverse_keyed(mat.values, scales, pos_of)
+    answered = ~np.isnan(X)
+    if n > 0:
+        _warn_empty_items(mat.columns, answered, notes)
+    score_cols, n_ans_cols = _score_columns(X, answered, scales, pos_of, share_override, notes)
+    scores = pd.DataFrame(score_cols, index=df.index)
+    n_answered = pd.DataFrame(n_ans_cols, index=df.index).astype(int)
+    n_scored = int(scores.notna().all(axis=1).sum()) if scores.shape[1] else n
+    notes.extend(_input_notes(mat.n_text_converted, len(mat.invalid), ids, id_column, df.index))
+    method = (
+        "mean of answered items"
+        if all(s.scoring == "mean" for s in scales)
+        else "mean of answered items (prorated sum for scales with scoring: sum)"
+    )
+    return ScoreResult(
+        scores=scores,
+        n_answered=n_answered,
+        table=_descriptives(scales, score_cols, n),
+        invalid=mat.invalid,
+        scales=tuple(scales),
+        n=n,
+        n_scored=n_scored,
+        min_answered=share_override,
+        method=method,
+        notes=tuple(notes),
+    )
+
+
+def _reverse_keyed(X: np.ndarray, scales: list[Scale], pos_of: Mapping[str, int]) -> np.ndarray:
+    """Reverse keying (``min + max - x``), whole matrix at once (in place)."""
     for s in scales:
         rev = [pos_of[i] for i in s.reversed_ids]
         if rev:
             X[:, rev] = s.response_min + s.response_max - X[:, rev]
+    return X
 
-    answered = ~np.isnan(X)
-    if n > 0:
-        empty = [mat.columns[k] for k in np.flatnonzero(~answered.any(axis=0))]
-        if empty:
-            msg = (
-                f"item column(s) {empty} have no answers at all; the subscale(s) are scored from "
-                "their other items (check the export or the `columns` mapping)"
-            )
-            warnings.warn(f"score(): {msg}", DataQualityWarning, stacklevel=2)
-            notes.append(msg)
 
+def _warn_empty_items(columns: list[str], answered: np.ndarray, notes: list[str]) -> None:
+    """Warn about item columns nobody answered (their subscales use the other items)."""
+    empty = [columns[k] for k in np.flatnonzero(~answered.any(axis=0))]
+    if empty:
+        msg = (
+            f"item column(s) {empty} have no answers at all; the subscale(s) are scored from "
+            "their other items (check the export or the `columns` mapping)"
+        )
+        warnings.warn(f"score(): {msg}", DataQualityWarning, stacklevel=3)
+        notes.append(msg)
+
+
+def _score_columns(
+    X: np.ndarray,
+    answered: np.ndarray,
+    scales: list[Scale],
+    pos_of: Mapping[str, int],
+    share_override: float | None,
+    notes: list[str],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every subscale and composite score, and the number of items each row answered."""
+    n = X.shape[0]
     score_cols: dict[str, np.ndarray] = {}
     n_ans_cols: dict[str, np.ndarray] = {}
-    rows: list[dict[str, Any]] = []
     X0 = np.where(answered, X, 0.0)
     for s in scales:
         share = share_override if share_override is not None else s.min_answered
@@ -275,7 +314,14 @@ def score(
                 notes.append(
                     f"{cname}: {n_miss} of {n} rows have no score (a component subscale is missing)"
                 )
+    return score_cols, n_ans_cols
 
+
+def _descriptives(
+    scales: list[Scale], score_cols: Mapping[str, np.ndarray], n: int
+) -> pd.DataFrame:
+    """One row per score: ``score, scale, n_items, n, n_missing, mean, sd, min, max``."""
+    rows: list[dict[str, Any]] = []
     for s in scales:
         for name in s.score_names:
             v = score_cols[name]
@@ -298,42 +344,29 @@ def score(
                     "max": float(ok.max()) if ok.size else np.nan,
                 }
             )
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
-    scores = pd.DataFrame(score_cols, index=df.index)
-    n_answered = pd.DataFrame(n_ans_cols, index=df.index).astype(int)
-    n_scored = int(scores.notna().all(axis=1).sum()) if scores.shape[1] else n
-    if mat.n_text_converted:
+
+def _input_notes(
+    n_text: int, n_invalid: int, ids: pd.Series | None, id_column: str | None, index: pd.Index
+) -> list[str]:
+    """Notes on answers converted from text, answers set to missing and rows without an id."""
+    notes = []
+    if n_text:
         notes.append(
-            f"{mat.n_text_converted} answer(s) given as text (response labels or numeric strings) "
+            f"{n_text} answer(s) given as text (response labels or numeric strings) "
             "were converted to numbers"
         )
-    if len(mat.invalid):
+    if n_invalid:
         notes.append(
-            f"{len(mat.invalid)} invalid answer(s) set to missing (invalid='missing'); "
-            "see result.invalid"
+            f"{n_invalid} invalid answer(s) set to missing (invalid='missing'); see result.invalid"
         )
     if ids is not None and ids.isna().any():
         miss = np.flatnonzero(ids.isna().to_numpy())
         notes.append(
             f"{miss.size} row(s) have no respondent id in '{id_column}' (rows "
-            + ", ".join(row_label(df.index, p) for p in miss[:5])
+            + ", ".join(row_label(index, p) for p in miss[:5])
             + ("..." if miss.size > 5 else "")
             + "); they are scored like every other row"
         )
-    method = (
-        "mean of answered items"
-        if all(s.scoring == "mean" for s in scales)
-        else "mean of answered items (prorated sum for scales with scoring: sum)"
-    )
-    return ScoreResult(
-        scores=scores,
-        n_answered=n_answered,
-        table=pd.DataFrame(rows, columns=TABLE_COLUMNS),
-        invalid=mat.invalid,
-        scales=tuple(scales),
-        n=n,
-        n_scored=n_scored,
-        min_answered=share_override,
-        method=method,
-        notes=tuple(notes),
-    )
+    return notes

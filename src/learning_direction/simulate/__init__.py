@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["write_datasets"]
 
@@ -54,7 +57,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def _generate(name: str, seed: int):
+def _generate(name: str, seed: int) -> dict[str, pd.DataFrame]:
     from . import studies
 
     if name == "study1":
@@ -101,128 +104,120 @@ GENERATED = (
 )
 
 
-def _column_codebook(dataset: str, df) -> list[dict[str, str]]:
-    """Codebook rows for one dataset: item columns are described from the scale codebook."""
-    import pandas as pd
+#: type and description of the non-item columns of the bundled datasets
+_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "mentor_id": ("id", "Mentor identifier"),
+    "mentee_id": ("id", "Mentee identifier"),
+    "age": ("integer", "Mentor age in years"),
+    "tenure": ("integer", "Mentor organisational tenure in years"),
+    "gender": ("category", "Mentor gender (female, male)"),
+    "past_mentees": ("integer", "Number of mentees the mentor had before"),
+    "industry": ("category", "Mentor's industry"),
+    "condition": ("category", "Experimental condition: downward, upward or control reflection"),
+    "mentee_age": ("integer", "Mentee age in years"),
+    "mentee_gender": ("category", "Mentee gender (female, male)"),
+    "hired_6m": ("binary", "Mentee hired within 6 months of the program (1 = yes)"),
+    # dyads
+    "dyad_id": ("id", "Dyad (mentoring pair) identifier"),
+    "reverse_mentoring": (
+        "binary",
+        "Reverse-mentoring pair: the junior member mentors the senior (1 = yes); same for "
+        "both members",
+    ),
+    "focus": (
+        "category",
+        "What the pair works on (reverse: technology, front_line_operations, "
+        "customer_insight; traditional: career_development, leadership, technical_skills)",
+    ),
+    "senior": ("binary", "Member is the more senior of the two (1 = yes)"),
+    "tenure_years": ("numeric", "Member's organisational tenure in years"),
+    "learning_orientation": (
+        "numeric",
+        "Member's learning orientation (continuous score, nominally 1–7); APIM predictor",
+    ),
+    "satisfaction": (
+        "numeric",
+        "Member's satisfaction with the relationship (continuous score, nominally 1–7); "
+        "APIM outcome",
+    ),
+    # networks
+    "ego_id": ("id", "Ego (focal person) identifier"),
+    "wave": ("integer", "Survey wave (1, 2)"),
+    "alter_id": ("id", "Alter (developer) identifier, stable across waves within an ego"),
+    "relative_level": (
+        "category",
+        "Alter's level relative to the ego (up, lateral, down)",
+    ),
+    "sphere": (
+        "category",
+        "Alter's social sphere (same_organisation, other_organisation, "
+        "professional_association, family, community, school)",
+    ),
+    "closeness": ("integer", "Closeness of the ego–alter tie (1 = distant, 5 = very close)"),
+    "frequency": ("integer", "Contact frequency (1 = rarely, 5 = very often)"),
+    "career_support": ("binary", "Alter provides career support (1 = yes)"),
+    "psychosocial_support": ("binary", "Alter provides psychosocial support (1 = yes)"),
+    "alter_a": ("id", "First alter of an alter–alter tie (undirected)"),
+    "alter_b": ("id", "Second alter of an alter–alter tie (undirected)"),
+    # motives
+    "pair_id": ("id", "Mentor–mentee pair identifier"),
+}
+#: columns whose meaning depends on the dataset
+_DATASET_DESCRIPTIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("dyads", "role"): ("category", "Member's role in the dyad (mentor, mentee)"),
+    ("dyads", "age"): ("numeric", "Member's age in years"),
+    ("networks_alters", "role"): (
+        "category",
+        "Alter's role for the ego (e.g. supervisor, peer, direct report, friend)",
+    ),
+    ("networks_egos", "tenure"): ("integer", "Ego's organisational tenure in years"),
+}
 
-    from ..datasets import DATASETS
+
+def _item_info() -> dict[str, tuple[str, str, bool, str]]:
+    """Item id -> (scale, subscale ("" for a one-dimensional scale), reversed?, wording)."""
     from ..scales.codebook import list_scales, load_scale
 
-    item_info: dict[str, tuple[str, str, bool, str]] = {}
+    info: dict[str, tuple[str, str, bool, str]] = {}
     for name in list_scales()["name"]:
         s = load_scale(name)
         for sub in s.subscales:
             for it in sub.items:
-                item_info[it.id] = (
+                info[it.id] = (
                     s.name,
                     "" if s.one_dimensional else sub.name,
                     it.reverse,
                     it.text or "",
                 )
-    descriptions = {
-        "mentor_id": ("id", "Mentor identifier"),
-        "mentee_id": ("id", "Mentee identifier"),
-        "age": ("integer", "Mentor age in years"),
-        "tenure": ("integer", "Mentor organisational tenure in years"),
-        "gender": ("category", "Mentor gender (female, male)"),
-        "past_mentees": ("integer", "Number of mentees the mentor had before"),
-        "industry": ("category", "Mentor's industry"),
-        "condition": ("category", "Experimental condition: downward, upward or control reflection"),
-        "mentee_age": ("integer", "Mentee age in years"),
-        "mentee_gender": ("category", "Mentee gender (female, male)"),
-        "hired_6m": ("binary", "Mentee hired within 6 months of the program (1 = yes)"),
-        # dyads
-        "dyad_id": ("id", "Dyad (mentoring pair) identifier"),
-        "reverse_mentoring": (
-            "binary",
-            "Reverse-mentoring pair: the junior member mentors the senior (1 = yes); same for "
-            "both members",
-        ),
-        "focus": (
-            "category",
-            "What the pair works on (reverse: technology, front_line_operations, "
-            "customer_insight; traditional: career_development, leadership, technical_skills)",
-        ),
-        "senior": ("binary", "Member is the more senior of the two (1 = yes)"),
-        "tenure_years": ("numeric", "Member's organisational tenure in years"),
-        "learning_orientation": (
-            "numeric",
-            "Member's learning orientation (continuous score, nominally 1–7); APIM predictor",
-        ),
-        "satisfaction": (
-            "numeric",
-            "Member's satisfaction with the relationship (continuous score, nominally 1–7); "
-            "APIM outcome",
-        ),
-        # networks
-        "ego_id": ("id", "Ego (focal person) identifier"),
-        "wave": ("integer", "Survey wave (1, 2)"),
-        "alter_id": ("id", "Alter (developer) identifier, stable across waves within an ego"),
-        "relative_level": (
-            "category",
-            "Alter's level relative to the ego (up, lateral, down)",
-        ),
-        "sphere": (
-            "category",
-            "Alter's social sphere (same_organisation, other_organisation, "
-            "professional_association, family, community, school)",
-        ),
-        "closeness": ("integer", "Closeness of the ego–alter tie (1 = distant, 5 = very close)"),
-        "frequency": ("integer", "Contact frequency (1 = rarely, 5 = very often)"),
-        "career_support": ("binary", "Alter provides career support (1 = yes)"),
-        "psychosocial_support": ("binary", "Alter provides psychosocial support (1 = yes)"),
-        "alter_a": ("id", "First alter of an alter–alter tie (undirected)"),
-        "alter_b": ("id", "Second alter of an alter–alter tie (undirected)"),
-        # motives
-        "pair_id": ("id", "Mentor–mentee pair identifier"),
-    }
-    # columns whose meaning depends on the dataset
-    dataset_descriptions = {
-        ("dyads", "role"): ("category", "Member's role in the dyad (mentor, mentee)"),
-        ("dyads", "age"): ("numeric", "Member's age in years"),
-        ("networks_alters", "role"): (
-            "category",
-            "Alter's role for the ego (e.g. supervisor, peer, direct report, friend)",
-        ),
-        ("networks_egos", "tenure"): ("integer", "Ego's organisational tenure in years"),
-    }
+    return info
+
+
+def _column_codebook(dataset: str, df: pd.DataFrame) -> list[dict[str, str]]:
+    """Codebook rows for one dataset: item columns are described from the scale codebook."""
+    import pandas as pd
+
+    from ..datasets import DATASETS
+
+    item_info = _item_info()
     level = DATASETS[dataset].level if dataset in DATASETS else ""
     rows = []
     for col in df.columns:
+        row = {"dataset": dataset, "column": col, "level": level}
         if col in item_info:
             scale, sub, rev, text = item_info[col]
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "column": col,
-                    "type": "item",
-                    "level": level,
-                    "scale": scale,
-                    "subscale": sub,
-                    "reverse": "yes" if rev else "no",
-                    "description": text,
-                }
-            )
+            row.update(type="item", scale=scale, subscale=sub, reverse="yes" if rev else "no",
+                       description=text)  # fmt: skip
         else:
-            typ, desc = dataset_descriptions.get(
-                (dataset, col),
-                descriptions.get(
-                    col, ("numeric" if pd.api.types.is_numeric_dtype(df[col]) else "category", col)
-                ),
-            )
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "column": col,
-                    "type": typ,
-                    "level": level,
-                    "scale": "",
-                    "subscale": "",
-                    "reverse": "",
-                    "description": desc,
-                }
-            )
+            guess = ("numeric" if pd.api.types.is_numeric_dtype(df[col]) else "category", col)
+            typ, desc = _DATASET_DESCRIPTIONS.get((dataset, col), _DESCRIPTIONS.get(col, guess))
+            row.update(type=typ, scale="", subscale="", reverse="", description=desc)
+        rows.append({k: row[k] for k in _CODEBOOK_COLUMNS})
     return rows
+
+
+_CODEBOOK_COLUMNS = (
+    "dataset", "column", "type", "level", "scale", "subscale", "reverse", "description",
+)  # fmt: skip
 
 
 def write_datasets(

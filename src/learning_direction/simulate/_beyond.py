@@ -35,7 +35,8 @@ TRADITIONAL_FOCUS = ("career_development", "leadership", "technical_skills")
 
 
 def _std(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean()) / x.std()
+    z: np.ndarray = (x - x.mean()) / x.std()
+    return z
 
 
 def bundled_dyads(seed: int, n_dyads: int = 200, share_reverse: float = 0.3) -> pd.DataFrame:

@@ -9,7 +9,7 @@ straight-lining respondents.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -47,13 +47,15 @@ def category_probabilities(n_categories: int, a: float = _SKEW_A, b: float = _SK
             f"a response scale needs at least 2 categories, got {n_categories}"
         )
     mid = (np.arange(n_categories) + 0.5) / n_categories
-    p = stats.beta.pdf(mid, a, b)
-    return p / p.sum()
+    p: np.ndarray = stats.beta.pdf(mid, a, b)
+    shares: np.ndarray = p / p.sum()
+    return shares
 
 
 def _thresholds(n_categories: int) -> np.ndarray:
     cum = np.cumsum(category_probabilities(n_categories))[:-1]
-    return stats.norm.ppf(cum)
+    thresholds: np.ndarray = stats.norm.ppf(cum)
+    return thresholds
 
 
 def simulate_latent(
@@ -100,7 +102,7 @@ def simulate_latent(
     if corr is None:
         R = np.eye(p)
     elif np.isscalar(corr):
-        R = np.full((p, p), float(corr))
+        R = np.full((p, p), float(cast(float, corr)))  # np.isscalar does not narrow the type
         np.fill_diagonal(R, 1.0)
     else:
         if isinstance(corr, pd.DataFrame):

@@ -12,7 +12,9 @@ codebook (:func:`learning_direction.simulate.items.simulate_items`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,7 +115,7 @@ class MotivesParams:
                 "valid correlation matrix; lower r_self_other"
             )
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -129,7 +131,8 @@ def _unit(rng: np.random.Generator, lin: np.ndarray) -> np.ndarray:
 
 
 def _z(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean()) / x.std()
+    z: np.ndarray = (x - x.mean()) / x.std()
+    return z
 
 
 def simulate_motives(params: MotivesParams | None = None, seed: int = 9) -> pd.DataFrame:
@@ -196,7 +199,7 @@ def simulate_motives(params: MotivesParams | None = None, seed: int = 9) -> pd.D
     for f in ("career_support", "psychosocial_support", "role_modeling"):
         lat_p[f] = 0.8 * rq + rng.normal(0.0, 0.6, n)
 
-    def items(scales, latent) -> pd.DataFrame:
+    def items(scales: Iterable[str], latent: pd.DataFrame) -> pd.DataFrame:
         return simulate_items(
             list(scales),
             latent,

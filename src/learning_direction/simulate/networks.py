@@ -25,8 +25,9 @@ The data-generating process is a stated assumption, not an estimate from real da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -128,7 +129,14 @@ class NetworkSimParams:
             raise ConfigError("sphere_concentration must be > 0 and mean_added >= 0")
 
 
-def _new_alters(rng, n, z, mu, sphere_p, params):
+def _new_alters(
+    rng: np.random.Generator,
+    n: int,
+    z: float,
+    mu: float,
+    sphere_p: np.ndarray,
+    params: NetworkSimParams,
+) -> tuple[np.ndarray, ...]:
     """Draw ``n`` alters for one ego: level, sphere, closeness, frequency, support."""
     sph_idx = rng.choice(len(SPHERES), size=n, p=sphere_p)
     eta = np.array(params.level_intercepts, dtype=float)
@@ -204,81 +212,116 @@ def simulate_networks(
     if not isinstance(waves, (int, np.integer)) or waves < 1:
         raise ConfigError(f"waves={waves!r} must be a whole number >= 1")
     rng = np.random.default_rng(seed)
-    if downward is not None:
-        if isinstance(downward, pd.Series):
-            ego_ids = [str(e) for e in downward.index]
-            z_all = pd.to_numeric(downward, errors="coerce").to_numpy(dtype=float)
-        else:
-            z_all = np.asarray(downward, dtype=float).ravel()
-            ego_ids = [f"E{i + 1:03d}" for i in range(len(z_all))]
-        if len(z_all) == 0 or not np.all(np.isfinite(z_all)):
-            raise DataValidationError(
-                "downward= must be a non-empty list of finite numbers (one per ego); "
-                f"found {int((~np.isfinite(z_all)).sum())} missing or non-numeric values"
-            )
-        if len(set(ego_ids)) != len(ego_ids):
-            raise DataValidationError("downward= Series has duplicate ego ids in its index")
-        n_egos = len(z_all)
-    else:
-        if not isinstance(n_egos, (int, np.integer)) or n_egos < 1:
-            raise ConfigError(f"n_egos={n_egos!r} must be a whole number >= 1")
-        z_all = rng.standard_normal(n_egos)
-        ego_ids = [f"E{i + 1:03d}" for i in range(n_egos)]
-
+    ego_ids, z_all = _egos(n_egos, downward, rng)
+    n_egos = len(ego_ids)
     base = np.asarray(params.sphere_probs, dtype=float)
     base = base / base.sum()
     sphere_p_all = rng.dirichlet(np.maximum(params.sphere_concentration * base, 1e-3), n_egos)
     mu_all = rng.normal(params.closeness_mean, params.closeness_ego_sd, n_egos)
     sizes = rng.integers(params.size_min, params.size_max + 1, n_egos)
-
-    fields = ("sph", "lev", "close", "freq", "career", "psycho")
-    out: dict[str, list] = {k: [] for k in ("ego", "wave", "num", *fields)}
-    tie_out: dict[str, list] = {"ego": [], "wave": [], "a": [], "b": []}
+    out: dict[str, list[Any]] = {k: [] for k in ("ego", "wave", "num", *_FIELDS)}
+    tie_out: dict[str, list[Any]] = {"ego": [], "wave": [], "a": [], "b": []}
     for i, ego_id in enumerate(ego_ids):
-        z, mu, sp = z_all[i], mu_all[i], sphere_p_all[i]
+        ego = _Ego(z_all[i], mu_all[i], sphere_p_all[i])
         n = int(sizes[i])
-        cur = dict(zip(fields, _new_alters(rng, n, z, mu, sp, params), strict=True))
+        cur = dict(zip(_FIELDS, _new_alters(rng, n, *ego, params), strict=True))
         cur["num"] = np.arange(1, n + 1)
-        next_num = n + 1
-        first_new = 1
+        next_num, first_new = n + 1, 1
         edges: set[tuple[int, int]] = set()
         for w in range(1, waves + 1):
             if w > 1:
-                keep = rng.random(len(cur["num"])) >= params.p_drop
-                cur = {k: v[keep] for k, v in cur.items()}
-                m = len(cur["num"])
-                move = rng.random(m) < params.p_closeness_change
-                step = rng.choice([-1.0, 1.0], size=m)
-                cur["close"] = np.clip(cur["close"] + np.where(move, step, 0.0), 1, 5)
-                k = int(rng.poisson(params.mean_added))
-                k = min(max(k, params.size_min - m), params.size_max - m)
                 first_new = next_num
-                if k > 0:
-                    new = dict(zip(fields, _new_alters(rng, k, z, mu, sp, params), strict=True))
-                    new["num"] = np.arange(next_num, next_num + k)
-                    next_num += k
-                    cur = {key: np.concatenate([cur[key], new[key]]) for key in cur}
+                cur, next_num = _next_wave(rng, cur, next_num, ego, params)
                 present = set(cur["num"].tolist())
                 edges = {e for e in edges if e[0] in present and e[1] in present}
-            # draw ties only for pairs involving an alter new at this wave
-            nums, sph = cur["num"], cur["sph"]
-            ia, ib = np.triu_indices(len(nums), k=1)
-            new_pair = (nums[ia] >= first_new) | (nums[ib] >= first_new)
-            p = np.where(sph[ia] == sph[ib], params.tie_prob_same, params.tie_prob_other)
-            hit = (rng.random(len(ia)) < p) & new_pair
-            edges |= set(zip(nums[ia[hit]].tolist(), nums[ib[hit]].tolist(), strict=True))
-            m = len(nums)
+            edges |= _new_ties(rng, cur, first_new, params)
+            m = len(cur["num"])
             out["ego"].extend([ego_id] * m)
             out["wave"].extend([w] * m)
-            for key in ("num", *fields):
+            for key in ("num", *_FIELDS):
                 out[key].append(cur[key])
             e = sorted(edges)
             tie_out["ego"].extend([ego_id] * len(e))
             tie_out["wave"].extend([w] * len(e))
             tie_out["a"].extend(a for a, _ in e)
             tie_out["b"].extend(b for _, b in e)
+    return _alter_table(out), _tie_table(tie_out)
 
-    cat = {k: np.concatenate(out[k]) for k in ("num", *fields)}
+
+_FIELDS = ("sph", "lev", "close", "freq", "career", "psycho")
+
+
+class _Ego(NamedTuple):
+    """What an ego brings to each draw of alters: latent, mean closeness, sphere shares."""
+
+    z: float
+    mu: float
+    sphere_p: np.ndarray
+
+
+def _egos(
+    n_egos: int, downward: Sequence[float] | pd.Series | None, rng: np.random.Generator
+) -> tuple[list[str], np.ndarray]:
+    """Ego ids and their ``downward`` latents (given, or drawn from N(0, 1))."""
+    if downward is None:
+        if not isinstance(n_egos, (int, np.integer)) or n_egos < 1:
+            raise ConfigError(f"n_egos={n_egos!r} must be a whole number >= 1")
+        return [f"E{i + 1:03d}" for i in range(n_egos)], rng.standard_normal(n_egos)
+    if isinstance(downward, pd.Series):
+        ego_ids = [str(e) for e in downward.index]
+        z_all = pd.to_numeric(downward, errors="coerce").to_numpy(dtype=float)
+    else:
+        z_all = np.asarray(downward, dtype=float).ravel()
+        ego_ids = [f"E{i + 1:03d}" for i in range(len(z_all))]
+    if len(z_all) == 0 or not np.all(np.isfinite(z_all)):
+        raise DataValidationError(
+            "downward= must be a non-empty list of finite numbers (one per ego); "
+            f"found {int((~np.isfinite(z_all)).sum())} missing or non-numeric values"
+        )
+    if len(set(ego_ids)) != len(ego_ids):
+        raise DataValidationError("downward= Series has duplicate ego ids in its index")
+    return ego_ids, z_all
+
+
+def _next_wave(
+    rng: np.random.Generator,
+    cur: dict[str, np.ndarray],
+    next_num: int,
+    ego: _Ego,
+    params: NetworkSimParams,
+) -> tuple[dict[str, np.ndarray], int]:
+    """One wave later: alters dropped, closeness moved, new alters added (size kept in bounds)."""
+    keep = rng.random(len(cur["num"])) >= params.p_drop
+    cur = {k: v[keep] for k, v in cur.items()}
+    m = len(cur["num"])
+    move = rng.random(m) < params.p_closeness_change
+    step = rng.choice([-1.0, 1.0], size=m)
+    cur["close"] = np.clip(cur["close"] + np.where(move, step, 0.0), 1, 5)
+    k = int(rng.poisson(params.mean_added))
+    k = min(max(k, params.size_min - m), params.size_max - m)
+    if k > 0:
+        new = dict(zip(_FIELDS, _new_alters(rng, k, *ego, params), strict=True))
+        new["num"] = np.arange(next_num, next_num + k)
+        next_num += k
+        cur = {key: np.concatenate([cur[key], new[key]]) for key in cur}
+    return cur, next_num
+
+
+def _new_ties(
+    rng: np.random.Generator, cur: dict[str, np.ndarray], first_new: int, params: NetworkSimParams
+) -> set[tuple[int, int]]:
+    """Ties drawn for the pairs that involve an alter new at this wave (numbered >= first_new)."""
+    nums, sph = cur["num"], cur["sph"]
+    ia, ib = np.triu_indices(len(nums), k=1)
+    new_pair = (nums[ia] >= first_new) | (nums[ib] >= first_new)
+    p = np.where(sph[ia] == sph[ib], params.tie_prob_same, params.tie_prob_other)
+    hit = (rng.random(len(ia)) < p) & new_pair
+    return set(zip(nums[ia[hit]].tolist(), nums[ib[hit]].tolist(), strict=True))
+
+
+def _alter_table(out: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """The alter table, sorted by wave, ego and alter."""
+    cat = {k: np.concatenate(out[k]) for k in ("num", *_FIELDS)}
     ego_col = np.asarray(out["ego"], dtype=object)
     lev = np.asarray(LEVELS, dtype=object)[cat["lev"]]
     sph = np.asarray(SPHERES, dtype=object)[cat["sph"]]
@@ -298,9 +341,12 @@ def simulate_networks(
             "psychosocial_support": cat["psycho"].astype(int),
         }
     )
-    alters = alters.sort_values(["wave", "ego_id", "alter_id"], kind="stable").reset_index(
-        drop=True
-    )
+    alters = alters.sort_values(["wave", "ego_id", "alter_id"], kind="stable")
+    return alters.reset_index(drop=True)
+
+
+def _tie_table(tie_out: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """The alter–alter ties table, sorted by wave, ego and the two alters."""
     ties = pd.DataFrame(
         {
             "ego_id": np.asarray(tie_out["ego"], dtype=object),
@@ -310,5 +356,4 @@ def simulate_networks(
         }
     )
     ties = ties.sort_values(["wave", "ego_id", "alter_a", "alter_b"], kind="stable")
-    ties = ties.reset_index(drop=True)
-    return alters, ties
+    return ties.reset_index(drop=True)

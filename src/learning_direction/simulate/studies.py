@@ -14,6 +14,7 @@ All generators take ``seed`` and return identical data for the same seed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,8 @@ def _residual(rng: np.random.Generator, n: int, explained_var: float) -> np.ndar
 
 
 def _std(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean()) / x.std()
+    z: np.ndarray = (x - x.mean()) / x.std()
+    return z
 
 
 def _controls(rng: np.random.Generator, n: int) -> pd.DataFrame:
@@ -78,7 +80,9 @@ def _controls(rng: np.random.Generator, n: int) -> pd.DataFrame:
     )
 
 
-def _items(latent: pd.DataFrame, scales, ip: ItemParams, rng: np.random.Generator) -> pd.DataFrame:
+def _items(
+    latent: pd.DataFrame, scales: Any, ip: ItemParams, rng: np.random.Generator
+) -> pd.DataFrame:
     seed = int(rng.integers(0, 2**31 - 1))
     return simulate_items(
         scales,
@@ -94,7 +98,9 @@ def _mentor_ids(n: int) -> list[str]:
     return [f"M{i + 1:04d}" for i in range(n)]
 
 
-def _mentor_rows(n: int, extra: dict, ctrl: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+def _mentor_rows(
+    n: int, extra: dict[str, Any], ctrl: pd.DataFrame, items: pd.DataFrame
+) -> pd.DataFrame:
     """One row per mentor: ``mentor_id``, the ``extra`` columns, the controls, then the items."""
     ids = pd.DataFrame({"mentor_id": _mentor_ids(n), **extra})
     return pd.concat([ids, ctrl, items.reset_index(drop=True)], axis=1)
