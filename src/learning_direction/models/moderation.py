@@ -22,7 +22,8 @@ from .._core.results import ResultMixin, format_number, table_to_text
 from ..exceptions import DataValidationError
 from ._design import build_design, check_cluster_column, check_se_type, quote
 from ._probe import check_probe_values
-from .regression import RegressionResult, _check_ci_level, _ols_from_design
+from .regression._summary import check_ci_level
+from .regression.ols import RegressionResult, ols_from_design
 
 __all__ = ["ModerationResult", "moderate"]
 
@@ -316,7 +317,7 @@ def moderate(
     5.0   0.377   0.269    0.484
     6.0   0.458   0.310    0.606
     """
-    level = _check_ci_level(ci_level)
+    level = check_ci_level(ci_level)
     se = check_se_type(se, cluster)
     covs = (
         []
@@ -366,9 +367,9 @@ def moderate(
     cl = data[cluster].to_numpy() if se == "cluster" else None
     kw = dict(se=se, cluster=cluster, cluster_values=cl, standardize=False, ci_level=level)
     design = build_design(data, formula, what="moderate", data=data, report=report)
-    reg = _ols_from_design(design, notes=list(notes), what="moderate", **kw)
+    reg = ols_from_design(design, notes=list(notes), what="moderate", **kw)
     red_design = build_design(data, reduced, what="moderate", data=data, report=report)
-    red = _ols_from_design(red_design, what="moderate", **kw)
+    red = ols_from_design(red_design, what="moderate", **kw)
     xw = f"{x}:{w}"
 
     # probe values
