@@ -26,7 +26,7 @@ from scipy import integrate, stats
 import learning_direction as ld
 from learning_direction.exceptions import DataValidationError, ModelError
 from learning_direction.models import power as pw
-from learning_direction.models._power_sim import implied_cov
+from learning_direction.models.power._sim import implied_cov
 
 
 def _mc_tol(p: float, reps: int, z: float = 4.0) -> float:
@@ -325,7 +325,7 @@ def test_progress_bar(capsys):
     r=st.floats(-0.5, 0.5),
 )
 def test_standardized_population_has_unit_variances(a, b, c, r):
-    from learning_direction.models._power_sim import Equation
+    from learning_direction.models.power._sim import Equation
 
     R = np.array([[1.0, r], [r, 1.0]])
     eqs = (Equation("m", ("x", "c1"), (a, 0.2)), Equation("y", ("x", "m", "c1"), (c, b, 0.1)))
@@ -368,8 +368,8 @@ def test_power_curve_figure(tmp_path, close_figures):
     [
         (dict(b=0.3), "give the standardized paths"),
         (dict(a=[0.3, 0.2], b=0.3), "one a and one b per mediator"),
-        (dict(a=0.3, b=0.3, method="bca"), "method must be one of"),
-        (dict(a=0.3, b=0.3, design="nested"), "design must be one of"),
+        (dict(a=0.3, b=0.3, method="bca"), "method must be 'monte_carlo', .* got 'bca'"),
+        (dict(a=0.3, b=0.3, design="nested"), "design must be 'auto', .* got 'nested'"),
         (dict(a=0.3, b=0.3, alpha=0.7), "alpha must be"),
         (dict(a=0.3, b=0.3, n_reps=0), "n_reps must be"),
         (dict(a=0.3, b=0.3, n_boot=10), "too few"),
@@ -435,7 +435,7 @@ def test_sample_size_bad_inputs():
         ld.sample_size_mediation(a=0.3, b=0.3, n=[50])
     with pytest.raises(ModelError, match="target must be"):
         ld.sample_size_mediation(target=80, a=0.3, b=0.3)
-    with pytest.raises(ModelError, match="not in this design"):
+    with pytest.raises(ModelError, match="effect must be 'indirect:m', got 'indirect_total'"):
         ld.sample_size_mediation(a=0.3, b=0.3, effect="indirect_total", n_reps=10)
     with pytest.raises(ModelError, match="not defined"):
         ld.sample_size_mediation(a=[0.3, 0.3], b=[0.3, 0.3], method="joint", n_reps=10)
@@ -453,7 +453,7 @@ def test_sample_size_not_reached_says_so():
 
 def test_curve_unknown_effect():
     res = ld.power_mediation(a=0.3, b=0.3, n=[50], n_reps=10, seed=1)
-    with pytest.raises(ModelError, match="no effect"):
+    with pytest.raises(ModelError, match="effect must be 'indirect:m', got 'index'"):
         res.curve("index")
 
 

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sys
 import threading
 import warnings
@@ -78,6 +79,7 @@ __all__ = [
     "boot_pvalue",
     "check_seed",
     "confidence_interval",
+    "fresh_seed",
     "jackknife",
     "monte_carlo_draws",
     "regression_influence",
@@ -101,6 +103,14 @@ def check_seed(seed: object) -> int | None:
             f"seed must be a non-negative whole number (e.g. seed=2026) or None, got {seed!r}"
         )
     return int(seed)
+
+
+def fresh_seed(seed: int | None = None) -> int:
+    """``seed`` itself, or a new random 63-bit seed when it is None.
+
+    An analysis that draws its seed records it in the result, so the run can be repeated.
+    """
+    return int(seed) if seed is not None else secrets.randbits(63)
 
 
 def block_size(n_units: int) -> int:
