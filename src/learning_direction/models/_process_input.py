@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._core.checks import check_level
+from .._core.checks import check_level, choice
 from .._core.data import MissingReport, complete_cases, require_columns
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._ols_batch import _codes
@@ -40,14 +40,23 @@ def as_list(value: str | Sequence[str] | None, what: str) -> list[str]:
     return out
 
 
-def check_options(n_boot: int, ci: str, ci_level: float) -> None:
-    if ci not in CI_METHODS:
-        raise ModelError(f"ci must be one of {', '.join(repr(c) for c in CI_METHODS)}; got {ci!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
+#: the interval methods in words (for a result's ``method``)
+CI_NAMES = {
+    "percentile": "percentile bootstrap",
+    "bca": "BCa bootstrap",
+    "monte_carlo": "Monte Carlo",
+}
+
+
+def check_options(n_boot: object, ci: object, ci_level: object) -> str:
+    """Check the resampling options; returns ``ci`` spelled canonically."""
+    ci = choice(ci, "ci", CI_METHODS)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 100:
         raise ModelError(
             f"n_boot must be a whole number of resamples >= 100 (5000 recommended), got {n_boot!r}"
         )
     check_level(ci_level)
+    return ci
 
 
 def check_distinct(roles: dict[str, list[str]]) -> None:
@@ -149,8 +158,7 @@ def prepare(
         data[c] = sub[c].astype(float)
     yv = sub[y].astype(float)
     uniq = np.unique(yv)
-    if outcome not in ("auto", "linear", "logistic"):
-        raise ModelError(f"outcome must be 'auto', 'linear' or 'logistic', got {outcome!r}")
+    outcome = choice(outcome, "outcome", ["auto", "linear", "logistic"])
     is01 = uniq.size == 2 and set(uniq.tolist()) == {0.0, 1.0}
     if outcome == "logistic" and not is01:
         raise DataValidationError(
