@@ -21,7 +21,7 @@ from . import _process_core as core
 from ._probe import check_probe, check_probe_values, value_labels
 from ._process_input import CI_NAMES, as_list, check_distinct, check_options, prepare
 from ._process_result import ProcessResult
-from ._types import FloatArray
+from ._types import FloatArray, as_float
 
 __all__ = ["MODELS", "ConditionalProcessResult", "moderated_mediation"]
 
@@ -94,7 +94,7 @@ class ConditionalProcessResult(ProcessResult):
 
 def _quantile6(v: FloatArray, q: Sequence[float]) -> FloatArray:
     """Percentiles by R's ``quantile(type = 6)`` (the moderation fixtures use it)."""
-    return np.quantile(v, q, method="weibull")
+    return as_float(np.quantile(v, q, method="weibull"))
 
 
 def probe_values(w: FloatArray, probe: str | Sequence[float]) -> FloatArray:
@@ -115,7 +115,17 @@ def probe_values(w: FloatArray, probe: str | Sequence[float]) -> FloatArray:
     return check_probe_values(probe, "probe values")
 
 
-def _spec(x, ms, y, w, covs, model, ws, y_binary):
+def _spec(
+    x: str,
+    ms: list[str],
+    y: str,
+    w: str,
+    covs: list[str],
+    model: int,
+    ws: FloatArray,
+    y_binary: bool,
+) -> core.ModelSpec:
+    """Equations and reported terms of PROCESS model 7, 8, 14 or 58."""
     xw = f"{x}*{w}"
     wlab = dict(zip(ws, value_labels(ws), strict=True))
     mods = MODELS[model]
@@ -271,28 +281,8 @@ def moderated_mediation(
     The index's CI includes zero: the indirect effect does not detectably change with tenure.
     PROCESS draws its own random numbers, so its CI limits agree within Monte Carlo error.
     """
-    if model not in MODELS:
-        raise ModelError(
-            f"model must be one of {sorted(MODELS)} (PROCESS model numbers), got {model!r}"
-        )
-    if isinstance(probe, str):
-        probe = check_probe(probe)
-    ms = as_list(m, "m")
-    covs = as_list(covariates, "covariates")
-    if not ms:
-        raise DataValidationError("m must name at least one mediator column")
-    if not isinstance(w, str):
-        raise DataValidationError(f"w must be one column name, got {w!r}")
-    ci = check_options(n_boot, ci, ci_level)
-    check_distinct(
-        {
-            "x": [x],
-            "m": ms,
-            "y": [y],
-            "w": [w],
-            "a covariate": covs,
-            "cluster": [cluster] if cluster else [],
-        }
+    ms, covs, probe, ci = _checked_options(
+        x, m, y, w, model, covariates, probe, n_boot, ci, ci_level, cluster
     )
     prep = prepare(
         df,
@@ -309,9 +299,8 @@ def moderated_mediation(
             f"x '{x}' must be numeric for moderated_mediation (got a categorical column); code it as 0/1"
         )
     data = prep.data
-    data[f"{x}*{w}"] = data[x] * data[w]
-    for mm in ms:
-        data[f"{mm}*{w}"] = data[mm] * data[w]
+    for v in (x, *ms):  # product terms of the uncentered variables (PROCESS default)
+        data[f"{v}*{w}"] = data[v] * data[w]
     ws = probe_values(data[w].to_numpy(), probe)
     tied = len(np.unique(ws)) < len(ws)
     if tied:  # e.g. 16th and 50th percentiles of a Likert W coincide
@@ -361,6 +350,38 @@ def moderated_mediation(
         y_family="binomial" if prep.y_binary else "gaussian",
         notes=tuple(notes),
     )
+
+
+def _checked_options(
+    x: str,
+    m: str | Sequence[str],
+    y: str,
+    w: object,
+    model: int,
+    covariates: Sequence[str] | None,
+    probe: str | Sequence[float],
+    n_boot: int,
+    ci: str,
+    ci_level: float,
+    cluster: str | None,
+) -> tuple[list[str], list[str], str | Sequence[float], str]:
+    """Mediators, covariates, the probe and ``ci`` (canonical), after checking every option."""
+    if model not in MODELS:
+        raise ModelError(
+            f"model must be one of {sorted(MODELS)} (PROCESS model numbers), got {model!r}"
+        )
+    if isinstance(probe, str):
+        probe = check_probe(probe)
+    ms = as_list(m, "m")
+    covs = as_list(covariates, "covariates")
+    if not ms:
+        raise DataValidationError("m must name at least one mediator column")
+    if not isinstance(w, str):
+        raise DataValidationError(f"w must be one column name, got {w!r}")
+    ci = check_options(n_boot, ci, ci_level)
+    roles = {"x": [x], "m": ms, "y": [y], "w": [w], "a covariate": covs}
+    check_distinct({**roles, "cluster": [cluster] if cluster else []})
+    return ms, covs, probe, ci
 
 
 def _conditional_indirect(table: pd.DataFrame, ms: list[str], ws: FloatArray) -> pd.DataFrame:

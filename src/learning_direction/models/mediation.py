@@ -70,9 +70,10 @@ class MediationResult(ProcessResult):
 
 # ---------------------------------------------------------------------------------------------
 def _chains(mediators: list[str], serial: bool) -> list[tuple[str, ...]]:
+    """The mediator chains of the indirect effects (single mediators unless serial)."""
     if not serial:
         return [(m,) for m in mediators]
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in range(1, len(mediators) + 1):
         out.extend(itertools.combinations(mediators, r))
     out.sort(key=lambda c: (len(c), [mediators.index(m) for m in c]))
@@ -80,18 +81,19 @@ def _chains(mediators: list[str], serial: bool) -> list[tuple[str, ...]]:
 
 
 def _spec(
-    x_cols,
-    x_levels,
-    ms,
-    covs,
-    y,
-    serial,
-    y_binary,
-    standardize,
-    m_level,
-    continuous_x,
-    y_level="row",
-):
+    x_cols: list[str],
+    x_levels: list[str | None],
+    ms: list[str],
+    covs: list[str],
+    y: str,
+    serial: bool,
+    y_binary: bool,
+    standardize: bool,
+    m_level: str,
+    continuous_x: bool,
+    y_level: str = "row",
+) -> core.ModelSpec:
+    """Equations and reported terms of PROCESS model 4 (parallel) or 6 (serial)."""
     eqs = []
     for i, m in enumerate(ms):
         preds = [*x_cols, *(ms[:i] if serial else []), *covs]
@@ -100,7 +102,7 @@ def _spec(
     eqs.append(core.Equation("y", y, [*x_cols, *ms, *covs], level=y_level, family=fam))
     eqs.append(core.Equation("total", y, [*x_cols, *covs], level=y_level, family=fam))
 
-    def sfx(lv):
+    def sfx(lv: str | None) -> str:
         return "" if lv is None else f"[{lv}]"
 
     terms: list[core.Term] = []
@@ -339,24 +341,8 @@ def mediate(
     differ from PROCESS's own random numbers, so the CI limits agree within Monte Carlo error;
     the point estimates agree exactly.
     """
-    ms = as_list(m, "m")
-    covs = as_list(covariates, "covariates")
-    if not ms:
-        raise DataValidationError("m must name at least one mediator column")
-    if serial and not 2 <= len(ms) <= 3:
-        raise ModelError(
-            f"serial mediation (PROCESS model 6) takes 2 or 3 mediators, got {len(ms)}"
-        )
-    ci = check_options(n_boot, ci, ci_level)
-    outcome_model = choice(outcome_model, "outcome_model", ["cluster_robust", "random_intercept"])
-    design = choice(design, "design", ["auto", "1-1-1", "2-1-1"])
-    for option, value in (("outcome_model", outcome_model), ("design", design)):
-        if value in ("random_intercept", "2-1-1") and cluster is None:
-            raise ModelError(
-                f"{option}={value!r} needs cluster= (the column identifying the clusters)"
-            )
-    check_distinct(
-        {"x": [x], "m": ms, "y": [y], "a covariate": covs, "cluster": [cluster] if cluster else []}
+    ms, covs, ci, outcome_model, design = _checked_options(
+        x, m, y, covariates, serial, n_boot, ci, ci_level, cluster, outcome_model, design
     )
     prep = prepare(
         df,
@@ -426,6 +412,42 @@ def mediate(
         omnibus=_omnibus(model, prep.x_cols),
         notes=tuple(notes),
     )
+
+
+def _checked_options(
+    x: str,
+    m: str | Sequence[str],
+    y: str,
+    covariates: Sequence[str] | None,
+    serial: bool,
+    n_boot: int,
+    ci: str,
+    ci_level: float,
+    cluster: str | None,
+    outcome_model: str,
+    design: str,
+) -> tuple[list[str], list[str], str, str, str]:
+    """Mediators, covariates, and ``ci``, ``outcome_model``, ``design`` spelled canonically."""
+    ms = as_list(m, "m")
+    covs = as_list(covariates, "covariates")
+    if not ms:
+        raise DataValidationError("m must name at least one mediator column")
+    if serial and not 2 <= len(ms) <= 3:
+        raise ModelError(
+            f"serial mediation (PROCESS model 6) takes 2 or 3 mediators, got {len(ms)}"
+        )
+    ci = check_options(n_boot, ci, ci_level)
+    outcome_model = choice(outcome_model, "outcome_model", ["cluster_robust", "random_intercept"])
+    design = choice(design, "design", ["auto", "1-1-1", "2-1-1"])
+    for option, value in (("outcome_model", outcome_model), ("design", design)):
+        if value in ("random_intercept", "2-1-1") and cluster is None:
+            raise ModelError(
+                f"{option}={value!r} needs cluster= (the column identifying the clusters)"
+            )
+    check_distinct(
+        {"x": [x], "m": ms, "y": [y], "a covariate": covs, "cluster": [cluster] if cluster else []}
+    )
+    return ms, covs, ci, outcome_model, design
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,9 @@ class ModerationResult(ResultMixin):
         return figure("moderation.plot_simple_slopes")(self, ax=ax, **kwargs)
 
 
-def _conditional(reg: RegressionResult, x: str, xw: str, w_values) -> pd.DataFrame:
+def _conditional(
+    reg: RegressionResult, x: str, xw: str, w_values: Sequence[float] | FloatArray
+) -> pd.DataFrame:
     w = np.asarray(w_values, dtype=float)
     b = reg.table.set_index("term")["estimate"]
     V = reg.vcov
@@ -340,7 +342,7 @@ def moderate(
     qx, qw = quote(x), quote(w)
     rhs_cov = "".join(f" + {quote(c)}" for c in covs)
     cl = data[cluster].to_numpy() if cluster is not None and se == "cluster" else None
-    fits = []
+    fits: list[RegressionResult] = []
     for formula in (
         f"{quote(y)} ~ {qx} + {qw} + {qx}:{qw}{rhs_cov}",
         f"{quote(y)} ~ {qx} + {qw}{rhs_cov}",  # without the interaction, for Delta R^2
