@@ -7,11 +7,13 @@ The palette is Okabe & Ito's colour-blind-safe set. Every figure function takes 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 
 from .._core.format import MINUS  # the typographic minus of figure text (as the tick labels)
 
@@ -58,12 +60,12 @@ _RC = {
 }
 
 
-def publication_style():
+def publication_style() -> AbstractContextManager[None]:
     """Context manager applying the toolkit's matplotlib defaults."""
     return mpl.rc_context(_RC)
 
 
-def get_ax(ax=None, figsize=(6.0, 4.0)):
+def get_ax(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
     """Return ``ax`` or a new Axes on a new figure styled with the publication defaults."""
     if ax is not None:
         return ax
