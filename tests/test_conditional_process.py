@@ -196,3 +196,43 @@ def test_plots(m7, tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_probe_percentile_is_canonical_and_percentiles_an_alias():
+    # moderate() and moderated_mediation() spell the option the same way; the plural (the old
+    # default of moderated_mediation) still works and gives the same result
+    df = _sim(6)
+    kw = dict(n_boot=200, seed=2)
+    default = moderated_mediation(df, "x", "m", "y", "w", **kw)
+    singular = moderated_mediation(df, "x", "m", "y", "w", probe="percentile", **kw)
+    plural = moderated_mediation(df, "x", "m", "y", "w", probe="Percentiles", **kw)
+    pd.testing.assert_frame_equal(default.table, singular.table)
+    pd.testing.assert_frame_equal(default.table, plural.table)
+    np.testing.assert_allclose(
+        default.probe_values, np.quantile(df["w"], [0.16, 0.5, 0.84], method="weibull")
+    )
+    with pytest.raises(ModelError, match="probe must be 'percentile' or 'meansd'"):
+        moderated_mediation(df, "x", "m", "y", "w", probe="quartiles", **kw)
+
+
+def test_shares_the_process_result_base_with_mediation():
+    from dataclasses import fields
+
+    from learning_direction.models._process_result import ProcessResult
+    from learning_direction.models.mediation import MediationResult, mediate
+
+    df = _sim(7)
+    cp = moderated_mediation(df, "x", "m", "y", "w", n_boot=200, seed=1)
+    med = mediate(df, "x", "m", "y", n_boot=200, seed=1)
+    assert isinstance(cp, ProcessResult) and isinstance(med, ProcessResult)
+    shared = {f.name for f in fields(ProcessResult)}
+    assert len(shared) >= 20
+    assert shared <= {f.name for f in fields(ConditionalProcessResult)}
+    assert shared <= {f.name for f in fields(MediationResult)}
+    for res in (cp, med):
+        assert "n_singular" in res._meta() and res._meta()["ci"] == "percentile"
+        assert "Number of bootstrap samples for percentile" in res.summary()
+    assert cp._meta()["model"] == 7 and "model" not in med._meta()
+    assert "Index of moderated mediation" in cp.summary()
+    with pytest.raises(ModelError, match="kind must be 'path' or 'bootstrap'"):
+        cp.plot(kind="forest")

@@ -203,3 +203,13 @@ def test_property_jn_roots_solve_quadratic(b3, seed):
     for b in r.jn:
         p = r.conditional_effect([b])["p_value"].iloc[0]
         assert p == pytest.approx(0.05, abs=1e-6)
+
+
+def test_probe_percentiles_is_an_alias(sat):
+    # the spelling of moderated_mediation()'s old default is accepted here too
+    a = moderate(sat, x="SATV", w="age", y="ACT")
+    b = moderate(sat, x="SATV", w="age", y="ACT", probe="percentiles")
+    pd.testing.assert_frame_equal(a.probes, b.probes)
+    assert a.probe == b.probe == "percentile"
+    with pytest.raises(DataValidationError, match="kind must be 'jn' or 'slopes'"):
+        a.plot(kind="forest")

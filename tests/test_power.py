@@ -26,7 +26,7 @@ from scipy import integrate, stats
 import learning_direction as ld
 from learning_direction.exceptions import DataValidationError, ModelError
 from learning_direction.models import power as pw
-from learning_direction.models._power_sim import implied_cov
+from learning_direction.models.power._sim import implied_cov
 
 
 def _mc_tol(p: float, reps: int, z: float = 4.0) -> float:
@@ -325,7 +325,7 @@ def test_progress_bar(capsys):
     r=st.floats(-0.5, 0.5),
 )
 def test_standardized_population_has_unit_variances(a, b, c, r):
-    from learning_direction.models._power_sim import Equation
+    from learning_direction.models.power._sim import Equation
 
     R = np.array([[1.0, r], [r, 1.0]])
     eqs = (Equation("m", ("x", "c1"), (a, 0.2)), Equation("y", ("x", "m", "c1"), (c, b, 0.1)))
@@ -368,8 +368,8 @@ def test_power_curve_figure(tmp_path, close_figures):
     [
         (dict(b=0.3), "give the standardized paths"),
         (dict(a=[0.3, 0.2], b=0.3), "one a and one b per mediator"),
-        (dict(a=0.3, b=0.3, method="bca"), "method must be one of"),
-        (dict(a=0.3, b=0.3, design="nested"), "design must be one of"),
+        (dict(a=0.3, b=0.3, method="bca"), "method must be 'monte_carlo', .* got 'bca'"),
+        (dict(a=0.3, b=0.3, design="nested"), "design must be 'auto', .* got 'nested'"),
         (dict(a=0.3, b=0.3, alpha=0.7), "alpha must be"),
         (dict(a=0.3, b=0.3, n_reps=0), "n_reps must be"),
         (dict(a=0.3, b=0.3, n_boot=10), "too few"),
@@ -435,7 +435,7 @@ def test_sample_size_bad_inputs():
         ld.sample_size_mediation(a=0.3, b=0.3, n=[50])
     with pytest.raises(ModelError, match="target must be"):
         ld.sample_size_mediation(target=80, a=0.3, b=0.3)
-    with pytest.raises(ModelError, match="not in this design"):
+    with pytest.raises(ModelError, match="effect must be 'indirect:m', got 'indirect_total'"):
         ld.sample_size_mediation(a=0.3, b=0.3, effect="indirect_total", n_reps=10)
     with pytest.raises(ModelError, match="not defined"):
         ld.sample_size_mediation(a=[0.3, 0.3], b=[0.3, 0.3], method="joint", n_reps=10)
@@ -453,7 +453,7 @@ def test_sample_size_not_reached_says_so():
 
 def test_curve_unknown_effect():
     res = ld.power_mediation(a=0.3, b=0.3, n=[50], n_reps=10, seed=1)
-    with pytest.raises(ModelError, match="no effect"):
+    with pytest.raises(ModelError, match="effect must be 'indirect:m', got 'index'"):
         res.curve("index")
 
 
@@ -490,3 +490,50 @@ def test_serial_pilot_dataframe_and_mediation_result_agree():
     for term in ("a:m1", "a:m2", "d:m1->m2", "b:m1", "b:m2", "c_prime"):
         assert p1[term] == pytest.approx(p2[term], abs=1e-8)
     assert "indirect:m1->m2" in set(from_df.table["effect"])
+
+
+# --------------------------------------------------------------------------- Scenario
+def test_scenario_from_paths_resolves_the_design_and_is_frozen():
+    from dataclasses import FrozenInstanceError
+
+    from learning_direction.models.power import Scenario
+
+    s = Scenario.from_paths(a=[0.3, 0.2], b=[0.3, 0.3], n_covariates=2, covariate_r=0.1)
+    assert s.design == "parallel" and not s.serial
+    assert s.mediators == ("m1", "m2") and s.covariates == ("c1", "c2")
+    assert s.population.primary == "indirect_total"
+    assert Scenario.from_paths(a=0.3, b=0.3, icc=0.2, cluster_size=4).design == "2-1-1"
+    assert Scenario.from_paths(a=0.3, b=0.3, a_xw=0.2).population.primary == "index"
+    serial = Scenario.from_paths(a=[0.3, 0.2], b=[0.3, 0.3], d=0.3, design="serial")
+    assert serial.serial and "d:m1->m2" in serial.population.params
+    with pytest.raises(FrozenInstanceError):
+        s.c_prime = 0.5
+    # direct construction builds (and checks) the population too
+    assert Scenario(a=(0.39,), b=(0.39,)).table().equals(Scenario.from_paths(0.39, 0.39).table())
+    with pytest.raises(ModelError, match="explain"):
+        Scenario(a=(0.8,), b=(0.8,), c_prime=0.5)
+
+
+def test_scenario_notes_and_table_feed_the_result():
+    from learning_direction.models.power import Scenario
+
+    s = Scenario.from_paths(a=0.3, b=0.3, icc=0.2, cluster_size=4)
+    res = ld.power_mediation(a=0.3, b=0.3, icc=0.2, cluster_size=4, n=[40], n_reps=20, seed=3)
+    pd.testing.assert_frame_equal(res.population, s.table())
+    assert res.notes[: len(s.notes)] == s.notes
+    assert any("2-1-1 design" in n for n in s.notes)
+
+
+def test_scenario_from_pilot_equals_the_pilot_argument():
+    from learning_direction.models.power import Scenario
+
+    df = _pilot(500)
+    s = Scenario.from_pilot(df, x="x", m="m", y="y")
+    res = ld.power_mediation(pilot=df, x="x", m="m", y="y", n=[60], n_reps=20, seed=2)
+    pd.testing.assert_frame_equal(res.population, s.table())
+    assert s.source_notes and "pilot data" in s.source_notes[-1]
+    fit = ld.mediate(df, x="x", m="m", y="y", n_boot=200, seed=1)
+    from_result = Scenario.from_pilot(fit)
+    assert from_result.a[0] == pytest.approx(s.a[0], rel=1e-9)
+    with pytest.raises(ModelError, match="leave standardized=True"):
+        Scenario.from_pilot(df, x="x", m="m", y="y", standardized=False)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 
 from ..exceptions import DataValidationError
 from ._style import PALETTE, get_ax, publication_style
@@ -12,7 +14,7 @@ from ._style import PALETTE, get_ax, publication_style
 __all__ = ["plot_coefficients"]
 
 
-def _as_list(results, labels):
+def _as_list(results: Any, labels: Sequence[str] | None) -> tuple[list[Any], list[str]]:
     if isinstance(results, Mapping):
         return list(results.values()), list(labels or results.keys())
     if isinstance(results, Sequence) and not isinstance(results, str):
@@ -22,14 +24,14 @@ def _as_list(results, labels):
 
 
 def plot_coefficients(
-    results,
-    ax=None,
+    results: Any,
+    ax: Axes | None = None,
     *,
-    labels=None,
+    labels: Sequence[str] | None = None,
     include_intercept: bool = False,
-    terms=None,
+    terms: Sequence[str] | None = None,
     odds_ratio: bool = False,
-):
+) -> Axes:
     """Forest plot: estimates with their confidence intervals, one row per term.
 
     Parameters

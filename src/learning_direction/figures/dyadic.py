@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch
 
 from .._core.format import fig_num, stars
@@ -15,7 +19,124 @@ def _label(est: float, p: float, digits: int) -> str:
     return f"{fig_num(est, digits)}{stars(p)}"
 
 
-def plot_apim(result, ax=None, digits: int = 2, show_x_corr: bool = True):
+_ACTOR, _PARTNER, _RESID = PALETTE[0], PALETTE[1], "0.35"
+#: label boxes that keep the path coefficients readable over the arrows
+_LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+
+
+def _arrow(
+    ax: Axes,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    color: str,
+    rad: float = 0.0,
+    both: bool = False,
+    lw: float = 1.6,
+    ls: str = "-",
+) -> None:
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle="<|-|>" if both else "-|>",
+            mutation_scale=12,
+            color=color,
+            lw=lw,
+            linestyle=ls,
+            connectionstyle=f"arc3,rad={rad}",
+            shrinkA=0,
+            shrinkB=0,
+            zorder=2,
+        )
+    )
+
+
+def _path_label(ax: Axes, x: float, y: float, text: str, color: str, va: str) -> None:
+    ax.text(x, y, text, ha="center", va=va, color=color, fontsize=9, bbox=_LABEL_BOX, zorder=4)
+
+
+def _apim_boxes(ax: Axes, x: str, y: str, r1: Any, r2: Any) -> None:
+    """Predictors left, outcomes right, the first role on top."""
+    boxes = {
+        "x1": (1.6, 4.8, f"{x}\n({r1})"),
+        "x2": (1.6, 1.2, f"{x}\n({r2})"),
+        "y1": (8.0, 4.8, f"{y}\n({r1})"),
+        "y2": (8.0, 1.2, f"{y}\n({r2})"),
+    }
+    for bx, by, text in boxes.values():
+        ax.text(
+            bx,
+            by,
+            text,
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"boxstyle": "round,pad=0.45", "facecolor": "white", "edgecolor": "0.25"},
+            zorder=3,
+        )
+
+
+def _apim_paths(ax: Axes, tab: pd.DataFrame, r1: Any, r2: Any, digits: int) -> None:
+    """Actor paths (horizontal), partner paths (crossing) and the residual correlation."""
+
+    def lab(term: str) -> str:
+        return _label(float(tab.at[term, "estimate"]), float(tab.at[term, "p_value"]), digits)
+
+    for rr, yy in ((r1, 4.8), (r2, 1.2)):
+        _arrow(ax, (2.95, yy), (6.65, yy), _ACTOR)
+        _path_label(ax, 4.8, yy + 0.22, lab(f"actor_{rr}"), _ACTOR, "bottom")
+    t = 0.25
+    _arrow(ax, (2.95, 1.55), (6.65, 4.45), _PARTNER)
+    _path_label(
+        ax, 2.95 + t * 3.7, 1.55 + t * 2.9 - 0.05, lab(f"partner_{r2}_to_{r1}"), _PARTNER, "top"
+    )
+    _arrow(ax, (2.95, 4.45), (6.65, 1.55), _PARTNER)
+    _path_label(
+        ax, 2.95 + t * 3.7, 4.45 - t * 2.9 + 0.05, lab(f"partner_{r1}_to_{r2}"), _PARTNER, "bottom"
+    )
+    # residual correlation of the outcomes
+    _arrow(ax, (9.15, 4.45), (9.15, 1.55), _RESID, rad=-0.45, both=True, lw=1.2)
+    ax.text(
+        10.05,
+        3.0,
+        f"r = {lab('residual_corr')}",
+        ha="left",
+        va="center",
+        color=_RESID,
+        fontsize=9,
+        rotation=90,
+        zorder=4,
+    )
+    for yy in (4.8, 1.2):  # residuals
+        ax.annotate(
+            "",
+            xy=(9.05, yy),
+            xytext=(9.55, yy),
+            arrowprops={"arrowstyle": "-|>", "color": _RESID, "lw": 1.0},
+        )
+
+
+def _x_correlation(ax: Axes, result: Any, r1: Any, r2: Any, digits: int) -> None:
+    """The correlation of the partners' predictors, from the pairwise data."""
+    xa = result.pairs[f"{result.x}_{r1}"].to_numpy(float)
+    xb = result.pairs[f"{result.x}_{r2}"].to_numpy(float)
+    rx = float(np.corrcoef(xa, xb)[0, 1])
+    _arrow(ax, (0.45, 4.45), (0.45, 1.55), _RESID, rad=0.45, both=True, lw=1.2, ls="--")
+    ax.text(
+        -0.15,
+        3.0,
+        f"r = {fig_num(rx, digits)}",
+        ha="right",
+        va="center",
+        color=_RESID,
+        fontsize=9,
+        rotation=90,
+    )
+
+
+def plot_apim(
+    result: Any, ax: Axes | None = None, digits: int = 2, show_x_corr: bool = True
+) -> Axes:
     """Classic APIM diagram: predictors left, outcomes right, actor and partner paths.
 
     Parameters
@@ -45,132 +166,15 @@ def plot_apim(result, ax=None, digits: int = 2, show_x_corr: bool = True):
     >>> res.plot()                                                        # doctest: +SKIP
     """
     r1, r2 = result.roles
-    tab = result.table.set_index("term")
-
-    def row(term):
-        return float(tab.at[term, "estimate"]), float(tab.at[term, "p_value"])
-
     ax = get_ax(ax, figsize=(6.4, 3.8))
     with publication_style():
         ax.set_xlim(-0.3, 10.5)
         ax.set_ylim(0, 6)
         ax.set_axis_off()
-        boxes = {
-            "x1": (1.6, 4.8, f"{result.x}\n({r1})"),
-            "x2": (1.6, 1.2, f"{result.x}\n({r2})"),
-            "y1": (8.0, 4.8, f"{result.y}\n({r1})"),
-            "y2": (8.0, 1.2, f"{result.y}\n({r2})"),
-        }
-        for x, y, text in boxes.values():
-            ax.text(
-                x,
-                y,
-                text,
-                ha="center",
-                va="center",
-                fontsize=9,
-                bbox={"boxstyle": "round,pad=0.45", "facecolor": "white", "edgecolor": "0.25"},
-                zorder=3,
-            )
-        actor_c, partner_c, resid_c = PALETTE[0], PALETTE[1], "0.35"
-
-        def arrow(start, end, color, rad=0.0, both=False, lw=1.6, ls="-"):
-            patch = FancyArrowPatch(
-                start,
-                end,
-                arrowstyle="<|-|>" if both else "-|>",
-                mutation_scale=12,
-                color=color,
-                lw=lw,
-                linestyle=ls,
-                connectionstyle=f"arc3,rad={rad}",
-                shrinkA=0,
-                shrinkB=0,
-                zorder=2,
-            )
-            ax.add_patch(patch)
-
-        bb = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
-        # actor paths
-        for rr, yy in ((r1, 4.8), (r2, 1.2)):
-            est, p = row(f"actor_{rr}")
-            arrow((2.95, yy), (6.65, yy), actor_c)
-            ax.text(
-                4.8,
-                yy + 0.22,
-                _label(est, p, digits),
-                ha="center",
-                va="bottom",
-                color=actor_c,
-                fontsize=9,
-                bbox=bb,
-                zorder=4,
-            )
-        # partner paths (cross)
-        est, p = row(f"partner_{r2}_to_{r1}")
-        arrow((2.95, 1.55), (6.65, 4.45), partner_c)
-        t = 0.25
-        ax.text(
-            2.95 + t * 3.7,
-            1.55 + t * 2.9 - 0.05,
-            _label(est, p, digits),
-            ha="center",
-            va="top",
-            color=partner_c,
-            fontsize=9,
-            bbox=bb,
-            zorder=4,
-        )
-        est, p = row(f"partner_{r1}_to_{r2}")
-        arrow((2.95, 4.45), (6.65, 1.55), partner_c)
-        ax.text(
-            2.95 + t * 3.7,
-            4.45 - t * 2.9 + 0.05,
-            _label(est, p, digits),
-            ha="center",
-            va="bottom",
-            color=partner_c,
-            fontsize=9,
-            bbox=bb,
-            zorder=4,
-        )
-        # residual correlation of the outcomes
-        est, p = row("residual_corr")
-        arrow((9.15, 4.45), (9.15, 1.55), resid_c, rad=-0.45, both=True, lw=1.2)
-        ax.text(
-            10.05,
-            3.0,
-            f"r = {_label(est, p, digits)}",
-            ha="left",
-            va="center",
-            color=resid_c,
-            fontsize=9,
-            rotation=90,
-            zorder=4,
-        )
-        # residual circles
-        for yy in (4.8, 1.2):
-            ax.annotate(
-                "",
-                xy=(9.05, yy),
-                xytext=(9.55, yy),
-                arrowprops={"arrowstyle": "-|>", "color": resid_c, "lw": 1.0},
-            )
+        _apim_boxes(ax, result.x, result.y, r1, r2)
+        _apim_paths(ax, result.table.set_index("term"), r1, r2, digits)
         if show_x_corr and result.pairs is not None and len(result.pairs) > 2:
-            xa = result.pairs[f"{result.x}_{r1}"].to_numpy(float)
-            xb = result.pairs[f"{result.x}_{r2}"].to_numpy(float)
-            rx = float(np.corrcoef(xa, xb)[0, 1])
-            arrow((0.45, 4.45), (0.45, 1.55), resid_c, rad=0.45, both=True, lw=1.2, ls="--")
-            ax.text(
-                -0.15,
-                3.0,
-                f"r = {fig_num(rx, digits)}",
-                ha="right",
-                va="center",
-                color=resid_c,
-                fontsize=9,
-                rotation=90,
-            )
+            _x_correlation(ax, result, r1, r2, digits)
         cons = [
             s
             for s, on in (
@@ -194,7 +198,7 @@ def plot_apim(result, ax=None, digits: int = 2, show_x_corr: bool = True):
     return ax
 
 
-def plot_mutual_benefit(result, ax=None):
+def plot_mutual_benefit(result: Any, ax: Axes | None = None) -> Axes:
     """Stacked horizontal bars of the mutual-benefit categories by group.
 
     Parameters

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .._core.format import fig_num, stars
 from ._style import PALETTE, get_ax, text_size
 
 __all__ = ["bootstrap_distribution", "path_diagram"]
+
+FloatArray = npt.NDArray[np.float64]
 
 
 _NODE_FS = 9.0  # variable names in the boxes
@@ -72,12 +78,12 @@ def _wrap_name(name: str, width: int = 18) -> str:
 @dataclass(eq=False)
 class _Node:
     text: str
-    xy: np.ndarray
+    xy: FloatArray
     w: float
     h: float
     color: str
 
-    def boundary(self, toward: np.ndarray, gap: float = 0.04) -> np.ndarray:
+    def boundary(self, toward: FloatArray, gap: float = 0.04) -> FloatArray:
         """Point on the box edge in the direction of ``toward`` (plus ``gap``)."""
         d = np.asarray(toward, float) - self.xy
         n = np.hypot(*d)
@@ -89,59 +95,75 @@ class _Node:
                 (self.w / 2) / abs(u[0]) if u[0] else np.inf,
                 (self.h / 2) / abs(u[1]) if u[1] else np.inf,
             )
-        return self.xy + u * (t + gap)
+        end: FloatArray = self.xy + u * (t + gap)
+        return end
 
 
-def _node(text: str, xy, color: str, min_w: float = 0.9) -> _Node:
+def _node(text: str, xy: npt.ArrayLike, color: str, min_w: float = 0.9) -> _Node:
     tw, th = text_size(text, _NODE_FS)
     return _Node(text, np.asarray(xy, float), max(tw + 0.24, min_w), th + 0.2, color)
 
 
-def _curve(p, q, rad: float, n: int = 41) -> np.ndarray:
+def _curve(p: npt.ArrayLike, q: npt.ArrayLike, rad: float, n: int = 41) -> FloatArray:
     """Points of matplotlib's ``arc3`` connection from ``p`` to ``q`` (a quadratic Bezier)."""
-    p, q = np.asarray(p, float), np.asarray(q, float)
-    d = q - p
-    c = (p + q) / 2 + rad * np.array([d[1], -d[0]])
+    a, b = np.asarray(p, float), np.asarray(q, float)
+    d = b - a
+    c = (a + b) / 2 + rad * np.array([d[1], -d[0]])
     t = np.linspace(0, 1, n)[:, None]
-    return (1 - t) ** 2 * p + 2 * (1 - t) * t * c + t**2 * q
+    pts: FloatArray = (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t**2 * b
+    return pts
 
 
-def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _seg_dist(pts: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
     ab = b - a
     L2 = float(ab @ ab)
     t = np.clip(((pts - a) @ ab) / L2, 0, 1) if L2 > 0 else np.zeros(len(pts))
-    return np.hypot(*(pts - (a + t[:, None] * ab)).T)
+    dist: FloatArray = np.hypot(*(pts - (a + t[:, None] * ab)).T)
+    return dist
 
 
-def _rect_dist(pts: np.ndarray, center, half, angle: float = 0.0) -> np.ndarray:
+def _rect_dist(
+    pts: FloatArray, center: npt.ArrayLike, half: tuple[float, float], angle: float = 0.0
+) -> FloatArray:
     """Distance of points to a (rotated) rectangle; 0 inside."""
     c, s = np.cos(angle), np.sin(angle)
     d = pts - np.asarray(center)
     u = d @ np.array([c, s])
     v = d @ np.array([-s, c])
-    return np.hypot(np.maximum(np.abs(u) - half[0], 0), np.maximum(np.abs(v) - half[1], 0))
+    dist: FloatArray = np.hypot(
+        np.maximum(np.abs(u) - half[0], 0), np.maximum(np.abs(v) - half[1], 0)
+    )
+    return dist
 
 
-def _rect_points(center, half, angle: float, n: int = 9) -> np.ndarray:
+def _rect_points(
+    center: npt.ArrayLike, half: tuple[float, float], angle: float, n: int = 9
+) -> FloatArray:
     """Points on the outline and centre line of a rotated rectangle."""
     c, s = np.cos(angle), np.sin(angle)
     us = np.linspace(-half[0], half[0], n)
     pts = [(u, v) for u in us for v in (-half[1], 0.0, half[1])]
     pts += [(-half[0], 0.0), (half[0], 0.0)]
     loc = np.array(pts)
-    return np.asarray(center) + loc @ np.array([[c, s], [-s, c]])
+    out: FloatArray = np.asarray(center) + loc @ np.array([[c, s], [-s, c]])
+    return out
 
 
 @dataclass
 class _Edge:
-    path: np.ndarray  # polyline of the drawn arrow
+    path: FloatArray  # polyline of the drawn arrow
     label: str
     side: int = 1  # preferred side of the label: +1 above (left of travel), -1 below
     t0: float = 0.5  # preferred position along the arrow
     rotate: bool = True
 
 
-def _place_labels(ax, edges: list[_Edge], nodes: list[_Node], limits) -> None:
+def _place_labels(
+    ax: Axes,
+    edges: list[_Edge],
+    nodes: list[_Node],
+    limits: tuple[tuple[float, float], tuple[float, float]],
+) -> None:
     """Put each path's label along its own arrow, offset perpendicular, avoiding the rest.
 
     Candidates are positions along the arrow on either side; the one with the most clearance
@@ -200,10 +222,13 @@ def _place_labels(ax, edges: list[_Edge], nodes: list[_Node], limits) -> None:
                     score -= 1.0
                 if score > best_score:
                     best, best_score = (center, half, ang), score
+        if best is None:  # pragma: no cover - every position gets a score
+            continue
         center, half, ang = best
         placed.append(best)
         ax.text(
-            *center,
+            float(center[0]),
+            float(center[1]),
             e.label,
             ha="center",
             va="center",
@@ -216,7 +241,7 @@ def _place_labels(ax, edges: list[_Edge], nodes: list[_Node], limits) -> None:
         )
 
 
-def _draw_node(ax, nd: _Node) -> None:
+def _draw_node(ax: Axes, nd: _Node) -> None:
     ax.add_patch(
         FancyBboxPatch(
             (nd.xy[0] - nd.w / 2, nd.xy[1] - nd.h / 2),
@@ -229,10 +254,11 @@ def _draw_node(ax, nd: _Node) -> None:
             zorder=2,
         )
     )
-    ax.text(*nd.xy, nd.text, ha="center", va="center", fontsize=_NODE_FS, zorder=3, linespacing=1.2)
+    x, y = float(nd.xy[0]), float(nd.xy[1])
+    ax.text(x, y, nd.text, ha="center", va="center", fontsize=_NODE_FS, zorder=3, linespacing=1.2)
 
 
-def _draw_arrow(ax, p, q, rad: float = 0.0) -> np.ndarray:
+def _draw_arrow(ax: Axes, p: FloatArray, q: FloatArray, rad: float = 0.0) -> FloatArray:
     ax.add_patch(
         FancyArrowPatch(
             tuple(p),
@@ -250,8 +276,16 @@ def _draw_arrow(ax, p, q, rad: float = 0.0) -> np.ndarray:
     return _curve(p, q, rad) if rad else np.array([p, q], float)
 
 
-def _axes_inches(ax) -> tuple[float, float]:
-    fig = ax.figure
+def _figure(ax: Axes) -> Figure:
+    """The figure holding ``ax``."""
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):  # pragma: no cover - an Axes drawn on is on a figure
+        raise ValueError("the Axes is not on a figure")
+    return fig
+
+
+def _axes_inches(ax: Axes) -> tuple[float, float]:
+    fig = _figure(ax)
     try:
         fig.draw_without_rendering()  # settle a constrained layout before measuring
     except Exception:  # pragma: no cover - backends without a renderer
@@ -276,7 +310,236 @@ def _title_lines(text: str, width_in: float, fontsize: float = 10.0) -> str:
     return "\n".join(lines)
 
 
-def path_diagram(result, ax=None, digits: int = 3):
+@dataclass(eq=False)
+class _Diagram:
+    """The boxes and arrows of one path diagram, and what the result asks to show."""
+
+    tab: pd.DataFrame
+    digits: int
+    model: int
+    serial: bool
+    mediators: list[str]
+    x: _Node
+    y: _Node
+    m: list[_Node]
+    d_gap: float
+    w: str | None
+    moderated: tuple[str, ...]
+    title: str
+    edges: list[_Edge] = field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        return len(self.mediators)
+
+    def label(self, prefix: str, symbol: str | None = None) -> str:
+        return _label(self.tab, prefix, self.digits, symbol)
+
+    def connect(
+        self,
+        ax: Axes,
+        a: _Node,
+        b: _Node,
+        label: str,
+        *,
+        rad: float = 0.0,
+        side: int = 1,
+        t0: float = 0.5,
+        rotate: bool = True,
+    ) -> FloatArray:
+        """Draw the arrow from box ``a`` to box ``b`` and keep it (with its label) as an edge.
+
+        Stacked parallel mediators are entered on their left and left on their right edge.
+        """
+        p = a.boundary(b.xy)
+        q = b.boundary(a.xy)
+        stacked = not self.serial and self.k > 1
+        if stacked and b in self.m:  # into the left edge of a stacked mediator
+            q = b.xy - np.array([b.w / 2 + 0.04, 0.0])
+            p = a.boundary(q)
+        if stacked and a in self.m:  # out of the right edge
+            p = a.xy + np.array([a.w / 2 + 0.04, 0.0])
+            q = b.boundary(p)
+        path = _draw_arrow(ax, p, q, rad)
+        self.edges.append(_Edge(path, label, side, t0, rotate))
+        return path
+
+
+def _diagram(result: Any, digits: int) -> _Diagram:
+    """The boxes of X, Y and the mediators, sized to their (wrapped) names."""
+    tab = result.table
+    model = getattr(result, "model", 4)
+    serial = model == 6
+    mediators = list(result.mediators)
+    k = len(mediators)
+    w = getattr(result, "w", None)
+    moderated = tuple(getattr(result, "moderated_paths", ())) if w else ()
+    x_node = _node(_wrap_name(result.x), (0, 0), PALETTE[0])
+    y_node = _node(_wrap_name(result.y), (0, 0), PALETTE[0])
+    wrap = (12 if k > 2 else 14) if serial else 20
+    m_nodes = [_node(_wrap_name(m, wrap), (0, 0), PALETTE[2]) for m in mediators]
+    d_gap = 0.0
+    if serial:  # the gap between neighbouring mediators holds the d label
+        d_gap = max(
+            [0.5]
+            + [
+                text_size(_label(tab, f"d:{m1}->{m2}", digits, "d12"), _LABEL_FS)[0] + 0.3
+                for m1, m2 in itertools.pairwise(mediators)
+            ]
+        )
+    else:  # stacked mediators share one width, so no arrow cuts the corner of another box
+        mw = max(n.w for n in m_nodes)
+        for n in m_nodes:
+            n.w = mw
+    title = f"PROCESS model {model}: {result.x} → {', '.join(mediators)} → {result.y}"
+    return _Diagram(
+        tab, digits, model, serial, mediators, x_node, y_node, m_nodes, d_gap, w, moderated, title
+    )
+
+
+def _new_axes(dg: _Diagram) -> Axes:
+    """A figure sized to the diagram: the mediators' row (serial) or stack, W and the title."""
+    xy_h = max(dg.x.h, dg.y.h)
+    mh = max(n.h for n in dg.m)
+    k = dg.k
+    if dg.serial:
+        row_w = sum(n.w for n in dg.m) + dg.d_gap * (k - 1)
+        width = max(7.0, row_w + (dg.x.w + dg.y.w) / 2 + 0.6)
+        height = 0.45 + xy_h + 1.2 + mh + (0.5 if k > 2 else 0.0)
+    else:
+        width = max(7.0, dg.x.w + dg.y.w + max(n.w for n in dg.m) + 3.2)
+        height = 0.45 + xy_h + 0.5 + k * mh + (k - 1) * 0.42 + 0.1
+    if dg.w:
+        height += 0.85
+    height += 0.2 + 0.2 * (_title_lines(dg.title, width - 0.2).count("\n") + 1)
+    return get_ax(None, figsize=(width, height))
+
+
+def _place_nodes(dg: _Diagram, W: float, H: float) -> None:
+    """Positions (inches): X and Y at the bottom, the mediators above (a row or a stack)."""
+    margin = 0.06
+    bottom = 0.45  # room for the c' label and the footnote
+    y_row = bottom + max(dg.x.h, dg.y.h) / 2
+    dg.x.xy = np.array([margin + dg.x.w / 2, y_row])
+    dg.y.xy = np.array([W - margin - dg.y.w / 2, y_row])
+    top = H - margin - (0.85 if dg.w else 0.05)
+    mh = max(n.h for n in dg.m)
+    k = dg.k
+    if dg.serial:
+        widths = [n.w for n in dg.m]
+        span_l = dg.x.xy[0] + 0.15
+        span_r = dg.y.xy[0] - 0.15
+        total = sum(widths)
+        gap = max(dg.d_gap, min(1.2, (span_r - span_l - total) / max(k - 1, 1)))
+        left = (span_l + span_r) / 2 - (total + gap * (k - 1)) / 2
+        ym = top - mh / 2 - (0.5 if k > 2 else 0.0)
+        for nd, wd in zip(dg.m, widths, strict=True):
+            nd.xy = np.array([left + wd / 2, ym])
+            left += wd + gap
+        return
+    xm = (dg.x.xy[0] + dg.x.w / 2 + dg.y.xy[0] - dg.y.w / 2) / 2
+    lowest = y_row + max(dg.x.h, dg.y.h) / 2 + 0.45 + mh / 2
+    ys = np.linspace(top - mh / 2, max(lowest, top - mh / 2 - (k - 1) * (mh + 0.42)), k)
+    if k == 1:
+        ys = np.array([max(lowest, top - mh / 2)])
+    for nd, ym in zip(dg.m, ys, strict=True):
+        nd.xy = np.array([xm, ym])
+
+
+def _draw_paths(
+    ax: Axes, dg: _Diagram
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray], FloatArray]:
+    """The a, b, d and direct paths; returns the a and b arrows by mediator and the c' arrow."""
+    k = dg.k
+    a_paths = {}
+    for i, (mname, nd) in enumerate(zip(dg.mediators, dg.m, strict=True)):
+        a_paths[mname] = dg.connect(
+            ax, dg.x, nd, dg.label(f"a:{mname}", f"a{i + 1 if k > 1 else ''}")
+        )
+    b_paths = {}
+    for i, (mname, nd) in enumerate(zip(dg.mediators, dg.m, strict=True)):
+        b_paths[mname] = dg.connect(
+            ax, nd, dg.y, dg.label(f"b:{mname}", f"b{i + 1 if k > 1 else ''}")
+        )
+    if dg.serial:
+        for i, m2 in enumerate(dg.mediators):
+            for j, m1 in enumerate(dg.mediators[:i]):
+                lab = dg.label(f"d:{m1}->{m2}", f"d{j + 1}{i + 1}")
+                if i - j == 1:
+                    dg.connect(ax, dg.m[j], dg.m[i], lab, rotate=False)
+                else:  # skip path drawn as an arc over the boxes in between
+                    p = dg.m[j].xy + np.array([0, dg.m[j].h / 2 + 0.04])
+                    q = dg.m[i].xy + np.array([0, dg.m[i].h / 2 + 0.04])
+                    rad = -0.4 / max(float(np.hypot(*(q - p))), 0.1)  # bulge ~0.2 in
+                    path = _draw_arrow(ax, p, q, rad=rad)
+                    dg.edges.append(_Edge(path, lab, 1, 0.5, False))
+    direct = dg.label("c_prime", "c'")
+    c = dg.label("c")
+    if c and "\n" not in c and "\n" not in direct:
+        direct += f"  (c = {c})"
+    return a_paths, b_paths, dg.connect(ax, dg.x, dg.y, direct, side=-1)
+
+
+def _draw_moderator(
+    ax: Axes,
+    dg: _Diagram,
+    arrows: dict[str, list[tuple[FloatArray, str, str]]],
+    nodes: list[_Node],
+    H: float,
+) -> None:
+    """W (one box per side) with arrows to the paths it moderates and their coefficients.
+
+    ``arrows`` maps each moderated path (``a``, ``b``, ``c_prime``) to its arrows, with the
+    interaction term and its description.
+    """
+    groups: dict[str, list[str]] = {}
+    for path in dg.moderated:
+        groups.setdefault("right" if path == "b" else "left", []).append(path)
+    for side, paths in groups.items():
+        texts = []
+        for path in paths:
+            for _, term, what in arrows[path]:
+                lab = dg.label(term)
+                if lab:
+                    texts.append(f"{what}: {lab}")
+        w_node = _node(_wrap_name(str(dg.w)), (0, 0), PALETTE[1])
+        wy = H - 0.06 - w_node.h / 2
+        if side == "left":
+            w_node.xy = np.array([dg.x.xy[0] - dg.x.w / 2 + w_node.w / 2 + 0.3, wy])
+        else:
+            w_node.xy = np.array([dg.y.xy[0] + dg.y.w / 2 - w_node.w / 2 - 0.3, wy])
+        _draw_node(ax, w_node)
+        nodes.append(w_node)
+        for path in paths:
+            for line, _, _ in arrows[path]:
+                frac = 0.5 if path == "c_prime" else (0.42 if path == "a" else 0.58)
+                pt = line[0] + frac * (line[-1] - line[0])
+                start = w_node.boundary(pt)
+                drawn = _draw_arrow(ax, start, pt - 0.03 * (pt - start) / np.hypot(*(pt - start)))
+                dg.edges.append(_Edge(drawn, ""))
+        if texts:
+            _moderator_text(ax, w_node, "\n".join(texts), side, nodes)
+
+
+def _moderator_text(ax: Axes, w_node: _Node, text: str, side: str, nodes: list[_Node]) -> None:
+    """The interaction coefficients beside W (kept clear of labels as an invisible box)."""
+    sign = 1 if side == "left" else -1
+    ax.text(
+        w_node.xy[0] + sign * (w_node.w / 2 + 0.12),
+        w_node.xy[1],
+        text,
+        ha="left" if side == "left" else "right",
+        va="center",
+        fontsize=_LABEL_FS,
+        linespacing=1.2,
+        zorder=4,
+    )
+    tw, th = text_size(text, _LABEL_FS)
+    cx = w_node.xy[0] + sign * (w_node.w / 2 + 0.12 + tw / 2)
+    nodes.append(_Node("", np.array([cx, w_node.xy[1]]), tw, th, "none"))
+
+
+def path_diagram(result: Any, ax: Axes | None = None, digits: int = 3) -> Axes:
     """Path diagram of a :class:`MediationResult` or :class:`ConditionalProcessResult`.
 
     Parameters
@@ -307,178 +570,29 @@ def path_diagram(result, ax=None, digits: int = 3):
     >>> res = ld.mediate(df, x="downward", m="learning_opportunity", y="mentor_engagement")  # doctest: +SKIP
     >>> res.plot("path")                                                    # doctest: +SKIP
     """
-    tab = result.table
-    model = getattr(result, "model", 4)
-    serial = model == 6
-    mediators = list(result.mediators)
-    k = len(mediators)
-    w = getattr(result, "w", None)
-    moderated = tuple(getattr(result, "moderated_paths", ())) if w else ()
-
-    x_node = _node(_wrap_name(result.x), (0, 0), PALETTE[0])
-    y_node = _node(_wrap_name(result.y), (0, 0), PALETTE[0])
-    wrap = (12 if k > 2 else 14) if serial else 20
-    m_nodes = [_node(_wrap_name(m, wrap), (0, 0), PALETTE[2]) for m in mediators]
-    mh = max(n.h for n in m_nodes)
-    d_gap = 0.0
-    if serial:  # the gap between neighbouring mediators holds the d label
-        d_gap = max(
-            [0.5]
-            + [
-                text_size(_label(tab, f"d:{m1}->{m2}", digits, "d12"), _LABEL_FS)[0] + 0.3
-                for m1, m2 in itertools.pairwise(mediators)
-            ]
-        )
-    else:  # stacked mediators share one width, so no arrow cuts the corner of another box
-        mw = max(n.w for n in m_nodes)
-        for n in m_nodes:
-            n.w = mw
-    mediator_list = ", ".join(mediators)
-    title = f"PROCESS model {model}: {result.x} → {mediator_list} → {result.y}"
+    dg = _diagram(result, digits)
     if ax is None:
-        xy_h = max(x_node.h, y_node.h)
-        if serial:
-            row_w = sum(n.w for n in m_nodes) + d_gap * (k - 1)
-            width = max(7.0, row_w + (x_node.w + y_node.w) / 2 + 0.6)
-            height = 0.45 + xy_h + 1.2 + mh + (0.5 if k > 2 else 0.0)
-        else:
-            width = max(7.0, x_node.w + y_node.w + max(n.w for n in m_nodes) + 3.2)
-            height = 0.45 + xy_h + 0.5 + k * mh + (k - 1) * 0.42 + 0.1
-        if w:
-            height += 0.85
-        height += 0.2 + 0.2 * (_title_lines(title, width - 0.2).count("\n") + 1)
-        ax = get_ax(None, figsize=(width, height))
+        ax = _new_axes(dg)
     ax.set_axis_off()
-    fig_w = ax.figure.get_size_inches()[0] * ax.get_position().width
-    ax.set_title(_title_lines(title, fig_w - 0.1), fontsize=10)
+    fig_w = _figure(ax).get_size_inches()[0] * ax.get_position().width
+    ax.set_title(_title_lines(dg.title, fig_w - 0.1), fontsize=10)
     W, H = _axes_inches(ax)
     ax.set_xlim(0, W)
     ax.set_ylim(0, H)
-
-    # ---- positions (inches) ---------------------------------------------------------------
-    margin = 0.06
-    bottom = 0.45  # room for the c' label and the footnote
-    y_row = bottom + max(x_node.h, y_node.h) / 2
-    x_node.xy = np.array([margin + x_node.w / 2, y_row])
-    y_node.xy = np.array([W - margin - y_node.w / 2, y_row])
-    top = H - margin - (0.85 if w else 0.05)
-    if serial:
-        widths = [n.w for n in m_nodes]
-        span_l = x_node.xy[0] + 0.15
-        span_r = y_node.xy[0] - 0.15
-        total = sum(widths)
-        gap = max(d_gap, min(1.2, (span_r - span_l - total) / max(k - 1, 1)))
-        left = (span_l + span_r) / 2 - (total + gap * (k - 1)) / 2
-        ym = top - mh / 2 - (0.5 if k > 2 else 0.0)
-        for nd, wd in zip(m_nodes, widths, strict=True):
-            nd.xy = np.array([left + wd / 2, ym])
-            left += wd + gap
-    else:
-        xm = (x_node.xy[0] + x_node.w / 2 + y_node.xy[0] - y_node.w / 2) / 2
-        lowest = y_row + max(x_node.h, y_node.h) / 2 + 0.45 + mh / 2
-        ys = np.linspace(top - mh / 2, max(lowest, top - mh / 2 - (k - 1) * (mh + 0.42)), k)
-        if k == 1:
-            ys = np.array([max(lowest, top - mh / 2)])
-        for nd, ym in zip(m_nodes, ys, strict=True):
-            nd.xy = np.array([xm, ym])
-    nodes = [x_node, y_node, *m_nodes]
-
-    # ---- arrows ---------------------------------------------------------------------------
-    edges: list[_Edge] = []
-
-    def connect(a: _Node, b: _Node, label: str, *, rad: float = 0.0, side=1, t0=0.5, rotate=True):
-        p = a.boundary(b.xy)
-        q = b.boundary(a.xy)
-        if not serial and k > 1 and b in m_nodes:  # into the left edge of a stacked mediator
-            q = b.xy - np.array([b.w / 2 + 0.04, 0.0])
-            p = a.boundary(q)
-        if not serial and k > 1 and a in m_nodes:  # out of the right edge
-            p = a.xy + np.array([a.w / 2 + 0.04, 0.0])
-            q = b.boundary(p)
-        path = _draw_arrow(ax, p, q, rad)
-        edges.append(_Edge(path, label, side, t0, rotate))
-        return path
-
-    a_paths = {}
-    for i, (mname, nd) in enumerate(zip(mediators, m_nodes, strict=True)):
-        a = _label(tab, f"a:{mname}", digits, f"a{i + 1 if k > 1 else ''}")
-        a_paths[mname] = connect(x_node, nd, a)
-    b_paths = {}
-    for i, (mname, nd) in enumerate(zip(mediators, m_nodes, strict=True)):
-        b = _label(tab, f"b:{mname}", digits, f"b{i + 1 if k > 1 else ''}")
-        b_paths[mname] = connect(nd, y_node, b)
-    if serial:
-        for i, m2 in enumerate(mediators):
-            for j, m1 in enumerate(mediators[:i]):
-                lab = _label(tab, f"d:{m1}->{m2}", digits, f"d{j + 1}{i + 1}")
-                if i - j == 1:
-                    connect(m_nodes[j], m_nodes[i], lab, rotate=False)
-                else:  # skip path drawn as an arc over the boxes in between
-                    p = m_nodes[j].xy + np.array([0, m_nodes[j].h / 2 + 0.04])
-                    q = m_nodes[i].xy + np.array([0, m_nodes[i].h / 2 + 0.04])
-                    rad = -0.4 / max(float(np.hypot(*(q - p))), 0.1)  # bulge ~0.2 in
-                    path = _draw_arrow(ax, p, q, rad=rad)
-                    edges.append(_Edge(path, lab, 1, 0.5, False))
-    direct = _label(tab, "c_prime", digits, "c'")
-    c = _label(tab, "c", digits)
-    if c and "\n" not in c and "\n" not in direct:
-        direct += f"  (c = {c})"
-    c_path = connect(x_node, y_node, direct, side=-1)
-
-    # ---- moderator ------------------------------------------------------------------------
-    if w:
-        targets = {"a": [], "b": [], "c_prime": []}
-        for mname in mediators:
-            which = f" ({mname})" if k > 1 else ""
-            targets["a"].append((a_paths[mname], f"a_xw:{mname}", f"X×W → M{which}"))
-            targets["b"].append((b_paths[mname], f"b_mw:{mname}", f"M×W → Y{which}"))
-        targets["c_prime"].append((c_path, "c_prime_xw", "X×W → Y"))
-        groups: dict[str, list[str]] = {}
-        for path in moderated:
-            groups.setdefault("right" if path == "b" else "left", []).append(path)
-        for side, paths in groups.items():
-            texts = []
-            for path in paths:
-                for _, term, what in targets[path]:
-                    lab = _label(tab, term, digits)
-                    if lab:
-                        texts.append(f"{what}: {lab}")
-            w_node = _node(_wrap_name(w), (0, 0), PALETTE[1])
-            wy = H - margin - w_node.h / 2
-            if side == "left":
-                w_node.xy = np.array([x_node.xy[0] - x_node.w / 2 + w_node.w / 2 + 0.3, wy])
-            else:
-                w_node.xy = np.array([y_node.xy[0] + y_node.w / 2 - w_node.w / 2 - 0.3, wy])
-            _draw_node(ax, w_node)
-            nodes.append(w_node)
-            for path in paths:
-                for line, _, _ in targets[path]:
-                    frac = 0.5 if path == "c_prime" else (0.42 if path == "a" else 0.58)
-                    pt = line[0] + frac * (line[-1] - line[0])
-                    start = w_node.boundary(pt)
-                    drawn = _draw_arrow(
-                        ax, start, pt - 0.03 * (pt - start) / np.hypot(*(pt - start))
-                    )
-                    edges.append(_Edge(drawn, ""))
-            if texts:
-                ax.text(
-                    w_node.xy[0] + (1 if side == "left" else -1) * (w_node.w / 2 + 0.12),
-                    w_node.xy[1],
-                    "\n".join(texts),
-                    ha="left" if side == "left" else "right",
-                    va="center",
-                    fontsize=_LABEL_FS,
-                    linespacing=1.2,
-                    zorder=4,
-                )
-                tw, th = text_size("\n".join(texts), _LABEL_FS)
-                sign = 1 if side == "left" else -1
-                cx = w_node.xy[0] + sign * (w_node.w / 2 + 0.12 + tw / 2)
-                nodes.append(_Node("", np.array([cx, w_node.xy[1]]), tw, th, "none"))
-
-    for nd in (x_node, y_node, *m_nodes):
+    _place_nodes(dg, W, H)
+    nodes = [dg.x, dg.y, *dg.m]
+    a_paths, b_paths, c_path = _draw_paths(ax, dg)
+    if dg.w:
+        arrows: dict[str, list[tuple[FloatArray, str, str]]] = {"a": [], "b": [], "c_prime": []}
+        for mname in dg.mediators:
+            which = f" ({mname})" if dg.k > 1 else ""
+            arrows["a"].append((a_paths[mname], f"a_xw:{mname}", f"X×W → M{which}"))
+            arrows["b"].append((b_paths[mname], f"b_mw:{mname}", f"M×W → Y{which}"))
+        arrows["c_prime"].append((c_path, "c_prime_xw", "X×W → Y"))
+        _draw_moderator(ax, dg, arrows, nodes, H)
+    for nd in (dg.x, dg.y, *dg.m):
         _draw_node(ax, nd)
-    _place_labels(ax, edges, nodes, ((0, W), (0, H)))
+    _place_labels(ax, dg.edges, nodes, ((0, W), (0, H)))
     ax.text(
         0.0,
         0.0,
@@ -506,7 +620,9 @@ def _term_label(term: str) -> str:
     return term
 
 
-def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int = 60):
+def bootstrap_distribution(
+    result: Any, term: str | None = None, ax: Axes | None = None, bins: int = 60
+) -> Axes:
     """Histogram of the bootstrap draws of one effect with its estimate and confidence interval.
 
     Parameters
@@ -575,6 +691,8 @@ def bootstrap_distribution(result, term: str | None = None, ax=None, bins: int =
     ax.set_ylim(0, top * 1.32)
     lo, hi = ax.get_xlim()
     centre = float(np.median(d)) if len(d) else 0.0
-    loc = "upper left" if centre > (lo + hi) / 2 else "upper right"
+    loc: Literal["upper left", "upper right"] = (
+        "upper left" if centre > (lo + hi) / 2 else "upper right"
+    )
     ax.legend(frameon=False, fontsize=8, loc=loc)
     return ax

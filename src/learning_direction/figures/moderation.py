@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
 
 from ._style import MINUS, PALETTE, get_ax, publication_style
 
 __all__ = ["plot_johnson_neyman", "plot_simple_slopes"]
 
 
-def plot_johnson_neyman(result, ax=None, *, n_points: int = 200, rug: bool = True):
+def plot_johnson_neyman(
+    result: Any, ax: Axes | None = None, *, n_points: int = 200, rug: bool = True
+) -> Axes:
     """Conditional effect of x across the observed range of w, with its CI band and JN lines.
 
     Parameters
@@ -62,7 +67,7 @@ def plot_johnson_neyman(result, ax=None, *, n_points: int = 200, rug: bool = Tru
     return ax
 
 
-def plot_simple_slopes(result, ax=None, *, band: bool = True):
+def plot_simple_slopes(result: Any, ax: Axes | None = None, *, band: bool = True) -> Axes:
     """Predicted y across x at each probe value of w (covariates at their means).
 
     Parameters

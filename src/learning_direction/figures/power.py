@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from matplotlib.axes import Axes
 
 from ._style import PALETTE, get_ax
 
 __all__ = ["power_curve"]
 
 
-def power_curve(result, ax=None, effects: Sequence[str] | None = None, target: float | None = None):
+def power_curve(
+    result: Any,
+    ax: Axes | None = None,
+    effects: Sequence[str] | str | None = None,
+    target: float | None = None,
+) -> Axes:
     """Simulated power against sample size, with the confidence band of each power estimate.
 
     Parameters

@@ -21,11 +21,14 @@ import keyword
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from patsy import ModelDesc, NAAction, PatsyError, dmatrices
 
+from .._core.checks import choice
 from .._core.data import MissingReport, complete_cases, missing_hint, require_columns
 from ..exceptions import DataValidationError, ModelError
 
@@ -49,6 +52,7 @@ _FORMULA_BUILTINS = frozenset(
 )  # fmt: skip
 
 _SE_TYPES = ("classical", "HC0", "HC1", "HC2", "HC3", "HC4", "cluster")
+_SE_ALIASES = {"nonrobust": "classical", "ols": "classical", "cr1": "cluster"}
 
 
 def quote(name: str) -> str:
@@ -120,7 +124,7 @@ def formula_variables(formula: str) -> tuple[list[str], list[str]]:
     except PatsyError as exc:
         raise DataValidationError(f"cannot parse the formula '{formula}': {exc}") from None
 
-    def collect(termlist) -> list[str]:
+    def collect(termlist: Any) -> list[str]:
         out: list[str] = []
         for term in termlist:
             for factor in term.factors:
@@ -217,6 +221,8 @@ def build_design(
     cols = list(dict.fromkeys([*lhs, *rhs, *extra_columns]))
     if data is None:
         data, report = complete_cases(df, cols, what)
+    elif report is None:  # rows given without a record: none were left out
+        report = MissingReport(n_total=len(data), n_used=len(data))
     if len(data) == 0:
         raise DataValidationError(
             f"{what}: no row has all of {', '.join(cols)} present "
@@ -346,18 +352,13 @@ def check_design(X: pd.DataFrame, what: str = "regression") -> None:
         )
 
 
-def check_se_type(se: str, cluster: object) -> str:
-    """Normalise and validate an ``se=`` argument (``classical``, ``HC0``-``HC4``, ``cluster``)."""
-    if not isinstance(se, str):
-        raise DataValidationError(f"se must be one of {', '.join(_SE_TYPES)}; got {se!r}")
-    canon = {s.lower(): s for s in _SE_TYPES}
-    canon.update({"nonrobust": "classical", "ols": "classical", "cr1": "cluster"})
-    key = se.lower()
-    if key not in canon:
-        raise DataValidationError(
-            f"se='{se}' is not available; choose one of {', '.join(_SE_TYPES)}"
-        )
-    se = canon[key]
+def check_se_type(se: object, cluster: object) -> str:
+    """Normalise and validate an ``se=`` argument (``classical``, ``HC0``-``HC4``, ``cluster``).
+
+    Case does not matter; ``"nonrobust"`` and ``"ols"`` mean ``"classical"``, ``"CR1"`` means
+    ``"cluster"``, and a cluster column given alone asks for cluster-robust SEs.
+    """
+    se = choice(se, "se", _SE_TYPES, aliases=_SE_ALIASES, error=DataValidationError)
     if se == "cluster" and cluster is None:
         raise DataValidationError("se='cluster' needs the cluster column, e.g. cluster='mentor_id'")
     if cluster is not None and se == "classical":
@@ -463,4 +464,5 @@ def sandwich_vcov(
                 raise ValueError(f"unknown sandwich type {kind}")
         Xe = X * (e * np.sqrt(omega))[:, None]
         meat = Xe.T @ Xe
-    return bread @ meat @ bread
+    out: npt.NDArray[np.float64] = bread @ meat @ bread
+    return out

@@ -21,10 +21,19 @@ raises when numba is not installed; :mod:`.bootstrap` then falls back to numpy.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
-from numba import uint64
-from numba.np.random.generator_core import next_uint32, next_uint64
+from numba.np.random import generator_core
+
+from ._types import FloatArray
+
+# numba's integer type and bit-generator intrinsics, as module globals the compiled kernels
+# resolve; they have no type stubs, so they are Any to mypy
+uint64: Any = numba.uint64
+next_uint32: Any = generator_core.next_uint32
+next_uint64: Any = generator_core.next_uint64
 
 __all__ = ["draw_counts"]
 
@@ -32,7 +41,7 @@ _LOW32 = 0xFFFFFFFF
 
 
 @numba.njit(nogil=True, cache=True)
-def _draw_counts(bitgen, n_units, out):  # pragma: no cover - compiled; tested via draw_counts
+def _draw_counts(bitgen: Any, n_units: int, out: FloatArray) -> None:  # pragma: no cover
     n_excl = uint64(n_units)
     # rejection threshold of Lemire's method: 2**32 mod n (computed as numpy does)
     threshold = uint64((_LOW32 - (n_units - 1)) % n_units)
@@ -53,7 +62,9 @@ def _draw_counts(bitgen, n_units, out):  # pragma: no cover - compiled; tested v
 
 
 @numba.njit(nogil=True, cache=True)
-def _draw_counts_split64(bitgen, n_units, out, have, buf):  # pragma: no cover - compiled
+def _draw_counts_split64(  # pragma: no cover - compiled; tested via draw_counts
+    bitgen: Any, n_units: int, out: FloatArray, have: bool, buf: int
+) -> tuple[bool, int]:
     """As :func:`_draw_counts`, with 32-bit halves of 64-bit draws (``PCG64``'s next_uint32).
 
     ``have``/``buf`` are the generator's buffered half on entry; the ones left on exit are
@@ -85,7 +96,7 @@ def _draw_counts_split64(bitgen, n_units, out, have, buf):  # pragma: no cover -
     return have, buf
 
 
-def draw_counts(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
+def draw_counts(rng: np.random.Generator, out: FloatArray) -> FloatArray:
     """Fill each row of ``out`` (B, n) with the frequencies of ``n`` draws from ``range(n)``.
 
     Row b equals ``np.bincount(rng.integers(0, n, size=n, dtype=np.uint32), minlength=n)`` for

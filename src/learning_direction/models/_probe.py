@@ -1,5 +1,5 @@
-"""Validation of user-given probe values of a moderator (shared by moderation and conditional
-process models), and labels that tell them apart."""
+"""Probing a moderator (shared by moderation and conditional process models): the ``probe``
+option, validation of user-given probe values, and labels that tell them apart."""
 
 from __future__ import annotations
 
@@ -7,13 +7,26 @@ import numbers
 
 import numpy as np
 
-from .._core.results import format_number
-from ..exceptions import ModelError
+from .._core.checks import choice
+from .._core.format import format_number
+from ..exceptions import LearningDirectionError, ModelError
+from ._types import FloatArray
+
+#: how a moderator is probed when no values are given: its 16th/50th/84th percentiles, or
+#: its mean and mean +- 1 SD
+PROBES = ("percentile", "meansd")
+#: other spellings accepted for a probe (``moderated_mediation`` used the plural before)
+PROBE_ALIASES = {"percentiles": "percentile"}
+
+
+def check_probe(probe: object, error: type[LearningDirectionError] = ModelError) -> str:
+    """The ``probe`` option spelled canonically (``"percentiles"`` is read as ``"percentile"``)."""
+    return choice(probe, "probe", PROBES, aliases=PROBE_ALIASES, error=error)
 
 
 def check_probe_values(
     values: object, name: str, error: type[Exception] = ModelError
-) -> np.ndarray:
+) -> FloatArray:
     """Validate probe values: one number or a non-empty sequence of distinct finite numbers.
 
     ``error`` is the exception class raised (the caller's convention); the message names ``name``.
@@ -45,7 +58,7 @@ def check_probe_values(
     return vals
 
 
-def value_labels(values: np.ndarray, digits: int = 4) -> list[str]:
+def value_labels(values: FloatArray, digits: int = 4) -> list[str]:
     """Text labels for distinct values, with as many decimals as it takes to tell them apart."""
     for d in range(digits, 17):
         labels = [format_number(v, d) for v in values]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.checks import choice
 from ..exceptions import ModelError, ModelWarning
 from . import bootstrap as bs
 from ._ols_batch import (
@@ -32,6 +33,7 @@ from ._ols_batch import (
     sym_from_triu,
     triu_products,
 )
+from ._types import BoolArray, FloatArray, IntArray, as_float
 
 # A polynomial is a list of (weight, tuple of coefficient keys); a coefficient key is
 # (equation name, predictor name). The value is sum(weight * prod(coef[key])).
@@ -79,19 +81,21 @@ def poly_add(*polys: Poly, weights: Sequence[float] | None = None) -> Poly:
     return out
 
 
-def eval_poly(poly: Poly, coefs: dict[tuple[str, str], np.ndarray]) -> np.ndarray:
-    total = None
+def eval_poly(poly: Poly, coefs: dict[tuple[str, str], FloatArray]) -> FloatArray:
+    total: FloatArray | None = None
     for w, keys in poly:
         val = np.full_like(next(iter(coefs.values())), w, dtype=float)
         for k in keys:
             val = val * coefs[k]
         total = val if total is None else total + val
+    if total is None:  # pragma: no cover - every reported effect has a term
+        raise ValueError("an effect polynomial without terms")
     return total
 
 
 def poly_gradient(
     poly: Poly, coefs: dict[tuple[str, str], float], keys: list[tuple[str, str]]
-) -> np.ndarray:
+) -> FloatArray:
     g = np.zeros(len(keys))
     pos = {k: i for i, k in enumerate(keys)}
     for w, ks in poly:
@@ -112,10 +116,10 @@ class ProcessModel:
         data: pd.DataFrame,
         spec: ModelSpec,
         *,
-        cluster_codes: np.ndarray | None,
+        cluster_codes: IntArray | None,
         n_clusters: int,
         robust_cluster: bool,
-    ):
+    ) -> None:
         self.spec = spec
         self.data = data
         self.vars = spec.variables
@@ -133,12 +137,12 @@ class ProcessModel:
         n = len(V)
         # moment blocks: "row" (all rows), "cluster" (one row of cluster means per cluster) and,
         # for random-intercept equations, "ri:<equation>" (rows quasi-demeaned by cluster)
-        blocks: dict[str, tuple[np.ndarray, str]] = {"row": (self.V_row, "row")}
-        self.ri: dict[str, tuple[float, float, np.ndarray]] = {}
+        blocks: dict[str, tuple[FloatArray, str]] = {"row": (self.V_row, "row")}
+        self.ri: dict[str, tuple[float, float, FloatArray]] = {}
         if any(e.level == "cluster" for e in spec.equations):
-            counts = np.bincount(cluster_codes, minlength=n_clusters).astype(float)
+            counts = np.bincount(self.codes, minlength=n_clusters).astype(float)
             cm = np.zeros((n_clusters, V.shape[1]))
-            np.add.at(cm, cluster_codes, Vc)
+            np.add.at(cm, self.codes, Vc)
             cm /= counts[:, None]
             blocks["cluster"] = (np.column_stack([np.ones(n_clusters), cm]), "cluster")
         for eq in spec.equations:
@@ -164,10 +168,10 @@ class ProcessModel:
         # clusters of each size, any lam costs a few array operations for all resamples at once
         self.ri_sizes = np.zeros(0)
         if self.ri:
-            counts = np.bincount(cluster_codes, minlength=n_clusters)
+            counts = np.bincount(self.codes, minlength=n_clusters)
             self.ri_sizes = np.unique(counts).astype(float)
             sums = np.zeros((n_clusters, self.q))
-            np.add.at(sums, cluster_codes, self.V_row)
+            np.add.at(sums, self.codes, self.V_row)
             outer, _ = triu_products(sums)
             member = (counts[:, None] == self.ri_sizes[None, :]).astype(float)
             for k in range(len(self.ri_sizes)):
@@ -184,15 +188,22 @@ class ProcessModel:
         self.keys = self._coef_keys()
         self.coef_full = {k: np.array([self._fit_coef(k)]) for k in self.keys}
 
+    @property
+    def codes(self) -> IntArray:
+        """Cluster codes (asked for only by cluster-level and random-intercept equations)."""
+        if self.cluster_codes is None:
+            raise ModelError("this model needs cluster= (the column identifying the clusters)")
+        return self.cluster_codes
+
     # ----- random-intercept equations (GLS with REML variance components) -----------------
-    def _quasi_demean(self, Vm: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        codes = self.cluster_codes
+    def _quasi_demean(self, Vm: FloatArray, theta: FloatArray) -> FloatArray:
+        codes = self.codes
         sums = np.zeros((self.n_clusters, Vm.shape[1]))
         np.add.at(sums, codes, Vm)
         counts = np.bincount(codes, minlength=self.n_clusters).astype(float)
-        return Vm - theta[codes, None] * (sums / counts[:, None])[codes]
+        return as_float(Vm - theta[codes, None] * (sums / counts[:, None])[codes])
 
-    def _random_intercept(self, eq: Equation) -> tuple[np.ndarray, float, float]:
+    def _random_intercept(self, eq: Equation) -> tuple[FloatArray, float, float]:
         import statsmodels.api as sm
 
         idx = [0] + [self.col[p] for p in eq.predictors]
@@ -201,23 +212,25 @@ class ProcessModel:
         y = self.V_row[:, self.col[eq.outcome]] + self.means[self.col[eq.outcome] - 1]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.MixedLM(y, X, groups=self.cluster_codes).fit(reml=True)
+            fit = sm.MixedLM(y, X, groups=self.codes).fit(reml=True)
         tau2 = float(np.asarray(fit.cov_re)[0, 0])
         sigma2 = float(fit.scale)
-        counts = np.bincount(self.cluster_codes, minlength=self.n_clusters).astype(float)
+        counts = np.bincount(self.codes, minlength=self.n_clusters).astype(float)
         theta = 1.0 - np.sqrt(sigma2 / (sigma2 + counts * max(tau2, 0.0)))
         return theta, tau2, sigma2
 
-    def _gls_moments(self, base: np.ndarray, outer: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    def _gls_moments(self, base: FloatArray, outer: FloatArray, lam: FloatArray) -> FloatArray:
         """sum_j w_j [C_j - lam / (1 + n_j lam) s_j s_j'] for B resamples at once.
 
         ``base`` (B, r, r): the weighted C_j; ``outer`` (K, B, r, r): the weighted s_j s_j' of
         the clusters of each size; ``lam`` (B,).
         """
         gam = lam[:, None] / (1.0 + lam[:, None] * self.ri_sizes[None, :])  # (B, K)
-        return base - np.einsum("bk,kbij->bij", gam, outer)
+        return as_float(base - np.einsum("bk,kbij->bij", gam, outer))
 
-    def _ri_deviance(self, base, outer, m, lam, n_coef: int) -> np.ndarray:
+    def _ri_deviance(
+        self, base: FloatArray, outer: FloatArray, m: FloatArray, lam: FloatArray, n_coef: int
+    ) -> FloatArray:
         """Profiled REML deviance at variance ratios ``lam`` (B,), up to a constant:
         (N - p) log(rss) + sum_j log(1 + n_j lam) + log|X'H^-1 X| with H_j = I + lam 11'
         (sigma^2 profiled out). The last row/column of ``base``/``outer`` is the outcome."""
@@ -232,9 +245,11 @@ class ProcessModel:
                 + (m * np.log1p(lam[:, None] * self.ri_sizes[None, :])).sum(axis=1)
                 + logdet
             )
-        return np.where((sign > 0) & (rss > 0), dev, np.inf)
+        return as_float(np.where((sign > 0) & (rss > 0), dev, np.inf))
 
-    def reml_moments(self, eq: Equation, Ms: dict, m: np.ndarray):
+    def reml_moments(
+        self, eq: Equation, Ms: dict[str, FloatArray], m: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """REML variance ratio ``lam = tau^2 / sigma^2`` of the random-intercept equation ``eq``
         in each resample, and the GLS moments at it.
 
@@ -250,7 +265,7 @@ class ProcessModel:
         outer = np.stack([Ms[f"size:{k}"][:, sub[0], sub[1]] for k in range(len(self.ri_sizes))])
         n_coef = len(idx) - 1
 
-        def dev(rho):
+        def dev(rho: FloatArray) -> FloatArray:
             return self._ri_deviance(base, outer, m, rho / (1 - rho), n_coef)
 
         grid = np.concatenate([[0.0], np.linspace(0.005, 0.995, 34) ** 1.5])
@@ -277,7 +292,7 @@ class ProcessModel:
         return self._gls_moments(Ms["row"], full_outer, lam), lam
 
     # ----- exact full-sample fits ---------------------------------------------------------
-    def _design(self, eq: Equation) -> tuple[np.ndarray, np.ndarray]:
+    def _design(self, eq: Equation) -> tuple[FloatArray, FloatArray]:
         Vm = self.blocks["cluster"][0] if eq.level == "cluster" else self.V_row
         idx = [0] + [self.col[p] for p in eq.predictors]
         X = Vm[:, idx].copy()
@@ -337,7 +352,7 @@ class ProcessModel:
         fit = self.fits[key[0]]
         return float(fit.coef[fit.names.index(key[1])])
 
-    def joint_vcov(self) -> np.ndarray:
+    def joint_vcov(self) -> FloatArray:
         """Covariance of the coefficients in ``self.keys`` (0 across equations)."""
         p = len(self.keys)
         C = np.zeros((p, p))
@@ -349,7 +364,7 @@ class ProcessModel:
         return C
 
     # ----- SDs (for standardized effects) ------------------------------------------------
-    def sds_from_moments(self, M: np.ndarray) -> dict[str, np.ndarray]:
+    def sds_from_moments(self, M: FloatArray) -> dict[str, FloatArray]:
         w = M[:, 0, 0]
         out = {}
         for v in self.vars:
@@ -359,7 +374,9 @@ class ProcessModel:
         return out
 
     # ----- effects ---------------------------------------------------------------------------
-    def effects(self, coefs: dict, sds: dict | None) -> np.ndarray:
+    def effects(
+        self, coefs: dict[tuple[str, str], FloatArray], sds: dict[str, FloatArray] | None
+    ) -> FloatArray:
         cols = []
         for t in self.spec.terms:
             val = eval_poly(t.poly, coefs)
@@ -375,20 +392,24 @@ class ProcessModel:
             cols.append(val)
         return np.column_stack(cols)
 
-    def full_estimates(self) -> np.ndarray:
+    def full_estimates(self) -> FloatArray:
         Mrow = (self.V_row.T @ self.V_row)[None]
         sds = self.sds_from_moments(Mrow)
-        return self.effects(self.coef_full, sds)[0]
+        return as_float(self.effects(self.coef_full, sds)[0])
 
     # ----- the statistic for the engine -------------------------------------------------------
-    def _solve_equations(self, Ms: dict[str, np.ndarray], W: np.ndarray | None):
+    def _solve_equations(
+        self, Ms: dict[str, FloatArray], W: FloatArray | None
+    ) -> tuple[dict[tuple[str, str], FloatArray], BoolArray]:
         B = Ms["row"].shape[0]
-        coefs: dict[tuple[str, str], np.ndarray] = {}
+        coefs: dict[tuple[str, str], FloatArray] = {}
         bad = np.zeros(B, dtype=bool)
         for eq in self.spec.equations:
             P = np.array([0] + [self.col[p] for p in eq.predictors])
             o = self.col[eq.outcome]
             if eq.family == "binomial":
+                if W is None:  # pragma: no cover - the logistic statistic passes the weights
+                    raise ValueError("a logistic equation is refitted from the weights")
                 Wrows = W if self.cluster_codes is None else W[:, self.cluster_codes]
                 X, y = self._design(eq)
                 beta0 = self.fits[eq.name].coef
@@ -412,7 +433,7 @@ class ProcessModel:
                 coefs[(eq.name, p)] = beta[:, i + 1]
         return coefs, bad
 
-    def _from_sums(self, S: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
+    def _from_sums(self, S: FloatArray, W: FloatArray | None = None) -> FloatArray:
         Ms = {
             name: sym_from_triu(S[:, a:b], self.q, self.iu) for name, (a, b) in self.slices.items()
         }
@@ -425,22 +446,15 @@ class ProcessModel:
         eff[bad] = np.nan
         return eff
 
-    def statistic(self):
+    def statistic(self) -> bs.MomentStatistic | _WeightStatistic:
+        """The statistic for the engine: block-wise sums, unless a logistic equation needs
+        every resample's weights to refit."""
         labels = [t.name for t in self.spec.terms]
         if not self.logistic:
             return bs.MomentStatistic(self.contrib, self._from_sums, labels)
-        model = self
+        return _WeightStatistic(self, labels)
 
-        class _LogisticStatistic:
-            def __init__(self):
-                self.labels = tuple(labels)
-
-            def __call__(self, W):
-                return model._from_sums(W @ model.contrib, W)
-
-        return _LogisticStatistic()
-
-    def monte_carlo(self, n_draws: int, seed: int | None) -> tuple[np.ndarray, int]:
+    def monte_carlo(self, n_draws: int, seed: int | None) -> tuple[FloatArray, int]:
         mean = np.array([self.coef_full[k][0] for k in self.keys])
         draws, seed_used = bs.monte_carlo_draws(mean, self.joint_vcov(), n_draws, seed)
         coefs = {k: draws[:, i] for i, k in enumerate(self.keys)}
@@ -448,7 +462,7 @@ class ProcessModel:
         sds = {k: np.repeat(v, n_draws) for k, v in self.sds_from_moments(Mrow).items()}
         return self.effects(coefs, sds), seed_used
 
-    def delta_se(self) -> np.ndarray:
+    def delta_se(self) -> FloatArray:
         C = self.joint_vcov()
         cf = {k: float(v[0]) for k, v in self.coef_full.items()}
         out = []
@@ -461,17 +475,28 @@ class ProcessModel:
         return np.array(out)
 
 
+class _WeightStatistic:
+    """A model's effects evaluated from the full (B, n_units) weight matrix of a chunk."""
+
+    def __init__(self, model: ProcessModel, labels: list[str]) -> None:
+        self.model = model
+        self.labels = tuple(labels)
+
+    def __call__(self, W: FloatArray) -> FloatArray:
+        return self.model._from_sums(as_float(W @ self.model.contrib), W)
+
+
 @dataclass
 class Resampled:
-    estimates: np.ndarray
-    draws: np.ndarray  # valid draws only
-    all_draws: np.ndarray
-    singular: np.ndarray
+    estimates: FloatArray
+    draws: FloatArray  # valid draws only
+    all_draws: FloatArray
+    singular: BoolArray
     seed: int
-    lo: np.ndarray
-    hi: np.ndarray
-    boot_se: np.ndarray
-    p_boot: np.ndarray
+    lo: FloatArray
+    hi: FloatArray
+    boot_se: FloatArray
+    p_boot: FloatArray
     notes: list[str]
 
 
@@ -486,10 +511,7 @@ def resample(
     bca_influence: str = "jackknife",
 ) -> Resampled:
     """Run the bootstrap (or Monte Carlo) for a model and summarise every term."""
-    if bca_influence not in ("jackknife", "regression"):
-        raise ModelError(
-            f"bca_influence must be 'jackknife' or 'regression', got {bca_influence!r}"
-        )
+    bca_influence = choice(bca_influence, "bca_influence", ["jackknife", "regression"])
     keep = ci == "bca" and bca_influence == "regression"
     est = model.full_estimates()
     notes: list[str] = []

@@ -5,14 +5,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._core.checks import check_level
+from .._core.checks import check_level, choice
 from .._core.data import MissingReport, complete_cases, require_columns
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._ols_batch import _codes
+from ._types import IntArray
 from .bootstrap import CI_METHODS
 
 #: below this many clusters a cluster bootstrap is refused (ModelError) ...
@@ -40,14 +42,23 @@ def as_list(value: str | Sequence[str] | None, what: str) -> list[str]:
     return out
 
 
-def check_options(n_boot: int, ci: str, ci_level: float) -> None:
-    if ci not in CI_METHODS:
-        raise ModelError(f"ci must be one of {', '.join(repr(c) for c in CI_METHODS)}; got {ci!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
+#: the interval methods in words (for a result's ``method``)
+CI_NAMES = {
+    "percentile": "percentile bootstrap",
+    "bca": "BCa bootstrap",
+    "monte_carlo": "Monte Carlo",
+}
+
+
+def check_options(n_boot: object, ci: object, ci_level: object) -> str:
+    """Check the resampling options; returns ``ci`` spelled canonically."""
+    ci = choice(ci, "ci", CI_METHODS)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 100:
         raise ModelError(
             f"n_boot must be a whole number of resamples >= 100 (5000 recommended), got {n_boot!r}"
         )
     check_level(ci_level)
+    return ci
 
 
 def check_distinct(roles: dict[str, list[str]]) -> None:
@@ -69,7 +80,7 @@ class Prepared:
     x_levels: list[str | None]
     x_reference: str | None
     y_binary: bool
-    cluster_codes: np.ndarray | None
+    cluster_codes: IntArray | None
     n_clusters: int
     notes: list[str] = field(default_factory=list)
 
@@ -81,7 +92,7 @@ def prepare(
     numeric: list[str],
     y: str,
     cluster: str | None,
-    x_reference: str | None,
+    x_reference: object | None,
     outcome: str,
     what: str,
 ) -> Prepared:
@@ -103,15 +114,40 @@ def prepare(
     if report.n_dropped:
         warnings.warn(report.reason, ModelWarning, stacklevel=3)
     for c in [*numeric, y]:
-        if not pd.api.types.is_numeric_dtype(sub[c]) or pd.api.types.is_bool_dtype(sub[c]):
-            if pd.api.types.is_bool_dtype(sub[c]):
-                sub[c] = sub[c].astype(float)
-                continue
+        if pd.api.types.is_bool_dtype(sub[c]):
+            sub[c] = sub[c].astype(float)
+        elif not pd.api.types.is_numeric_dtype(sub[c]):
             raise DataValidationError(
                 f"column '{c}' must be numeric (got {sub[c].dtype}); recode it to numbers "
                 "(categorical X is supported through x with x_reference=...)"
             )
-    # X: numeric or categorical
+    data, x_cols, x_levels, x_reference_out = _code_x(sub, x, x_reference)
+    for c in numeric:
+        data[c] = sub[c].astype(float)
+    data[y], y_binary = _code_y(sub[y], y, outcome)
+    for c in data.columns:
+        if data[c].nunique() < 2:
+            raise ModelError(
+                f"column '{c}' is constant in the {len(data)} complete rows; it cannot be used in the model"
+            )
+    codes, n_cl = None, 0
+    if cluster is not None:
+        codes, n_cl = _cluster_codes(sub[cluster], cluster, notes)
+    if len(data) < MIN_ROWS:
+        raise ModelError(
+            f"only {len(data)} complete rows; a bootstrap mediation model needs at least {MIN_ROWS} (and many more for useful intervals)"
+        )
+    return Prepared(data, report, x_cols, x_levels, x_reference_out, y_binary, codes, n_cl, notes)
+
+
+def _code_x(
+    sub: pd.DataFrame, x: str, x_reference: object | None
+) -> tuple[pd.DataFrame, list[str], list[str | None], str | None]:
+    """X as a number, or a categorical X as indicators of its non-reference levels.
+
+    Returns the working data (X columns only), their names, their levels (None for a numeric
+    X) and the label of the reference level.
+    """
     xs = sub[x]
     categorical = (
         x_reference is not None
@@ -119,76 +155,67 @@ def prepare(
         or pd.api.types.is_bool_dtype(xs)
     )
     if categorical and pd.api.types.is_bool_dtype(xs) and x_reference is None:
-        sub[x] = xs.astype(float)
+        xs = xs.astype(float)
         categorical = False
     data = pd.DataFrame(index=sub.index)
-    if categorical:
-        levels, labels = _x_levels(xs, x)
-        if len(levels) < 2:
-            raise DataValidationError(
-                f"categorical x '{x}' has only {len(levels)} level(s) in the complete rows; it needs at least 2"
-            )
-        ref_pos = 0 if x_reference is None else _reference_position(levels, labels, x_reference)
-        if ref_pos is None:
-            raise DataValidationError(
-                f"x_reference={x_reference!r} is not a level of '{x}'; its levels are {labels}"
-            )
-        x_cols, x_levels = [], []
-        for pos, (lv, lab) in enumerate(zip(levels, labels)):
-            if pos == ref_pos:
-                continue
-            name = f"{x}[{lab}]"
-            data[name] = (xs == lv).astype(float)
-            x_cols.append(name)
-            x_levels.append(lab)
-        x_reference_out: str | None = labels[ref_pos]
-    else:
+    if not categorical:
         data[x] = xs.astype(float)
-        x_cols, x_levels, x_reference_out = [x], [None], None
-    for c in numeric:
-        data[c] = sub[c].astype(float)
-    yv = sub[y].astype(float)
+        return data, [x], [None], None
+    levels, labels = _x_levels(xs, x)
+    if len(levels) < 2:
+        raise DataValidationError(
+            f"categorical x '{x}' has only {len(levels)} level(s) in the complete rows; it needs at least 2"
+        )
+    ref_pos = 0 if x_reference is None else _reference_position(levels, labels, x_reference)
+    if ref_pos is None:
+        raise DataValidationError(
+            f"x_reference={x_reference!r} is not a level of '{x}'; its levels are {labels}"
+        )
+    x_cols: list[str] = []
+    x_levels: list[str | None] = []
+    for pos, (lv, lab) in enumerate(zip(levels, labels, strict=True)):
+        if pos == ref_pos:
+            continue
+        name = f"{x}[{lab}]"
+        data[name] = (xs == lv).astype(float)
+        x_cols.append(name)
+        x_levels.append(lab)
+    return data, x_cols, x_levels, labels[ref_pos]
+
+
+def _code_y(ys: pd.Series, y: str, outcome: str) -> tuple[pd.Series, bool]:
+    """Y as float, and whether it goes through a logistic equation (``outcome``)."""
+    yv = ys.astype(float)
     uniq = np.unique(yv)
-    if outcome not in ("auto", "linear", "logistic"):
-        raise ModelError(f"outcome must be 'auto', 'linear' or 'logistic', got {outcome!r}")
+    outcome = choice(outcome, "outcome", ["auto", "linear", "logistic"])
     is01 = uniq.size == 2 and set(uniq.tolist()) == {0.0, 1.0}
     if outcome == "logistic" and not is01:
         raise DataValidationError(
             f"outcome='logistic' needs y '{y}' coded 0/1; it has values {uniq[:6].tolist()}"
         )
-    y_binary = outcome == "logistic" or (outcome == "auto" and is01)
-    data[y] = yv
-    # constant columns
-    for c in data.columns:
-        if data[c].nunique() < 2:
-            raise ModelError(
-                f"column '{c}' is constant in the {len(data)} complete rows; it cannot be used in the model"
-            )
-    n = len(data)
-    codes, n_cl = None, 0
-    if cluster is not None:
-        codes, _ = _codes(sub[cluster].to_numpy())
-        n_cl = int(codes.max()) + 1
-        if n_cl < MIN_CLUSTERS:
-            raise ModelError(
-                f"cluster '{cluster}' has only {n_cl} clusters; a cluster bootstrap needs at least "
-                f"{MIN_CLUSTERS} (we recommend {WARN_CLUSTERS}+). Use cluster=None or more clusters"
-            )
-        if n_cl < WARN_CLUSTERS:
-            msg = (
-                f"only {n_cl} clusters in '{cluster}': cluster-bootstrap intervals are unreliable "
-                f"with fewer than {WARN_CLUSTERS} clusters"
-            )
-            warnings.warn(msg, ModelWarning, stacklevel=3)
-            notes.append(msg)
-    if n < MIN_ROWS:
+    return yv, outcome == "logistic" or (outcome == "auto" and is01)
+
+
+def _cluster_codes(ids: pd.Series, cluster: str, notes: list[str]) -> tuple[IntArray, int]:
+    """Integer cluster codes and their number (enough clusters for a cluster bootstrap)."""
+    codes, _ = _codes(ids.to_numpy())
+    n_cl = int(codes.max()) + 1
+    if n_cl < MIN_CLUSTERS:
         raise ModelError(
-            f"only {n} complete rows; a bootstrap mediation model needs at least {MIN_ROWS} (and many more for useful intervals)"
+            f"cluster '{cluster}' has only {n_cl} clusters; a cluster bootstrap needs at least "
+            f"{MIN_CLUSTERS} (we recommend {WARN_CLUSTERS}+). Use cluster=None or more clusters"
         )
-    return Prepared(data, report, x_cols, x_levels, x_reference_out, y_binary, codes, n_cl, notes)
+    if n_cl < WARN_CLUSTERS:
+        msg = (
+            f"only {n_cl} clusters in '{cluster}': cluster-bootstrap intervals are unreliable "
+            f"with fewer than {WARN_CLUSTERS} clusters"
+        )
+        warnings.warn(msg, ModelWarning, stacklevel=4)
+        notes.append(msg)
+    return codes, n_cl
 
 
-def _x_levels(xs: pd.Series, x: str) -> tuple[list, list[str]]:
+def _x_levels(xs: pd.Series, x: str) -> tuple[list[Any], list[str]]:
     """Levels of a categorical X (compared as values) and their labels.
 
     A categorical dtype keeps its category order; other values are sorted (numbers
@@ -219,7 +246,7 @@ def _x_levels(xs: pd.Series, x: str) -> tuple[list, list[str]]:
     return levels, labels
 
 
-def _reference_position(levels: list, labels: list[str], x_reference: object) -> int | None:
+def _reference_position(levels: list[Any], labels: list[str], x_reference: object) -> int | None:
     """Index of ``x_reference`` among ``levels``: an equal value, else a unique equal label."""
     ref_is_bool = isinstance(x_reference, bool | np.bool_)
     for pos, lv in enumerate(levels):
@@ -234,7 +261,7 @@ def _reference_position(levels: list, labels: list[str], x_reference: object) ->
     return hits[0] if len(hits) == 1 else None
 
 
-def cluster_constant(data: pd.DataFrame, codes: np.ndarray, cols: list[str]) -> bool:
+def cluster_constant(data: pd.DataFrame, codes: IntArray, cols: list[str]) -> bool:
     """True when every column in ``cols`` is constant within each cluster."""
     for c in cols:
         v = data[c].to_numpy()

@@ -19,7 +19,11 @@ does with numDeriv.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from ._types import FloatArray, as_float
 
 __all__ = ["satterthwaite_df"]
 
@@ -27,11 +31,11 @@ __all__ = ["satterthwaite_df"]
 class _Profile:
     """Deviance and fixed-effect covariance of a fitted statsmodels MixedLM as functions of theta."""
 
-    def __init__(self, fit, reml: bool):
+    def __init__(self, fit: Any, reml: bool) -> None:
         model = fit.model
         # groups of equal size are stacked, so each evaluation is a few batched factorisations
         sizes = np.array([len(v) for v in model.endog_li])
-        self.batches = []
+        self.batches: list[tuple[FloatArray, FloatArray, FloatArray]] = []
         for m in np.unique(sizes):
             idx = np.flatnonzero(sizes == m)
             self.batches.append(
@@ -52,7 +56,7 @@ class _Profile:
             L = np.linalg.cholesky(G + 1e-10 * max(np.trace(G), 1e-12) * np.eye(self.q))
         self.theta = np.concatenate([L[self.tril], [np.sqrt(float(fit.scale))]])
 
-    def _moments(self, theta: np.ndarray):
+    def _moments(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, float, float]:
         L = np.zeros((self.q, self.q))
         L[self.tril] = theta[:-1]
         G = L @ L.T
@@ -82,11 +86,11 @@ class _Profile:
             dev += np.linalg.slogdet(XtVX)[1]
         return float(dev)
 
-    def vcov(self, theta: np.ndarray) -> np.ndarray:
-        return np.linalg.inv(self._moments(theta)[0])
+    def vcov(self, theta: FloatArray) -> FloatArray:
+        return as_float(np.linalg.inv(self._moments(theta)[0]))
 
 
-def satterthwaite_df(fit, reml: bool) -> np.ndarray:
+def satterthwaite_df(fit: Any, reml: bool) -> FloatArray:
     """Satterthwaite df of each fixed effect of a fitted statsmodels ``MixedLM``.
 
     Returns NaN for every coefficient when the deviance Hessian is not positive definite (a fit

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._types import BoolArray, FloatArray
+
 __all__ = ["SURFit", "cross_products", "fit_sur"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -52,7 +54,8 @@ def cross_products(
     Returns ``(B, K, K)``.
     """
     if weights is None:
-        return (g.T @ g)[None, :, :]
+        one: FloatArray = (g.T @ g)[None, :, :]
+        return one
     weights = np.asarray(weights, dtype=float)
     out = np.empty((weights.shape[0], g.shape[1], g.shape[1]))
     for start in range(0, weights.shape[0], chunk):
@@ -113,57 +116,21 @@ def fit_sur(
     """
     m = np.asarray(m, dtype=float)
     c = np.asarray(c, dtype=float)
+    eqs = _Moments(m, p, c)
     b = m.shape[0]
-    s1, s2 = slice(0, p), slice(p, 2 * p)
-    y1, y2 = 2 * p, 2 * p + 1
-    c1, c2 = c[:p], c[p:]
-    m11, m12, m22 = m[:, s1, s1], m[:, s1, s2], m[:, s2, s2]
-    w1y1, w1y2 = m[:, s1, y1], m[:, s1, y2]
-    w2y1, w2y2 = m[:, s2, y1], m[:, s2, y2]
-    n = m[:, 0, 0]
-    # parts of the normal equations that do not depend on Sigma
-    k11 = np.einsum("iq,bij,jr->bqr", c1, m11, c1)
-    k12 = np.einsum("iq,bij,jr->bqr", c1, m12, c2)
-    k12 = k12 + np.transpose(k12, (0, 2, 1))
-    k22 = np.einsum("iq,bij,jr->bqr", c2, m22, c2)
-    r11, r12 = w1y1 @ c1, w1y2 @ c1  # (B, q)
-    r21, r22 = w2y1 @ c2, w2y2 @ c2
-
     sig_inv = np.broadcast_to(np.eye(2), (b, 2, 2)).copy()
     old_ll = np.full(b, -np.inf)
     converged = np.zeros(b, dtype=bool)
-    theta = inv = sigma = ll = ok = None
+    ok = np.ones(b, dtype=bool)
+    sigma = ll = np.full(b, np.nan)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        ai, bi, ci = sig_inv[:, 0, 0], sig_inv[:, 0, 1], sig_inv[:, 1, 1]
-        a = ai[:, None, None] * k11 + bi[:, None, None] * k12 + ci[:, None, None] * k22
-        rhs = ai[:, None] * r11 + bi[:, None] * (r12 + r21) + ci[:, None] * r22
-        theta, inv, ok = _solve_batch(a, rhs)
-        beta1 = theta @ c1.T
-        beta2 = theta @ c2.T
-        e11 = (
-            m[:, y1, y1]
-            - 2 * np.einsum("bi,bi->b", beta1, w1y1)
-            + np.einsum("bi,bij,bj->b", beta1, m11, beta1)
-        )
-        e22 = (
-            m[:, y2, y2]
-            - 2 * np.einsum("bi,bi->b", beta2, w2y2)
-            + np.einsum("bi,bij,bj->b", beta2, m22, beta2)
-        )
-        e12 = (
-            m[:, y1, y2]
-            - np.einsum("bi,bi->b", beta1, w1y2)
-            - np.einsum("bi,bi->b", beta2, w2y1)
-            + np.einsum("bi,bij,bj->b", beta1, m12, beta2)
-        )
-        sigma = (
-            np.stack([np.stack([e11, e12], -1), np.stack([e12, e22], -1)], -2) / n[:, None, None]
-        )
+        theta, inv, ok = eqs.gls(sig_inv)
+        sigma = eqs.residual_cov(theta)
         det = sigma[:, 0, 0] * sigma[:, 1, 1] - sigma[:, 0, 1] ** 2
         ok = ok & (det > 0) & np.isfinite(det)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ll = -0.5 * n * (2 * _LOG_2PI + np.log(det) + 2.0)
+            ll = -0.5 * eqs.n * (2 * _LOG_2PI + np.log(det) + 2.0)
             new_inv = (
                 np.stack(
                     [
@@ -174,7 +141,7 @@ def fit_sur(
                 )
                 / det[:, None, None]
             )
-        change = np.abs(ll - old_ll) / np.maximum(n, 1.0)
+        change = np.abs(ll - old_ll) / np.maximum(eqs.n, 1.0)
         sig_change = np.max(np.abs(new_inv - sig_inv), axis=(1, 2))
         converged = (change < tol) & (sig_change < np.sqrt(tol))
         converged |= ~ok
@@ -183,19 +150,72 @@ def fit_sur(
         if n_iter > 1 and converged.all():
             break
     # final information at the converged Sigma
-    ai, bi, ci = sig_inv[:, 0, 0], sig_inv[:, 0, 1], sig_inv[:, 1, 1]
-    a = ai[:, None, None] * k11 + bi[:, None, None] * k12 + ci[:, None, None] * k22
-    rhs = ai[:, None] * r11 + bi[:, None] * (r12 + r21) + ci[:, None] * r22
-    theta_f, inv, ok_f = _solve_batch(a, rhs)
+    theta_f, inv, ok_f = eqs.gls(sig_inv)
     ok = ok & ok_f
-    theta = np.where(ok[:, None], theta_f, np.nan)
     return SURFit(
-        theta=theta,
+        theta=np.where(ok[:, None], theta_f, np.nan),
         cov_theta=inv,
         sigma=sigma,
         loglik=ll,
-        n=n,
+        n=eqs.n,
         n_iter=n_iter,
         converged=converged & ok,
         ok=ok,
     )
+
+
+class _Moments:
+    """The parts of the GLS normal equations that do not depend on Sigma, and the residual
+    cross-products at given coefficients, for a batch of cross-product matrices."""
+
+    def __init__(self, m: FloatArray, p: int, c: FloatArray) -> None:
+        s1, s2 = slice(0, p), slice(p, 2 * p)
+        y1, y2 = 2 * p, 2 * p + 1
+        self.m, self.y1, self.y2 = m, y1, y2
+        self.c1, self.c2 = c[:p], c[p:]
+        self.m11, self.m12, self.m22 = m[:, s1, s1], m[:, s1, s2], m[:, s2, s2]
+        self.w1y1, self.w1y2 = m[:, s1, y1], m[:, s1, y2]
+        self.w2y1, self.w2y2 = m[:, s2, y1], m[:, s2, y2]
+        self.n = m[:, 0, 0]
+        c1, c2 = self.c1, self.c2
+        self.k11 = np.einsum("iq,bij,jr->bqr", c1, self.m11, c1)
+        k12 = np.einsum("iq,bij,jr->bqr", c1, self.m12, c2)
+        self.k12 = k12 + np.transpose(k12, (0, 2, 1))
+        self.k22 = np.einsum("iq,bij,jr->bqr", c2, self.m22, c2)
+        self.r11, self.r12 = self.w1y1 @ c1, self.w1y2 @ c1  # (B, q)
+        self.r21, self.r22 = self.w2y1 @ c2, self.w2y2 @ c2
+
+    def gls(self, sig_inv: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """GLS estimates of theta at the inverse residual covariances ``sig_inv``."""
+        ai, bi, ci = sig_inv[:, 0, 0], sig_inv[:, 0, 1], sig_inv[:, 1, 1]
+        a = (
+            ai[:, None, None] * self.k11
+            + bi[:, None, None] * self.k12
+            + ci[:, None, None] * self.k22
+        )
+        rhs = ai[:, None] * self.r11 + bi[:, None] * (self.r12 + self.r21) + ci[:, None] * self.r22
+        return _solve_batch(a, rhs)
+
+    def residual_cov(self, theta: FloatArray) -> FloatArray:
+        """ML residual covariance ``E'E / N`` (B, 2, 2) at the coefficients ``theta``."""
+        m, y1, y2 = self.m, self.y1, self.y2
+        beta1 = theta @ self.c1.T
+        beta2 = theta @ self.c2.T
+        e11 = (
+            m[:, y1, y1]
+            - 2 * np.einsum("bi,bi->b", beta1, self.w1y1)
+            + np.einsum("bi,bij,bj->b", beta1, self.m11, beta1)
+        )
+        e22 = (
+            m[:, y2, y2]
+            - 2 * np.einsum("bi,bi->b", beta2, self.w2y2)
+            + np.einsum("bi,bij,bj->b", beta2, self.m22, beta2)
+        )
+        e12 = (
+            m[:, y1, y2]
+            - np.einsum("bi,bi->b", beta1, self.w1y2)
+            - np.einsum("bi,bi->b", beta2, self.w2y1)
+            + np.einsum("bi,bij,bj->b", beta1, self.m12, beta2)
+        )
+        cov: FloatArray = np.stack([np.stack([e11, e12], -1), np.stack([e12, e22], -1)], -2)
+        return cov / self.n[:, None, None]

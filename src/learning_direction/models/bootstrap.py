@@ -57,17 +57,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from .._core.checks import check_level, choice
 from ..exceptions import ModelError, ModelWarning
+from ._types import BoolArray, FloatArray, as_float
 
 __all__ = [
     "CI_METHODS",
@@ -78,6 +82,7 @@ __all__ = [
     "boot_pvalue",
     "check_seed",
     "confidence_interval",
+    "fresh_seed",
     "jackknife",
     "monte_carlo_draws",
     "regression_influence",
@@ -101,6 +106,22 @@ def check_seed(seed: object) -> int | None:
             f"seed must be a non-negative whole number (e.g. seed=2026) or None, got {seed!r}"
         )
     return int(seed)
+
+
+def fresh_seed(seed: int | None = None) -> int:
+    """``seed`` itself, or a new random 63-bit seed when it is None.
+
+    An analysis that draws its seed records it in the result, so the run can be repeated.
+    """
+    return int(seed) if seed is not None else secrets.randbits(63)
+
+
+def _entropy(ss: np.random.SeedSequence) -> int:
+    """The entropy numpy drew for a SeedSequence made without a seed (recorded as the seed)."""
+    entropy = ss.entropy
+    if not isinstance(entropy, int):  # pragma: no cover - numpy draws one int
+        raise TypeError(f"unexpected SeedSequence entropy {entropy!r}")
+    return entropy
 
 
 def block_size(n_units: int) -> int:
@@ -128,13 +149,13 @@ class BootDraws:
         ``"row"`` or ``"cluster"``.
     """
 
-    draws: np.ndarray
+    draws: FloatArray
     labels: tuple[str, ...]
-    singular: np.ndarray
+    singular: BoolArray
     seed: int
     n_units: int
     unit: str = "row"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_boot(self) -> int:
@@ -145,11 +166,11 @@ class BootDraws:
         return int(self.singular.sum())
 
     @property
-    def valid(self) -> np.ndarray:
+    def valid(self) -> FloatArray:
         """The draws of the non-singular resamples."""
-        return self.draws[~self.singular]
+        return as_float(self.draws[~self.singular])
 
-    def column(self, label: str) -> np.ndarray:
+    def column(self, label: str) -> FloatArray:
         return self.valid[:, self.labels.index(label)]
 
 
@@ -169,38 +190,38 @@ class MomentStatistic:
 
     def __init__(
         self,
-        contributions: np.ndarray,
-        fn: Callable[[np.ndarray], np.ndarray],
+        contributions: FloatArray,
+        fn: Callable[[FloatArray], FloatArray],
         labels: Sequence[str],
     ):
         self.contributions = np.ascontiguousarray(contributions, dtype=float)
         self.fn = fn
         self.labels = tuple(labels)
 
-    def __call__(self, W: np.ndarray) -> np.ndarray:
+    def __call__(self, W: FloatArray) -> FloatArray:
         return self.fn(W @ self.contributions)
 
-    def sums(self, W: np.ndarray) -> np.ndarray:
+    def sums(self, W: FloatArray) -> FloatArray:
         """Weighted sums ``W @ contributions`` (the engine calls this block by block)."""
-        return W @ self.contributions
+        return as_float(W @ self.contributions)
 
-    def finish(self, S: np.ndarray) -> np.ndarray:
+    def finish(self, S: FloatArray) -> FloatArray:
         """Statistics from stacked weighted sums."""
         return self.fn(S)
 
-    def full(self) -> np.ndarray:
+    def full(self) -> FloatArray:
         """The statistic on the full sample (all weights 1)."""
-        return self.fn(self.contributions.sum(axis=0, keepdims=True))[0]
+        return as_float(self.fn(self.contributions.sum(axis=0, keepdims=True))[0])
 
-    def jackknife(self) -> np.ndarray:
+    def jackknife(self) -> FloatArray:
         """Leave-one-unit-out values: ``fn(total - contribution_i)`` for every unit i."""
         total = self.contributions.sum(axis=0, keepdims=True)
         return self.fn(total - self.contributions)
 
 
 def resample_weights(
-    n_units: int, n_resamples: int, rng: np.random.Generator, out: np.ndarray | None = None
-) -> np.ndarray:
+    n_units: int, n_resamples: int, rng: np.random.Generator, out: FloatArray | None = None
+) -> FloatArray:
     """Frequency weights of ``n_resamples`` nonparametric bootstrap resamples of ``n_units`` units.
 
     Row b of the result counts how many times each unit was drawn in resample b (each row sums
@@ -222,25 +243,27 @@ def resample_weights(
     return out
 
 
-_KERNEL: list = []
+_KERNEL: list[Callable[[np.random.Generator, FloatArray], FloatArray] | None] = []
 
 
-def _compiled_draw_counts() -> Callable[[np.random.Generator, np.ndarray], np.ndarray] | None:
+def _compiled_draw_counts() -> Callable[[np.random.Generator, FloatArray], FloatArray] | None:
     """The numba draw-and-count kernel, or None without numba (or with the environment variable
     ``LEARNING_DIRECTION_NO_NUMBA`` set). Imported on the first bootstrap, not with the package,
     so ``import learning_direction`` stays fast."""
     if not _KERNEL:
-        kernel = None
+        kernel: Callable[[np.random.Generator, FloatArray], FloatArray] | None = None
         if not os.environ.get("LEARNING_DIRECTION_NO_NUMBA"):
             try:
-                from ._kernels import draw_counts as kernel
+                from ._kernels import draw_counts
+
+                kernel = draw_counts
             except Exception:  # numba missing or broken: numpy gives the same counts
                 kernel = None
         _KERNEL.append(kernel)
     return _KERNEL[0]
 
 
-def _single_thread_blas():
+def _single_thread_blas() -> contextlib.AbstractContextManager[Any]:
     """Limit BLAS to one thread: the per-block products are skinny (block x n times n x r), and
     multi-threaded BLAS spends more time synchronising than computing on them (3-5x slower on a
     busy 2-core machine). Falls back to a no-op when threadpoolctl is missing."""
@@ -248,7 +271,8 @@ def _single_thread_blas():
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=1, user_api="blas")
+    return limits
 
 
 def _want_progress(progress: bool | None, work: float) -> bool:
@@ -261,8 +285,106 @@ def _want_progress(progress: bool | None, work: float) -> bool:
     return interactive and work > 5e8
 
 
+class _Blocks:
+    """The fixed RNG blocks of one bootstrap.
+
+    Block ``j`` holds resamples ``j * size`` to ``(j + 1) * size - 1`` and draws them from its
+    own ``Generator(PCG64(children[j]))``, so the draws depend only on the seed, ``n_units``
+    and ``n_boot``, never on how blocks are grouped into chunks or shared out to threads.
+    """
+
+    def __init__(
+        self, ss: np.random.SeedSequence, n_units: int, n_boot: int, keep_weights: bool
+    ) -> None:
+        self.n_units, self.n_boot = n_units, n_boot
+        self.size = block_size(n_units)
+        self.count = -(-n_boot // self.size)
+        self.children = ss.spawn(self.count)
+        self.kept = np.empty((n_boot, n_units), dtype=np.float32) if keep_weights else None
+        self._local = threading.local()
+
+    def rows(self, j: int) -> int:
+        """Number of resamples in block ``j`` (the last one may be short)."""
+        return min(self.size, self.n_boot - j * self.size)
+
+    def weights(self, j: int, out: FloatArray) -> FloatArray:
+        """Frequency weights of block ``j``, written into the first rows of ``out``."""
+        size = self.rows(j)
+        gen = np.random.Generator(np.random.PCG64(self.children[j]))
+        W = resample_weights(self.n_units, size, gen, out=out[:size])
+        if self.kept is not None:
+            self.kept[j * self.size : j * self.size + size] = W
+        return W
+
+    def sums(self, statistic: Any, j: int) -> FloatArray:
+        """``statistic.sums`` of block ``j`` (a weight buffer per thread, kept in cache)."""
+        buf = getattr(self._local, "buf", None)
+        if buf is None:
+            buf = self._local.buf = np.empty((self.size, self.n_units))
+        out: FloatArray = statistic.sums(self.weights(j, buf))
+        return out
+
+
+def _block_wise(statistic: Any) -> bool:
+    """The statistic reduces weights to sums block by block (``sums`` and ``finish``)."""
+    return callable(getattr(statistic, "sums", None)) and callable(
+        getattr(statistic, "finish", None)
+    )
+
+
+def _evaluate_chunk(
+    statistic: Any,
+    blocks: _Blocks,
+    first: int,
+    last: int,
+    pool: ThreadPoolExecutor | None,
+    W_buf: list[FloatArray],
+) -> FloatArray:
+    """The statistic on the resamples of blocks ``first`` to ``last - 1``.
+
+    A block-wise statistic reduces each block's weights to sums at once (blocks are
+    independent streams, so threads may share them out in any order); any other statistic
+    is evaluated on the chunk's stacked weights (``W_buf`` holds the reused buffer).
+    """
+    if _block_wise(statistic):
+        ids = range(first, last)
+        if pool is not None:
+            sums = list(pool.map(lambda j: blocks.sums(statistic, j), ids))
+        else:
+            sums = [blocks.sums(statistic, j) for j in ids]
+        return np.asarray(statistic.finish(np.vstack(sums)), dtype=np.float64)
+    rows = min(blocks.n_boot, last * blocks.size) - first * blocks.size
+    if not W_buf or W_buf[0].shape[0] < rows:
+        W_buf[:] = [np.empty((rows, blocks.n_units))]
+    W = W_buf[0][:rows]
+    for j in range(first, last):
+        lo = (j - first) * blocks.size
+        blocks.weights(j, W[lo : lo + blocks.rows(j)])
+    return np.asarray(statistic(W), dtype=np.float64)
+
+
+def _finish_draws(out: FloatArray, n_boot: int, unit: str, warn: bool) -> BoolArray:
+    """Mark (and blank) the singular resamples; refuse when all of them are."""
+    singular: BoolArray = np.asarray(~np.isfinite(out).all(axis=1), dtype=bool)
+    out[singular] = np.nan
+    n_sing = int(singular.sum())
+    if n_sing == n_boot:
+        raise ModelError(
+            f"every one of the {n_boot} bootstrap resamples was singular (a predictor is "
+            f"constant or collinear in the resampled {unit}s); check the variables' variance"
+        )
+    if n_sing and warn:
+        warnings.warn(
+            f"{n_sing} of {n_boot} bootstrap resamples were singular (a predictor constant or "
+            f"collinear in the resample) and are left out of the intervals",
+            ModelWarning,
+            stacklevel=3,
+        )
+    return singular
+
+
 def run_bootstrap(
-    statistic: Callable[[np.ndarray], np.ndarray],
+    statistic: Callable[[FloatArray], FloatArray],
     n_units: int,
     *,
     n_boot: int = 5000,
@@ -343,113 +465,52 @@ def run_bootstrap(
     labels = tuple(labels if labels is not None else getattr(statistic, "labels", ()))
     seed = check_seed(seed)
     ss = np.random.SeedSequence(seed)
-    seed_used = int(ss.entropy) if seed is None else seed
-    bs = block_size(n_units)
-    n_blocks = -(-n_boot // bs)
-    children = ss.spawn(n_blocks)
-    per_resample = 8 * 3 * n_units  # indices + counts + float weights
-    blocks_per_chunk = max(1, int(max_bytes // (per_resample * bs)))
-    out: np.ndarray | None = None
-    W_buf: np.ndarray | None = None
-    by_block = callable(getattr(statistic, "sums", None)) and callable(
-        getattr(statistic, "finish", None)
-    )
-    limiter = _single_thread_blas() if by_block else contextlib.nullcontext()
-    local = threading.local()
-
+    seed_used = _entropy(ss) if seed is None else seed
     if keep_weights and n_boot * n_units > 5e7:
         raise ModelError(
             f"keeping the {n_boot} x {n_units} resampling frequencies needs too much memory; "
             "use the jackknife acceleration (the default) for BCa on data this large"
         )
-    kept = np.empty((n_boot, n_units), dtype=np.float32) if keep_weights else None
-
-    def block_sums(j: int) -> np.ndarray:
-        buf = getattr(local, "buf", None)
-        if buf is None:
-            buf = local.buf = np.empty((bs, n_units))
-        size = min(bs, n_boot - j * bs)
-        gen = np.random.Generator(np.random.PCG64(children[j]))
-        W = resample_weights(n_units, size, gen, out=buf[:size])
-        if kept is not None:
-            kept[j * bs : j * bs + size] = W
-        return statistic.sums(W)
-
-    if n_jobs is None:
-        n_jobs = min(4, os.cpu_count() or 1)
+    blocks = _Blocks(ss, n_units, n_boot, keep_weights)
+    per_block = 8 * 3 * n_units * blocks.size  # indices + counts + float weights
+    blocks_per_chunk = max(1, int(max_bytes // per_block))
     # every thread holds one block of indices, counts and weights: stay within the budget
-    n_jobs = max(1, min(int(n_jobs), int(max_bytes // (per_resample * bs))))
-    pool = ThreadPoolExecutor(n_jobs) if (by_block and n_jobs > 1 and n_blocks > 1) else None
-    bar = None
-    if _want_progress(progress, float(n_boot) * n_units):
-        from tqdm.auto import tqdm
+    n_jobs = min(4, os.cpu_count() or 1) if n_jobs is None else n_jobs
+    n_jobs = max(1, min(int(n_jobs), int(max_bytes // per_block)))
+    by_block = _block_wise(statistic)
+    out = np.empty((n_boot, 0))
+    W_buf: list[FloatArray] = []
+    with contextlib.ExitStack() as stack:
+        if by_block:
+            stack.enter_context(_single_thread_blas())
+        pool = None
+        if by_block and n_jobs > 1 and blocks.count > 1:
+            pool = stack.enter_context(ThreadPoolExecutor(n_jobs))
+        bar = None
+        if _want_progress(progress, float(n_boot) * n_units):
+            from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_boot, desc="bootstrap", unit="resample", leave=False)
-    try:
-        limiter.__enter__()
-        for first in range(0, n_blocks, blocks_per_chunk):
-            last = min(n_blocks, first + blocks_per_chunk)
-            rows = min(n_boot, last * bs) - first * bs
-            if by_block:
-                # weights of one block at a time (cache-resident), reduced to sums at once;
-                # blocks are independent streams, so threads may share them out in any order
-                blocks = range(first, last)
-                sums = (
-                    list(pool.map(block_sums, blocks))
-                    if pool is not None
-                    else [block_sums(j) for j in blocks]
-                )
-                res = np.asarray(statistic.finish(np.vstack(sums)), dtype=float)
-            else:
-                if W_buf is None or W_buf.shape[0] < rows:
-                    W_buf = np.empty((rows, n_units))
-                W = W_buf[:rows]
-                for j in range(first, last):
-                    lo = (j - first) * bs
-                    size = min(bs, n_boot - j * bs)
-                    gen = np.random.Generator(np.random.PCG64(children[j]))
-                    resample_weights(n_units, size, gen, out=W[lo : lo + size])
-                    if kept is not None:
-                        kept[j * bs : j * bs + size] = W[lo : lo + size]
-                res = np.asarray(statistic(W), dtype=float)
+            bar = stack.enter_context(
+                tqdm(total=n_boot, desc="bootstrap", unit="resample", leave=False)
+            )
+        for first in range(0, blocks.count, blocks_per_chunk):
+            last = min(blocks.count, first + blocks_per_chunk)
+            res = _evaluate_chunk(statistic, blocks, first, last, pool, W_buf)
             if res.ndim == 1:
                 res = res[:, None]
-            if out is None:
+            if out.shape[1] != res.shape[1]:
                 out = np.empty((n_boot, res.shape[1]))
-            start = first * bs
-            out[start : start + res.shape[0]] = res
+            out[first * blocks.size : first * blocks.size + res.shape[0]] = res
             if bar is not None:
                 bar.update(res.shape[0])
-    finally:
-        limiter.__exit__(None, None, None)
-        if pool is not None:
-            pool.shutdown()
-        if bar is not None:
-            bar.close()
-    if out is None:  # pragma: no cover - n_boot >= 1 is checked above
-        raise ModelError("no bootstrap resamples were drawn")
-    singular = ~np.isfinite(out).all(axis=1)
-    out[singular] = np.nan
-    n_sing = int(singular.sum())
-    if n_sing == n_boot:
-        raise ModelError(
-            f"every one of the {n_boot} bootstrap resamples was singular (a predictor is "
-            f"constant or collinear in the resampled {unit}s); check the variables' variance"
-        )
-    if n_sing and warn:
-        warnings.warn(
-            f"{n_sing} of {n_boot} bootstrap resamples were singular (a predictor constant or "
-            f"collinear in the resample) and are left out of the intervals",
-            ModelWarning,
-            stacklevel=2,
-        )
-    extra = {"weights": kept} if kept is not None else {}
+    singular = _finish_draws(out, n_boot, unit, warn)
+    extra = {"weights": blocks.kept} if blocks.kept is not None else {}
     return BootDraws(out, labels, singular, seed_used, n_units, unit, extra)
 
 
 def jackknife(
-    statistic: Callable[[np.ndarray], np.ndarray], n_units: int, max_bytes: int = DEFAULT_MAX_BYTES
-) -> np.ndarray:
+    statistic: Callable[[FloatArray], FloatArray], n_units: int, max_bytes: int = DEFAULT_MAX_BYTES
+) -> FloatArray:
     """Leave-one-unit-out values of ``statistic`` (rows or clusters), shape (n_units, k).
 
     Uses ``statistic.jackknife()`` when it exists (O(n) for a :class:`MomentStatistic`);
@@ -474,7 +535,7 @@ def jackknife(
     return np.vstack(parts)
 
 
-def _norm_inter(sorted_t: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def _norm_inter(sorted_t: FloatArray, alpha: FloatArray) -> FloatArray:
     """Quantiles of sorted draws by interpolation on the normal scale between order statistics.
 
     The endpoint for level ``alpha`` is the ``(R + 1) * alpha``-th order statistic; when that
@@ -502,14 +563,14 @@ def _norm_inter(sorted_t: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return out
 
 
-def bca_acceleration(jack: np.ndarray) -> np.ndarray:
+def bca_acceleration(jack: FloatArray) -> FloatArray:
     """Acceleration ``a = sum(L^3) / (6 * sum(L^2)^1.5)`` with ``L_i = mean(t_(.)) - t_(i)``."""
     L = np.nanmean(jack, axis=0) - jack
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nansum(L**3, axis=0) / (6.0 * np.nansum(L**2, axis=0) ** 1.5)
+        return as_float(np.nansum(L**3, axis=0) / (6.0 * np.nansum(L**2, axis=0) ** 1.5))
 
 
-def regression_influence(draws: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def regression_influence(draws: FloatArray, weights: FloatArray) -> FloatArray:
     """Empirical influence values by regressing the resampled statistics on the frequencies.
 
     For every column of ``draws`` (R, k), regress ``t*`` on ``f / n`` (the (R, n) frequencies
@@ -527,24 +588,24 @@ def regression_influence(draws: np.ndarray, weights: np.ndarray) -> np.ndarray:
     X = np.column_stack([np.ones(R), F[:, 1:] / n])
     beta = np.linalg.lstsq(X, np.asarray(draws, dtype=float), rcond=None)[0][1:]
     L = np.vstack([np.zeros((1, beta.shape[1])), beta])
-    return L - L.mean(axis=0)
+    return as_float(L - L.mean(axis=0))
 
 
-def acceleration_from_influence(L: np.ndarray) -> np.ndarray:
+def acceleration_from_influence(L: FloatArray) -> FloatArray:
     """BCa acceleration ``sum(L^3) / (6 * sum(L^2)^1.5)`` from influence values (n, k)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sum(L**3, axis=0) / (6.0 * np.sum(L**2, axis=0) ** 1.5)
+        return as_float(np.sum(L**3, axis=0) / (6.0 * np.sum(L**2, axis=0) ** 1.5))
 
 
 def confidence_interval(
-    draws: np.ndarray,
-    estimate: np.ndarray,
+    draws: FloatArray,
+    estimate: FloatArray,
     *,
     method: str = "percentile",
     level: float = 0.95,
-    jack: np.ndarray | None = None,
-    acceleration: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    jack: FloatArray | None = None,
+    acceleration: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray]:
     """Lower and upper confidence limits of each column of ``draws``.
 
     Parameters
@@ -587,10 +648,8 @@ def confidence_interval(
     --------
     See :func:`run_bootstrap`.
     """
-    if method not in CI_METHODS:
-        raise ModelError(f"ci must be one of {', '.join(CI_METHODS)}; got {method!r}")
-    if not 0 < level < 1:
-        raise ModelError(f"ci_level must be between 0 and 1 (e.g. 0.95), got {level}")
+    method = choice(method, "ci", CI_METHODS)
+    level = check_level(level)
     draws = np.asarray(draws, dtype=float)
     k = draws.shape[1]
     lo = np.full(k, np.nan)
@@ -636,7 +695,7 @@ def confidence_interval(
     return lo, hi
 
 
-def boot_pvalue(draws: np.ndarray, null: float = 0.0) -> np.ndarray:
+def boot_pvalue(draws: FloatArray, null: float = 0.0) -> FloatArray:
     """Two-sided bootstrap p-value ``min(1, 2 * min(P(t* <= null), P(t* >= null)))`` per column.
 
     It is (up to the resolution 1/R) the smallest alpha at which the percentile interval of
@@ -650,18 +709,18 @@ def boot_pvalue(draws: np.ndarray, null: float = 0.0) -> np.ndarray:
         ge = ((d >= null) & fin).sum(axis=0) / np.maximum(nvalid, 1)
     p = np.minimum(1.0, 2.0 * np.minimum(le, ge))
     p[nvalid == 0] = np.nan
-    return p
+    return as_float(p)
 
 
 def monte_carlo_draws(
-    mean: np.ndarray, cov: np.ndarray, n_draws: int, seed: int | None
-) -> tuple[np.ndarray, int]:
+    mean: FloatArray, cov: FloatArray, n_draws: int, seed: int | None
+) -> tuple[FloatArray, int]:
     """Draws from ``N(mean, cov)`` for Monte Carlo confidence intervals (Preacher & Selig, 2012).
 
     Returns the (n_draws, p) draws and the seed used (entropy recorded when ``seed`` is None).
     """
     seed = check_seed(seed)
     ss = np.random.SeedSequence(seed)
-    seed_used = int(ss.entropy) if seed is None else seed
+    seed_used = _entropy(ss) if seed is None else seed
     rng = np.random.Generator(np.random.PCG64(ss))
     return rng.multivariate_normal(mean, cov, size=n_draws, method="eigh"), seed_used

@@ -15,13 +15,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._core.plotting import figure
-from .._core.results import ResultMixin, table_to_html, table_to_text
+from .._core.results import table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError
 from . import _process_core as core
-from ._probe import check_probe_values, value_labels
-from ._process_input import as_list, check_distinct, check_options, prepare
-from .mediation import process_summary
+from ._probe import check_probe, check_probe_values, value_labels
+from ._process_input import CI_NAMES, as_list, check_distinct, check_options, prepare
+from ._process_result import ProcessResult
+from ._types import FloatArray, as_float
 
 __all__ = ["MODELS", "ConditionalProcessResult", "moderated_mediation"]
 
@@ -30,8 +30,9 @@ MODELS: dict[int, tuple[str, ...]] = {7: ("a",), 14: ("b",), 8: ("a", "c_prime")
 
 
 @dataclass(frozen=True, eq=False)
-class ConditionalProcessResult(ResultMixin):
-    """Result of :func:`moderated_mediation`.
+class ConditionalProcessResult(ProcessResult):
+    """Result of :func:`moderated_mediation` (the fields shared with mediation are described in
+    :class:`~learning_direction.models._process_result.ProcessResult`).
 
     Attributes
     ----------
@@ -47,37 +48,16 @@ class ConditionalProcessResult(ResultMixin):
         (empty for model 58, whose indirect effect is quadratic in W).
     conditional_indirect : DataFrame
         ``w, effect, se, ci_low, ci_high`` (plus ``mediator`` with several mediators).
-    boot_draws : DataFrame
-    equations : dict of DataFrame
+    w : str
+        The moderator.
+    probe_values : tuple of float
+        The values of W at which conditional effects are reported.
     """
 
-    table: pd.DataFrame
-    index: pd.DataFrame
-    conditional_indirect: pd.DataFrame
-    boot_draws: pd.DataFrame
-    equations: dict[str, pd.DataFrame]
-    x: str
-    mediators: tuple[str, ...]
-    y: str
-    w: str
-    covariates: tuple[str, ...]
-    model: int
-    probe_values: tuple[float, ...]
-    n: int
-    n_dropped: int
-    n_boot: int
-    n_singular: int
-    seed: int
-    ci: str
-    ci_level: float
-    method: str
-    cluster: str | None = None
-    n_clusters: int | None = None
-    design: str = "1-1-1"
-    x_reference: str | None = None
-    y_family: str = "gaussian"
-    omnibus: pd.DataFrame | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    index: pd.DataFrame = field(kw_only=True)
+    conditional_indirect: pd.DataFrame = field(kw_only=True)
+    w: str = field(kw_only=True)
+    probe_values: tuple[float, ...] = field(kw_only=True)
 
     _title: ClassVar[str] = "Moderated mediation"
 
@@ -85,16 +65,11 @@ class ConditionalProcessResult(ResultMixin):
     def moderated_paths(self) -> tuple[str, ...]:
         return MODELS[self.model]
 
-    def _meta(self) -> dict[str, Any]:
-        meta = super()._meta()
-        meta["model"] = self.model
-        meta["n_singular"] = self.n_singular
-        meta["ci"] = self.ci
-        return meta
+    def _model_meta(self) -> dict[str, Any]:
+        return {"model": self.model}
 
     def summary(self, digits: int = 4) -> str:
         """PROCESS-style text output, then the index and the conditional indirect effects."""
-        text = process_summary(self, digits)
         extra = [
             "",
             "Index of moderated mediation:",
@@ -103,7 +78,7 @@ class ConditionalProcessResult(ResultMixin):
             f"Conditional indirect effects of X on Y at values of {self.w}:",
             table_to_text(self.conditional_indirect, digits),
         ]
-        return text + "\n" + "\n".join(extra)
+        return super().summary(digits) + "\n" + "\n".join(extra)
 
     def _repr_html_(self) -> str:
         base = super()._repr_html_()
@@ -116,43 +91,41 @@ class ConditionalProcessResult(ResultMixin):
             + "</div>"
         )
 
-    def plot(self, kind: str = "path", ax=None, term: str | None = None):
-        """Path diagram (``kind="path"``) or bootstrap distribution of one effect (``"bootstrap"``)."""
-        if kind == "path":
-            return figure("mediation.path_diagram")(self, ax=ax)
-        if kind == "bootstrap":
-            return figure("mediation.bootstrap_distribution")(self, term=term, ax=ax)
-        raise ModelError(f"kind must be 'path' or 'bootstrap', got {kind!r}")
 
-
-def _quantile6(v: np.ndarray, q: Sequence[float]) -> np.ndarray:
+def _quantile6(v: FloatArray, q: Sequence[float]) -> FloatArray:
     """Percentiles by R's ``quantile(type = 6)`` (the moderation fixtures use it)."""
-    return np.quantile(v, q, method="weibull")
+    return as_float(np.quantile(v, q, method="weibull"))
 
 
-def probe_values(w: np.ndarray, probe: str | Sequence[float]) -> np.ndarray:
+def probe_values(w: FloatArray, probe: str | Sequence[float]) -> FloatArray:
     """Values of W at which conditional effects are reported.
 
-    ``"percentiles"``: the 16th, 50th and 84th percentiles (``quantile(type = 6)``);
-    ``"meansd"``: mean - SD, mean, mean + SD; a sequence: those values. A W with two distinct
-    values is always probed at those two values.
+    ``"percentile"`` (or its alias ``"percentiles"``): the 16th, 50th and 84th percentiles
+    (``quantile(type = 6)``); ``"meansd"``: mean - SD, mean, mean + SD; a sequence: those
+    values. A W with two distinct values is always probed at those two values.
     """
     uniq = np.unique(w)
     if uniq.size == 2:
         return uniq.astype(float)
     if isinstance(probe, str):
-        if probe == "percentiles":
+        if check_probe(probe) == "percentile":
             return _quantile6(w, [0.16, 0.5, 0.84])
-        if probe == "meansd":
-            mu, sd = w.mean(), w.std(ddof=1)
-            return np.array([mu - sd, mu, mu + sd])
-        raise ModelError(
-            f"probe must be 'percentiles', 'meansd' or a list of values, got {probe!r}"
-        )
+        mu, sd = w.mean(), w.std(ddof=1)
+        return np.array([mu - sd, mu, mu + sd])
     return check_probe_values(probe, "probe values")
 
 
-def _spec(x, ms, y, w, covs, model, ws, y_binary):
+def _spec(
+    x: str,
+    ms: list[str],
+    y: str,
+    w: str,
+    covs: list[str],
+    model: int,
+    ws: FloatArray,
+    y_binary: bool,
+) -> core.ModelSpec:
+    """Equations and reported terms of PROCESS model 7, 8, 14 or 58."""
     xw = f"{x}*{w}"
     wlab = dict(zip(ws, value_labels(ws), strict=True))
     mods = MODELS[model]
@@ -227,7 +200,7 @@ def moderated_mediation(
     ci: str = "percentile",
     ci_level: float = 0.95,
     seed: int | None = None,
-    probe: str | Sequence[float] = "percentiles",
+    probe: str | Sequence[float] = "percentile",
     cluster: str | None = None,
     progress: bool | None = None,
     outcome: str = "auto",
@@ -248,10 +221,12 @@ def moderated_mediation(
         In every equation.
     n_boot, ci, ci_level, seed, progress, outcome
         As in :func:`~learning_direction.models.mediation.mediate`.
-    probe : "percentiles", "meansd", float or list of float
-        Values of W for the conditional effects (16th/50th/84th percentiles by default; a
-        dichotomous W is probed at its two values). Given values must be distinct and finite;
-        percentiles that coincide (a heavily tied W) are probed once, with a note.
+    probe : {"percentile", "meansd"}, float or list of float
+        Values of W for the conditional effects: its 16th, 50th and 84th percentiles (default;
+        ``"percentiles"`` is accepted as an alias, as in :func:`~learning_direction.moderate`),
+        its mean and mean +- 1 SD, or the values given (distinct and finite). A dichotomous W
+        is probed at its two values; percentiles that coincide (a heavily tied W) are probed
+        once, with a note.
     cluster : str, optional
         Resample whole clusters; the mediator and Y equations get CR1 cluster-robust SEs.
 
@@ -306,26 +281,8 @@ def moderated_mediation(
     The index's CI includes zero: the indirect effect does not detectably change with tenure.
     PROCESS draws its own random numbers, so its CI limits agree within Monte Carlo error.
     """
-    if model not in MODELS:
-        raise ModelError(
-            f"model must be one of {sorted(MODELS)} (PROCESS model numbers), got {model!r}"
-        )
-    ms = as_list(m, "m")
-    covs = as_list(covariates, "covariates")
-    if not ms:
-        raise DataValidationError("m must name at least one mediator column")
-    if not isinstance(w, str):
-        raise DataValidationError(f"w must be one column name, got {w!r}")
-    check_options(n_boot, ci, ci_level)
-    check_distinct(
-        {
-            "x": [x],
-            "m": ms,
-            "y": [y],
-            "w": [w],
-            "a covariate": covs,
-            "cluster": [cluster] if cluster else [],
-        }
+    ms, covs, probe, ci = _checked_options(
+        x, m, y, w, model, covariates, probe, n_boot, ci, ci_level, cluster
     )
     prep = prepare(
         df,
@@ -342,9 +299,8 @@ def moderated_mediation(
             f"x '{x}' must be numeric for moderated_mediation (got a categorical column); code it as 0/1"
         )
     data = prep.data
-    data[f"{x}*{w}"] = data[x] * data[w]
-    for mm in ms:
-        data[f"{mm}*{w}"] = data[mm] * data[w]
+    for v in (x, *ms):  # product terms of the uncentered variables (PROCESS default)
+        data[f"{v}*{w}"] = data[v] * data[w]
     ws = probe_values(data[w].to_numpy(), probe)
     tied = len(np.unique(ws)) < len(ws)
     if tied:  # e.g. 16th and 50th percentiles of a Likert W coincide
@@ -360,54 +316,18 @@ def moderated_mediation(
     rs = core.resample(pm, n_boot=n_boot, ci=ci, ci_level=ci_level, seed=seed, progress=progress)
     table = core.build_table(pm, rs, ci_level)
     cols = ["term", "estimate", "se", "ci_low", "ci_high", "p_value"]
-    index = table[table["term"].str.startswith("index:")][cols].reset_index(drop=True)
-    cond_rows = []
-    wlabels = value_labels(ws)
-    for mm in ms:
-        for v, lab in zip(ws, wlabels, strict=True):
-            r = table.set_index("term").loc[f"indirect:{mm}[w={lab}]"]
-            cond_rows.append(
-                {
-                    "mediator": mm,
-                    "w": float(v),
-                    "effect": r["estimate"],
-                    "se": r["se"],
-                    "ci_low": r["ci_low"],
-                    "ci_high": r["ci_high"],
-                }
-            )
-    cond = pd.DataFrame(cond_rows)
-    if len(ms) == 1:
-        cond = cond.drop(columns="mediator")
-    notes = list(prep.notes) + rs.notes
-    if model == 58:
-        notes.append(
-            "model 58: the indirect effect is quadratic in W, so no index of moderated mediation is defined"
-        )
-    if len(np.unique(data[w])) == 2:
-        notes.append(f"W '{w}' is dichotomous: conditional effects at its two values")
-    elif isinstance(probe, str) and probe == "percentiles":
-        notes.append("W probed at its 16th, 50th and 84th percentiles")
-    if tied:
-        notes.append(
-            f"two of the {probe} probe values of W coincide, so W is probed at "
-            f"{', '.join(value_labels(ws))} only"
-        )
+    notes = [*prep.notes, *rs.notes, *_probe_notes(model, data[w], probe, ws, tied)]
     notes.append("product terms formed from uncentered variables (PROCESS default)")
     if prep.y_binary:
         notes.append(
             "Y is binary: logistic Y equation; b, c' and indirect effects on the log-odds scale"
         )
     notes.append("bootstrap p-value = 2 * min(share of draws <= 0, share >= 0)")
-    ci_name = {
-        "percentile": "percentile bootstrap",
-        "bca": "BCa bootstrap",
-        "monte_carlo": "Monte Carlo",
-    }[ci]
+    y_eq = "logistic" if prep.y_binary else "OLS"
     return ConditionalProcessResult(
         table=table,
-        index=index,
-        conditional_indirect=cond,
+        index=table[table["term"].str.startswith("index:")][cols].reset_index(drop=True),
+        conditional_indirect=_conditional_indirect(table, ms, ws),
         boot_draws=pd.DataFrame(rs.all_draws, columns=[t.name for t in spec.terms]),
         equations=core.equation_tables(pm, ci_level),
         x=x,
@@ -424,9 +344,83 @@ def moderated_mediation(
         seed=rs.seed,
         ci=ci,
         ci_level=ci_level,
-        method=f"PROCESS model {model} (moderated mediation), {'logistic' if prep.y_binary else 'OLS'} Y equation, {ci_name}",
+        method=f"PROCESS model {model} (moderated mediation), {y_eq} Y equation, {CI_NAMES[ci]}",
         cluster=cluster,
         n_clusters=prep.n_clusters if cluster else None,
         y_family="binomial" if prep.y_binary else "gaussian",
         notes=tuple(notes),
     )
+
+
+def _checked_options(
+    x: str,
+    m: str | Sequence[str],
+    y: str,
+    w: object,
+    model: int,
+    covariates: Sequence[str] | None,
+    probe: str | Sequence[float],
+    n_boot: int,
+    ci: str,
+    ci_level: float,
+    cluster: str | None,
+) -> tuple[list[str], list[str], str | Sequence[float], str]:
+    """Mediators, covariates, the probe and ``ci`` (canonical), after checking every option."""
+    if model not in MODELS:
+        raise ModelError(
+            f"model must be one of {sorted(MODELS)} (PROCESS model numbers), got {model!r}"
+        )
+    if isinstance(probe, str):
+        probe = check_probe(probe)
+    ms = as_list(m, "m")
+    covs = as_list(covariates, "covariates")
+    if not ms:
+        raise DataValidationError("m must name at least one mediator column")
+    if not isinstance(w, str):
+        raise DataValidationError(f"w must be one column name, got {w!r}")
+    ci = check_options(n_boot, ci, ci_level)
+    roles = {"x": [x], "m": ms, "y": [y], "w": [w], "a covariate": covs}
+    check_distinct({**roles, "cluster": [cluster] if cluster else []})
+    return ms, covs, probe, ci
+
+
+def _conditional_indirect(table: pd.DataFrame, ms: list[str], ws: FloatArray) -> pd.DataFrame:
+    """``(mediator,) w, effect, se, ci_low, ci_high`` of every conditional indirect effect."""
+    rows = []
+    by_term = table.set_index("term")
+    for mm in ms:
+        for v, lab in zip(ws, value_labels(ws), strict=True):
+            r = by_term.loc[f"indirect:{mm}[w={lab}]"]
+            rows.append(
+                {
+                    "mediator": mm,
+                    "w": float(v),
+                    "effect": r["estimate"],
+                    "se": r["se"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                }
+            )
+    cond = pd.DataFrame(rows)
+    return cond.drop(columns="mediator") if len(ms) == 1 else cond
+
+
+def _probe_notes(
+    model: int, w: pd.Series, probe: str | Sequence[float], ws: FloatArray, tied: bool
+) -> list[str]:
+    """What the index and the probe values of W are."""
+    notes = []
+    if model == 58:
+        notes.append(
+            "model 58: the indirect effect is quadratic in W, so no index of moderated mediation is defined"
+        )
+    if len(np.unique(w)) == 2:
+        notes.append(f"W '{w.name}' is dichotomous: conditional effects at its two values")
+    elif isinstance(probe, str) and probe == "percentile":
+        notes.append("W probed at its 16th, 50th and 84th percentiles")
+    if tied:
+        notes.append(
+            f"two of the {probe} probe values of W coincide, so W is probed at "
+            f"{', '.join(value_labels(ws))} only"
+        )
+    return notes

@@ -22,13 +22,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._core.checks import check_level
+from .._core.checks import check_level, choice
 from .._core.data import require_columns
+from .._core.format import format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, format_number, table_to_html, table_to_text
+from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError, ModelWarning
+from ._ols_batch import sym_from_triu, triu_products
 from ._sur import cross_products, fit_sur
-from .bootstrap import check_seed
+from ._types import FloatArray
+from .bootstrap import (
+    BootDraws,
+    MomentStatistic,
+    check_seed,
+    confidence_interval,
+    fresh_seed,
+    run_bootstrap,
+)
 
 __all__ = [
     "APIMResult",
@@ -131,6 +141,39 @@ def _pairwise(
 ) -> _Pairs:
     r1, r2 = _check_roles(roles)
     require_columns(df, [dyad, role, *variables, *dyad_level], what)
+    sizes = _check_members(df, dyad, role, (r1, r2), what)
+    singles = list(sizes[sizes == 1].index)
+    notes: list[str] = []
+    dropped_rows: list[dict[str, Any]] = []
+    if singles:
+        present = df.loc[df[dyad].isin(singles)].set_index(dyad)[role]
+        for d in singles:
+            dropped_rows.append({"dyad": d, "reason": f"only the {present[d]} is in the data"})
+        notes.append(
+            f"{len(singles)} singleton dyad(s) (one member only) left out: {_fmt_ids(singles)}"
+        )
+    paired = df.loc[~df[dyad].isin(singles)]
+    parts = []
+    for r in (r1, r2):
+        part = paired.loc[paired[role] == r].set_index(dyad)[variables]
+        part.columns = [f"{v}_{r}" for v in variables]
+        parts.append(part)
+    wide = pd.concat(parts, axis=1, join="inner")
+    dyad_order = list(dict.fromkeys(df[dyad]))
+    wide = wide.reindex([d for d in dyad_order if d in wide.index])
+    if dyad_level:
+        wide = pd.concat([wide, _dyad_level_values(paired, wide, dyad, dyad_level, what)], axis=1)
+    wide = _drop_incomplete(wide, dropped_rows, notes)
+    wide.index.name = dyad
+    dropped = pd.DataFrame(dropped_rows, columns=["dyad", "reason"])
+    return _Pairs(wide=wide, dropped=dropped, notes=tuple(notes), n_input_dyads=len(sizes))
+
+
+def _check_members(
+    df: pd.DataFrame, dyad: str, role: str, roles: tuple[Any, Any], what: str
+) -> pd.Series:
+    """Dyad sizes, after checking ids and roles: every row has both, at most one per role."""
+    r1, r2 = roles
     if len(df) == 0:
         raise DataValidationError(f"{what}: the data has no rows")
     bad_id = df[dyad].isna()
@@ -170,61 +213,51 @@ def _pairwise(
             f"{what}: dyad(s) {_fmt_ids(dyads)} have two members with the same role in column "
             f"'{role}'; each dyad needs one {r1!r} and one {r2!r}"
         )
-    dyad_order = list(dict.fromkeys(df[dyad]))
-    singles = list(sizes[sizes == 1].index)
-    notes: list[str] = []
-    dropped_rows: list[dict[str, Any]] = []
-    if singles:
-        present = df.loc[df[dyad].isin(singles)].set_index(dyad)[role]
-        for d in singles:
-            dropped_rows.append({"dyad": d, "reason": f"only the {present[d]} is in the data"})
-        notes.append(
-            f"{len(singles)} singleton dyad(s) (one member only) left out: {_fmt_ids(singles)}"
-        )
-    paired = df.loc[~df[dyad].isin(singles)]
-    parts = []
-    for r in (r1, r2):
-        part = paired.loc[paired[role] == r].set_index(dyad)[variables]
-        part.columns = [f"{v}_{r}" for v in variables]
-        parts.append(part)
-    wide = pd.concat(parts, axis=1, join="inner")
-    wide = wide.reindex([d for d in dyad_order if d in wide.index])
-    if dyad_level:
-        lvl = paired.groupby(dyad, sort=False)[dyad_level]
-        varies = lvl.nunique(dropna=True) > 1
-        for col in dyad_level:
-            if varies[col].any():
-                ids = list(varies.index[varies[col]])
-                raise DataValidationError(
-                    f"{what}: column '{col}' should be the same for both members of a dyad but "
-                    f"differs in dyad(s) {_fmt_ids(ids)}; correct it or treat it as a member-level "
-                    "variable"
-                )
-        # a value missing for either member is missing (the dyad is left out below, with a
-        # record), not a disagreement between the members
-        na = paired[dyad_level].isna().groupby(paired[dyad], sort=False).any()
-        first = lvl.first().mask(na).reindex(wide.index)
-        wide = pd.concat([wide, first], axis=1)
+    return sizes
+
+
+def _dyad_level_values(
+    paired: pd.DataFrame, wide: pd.DataFrame, dyad: str, dyad_level: list[str], what: str
+) -> pd.DataFrame:
+    """One value per dyad of each dyad-level column (both members must agree)."""
+    lvl = paired.groupby(dyad, sort=False)[dyad_level]
+    varies = lvl.nunique(dropna=True) > 1
+    for col in dyad_level:
+        if varies[col].any():
+            ids = list(varies.index[varies[col]])
+            raise DataValidationError(
+                f"{what}: column '{col}' should be the same for both members of a dyad but "
+                f"differs in dyad(s) {_fmt_ids(ids)}; correct it or treat it as a member-level "
+                "variable"
+            )
+    # a value missing for either member is missing (the dyad is left out later, with a
+    # record), not a disagreement between the members
+    na = paired[dyad_level].isna().groupby(paired[dyad], sort=False).any()
+    return lvl.first().mask(na).reindex(wide.index)
+
+
+def _drop_incomplete(
+    wide: pd.DataFrame, dropped_rows: list[dict[str, Any]], notes: list[str]
+) -> pd.DataFrame:
+    """The dyads without a missing value; the others are recorded in ``dropped_rows``/``notes``."""
     miss = wide.isna()
     incomplete = miss.any(axis=1)
-    if incomplete.any():
-        by_var: dict[str, list[Any]] = {}
-        for col in wide.columns:
-            ids = list(wide.index[miss[col]])
-            if ids:
-                by_var[col] = ids
-        for d in wide.index[incomplete]:
-            cols = [c for c in wide.columns if miss.at[d, c]]
-            dropped_rows.append({"dyad": d, "reason": "missing " + ", ".join(cols)})
-        detail = "; ".join(f"{c}: {len(ids)}" for c, ids in by_var.items())
-        notes.append(
-            f"{int(incomplete.sum())} dyad(s) with a missing value left out ({detail}): "
-            f"{_fmt_ids(list(wide.index[incomplete]))}"
-        )
-        wide = wide.loc[~incomplete]
-    wide.index.name = dyad
-    dropped = pd.DataFrame(dropped_rows, columns=["dyad", "reason"])
-    return _Pairs(wide=wide, dropped=dropped, notes=tuple(notes), n_input_dyads=len(sizes))
+    if not incomplete.any():
+        return wide
+    by_var: dict[str, list[Any]] = {}
+    for col in wide.columns:
+        ids = list(wide.index[miss[col]])
+        if ids:
+            by_var[col] = ids
+    for d in wide.index[incomplete]:
+        cols = [c for c in wide.columns if miss.at[d, c]]
+        dropped_rows.append({"dyad": d, "reason": "missing " + ", ".join(cols)})
+    detail = "; ".join(f"{c}: {len(ids)}" for c, ids in by_var.items())
+    notes.append(
+        f"{int(incomplete.sum())} dyad(s) with a missing value left out ({detail}): "
+        f"{_fmt_ids(list(wide.index[incomplete]))}"
+    )
+    return wide.loc[~incomplete]
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,11 +367,9 @@ class APIMResult(ResultMixin):
             return base.replace(marker, tests + marker, 1)
         return base[: -len("</div>")] + tests + "</div>"
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The APIM path diagram (see :func:`learning_direction.figures.dyadic.plot_apim`)."""
-        plot_apim = figure("dyadic.plot_apim")
-
-        return plot_apim(self, ax=ax, **kwargs)
+        return figure("dyadic.plot_apim")(self, ax=ax, **kwargs)
 
 
 def _term_names(r1: Any, r2: Any, cov_labels: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -469,7 +500,7 @@ def _sem_fit(g: np.ndarray, p: int, equal_actor: bool, equal_partner: bool) -> _
     return _Fit(beta, cov, s, s_se, float(ll), bool(res.success))
 
 
-def _z_rows(est: np.ndarray, se: np.ndarray, z: float) -> dict[str, np.ndarray]:
+def _z_rows(est: FloatArray, se: FloatArray, z: float) -> dict[str, FloatArray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = est / se
     return {
@@ -479,6 +510,280 @@ def _z_rows(est: np.ndarray, se: np.ndarray, z: float) -> dict[str, np.ndarray]:
         "ci_high": est + z * se,
         "p_value": 2 * stats.norm.sf(np.abs(zval)),
     }
+
+
+@dataclass(frozen=True)
+class _Dyads:
+    """The pairwise data of an APIM as the two equations' regressors and outcomes."""
+
+    pairs: _Pairs
+    g: FloatArray  # (n, 2p + 2): W1 (1, x1, x2, covs), W2 (1, x2, x1, covs), y1, y2
+    p: int  # regressors per equation
+    cov_labels: list[str]
+
+    @property
+    def n(self) -> int:
+        return int(self.g.shape[0])
+
+
+#: the four models fitted: free, and equal actor / partner / both across roles
+_SPECS = {
+    "free": (False, False),
+    "actor": (True, False),
+    "partner": (False, True),
+    "both": (True, True),
+}
+
+
+def _apim_inputs(
+    df: pd.DataFrame, x: str, y: str, dyad: str, role: str, covariates: list[str]
+) -> None:
+    """Distinct columns, present and numeric."""
+    if x == y:
+        raise DataValidationError(f"apim: x and y are the same column ({x!r}); pass two columns")
+    for c in covariates:
+        if c in (x, y, dyad, role):
+            raise DataValidationError(
+                f"apim: covariate {c!r} is also x, y, the dyad or the role column; remove it"
+            )
+    require_columns(df, [dyad, role, x, y, *covariates], "apim")
+    for col in [x, y, *covariates]:
+        if not (pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col])):
+            raise DataValidationError(
+                f"apim: column {col!r} must be numeric, got dtype {df[col].dtype}; "
+                "code categories as 0/1 dummies"
+            )
+
+
+def _apim_data(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    dyad: str,
+    role: str,
+    roles: tuple[Any, Any],
+    covariates: list[str],
+) -> _Dyads:
+    """Pairwise data and the regressors of both equations (a covariate constant within every
+    dyad enters once, a member-level one with both members' values)."""
+    r1, r2 = roles
+    dyad_cov: list[str] = []
+    member_cov: list[str] = []
+    for c in covariates:
+        const = df.groupby(dyad, sort=False)[c].nunique(dropna=True).le(1).all()
+        (dyad_cov if const else member_cov).append(c)
+    pairs = _pairwise(df, [x, y, *member_cov], dyad, role, roles, dyad_cov, "apim")
+    wide = pairs.wide.astype(float)
+    n = len(wide)
+    cov_cols = [f"{c}_{r}" for c in member_cov for r in (r1, r2)] + dyad_cov
+    p = 3 + len(cov_cols)
+    if n < p + 2:
+        raise ModelError(
+            f"apim: {n} complete dyad(s) is too few for {p} coefficients per role; "
+            "collect more dyads or drop covariates"
+        )
+    one = np.ones(n)
+    x1, x2 = wide[f"{x}_{r1}"].to_numpy(), wide[f"{x}_{r2}"].to_numpy()
+    covm = wide[cov_cols].to_numpy() if cov_cols else np.empty((n, 0))
+    w1 = np.column_stack([one, x1, x2, covm])
+    w2 = np.column_stack([one, x2, x1, covm])
+    for r, xa in ((r1, x1), (r2, x2)):
+        if np.ptp(xa) == 0:
+            raise ModelError(
+                f"apim: {x!r} is constant among the {r}s; the actor and partner effects "
+                "cannot be estimated"
+            )
+    if np.linalg.matrix_rank(w1) < p:
+        raise ModelError(
+            f"apim: the predictors {[x, *covariates]} are collinear in the pairwise data "
+            f"(rank {np.linalg.matrix_rank(w1)} < {p}); drop a covariate"
+        )
+    g = np.column_stack([w1, w2, wide[f"{y}_{r1}"].to_numpy(), wide[f"{y}_{r2}"].to_numpy()])
+    return _Dyads(pairs, g, p, list(cov_cols))
+
+
+def _fit_models(dy: _Dyads, method: str) -> dict[str, _Fit]:
+    """The free model and the three equality-constrained ones, by GLS or semopy."""
+    m = cross_products(dy.g)
+    fits: dict[str, _Fit] = {}
+    for key, (ea, ep) in _SPECS.items():
+        if method == "gls":
+            fits[key] = _gls_fit(m, dy.p, _constraint_matrix(dy.p, ea, ep), dy.n)
+        else:
+            fits[key] = _sem_fit(dy.g, dy.p, ea, ep)
+    return fits
+
+
+def _coefficient_rows(fit: _Fit, dy: _Dyads, roles: tuple[Any, Any], z: float) -> pd.DataFrame:
+    """Intercepts, actor, partner and covariate effects, in that order."""
+    eq1, eq2, kinds = _term_names(*roles, dy.cov_labels)
+    se = np.sqrt(np.diag(fit.cov_beta))
+    rows = pd.DataFrame({"term": eq1 + eq2, **_z_rows(fit.beta, se, z), "kind": kinds + kinds})
+    order = {"intercept": 0, "actor": 1, "partner": 2, "covariate": 3}
+    rows["_o"] = rows["kind"].map(order)
+    return rows.sort_values("_o", kind="stable").drop(columns="_o")
+
+
+def _residual_rows(fit: _Fit, roles: tuple[Any, Any], n: int, z: float) -> pd.DataFrame:
+    """Residual variances and covariance (ML SEs), and the residual correlation (Fisher z)."""
+    r1, r2 = roles
+    s = fit.sigma
+    res_rows = pd.DataFrame(
+        {
+            "term": [f"residual_var_{r1}", f"residual_var_{r2}", "residual_cov"],
+            **_z_rows(np.array([s[0, 0], s[1, 1], s[0, 1]]), fit.sigma_se[[0, 2, 1]], z),
+            "kind": "residual",
+        }
+    )
+    r = s[0, 1] / math.sqrt(s[0, 0] * s[1, 1])
+    zr = math.atanh(r)
+    corr_row = pd.DataFrame(
+        {
+            "term": ["residual_corr"],
+            "estimate": [r],
+            "se": [(1 - r**2) / math.sqrt(n)],
+            "ci_low": [math.tanh(zr - z / math.sqrt(n))],
+            "ci_high": [math.tanh(zr + z / math.sqrt(n))],
+            "p_value": [2 * stats.norm.sf(abs(zr) * math.sqrt(n))],
+            "kind": "residual",
+        }
+    )
+    return pd.concat([res_rows, corr_row], ignore_index=True)
+
+
+def _k_positions(p: int) -> tuple[list[int], list[int]]:
+    """Positions of the actor and the partner effect of each equation in the stacked beta."""
+    return [1, p + 1], [2, p + 2]
+
+
+def _k_delta(fit: _Fit, p: int) -> FloatArray:
+    """Delta-method SEs of the two k ratios."""
+    ia, ip = _k_positions(p)
+    k_se = np.empty(2)
+    for j in range(2):
+        a, pp = fit.beta[ia[j]], fit.beta[ip[j]]
+        grad = np.zeros(2 * p)
+        grad[ia[j]] = -pp / a**2
+        grad[ip[j]] = 1 / a
+        k_se[j] = math.sqrt(grad @ fit.cov_beta @ grad)
+    return k_se
+
+
+def _k_bootstrap(
+    dy: _Dyads, constraints: FloatArray, labels: list[str], n_boot: int, seed: int
+) -> BootDraws:
+    """The k ratios in ``n_boot`` resamples of dyads, on the shared bootstrap engine.
+
+    Every dyad contributes the upper triangle of its cross-products ``g_i g_i'``; a resample's
+    frequency weights times these contributions are the resample's cross-products, which the
+    GLS engine refits in one batch. A resample that cannot be fitted is a NaN row.
+    """
+    prods, iu = triu_products(dy.g)
+    q = dy.g.shape[1]
+    ia, ip = _k_positions(dy.p)
+
+    def k_ratios(sums: FloatArray) -> FloatArray:
+        fit = fit_sur(sym_from_triu(sums, q, iu), dy.p, constraints)
+        beta = fit.theta @ constraints.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.column_stack([beta[:, ip[j]] / beta[:, ia[j]] for j in range(2)])
+
+    stat = MomentStatistic(prods, k_ratios, labels)
+    return run_bootstrap(stat, dy.n, n_boot=n_boot, seed=seed, progress=False, warn=False)
+
+
+def _k_rows(
+    fit: _Fit,
+    dy: _Dyads,
+    roles: tuple[Any, Any],
+    boot: BootDraws | None,
+    z: float,
+    ci_level: float,
+) -> pd.DataFrame:
+    """The k ratios with delta-method (``boot`` None) or bootstrap SEs and intervals."""
+    ia, ip = _k_positions(dy.p)
+    k_est = np.array([fit.beta[ip[j]] / fit.beta[ia[j]] for j in range(2)])
+    if boot is None:
+        k_se = _k_delta(fit, dy.p)
+        k_lo, k_hi = k_est - z * k_se, k_est + z * k_se
+    else:
+        k_se = boot.valid.std(axis=0, ddof=1)
+        k_lo, k_hi = confidence_interval(boot.valid, k_est, level=ci_level)
+    return pd.DataFrame(
+        {
+            "term": [f"k_{r}" for r in roles],
+            "estimate": k_est,
+            "se": k_se,
+            "ci_low": k_lo,
+            "ci_high": k_hi,
+            "p_value": np.nan,
+            "kind": "k",
+        }
+    )
+
+
+def _equality_tests(fits: dict[str, _Fit], p: int) -> pd.DataFrame:
+    """LR and Wald tests of equal actor, equal partner and both, against the free model."""
+    free = fits["free"]
+    ia, ip = _k_positions(p)
+    test_rows = []
+    for name, key, dfree in (
+        ("equal_actor", "actor", 1),
+        ("equal_partner", "partner", 1),
+        ("equal_actor_and_partner", "both", 2),
+    ):
+        lr = max(2 * (free.loglik - fits[key].loglik), 0.0)
+        rmat = []
+        if key in ("actor", "both"):
+            v = np.zeros(2 * p)
+            v[ia[0]], v[ia[1]] = 1, -1
+            rmat.append(v)
+        if key in ("partner", "both"):
+            v = np.zeros(2 * p)
+            v[ip[0]], v[ip[1]] = 1, -1
+            rmat.append(v)
+        rm = np.array(rmat)
+        diff = rm @ free.beta
+        wald = float(diff @ np.linalg.solve(rm @ free.cov_beta @ rm.T, diff))
+        contrast = float(diff[0]) if dfree == 1 else np.nan
+        test_rows.append((name, contrast, lr, dfree, float(stats.chi2.sf(lr, dfree)), "lr"))
+        test_rows.append((name, contrast, wald, dfree, float(stats.chi2.sf(wald, dfree)), "wald"))
+    return pd.DataFrame(
+        test_rows, columns=["test", "contrast", "statistic", "df", "p_value", "method"]
+    )
+
+
+def _apim_notes(
+    fits: dict[str, _Fit],
+    fit: _Fit,
+    dy: _Dyads,
+    roles: tuple[Any, Any],
+    boot: BootDraws | None,
+    z: float,
+) -> list[str]:
+    """Dropped dyads, convergence, bootstrap failures and uninterpretable k ratios."""
+    notes = list(dy.pairs.notes)
+    for key, f in fits.items():
+        if not f.converged:
+            notes.append(f"the {key} model did not converge fully; treat its estimates with care")
+    if boot is not None and boot.n_singular:
+        warnings.warn(
+            f"apim: {boot.n_singular} of {boot.n_boot} bootstrap resamples could not be "
+            "fitted and were left out of the k intervals",
+            ModelWarning,
+            stacklevel=3,
+        )
+        notes.append(f"{boot.n_singular} bootstrap resamples could not be fitted")
+    ia, _ = _k_positions(dy.p)
+    se = np.sqrt(np.diag(fit.cov_beta))
+    for j, rr in enumerate(roles):
+        lo, hi = fit.beta[ia[j]] - z * se[ia[j]], fit.beta[ia[j]] + z * se[ia[j]]
+        if lo <= 0 <= hi:
+            notes.append(
+                f"the actor effect for {rr} has a CI including 0, so k_{rr} is not interpretable "
+                "(Kenny & Ledermann, 2010)"
+            )
+    return notes
 
 
 def apim(
@@ -524,8 +829,8 @@ def apim(
         Constrain the two actor (partner) effects to be equal in the reported model.
     k_ci : {"bootstrap", "delta"}
         Confidence interval of the k ratios: percentile bootstrap over dyads (``n_boot``
-        resamples, refitting by ML with the GLS engine whatever ``method`` is) or the delta
-        method.
+        resamples on the shared engine of :mod:`learning_direction.models.bootstrap`,
+        refitting by ML with the GLS engine whatever ``method`` is) or the delta method.
     n_boot : int
         Bootstrap resamples for ``k_ci="bootstrap"``.
     seed : int, optional
@@ -566,7 +871,11 @@ def apim(
 
     The k ratio (Kenny & Ledermann, 2010) is partner / actor for each outcome: k = 1 is a
     "couple" pattern, k = 0 an actor-only pattern, k = -1 a contrast pattern. It is only
-    interpretable when the actor effect clearly differs from zero.
+    interpretable when the actor effect clearly differs from zero. Its bootstrap resamples
+    dyads with :func:`~learning_direction.models.bootstrap.run_bootstrap` (frequency weights
+    times each dyad's cross-products, all resamples refitted at once by the GLS engine; same
+    seed, same draws) and reports the bootstrap SD as ``se`` and the percentile interval of
+    :func:`~learning_direction.models.bootstrap.confidence_interval` (as ``boot::boot.ci``).
 
     Equality tests compare the unconstrained model with the model constraining the actor
     effects, the partner effects, or both to be equal across roles: likelihood ratio
@@ -611,202 +920,35 @@ def apim(
     corSymm(form = ~ 1 | dyad_id), weights = varIdent(form = ~ 1 | role), method = "ML")``.
     """
     r1, r2 = _check_roles(roles)
-    if method not in ("gls", "sem"):
-        raise ModelError(f"apim: method must be 'gls' or 'sem', got {method!r}")
-    if k_ci not in ("bootstrap", "delta"):
-        raise ModelError(f"apim: k_ci must be 'bootstrap' or 'delta', got {k_ci!r}")
+    method = choice(method, "method", ["gls", "sem"])
+    k_ci = choice(k_ci, "k_ci", ["bootstrap", "delta"])
     ci_level = check_level(ci_level)
     seed = check_seed(seed)
-    if seed is None and k_ci == "bootstrap":  # draw one and record it, so the run can be repeated
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    if k_ci == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 100):
-        raise ModelError(f"apim: n_boot must be an integer of at least 100, got {n_boot!r}")
-    if x == y:
-        raise DataValidationError(f"apim: x and y are the same column ({x!r}); pass two columns")
+    boot_seed = None
+    if k_ci == "bootstrap":
+        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 100:
+            raise ModelError(f"apim: n_boot must be an integer of at least 100, got {n_boot!r}")
+        boot_seed = fresh_seed(seed)  # a drawn seed is recorded, so the run can be repeated
     covariates = list(covariates or [])
-    for c in covariates:
-        if c in (x, y, dyad, role):
-            raise DataValidationError(
-                f"apim: covariate {c!r} is also x, y, the dyad or the role column; remove it"
-            )
-    require_columns(df, [dyad, role, x, y, *covariates], "apim")
-    for col in [x, y, *covariates]:
-        if not (pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col])):
-            raise DataValidationError(
-                f"apim: column {col!r} must be numeric, got dtype {df[col].dtype}; "
-                "code categories as 0/1 dummies"
-            )
-    # which covariates are dyad-level (constant within every dyad)?
-    dyad_cov: list[str] = []
-    member_cov: list[str] = []
-    for c in covariates:
-        const = df.groupby(dyad, sort=False)[c].nunique(dropna=True).le(1).all()
-        (dyad_cov if const else member_cov).append(c)
-    pairs = _pairwise(df, [x, y, *member_cov], dyad, role, (r1, r2), dyad_cov, "apim")
-    wide = pairs.wide.astype(float)
-    n = len(wide)
-    # design: equation j regressors = [1, x_actor, x_partner, member covs (both), dyad covs]
-    cov_cols1 = [f"{c}_{r}" for c in member_cov for r in (r1, r2)] + dyad_cov
-    cov_labels = list(cov_cols1)
-    p = 3 + len(cov_cols1)
-    if n < p + 2:
-        raise ModelError(
-            f"apim: {n} complete dyad(s) is too few for {p} coefficients per role; "
-            "collect more dyads or drop covariates"
-        )
-    one = np.ones(n)
-    x1, x2 = wide[f"{x}_{r1}"].to_numpy(), wide[f"{x}_{r2}"].to_numpy()
-    covm = wide[cov_cols1].to_numpy() if cov_cols1 else np.empty((n, 0))
-    w1 = np.column_stack([one, x1, x2, covm])
-    w2 = np.column_stack([one, x2, x1, covm])
-    for r, xa in ((r1, x1), (r2, x2)):
-        if np.ptp(xa) == 0:
-            raise ModelError(
-                f"apim: {x!r} is constant among the {r}s; the actor and partner effects "
-                "cannot be estimated"
-            )
-    if np.linalg.matrix_rank(w1) < p:
-        raise ModelError(
-            f"apim: the predictors {[x, *covariates]} are collinear in the pairwise data "
-            f"(rank {np.linalg.matrix_rank(w1)} < {p}); drop a covariate"
-        )
-    g = np.column_stack([w1, w2, wide[f"{y}_{r1}"].to_numpy(), wide[f"{y}_{r2}"].to_numpy()])
-    m = cross_products(g)
+    _apim_inputs(df, x, y, dyad, role, covariates)
+    dy = _apim_data(df, x, y, dyad, role, (r1, r2), covariates)
     z = float(stats.norm.ppf(0.5 + ci_level / 2))
-
-    specs = {
-        "free": (False, False),
-        "actor": (True, False),
-        "partner": (False, True),
-        "both": (True, True),
-    }
-    fits: dict[str, _Fit] = {}
-    for key, (ea, ep) in specs.items():
-        if method == "gls":
-            fits[key] = _gls_fit(m, p, _constraint_matrix(p, ea, ep), n)
-        else:
-            fits[key] = _sem_fit(g, p, ea, ep)
-    notes = list(pairs.notes)
-    for key, f in fits.items():
-        if not f.converged:
-            notes.append(f"the {key} model did not converge fully; treat its estimates with care")
-    main_key = {v: k for k, v in specs.items()}[(bool(equal_actor), bool(equal_partner))]
+    fits = _fit_models(dy, method)
+    main_key = {v: k for k, v in _SPECS.items()}[(bool(equal_actor), bool(equal_partner))]
     fit = fits[main_key]
-
-    eq1, eq2, kinds = _term_names(r1, r2, cov_labels)
-    se = np.sqrt(np.diag(fit.cov_beta))
-    rows = pd.DataFrame({"term": eq1 + eq2, **_z_rows(fit.beta, se, z), "kind": kinds + kinds})
-    # order: intercepts, actors, partners, covariates
-    order = {"intercept": 0, "actor": 1, "partner": 2, "covariate": 3}
-    rows["_o"] = rows["kind"].map(order)
-    rows = rows.sort_values("_o", kind="stable").drop(columns="_o")
-
-    s = fit.sigma
-    sig_est = np.array([s[0, 0], s[1, 1], s[0, 1]])
-    sig_se = fit.sigma_se[[0, 2, 1]]
-    res_rows = pd.DataFrame(
-        {
-            "term": [f"residual_var_{r1}", f"residual_var_{r2}", "residual_cov"],
-            **_z_rows(sig_est, sig_se, z),
-            "kind": "residual",
-        }
+    boot = None
+    if boot_seed is not None:
+        constraints = _constraint_matrix(dy.p, bool(equal_actor), bool(equal_partner))
+        boot = _k_bootstrap(dy, constraints, [f"k_{r1}", f"k_{r2}"], int(n_boot), boot_seed)
+    table = pd.concat(
+        [
+            _coefficient_rows(fit, dy, (r1, r2), z),
+            _residual_rows(fit, (r1, r2), dy.n, z),
+            _k_rows(fit, dy, (r1, r2), boot, z, ci_level),
+        ],
+        ignore_index=True,
     )
-    r = s[0, 1] / math.sqrt(s[0, 0] * s[1, 1])
-    zr = math.atanh(r)
-    corr_row = pd.DataFrame(
-        {
-            "term": ["residual_corr"],
-            "estimate": [r],
-            "se": [(1 - r**2) / math.sqrt(n)],
-            "ci_low": [math.tanh(zr - z / math.sqrt(n))],
-            "ci_high": [math.tanh(zr + z / math.sqrt(n))],
-            "p_value": [2 * stats.norm.sf(abs(zr) * math.sqrt(n))],
-            "kind": "residual",
-        }
-    )
-
-    # k ratios
-    ia, ip = [1, p + 1], [2, p + 2]  # actor and partner positions of each equation
-    k_est = np.array([fit.beta[ip[j]] / fit.beta[ia[j]] for j in range(2)])
-    boot_k = None
-    if k_ci == "delta":
-        k_se = np.empty(2)
-        for j in range(2):
-            a, pp = fit.beta[ia[j]], fit.beta[ip[j]]
-            grad = np.zeros(2 * p)
-            grad[ia[j]] = -pp / a**2
-            grad[ip[j]] = 1 / a
-            k_se[j] = math.sqrt(grad @ fit.cov_beta @ grad)
-        k_lo, k_hi = k_est - z * k_se, k_est + z * k_se
-    else:
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-        c_main = _constraint_matrix(p, bool(equal_actor), bool(equal_partner))
-        bfit = fit_sur(cross_products(g, counts), p, c_main)
-        beta_b = bfit.theta @ c_main.T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            boot_k = np.column_stack([beta_b[:, ip[j]] / beta_b[:, ia[j]] for j in range(2)])
-        good = np.isfinite(boot_k).all(axis=1)
-        if (~good).any():
-            warnings.warn(
-                f"apim: {int((~good).sum())} of {n_boot} bootstrap resamples could not be "
-                "fitted and were left out of the k intervals",
-                ModelWarning,
-                stacklevel=2,
-            )
-            notes.append(f"{int((~good).sum())} bootstrap resamples could not be fitted")
-        kb = boot_k[good]
-        alpha = 1 - ci_level
-        k_se = kb.std(axis=0, ddof=1)
-        k_lo = np.quantile(kb, alpha / 2, axis=0)
-        k_hi = np.quantile(kb, 1 - alpha / 2, axis=0)
-    k_rows = pd.DataFrame(
-        {
-            "term": [f"k_{r1}", f"k_{r2}"],
-            "estimate": k_est,
-            "se": k_se,
-            "ci_low": k_lo,
-            "ci_high": k_hi,
-            "p_value": np.nan,
-            "kind": "k",
-        }
-    )
-    table = pd.concat([rows, res_rows, corr_row, k_rows], ignore_index=True)
-    for j, rr in enumerate((r1, r2)):
-        lo, hi = fit.beta[ia[j]] - z * se[ia[j]], fit.beta[ia[j]] + z * se[ia[j]]
-        if lo <= 0 <= hi:
-            notes.append(
-                f"the actor effect for {rr} has a CI including 0, so k_{rr} is not interpretable "
-                "(Kenny & Ledermann, 2010)"
-            )
-
-    # tests of equality against the free model
-    free = fits["free"]
-    test_rows = []
-    for name, key, dfree in (
-        ("equal_actor", "actor", 1),
-        ("equal_partner", "partner", 1),
-        ("equal_actor_and_partner", "both", 2),
-    ):
-        lr = max(2 * (free.loglik - fits[key].loglik), 0.0)
-        rmat = []
-        if key in ("actor", "both"):
-            v = np.zeros(2 * p)
-            v[ia[0]], v[ia[1]] = 1, -1
-            rmat.append(v)
-        if key in ("partner", "both"):
-            v = np.zeros(2 * p)
-            v[ip[0]], v[ip[1]] = 1, -1
-            rmat.append(v)
-        rm = np.array(rmat)
-        diff = rm @ free.beta
-        wald = float(diff @ np.linalg.solve(rm @ free.cov_beta @ rm.T, diff))
-        contrast = float(diff[0]) if dfree == 1 else np.nan
-        test_rows.append((name, contrast, lr, dfree, float(stats.chi2.sf(lr, dfree)), "lr"))
-        test_rows.append((name, contrast, wald, dfree, float(stats.chi2.sf(wald, dfree)), "wald"))
-    tests = pd.DataFrame(
-        test_rows, columns=["test", "contrast", "statistic", "df", "p_value", "method"]
-    )
+    notes = _apim_notes(fits, fit, dy, (r1, r2), boot, z)
     notes.append(
         f"terms: actor_<role> = effect of a member's own {x} on their {y}; "
         f"partner_<a>_to_<b> = effect of <a>'s {x} on <b>'s {y}; "
@@ -816,12 +958,11 @@ def apim(
         notes.append("constrained terms are estimated once and repeated for both roles")
     if method == "sem":
         notes.append("fitted by ML with semopy (ModelMeans); k bootstrap refits use the GLS engine")
-
     return APIMResult(
         table=table,
-        tests=tests,
-        n_dyads=n,
-        n_dropped=len(pairs.dropped),
+        tests=_equality_tests(fits, dy.p),
+        n_dyads=dy.n,
+        n_dropped=len(dy.pairs.dropped),
         method=method,
         x=x,
         y=y,
@@ -830,13 +971,13 @@ def apim(
         equal_actor=bool(equal_actor),
         equal_partner=bool(equal_partner),
         k_ci=k_ci,
-        n_boot=n_boot if k_ci == "bootstrap" else None,
-        seed=seed if k_ci == "bootstrap" else None,
+        n_boot=int(n_boot) if boot is not None else None,
+        seed=boot_seed,
         ci_level=ci_level,
         loglik=fit.loglik,
-        dropped=pairs.dropped,
-        pairs=pairs.wide,
-        boot_k=boot_k,
+        dropped=dy.pairs.dropped,
+        pairs=dy.pairs.wide,
+        boot_k=boot.draws if boot is not None else None,
         notes=tuple(notes),
     )
 
@@ -889,11 +1030,9 @@ class MutualBenefitResult(ResultMixin):
             "group": self.group or "none",
         }
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Stacked bars of the category shares by group."""
-        plot_mutual_benefit = figure("dyadic.plot_mutual_benefit")
-
-        return plot_mutual_benefit(self, ax=ax, **kwargs)
+        return figure("dyadic.plot_mutual_benefit")(self, ax=ax, **kwargs)
 
 
 def mutual_benefit(
@@ -961,24 +1100,85 @@ def mutual_benefit(
     "both", ...)))``.
     """
     r1, r2 = _check_roles(roles)
-    if threshold is None:
-        if scale_range is None:
-            raise DataValidationError(
-                "mutual_benefit: pass threshold=<value> or scale_range=(min, max) of the gain "
-                "score (the threshold is then the scale midpoint)"
-            )
-        try:
-            lo, hi = (float(v) for v in scale_range)
-        except (TypeError, ValueError):
-            raise DataValidationError(
-                f"mutual_benefit: scale_range must be (min, max), got {scale_range!r}"
-            ) from None
-        if not lo < hi:
-            raise DataValidationError(
-                f"mutual_benefit: scale_range must have min < max, got {scale_range!r}"
-            )
-        threshold = (lo + hi) / 2
-    threshold = float(threshold)
+    threshold = _gain_threshold(threshold, scale_range)
+    work = _gain_scores(df, gain, dyad, role, (r1, r2), group, min_answered)
+    pairs = _pairwise(
+        work, ["_gain"], dyad, role, (r1, r2), [group] if group else [], "mutual_benefit"
+    )
+    wide = pairs.wide
+    g1, g2 = wide[f"_gain_{r1}"].astype(float), wide[f"_gain_{r2}"].astype(float)
+    up1, up2 = g1 > threshold, g2 > threshold
+    cats = ("both_gain", f"only_{r1}_gains", f"only_{r2}_gains", "neither_gains")
+    category = np.select([up1 & up2, up1 & ~up2, ~up1 & up2], cats[:3], default=cats[3])
+    if group:
+        gvals = wide[group]
+        uniq = set(pd.unique(gvals))
+        if uniq <= {0, 1}:  # bool or 0/1 (True == 1 in a set)
+            glabel = gvals.map(lambda v: _BOOL_GROUP_LABELS[bool(v)])
+        else:
+            glabel = gvals.astype(str)
+    else:
+        glabel = pd.Series("all", index=wide.index)
+    dyads = pd.DataFrame(
+        {
+            "dyad": wide.index,
+            "group": glabel.to_numpy(),
+            f"gain_{r1}": g1.to_numpy(),
+            f"gain_{r2}": g2.to_numpy(),
+            f"gains_{r1}": up1.to_numpy(),
+            f"gains_{r2}": up2.to_numpy(),
+            "category": category,
+        }
+    )
+    notes = list(pairs.notes)
+    notes.append(f"a member gains when their score is above {format_number(threshold)}")
+    return MutualBenefitResult(
+        table=_category_table(dyads, cats, bool(group)),
+        dyads=dyads,
+        n_dyads=len(dyads),
+        n_dropped=len(pairs.dropped),
+        threshold=threshold,
+        roles=(r1, r2),
+        categories=cats,
+        dropped=pairs.dropped,
+        group=group,
+        notes=tuple(notes),
+    )
+
+
+def _gain_threshold(threshold: float | None, scale_range: tuple[float, float] | None) -> float:
+    """The threshold given, or the midpoint of the scale range."""
+    if threshold is not None:
+        return float(threshold)
+    if scale_range is None:
+        raise DataValidationError(
+            "mutual_benefit: pass threshold=<value> or scale_range=(min, max) of the gain "
+            "score (the threshold is then the scale midpoint)"
+        )
+    try:
+        lo, hi = (float(v) for v in scale_range)
+    except (TypeError, ValueError):
+        raise DataValidationError(
+            f"mutual_benefit: scale_range must be (min, max), got {scale_range!r}"
+        ) from None
+    if not lo < hi:
+        raise DataValidationError(
+            f"mutual_benefit: scale_range must have min < max, got {scale_range!r}"
+        )
+    return float((lo + hi) / 2)
+
+
+def _gain_scores(
+    df: pd.DataFrame,
+    gain: str | Sequence[str] | Mapping[Any, str],
+    dyad: str,
+    role: str,
+    roles: tuple[Any, Any],
+    group: str | None,
+    min_answered: float,
+) -> pd.DataFrame:
+    """Dyad, role (and group) columns with each member's gain score as ``_gain``."""
+    r1, r2 = roles
     by_role: dict[Any, str] | None = None
     if isinstance(gain, Mapping):
         by_role = dict(gain)
@@ -1008,36 +1208,13 @@ def mutual_benefit(
     else:
         answered = df[items].notna().mean(axis=1)
         work["_gain"] = df[items].mean(axis=1).where(answered >= min_answered)
-    pairs = _pairwise(
-        work, ["_gain"], dyad, role, (r1, r2), [group] if group else [], "mutual_benefit"
-    )
-    wide = pairs.wide
-    g1, g2 = wide[f"_gain_{r1}"].astype(float), wide[f"_gain_{r2}"].astype(float)
-    up1, up2 = g1 > threshold, g2 > threshold
-    cats = ("both_gain", f"only_{r1}_gains", f"only_{r2}_gains", "neither_gains")
-    category = np.select([up1 & up2, up1 & ~up2, ~up1 & up2], cats[:3], default=cats[3])
-    if group:
-        gvals = wide[group]
-        uniq = set(pd.unique(gvals))
-        if uniq <= {0, 1}:  # bool or 0/1 (True == 1 in a set)
-            glabel = gvals.map(lambda v: _BOOL_GROUP_LABELS[bool(v)])
-        else:
-            glabel = gvals.astype(str)
-    else:
-        glabel = pd.Series("all", index=wide.index)
-    dyads = pd.DataFrame(
-        {
-            "dyad": wide.index,
-            "group": glabel.to_numpy(),
-            f"gain_{r1}": g1.to_numpy(),
-            f"gain_{r2}": g2.to_numpy(),
-            f"gains_{r1}": up1.to_numpy(),
-            f"gains_{r2}": up2.to_numpy(),
-            "category": category,
-        }
-    )
+    return work
+
+
+def _category_table(dyads: pd.DataFrame, cats: tuple[str, ...], by_group: bool) -> pd.DataFrame:
+    """Counts and within-group shares of the categories: all dyads, then each group."""
     rows = []
-    groups = ["all"] + ([g for g in sorted(dyads["group"].unique())] if group else [])
+    groups = ["all"] + (sorted(dyads["group"].unique()) if by_group else [])
     for gname in groups:
         sub = dyads if gname == "all" else dyads.loc[dyads["group"] == gname]
         counts = sub["category"].value_counts()
@@ -1045,18 +1222,4 @@ def mutual_benefit(
         for cname in cats:
             k = int(counts.get(cname, 0))
             rows.append((gname, cname, k, k / total if total else np.nan))
-    table = pd.DataFrame(rows, columns=["group", "category", "n", "share"])
-    notes = list(pairs.notes)
-    notes.append(f"a member gains when their score is above {format_number(threshold)}")
-    return MutualBenefitResult(
-        table=table,
-        dyads=dyads,
-        n_dyads=len(dyads),
-        n_dropped=len(pairs.dropped),
-        threshold=threshold,
-        roles=(r1, r2),
-        categories=cats,
-        dropped=pairs.dropped,
-        group=group,
-        notes=tuple(notes),
-    )
+    return pd.DataFrame(rows, columns=["group", "category", "n", "share"])

@@ -9,25 +9,34 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._core.plotting import figure
-from .._core.results import ResultMixin, format_number
+from .._core.checks import choice
 from ..exceptions import DataValidationError, ModelError
 from . import _process_core as core
-from ._process_input import as_list, check_distinct, check_options, cluster_constant, prepare
+from ._process_input import (
+    CI_NAMES,
+    Prepared,
+    as_list,
+    check_distinct,
+    check_options,
+    cluster_constant,
+    prepare,
+)
+from ._process_result import ProcessResult
 
 __all__ = ["MediationResult", "mediate"]
 
 
 @dataclass(frozen=True, eq=False)
-class MediationResult(ResultMixin):
-    """Result of :func:`mediate`.
+class MediationResult(ProcessResult):
+    """Result of :func:`mediate` (the fields shared with moderated mediation are described in
+    :class:`~learning_direction.models._process_result.ProcessResult`).
 
     Attributes
     ----------
@@ -50,69 +59,21 @@ class MediationResult(ResultMixin):
     equations : dict of DataFrame
         The full coefficient table of each equation (``term, estimate, se, statistic,
         p_value, ci_low, ci_high``; ``.attrs`` hold ``r2``, ``mse``, ``df_resid``).
+    x_levels : tuple of str
+        The non-reference levels of a categorical X (empty for a numeric X).
     """
 
-    table: pd.DataFrame
-    boot_draws: pd.DataFrame
-    equations: dict[str, pd.DataFrame]
-    x: str
-    mediators: tuple[str, ...]
-    y: str
-    covariates: tuple[str, ...]
-    model: int
-    n: int
-    n_dropped: int
-    n_boot: int
-    n_singular: int
-    seed: int
-    ci: str
-    ci_level: float
-    method: str
-    cluster: str | None = None
-    n_clusters: int | None = None
-    design: str = "1-1-1"
     x_levels: tuple[str, ...] = ()
-    x_reference: str | None = None
-    y_family: str = "gaussian"
-    omnibus: pd.DataFrame | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     _title: ClassVar[str] = "Mediation analysis"
-
-    def _meta(self) -> dict[str, Any]:
-        meta = super()._meta()
-        meta["n_singular"] = self.n_singular
-        meta["ci"] = self.ci
-        if self.cluster:
-            meta["cluster"] = f"{self.cluster} ({self.n_clusters} clusters, design {self.design})"
-        return meta
-
-    @property
-    def indirect(self) -> pd.DataFrame:
-        """The indirect-effect rows of :attr:`table`."""
-        return self.table[self.table["term"].str.startswith(("indirect", "contrast"))].reset_index(
-            drop=True
-        )
-
-    def plot(self, kind: str = "path", ax=None, term: str | None = None):
-        """Path diagram (``kind="path"``) or bootstrap distribution of an indirect effect
-        (``kind="bootstrap"``, ``term`` defaults to the first indirect effect)."""
-        if kind == "path":
-            return figure("mediation.path_diagram")(self, ax=ax)
-        if kind == "bootstrap":
-            return figure("mediation.bootstrap_distribution")(self, term=term, ax=ax)
-        raise ModelError(f"kind must be 'path' or 'bootstrap', got {kind!r}")
-
-    def summary(self, digits: int = 4) -> str:
-        """PROCESS-style text: model, outcome equations, then total, direct and indirect effects."""
-        return process_summary(self, digits)
 
 
 # ---------------------------------------------------------------------------------------------
 def _chains(mediators: list[str], serial: bool) -> list[tuple[str, ...]]:
+    """The mediator chains of the indirect effects (single mediators unless serial)."""
     if not serial:
         return [(m,) for m in mediators]
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in range(1, len(mediators) + 1):
         out.extend(itertools.combinations(mediators, r))
     out.sort(key=lambda c: (len(c), [mediators.index(m) for m in c]))
@@ -120,18 +81,19 @@ def _chains(mediators: list[str], serial: bool) -> list[tuple[str, ...]]:
 
 
 def _spec(
-    x_cols,
-    x_levels,
-    ms,
-    covs,
-    y,
-    serial,
-    y_binary,
-    standardize,
-    m_level,
-    continuous_x,
-    y_level="row",
-):
+    x_cols: list[str],
+    x_levels: list[str | None],
+    ms: list[str],
+    covs: list[str],
+    y: str,
+    serial: bool,
+    y_binary: bool,
+    standardize: bool,
+    m_level: str,
+    continuous_x: bool,
+    y_level: str = "row",
+) -> core.ModelSpec:
+    """Equations and reported terms of PROCESS model 4 (parallel) or 6 (serial)."""
     eqs = []
     for i, m in enumerate(ms):
         preds = [*x_cols, *(ms[:i] if serial else []), *covs]
@@ -140,7 +102,7 @@ def _spec(
     eqs.append(core.Equation("y", y, [*x_cols, *ms, *covs], level=y_level, family=fam))
     eqs.append(core.Equation("total", y, [*x_cols, *covs], level=y_level, family=fam))
 
-    def sfx(lv):
+    def sfx(lv: str | None) -> str:
         return "" if lv is None else f"[{lv}]"
 
     terms: list[core.Term] = []
@@ -379,29 +341,8 @@ def mediate(
     differ from PROCESS's own random numbers, so the CI limits agree within Monte Carlo error;
     the point estimates agree exactly.
     """
-    ms = as_list(m, "m")
-    covs = as_list(covariates, "covariates")
-    if not ms:
-        raise DataValidationError("m must name at least one mediator column")
-    if serial and not 2 <= len(ms) <= 3:
-        raise ModelError(
-            f"serial mediation (PROCESS model 6) takes 2 or 3 mediators, got {len(ms)}"
-        )
-    check_options(n_boot, ci, ci_level)
-    if outcome_model not in ("cluster_robust", "random_intercept"):
-        raise ModelError(
-            f"outcome_model must be 'cluster_robust' or 'random_intercept', got {outcome_model!r}"
-        )
-    if outcome_model == "random_intercept" and cluster is None:
-        raise ModelError(
-            "outcome_model='random_intercept' needs cluster= (the column identifying the clusters)"
-        )
-    if design not in ("auto", "1-1-1", "2-1-1"):
-        raise ModelError(f"design must be 'auto', '1-1-1' or '2-1-1', got {design!r}")
-    if design == "2-1-1" and cluster is None:
-        raise ModelError("design='2-1-1' needs cluster= (the column identifying the clusters)")
-    check_distinct(
-        {"x": [x], "m": ms, "y": [y], "a covariate": covs, "cluster": [cluster] if cluster else []}
+    ms, covs, ci, outcome_model, design = _checked_options(
+        x, m, y, covariates, serial, n_boot, ci, ci_level, cluster, outcome_model, design
     )
     prep = prepare(
         df,
@@ -413,43 +354,7 @@ def mediate(
         outcome=outcome,
         what="mediate()",
     )
-    notes = list(prep.notes)
-    m_level = "row"
-    design_used = "1-1-1"
-    if cluster is not None:
-        is_211 = cluster_constant(prep.data, prep.cluster_codes, [*prep.x_cols, *ms])
-        if design == "2-1-1" and not is_211:
-            raise DataValidationError(
-                f"design='2-1-1' needs x and the mediators constant within each '{cluster}' cluster; "
-                "they vary within clusters (use design='1-1-1')"
-            )
-        if design == "2-1-1" or (design == "auto" and is_211):
-            m_level, design_used = "cluster", "2-1-1"
-            notes.append(
-                "2-1-1 design: mediator equations fitted to one row per cluster (cluster means of "
-                "covariates); the Y equations on all rows"
-            )
-        else:
-            notes.append("cluster bootstrap: whole clusters resampled")
-        if outcome_model == "cluster_robust":
-            row_eqs = "Y equations" if m_level == "cluster" else "mediator and Y equations"
-            fitted = "logistic regression" if prep.y_binary else "OLS"
-            notes.append(
-                f"{row_eqs} on all rows ({fitted} for Y) with CR1 cluster-robust SEs "
-                "(sandwich::vcovCL, type HC1)"
-            )
-    continuous_x = prep.x_levels == [None]
-    y_level = "row"
-    if outcome_model == "random_intercept":
-        if prep.y_binary:
-            raise ModelError(
-                "outcome_model='random_intercept' is for a continuous Y; use the default cluster_robust for a 0/1 Y"
-            )
-        y_level = "ri"
-        notes.append(
-            "Y equations with a random intercept per cluster: GLS at the REML variance "
-            "components, re-estimated in every resample"
-        )
+    levels = _Levels.of(prep, ms, cluster, design, outcome_model)
     spec = _spec(
         prep.x_cols,
         prep.x_levels,
@@ -459,9 +364,9 @@ def mediate(
         serial,
         prep.y_binary,
         standardize,
-        m_level,
-        continuous_x,
-        y_level,
+        levels.m_level,
+        prep.x_levels == [None],
+        levels.y_level,
     )
     model = core.ProcessModel(
         prep.data,
@@ -479,9 +384,128 @@ def mediate(
         progress=progress,
         bca_influence=bca_influence,
     )
-    notes.extend(rs.notes)
-    table = core.build_table(model, rs, ci_level)
-    draws = pd.DataFrame(rs.all_draws, columns=[t.name for t in spec.terms])
+    notes = [*prep.notes, *levels.notes, *rs.notes, *_effect_notes(prep, x, standardize)]
+    model_no = 6 if serial else 4
+    return MediationResult(
+        table=core.build_table(model, rs, ci_level),
+        boot_draws=pd.DataFrame(rs.all_draws, columns=[t.name for t in spec.terms]),
+        equations=core.equation_tables(model, ci_level),
+        x=x,
+        mediators=tuple(ms),
+        y=y,
+        covariates=tuple(covs),
+        model=model_no,
+        n=len(prep.data),
+        n_dropped=prep.report.n_dropped,
+        n_boot=n_boot,
+        n_singular=int(rs.singular.sum()),
+        seed=rs.seed,
+        ci=ci,
+        ci_level=ci_level,
+        method=_method(model_no, len(ms), prep.y_binary, ci, cluster),
+        cluster=cluster,
+        n_clusters=prep.n_clusters if cluster else None,
+        design=levels.design,
+        x_levels=tuple(lv for lv in prep.x_levels if lv is not None),
+        x_reference=prep.x_reference,
+        y_family="binomial" if prep.y_binary else "gaussian",
+        omnibus=_omnibus(model, prep.x_cols),
+        notes=tuple(notes),
+    )
+
+
+def _checked_options(
+    x: str,
+    m: str | Sequence[str],
+    y: str,
+    covariates: Sequence[str] | None,
+    serial: bool,
+    n_boot: int,
+    ci: str,
+    ci_level: float,
+    cluster: str | None,
+    outcome_model: str,
+    design: str,
+) -> tuple[list[str], list[str], str, str, str]:
+    """Mediators, covariates, and ``ci``, ``outcome_model``, ``design`` spelled canonically."""
+    ms = as_list(m, "m")
+    covs = as_list(covariates, "covariates")
+    if not ms:
+        raise DataValidationError("m must name at least one mediator column")
+    if serial and not 2 <= len(ms) <= 3:
+        raise ModelError(
+            f"serial mediation (PROCESS model 6) takes 2 or 3 mediators, got {len(ms)}"
+        )
+    ci = check_options(n_boot, ci, ci_level)
+    outcome_model = choice(outcome_model, "outcome_model", ["cluster_robust", "random_intercept"])
+    design = choice(design, "design", ["auto", "1-1-1", "2-1-1"])
+    for option, value in (("outcome_model", outcome_model), ("design", design)):
+        if value in ("random_intercept", "2-1-1") and cluster is None:
+            raise ModelError(
+                f"{option}={value!r} needs cluster= (the column identifying the clusters)"
+            )
+    check_distinct(
+        {"x": [x], "m": ms, "y": [y], "a covariate": covs, "cluster": [cluster] if cluster else []}
+    )
+    return ms, covs, ci, outcome_model, design
+
+
+@dataclass(frozen=True)
+class _Levels:
+    """Where each equation is fitted: the mediators on rows or cluster means (2-1-1), Y by
+    OLS or with a random intercept; and the notes saying so."""
+
+    m_level: str
+    y_level: str
+    design: str
+    notes: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, prep: Prepared, ms: list[str], cluster: str | None, design: str, outcome_model: str
+    ) -> _Levels:
+        notes: list[str] = []
+        m_level, design_used = "row", "1-1-1"
+        if cluster is not None and prep.cluster_codes is not None:
+            is_211 = cluster_constant(prep.data, prep.cluster_codes, [*prep.x_cols, *ms])
+            if design == "2-1-1" and not is_211:
+                raise DataValidationError(
+                    f"design='2-1-1' needs x and the mediators constant within each '{cluster}' "
+                    "cluster; they vary within clusters (use design='1-1-1')"
+                )
+            if design == "2-1-1" or (design == "auto" and is_211):
+                m_level, design_used = "cluster", "2-1-1"
+                notes.append(
+                    "2-1-1 design: mediator equations fitted to one row per cluster (cluster "
+                    "means of covariates); the Y equations on all rows"
+                )
+            else:
+                notes.append("cluster bootstrap: whole clusters resampled")
+            if outcome_model == "cluster_robust":
+                row_eqs = "Y equations" if m_level == "cluster" else "mediator and Y equations"
+                fitted = "logistic regression" if prep.y_binary else "OLS"
+                notes.append(
+                    f"{row_eqs} on all rows ({fitted} for Y) with CR1 cluster-robust SEs "
+                    "(sandwich::vcovCL, type HC1)"
+                )
+        y_level = "row"
+        if outcome_model == "random_intercept":
+            if prep.y_binary:
+                raise ModelError(
+                    "outcome_model='random_intercept' is for a continuous Y; use the default "
+                    "cluster_robust for a 0/1 Y"
+                )
+            y_level = "ri"
+            notes.append(
+                "Y equations with a random intercept per cluster: GLS at the REML variance "
+                "components, re-estimated in every resample"
+            )
+        return cls(m_level, y_level, design_used, tuple(notes))
+
+
+def _effect_notes(prep: Prepared, x: str, standardize: bool) -> list[str]:
+    """What the effects are: log-odds, standardized, relative to a reference level."""
+    notes = []
     if prep.y_binary:
         notes.append(
             "Y is binary: logistic Y equations; b, c', c and indirect effects on the log-odds scale"
@@ -496,167 +520,14 @@ def mediate(
             f"X '{x}' is categorical: effects are relative to the reference level '{prep.x_reference}'"
         )
     notes.append("bootstrap p-value = 2 * min(share of draws <= 0, share >= 0)")
-    model_no = 6 if serial else 4
-    kind = "serial" if serial else ("parallel" if len(ms) > 1 else "simple")
-    unit = "cluster" if cluster else "row"
-    ci_name = {
-        "percentile": "percentile bootstrap",
-        "bca": "BCa bootstrap",
-        "monte_carlo": "Monte Carlo",
-    }[ci]
-    method = f"PROCESS model {model_no} ({kind} mediation), {'logistic' if prep.y_binary else 'OLS'} Y equation, {ci_name}"
+    return notes
+
+
+def _method(model_no: int, k: int, y_binary: bool, ci: str, cluster: str | None) -> str:
+    """The model, the Y equation and the interval, in words."""
+    kind = "serial" if model_no == 6 else ("parallel" if k > 1 else "simple")
+    y_eq = "logistic" if y_binary else "OLS"
+    method = f"PROCESS model {model_no} ({kind} mediation), {y_eq} Y equation, {CI_NAMES[ci]}"
     if ci != "monte_carlo":
-        method += f" ({unit} resampling)"
-    return MediationResult(
-        table=table,
-        boot_draws=draws,
-        equations=core.equation_tables(model, ci_level),
-        x=x,
-        mediators=tuple(ms),
-        y=y,
-        covariates=tuple(covs),
-        model=model_no,
-        n=len(prep.data),
-        n_dropped=prep.report.n_dropped,
-        n_boot=n_boot,
-        n_singular=int(rs.singular.sum()),
-        seed=rs.seed,
-        ci=ci,
-        ci_level=ci_level,
-        method=method,
-        cluster=cluster,
-        n_clusters=prep.n_clusters if cluster else None,
-        design=design_used,
-        x_levels=tuple(lv for lv in prep.x_levels if lv is not None),
-        x_reference=prep.x_reference,
-        y_family="binomial" if prep.y_binary else "gaussian",
-        omnibus=_omnibus(model, prep.x_cols),
-        notes=tuple(notes),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-_STAR = "*" * 74
-
-
-_LW = 20  # width of the label column in the text output
-
-
-def _fmt_row(label: str, values: Sequence[float], digits: int, width: int = 11) -> str:
-    cells = "".join(f"{format_number(v, digits):>{width}}" for v in values)
-    return f"{label:<{_LW}}{cells}"
-
-
-def _equation_block(name: str, eq: pd.DataFrame, digits: int) -> list[str]:
-    lines = [_STAR, "OUTCOME VARIABLE:", f" {eq.attrs.get('outcome', name)}", ""]
-    fam = eq.attrs.get("family", "gaussian")
-    if fam == "gaussian":
-        lines += [
-            "Model Summary",
-            _fmt_row("", [], digits) + f"{'R-sq':>11}{'MSE':>11}{'df2':>11}",
-            _fmt_row(
-                "", [eq.attrs.get("r2"), eq.attrs.get("mse"), eq.attrs.get("df_resid")], digits
-            ),
-            "",
-        ]
-    lines.append("Model" + (" (logistic: coefficients in log-odds)" if fam == "binomial" else ""))
-    stat = "Z" if fam == "binomial" else "t"
-    lines.append(f"{'':<{_LW}}{'coeff':>11}{'se':>11}{stat:>11}{'p':>11}{'LLCI':>11}{'ULCI':>11}")
-    for r in eq.itertuples(index=False):
-        lines.append(
-            _fmt_row(
-                str(r.term), [r.estimate, r.se, r.statistic, r.p_value, r.ci_low, r.ci_high], digits
-            )
-        )
-    lines.append("")
-    return lines
-
-
-def process_summary(res: Any, digits: int = 4) -> str:
-    """PROCESS-like text output shared by mediation and moderated-mediation results."""
-    lines = [f"{res._title}: PROCESS model {res.model}", ""]
-    lines.append(f"{'Y':>6} : {res.y}")
-    lines.append(f"{'X':>6} : {res.x}")
-    for i, mm in enumerate(res.mediators):
-        lines.append(f"{('M' + str(i + 1)) if len(res.mediators) > 1 else 'M':>6} : {mm}")
-    if getattr(res, "w", None):
-        lines.append(f"{'W':>6} : {res.w}")
-    if res.covariates:
-        lines += ["", "Covariates:", "  " + " ".join(res.covariates)]
-    if res.x_reference is not None:
-        lines += ["", f"Categorical X, reference level: {res.x_reference}"]
-    lines += [
-        "",
-        f"Sample size: {res.n}"
-        + (f" ({res.n_dropped} rows left out for missing values)" if res.n_dropped else ""),
-    ]
-    if res.cluster:
-        lines.append(f"Clusters: {res.n_clusters} ({res.cluster}), design {res.design}")
-    for name, eq in res.equations.items():
-        if name == "total":
-            continue
-        lines += _equation_block(name, eq, digits)
-    if "total" in res.equations:
-        lines += ["*" * 25 + " TOTAL EFFECT MODEL " + "*" * 29]
-        lines += _equation_block("total", res.equations["total"], digits)[1:]
-    tab = res.table
-    paths = tab[tab["term"].str.match(r"^(c|c_prime)(\[|$)")]
-    if len(paths):
-        lines += ["*" * 14 + " TOTAL, DIRECT, AND INDIRECT EFFECTS OF X ON Y " + "*" * 13, ""]
-        for prefix, label in (
-            ("c", "Total effect of X on Y"),
-            ("c_prime", "Direct effect of X on Y"),
-        ):
-            sub = paths[paths["term"].str.match(rf"^{prefix}(\[|$)")]
-            if not len(sub):
-                continue
-            lines.append(label + ":")
-            lines.append(f"{'':<{_LW}}{'Effect':>11}{'se':>11}{'p':>11}{'LLCI':>11}{'ULCI':>11}")
-            for r in sub.itertuples(index=False):
-                lines.append(
-                    _fmt_row(
-                        str(r.term), [r.estimate, r.se, r.p_value, r.ci_low, r.ci_high], digits
-                    )
-                )
-            lines.append("")
-    eff = tab[tab["term"].str.startswith(("indirect", "contrast", "index", "direct"))]
-    lw = max([_LW, *[len(t) + 2 for t in eff["term"]]])
-    if len(eff):
-        ci_label = "MC" if res.ci == "monte_carlo" else "Boot"
-        lines.append(
-            "Effects (bootstrap inference):"
-            if ci_label == "Boot"
-            else "Effects (Monte Carlo inference):"
-        )
-        lines.append(
-            f"{'':<{lw}}{'Effect':>11}{ci_label + 'SE':>11}{ci_label + 'LLCI':>11}{ci_label + 'ULCI':>11}{'p':>11}"
-        )
-        for r in eff.itertuples(index=False):
-            cells = "".join(
-                f"{format_number(v, digits):>11}"
-                for v in (r.estimate, r.se, r.ci_low, r.ci_high, r.p_value)
-            )
-            lines.append(f"{r.term!s:<{lw}}{cells}")
-        lines.append("")
-    omn = getattr(res, "omnibus", None)
-    if omn is not None and len(omn):
-        lines.append("Omnibus tests of the relative effects of X:")
-        for r in omn.itertuples(index=False):
-            lines.append(
-                f"  {r.effect}: statistic = {r.statistic:.4f}, df = ({r.df1}, {format_number(r.df2)}), p = {r.p_value:.4f}"
-            )
-        lines.append("")
-    lines.append(_STAR)
-    lines.append(
-        f"Level of confidence for all confidence intervals in output: {100 * res.ci_level:g}"
-    )
-    if res.ci != "monte_carlo":
-        lines.append(
-            f"Number of bootstrap samples for {res.ci} bootstrap confidence intervals: {res.n_boot}"
-        )
-    else:
-        lines.append(f"Number of Monte Carlo draws: {res.n_boot}")
-    lines.append(f"Seed: {res.seed}; singular resamples: {res.n_singular}")
-    for n in res.notes:
-        lines.append(f"Note: {n}")
-    return "\n".join(lines)
+        method += f" ({'cluster' if cluster else 'row'} resampling)"
+    return method

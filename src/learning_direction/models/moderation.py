@@ -16,13 +16,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._core.data import complete_cases, require_columns
+from .._core.checks import choice
+from .._core.data import MissingReport, complete_cases, require_columns
+from .._core.format import format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, format_number, table_to_text
+from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import DataValidationError
 from ._design import build_design, check_cluster_column, check_se_type, quote
-from ._probe import check_probe_values
-from .regression import RegressionResult, _check_ci_level, _ols_from_design
+from ._probe import check_probe, check_probe_values
+from ._types import FloatArray
+from .regression._summary import check_ci_level
+from .regression.ols import RegressionResult, ols_from_design
 
 __all__ = ["ModerationResult", "moderate"]
 
@@ -86,7 +90,7 @@ class ModerationResult(ResultMixin):
     se_type: str = "classical"
     ci_level: float = 0.95
     w_range: tuple[float, float] = (np.nan, np.nan)
-    w_values: np.ndarray = field(default=None, repr=False)
+    w_values: FloatArray | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()
     method: str = "PROCESS model 1 (OLS)"
 
@@ -146,8 +150,6 @@ class ModerationResult(ResultMixin):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from .._core.results import table_to_html
-
         base = super()._repr_html_()
         extra = (
             "<p>Conditional effects:</p>"
@@ -157,17 +159,18 @@ class ModerationResult(ResultMixin):
         )
         return base[: -len("</div>")] + extra + "</div>"
 
-    def plot(self, kind: str = "jn", ax=None, **kwargs):
+    def plot(self, kind: str = "jn", ax: Any = None, **kwargs: Any) -> Any:
         """``kind="jn"``: conditional effect with its CI band and JN boundaries;
         ``kind="slopes"``: simple slopes at the probe values."""
+        kind = choice(kind, "kind", ["jn", "slopes"], error=DataValidationError)
         if kind == "jn":
             return figure("moderation.plot_johnson_neyman")(self, ax=ax, **kwargs)
-        if kind == "slopes":
-            return figure("moderation.plot_simple_slopes")(self, ax=ax, **kwargs)
-        raise DataValidationError(f"plot kind must be 'jn' or 'slopes', got {kind!r}")
+        return figure("moderation.plot_simple_slopes")(self, ax=ax, **kwargs)
 
 
-def _conditional(reg: RegressionResult, x: str, xw: str, w_values) -> pd.DataFrame:
+def _conditional(
+    reg: RegressionResult, x: str, xw: str, w_values: Sequence[float] | FloatArray
+) -> pd.DataFrame:
     w = np.asarray(w_values, dtype=float)
     b = reg.table.set_index("term")["estimate"]
     V = reg.vcov
@@ -239,8 +242,9 @@ def moderate(
         Further predictors (categorical ones are dummy-coded by the formula machinery).
     probe : {"percentile", "meansd"}
         Values of ``w`` at which the effect of ``x`` is probed: the 16th, 50th and 84th
-        percentiles (default, as PROCESS >= 3) or the mean - 1 SD, mean and mean + 1 SD. A
-        moderator with exactly two values is probed at those two values.
+        percentiles (default, as PROCESS >= 3; ``"percentiles"`` is accepted as an alias, as in
+        :func:`~learning_direction.moderated_mediation`) or the mean - 1 SD, mean and mean + 1
+        SD. A moderator with exactly two values is probed at those two values.
     probe_values : float or sequence of float, optional
         Explicit probe values (override ``probe``), in the metric of ``w`` after centering:
         one number or a list of distinct finite numbers.
@@ -316,7 +320,7 @@ def moderate(
     5.0   0.377   0.269    0.484
     6.0   0.458   0.310    0.606
     """
-    level = _check_ci_level(ci_level)
+    level = check_ci_level(ci_level)
     se = check_se_type(se, cluster)
     covs = (
         []
@@ -333,11 +337,75 @@ def moderate(
             f"moderate: column(s) {dup} are used in more than one role (x = {x!r}, w = {w!r}, "
             f"y = {y!r}, covariates = {covs}); each variable may appear once"
         )
-    if probe not in ("percentile", "meansd"):
-        raise DataValidationError(f"probe must be 'percentile' or 'meansd', got {probe!r}")
+    probe = check_probe(probe, DataValidationError)
+    data, report, notes = _moderation_data(df, x, w, y, roles, se, cluster, center)
+    qx, qw = quote(x), quote(w)
+    rhs_cov = "".join(f" + {quote(c)}" for c in covs)
+    cl = data[cluster].to_numpy() if cluster is not None and se == "cluster" else None
+    fits: list[RegressionResult] = []
+    for formula in (
+        f"{quote(y)} ~ {qx} + {qw} + {qx}:{qw}{rhs_cov}",
+        f"{quote(y)} ~ {qx} + {qw}{rhs_cov}",  # without the interaction, for Delta R^2
+    ):
+        design = build_design(data, formula, what="moderate", data=data, report=report)
+        fits.append(
+            ols_from_design(
+                design,
+                se=se,
+                cluster=cluster,
+                cluster_values=cl,
+                standardize=False,
+                ci_level=level,
+                notes=list(notes) if not fits else (),
+                what="moderate",
+            )
+        )
+    reg, red = fits
+    xw = f"{x}:{w}"
+    wv = data[w].to_numpy()
+    pv, labels, probe_used = _probe_points(wv, x, w, probe, probe_values, notes)
+    probes = _conditional(reg, x, xw, pv)
+    probes.insert(1, "label", labels)
+    jn, jn_table = _johnson_neyman(reg, x, w, wv, probes, notes)
+    return ModerationResult(
+        table=reg.table,
+        probes=probes,
+        jn=jn,
+        jn_table=jn_table,
+        delta_r2=float(reg.r2 - red.r2),
+        interaction_test=_interaction_test(reg, red, xw),
+        slopes=_simple_slopes(reg, data, x, w, pv, labels),
+        regression=reg,
+        x=x,
+        w=w,
+        y=y,
+        covariates=tuple(covs),
+        n=reg.n,
+        n_dropped=reg.n_dropped,
+        probe=probe_used,
+        center=bool(center),
+        se_type=se,
+        ci_level=level,
+        w_range=(float(wv.min()), float(wv.max())),
+        w_values=wv,
+        notes=tuple(dict.fromkeys([*reg.notes, *notes])),
+    )
+
+
+def _moderation_data(
+    df: pd.DataFrame,
+    x: str,
+    w: str,
+    y: str,
+    roles: list[str],
+    se: str,
+    cluster: str | None,
+    center: bool,
+) -> tuple[pd.DataFrame, MissingReport, list[str]]:
+    """Complete rows with numeric x, w (not constant) and y, mean-centred on request."""
     require_columns(df, roles, "moderate")
     extra = []
-    if se == "cluster":
+    if cluster is not None and se == "cluster":
         check_cluster_column(df, cluster, "moderate")
         extra = [cluster]
     data, report = complete_cases(df, [*roles, *extra], "moderate")
@@ -351,57 +419,53 @@ def moderate(
             f"moderate: the moderator '{w}' is constant in the rows used; nothing can be moderated"
         )
     notes = [report.reason] if report.n_dropped else []
-    means = {x: float(data[x].mean()), w: float(data[w].mean())} if len(data) else {}
     if center:
+        means = {x: float(data[x].mean()), w: float(data[w].mean())}
         data[x] = data[x] - means[x]
         data[w] = data[w] - means[w]
         notes.append(
             f"{x} and {w} mean-centered (means {means[x]:.4g} and {means[w]:.4g}); probe values "
             "and JN boundaries are in the centered metric"
         )
-    qx, qw = quote(x), quote(w)
-    rhs_cov = "".join(f" + {quote(c)}" for c in covs)
-    formula = f"{quote(y)} ~ {qx} + {qw} + {qx}:{qw}{rhs_cov}"
-    reduced = f"{quote(y)} ~ {qx} + {qw}{rhs_cov}"
-    cl = data[cluster].to_numpy() if se == "cluster" else None
-    kw = dict(se=se, cluster=cluster, cluster_values=cl, standardize=False, ci_level=level)
-    design = build_design(data, formula, what="moderate", data=data, report=report)
-    reg = _ols_from_design(design, notes=list(notes), what="moderate", **kw)
-    red_design = build_design(data, reduced, what="moderate", data=data, report=report)
-    red = _ols_from_design(red_design, what="moderate", **kw)
-    xw = f"{x}:{w}"
+    return data, report, notes
 
-    # probe values
-    wv = data[w].to_numpy()
+
+def _probe_points(
+    wv: FloatArray,
+    x: str,
+    w: str,
+    probe: str,
+    probe_values: float | Sequence[float] | None,
+    notes: list[str],
+) -> tuple[FloatArray, list[str], str]:
+    """The probe values of w, their labels and how they were chosen (notes added)."""
     uniq = np.unique(wv)
     if probe_values is not None:
         pv = check_probe_values(probe_values, "probe_values", DataValidationError)
-        labels = ["user value"] * len(pv)
-        probe_used = "values"
-    elif len(uniq) == 2:
-        pv, labels, probe_used = uniq.astype(float), [f"{w} = {u:g}" for u in uniq], "dichotomous"
+        return pv, ["user value"] * len(pv), "values"
+    if len(uniq) == 2:
         notes.append(f"'{w}' has two values, so the effect of {x} is probed at each of them")
-    elif probe == "percentile":
+        return uniq.astype(float), [f"{w} = {u:g}" for u in uniq], "dichotomous"
+    if probe == "percentile":
         pv = np.percentile(wv, [16, 50, 84], method="weibull")  # R quantile(type = 6)
-        labels, probe_used = list(_PCT_LABELS), "percentile"
-    else:
-        m, s = float(wv.mean()), float(wv.std(ddof=1))
-        pv, labels, probe_used = (
-            np.array([m - s, m, m + s]),
-            ["mean - 1 SD", "mean", "mean + 1 SD"],
-            "meansd",
+        return pv, list(_PCT_LABELS), "percentile"
+    m, s = float(wv.mean()), float(wv.std(ddof=1))
+    pv = np.array([m - s, m, m + s])
+    labels = ["mean - 1 SD", "mean", "mean + 1 SD"]
+    outside = [lab for v, lab in zip(pv, labels, strict=True) if v < wv.min() or v > wv.max()]
+    if outside:
+        notes.append(
+            f"{', '.join(outside)} of '{w}' lies outside its observed range; consider "
+            "probe='percentile'"
         )
-        outside = [lab for v, lab in zip(pv, labels, strict=True) if v < wv.min() or v > wv.max()]
-        if outside:
-            notes.append(
-                f"{', '.join(outside)} of '{w}' lies outside its observed range; consider "
-                "probe='percentile'"
-            )
-    probes = _conditional(reg, x, xw, pv)
-    probes.insert(1, "label", labels)
+    return pv, labels, "meansd"
 
-    # Johnson-Neyman
-    jn = _jn_roots(reg, x, xw)
+
+def _johnson_neyman(
+    reg: RegressionResult, x: str, w: str, wv: FloatArray, probes: pd.DataFrame, notes: list[str]
+) -> tuple[list[float], pd.DataFrame]:
+    """Johnson-Neyman boundaries with where they lie in the sample (notes when none is inside)."""
+    jn = _jn_roots(reg, x, f"{x}:{w}")
     wmin, wmax = float(wv.min()), float(wv.max())
     jn_table = pd.DataFrame(
         {
@@ -414,7 +478,7 @@ def moderate(
     if not jn:
         notes.append(
             "Johnson-Neyman: no real boundary - the conditional effect is "
-            + ("significant" if probes["p_value"].iloc[0] < 1 - level else "not significant")
+            + ("significant" if probes["p_value"].iloc[0] < 1 - reg.ci_level else "not significant")
             + f" at every value of {w}"
         )
     elif not jn_table["within_range"].any():
@@ -422,14 +486,16 @@ def moderate(
             f"Johnson-Neyman: no boundary lies within the observed range of {w} "
             f"[{wmin:.4g}, {wmax:.4g}]"
         )
+    return jn, jn_table
 
-    # Delta R^2 and its F test
+
+def _interaction_test(reg: RegressionResult, red: RegressionResult, xw: str) -> pd.DataFrame:
+    """Delta R^2 of the interaction and its F test, F(1, n - p) = t^2 with the chosen SEs."""
     t_int = float(reg.table.set_index("term").loc[xw, "t"])
     f_int = t_int**2
-    d_r2 = reg.r2 - red.r2
-    interaction_test = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "delta_r2": [d_r2],
+            "delta_r2": [reg.r2 - red.r2],
             "f": [f_int],
             "df1": [1],
             "df2": [int(reg.df_resid)],
@@ -437,20 +503,29 @@ def moderate(
         }
     )
 
-    # simple slopes: grid of x at each probe value, covariates at their means
-    X = design.X
+
+def _simple_slopes(
+    reg: RegressionResult,
+    data: pd.DataFrame,
+    x: str,
+    w: str,
+    pv: FloatArray,
+    labels: list[str],
+) -> pd.DataFrame:
+    """Predicted y on a grid of x at each probe value of w, covariates at their means."""
+    X = reg.design.X
+    cols = list(X.columns)
     xgrid = np.linspace(float(data[x].min()), float(data[x].max()), 50)
     b = reg.table["estimate"].to_numpy()
     V = reg.vcov.to_numpy()
-    base = X.mean(axis=0)
+    base = X.mean(axis=0).to_numpy()
+    crit = stats.t.ppf(0.5 + reg.ci_level / 2, reg.df_resid)
     frames = []
-    crit = stats.t.ppf(0.5 + level / 2, reg.df_resid)
     for val, lab in zip(pv, labels, strict=True):
-        rows = np.tile(base.to_numpy(), (len(xgrid), 1))
-        cols = list(X.columns)
+        rows = np.tile(base, (len(xgrid), 1))
         rows[:, cols.index(x)] = xgrid
         rows[:, cols.index(w)] = val
-        rows[:, cols.index(xw)] = xgrid * val
+        rows[:, cols.index(f"{x}:{w}")] = xgrid * val
         pred = rows @ b
         sep = np.sqrt(np.einsum("ij,jk,ik->i", rows, V, rows))
         frames.append(
@@ -466,27 +541,4 @@ def moderate(
                 }
             )
         )
-    slopes = pd.concat(frames, ignore_index=True)
-    return ModerationResult(
-        table=reg.table,
-        probes=probes,
-        jn=jn,
-        jn_table=jn_table,
-        delta_r2=float(d_r2),
-        interaction_test=interaction_test,
-        slopes=slopes,
-        regression=reg,
-        x=x,
-        w=w,
-        y=y,
-        covariates=tuple(covs),
-        n=reg.n,
-        n_dropped=reg.n_dropped,
-        probe=probe_used,
-        center=bool(center),
-        se_type=se,
-        ci_level=level,
-        w_range=(wmin, wmax),
-        w_values=wv,
-        notes=tuple(dict.fromkeys([*reg.notes, *notes])),
-    )
+    return pd.concat(frames, ignore_index=True)

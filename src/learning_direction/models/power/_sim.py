@@ -13,22 +13,39 @@ tests the indirect effects of all replications at once:
   :mod:`learning_direction.models.bootstrap` (frequency weights times cross-products);
 * ``joint``: every path of the effect significant by its t-test (joint significance).
 
-Everything here is numpy; the public API and the result class live in
-:mod:`learning_direction.models.power`.
+Everything here is numpy; the population is built by
+:class:`~learning_direction.models.power.scenario.Scenario`, the public API and the result class
+live in :mod:`learning_direction.models.power`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
-from ..exceptions import ModelError
-from ._ols_batch import solve_batch, sym_from_triu, triu_products
-from .bootstrap import MomentStatistic, run_bootstrap
+from ...exceptions import ModelError
+from .._ols_batch import solve_batch, sym_from_triu, triu_products
+from .._types import BoolArray, FloatArray
+from ..bootstrap import MomentStatistic, run_bootstrap
 
-__all__ = ["METHODS", "Equation", "Population", "implied_cov", "power_at_n"]
+__all__ = [
+    "METHODS",
+    "Effects",
+    "Equation",
+    "Population",
+    "RunCounts",
+    "approx_path_power",
+    "implied_cov",
+    "power_at_n",
+]
+
+#: effect label -> terms (weight, path labels) of a sum of products of path coefficients
+Effects: TypeAlias = dict[str, tuple[tuple[float, tuple[str, ...]], ...]]
 
 METHODS = ("monte_carlo", "percentile", "joint")
 
@@ -64,13 +81,13 @@ class Population:
     """
 
     exog: tuple[str, ...]
-    exog_corr: np.ndarray
+    exog_corr: FloatArray
     product: tuple[str, str, str] | None
     equations: tuple[Equation, ...]
     resid_var: tuple[float, ...]
-    mediator_resid_corr: np.ndarray | None
+    mediator_resid_corr: FloatArray | None
     params: dict[str, tuple[int, str]]
-    effects: dict[str, tuple[tuple[float, tuple[str, ...]], ...]]
+    effects: Effects
     primary: str
     icc: float | None = None
     cluster_size: int | None = None
@@ -94,13 +111,13 @@ class Population:
 
 
 def implied_cov(
-    exog_corr: np.ndarray,
+    exog_corr: FloatArray,
     product: tuple[str, str, str] | None,
     exog: tuple[str, ...],
     equations: tuple[Equation, ...],
-    resid_var: tuple[float, ...] | None,
-    mediator_resid_corr: np.ndarray | None = None,
-) -> tuple[np.ndarray, list[str], list[float]]:
+    resid_var: Sequence[float] | None,
+    mediator_resid_corr: FloatArray | None = None,
+) -> tuple[FloatArray, list[str], list[float]]:
     """Covariance matrix of all variables implied by the model.
 
     With ``resid_var=None`` the residual variances are chosen so that every endogenous variable
@@ -156,13 +173,13 @@ def implied_cov(
 
 
 # --------------------------------------------------------------------------- simulation
-def _simulate(pop: Population, n: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+def _simulate(pop: Population, n: int, reps: int, rng: np.random.Generator) -> FloatArray:
     """(reps, n_units, 1 + variables) data: intercept column, then the centred variables.
 
     For the 2-1-1 design the units are clusters: X, covariates and mediators are cluster-level
     values, and Y is the cluster mean of ``cluster_size`` simulated mentee rows.
     """
-    cols: dict[str, np.ndarray] = {}
+    cols: dict[str, FloatArray] = {}
     L = np.linalg.cholesky(pop.exog_corr)
     E = rng.standard_normal((reps, n, len(pop.exog))) @ L.T
     for i, name in enumerate(pop.exog):
@@ -207,14 +224,14 @@ def _simulate(pop: Population, n: int, reps: int, rng: np.random.Generator) -> n
 # --------------------------------------------------------------------------- estimation
 @dataclass
 class _Fits:
-    coef: list[np.ndarray]  # per equation (B, p) incl. intercept
-    sigma2: list[np.ndarray]  # (B,)
-    xtx: list[np.ndarray]  # (B, p, p)
-    df: list[np.ndarray]  # (B,)
-    singular: np.ndarray  # (B,)
+    coef: list[FloatArray]  # per equation (B, p) incl. intercept
+    sigma2: list[FloatArray]  # (B,)
+    xtx: list[FloatArray]  # (B, p, p)
+    df: list[FloatArray]  # (B,)
+    singular: BoolArray  # (B,)
 
 
-def _fit(S: np.ndarray, pop: Population) -> _Fits:
+def _fit(S: FloatArray, pop: Population) -> _Fits:
     """OLS of every equation for a batch of cross-product matrices ``S`` (B, q, q).
 
     Column 0 of the data is the intercept, so ``S[:, 0, 0]`` is the number of units (or the sum
@@ -247,24 +264,25 @@ def _path_index(pop: Population) -> dict[str, tuple[int, int]]:
     }
 
 
-def _effect_values(pop: Population, values: dict[str, np.ndarray]) -> list[np.ndarray]:
+def _effect_values(pop: Population, values: dict[str, FloatArray]) -> list[FloatArray]:
     out = []
     for terms in pop.effects.values():
-        total = 0.0
+        total: FloatArray | float = 0.0
         for w, names in terms:
-            prod = w
+            prod: FloatArray | float = w
             for nm in names:
                 prod = prod * values[nm]
             total = total + prod
-        out.append(total)
+        out.append(np.asarray(total, dtype=float))
     return out
 
 
-def _reject_from_draws(draws: np.ndarray, k: int) -> np.ndarray:
+def _reject_from_draws(draws: FloatArray, k: int) -> BoolArray:
     """The percentile interval (order statistics k and D+1-k) excludes 0, along the last axis."""
     le = (draws <= 0).sum(axis=-1)
     ge = (draws >= 0).sum(axis=-1)
-    return (le < k) | (ge < k)
+    out: BoolArray = (le < k) | (ge < k)
+    return out
 
 
 def order_k(n_draws: int, alpha: float) -> int:
@@ -278,6 +296,146 @@ def order_k(n_draws: int, alpha: float) -> int:
     return k
 
 
+@dataclass(frozen=True)
+class RunCounts:
+    """Rejection counts at one sample size.
+
+    ``effects`` and ``paths`` count the replications whose test of that effect / path was
+    significant; ``joint_defined`` says whether joint significance is defined for an effect
+    (not for sums of indirect effects); ``n_valid`` replications were fitted, ``n_failed``
+    were singular and left out of the denominator.
+    """
+
+    n: int
+    effects: dict[str, int]
+    paths: dict[str, int]
+    joint_defined: dict[str, bool]
+    n_valid: int
+    n_failed: int
+
+
+@dataclass
+class _Chunk:
+    """The fits of one chunk of replications and their path t-tests."""
+
+    V: FloatArray  # (R, n, q) simulated data
+    fits: _Fits
+    inv: list[npt.NDArray[np.floating[Any]]]  # per equation (R, p, p) inverse cross-products
+    est: dict[str, FloatArray]  # path label -> (R,) estimates
+    sig: BoolArray  # (R, paths) t-test significant
+
+    @property
+    def ok(self) -> BoolArray:
+        return ~self.fits.singular
+
+
+def _fit_chunk(pop: Population, V: FloatArray, alpha: float) -> _Chunk:
+    """Fit every equation of every replication and t-test every path."""
+    S = np.matmul(np.swapaxes(V, 1, 2), V)
+    fits = _fit(S, pop)
+    inv = []
+    for e in range(len(pop.equations)):
+        A = fits.xtx[e].copy()
+        A[fits.singular] = np.eye(A.shape[1])
+        inv.append(np.linalg.inv(A))
+    pidx = _path_index(pop)
+    est: dict[str, FloatArray] = {}
+    sig = np.zeros((V.shape[0], len(pop.params)), dtype=bool)
+    for j, lab in enumerate(pop.params):
+        e, pos = pidx[lab]
+        est[lab] = fits.coef[e][:, pos]
+        se = np.sqrt(np.maximum(fits.sigma2[e] * inv[e][:, pos, pos], 0.0))
+        crit = stats.t.ppf(1 - alpha / 2, fits.df[e])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sig[:, j] = np.abs(est[lab] / se) > crit
+    return _Chunk(V, fits, inv, est, sig)
+
+
+def _reject_joint(pop: Population, chunk: _Chunk) -> BoolArray:
+    """Joint significance: every path of a (single) indirect effect significant."""
+    labels = list(pop.params)
+    rej = np.zeros((chunk.sig.shape[0], len(pop.effects)), dtype=bool)
+    for i, terms in enumerate(pop.effects.values()):
+        if len(terms) == 1:
+            cols = [labels.index(nm) for nm in terms[0][1]]
+            rej[:, i] = chunk.sig[:, cols].all(axis=1)
+    return rej
+
+
+def _reject_monte_carlo(
+    pop: Population, chunk: _Chunk, n_draws: int, k: int, rng: np.random.Generator
+) -> BoolArray:
+    """Monte Carlo CI: draws of each equation's paths from N(estimates, their covariance)."""
+    pidx = _path_index(pop)
+    fits = chunk.fits
+    R = chunk.sig.shape[0]
+    draws: dict[str, FloatArray] = {}
+    for e in range(len(pop.equations)):
+        mine = [lab for lab in pop.params if pidx[lab][0] == e]
+        if not mine:
+            continue
+        pos = [pidx[lab][1] for lab in mine]
+        cov = fits.sigma2[e][:, None, None] * chunk.inv[e][:, pos][:, :, pos]
+        cov[~chunk.ok] = np.eye(len(pos))
+        Lc = np.linalg.cholesky(cov)
+        Z = rng.standard_normal((R, n_draws, len(pos)))
+        D = fits.coef[e][:, None, pos] + Z @ np.swapaxes(Lc, 1, 2)
+        for j, lab in enumerate(mine):
+            draws[lab] = D[..., j]
+    effs = _effect_values(pop, draws)
+    return np.stack([_reject_from_draws(d, k) for d in effs], axis=1)
+
+
+def _reject_percentile(
+    pop: Population, chunk: _Chunk, n_boot: int, alpha: float, rng: np.random.Generator
+) -> BoolArray:
+    """Percentile bootstrap of each replication on the shared engine (one at a time).
+
+    A replication whose bootstrap fails, or leaves fewer than half the resamples, is marked
+    not ok (``chunk.fits.singular``) and left out.
+    """
+    pidx = _path_index(pop)
+    labels = list(pop.params)
+    V = chunk.V
+    R, n, q = V.shape
+    rej = np.zeros((R, len(pop.effects)), dtype=bool)
+    for r in range(R):
+        boot_seed = int(rng.integers(2**63))
+        if chunk.fits.singular[r]:
+            continue
+        prods, iu = triu_products(V[r])
+
+        def fn(Ssum: FloatArray, iu: tuple[FloatArray, FloatArray] = iu, q: int = q) -> FloatArray:
+            f = _fit(sym_from_triu(Ssum, q, iu), pop)
+            vals = {lab: f.coef[pidx[lab][0]][:, pidx[lab][1]] for lab in labels}
+            return np.column_stack(_effect_values(pop, vals))
+
+        stat = MomentStatistic(prods, fn, list(pop.effects))
+        try:
+            bd = run_bootstrap(
+                stat, n, n_boot=n_boot, seed=boot_seed, progress=False, warn=False, n_jobs=1
+            )
+        except ModelError:
+            chunk.fits.singular[r] = True
+            continue
+        d = bd.valid
+        if d.shape[0] < n_boot // 2:
+            chunk.fits.singular[r] = True
+            continue
+        rej[r] = _reject_from_draws(d.T, order_k(d.shape[0], alpha))
+    return rej
+
+
+def _chunk_size(pop: Population, n: int, n_reps: int, method: str, n_boot: int) -> int:
+    """Replications per chunk, so that a chunk's working arrays stay about 8 MB."""
+    m_rows = int(pop.cluster_size or 1)
+    if method == "monte_carlo":
+        chunk = max(1, _CHUNK_FLOATS // (2 * max(n_boot, n * m_rows)))
+    else:
+        chunk = max(1, _CHUNK_FLOATS // (n * m_rows * 4))
+    return min(chunk, n_reps)
+
+
 def power_at_n(
     pop: Population,
     n: int,
@@ -287,7 +445,7 @@ def power_at_n(
     n_boot: int,
     alpha: float,
     seed: int,
-) -> dict:
+) -> RunCounts:
     """Rejection counts of every effect and path over ``n_reps`` replications at sample size n.
 
     The random stream is ``SeedSequence(seed, spawn_key=(n,))`` -- the n-th child of
@@ -296,113 +454,32 @@ def power_at_n(
     """
     ss = np.random.SeedSequence(seed, spawn_key=(int(n),))
     rng = np.random.Generator(np.random.PCG64(ss))
-    m_rows = int(pop.cluster_size or 1)
-    if method == "monte_carlo":
-        chunk = max(1, _CHUNK_FLOATS // (2 * max(n_boot, n * m_rows)))
-        k = order_k(n_boot, alpha)
-    else:
-        chunk = max(1, _CHUNK_FLOATS // (n * m_rows * 4))
-        k = order_k(n_boot, alpha) if method == "percentile" else 0
-    chunk = min(chunk, n_reps)
-    pidx = _path_index(pop)
-    labels = list(pop.params)
-    eff_labels = list(pop.effects)
-    n_eff = len(eff_labels)
-    rej_eff = np.zeros(n_eff, dtype=np.int64)
-    rej_path = np.zeros(len(labels), dtype=np.int64)
-    n_valid = 0
-    n_failed = 0
-    single = [len(t) == 1 for t in pop.effects.values()]
+    k = order_k(n_boot, alpha) if method in ("monte_carlo", "percentile") else 0
+    chunk = _chunk_size(pop, n, n_reps, method, n_boot)
+    rej_eff = np.zeros(len(pop.effects), dtype=np.int64)
+    rej_path = np.zeros(len(pop.params), dtype=np.int64)
+    n_valid = n_failed = 0
     for start in range(0, n_reps, chunk):
-        R = min(chunk, n_reps - start)
-        V = _simulate(pop, n, R, rng)
-        S = np.matmul(np.swapaxes(V, 1, 2), V)
-        fits = _fit(S, pop)
-        ok = ~fits.singular
-        # t-tests of the paths (needed by every method for the per-path table)
-        est = {}
-        se = {}
-        inv = []
-        for e in range(len(pop.equations)):
-            A = fits.xtx[e].copy()
-            A[fits.singular] = np.eye(A.shape[1])
-            inv.append(np.linalg.inv(A))
-        sig = np.zeros((R, len(labels)), dtype=bool)
-        for j, lab in enumerate(labels):
-            e, pos = pidx[lab]
-            est[lab] = fits.coef[e][:, pos]
-            se[lab] = np.sqrt(np.maximum(fits.sigma2[e] * inv[e][:, pos, pos], 0.0))
-            crit = stats.t.ppf(1 - alpha / 2, fits.df[e])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                sig[:, j] = np.abs(est[lab] / se[lab]) > crit
+        fitted = _fit_chunk(pop, _simulate(pop, n, min(chunk, n_reps - start), rng), alpha)
         if method == "joint":
-            rej = np.zeros((R, n_eff), dtype=bool)
-            for i, terms in enumerate(pop.effects.values()):
-                if single[i]:
-                    cols = [labels.index(nm) for nm in terms[0][1]]
-                    rej[:, i] = sig[:, cols].all(axis=1)
+            rej = _reject_joint(pop, fitted)
         elif method == "monte_carlo":
-            draws = {}
-            for e in range(len(pop.equations)):
-                mine = [lab for lab in labels if pidx[lab][0] == e]
-                if not mine:
-                    continue
-                pos = [pidx[lab][1] for lab in mine]
-                cov = fits.sigma2[e][:, None, None] * inv[e][:, pos][:, :, pos]
-                cov[~ok] = np.eye(len(pos))
-                Lc = np.linalg.cholesky(cov)
-                Z = rng.standard_normal((R, n_boot, len(pos)))
-                D = fits.coef[e][:, None, pos] + Z @ np.swapaxes(Lc, 1, 2)
-                for j, lab in enumerate(mine):
-                    draws[lab] = D[..., j]
-            effs = _effect_values(pop, draws)
-            rej = np.stack([_reject_from_draws(d, k) for d in effs], axis=1)
-        else:  # percentile bootstrap, one replication at a time on the engine
-            rej = np.zeros((R, n_eff), dtype=bool)
-            q = V.shape[2]
-            for r in range(R):
-                boot_seed = int(rng.integers(2**63))
-                if not ok[r]:
-                    continue
-                prods, iu = triu_products(V[r])
-
-                def fn(Ssum, iu=iu, q=q):
-                    f = _fit(sym_from_triu(Ssum, q, iu), pop)
-                    vals = {lab: f.coef[pidx[lab][0]][:, pidx[lab][1]] for lab in labels}
-                    return np.column_stack(_effect_values(pop, vals))
-
-                stat = MomentStatistic(prods, fn, eff_labels)
-                try:
-                    bd = run_bootstrap(
-                        stat,
-                        n,
-                        n_boot=n_boot,
-                        seed=boot_seed,
-                        progress=False,
-                        warn=False,
-                        n_jobs=1,
-                    )
-                except ModelError:
-                    ok[r] = False
-                    continue
-                d = bd.valid
-                if d.shape[0] < n_boot // 2:
-                    ok[r] = False
-                    continue
-                kk = order_k(d.shape[0], alpha)
-                rej[r] = _reject_from_draws(d.T, kk)
+            rej = _reject_monte_carlo(pop, fitted, n_boot, k, rng)
+        else:
+            rej = _reject_percentile(pop, fitted, n_boot, alpha, rng)
+        ok = fitted.ok
         rej_eff += rej[ok].sum(axis=0)
-        rej_path += sig[ok].sum(axis=0)
+        rej_path += fitted.sig[ok].sum(axis=0)
         n_valid += int(ok.sum())
         n_failed += int((~ok).sum())
-    return {
-        "n": int(n),
-        "effects": dict(zip(eff_labels, rej_eff.tolist())),
-        "paths": dict(zip(labels, rej_path.tolist())),
-        "joint_defined": dict(zip(eff_labels, single)),
-        "n_valid": n_valid,
-        "n_failed": n_failed,
-    }
+    return RunCounts(
+        n=int(n),
+        effects=dict(zip(pop.effects, rej_eff.tolist())),
+        paths=dict(zip(pop.params, rej_path.tolist())),
+        joint_defined={label: len(t) == 1 for label, t in pop.effects.items()},
+        n_valid=n_valid,
+        n_failed=n_failed,
+    )
 
 
 # --------------------------------------------------------------------------- analytic guide
@@ -421,7 +498,7 @@ def approx_path_power(pop: Population, n: int, alpha: float) -> dict[str, float]
         pop.mediator_resid_corr,
     )
     z = stats.norm.ppf(1 - alpha / 2)
-    out = {}
+    out: dict[str, float] = {}
     for lab, (e, pred) in pop.params.items():
         eq = pop.equations[e]
         idx = [names.index(p) for p in eq.predictors]
