@@ -169,3 +169,32 @@ def test_modules_import():
     for name in MODULES:
         if not name.endswith("__main__"):
             importlib.import_module(name)
+
+
+def _stub_names() -> dict[str, str]:
+    """Public name -> module (relative) as written in ``__init__.pyi``."""
+    tree = ast.parse((PACKAGE / "__init__.pyi").read_text())
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                assert alias.asname == alias.name, f"{alias.name}: re-export as itself"
+                names[alias.name] = "." * node.level + (node.module or "")
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names[node.target.id] = ""
+    return names
+
+
+def test_type_stub_lists_exactly_the_public_api():
+    stub = _stub_names()
+    assert {n for n in stub if not n.startswith("_")} | {"__version__"} == set(
+        learning_direction.__all__
+    )
+    for name, module in stub.items():
+        if module:
+            assert learning_direction._EXPORTS[name] == module, name
+
+
+def test_every_public_name_resolves():
+    for name in learning_direction.__all__:
+        assert getattr(learning_direction, name) is not None, name

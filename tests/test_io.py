@@ -10,8 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import learning_direction as ld
 from learning_direction.exceptions import DataValidationError, LearningDirectionError

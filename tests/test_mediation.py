@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from _reference import reference_csv, reference_json
 from learning_direction.exceptions import DataValidationError, ModelError, ModelWarning

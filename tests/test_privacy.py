@@ -9,8 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from learning_direction.exceptions import ConfigError, DataQualityWarning, DataValidationError
 from learning_direction.intake.privacy import (

@@ -19,7 +19,7 @@ so that ``import learning_direction`` and the command line start fast.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -106,8 +106,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
-
-
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .exceptions import *  # noqa: F403
-    from .scales.codebook import Scale, list_scales, load_scale  # noqa: F401
