@@ -372,3 +372,37 @@ def test_evalue_ci_including_the_null_and_true_values():
 def test_evalue_bad_input(kwargs, match):
     with pytest.raises(ModelError, match=match):
         evalue(**kwargs)
+
+
+def test_mediate_result_carries_its_sensitivity_inputs():
+    import learning_direction as ld
+
+    d = ld.load_dataset("study2a")
+    d = d.join(
+        ld.score(d, ["learning_direction", "learning_opportunity", "mentor_engagement"]).scores
+    )
+    res = ld.mediate(
+        d,
+        x="downward",
+        m="learning_opportunity",
+        y="mentor_engagement",
+        covariates=["upward", "lateral"],
+        n_boot=200,
+        seed=1,
+    )
+    sens = ld.mediation_sensitivity(res)
+    at_zero = sens.table.set_index("rho").loc[0.0, "indirect"]
+    ab = res.table.set_index("term").loc["indirect:learning_opportunity", "estimate"]
+    assert at_zero == pytest.approx(ab, rel=1e-10)
+    assert sens.n == res.n
+    two = ld.mediate(
+        d,
+        x="downward",
+        m=["learning_opportunity", "upward"],
+        y="mentor_engagement",
+        n_boot=50,
+        seed=1,
+    )
+    assert two.sensitivity_inputs is None
+    with pytest.raises(ld.ModelError, match="one mediator"):
+        ld.mediation_sensitivity(two)

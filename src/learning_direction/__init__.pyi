@@ -30,8 +30,17 @@ from .models.dyadic import (
     apim as apim,
     mutual_benefit as mutual_benefit,
 )
+from .models.group_tests import (
+    GamesHowellResult as GamesHowellResult,
+    TTestResult as TTestResult,
+    WelchAnovaResult as WelchAnovaResult,
+    games_howell as games_howell,
+    ttest as ttest,
+    welch_anova as welch_anova,
+)
 from .models.mediation import MediationResult as MediationResult, mediate as mediate
 from .models.moderation import ModerationResult as ModerationResult, moderate as moderate
+from .models.multiplicity import adjust_p as adjust_p
 from .models.power import (
     PowerResult as PowerResult,
     power_mediation as power_mediation,
@@ -47,6 +56,12 @@ from .models.regression import (
     mixed as mixed,
     regress as regress,
     regress_steps as regress_steps,
+)
+from .models.sensitivity import (
+    EValueResult as EValueResult,
+    SensitivityResult as SensitivityResult,
+    evalue as evalue,
+    mediation_sensitivity as mediation_sensitivity,
 )
 from .networks import (
     NetworkChangeResult as NetworkChangeResult,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from ._process_input import (
     prepare,
 )
 from ._process_result import ProcessResult
+
+if TYPE_CHECKING:
+    from .sensitivity import SensitivityInputs
 
 __all__ = ["MediationResult", "mediate"]
 
@@ -61,9 +64,14 @@ class MediationResult(ProcessResult):
         p_value, ci_low, ci_high``; ``.attrs`` hold ``r2``, ``mse``, ``df_resid``).
     x_levels : tuple of str
         The non-reference levels of a categorical X (empty for a numeric X).
+    sensitivity_inputs : SensitivityInputs or None
+        The cross-products of the rows used (X, covariates, M, Y) that
+        :func:`~learning_direction.mediation_sensitivity` needs; set for a single-mediator model
+        with a linear outcome equation, None otherwise.
     """
 
     x_levels: tuple[str, ...] = ()
+    sensitivity_inputs: SensitivityInputs | None = None
 
     _title: ClassVar[str] = "Mediation analysis"
 
@@ -411,6 +419,21 @@ def mediate(
         y_family="binomial" if prep.y_binary else "gaussian",
         omnibus=_omnibus(model, prep.x_cols),
         notes=tuple(notes),
+        sensitivity_inputs=_sensitivity_inputs(prep, ms, covs, y, serial),
+    )
+
+
+def _sensitivity_inputs(
+    prep: Prepared, ms: list[str], covs: list[str], y: str, serial: bool
+) -> SensitivityInputs | None:
+    """What the sensitivity analysis needs, for one mediator and a linear outcome equation."""
+    if len(ms) != 1 or serial or prep.y_binary:
+        return None
+    from .sensitivity import SensitivityInputs
+
+    cols = [*prep.x_cols, *covs]
+    return SensitivityInputs.from_arrays(
+        prep.data[cols], prep.data[ms[0]], prep.data[y], prep.x_cols, mediator=ms[0], outcome=y
     )
 
 
