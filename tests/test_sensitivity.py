@@ -400,7 +400,7 @@ def test_mediate_result_carries_its_sensitivity_inputs():
         x="downward",
         m=["learning_opportunity", "upward"],
         y="mentor_engagement",
-        n_boot=50,
+        n_boot=100,
         seed=1,
     )
     assert two.sensitivity_inputs is None
