@@ -282,6 +282,36 @@ def test_fallback_warns_when_df_are_asked():
         mixed(d, "y ~ x", groups="mentor + rater", center="cluster", df_method="wald")
 
 
+@pytest.mark.parametrize(
+    ("key", "csv", "formula", "kwargs"),
+    [
+        ("sleepstudy_slope", "sleepstudy.csv", "Reaction ~ Days",
+         {"groups": "Subject", "re_formula": "~ Days"}),
+        ("nested_slope", "lmm_nested.csv", "y ~ x1 + x2 + x3",
+         {"groups": "program/mentor", "re_formula": "~ x1", "center": "cluster"}),
+        ("nested_intercepts", "lmm_nested.csv", "y ~ x1 + x2 + x3",
+         {"groups": "program/mentor"}),
+    ],
+)  # fmt: skip
+def test_ranef_matches_lme4(formula_ref, key, csv, formula, kwargs):
+    # lme4's ranef(m) of tightly converged fits; BLUPs inherit the estimates' 1e-6
+    ref = formula_ref["ranef"][key]
+    res = mixed(reference_csv(csv), formula, **kwargs)
+    ours = res.ranef()
+    assert list(ours) == list(res.n_groups_by_factor)
+    for (name, table), r in zip(ours.items(), ref.values(), strict=True):
+        levels = [
+            ":".join(reversed(lv.split(":"))) if key == "nested_slope" else lv for lv in r["levels"]
+        ]  # lme4 names (1 | program:mentor) groups P01:M1, (1 | program/mentor) ones M1:P01
+        got = table.loc[[type(table.index[0])(lv) for lv in levels]].to_numpy()
+        want = np.asarray(r["values"], dtype=float).reshape(got.shape)
+        assert _rel(got, want, np.abs(want).max()) < 1e-6, name  # relative to the largest
+    fallback = mixed(reference_csv("lmm_crossed.csv"), "y ~ x", groups="mentor + rater",
+                     df_method="wald")  # fmt: skip
+    with pytest.raises(ModelError, match="statsmodels"):
+        fallback.ranef()
+
+
 # ---------- the original lme4 / lmerTest fixtures (tightened) ----------
 
 

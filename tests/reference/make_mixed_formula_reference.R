@@ -3,7 +3,7 @@
 # ld.mixed hands to statsmodels (crossed random intercepts, three nesting levels).
 # Usage: Rscript make_mixed_formula_reference.R OUTDIR   (from tests/reference: Rscript make_mixed_formula_reference.R .)
 # Needs Debian packages: r-base-core r-cran-lme4 r-cran-lmertest r-cran-jsonlite
-# Reads: lmm_nested.csv (written by make_lmm_reference.R).
+# Reads: lmm_nested.csv (written by make_lmm_reference.R), sleepstudy.csv (make_reference.R).
 # Writes: lmm_crossed.csv, lmm_three_level.csv (simulated data), mixed_formula.json,
 #   sessionInfo_make_mixed_formula_reference.txt.
 suppressMessages({library(lme4); library(lmerTest); library(jsonlite)})
@@ -22,6 +22,9 @@ record <- function(m) {
     df = if ("df" %in% colnames(s)) named(s[, "df"]) else NULL,
     varcorr = vc_df(m), loglik = as.numeric(logLik(m)), ngroups = as.list(ngrps(m)))
 }
+mat <- function(m) unname(lapply(seq_len(nrow(m)), function(i) as.numeric(m[i, ])))
+re_rec <- function(m) lapply(ranef(m), function(r) list(levels = I(rownames(r)),
+  names = I(colnames(r)), values = mat(as.matrix(r))))
 icc_of <- function(m) {
   v <- as.data.frame(VarCorr(m)); tau <- sum(v$vcov[v$grp != "Residual"])
   list(tau2 = tau, sigma2 = sigma(m)^2, icc1 = tau / (tau + sigma(m)^2))
@@ -36,6 +39,13 @@ wb <- lmerTest::lmer(y ~ x1_within + x1_between + x2 + x3 + (1 | program/mentor)
   REML = TRUE, control = tight)
 wb_slope <- lmerTest::lmer(y ~ x1_within + x1_between + x2 + x3 + (1 + x1_within | program:mentor) +
   (1 | program), data = nested, REML = TRUE, control = tight)
+
+# conditional modes (BLUPs): ranef() of tightly converged fits
+ss <- read.csv(file.path(out, "sleepstudy.csv")); ss$Subject <- factor(ss$Subject)
+ranefs <- list(
+  sleepstudy_slope = re_rec(lmer(Reaction ~ Days + (Days | Subject), ss, control = tight)),
+  nested_slope = re_rec(wb_slope),
+  nested_intercepts = re_rec(lmer(y ~ x1 + x2 + x3 + (1 | program/mentor), nested, control = tight)))
 
 # ---------- crossed: ratings of mentees' work by raters, both random ----------
 set.seed(20261210)
@@ -77,7 +87,9 @@ wj(list(
     centering = "x1_between = ave(x1, program, mentor); x1_within = x1 - x1_between")),
   within_between_slope = c(record(wb_slope), list(formula = "y ~ x1_within + x1_between + x2 + x3 + (1 + x1_within | program:mentor) + (1 | program)")),
   crossed = c(record(crossed), list(formula = "y ~ x + (1 | mentor) + (1 | rater)", null = icc_of(null_c))),
-  three_level = c(record(deep), list(formula = "y ~ x + (1 | region/program/mentor)"))
+  three_level = c(record(deep), list(formula = "y ~ x + (1 | region/program/mentor)")),
+  ranef = c(ranefs, list(calls = paste("ranef() of lmer(Reaction ~ Days + (Days | Subject)),",
+    "of the within_between_slope model and of lmer(y ~ x1 + x2 + x3 + (1 | program/mentor))")))
 ), "mixed_formula.json")
 writeLines(capture.output(sessionInfo()), file.path(out, "sessionInfo_make_mixed_formula_reference.txt"))
 cat("wrote the ld.mixed formula fixtures to", out, "\n")

@@ -133,6 +133,20 @@ class MixedResult(CoefficientPlot, ResultMixin):
         """Deprecated name of :attr:`df_method`."""
         return self.df_method
 
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """Conditional modes (BLUPs) of the random effects, lme4's ``ranef(m)``.
+
+        ``{factor: DataFrame}`` in lme4's names (innermost first), a row per group (nested
+        groups named ``inner:outer``), a column per random effect. Models fitted by the
+        toolkit's engine only (statsmodels fits: ``.model.random_effects``).
+        """
+        if self.engine != "learning_direction":
+            raise ModelError(
+                "ranef() is available for models fitted by the toolkit's engine; this one was "
+                "fitted by statsmodels - use .model.random_effects"
+            )
+        return dict(zip(self.n_groups_by_factor, self.model.ranef(), strict=True))
+
     def _meta(self) -> dict[str, Any]:
         fitted = self.formula_fitted
         return {
