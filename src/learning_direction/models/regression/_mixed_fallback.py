@@ -74,19 +74,22 @@ def _vc_spec(codes: list[np.ndarray], spec: GroupSpec) -> tuple[Any, np.ndarray,
 
 
 def _fit(y: FloatArray, X: FloatArray, codes: list[np.ndarray], spec: GroupSpec, reml: bool) -> Any:
-    """statsmodels' best fit over its optimisers (the first that converges)."""
+    """statsmodels' best fit over its optimisers (the first that converges); the warnings of
+    the fit kept are issued again (those of discarded attempts are not)."""
     import statsmodels.api as sm
 
     vc, groups, exog_re = _vc_spec(codes, spec)
     model = sm.MixedLM(y, X, groups=groups, exog_re=exog_re, exog_vc=vc)
-    best = None
+    best, best_msgs = None, []
     for opt in (None, ["lbfgs"], ["bfgs"], ["nm", "bfgs"]):
-        try:
-            fit = model.fit(reml=reml, method=opt) if opt else model.fit(reml=reml)
-        except (np.linalg.LinAlgError, ValueError):
-            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fit = model.fit(reml=reml, method=opt) if opt else model.fit(reml=reml)
+            except (np.linalg.LinAlgError, ValueError):
+                continue
         if np.isfinite(fit.llf) and (best is None or fit.llf > best.llf + 1e-8):
-            best = fit
+            best, best_msgs = fit, [str(w.message) for w in caught]
         if best is not None and best.converged:
             break
     if best is None:
@@ -94,6 +97,8 @@ def _fit(y: FloatArray, X: FloatArray, codes: list[np.ndarray], spec: GroupSpec,
             f"mixed: statsmodels could not fit the random intercepts of {spec.label}; check "
             "that every factor has several groups with several rows, or simplify the model"
         )
+    for msg in dict.fromkeys(best_msgs):
+        warnings.warn(f"statsmodels: {msg}", ModelWarning, stacklevel=2)
     return best
 
 
