@@ -61,6 +61,8 @@ _EXPORTS: dict[str, str] = {
     "RegressionResult": ".models.regression",
     "LogitResult": ".models.regression",
     "MixedResult": ".models.regression",
+    "icc": ".models.icc",
+    "ICCResult": ".models.icc",
     "mediate": ".models.mediation",
     "MediationResult": ".models.mediation",
     "moderate": ".models.moderation",

@@ -38,6 +38,7 @@ from .models.group_tests import (
     ttest as ttest,
     welch_anova as welch_anova,
 )
+from .models.icc import ICCResult as ICCResult, icc as icc
 from .models.mediation import MediationResult as MediationResult, mediate as mediate
 from .models.moderation import ModerationResult as ModerationResult, moderate as moderate
 from .models.multiplicity import adjust_p as adjust_p

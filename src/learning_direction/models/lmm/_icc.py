@@ -12,11 +12,11 @@ from ...exceptions import DataValidationError, ModelError
 from ._fit import fit_lmm
 from ._small import FloatArray
 
-__all__ = ["ICCResult", "icc"]
+__all__ = ["ICCEstimate", "icc"]
 
 
 @dataclass(frozen=True)
-class ICCResult:
+class ICCEstimate:
     """ICC(1) (reliability of one member's score) and ICC(2) (of a group mean).
 
     ``tau2`` and ``sigma2`` are the between- and within-group variances (REML estimates for
@@ -43,7 +43,7 @@ def _anova(y: FloatArray, codes: FloatArray, n_groups: int) -> tuple[float, floa
     return msb, msw
 
 
-def icc(y: object, groups: object, method: str = "reml") -> ICCResult:
+def icc(y: object, groups: object, method: str = "reml") -> ICCEstimate:
     """ICC(1) and ICC(2) of ``y`` within ``groups``.
 
     Parameters
@@ -58,7 +58,7 @@ def icc(y: object, groups: object, method: str = "reml") -> ICCResult:
 
     Returns
     -------
-    ICCResult
+    ICCEstimate
 
     Notes
     -----
@@ -114,10 +114,10 @@ def icc(y: object, groups: object, method: str = "reml") -> ICCResult:
     k = n / J
     if method == "anova":
         msb, msw = _anova(yv, codes.astype(np.float64), J)
-        return ICCResult(
+        return ICCEstimate(
             (msb - msw) / (msb + (k - 1) * msw), (msb - msw) / msb,
             (msb - msw) / k, msw, k, n, J, method,
         )  # fmt: skip
     fit = fit_lmm(yv, np.ones((n, 1)), np.ones((n, 1)), codes, reml=True)
     tau2, s2 = float(fit.covariances[0][0, 0]), fit.residual_variance
-    return ICCResult(tau2 / (tau2 + s2), tau2 / (tau2 + s2 / k), tau2, s2, k, n, J, method)
+    return ICCEstimate(tau2 / (tau2 + s2), tau2 / (tau2 + s2 / k), tau2, s2, k, n, J, method)
