@@ -424,10 +424,10 @@ def simulate_study4(params: Study4Params | None = None, seed: int = 4) -> pd.Dat
     -----
     Latent scores are drawn from the structural model with the effects in ``params`` (stated
     assumptions, not estimates from the original study): with :math:`D, U` the downward and
-    upward indicators, state :math:`S = \delta_D D + \delta_U U + e_S`, engagement
-    :math:`E = \gamma S + \theta_D D + \theta_U U + e_E` (:math:`\theta` = 0 by default),
+    upward indicators, state :math:`S = \\delta_D D + \\delta_U U + e_S`, engagement
+    :math:`E = \\gamma S + \\theta_D D + \\theta_U U + e_E` (:math:`\\theta` = 0 by default),
     experience :math:`X = b E + e_X`; the residuals are independent normal with variances
-    1, :math:`1 - \gamma^2` and :math:`1 - b^2`. Items are then generated from the latent
+    1, :math:`1 - \\gamma^2` and :math:`1 - b^2`. Items are then generated from the latent
     scores through the scale codebook (:func:`learning_direction.simulate.simulate_items`:
     item noise, reverse keying as ``min + max - x``, missing answers and straight-liners as set
     in ``params.items``), separately for the mentor's items (manipulation check, engagement)
