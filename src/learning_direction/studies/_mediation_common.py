@@ -442,7 +442,13 @@ def rho_strength(rho: float) -> str:
 
 
 def apa_robustness_sentence(
-    r: Mapping[str, Any], *, m_label: str, y_label: str, x_label: str, smd_label: str
+    r: Mapping[str, Any],
+    *,
+    m_label: str,
+    y_label: str,
+    x_label: str,
+    smd_label: str,
+    covariates: bool = True,
 ) -> str:
     """What confounding would explain an indirect effect away (numbers from one table row).
 
@@ -468,8 +474,9 @@ def apa_robustness_sentence(
         f". Treated as a standardized mean difference ({smd_label} d = {fmt_num(r['smd'])}, "
         f"{fmt_ci(r['smd_ci_low'], r['smd_ci_high'])}; RR ≈ exp(0.91 d)), the indirect effect "
         f"had an E-value of {fmt_num(ev)}: an unmeasured confounder associated with both "
-        f"{x_label} and {y_label} by a risk ratio of {fmt_num(ev)} each, over and above the "
-        "covariates, could explain it away, weaker confounding could not"
+        f"{x_label} and {y_label} by a risk ratio of {fmt_num(ev)} each"
+        + (", over and above the covariates," if covariates else "")
+        + " could explain it away, weaker confounding could not"
     )
     text += (
         "; the CI already included the null (E-value of the CI = 1)."
