@@ -365,6 +365,11 @@ def test_html_and_summary(res):
     html = res._repr_html_()
     assert "<table" in html and "indirect" in html
     assert "Note:" in res.summary()
+    # no resample fell below zero: the bootstrap p prints as its bound 2/B, never as 0
+    assert _row(res.tables["mediation"], f"indirect:{MED}")["p_value"] == 0
+    line = next(x for x in res.summary().splitlines() if x.strip().startswith(f"indirect:{MED} ab"))
+    assert "< .0004" in line
+    assert "&lt; .0004" in html
 
 
 # ------------------------------------------------------------------------ 2B, comparison
