@@ -12,7 +12,7 @@ Layout: ``syntax`` (parser) and ``expressions`` (``:=``/``==`` formulas) -> ``pa
 ``api`` (``fit_sem``) and ``montecarlo``.
 """
 
-from .api import fit_sem
+from .api import fit_sem, sem
 from .montecarlo import MonteCarloResult, monte_carlo_ci
 from .partable import ParTable, build_partable
 from .result import SEMResult
@@ -27,4 +27,5 @@ __all__ = [
     "fit_sem",
     "monte_carlo_ci",
     "parse_model",
+    "sem",
 ]
