@@ -74,6 +74,8 @@ _EXPORTS: dict[str, str] = {
     "power_mediation": ".models.power",
     "sample_size_mediation": ".models.power",
     "PowerResult": ".models.power",
+    "sem": ".models.sem",
+    "SEMResult": ".models.sem",
     "mediation_sensitivity": ".models.sensitivity",
     "SensitivityResult": ".models.sensitivity",
     "evalue": ".models.sensitivity",

@@ -57,6 +57,7 @@ from .models.regression import (
     regress as regress,
     regress_steps as regress_steps,
 )
+from .models.sem import SEMResult as SEMResult, sem as sem
 from .models.sensitivity import (
     EValueResult as EValueResult,
     SensitivityResult as SensitivityResult,

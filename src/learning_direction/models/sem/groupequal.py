@@ -130,7 +130,7 @@ def apply_group_equal(
     keys = {_key(r) for r in table.rows}
     for entry in partial:
         if entry not in keys:
-            shown = " ".join(e for e in entry if e)
+            shown = f"{entry[0]} ~ 1" if entry[1] == "~1" else " ".join(entry)
             raise ModelError(
                 f"group_partial: '{shown}' is not a parameter of the model; name a parameter "
                 "the model has (e.g. 'x3 ~ 1' needs a mean structure, 'f =~ x3' a loading)"

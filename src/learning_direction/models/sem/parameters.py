@@ -51,6 +51,7 @@ class Parameterization:
     free_rows: NDArray[np.intp]
     theta0: Array
     k: Array
+    tie: NDArray[np.intp] | None = None
 
     @property
     def nz(self) -> int:
@@ -58,7 +59,10 @@ class Parameterization:
         return int(self.k.shape[1])
 
     def theta(self, z: Array) -> Array:
-        return np.asarray(self.theta0 + self.k @ z)
+        """``theta0 + K z``; parameters sharing a label are copied from the first of them, so
+        that they are equal to the last bit."""
+        theta = np.asarray(self.theta0 + self.k @ z)
+        return theta if self.tie is None else theta[self.tie]
 
     def values_from_theta(self, theta: Array) -> Array:
         v = self.base.copy()
@@ -129,7 +133,18 @@ def build_parameterization(table: ParTable, fixed: Array) -> Parameterization:
             "satisfy them all); check the '==' lines and the repeated labels"
         )
     k = scipy.linalg.null_space(c)
-    return Parameterization(table, base, free_rows, np.asarray(theta0), np.asarray(k))
+    tie = _ties(table, free_rows)
+    return Parameterization(table, base, free_rows, np.asarray(theta0), np.asarray(k), tie)
+
+
+def _ties(table: ParTable, free_rows: NDArray[np.intp]) -> NDArray[np.intp] | None:
+    """For each free parameter, the first free parameter sharing its label (or itself)."""
+    where = {int(r): k for k, r in enumerate(free_rows)}
+    tie = np.arange(len(free_rows), dtype=np.intp)
+    for positions in label_groups(table.rows).values():
+        free = [where[p] for p in positions if p in where]
+        tie[free] = free[0] if free else tie[free]
+    return None if np.array_equal(tie, np.arange(len(free_rows))) else tie
 
 
 def _label_constraints(table: ParTable, free_rows: NDArray[np.intp]) -> tuple[Array, Array]:
