@@ -110,4 +110,4 @@ def test_rows_without_a_group_are_left_out_and_counted():
     df.loc[[0, 3], "school"] = np.nan
     res = ld.sem(df, HS, group="school")
     assert (res.n, res.n_dropped) == (299, 2)
-    assert res.dropped == {"missing 'school'": 2}
+    assert res.dropped == {"missing values in school": 2}

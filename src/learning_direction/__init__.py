@@ -45,6 +45,8 @@ _EXPORTS: dict[str, str] = {
     "ReliabilityResult": ".scales.reliability",
     "cfa": ".scales.cfa",
     "CFAResult": ".scales.cfa",
+    "invariance": ".scales.invariance",
+    "InvarianceResult": ".scales.invariance",
     "learning_direction_profile": ".scales.profiles",
     "advocacy_quadrant": ".scales.profiles",
     "careless_responding": ".scales.quality",

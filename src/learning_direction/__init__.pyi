@@ -72,6 +72,7 @@ from .networks import (
 )
 from .scales.cfa import CFAResult as CFAResult, cfa as cfa
 from .scales.codebook import Scale as Scale, list_scales as list_scales, load_scale as load_scale
+from .scales.invariance import InvarianceResult as InvarianceResult, invariance as invariance
 from .scales.profiles import (
     AdvocacyQuadrantResult as AdvocacyQuadrantResult,
     LearningDirectionProfile as LearningDirectionProfile,

@@ -13,7 +13,7 @@ the model:
 with ``I_F`` the observed (or expected) information of the unrestricted likelihood in the
 moments (:mod:`~learning_direction.models.sem.saturated`). The second term is the derivative of
 ``theta -> Delta(theta)' dF/dm`` with ``dF/dm`` held fixed: a model-only computation (no pass
-over the data), taken by five-point central differences. This is the observed information
+over the data), taken by central differences (step 1e-5, error about 1e-10 relative). This is the observed information
 (Hessian) lavaan uses with ``missing = "ml"``; without the second term it is the information
 with the moments' information matrix plugged in (lavaan's ``observed.information = "h1"``
 when ``I_F`` is evaluated at the saturated moments).
@@ -83,11 +83,13 @@ def casewise_information(
     data: Sequence[PatternData],
     z: Array,
     kind: str = "observed",
+    meanstructure: bool = True,
 ) -> Array:
     """Information of ``-log L`` (casewise likelihood, all groups) in ``z``.
 
     ``kind``: ``"observed"`` (the Hessian) or ``"expected"`` (the moments' expected
-    information, no curvature).
+    information, no curvature). Without a mean structure (complete data only) the means are
+    the sample means, which is the likelihood profiled over the saturated means.
     """
     values = param.values(z)
     info = np.zeros((param.nz, param.nz))
@@ -96,9 +98,12 @@ def casewise_information(
     for block, d in zip(blocks, data, strict=True):
         imp = block.implied(values)
         ds, dm = moment_derivatives_z(param, block, imp)
-        info += d.information_in(imp.sigma, imp.mu, ds, dm, observed)
+        mu = imp.mu
+        if not meanstructure:
+            mu, dm = d.patterns[0].mean, np.zeros_like(dm)
+        info += d.information_in(imp.sigma, mu, ds, dm, observed)
         if observed:
-            out = d.minus2_loglik(imp.sigma, imp.mu)
+            out = d.minus2_loglik(imp.sigma, mu)
             if out is None:
                 return np.full_like(info, np.nan)
             grads.append((out[1] / 2, out[2] / 2))
@@ -109,8 +114,10 @@ def casewise_information(
         v = param.values(zz)
         total = np.zeros(len(param.table.rows))
         for block, (g_sigma, g_mu) in zip(blocks, grads, strict=True):
-            total[block.rows] += block.gradient(block.implied(v), g_sigma, g_mu)
+            total[block.rows] += block.gradient(
+                block.implied(v), g_sigma, g_mu if meanstructure else None
+            )
         return param.grad_z(total)
 
-    curvature = fd_jacobian(model_gradient, z)
+    curvature = fd_jacobian(model_gradient, z, h=1e-5, points=3)
     return np.asarray(info + (curvature + curvature.T) / 2)

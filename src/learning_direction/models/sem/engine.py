@@ -246,6 +246,9 @@ def estimate(prep: Prepared, *, max_iter: int = 500, start: Array | None = None)
         def far(z: Array) -> Array:
             return _expected_z(prep, z)
 
+        def observed(z: Array) -> Array:
+            return 2 / obj.n * _casewise_z(prep, z, "observed")
+
     elif isinstance(obj, FIMLObjective):
 
         def far(z: Array) -> Array:
@@ -285,21 +288,24 @@ def _expected_z(prep: Prepared, z: Array) -> Array:
 
 def _casewise_z(prep: Prepared, z: Array, kind: str) -> Array:
     obj = prep.objective
-    if not isinstance(obj, FIMLObjective):  # pragma: no cover - callers check
-        raise ModelError("the casewise information needs a FIML objective")
-    return casewise_information(prep.param, obj.blocks, obj.data, z, kind)
+    if isinstance(obj, TwoLevelObjective):  # pragma: no cover - callers check
+        raise ModelError("the casewise information is for single-level models")
+    ms = isinstance(obj, FIMLObjective) or prep.table.meanstructure
+    return casewise_information(prep.param, obj.blocks, prep.rows, z, kind, ms)
 
 
 def information(fit: Fitted, kind: str) -> Array:
     """Information matrix of ``z`` (``-log L`` scale): ``"expected"`` or ``"observed"``.
 
-    With FIML the observed information is the analytic Hessian of the casewise likelihood in
-    the moments plus the model's curvature (see :mod:`.derivatives`); otherwise it is the
-    five-point finite difference of the analytic gradient.
+    In one level the observed information is the analytic Hessian of the (casewise)
+    likelihood in the moments plus the model's curvature (see :mod:`.derivatives`); in two
+    levels it is the five-point finite difference of the analytic gradient.
     """
     prep = fit.prepared
     scale = prep.objective.n / 2
-    if isinstance(prep.objective, FIMLObjective):
+    if isinstance(prep.objective, FIMLObjective) or (
+        isinstance(prep.objective, SingleLevelObjective) and kind == "observed"
+    ):
         return _casewise_z(prep, fit.z, kind)
     if kind == "expected":
         return scale * _expected_z(prep, fit.z)

@@ -110,6 +110,7 @@ def run(table: ParTable, data: ModelData, options: FitOptions, model: str) -> SE
         vcov=_vcov_frame(param, vcov_theta),
         partable=_partable_frame(table, est_table),
         implied=_implied(prep, fitted, data.labels),
+        h1=_h1_moments(prep, data.labels),
         n=data.n,
         n_dropped=data.n_dropped,
         model=model,
@@ -273,23 +274,34 @@ def _partable_frame(table: ParTable, est_table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _block_key(table: ParTable, block: int, labels: tuple[object, ...]) -> str:
+    info = table.blocks[block]
+    if table.n_levels > 1:
+        return f"level{info.level}"
+    if table.n_groups > 1:
+        return str(labels[info.group - 1])
+    return "all"
+
+
+def _moments(names: list[str], cov: Array, mean: Array) -> dict[str, Any]:
+    return {
+        "cov": pd.DataFrame(cov, index=names, columns=names),
+        "mean": pd.Series(mean, index=names),
+    }
+
+
 def _implied(
     prep: engine.Prepared, fitted: engine.Fitted, labels: tuple[object, ...]
 ) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    table = prep.table
-    for block, imp in zip(
-        prep.objective.blocks, prep.objective.implied(fitted.values), strict=True
-    ):
-        names = list(block.info.ov)
-        if table.n_levels > 1:
-            key = f"level{block.info.level}"
-        elif table.n_groups > 1:
-            key = str(labels[block.info.group - 1])
-        else:
-            key = "all"
-        out[key] = {
-            "cov": pd.DataFrame(imp.sigma, index=names, columns=names),
-            "mean": pd.Series(imp.mu, index=names),
-        }
-    return out
+    implied = prep.objective.implied(fitted.values)
+    return {
+        _block_key(prep.table, k, labels): _moments(list(b.info.ov), imp.sigma, imp.mu)
+        for k, (b, imp) in enumerate(zip(prep.objective.blocks, implied, strict=True))
+    }
+
+
+def _h1_moments(prep: engine.Prepared, labels: tuple[object, ...]) -> dict[str, dict[str, Any]]:
+    return {
+        _block_key(prep.table, k, labels): _moments(list(m.names), m.cov, m.mean)
+        for k, m in enumerate(prep.h1.blocks)
+    }

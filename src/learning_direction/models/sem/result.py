@@ -68,7 +68,7 @@ class SEMResult(ResultMixin):
         The full parameter table (lavaan's ``parTable()`` columns plus ``est`` and ``se``).
     implied : dict
         Model-implied moments per block: ``{"level1": {"cov": DataFrame, "mean": Series}, ...}``
-        (key ``"all"`` for a single-level model).
+        (key ``"all"`` for a single-level model, the group label in a multigroup model).
     n, n_dropped : int
         Rows used, and rows left out (listwise: any missing model variable; FIML: every model
         variable missing, or an exogenous covariate missing; any: the group or cluster id
@@ -89,6 +89,10 @@ class SEMResult(ResultMixin):
         n, n_observed`` and a 0/1 column per variable, 1 = observed).
     n_boot, seed, boot_draws
         Bootstrap resamples for the defined parameters, their seed and draws.
+    h1 : dict
+        The saturated (H1) moments per block, keyed as ``implied``: the sample covariance
+        matrix (divisor N) and means of the rows used, or their EM estimates with FIML
+        (lavaan's ``lavInspect(fit, "h1")``).
     ci_level : float
     converged : bool
     iterations : int
@@ -128,6 +132,7 @@ class SEMResult(ResultMixin):
     n_boot: int | None = None
     seed: int | None = None
     boot_draws: pd.DataFrame | None = field(default=None, repr=False)
+    h1: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
 

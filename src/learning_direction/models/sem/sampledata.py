@@ -161,7 +161,7 @@ def model_data(
             keep[hit] = False
 
     for name in extra:
-        drop(df[name].isna().to_numpy(), f"missing '{name}'")
+        drop(df[name].isna().to_numpy(), f"missing values in {name}")
     isna = values.isna()
     if fiml:
         x_names = list(dict.fromkeys(v for b in table.blocks for v in b.ov_x))
@@ -170,7 +170,7 @@ def model_data(
         drop(isna.all(axis=1).to_numpy(), "missing every model variable")
     else:
         for v in observed:
-            drop(isna[v].to_numpy(), f"missing '{v}'")
+            drop(isna[v].to_numpy(), f"missing values in {v}")
     frames = []
     for label, info in zip(labels, table.blocks[:: table.n_levels], strict=True):
         rows = keep if group is None else keep & (df[group] == label).to_numpy()
