@@ -173,7 +173,7 @@ def cfa_fit(res: SEMResult) -> pd.DataFrame:
     for col in FIT_COLUMNS:
         row[col] = float(f[_FIT_NAMES.get(col, col)])
     for col in _EXTRA:
-        if col in f.index:
+        if col in f.index and (col != "n_patterns" or res.missing == "fiml"):
             row[col.replace("chisq", "chi2").replace("p_scaled", "p_value_scaled")] = float(f[col])
     out = pd.DataFrame([row])
     for col in ("n", "df", "baseline_df", "n_parameters", "n_patterns"):

@@ -179,7 +179,6 @@ def sem(
     variables, as ``lavaan::sem(model, data = study2a)``:
 
     >>> import learning_direction as ld
-    >>> from learning_direction.models.sem import fit_sem
     >>> model = '''
     ...     down =~ ld_down_1 + ld_down_2 + ld_down_3
     ...     opp  =~ lo_1 + lo_2 + lo_3 + lo_4
@@ -188,7 +187,8 @@ def sem(
     ...     eng ~ b*opp + down
     ...     indirect := a*b
     ... '''
-    >>> res = fit_sem(ld.load_dataset("study2a"), model)
+    >>> d = ld.load_dataset("study2a")
+    >>> res = ld.sem(d, model)
     >>> res.table.loc[res.table.op == ":=", ["lhs", "estimate", "se"]].round(3)
              lhs  estimate     se
     30  indirect     0.142  0.042
@@ -197,6 +197,30 @@ def sem(
     0  49.157  51  1.0    0.0  0.033
     >>> res.n, res.n_dropped
     (279, 121)
+
+    Every mentor, by FIML, with robust statistics (``sem(model, data = study2a,
+    missing = "ml", estimator = "MLR")``):
+
+    >>> res = ld.sem(d, model, missing="fiml", estimator="MLR")
+    >>> res.table.loc[res.table.op == ":=", ["lhs", "estimate", "se"]].round(3)
+             lhs  estimate     se
+    45  indirect     0.191  0.037
+    >>> res.fit[["chisq_scaled", "df", "cfi_robust", "rmsea_robust", "n", "n_patterns"]].round(3)
+       chisq_scaled  df  cfi_robust  rmsea_robust    n  n_patterns
+    0        53.537  51       0.999          0.01  400          36
+
+    The same paths in men and women, with equal loadings and regressions (``group =
+    "gender", group.equal = c("loadings", "regressions")``):
+
+    >>> res = ld.sem(d, model, group="gender", group_equal=["loadings", "regressions"])
+    >>> res.table.loc[res.table.op == "~", ["lhs", "rhs", "group", "label", "estimate"]].round(3)
+        lhs   rhs   group  label  estimate
+    12  opp  down    male      a     0.425
+    13  eng   opp    male      b     0.344
+    14  eng  down    male  .p15.     0.175
+    57  opp  down  female      a     0.425
+    58  eng   opp  female      b     0.344
+    59  eng  down  female  .p15.     0.175
 
     A 2-2-1 design with latent cluster means (Study 3: mentor-level learning direction and
     engagement, mentee-level hireability), as
@@ -214,7 +238,7 @@ def sem(
     ...     hire ~ b*eng + down
     ...     indirect := a*b
     ... '''
-    >>> res = fit_sem(d, model, cluster="mentor_id")
+    >>> res = ld.sem(d, model, cluster="mentor_id")
     >>> res.table[["lhs", "op", "rhs", "level", "estimate", "se"]].tail(3).round(3)
              lhs  op  rhs  level  estimate     se
     9       hire  ~1            2     3.697  0.307

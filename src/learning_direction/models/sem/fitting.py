@@ -98,12 +98,9 @@ def run(table: ParTable, data: ModelData, options: FitOptions, model: str) -> SE
     )
     fit = fit_table(_fit_inputs(est, options, notes))
     notes.extend(_fixed_x_notes(table, options))
-    n_patterns = None
-    patterns = None
-    if options.fiml:
-        patterns = pattern_table(prep.rows, data.labels)
-        n_patterns = len(patterns)
-        fit.insert(fit.columns.get_loc("n") + 1, "n_patterns", n_patterns)
+    patterns = pattern_table(prep.rows, data.labels) if options.fiml else None
+    n_patterns = 1 if patterns is None else len(patterns)
+    fit.insert(fit.columns.get_loc("n") + 1, "n_patterns", n_patterns)
     return SEMResult(
         table=est_table,
         fit=fit,

@@ -51,8 +51,8 @@ class SEMResult(ResultMixin):
         made equal across groups carry lavaan's label (``.p3.``).
     fit : DataFrame
         One row: ``chisq, df, p, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_p_close,
-        srmr, aic, bic, loglik, n`` (FIML: ``n_patterns``; two levels: ``n_clusters,
-        srmr_within, srmr_between``); with MLR the Yuan-Bentler scaled test and lavaan's
+        srmr, aic, bic, loglik, n, n_patterns`` (the missing-data patterns among the rows
+        used: 1 listwise; two levels: also ``n_clusters, srmr_within, srmr_between``); with MLR the Yuan-Bentler scaled test and lavaan's
         ``*.scaled`` measures (``chisq_scaled, p_scaled, scaling_factor,
         baseline_chisq_scaled, baseline_scaling_factor, cfi_scaled, tli_scaled,
         rmsea_scaled, rmsea_ci_low_scaled, rmsea_ci_high_scaled, rmsea_p_close_scaled``);
@@ -85,8 +85,9 @@ class SEMResult(ResultMixin):
     group, group_labels, n_per_group
         The group column, its groups (order of first appearance) and their rows used.
     n_patterns, patterns
-        FIML: the number of missing-data patterns and one row per pattern (``group, pattern,
-        n, n_observed`` and a 0/1 column per variable, 1 = observed).
+        The number of missing-data patterns among the rows used (1 listwise) and, with FIML,
+        one row per pattern (``group, pattern, n, n_observed`` and a 0/1 column per variable,
+        1 = observed; most frequent first).
     n_boot, seed, boot_draws
         Bootstrap resamples for the defined parameters, their seed and draws.
     h1 : dict
@@ -126,7 +127,7 @@ class SEMResult(ResultMixin):
     group: str | None = None
     group_labels: tuple[object, ...] = ()
     n_per_group: tuple[int, ...] = ()
-    n_patterns: int | None = None
+    n_patterns: int = 1
     patterns: pd.DataFrame | None = field(default=None, repr=False)
     dropped: dict[str, int] = field(default_factory=dict, repr=False)
     n_boot: int | None = None
@@ -142,7 +143,7 @@ class SEMResult(ResultMixin):
             out["groups"] = ", ".join(
                 f"{g} ({n})" for g, n in zip(self.group_labels, self.n_per_group, strict=True)
             )
-        if self.n_patterns is not None:
+        if self.missing == "fiml":
             out["missing-data patterns"] = self.n_patterns
         if self.n_clusters is not None:
             out["n_clusters"] = self.n_clusters
