@@ -61,8 +61,14 @@ class ModelData:
         """One sentence naming every reason rows were left out (empty when none were)."""
         if not self.n_dropped:
             return ""
-        parts = "; ".join(f"{k} ({v})" for k, v in self.dropped.items() if v)
-        return f"{self.n_dropped} of {self.n_total} rows left out: {parts}"
+        prefix = "missing values in "
+        columns = [
+            f"{k[len(prefix) :]} ({v})" for k, v in self.dropped.items() if k.startswith(prefix)
+        ]
+        parts = [f"{k} ({v})" for k, v in self.dropped.items() if not k.startswith(prefix)]
+        if columns:
+            parts.insert(0, prefix + ", ".join(columns))
+        return f"{self.n_dropped} of {self.n_total} rows left out: {'; '.join(parts)}"
 
 
 def group_labels(df: pd.DataFrame, group: str) -> tuple[object, ...]:
