@@ -473,3 +473,12 @@ def test_cfa_numbers_do_not_depend_on_the_hash_seed(reference_dir):
         )
         digests.add(out.stdout.strip())
     assert len(digests) == 1
+
+
+def test_plot_of_a_grouped_cfa_shows_one_group(hs):
+    res = ld.cfa(hs, HS_SPEC, group="school")
+    ax = res.plot(group="Grant-White")
+    assert len(ax.get_yticklabels()) == 9
+    plt.close(ax.figure)
+    with pytest.raises(ModelError, match="not one of the groups"):
+        res.plot(group="nope")

@@ -148,3 +148,36 @@ def test_a_row_missing_everything_in_one_group_keeps_the_others():
     res = ld.sem(df, FITS["hs_mar"]["model"], missing="fiml", group="school")
     assert res.n == 299 and res.n_per_group[0] + res.n_per_group[1] == 299
     assert isinstance(res.patterns, pd.DataFrame) and "group" in res.patterns
+
+
+def test_expected_information_with_fiml_matches_lavaan():
+    # lavaan: cfa(model, data = mar, missing = "ml", information = "expected",
+    #             optim.method = "BFGS", control = list(reltol = 1e-14)); parameterEstimates()$se
+    ref = [0.10134313042, 0.11645789720, 0.06763689693, 0.05229489336, 0.18222184840]
+    ref += [0.16293903766, 0.14115125305, 0.10850025494, 0.10081354997]
+    res = ld.sem(
+        reference_csv("sem_hs_mar.csv"),
+        FITS["hs_mar"]["model"],
+        missing="fiml",
+        information="expected",
+    )
+    se = res.table.se.to_numpy()[[1, 2, 4, 5, 7, 8, 9, 10, 11]]
+    np.testing.assert_allclose(se, ref, rtol=1e-5)
+    assert res.information == "expected"
+
+
+def test_mlr_with_expected_information_matches_lavaan():
+    # lavaan: cfa(model, data = mar, missing = "ml", estimator = "MLR", information = "expected",
+    #             optim.method = "BFGS", control = list(reltol = 1e-14), em.h1.tol = 1e-12)
+    res = ld.sem(
+        reference_csv("sem_hs_mar.csv"),
+        FITS["hs_mar"]["model"],
+        missing="fiml",
+        estimator="MLR",
+        information="expected",
+    )
+    f = res.fit.iloc[0]
+    assert f["scaling_factor"] == pytest.approx(1.000404780773, rel=1e-6)
+    assert f["baseline_scaling_factor"] == pytest.approx(1.001863139193, rel=1e-5)
+    assert f["cfi_robust"] == pytest.approx(0.937219138752, rel=1e-6)
+    np.testing.assert_allclose(res.table.se[1:3], [0.09640445915, 0.12895577775], rtol=1e-5)

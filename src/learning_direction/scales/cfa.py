@@ -10,6 +10,7 @@ convergent/discriminant validity (AVE, composite reliability, Fornell–Larcker,
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import warnings
 from collections.abc import Mapping
@@ -181,14 +182,20 @@ class CFAResult(ResultMixin):
         )
         return base.replace("</div>", extra + "</div>") if base.endswith("</div>") else base + extra
 
-    def plot(self, ax: Any = None) -> Any:
-        """Standardized loadings by factor.
+    def plot(self, ax: Any = None, group: object = None) -> Any:
+        """Standardized loadings by factor (of one group: ``group``, default the first).
 
         See :func:`learning_direction.figures.measurement.plot_loadings`.
         """
         plot_loadings = figure("measurement.plot_loadings")
-
-        return plot_loadings(self, ax=ax)
+        shown = self
+        if "group" in self.table:
+            labels = list(dict.fromkeys(self.table["group"]))
+            chosen = labels[0] if group is None else group
+            if chosen not in labels:
+                raise ModelError(f"group {chosen!r} is not one of the groups {labels}")
+            shown = dataclasses.replace(self, table=self.table[self.table["group"] == chosen])
+        return plot_loadings(shown, ax=ax)
 
 
 def cfa(

@@ -234,12 +234,12 @@ def _robust_columns(
     out: dict[str, float] = {}
     c = c_b = math.nan
     if options.robust:
-        scaled = robust.yuan_bentler(est.fitted, est.hessian, df)
+        observed = options.information == "observed"
+        scaled = robust.yuan_bentler(est.fitted, est.hessian, df, observed)
         c = scaled.scaling_factor
         hb = _information(base, options.information, notes)
-        c_b = (
-            math.nan if hb is None else robust.yuan_bentler(base, hb, f.baseline_df).scaling_factor
-        )
+        base_scaled = None if hb is None else robust.yuan_bentler(base, hb, f.baseline_df, observed)
+        c_b = math.nan if base_scaled is None else base_scaled.scaling_factor
         out.update(
             scaled_measures(chisq, df, f.baseline_chisq, f.baseline_df, f.n, f.groups, c, c_b)
         )
@@ -247,7 +247,9 @@ def _robust_columns(
             scaling_factor_h1=scaled.scaling_factor_h1, scaling_factor_h0=scaled.scaling_factor_h0
         )
     if options.fiml:
-        corr = robust.fiml_corrected(est.fitted, base, df, f.baseline_df, options.robust)
+        corr = robust.fiml_corrected(
+            est.fitted, base, df, f.baseline_df, options.robust, options.information == "observed"
+        )
         x3, c3, x3_null, c3_null = corr.chisq, corr.c_hat, corr.chisq_null, corr.c_hat_null
     else:
         x3, c3, x3_null, c3_null = chisq, c, f.baseline_chisq, c_b

@@ -127,8 +127,13 @@ def huber_white(fit: Fitted, hessian: Array) -> Array:
     return np.asarray((out + out.T) / 2)
 
 
-def yuan_bentler(fit: Fitted, hessian: Array, df: int) -> ScaledTest:
-    """Scaling factor of the Mplus variant of the Yuan-Bentler test (see the module notes)."""
+def yuan_bentler(fit: Fitted, hessian: Array, df: int, observed: bool = True) -> ScaledTest:
+    """Scaling factor of the Mplus variant of the Yuan-Bentler test (see the module notes).
+
+    ``hessian`` is the information of the model (observed, or expected when
+    ``observed=False``, which also selects the expected information of the unrestricted model
+    for ``A1``; the two coincide with complete data).
+    """
     prep = fit.prepared
     ms = _meanstructure(fit)
     trace_h1 = 0.0
@@ -136,7 +141,7 @@ def yuan_bentler(fit: Fitted, hessian: Array, df: int) -> ScaledTest:
     for g, data in enumerate(prep.rows):
         h1 = prep.h1.blocks[g]
         keep = _keep(fit, g, ms)
-        a1 = data.information(h1.cov, h1.mean, observed=True)
+        a1 = data.information(h1.cov, h1.mean, observed=observed)
         a1 = a1 if ms else a1[data.p :, data.p :]
         sc = _group_scores(fit, g, h1.cov, h1.mean, ms)[:, keep]
         b1 = sc.T @ sc
@@ -176,12 +181,13 @@ class _H1Parts:
     wmi: Array
     wc: Array
     gamma: Array
+    we: Array
 
 
-def _h1_parts(fit: Fitted) -> _H1Parts:
+def _h1_parts(fit: Fitted, observed: bool) -> _H1Parts:
     prep = fit.prepared
     n_total = prep.objective.n
-    wm, wmi, wc, gamma = [], [], [], []
+    wm, wmi, wc, gamma, we = [], [], [], [], []
     for g, data in enumerate(prep.rows):
         h1 = prep.h1.blocks[g]
         fg = data.n / n_total
@@ -192,19 +198,21 @@ def _h1_parts(fit: Fitted) -> _H1Parts:
         sc = data.scores(h1.cov, h1.mean)
         j_m = (sc.T @ sc)[keep] / data.n
         w_m_inv = np.linalg.inv(w_m)
+        w_e = w_m if observed else data.information(h1.cov, h1.mean, observed=False)[keep] / data.n
         wm.append(fg * w_m)
         wmi.append(w_m_inv / fg)
         wc.append(fg * w_c)
         gamma.append(w_m_inv @ j_m @ w_m_inv / fg)
+        we.append(fg * w_e)
     bd = scipy.linalg.block_diag
-    return _H1Parts(bd(*wm), bd(*wmi), bd(*wc), bd(*gamma))
+    return _H1Parts(bd(*wm), bd(*wmi), bd(*wc), bd(*gamma), bd(*we))
 
 
 def _fiml_k(fit: Fitted, parts: _H1Parts, version: str) -> float:
     prep = fit.prepared
     deltas = delta_z(prep.param, prep.objective.blocks, fit.values, True)
     delta = np.vstack([d[_keep(fit, g, True)] for g, d in enumerate(deltas)])
-    e = delta.T @ parts.wm @ delta
+    e = delta.T @ parts.we @ delta
     u = parts.wm - parts.wm @ delta @ np.linalg.solve(e, delta.T @ parts.wm)
     if version == "V3":
         left = u @ parts.wmi @ parts.wc @ parts.wmi @ u
@@ -212,10 +220,17 @@ def _fiml_k(fit: Fitted, parts: _H1Parts, version: str) -> float:
     return float(np.sum((parts.wc @ parts.wmi) * (u @ parts.wmi).T))
 
 
-def fiml_corrected(fit: Fitted, base: Fitted, df: int, df_null: int, mlr: bool) -> CorrectedTest:
-    """``T3`` and ``c3`` of the model and of the baseline (version V3 under MLR, else V6)."""
+def fiml_corrected(
+    fit: Fitted, base: Fitted, df: int, df_null: int, mlr: bool, observed: bool = True
+) -> CorrectedTest:
+    """``T3`` and ``c3`` of the model and of the baseline (version V3 under MLR, else V6).
+
+    ``E`` uses the observed information of the unrestricted model at the EM moments, or its
+    expected information when the fit uses expected information (``observed=False``), as
+    lavaan's ``lav_fit_fiml_corrected`` does through the fit's options.
+    """
     version = "V3" if mlr else "V6"
-    parts = _h1_parts(fit)
+    parts = _h1_parts(fit, observed)
     chisq = _complete_chisq(fit)
     chisq_null = _complete_chisq(base)
     k = _fiml_k(fit, parts, version)
