@@ -66,12 +66,38 @@ def vech_index(p: int) -> tuple[IntArray, IntArray]:
 
 @dataclass(frozen=True)
 class Pattern:
-    """Rows sharing one pattern of observed variables."""
+    """Rows sharing one pattern of observed variables.
+
+    ``missing`` are the other variables; ``oo``, ``mo`` and ``mm`` index the blocks of a
+    ``p x p`` matrix (precomputed: the EM and the likelihood use them at every step).
+    """
 
     observed: IntArray
     rows: IntArray
     mean: Array
     cov: Array
+    missing: IntArray
+    oo: tuple[IntArray, IntArray]
+    mo: tuple[IntArray, IntArray]
+    mm: tuple[IntArray, IntArray]
+
+    @classmethod
+    def make(cls, observed: IntArray, rows: IntArray, y: Array) -> Pattern:
+        x = y[np.ix_(rows, observed)]
+        mean = x.mean(axis=0)
+        c = x - mean
+        cov = c.T @ c / len(rows)
+        missing = np.setdiff1d(np.arange(y.shape[1]), observed).astype(np.intp)
+        return cls(
+            observed=observed,
+            rows=rows,
+            mean=mean,
+            cov=(cov + cov.T) / 2,
+            missing=missing,
+            oo=np.ix_(observed, observed),
+            mo=np.ix_(missing, observed),
+            mm=np.ix_(missing, missing),
+        )
 
     @property
     def n(self) -> int:
@@ -108,11 +134,7 @@ class PatternData:
         for k in order:
             rows = np.flatnonzero(inverse == k).astype(np.intp)
             obs = np.flatnonzero(keys[k]).astype(np.intp)
-            x = y[np.ix_(rows, obs)]
-            mean = x.mean(axis=0)
-            c = x - mean
-            cov = c.T @ c / len(rows)
-            patterns.append(Pattern(obs, rows, mean, (cov + cov.T) / 2))
+            patterns.append(Pattern.make(obs, rows, y))
         return cls(names=names, y=y, patterns=tuple(patterns))
 
     @property
@@ -138,14 +160,14 @@ class PatternData:
         g_mu = np.zeros(p)
         for pat in self.patterns:
             o = pat.observed
-            inv, logdet = _inverse(sigma[np.ix_(o, o)])
+            inv, logdet = _inverse(sigma[pat.oo])
             if inv is None:
                 return None
             d = pat.mean - mu[o]
             t = pat.cov + np.outer(d, d)
             n = pat.n
             total += n * (len(o) * LOG_2PI + logdet + float(np.sum(inv * t)))
-            g_sigma[np.ix_(o, o)] += n * (inv - inv @ t @ inv)
+            g_sigma[pat.oo] += n * (inv - inv @ t @ inv)
             g_mu[o] -= 2.0 * n * (inv @ d)
         return total, (g_sigma + g_sigma.T) / 2, g_mu
 
@@ -162,11 +184,11 @@ class PatternData:
         sigma_part = np.zeros((len(r), len(r)))
         for pat in self.patterns:
             o = pat.observed
-            inv, _ = _inverse(sigma[np.ix_(o, o)])
+            inv, _ = _inverse(sigma[pat.oo])
             if inv is None:
                 return np.full((p + len(r), p + len(r)), np.nan)
             pm = np.zeros((p, p))
-            pm[np.ix_(o, o)] = inv
+            pm[pat.oo] = inv
             flat = pm.ravel()
             n = pat.n
             mean_part += n * pm
@@ -175,7 +197,7 @@ class PatternData:
                 continue
             d = pat.mean - mu[o]
             w = np.zeros((p, p))
-            w[np.ix_(o, o)] = inv @ (pat.cov + np.outer(d, d)) @ inv
+            w[pat.oo] = inv @ (pat.cov + np.outer(d, d)) @ inv
             wf = w.ravel()
             sigma_part += n * (
                 flat[rr] * (wf[cc] - flat[cc])
@@ -208,7 +230,7 @@ class PatternData:
         out = np.zeros((k, k))
         for pat in self.patterns:
             o = pat.observed
-            inv, _ = _inverse(sigma[np.ix_(o, o)])
+            inv, _ = _inverse(sigma[pat.oo])
             if inv is None:
                 return np.full((k, k), np.nan)
             q = len(o)
@@ -222,7 +244,7 @@ class PatternData:
             if observed:
                 d = pat.mean - mu[o]
                 w = inv @ (pat.cov + np.outer(d, d)) @ inv
-                aw = (a.reshape(k * q, q) @ (w @ sigma[np.ix_(o, o)])).reshape(k, q * q)
+                aw = (a.reshape(k * q, q) @ (w @ sigma[pat.oo])).reshape(k, q * q)
                 part += 0.5 * (2 * aw @ at.T - flat @ at.T)
                 cross = dm @ (a @ (inv @ d)).T
                 part += cross + cross.T
@@ -239,11 +261,11 @@ class PatternData:
         out = np.zeros((self.n, p + len(r)))
         for pat in self.patterns:
             o = pat.observed
-            inv, _ = _inverse(sigma[np.ix_(o, o)])
+            inv, _ = _inverse(sigma[pat.oo])
             if inv is None:
                 return np.full_like(out, np.nan)
             pm = np.zeros((p, p))
-            pm[np.ix_(o, o)] = inv
+            pm[pat.oo] = inv
             e = np.zeros((pat.n, p))
             e[:, o] = (self.y[np.ix_(pat.rows, o)] - mu[o]) @ inv
             out[pat.rows, :p] = e
@@ -284,26 +306,25 @@ def _em_step(data: PatternData, mu: Array, sigma: Array) -> tuple[Array, Array]:
     t1 = np.zeros(p)
     t2 = np.zeros((p, p))
     for pat in data.patterns:
-        o = pat.observed
+        o, m = pat.observed, pat.missing
         n = pat.n
         s1 = n * pat.mean
         s2 = n * (pat.cov + np.outer(pat.mean, pat.mean))
-        if len(o) == p:
+        if not len(m):
             t1 += s1
             t2 += s2
             continue
-        m = np.setdiff1d(np.arange(p), o)
-        b = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)]).T
+        b = np.linalg.solve(sigma[pat.oo], sigma[pat.mo].T).T
         a = mu[m] - b @ mu[o]
-        cond = sigma[np.ix_(m, m)] - b @ sigma[np.ix_(o, m)]
+        cond = sigma[pat.mm] - b @ sigma[pat.mo].T
         bs1 = b @ s1
         t1[o] += s1
         t1[m] += n * a + bs1
-        t2[np.ix_(o, o)] += s2
+        t2[pat.oo] += s2
         mo = np.outer(a, s1) + b @ s2
-        t2[np.ix_(m, o)] += mo
-        t2[np.ix_(o, m)] += mo.T
-        t2[np.ix_(m, m)] += (
+        t2[pat.mo] += mo
+        t2[pat.mo[1].T, pat.mo[0].T] += mo.T
+        t2[pat.mm] += (
             n * np.outer(a, a) + np.outer(a, bs1) + np.outer(bs1, a) + b @ s2 @ b.T + n * cond
         )
     mu_new = t1 / data.n
@@ -311,12 +332,12 @@ def _em_step(data: PatternData, mu: Array, sigma: Array) -> tuple[Array, Array]:
     return mu_new, (sigma_new + sigma_new.T) / 2
 
 
-def em_saturated(data: PatternData, tol: float = 1e-11, max_iter: int = 10000) -> SaturatedFit:
+def em_saturated(data: PatternData, tol: float = 1e-6, max_iter: int = 10000) -> SaturatedFit:
     """The ML means and covariance matrix of one group with missing values.
 
     EM from the available-case means and variances until no moment changes by more than
-    ``tol`` (relative to the variances), then, if the gradient has not vanished, Newton steps on
-    the observed information (lavaan stops its EM at ``em.h1.tol = 1e-5``; this is the exact
+    ``tol`` (relative to the variances), then Newton steps on the observed information until
+    the gradient vanishes (lavaan stops its EM at ``em.h1.tol = 1e-5``; this is the exact
     optimum it approaches). Complete data return the sample moments (divisor ``n``).
     """
     if data.complete:
