@@ -77,9 +77,9 @@ class Pattern:
     mean: Array
     cov: Array
     missing: IntArray
-    oo: tuple[IntArray, IntArray]
-    mo: tuple[IntArray, IntArray]
-    mm: tuple[IntArray, IntArray]
+    oo: tuple[IntArray, ...]
+    mo: tuple[IntArray, ...]
+    mm: tuple[IntArray, ...]
 
     @classmethod
     def make(cls, observed: IntArray, rows: IntArray, y: Array) -> Pattern:
