@@ -342,7 +342,7 @@ def _result(m: Measurement, res: SEMResult, notes: list[str]) -> CFAResult:
     corr, fac_corr = factor_correlations(m, res)
     notes = list(notes) + [_engine_note(m, n) for n in res.notes]
     notes.append("chi2 = N * F_ML as lavaan; marker-variable identification (first loading = 1)")
-    _warn_improper(pars, corr, notes)
+    _warn_improper(pars, corr, m.item_ids, notes)
     validity, discriminant = validity_tables(m, res, load, corr)
     return CFAResult(
         table=load,
@@ -449,9 +449,11 @@ def _refuse_collinear(used: pd.DataFrame, scale_name: str) -> None:
     )
 
 
-def _warn_improper(pars: pd.DataFrame, corr: Mapping[object, np.ndarray], notes: list[str]) -> None:
+def _warn_improper(
+    pars: pd.DataFrame, corr: Mapping[object, np.ndarray], items: list[str], notes: list[str]
+) -> None:
     """Warn about a Heywood case or a factor correlation beyond ±1 (an improper solution)."""
-    variances = pars[(pars["op"] == "~~") & (pars["lhs"] == pars["rhs"])]
+    variances = pars[(pars["op"] == "~~") & (pars["lhs"] == pars["rhs"]) & pars["lhs"].isin(items)]
     heywood = list(dict.fromkeys(variances.loc[variances["estimate"] < 0, "lhs"]))
     if heywood:
         warnings.warn(
