@@ -417,7 +417,7 @@ def analyse(
         for om in (outcome_model, secondary):
             meds[om] = mediate(
                 mentee, x="downward", m="mentor_engagement", y=OUTCOME,
-                covariates=["upward", "lateral"], cluster=GROUP, design="2-1-1",
+                covariates=["upward", "lateral"], cluster=GROUP, design="2-2-1",
                 outcome_model=om, n_boot=n_boot, ci=ci, seed=seed, progress=progress,
             )  # fmt: skip
     intercepts = group_intercepts(
