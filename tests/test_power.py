@@ -197,12 +197,12 @@ def test_moderated_mediation_index_power_grows_with_n():
     assert cov[names.index("x*w"), names.index("x*w")] == pytest.approx(1.25)
 
 
-def test_two_one_one_design_icc_and_cluster_size():
+def test_two_two_one_design_icc_and_cluster_size():
     common = dict(a=0.4, b=0.4, n=[40], n_reps=1500, method="joint", seed=9)
     low = ld.power_mediation(icc=0.05, cluster_size=10, **common)
     high = ld.power_mediation(icc=0.5, cluster_size=10, **common)
     big = ld.power_mediation(icc=0.5, cluster_size=40, **common)
-    assert low.design == "2-1-1" and "n_rows" in low.table.columns
+    assert low.design == "2-2-1" and "n_rows" in low.table.columns
     assert low.table["n_rows"].iloc[0] == 400
     b = {r: r_.paths.set_index("term").loc["b:m", "power"] for r, r_ in
          [("low", low), ("high", high), ("big", big)]}  # fmt: skip
@@ -214,7 +214,7 @@ def test_two_one_one_design_icc_and_cluster_size():
     assert abs(a_low - a_high) < _mc_tol(0.8, 1500)
 
 
-def test_two_one_one_b_path_power_matches_theory():
+def test_two_two_one_b_path_power_matches_theory():
     # Y means: Var = psi (icc + (1 - icc) / m); the t-test of b on J mentors is exact OLS
     reps, J, icc, m = 3000, 30, 0.3, 5
     res = ld.power_mediation(
@@ -398,6 +398,24 @@ def test_power_curve_figure(tmp_path, close_figures):
         (dict(a=0.3, b=0.3, a_xw=np.nan), "a_xw must be finite"),
         (dict(a=0.3, b=0.3, mediator_r=np.nan), "mediator_r must be"),
         (dict(a=0.3, b=0.3, icc=np.nan, cluster_size=5), "icc must be"),
+        (
+            dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, design="2-1-1"),
+            r"old name for mentor-level X and M.*design='2-2-1'.*icc_m=",
+        ),
+        (
+            dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, icc_m=0.2, design="2-2-1"),
+            "icc_m= is for a mentee-level mediator",
+        ),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, icc_m=1.0), "icc_m must be"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=[4]), "list of two or more"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=[4, 0]), "list of two or more"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, cluster_cv=-0.1), "cluster_cv must be"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=[3, 5], cluster_cv=0.3), "not both"),
+        (dict(a=0.3, b=0.3, cluster_cv=0.3), "belong to the clustered designs"),
+        (
+            dict(a=[0.3, 0.2], b=[0.3, 0.3], icc=0.2, icc_m=0.2, cluster_size=5),
+            "planned for one mediator",
+        ),
     ],
 )
 def test_bad_inputs_raise_clear_errors(kwargs, match):
@@ -501,7 +519,8 @@ def test_scenario_from_paths_resolves_the_design_and_is_frozen():
     assert s.design == "parallel" and not s.serial
     assert s.mediators == ("m1", "m2") and s.covariates == ("c1", "c2")
     assert s.population.primary == "indirect_total"
-    assert Scenario.from_paths(a=0.3, b=0.3, icc=0.2, cluster_size=4).design == "2-1-1"
+    assert Scenario.from_paths(a=0.3, b=0.3, icc=0.2, cluster_size=4).design == "2-2-1"
+    assert Scenario.from_paths(a=0.3, b=0.3, icc=0.2, icc_m=0.3, cluster_size=4).design == "2-1-1"
     assert Scenario.from_paths(a=0.3, b=0.3, a_xw=0.2).population.primary == "index"
     serial = Scenario.from_paths(a=[0.3, 0.2], b=[0.3, 0.3], d=0.3, design="serial")
     assert serial.serial and "d:m1->m2" in serial.population.params
@@ -520,7 +539,7 @@ def test_scenario_notes_and_table_feed_the_result():
     res = ld.power_mediation(a=0.3, b=0.3, icc=0.2, cluster_size=4, n=[40], n_reps=20, seed=3)
     pd.testing.assert_frame_equal(res.population, s.table())
     assert res.notes[: len(s.notes)] == s.notes
-    assert any("2-1-1 design" in n for n in s.notes)
+    assert any("2-2-1 design" in n for n in s.notes)
 
 
 def test_scenario_from_pilot_equals_the_pilot_argument():
