@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ...exceptions import DataValidationError
+from ...exceptions import DataValidationError, ModelError
 from ..sem import SEMResult, fit_sem
-from ._data import MLData
+from ._data import MLData, cluster_means
 
 __all__ = ["MSEMFit", "fit", "model_syntax"]
 
@@ -37,31 +38,76 @@ def _check_identifiers(d: MLData) -> None:
             )
 
 
-def model_syntax(d: MLData) -> str:
+Starts = dict[tuple[int, str, str], float]
+
+
+def _equation(
+    level: int, lhs: str, rhs: list[tuple[str, str | None]], starts: Starts | None
+) -> str:
+    """``lhs ~ label*rhs + ...`` with ``start(value)*`` when starting values are given."""
+    terms = []
+    for var, label in rhs:
+        mod = "" if label is None else f"{label}*"
+        if starts and (level, lhs, var) in starts:
+            mod = f"start({starts[(level, lhs, var)]:.6g})*{mod}"
+        terms.append(f"{mod}{var}")
+    return f"    {lhs} ~ {' + '.join(terms)}"
+
+
+def model_syntax(d: MLData, starts: Starts | None = None) -> str:
     """The lavaan two-level model of the design, with the reported paths labelled.
 
     Level-1 variables get a latent between part (their cluster mean) at level 2; level-1
     covariates enter every equation at both levels, level-2 covariates every level-2 equation.
+    ``starts`` adds ``start()`` values (level, outcome, predictor) -- for a refit only.
     """
     x, m, y = d.x, d.m, d.y
-    cw, cb = list(d.cov_within), list(d.cov_between)
+    cw = [(c, None) for c in d.cov_within]
+    cb = [(c, None) for c in d.cov_between]
     lines = ["level: 1"]
     if d.design == "1-1-1":
-        lines.append(f"    {m} ~ a_within*{x}{_plus(cw)}")
-        lines.append(f"    {y} ~ b_within*{m} + c_prime_within*{x}{_plus(cw)}")
+        lines.append(_equation(1, m, [(x, "a_within"), *cw], starts))
+        lines.append(_equation(1, y, [(m, "b_within"), (x, "c_prime_within"), *cw], starts))
     elif d.design == "2-1-1":
         if cw:
-            lines.append(f"    {m} ~ {' + '.join(cw)}")
-        lines.append(f"    {y} ~ b_within*{m}{_plus(cw)}")
+            lines.append(_equation(1, m, cw, starts))
+        lines.append(_equation(1, y, [(m, "b_within"), *cw], starts))
     else:
-        lines.append(f"    {y} ~ {' + '.join(cw)}" if cw else f"    {y} ~~ {y}")
+        lines.append(_equation(1, y, cw, starts) if cw else f"    {y} ~~ {y}")
     lines.append("level: 2")
-    lines.append(f"    {m} ~ a_between*{x}{_plus(cw + cb)}")
-    lines.append(f"    {y} ~ b_between*{m} + c_prime_between*{x}{_plus(cw + cb)}")
+    lines.append(_equation(2, m, [(x, "a_between"), *cw, *cb], starts))
+    lines.append(_equation(2, y, [(m, "b_between"), (x, "c_prime_between"), *cw, *cb], starts))
     if d.design == "1-1-1":
         lines.append("indirect_within := a_within*b_within")
     lines.append("indirect_between := a_between*b_between")
     return "\n".join(lines) + "\n"
+
+
+def _ols(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    beta, *_ = np.linalg.lstsq(np.column_stack([np.ones(len(y)), X]), y, rcond=None)
+    out: np.ndarray = beta[1:]
+    return out
+
+
+def starting_values(d: MLData) -> Starts:
+    """Regression starts: pooled within-cluster OLS (level 1), OLS on cluster means (level 2)."""
+    cols = [d.x, d.m, d.y, *d.covariates]
+    v = d.frame[cols].to_numpy(float)
+    means = cluster_means(v, d.codes)
+    first = np.unique(d.codes, return_index=True)[1]
+    within = pd.DataFrame(v - means, columns=cols)
+    between = pd.DataFrame(means[first], columns=cols)
+    l1 = [c for c in (d.x, *d.cov_within) if d.levels[c] == 1]
+    out: Starts = {}
+    for level, data, preds in (
+        (1, within, {d.m: l1, d.y: [d.m, *l1] if d.levels[d.m] == 1 else l1}),
+        (2, between, {d.m: [d.x, *d.covariates], d.y: [d.m, d.x, *d.covariates]}),
+    ):
+        for outcome, xs in preds.items():
+            if xs and (level == 2 or d.levels[outcome] == 1):
+                coef = _ols(data[outcome].to_numpy(), data[xs].to_numpy())
+                out.update({(level, outcome, c): float(b) for c, b in zip(xs, coef, strict=True)})
+    return out
 
 
 @dataclass(frozen=True)
@@ -73,6 +119,7 @@ class MSEMFit:
     rows: dict[str, dict[str, float]]  # term -> estimate, se, ci_low, ci_high, p_value
     equations: dict[str, pd.DataFrame]
     moments: dict[str, dict[str, Any]]
+    restarted: bool = False  # refitted from regression starting values
 
 
 def _equations(d: MLData, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -96,14 +143,29 @@ def _equations(d: MLData, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _fit_sem(d: MLData, ci_level: float, se: bool) -> tuple[SEMResult, bool]:
+    """The two-level fit, refitted from regression starting values if the default start fails
+    (and whether it was)."""
+    data = d.frame.assign(**{d.cluster: d.codes})
+    kind = "standard" if se else "none"
+    try:
+        return fit_sem(data, model_syntax(d), cluster=d.cluster, ci_level=ci_level, se=kind), False
+    except ModelError as first:
+        try:
+            syntax = model_syntax(d, starting_values(d))
+            return fit_sem(data, syntax, cluster=d.cluster, ci_level=ci_level, se=kind), True
+        except ModelError:
+            raise ModelError(
+                "the two-level SEM did not converge, from the default start or from regression "
+                f"starting values ({first}); try method='umm'"
+            ) from first
+
+
 def fit(d: MLData, ci_level: float, *, se: bool = True) -> MSEMFit:
     """Fit the design's two-level model; ``se=False`` skips the standard errors (resamples)."""
     _check_identifiers(d)
     syntax = model_syntax(d)
-    data = d.frame.assign(**{d.cluster: d.codes})
-    res = fit_sem(
-        data, syntax, cluster=d.cluster, ci_level=ci_level, se="standard" if se else "none"
-    )
+    res, restarted = _fit_sem(d, ci_level, se)
     tab = res.table
     rows: dict[str, dict[str, float]] = {}
     for term in d.terms():
@@ -120,4 +182,4 @@ def fit(d: MLData, ci_level: float, *, se: bool = True) -> MSEMFit:
         }
         for key, val in res.implied.items()
     }
-    return MSEMFit(res, syntax, rows, _equations(d, tab) if se else {}, moments)
+    return MSEMFit(res, syntax, rows, _equations(d, tab) if se else {}, moments, restarted)

@@ -200,8 +200,17 @@ def _umm_equations(f: _umm.UMMFit, d: MLData) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _notes(d: MLData, method: str, ci: str, iv: _intervals.Intervals) -> list[str]:
+def _notes(
+    d: MLData, fitted: _msem.MSEMFit | _umm.UMMFit, ci: str, iv: _intervals.Intervals
+) -> list[str]:
     notes = list(d.notes)
+    method = "msem" if isinstance(fitted, _msem.MSEMFit) else "umm"
+    if isinstance(fitted, _msem.MSEMFit) and fitted.restarted:
+        notes.append(
+            "the two-level SEM was refitted from regression starting values (OLS within and on "
+            "cluster means) after the default start did not converge; the optimum does not "
+            "depend on the start"
+        )
     lv = ", ".join(f"{v} level {k}" for v, k in d.levels.items())
     notes.append(f"levels inferred from the data (constant within every cluster = level 2): {lv}")
     if d.design != "1-1-1":
@@ -266,5 +275,5 @@ def _result(
         moments=fitted.moments,
         syntax=msem.syntax if msem else None,
         fit=msem.sem if msem else None,
-        notes=tuple(_notes(d, method, ci, iv)),
+        notes=tuple(_notes(d, fitted, ci, iv)),
     )
