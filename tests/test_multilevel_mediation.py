@@ -320,3 +320,32 @@ def test_plot_draws_both_levels(data):
 def test_public_api():
     assert ld.multilevel_mediation is not None
     assert ld.MultilevelMediationResult.__name__ == "MultilevelMediationResult"
+
+
+def test_msem_refits_from_regression_starts_when_the_default_start_fails(data, monkeypatch):
+    """The SEM engine can fail from lavaan's default start (slopes 0) where lavaan converges;
+    the refit from regression starting values reaches the same optimum, with a note."""
+    from learning_direction.models.multilevel_mediation import _msem
+
+    plain = _fit(data, "d211_cov")
+    real, calls = _msem.fit_sem, []
+
+    def flaky(df, model, **kw):
+        calls.append(model)
+        if len(calls) == 1:
+            raise ModelError("the model did not converge (line search failed)")
+        return real(df, model, **kw)
+
+    monkeypatch.setattr(_msem, "fit_sem", flaky)
+    res = _fit(data, "d211_cov")
+    assert "start(" in calls[1] and "start(" not in calls[0]
+    assert res.syntax == plain.syntax  # the reported syntax is lavaan's, without start()
+    np.testing.assert_allclose(res.table["estimate"], plain.table["estimate"], rtol=1e-5)
+    assert any("refitted from regression starting values" in n for n in res.notes)
+
+    def broken(df, model, **kw):
+        raise ModelError("the model did not converge")
+
+    monkeypatch.setattr(_msem, "fit_sem", broken)
+    with pytest.raises(ModelError, match="did not converge .* try method='umm'"):
+        _fit(data, "d211_cov")

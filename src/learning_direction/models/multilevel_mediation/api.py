@@ -207,9 +207,8 @@ def _notes(
     method = "msem" if isinstance(fitted, _msem.MSEMFit) else "umm"
     if isinstance(fitted, _msem.MSEMFit) and fitted.restarted:
         notes.append(
-            "the two-level SEM was refitted from regression starting values (OLS within and on "
-            "cluster means) after the default start did not converge; the optimum does not "
-            "depend on the start"
+            f"the two-level SEM did not converge from lavaan's default start and was refitted "
+            f"from {fitted.restarted} (OLS within clusters and on cluster means)"
         )
     lv = ", ".join(f"{v} level {k}" for v, k in d.levels.items())
     notes.append(f"levels inferred from the data (constant within every cluster = level 2): {lv}")
