@@ -347,5 +347,5 @@ def test_msem_refits_from_regression_starts_when_the_default_start_fails(data, m
         raise ModelError("the model did not converge")
 
     monkeypatch.setattr(_msem, "fit_sem", broken)
-    with pytest.raises(ModelError, match="did not converge .* try method='umm'"):
+    with pytest.raises(ModelError, match=r"did not converge .* try method='umm'"):
         _fit(data, "d211_cov")

@@ -63,8 +63,8 @@ def model_syntax(d: MLData, starts: Starts | None = None) -> str:
     ``starts`` adds ``start()`` values (level, outcome, predictor) -- for a refit only.
     """
     x, m, y = d.x, d.m, d.y
-    cw = [(c, None) for c in d.cov_within]
-    cb = [(c, None) for c in d.cov_between]
+    cw: list[tuple[str, str | None]] = [(c, None) for c in d.cov_within]
+    cb: list[tuple[str, str | None]] = [(c, None) for c in d.cov_between]
     lines = ["level: 1"]
     if d.design == "1-1-1":
         lines.append(_equation(1, m, [(x, "a_within"), *cw], starts))
