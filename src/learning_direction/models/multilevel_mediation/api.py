@@ -132,8 +132,24 @@ def multilevel_mediation(
     ...                               seed=1)
     >>> res.design, res.n, res.n_clusters, res.n_dropped
     ('2-2-1', 634, 120, 1)
-    >>> res.table.round(3)  # doctest: +SKIP
-    >>> print(res.syntax)  # lavaan::sem(res.syntax, data = d, cluster = "mentor_id")  # doctest: +SKIP
+    >>> res.table.round(3)
+                   term  estimate     se  ci_low  ci_high  p_value
+    0         a_between     0.309  0.073   0.165    0.453    0.000
+    1         b_between     0.230  0.059   0.113    0.346    0.000
+    2  indirect_between     0.071  0.025   0.027    0.127    0.000
+    3   c_prime_between    -0.011  0.052  -0.113    0.091    0.837
+
+    The same model in R: ``lavaan::sem(res.syntax, data = d, cluster = "mentor_id")`` (estimates
+    and SEs) with ``semTools::monteCarloCI`` (the interval, up to Monte Carlo error):
+
+    >>> print(res.syntax)
+    level: 1
+        hireability ~~ hireability
+    level: 2
+        mentor_engagement ~ a_between*downward + upward + lateral
+        hireability ~ b_between*mentor_engagement + c_prime_between*downward + upward + lateral
+    indirect_between := a_between*b_between
+    <BLANKLINE>
     """
     method = choice(method, "method", list(METHOD_NAMES))
     ci = choice(

@@ -249,10 +249,10 @@ def mixed(
     >>> # R: lme4::lmer(hireability ~ mentor_engagement + (1 | mentor_id), d, REML = TRUE)
     >>> print(res.table[["term", "estimate", "se"]].round(3).to_string(index=False))
                  term  estimate    se
-            Intercept     3.651 0.276
-    mentor_engagement     0.232 0.055
+            Intercept     3.525 0.273
+    mentor_engagement     0.259 0.054
     >>> round(res.icc, 3), res.n, res.n_dropped
-    (0.153, 634, 1)
+    (0.162, 634, 1)
 
     A random slope, as ``lme4::lmer(y ~ x + (x | g))``, is ``re_formula="~x"``.
     """
