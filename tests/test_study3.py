@@ -524,3 +524,18 @@ def test_bad_options_and_too_few_mentors(raw):
     few = raw[raw["mentor_id"].isin(raw["mentor_id"].unique()[:5])]
     with pytest.raises(ModelError, match="5 mentors"):
         ld.run_study("study3", data=few)
+
+
+def test_simulated_power_of_the_headline_effects():
+    from learning_direction.studies.study3 import simulated_power
+
+    out = simulated_power(n_reps=3, n_draws=1000, seed=1)
+    assert out["effect"].tolist() == ["a_between", "b_between", "indirect_between"]
+    assert list(out.columns) == [
+        "effect", "power", "power_ci_low", "power_ci_high", "n_reps", "n_failed",
+    ]  # fmt: skip
+    assert (out["n_reps"] + out["n_failed"] == 3).all()
+    assert ((out["power_ci_low"] <= out["power"]) & (out["power"] <= out["power_ci_high"])).all()
+    pd.testing.assert_frame_equal(out, simulated_power(n_reps=3, n_draws=1000, seed=1))
+    with pytest.raises(ModelError, match="n_reps"):
+        simulated_power(n_reps=0)

@@ -1193,8 +1193,11 @@ def key_numbers(result: StudyResult) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ power
 
 
-def _power_replication(params: Any, seed: int, n_draws: int, alpha: float) -> dict[str, bool]:
-    """One simulated Study 3 analysed as the pipeline does: are a, b and ab significant?"""
+def _power_replication(
+    params: Any, seed: int, n_draws: int, alpha: float
+) -> dict[str, bool] | None:
+    """One simulated Study 3 analysed as the pipeline does: are a, b and ab significant?
+    (None when the model cannot be fitted.)"""
     import warnings
 
     from ..models.multilevel_mediation import multilevel_mediation
@@ -1206,11 +1209,14 @@ def _power_replication(params: Any, seed: int, n_draws: int, alpha: float) -> di
         warnings.simplefilter("ignore")
         ms = mentors[[GROUP]].join(score(mentors, list(MENTOR_SCALES)).scores)
         d = mentees.join(score(mentees, list(MENTEE_SCALES)).scores).merge(ms, on=GROUP)
-        res = multilevel_mediation(
-            d, x="downward", m="mentor_engagement", y=OUTCOME, cluster=GROUP,
-            covariates=["upward", "lateral"], n_draws=n_draws, seed=seed,
-            ci_level=1 - alpha,
-        )  # fmt: skip
+        try:
+            res = multilevel_mediation(
+                d, x="downward", m="mentor_engagement", y=OUTCOME, cluster=GROUP,
+                covariates=["upward", "lateral"], n_draws=n_draws, seed=seed,
+                ci_level=1 - alpha,
+            )  # fmt: skip
+        except ModelError:
+            return None
     t = res.table.set_index("term")
     ind = t.loc["indirect_between"]
     return {
@@ -1255,8 +1261,9 @@ def simulated_power(
     Returns
     -------
     DataFrame
-        ``effect, power, power_ci_low, power_ci_high, n_reps`` (Clopper-Pearson 95% CI), one
-        row each for ``a_between``, ``b_between`` and ``indirect_between``.
+        ``effect, power, power_ci_low, power_ci_high, n_reps, n_failed`` (Clopper-Pearson 95%
+        CI over the ``n_reps - n_failed`` replications that could be fitted), one row each for
+        ``a_between``, ``b_between`` and ``indirect_between``.
 
     Examples
     --------
@@ -1274,9 +1281,10 @@ def simulated_power(
         delayed(_power_replication)(params, s, n_draws, alpha) for s in seeds
     )
     effects = ["a_between", "b_between", "indirect_between"]
-    k = np.array([sum(r[e] for r in runs) for e in effects], dtype=float)
-    lo, hi = clopper_pearson(k, np.full(len(k), float(n_reps)), 0.95)
+    ok = [r for r in runs if r is not None]
+    k = np.array([sum(r[e] for r in ok) for e in effects], dtype=float)
+    lo, hi = clopper_pearson(k, np.full(len(k), float(len(ok))), 0.95)
     return pd.DataFrame(
-        {"effect": effects, "power": k / n_reps, "power_ci_low": lo, "power_ci_high": hi,
-         "n_reps": n_reps}
+        {"effect": effects, "power": k / max(len(ok), 1), "power_ci_low": lo,
+         "power_ci_high": hi, "n_reps": len(ok), "n_failed": n_reps - len(ok)}
     )  # fmt: skip
