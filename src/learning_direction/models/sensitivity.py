@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from .._core.format import fmt_num, fmt_r
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError
+from .multilevel_mediation.result import MultilevelMediationResult
+from .multilevel_sensitivity import MultilevelSensitivityResult, multilevel_sensitivity
 
 __all__ = [
     "DEFAULT_RHO",
@@ -573,36 +575,70 @@ def _mediator_on_cluster_means(result: Any) -> bool:
     return eq is None or eq.attrs.get("level", "cluster") == "cluster"
 
 
+@overload
 def mediation_sensitivity(
-    result: Any, rho: Sequence[float] | np.ndarray | None = None, ci_level: float | None = None
-) -> SensitivityResult:
+    result: MultilevelMediationResult,
+    rho: Sequence[float] | np.ndarray | None = ...,
+    ci_level: float | None = ...,
+    level: str | None = ...,
+) -> MultilevelSensitivityResult: ...
+
+
+@overload
+def mediation_sensitivity(
+    result: Any,
+    rho: Sequence[float] | np.ndarray | None = ...,
+    ci_level: float | None = ...,
+    level: str | None = ...,
+) -> SensitivityResult: ...
+
+
+def mediation_sensitivity(
+    result: Any,
+    rho: Sequence[float] | np.ndarray | None = None,
+    ci_level: float | None = None,
+    level: str | None = None,
+) -> SensitivityResult | MultilevelSensitivityResult:
     """Sensitivity of an indirect effect to confounding of the mediator and the outcome.
 
     Parameters
     ----------
-    result : MediationResult or SensitivityInputs
+    result : MediationResult, MultilevelMediationResult or SensitivityInputs
         A single-mediator result of :func:`~learning_direction.mediate` carrying
         ``.sensitivity_inputs`` (continuous M and Y; covariates and a categorical X are
-        fine). A :class:`SensitivityInputs` built with :meth:`SensitivityInputs.from_arrays`
-        is accepted too (internal use, until every mediation result carries its inputs).
+        fine), or a result of :func:`~learning_direction.multilevel_mediation` (one rho per
+        level; see "Multilevel results" below). A :class:`SensitivityInputs` built with
+        :meth:`SensitivityInputs.from_arrays` is accepted too (internal use, until every
+        mediation result carries its inputs).
     rho : sequence of float, optional
         Values of the sensitivity parameter, strictly between -1 and 1 (sorted, duplicates
         dropped). Default -0.9, -0.8, ..., 0.9 (``medsens(rho.by = 0.1)``).
     ci_level : float, optional
         Level of the CIs; default the mediation result's, else 0.95.
+    level : {"within", "between"}, optional
+        Multilevel results only: analyse one level; default every level the design has an
+        indirect effect at (1-1-1: both; 2-1-1 and 2-2-1: ``"between"``).
 
     Returns
     -------
-    SensitivityResult
+    SensitivityResult or MultilevelSensitivityResult
         ``.table`` (``rho, indirect, se, ci_low, ci_high, r2_star_prod, r2_tilde_prod``;
         ``term`` first with a categorical X), ``.rho_at_zero``, ``.r2_star_at_zero``,
-        ``.r2_tilde_at_zero``, ``.ci_zero``, ``.curve``, ``summary()``, ``.plot()``.
+        ``.r2_tilde_at_zero``, ``.ci_zero``, ``.curve``, ``summary()``, ``.plot()``. For a
+        multilevel result a :class:`~learning_direction.models.multilevel_sensitivity.
+        MultilevelSensitivityResult`: the same with a ``level`` column (``"within"``,
+        ``"between"``) first in ``.table``, ``.curve`` and ``.ci_zero``, and
+        ``.rho_at_zero`` (and the R^2 products) as dicts ``{level: value}``; its ``.plot()``
+        draws one panel per level.
 
     Raises
     ------
     ModelError
         A binary (logistic) outcome; more than one mediator; serial mediation; a 2-2-1
-        design; a result without its inputs; rho outside (-1, 1).
+        design of :func:`~learning_direction.mediate` (use
+        :func:`~learning_direction.multilevel_mediation`); a result without its inputs; rho
+        outside (-1, 1); ``level="within"`` for a 2-1-1 or 2-2-1 design (no within-cluster
+        indirect effect); ``level`` with a single-level result.
 
     Notes
     -----
@@ -677,11 +713,20 @@ def mediation_sensitivity(
     if an unobserved confounder made the errors correlate at .30, and its CI includes zero from
     .20 on: a moderate confounder of learning opportunity and engagement would suffice.
     """
+    if isinstance(result, MultilevelMediationResult):
+        ci = check_level(ci_level if ci_level is not None else result.ci_level)
+        z = float(stats.norm.ppf(0.5 + ci / 2))
+        return multilevel_sensitivity(result, _check_rho(rho), _FINE, z, ci, level)
+    if level is not None:
+        raise ModelError(
+            "level= is for a multilevel mediation result (ld.multilevel_mediation); a "
+            f"single-level {type(result).__name__} has one sensitivity parameter"
+        )
     inp, result_level, n_dropped, notes = _inputs_of(result)
-    level = check_level(ci_level if ci_level is not None else (result_level or 0.95))
+    conf = check_level(ci_level if ci_level is not None else (result_level or 0.95))
     rhos = _check_rho(rho)
     mo = _moments(inp)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(stats.norm.ppf(0.5 + conf / 2))
     terms = _term_names(inp)
     acme, se, bad = _acme_rows(inp, mo, rhos, warm=False)
     fine = _acme_rows(inp, mo, _FINE, warm=True)
@@ -712,7 +757,7 @@ def mediation_sensitivity(
         outcome=inp.outcome,
         n=inp.n,
         n_dropped=n_dropped,
-        ci_level=level,
+        ci_level=conf,
         method="Imai-Keele-Yamamoto sensitivity analysis (linear M and Y equations)",
         notes=tuple(notes),
     )
