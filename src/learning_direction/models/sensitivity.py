@@ -672,10 +672,40 @@ def mediation_sensitivity(
     variances explained by U) and ``R2~_M R2~_Y = rho^2 (1 - R^2_M)(1 - R^2_Y)`` (shares of
     the total variances; R^2_M and R^2_Y of the mediator and outcome equations).
 
+    Multilevel results (:func:`~learning_direction.multilevel_mediation`). R's
+    ``mediation::medsens`` refuses multilevel fits ("mediate object fitted with non-supported
+    model combinations" for ``lmer`` models), so this has no R counterpart; it is derived here
+    and checked by simulation. A two-level model splits each level-1 variable into uncorrelated
+    within and between parts, so each level ``l`` has its own equations ``M_l = a_l X_l + ... +
+    e_M,l`` and ``Y_l = b_l M_l + c'_l X_l + ... + e_Y,l``, and its own sensitivity parameter
+    ``rho_l = corr(e_M,l, e_Y,l)``: an unobserved confounder of the cluster means of M and Y
+    makes ``rho_between`` nonzero, one of the deviations from them ``rho_within``, and neither
+    biases the other level. Proposition 2 above on the level's covariance matrix ``Sigma_l`` of
+    (X, covariates, M, Y), rewritten with ``e_1 = b e_2 + e_3`` (so ``sigma_1^2 = b^2 sigma_2^2 +
+    sigma_3^2``, ``rho~ = b sigma_2 / sigma_1``), gives::
+
+        ACME_l(rho) = a_l * (b_l - rho * sigma_Y,l / (sigma_M,l * sqrt(1 - rho^2))),
+
+    the fitted slope minus the omitted-confounder bias ``cov(e_M, e_Y) / var(e_M)``, with
+    ``sigma_M,l`` and ``sigma_Y,l`` the residual SDs of the level's mediator and outcome
+    equations. ``ACME_l(0) = a_l b_l`` (the fitted indirect effect) and the effect is zero at
+    ``rho~_l = b_l sigma_M,l / sqrt(b_l^2 sigma_M,l^2 + sigma_Y,l^2)`` (``.rho_at_zero[l]``).
+    ``Sigma_l`` is MSEM's model-implied matrix of the level; for UMM the pooled within-cluster
+    covariances and, between, the covariances of the cluster means minus ``mean(1 / n_j)``
+    times the within ones (the latent scale of MSEM). CIs: delta method with the residual SDs
+    fixed, ``gamma^2 se_a^2 + a^2 se_b^2``, normal theory (as medsens). Which rho exists:
+    **1-1-1** within and between; **2-1-1** between only (X has no within part, so there is no
+    within indirect effect; a within M-Y error correlation would bias only ``b_within``, which
+    enters no indirect effect); **2-2-1** between only (M has no within part). Asking for
+    ``level="within"`` in a 2-1-1 or 2-2-1 design raises ``ModelError``. The full derivation is
+    in :mod:`learning_direction.models.multilevel_sensitivity`.
+
     References
     ----------
     Imai, K., Keele, L., & Yamamoto, T. (2010). Identification, inference and sensitivity
     analysis for causal mediation effects. *Statistical Science*, 25, 51–71.
+    Preacher, K. J., Zyphur, M. J., & Zhang, Z. (2010). A general multilevel SEM framework for
+    assessing multilevel mediation. *Psychological Methods*, 15, 209–233.
     Imai, K., Keele, L., & Tingley, D. (2010). A general approach to causal mediation
     analysis. *Psychological Methods*, 15, 309–334. Tingley, D., Yamamoto, T., Hirose, K.,
     Keele, L., & Imai, K. (2014). mediation: R package for causal mediation analysis.
@@ -712,6 +742,27 @@ def mediation_sensitivity(
     The indirect effect of 0.105 (a b of the OLS fits, as ``ld.mediate`` reports) would vanish
     if an unobserved confounder made the errors correlate at .30, and its CI includes zero from
     .20 on: a moderate confounder of learning opportunity and engagement would suffice.
+
+    A multilevel result (Study 3, a 2-2-1 design: only the between-mentor rho exists; no R
+    equivalent, as medsens refuses multilevel fits):
+
+    >>> d = ld.load_dataset("study3")
+    >>> d = d.join(ld.score(d, ["learning_direction", "mentor_engagement", "hireability"]).scores)
+    >>> res = ld.multilevel_mediation(d, x="downward", m="mentor_engagement", y="hireability",
+    ...                               cluster="mentor_id", covariates=["upward", "lateral"],
+    ...                               n_draws=1000, seed=1)
+    >>> ml = ld.mediation_sensitivity(res)
+    >>> {k: round(v, 2) for k, v in ml.rho_at_zero.items()}
+    {'between': 0.5}
+    >>> ml.table.set_index("rho").loc[[0.0, 0.2], ["level", "indirect", "ci_low", "ci_high"]].round(3)
+           level  indirect  ci_low  ci_high
+    rho
+    0.0  between     0.071   0.022    0.120
+    0.2  between     0.046   0.004    0.088
+    >>> ld.mediation_sensitivity(res, level="within")
+    Traceback (most recent call last):
+    ...
+    learning_direction.exceptions.ModelError: the 2-2-1 design has no within-cluster indirect effect (X is constant within clusters (level 2), so there is no within-cluster a path); its only sensitivity parameter is rho_between (level='between' or level=None)
     """
     if isinstance(result, MultilevelMediationResult):
         ci = check_level(ci_level if ci_level is not None else result.ci_level)
