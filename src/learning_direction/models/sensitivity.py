@@ -476,8 +476,10 @@ def _inputs_of(result: object) -> tuple[SensitivityInputs, float | None, int, li
         )
     if getattr(result, "design", "1-1-1") == "2-2-1" and _mediator_on_cluster_means(result):
         raise ModelError(
-            "the 2-2-1 design fits the mediator equation on cluster means; the sensitivity "
-            "analysis needs one row-level mediator equation (design '1-1-1')"
+            "the 2-2-1 design fits the mediator equation on cluster means; the single-level "
+            "sensitivity analysis needs one row-level mediator equation (design '1-1-1'). For "
+            "the between-cluster rho of a 2-2-1 design, pass the result of "
+            "ld.multilevel_mediation(df, x, m, y, cluster) instead"
         )
     inputs = getattr(result, "sensitivity_inputs", None)
     if not isinstance(inputs, SensitivityInputs):
