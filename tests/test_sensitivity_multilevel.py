@@ -134,6 +134,28 @@ def test_msem_moments_reproduce_the_fitted_paths(msem):
             assert sd**2 == pytest.approx(want, rel=1e-4)
 
 
+@pytest.mark.parametrize("method", ["umm", "msem"])
+def test_covariates_at_both_levels(method, data):
+    # a level-1 covariate (within and between parts) and a level-2 one: rho = 0 still gives the
+    # fitted indirect effects, and MSEM's residual variances are the SEM's
+    rng = np.random.default_rng(5)
+    d = data.assign(
+        c1=rng.normal(size=len(data)) + 0.3 * data["x"], c2=np.repeat(rng.normal(size=60), 6)
+    )
+    d = d.assign(m=d["m"] + 0.2 * d["c1"] + 0.3 * d["c2"], y=d["y"] + 0.1 * d["c1"] - 0.2 * d["c2"])
+    res = _fit(d, method, covariates=["c1", "c2"])
+    sens = ld.mediation_sensitivity(res)
+    tab = sens.table.set_index(["level", "rho"])
+    for level in ("within", "between"):
+        want = res.row(f"indirect_{level}")["estimate"]
+        assert tab.loc[(level, 0.0), "indirect"] == pytest.approx(want, rel=1e-12)
+        if method == "msem":
+            p = level_pieces(res, level)
+            for eq, sd in (("m", p.sigma_m), ("y", p.sigma_y)):
+                want_var = res.equations[f"{level}: {eq}"].attrs["residual_variance"]
+                assert sd**2 == pytest.approx(want_var, rel=1e-6)
+
+
 def test_symmetry_and_sign(umm, data):
     rho = np.round(np.arange(-0.9, 0.91, 0.1), 1)
     sens = ld.mediation_sensitivity(umm, rho=rho)
