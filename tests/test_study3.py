@@ -102,6 +102,16 @@ TABLE_COLUMNS = {
         "c_prime",
         "c_prime_p_value",
     ],
+    "confounding": [
+        "level",
+        "rho",
+        "indirect",
+        "se",
+        "ci_low",
+        "ci_high",
+        "r2_star_prod",
+        "r2_tilde_prod",
+    ],
     "mentor_intercepts": ["group", "n", "mean", "intercept", "se", "ci_low", "ci_high"],
 }
 
@@ -402,6 +412,29 @@ def test_sentences_change_with_the_estimates(res):
     assert "differs" in _robustness_sentence(differs)
 
 
+def test_confounding_sentence_comes_from_the_sensitivity_result(res):
+    """rho at zero of the between indirect effect: the sentence repeats the result's numbers and
+    its wording follows the result (a CI that includes zero at rho = 0 reads differently)."""
+    from learning_direction.studies.study3 import _confounding_sentence
+
+    sens = res.results["confounding"]
+    mlm = res.results["multilevel_mediation"]
+    assert sens.levels == ("between",)  # a 2-2-1 design has no within-mentor rho
+    assert sens.rho_at_zero == ld.mediation_sensitivity(mlm).rho_at_zero
+    text = res.text["confounding"]
+    m = re.search(rf"correlate at ρ = {NUM}, .*? include zero from ρ = {NUM}", text)
+    assert m, text
+    _close(m.group(1), sens.rho_at_zero["between"])
+    _close(m.group(2), sens.ci_zero.set_index("level").loc["between", "rho_from"])
+    assert key_numbers(res)["rho_at_zero_between"] == sens.rho_at_zero["between"]
+    tab = res.tables["confounding"].set_index("rho")
+    assert tab.loc[0.0, "indirect"] == pytest.approx(mlm.row("indirect_between")["estimate"])
+    wide = _confounding_sentence(ld.mediation_sensitivity(mlm, ci_level=0.9999999))
+    assert "already included zero at ρ = 0" in wide and wide != text
+    assert "same direction" in text  # rho~ > 0 here
+    assert any(n.startswith("Confounding: rho is the correlation") for n in res.notes)
+
+
 def test_icc_multilevel_logistic_sentences_come_from_tables(res):
     icc = res.tables["icc"].set_index("outcome")
     m = re.search(rf"{NUM}% of the variance.*?ICC\(1\) = {NUM}, ICC\(2\) = {NUM}", res.text["icc"])
@@ -450,7 +483,14 @@ def test_notes_report_levels_and_dropped_rows(res):
 
 
 def test_figures_present_and_numbers_match(res):
-    assert list(res.figures) == ["path", "bootstrap", "caterpillar", "fixed_effects", "odds_ratios"]
+    assert list(res.figures) == [
+        "path",
+        "bootstrap",
+        "confounding_curve",
+        "caterpillar",
+        "fixed_effects",
+        "odds_ratios",
+    ]
     for key, fig in res.figures.items():
         assert isinstance(fig, matplotlib.figure.Figure), key
         assert res.captions[key]

@@ -84,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "SEMResult": ".models.sem",
     "mediation_sensitivity": ".models.sensitivity",
     "SensitivityResult": ".models.sensitivity",
+    "MultilevelSensitivityResult": ".models.multilevel_sensitivity",
     "evalue": ".models.sensitivity",
     "EValueResult": ".models.sensitivity",
     "adjust_p": ".models.multiplicity",

@@ -45,6 +45,9 @@ from .models.multilevel_mediation import (
     MultilevelMediationResult as MultilevelMediationResult,
     multilevel_mediation as multilevel_mediation,
 )
+from .models.multilevel_sensitivity import (
+    MultilevelSensitivityResult as MultilevelSensitivityResult,
+)
 from .models.multiplicity import adjust_p as adjust_p
 from .models.power import (
     PowerResult as PowerResult,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from .._core.format import fmt_num, fmt_r
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError
+from .multilevel_mediation.result import MultilevelMediationResult
+from .multilevel_sensitivity import MultilevelSensitivityResult, multilevel_sensitivity
 
 __all__ = [
     "DEFAULT_RHO",
@@ -474,8 +476,10 @@ def _inputs_of(result: object) -> tuple[SensitivityInputs, float | None, int, li
         )
     if getattr(result, "design", "1-1-1") == "2-2-1" and _mediator_on_cluster_means(result):
         raise ModelError(
-            "the 2-2-1 design fits the mediator equation on cluster means; the sensitivity "
-            "analysis needs one row-level mediator equation (design '1-1-1')"
+            "the 2-2-1 design fits the mediator equation on cluster means; the single-level "
+            "sensitivity analysis needs one row-level mediator equation (design '1-1-1'). For "
+            "the between-cluster rho of a 2-2-1 design, pass the result of "
+            "ld.multilevel_mediation(df, x, m, y, cluster) instead"
         )
     inputs = getattr(result, "sensitivity_inputs", None)
     if not isinstance(inputs, SensitivityInputs):
@@ -573,36 +577,70 @@ def _mediator_on_cluster_means(result: Any) -> bool:
     return eq is None or eq.attrs.get("level", "cluster") == "cluster"
 
 
+@overload
 def mediation_sensitivity(
-    result: Any, rho: Sequence[float] | np.ndarray | None = None, ci_level: float | None = None
-) -> SensitivityResult:
+    result: MultilevelMediationResult,
+    rho: Sequence[float] | np.ndarray | None = ...,
+    ci_level: float | None = ...,
+    level: str | None = ...,
+) -> MultilevelSensitivityResult: ...
+
+
+@overload
+def mediation_sensitivity(
+    result: Any,
+    rho: Sequence[float] | np.ndarray | None = ...,
+    ci_level: float | None = ...,
+    level: str | None = ...,
+) -> SensitivityResult: ...
+
+
+def mediation_sensitivity(
+    result: Any,
+    rho: Sequence[float] | np.ndarray | None = None,
+    ci_level: float | None = None,
+    level: str | None = None,
+) -> SensitivityResult | MultilevelSensitivityResult:
     """Sensitivity of an indirect effect to confounding of the mediator and the outcome.
 
     Parameters
     ----------
-    result : MediationResult or SensitivityInputs
+    result : MediationResult, MultilevelMediationResult or SensitivityInputs
         A single-mediator result of :func:`~learning_direction.mediate` carrying
         ``.sensitivity_inputs`` (continuous M and Y; covariates and a categorical X are
-        fine). A :class:`SensitivityInputs` built with :meth:`SensitivityInputs.from_arrays`
-        is accepted too (internal use, until every mediation result carries its inputs).
+        fine), or a result of :func:`~learning_direction.multilevel_mediation` (one rho per
+        level; see "Multilevel results" below). A :class:`SensitivityInputs` built with
+        :meth:`SensitivityInputs.from_arrays` is accepted too (internal use, until every
+        mediation result carries its inputs).
     rho : sequence of float, optional
         Values of the sensitivity parameter, strictly between -1 and 1 (sorted, duplicates
         dropped). Default -0.9, -0.8, ..., 0.9 (``medsens(rho.by = 0.1)``).
     ci_level : float, optional
         Level of the CIs; default the mediation result's, else 0.95.
+    level : {"within", "between"}, optional
+        Multilevel results only: analyse one level; default every level the design has an
+        indirect effect at (1-1-1: both; 2-1-1 and 2-2-1: ``"between"``).
 
     Returns
     -------
-    SensitivityResult
+    SensitivityResult or MultilevelSensitivityResult
         ``.table`` (``rho, indirect, se, ci_low, ci_high, r2_star_prod, r2_tilde_prod``;
         ``term`` first with a categorical X), ``.rho_at_zero``, ``.r2_star_at_zero``,
-        ``.r2_tilde_at_zero``, ``.ci_zero``, ``.curve``, ``summary()``, ``.plot()``.
+        ``.r2_tilde_at_zero``, ``.ci_zero``, ``.curve``, ``summary()``, ``.plot()``. For a
+        multilevel result a :class:`~learning_direction.models.multilevel_sensitivity.
+        MultilevelSensitivityResult`: the same with a ``level`` column (``"within"``,
+        ``"between"``) first in ``.table``, ``.curve`` and ``.ci_zero``, and
+        ``.rho_at_zero`` (and the R^2 products) as dicts ``{level: value}``; its ``.plot()``
+        draws one panel per level.
 
     Raises
     ------
     ModelError
         A binary (logistic) outcome; more than one mediator; serial mediation; a 2-2-1
-        design; a result without its inputs; rho outside (-1, 1).
+        design of :func:`~learning_direction.mediate` (use
+        :func:`~learning_direction.multilevel_mediation`); a result without its inputs; rho
+        outside (-1, 1); ``level="within"`` for a 2-1-1 or 2-2-1 design (no within-cluster
+        indirect effect); ``level`` with a single-level result.
 
     Notes
     -----
@@ -636,10 +674,40 @@ def mediation_sensitivity(
     variances explained by U) and ``R2~_M R2~_Y = rho^2 (1 - R^2_M)(1 - R^2_Y)`` (shares of
     the total variances; R^2_M and R^2_Y of the mediator and outcome equations).
 
+    Multilevel results (:func:`~learning_direction.multilevel_mediation`). R's
+    ``mediation::medsens`` refuses multilevel fits ("mediate object fitted with non-supported
+    model combinations" for ``lmer`` models), so this has no R counterpart; it is derived here
+    and checked by simulation. A two-level model splits each level-1 variable into uncorrelated
+    within and between parts, so each level ``l`` has its own equations ``M_l = a_l X_l + ... +
+    e_M,l`` and ``Y_l = b_l M_l + c'_l X_l + ... + e_Y,l``, and its own sensitivity parameter
+    ``rho_l = corr(e_M,l, e_Y,l)``: an unobserved confounder of the cluster means of M and Y
+    makes ``rho_between`` nonzero, one of the deviations from them ``rho_within``, and neither
+    biases the other level. Proposition 2 above on the level's covariance matrix ``Sigma_l`` of
+    (X, covariates, M, Y), rewritten with ``e_1 = b e_2 + e_3`` (so ``sigma_1^2 = b^2 sigma_2^2 +
+    sigma_3^2``, ``rho~ = b sigma_2 / sigma_1``), gives::
+
+        ACME_l(rho) = a_l * (b_l - rho * sigma_Y,l / (sigma_M,l * sqrt(1 - rho^2))),
+
+    the fitted slope minus the omitted-confounder bias ``cov(e_M, e_Y) / var(e_M)``, with
+    ``sigma_M,l`` and ``sigma_Y,l`` the residual SDs of the level's mediator and outcome
+    equations. ``ACME_l(0) = a_l b_l`` (the fitted indirect effect) and the effect is zero at
+    ``rho~_l = b_l sigma_M,l / sqrt(b_l^2 sigma_M,l^2 + sigma_Y,l^2)`` (``.rho_at_zero[l]``).
+    ``Sigma_l`` is MSEM's model-implied matrix of the level; for UMM the pooled within-cluster
+    covariances and, between, the covariances of the cluster means minus ``mean(1 / n_j)``
+    times the within ones (the latent scale of MSEM). CIs: delta method with the residual SDs
+    fixed, ``gamma^2 se_a^2 + a^2 se_b^2``, normal theory (as medsens). Which rho exists:
+    **1-1-1** within and between; **2-1-1** between only (X has no within part, so there is no
+    within indirect effect; a within M-Y error correlation would bias only ``b_within``, which
+    enters no indirect effect); **2-2-1** between only (M has no within part). Asking for
+    ``level="within"`` in a 2-1-1 or 2-2-1 design raises ``ModelError``. The full derivation is
+    in :mod:`learning_direction.models.multilevel_sensitivity`.
+
     References
     ----------
     Imai, K., Keele, L., & Yamamoto, T. (2010). Identification, inference and sensitivity
     analysis for causal mediation effects. *Statistical Science*, 25, 51–71.
+    Preacher, K. J., Zyphur, M. J., & Zhang, Z. (2010). A general multilevel SEM framework for
+    assessing multilevel mediation. *Psychological Methods*, 15, 209–233.
     Imai, K., Keele, L., & Tingley, D. (2010). A general approach to causal mediation
     analysis. *Psychological Methods*, 15, 309–334. Tingley, D., Yamamoto, T., Hirose, K.,
     Keele, L., & Imai, K. (2014). mediation: R package for causal mediation analysis.
@@ -676,12 +744,42 @@ def mediation_sensitivity(
     The indirect effect of 0.105 (a b of the OLS fits, as ``ld.mediate`` reports) would vanish
     if an unobserved confounder made the errors correlate at .30, and its CI includes zero from
     .20 on: a moderate confounder of learning opportunity and engagement would suffice.
+
+    A multilevel result (Study 3, a 2-2-1 design: only the between-mentor rho exists; no R
+    equivalent, as medsens refuses multilevel fits):
+
+    >>> d = ld.load_dataset("study3")
+    >>> d = d.join(ld.score(d, ["learning_direction", "mentor_engagement", "hireability"]).scores)
+    >>> res = ld.multilevel_mediation(d, x="downward", m="mentor_engagement", y="hireability",
+    ...                               cluster="mentor_id", covariates=["upward", "lateral"],
+    ...                               n_draws=1000, seed=1)
+    >>> ml = ld.mediation_sensitivity(res)
+    >>> {k: round(v, 2) for k, v in ml.rho_at_zero.items()}
+    {'between': 0.5}
+    >>> ml.table.set_index("rho").loc[[0.0, 0.2], ["level", "indirect", "ci_low", "ci_high"]].round(3)
+           level  indirect  ci_low  ci_high
+    rho
+    0.0  between     0.071   0.022    0.120
+    0.2  between     0.046   0.004    0.088
+    >>> ld.mediation_sensitivity(res, level="within")
+    Traceback (most recent call last):
+    ...
+    learning_direction.exceptions.ModelError: the 2-2-1 design has no within-cluster indirect effect (X is constant within clusters (level 2), so there is no within-cluster a path); its only sensitivity parameter is rho_between (level='between' or level=None)
     """
+    if isinstance(result, MultilevelMediationResult):
+        ci = check_level(ci_level if ci_level is not None else result.ci_level)
+        z = float(stats.norm.ppf(0.5 + ci / 2))
+        return multilevel_sensitivity(result, _check_rho(rho), _FINE, z, ci, level)
+    if level is not None:
+        raise ModelError(
+            "level= is for a multilevel mediation result (ld.multilevel_mediation); a "
+            f"single-level {type(result).__name__} has one sensitivity parameter"
+        )
     inp, result_level, n_dropped, notes = _inputs_of(result)
-    level = check_level(ci_level if ci_level is not None else (result_level or 0.95))
+    conf = check_level(ci_level if ci_level is not None else (result_level or 0.95))
     rhos = _check_rho(rho)
     mo = _moments(inp)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(stats.norm.ppf(0.5 + conf / 2))
     terms = _term_names(inp)
     acme, se, bad = _acme_rows(inp, mo, rhos, warm=False)
     fine = _acme_rows(inp, mo, _FINE, warm=True)
@@ -712,7 +810,7 @@ def mediation_sensitivity(
         outcome=inp.outcome,
         n=inp.n,
         n_dropped=n_dropped,
-        ci_level=level,
+        ci_level=conf,
         method="Imai-Keele-Yamamoto sensitivity analysis (linear M and Y equations)",
         notes=tuple(notes),
     )

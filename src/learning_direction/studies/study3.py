@@ -54,6 +54,7 @@ from ._mediation_common import (
     equations_table,
     mediation_table,
     relabel_bootstrap,
+    rho_strength,
     row,
     sensitivity_row,
 )
@@ -63,6 +64,7 @@ from ._registry import study_title
 if TYPE_CHECKING:
     from ..models.mediation import MediationResult
     from ..models.multilevel_mediation import MultilevelMediationResult
+    from ..models.multilevel_sensitivity import MultilevelSensitivityResult
     from ..models.regression import LogitResult, MixedResult
     from ..reporting.tables import CorrelationTable
     from ..scales.reliability import ReliabilityResult
@@ -320,6 +322,10 @@ class Study3Results:
     mediation, mediation_robustness : MediationResult
         Sensitivity checks: the 2-2-1 mediation with a cluster bootstrap of mentors, with the
         chosen and with the other outcome model.
+    confounding : MultilevelSensitivityResult
+        :func:`~learning_direction.mediation_sensitivity` of the main model: the between-mentor
+        indirect effect against the correlation of the between-level errors of engagement and
+        hireability (the only rho of a 2-2-1 design).
     intercepts : DataFrame
         Mentor random intercepts of hireability (empirical Bayes).
     outcome_model, ci : str
@@ -336,6 +342,7 @@ class Study3Results:
     multilevel_mediation: MultilevelMediationResult
     mediation: MediationResult
     mediation_robustness: MediationResult
+    confounding: MultilevelSensitivityResult
     intercepts: pd.DataFrame
     outcome_model: str
     ci: str
@@ -404,6 +411,7 @@ def analyse(
     from ..models.mediation import mediate
     from ..models.multilevel_mediation import multilevel_mediation
     from ..models.regression import logit, mixed
+    from ..models.sensitivity import mediation_sensitivity
     from ._multilevel import group_intercepts, one_way_reml
 
     mentors_s, mentee = prepared.mentors.data, prepared.mentees
@@ -427,6 +435,8 @@ def analyse(
             mentee, x="downward", m="mentor_engagement", y=OUTCOME, cluster=GROUP,
             covariates=["upward", "lateral"], method="msem", n_draws=n_draws, seed=seed,
         )  # fmt: skip
+        # unobserved mentor-level confounding of engagement and hireability (between-level rho)
+        confounding = mediation_sensitivity(mlm)
         # sensitivity: the same design with a cluster bootstrap of mentors
         meds = {}
         for om in (outcome_model, secondary):
@@ -448,6 +458,7 @@ def analyse(
         multilevel_mediation=mlm,
         mediation=meds[outcome_model],
         mediation_robustness=meds[secondary],
+        confounding=confounding,
         intercepts=intercepts,
         outcome_model=outcome_model,
         ci=ci,
@@ -598,6 +609,7 @@ def render(prepared: Study3Data, results: Study3Results, *, name: str = "study3"
             "multilevel_mediation": results.multilevel_mediation,
             "mediation": results.mediation,
             "mediation_robustness": results.mediation_robustness,
+            "confounding": results.confounding,
         }
     )
     tabs = _display_tables(prepared, results)
@@ -676,6 +688,16 @@ def _add_tables(
         "The indirect effect in the main model and in the cluster-bootstrap checks with both "
         "outcome models (same resamples of mentors: same seed)",
     )
+    sens = results.confounding
+    b.table(
+        "confounding",
+        sens.table,
+        "Sensitivity of the between-mentor indirect effect to unobserved mentor-level "
+        "confounding of engagement and hireability: the indirect effect if the between-level "
+        "errors of the two equations correlated at rho (Imai, Keele & Yamamoto's closed form on "
+        f"the two-level SEM's between-level moments), with normal-theory "
+        f"{round(100 * sens.ci_level)}% CIs",
+    )
     b.table(
         "mentor_intercepts",
         results.intercepts,
@@ -713,6 +735,17 @@ def _add_figures(b: StudyBuilder, results: Study3Results) -> None:
         f"Sensitivity check: cluster-bootstrap distribution of the indirect effect (mentors "
         f"resampled with all their mentees), with its estimate and {100 * med.ci_level:g}% CI "
         "(shaded); dashed line: zero.",
+    )
+    sens = results.confounding
+    fig = sens.plot()
+    fig.axes[0].set_xlabel("ρ between (correlation of the mentor-level errors of M and Y)")
+    b.figure(
+        "confounding_curve",
+        fig,
+        f"Sensitivity of the between-mentor indirect effect to unobserved mentor-level "
+        f"confounding of engagement and hireability: the indirect effect (line) and its "
+        f"{round(100 * sens.ci_level)}% CI (band) against rho; the dashed line marks the rho at "
+        f"which it would be zero (ρ̃ = {fmt_r(sens.rho_at_zero['between'])}).",
     )
 
 
@@ -770,6 +803,7 @@ def _add_text(b: StudyBuilder, prepared: Study3Data, results: Study3Results, tab
     b.text["model"] = _model_sentence(tabs.multilevel_mediation, results.multilevel_mediation)
     b.text["main"] = _main_sentence(tabs.multilevel_mediation, results.multilevel_mediation)
     b.text["robustness"] = _robustness_sentence(tabs.robustness)
+    b.text["confounding"] = _confounding_sentence(results.confounding)
 
 
 def _associated(r: Any, what: str) -> str:
@@ -843,6 +877,34 @@ def _robustness_sentence(rob: pd.DataFrame) -> str:
     )
 
 
+def _confounding_sentence(sens: Any) -> str:
+    """How strong mentor-level confounding would have to be to explain the indirect effect away
+    (numbers and wording from the sensitivity result)."""
+    rho = float(sens.rho_at_zero["between"])
+    cz = sens.ci_zero.set_index("level").loc["between"]
+    lo, hi = float(cz["rho_from"]), float(cz["rho_to"])
+    sign = (
+        "acting on both in the same direction"
+        if rho > 0
+        else "acting on them in opposite directions"
+    )
+    text = (
+        f"The between-mentor indirect effect would be zero if an unobserved mentor-level "
+        f"confounder of {M_LABEL} and {Y_LABEL} ({sign}) made the between-level errors of their "
+        f"equations correlate at ρ = {fmt_r(rho)}, {rho_strength(rho)} correlation (it would "
+        f"explain R²*_M × R²*_Y = {fmt_r(sens.r2_star_at_zero['between'], 3)} of their "
+        "between-mentor residual variances)"
+    )
+    lvl = f"{round(100 * sens.ci_level)}%"
+    if (np.isnan(lo) or lo <= 0) and (np.isnan(hi) or hi >= 0):
+        return text + f"; its {lvl} CI already included zero at ρ = 0."
+    near = lo if rho > 0 else hi
+    return text + (
+        f"; its {lvl} CI would include zero from ρ = {fmt_r(near)}, {rho_strength(near)} "
+        "correlation."
+    )
+
+
 def _add_notes(b: StudyBuilder, prepared: Study3Data, results: Study3Results) -> None:
     mentors, centers = prepared.mentors.rows, results.centers
     b.note(
@@ -882,6 +944,14 @@ def _add_notes(b: StudyBuilder, prepared: Study3Data, results: Study3Results) ->
         "the sensitivity checks resample whole mentors (cluster bootstrap) with the outcome "
         f"equations fitted with a {OM_TEXT[results.outcome_model]} and with "
         f"{OM_TEXT[results.secondary]}."
+    )
+    b.note(
+        "Confounding: rho is the correlation of the between-mentor errors of the engagement and "
+        "hireability equations that an unobserved mentor-level confounder would induce (rho = 0 "
+        "is the assumption behind the indirect effect); Imai, Keele & Yamamoto's (2010) "
+        "closed form applied to the between level of the two-level SEM "
+        "(ld.mediation_sensitivity). A 2-2-1 design has no within-mentor rho: engagement does "
+        "not vary within mentors. R's mediation::medsens does not accept multilevel models."
     )
     for n_ in (*prepared.notes, *results.notes):
         b.note(n_)
@@ -933,12 +1003,13 @@ def run(
     StudyResult
         Tables ``table1``, ``reliability``, ``icc``, ``multilevel``, ``logistic``,
         ``multilevel_mediation`` (the main mediation model), ``mediation``, ``equations``,
-        ``mediation_robustness``, ``mentor_intercepts``; figures ``path`` (two-level diagram
-        of the main model), ``bootstrap``, ``caterpillar``, ``fixed_effects``,
-        ``odds_ratios``; text ``reliability``, ``icc``, ``multilevel``, ``logistic``,
-        ``model``, ``main``, ``robustness``; results ``mentor_scores``, ``mentee_scores``,
-        ``reliability``, ``table1``, ``multilevel``, ``logistic``, ``multilevel_mediation``,
-        ``mediation``, ``mediation_robustness``, ``careless``.
+        ``mediation_robustness``, ``confounding``, ``mentor_intercepts``; figures ``path``
+        (two-level diagram of the main model), ``bootstrap``, ``confounding_curve``, ``caterpillar``,
+        ``fixed_effects``, ``odds_ratios``; text ``reliability``, ``icc``, ``multilevel``,
+        ``logistic``, ``model``, ``main``, ``robustness``, ``confounding``; results
+        ``mentor_scores``, ``mentee_scores``, ``reliability``, ``table1``, ``multilevel``,
+        ``logistic``, ``multilevel_mediation``, ``mediation``, ``mediation_robustness``,
+        ``confounding`` (the between-level sensitivity analysis), ``careless``.
 
     Raises
     ------
@@ -1183,6 +1254,7 @@ def key_numbers(result: StudyResult) -> dict[str, Any]:
         "p_a": float(row(mlm, "a_between")["p_value"]),
         "b": float(row(mlm, "b_between")["estimate"]),
         "p_b": float(row(mlm, "b_between")["p_value"]),
+        "rho_at_zero_between": float(result.results["confounding"].rho_at_zero["between"]),
         "indirect_boot": float(boot["estimate"]),
         "indirect_boot_ci_low": float(boot["ci_low"]),
         "indirect_boot_ci_high": float(boot["ci_high"]),

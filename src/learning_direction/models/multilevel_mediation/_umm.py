@@ -134,7 +134,13 @@ def _cluster_ols(d: MLData, outcome: str, predictors: list[str], ci_level: float
 
 
 def _moments(d: MLData) -> dict[str, dict[str, object]]:
-    """Pooled within-cluster and between-cluster (cluster means) covariances of the variables."""
+    """Pooled within-cluster and between-cluster (cluster means) covariances of the variables.
+
+    ``between`` also has ``cov_latent``: the covariance of the cluster means minus
+    ``mean(1 / n_j)`` times the pooled within-cluster covariance, an unbiased estimate of the
+    covariance of the latent cluster means (the expected covariance of observed means is
+    ``Sigma_B + mean(1 / n_j) Sigma_W``; as in Muthen's MUML estimator).
+    """
     cols = [d.x, *d.covariates, d.m, d.y]
     v = d.frame[cols].to_numpy(float)
     means = cluster_means(v, d.codes)
@@ -142,9 +148,14 @@ def _moments(d: MLData) -> dict[str, dict[str, object]]:
     n_w = d.n - d.n_clusters
     within = (v - means).T @ (v - means) / max(n_w, 1)
     between = np.cov(means[first], rowvar=False)
+    latent = between - float(np.mean(1.0 / d.sizes)) * within
     return {
         "within": {"cov": pd.DataFrame(within, index=cols, columns=cols), "n": n_w},
-        "between": {"cov": pd.DataFrame(between, index=cols, columns=cols), "n": d.n_clusters},
+        "between": {
+            "cov": pd.DataFrame(between, index=cols, columns=cols),
+            "cov_latent": pd.DataFrame(latent, index=cols, columns=cols),
+            "n": d.n_clusters,
+        },
     }
 
 

@@ -62,8 +62,9 @@ class MultilevelMediationResult(ResultMixin):
         bootstrap).
     moments : dict
         Per level (``"within"``, ``"between"``): the covariance matrix of X, the covariates, M
-        and Y (MSEM: model-implied; UMM: pooled within-cluster and cluster-mean covariances)
-        and its number of units; with ``equations``, what a sensitivity analysis of each
+        and Y (MSEM: model-implied; UMM: pooled within-cluster and cluster-mean covariances,
+        and for ``"between"`` also ``cov_latent``, the cluster-mean covariance corrected for
+        the within-cluster sampling error of the means) and its number of units; with ``equations``, what a sensitivity analysis of each
         level's equations needs.
     syntax : str or None
         The lavaan model (MSEM): ``lavaan::sem(syntax, data, cluster = ...)`` refits it in R.
