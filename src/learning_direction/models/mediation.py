@@ -221,7 +221,11 @@ def mediate(
     y : str
         Outcome. A 0/1 column goes through a logistic outcome equation (``outcome="auto"``).
     covariates : list of str, optional
-        Entered in every equation (as PROCESS does).
+        Entered in every equation (as PROCESS does). A text or categorical covariate is
+        dummy-coded: one 0/1 indicator per level but the reference, the first level (category
+        order, else sorted; R's ``factor()`` default), named ``<column>[T.<level>]`` as in a
+        formula (and as :func:`~learning_direction.moderate` names them); a note records the
+        reference level.
     serial : bool
         Serial mediation (PROCESS model 6): each mediator is regressed on X, the earlier
         mediators and the covariates.
@@ -361,13 +365,15 @@ def mediate(
         x_reference=x_reference,
         outcome=outcome,
         what="mediate()",
+        covariates=covs,
     )
+    covs_used = prep.covariates  # a text covariate becomes its indicators
     levels = _Levels.of(prep, ms, cluster, design, outcome_model)
     spec = _spec(
         prep.x_cols,
         prep.x_levels,
         ms,
-        covs,
+        covs_used,
         y,
         serial,
         prep.y_binary,
@@ -419,7 +425,7 @@ def mediate(
         y_family="binomial" if prep.y_binary else "gaussian",
         omnibus=_omnibus(model, prep.x_cols),
         notes=tuple(notes),
-        sensitivity_inputs=_sensitivity_inputs(prep, ms, covs, y, serial),
+        sensitivity_inputs=_sensitivity_inputs(prep, ms, covs_used, y, serial),
     )
 
 

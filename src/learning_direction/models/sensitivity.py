@@ -889,8 +889,8 @@ def evalue(
 
     Study 4's downward-vs-upward reflection effect on engagement as an SMD (Hedges' g from
     :func:`~learning_direction.models.group_tests.ttest`, its SE from the CI; R
-    ``EValue::evalues.MD(est, se)``): a confounder would need risk-ratio associations of 2.46
-    with both condition and engagement to explain the effect away, and of 1.68 to make it
+    ``EValue::evalues.MD(est, se)``): a confounder would need risk-ratio associations of 2.08
+    with both condition and engagement to explain the effect away, and of 1.32 to make it
     non-significant (the experiment randomised the condition, so this is an illustration).
 
     >>> import learning_direction as ld
@@ -901,7 +901,7 @@ def evalue(
     >>> se = (g["g_ci_high"] - g["g_ci_low"]) / (2 * 1.96)
     >>> res = evalue(g["hedges_g"], se, kind="smd")
     >>> round(res.evalue, 2), round(res.evalue_ci, 2)
-    (2.46, 1.68)
+    (2.08, 1.32)
     """
     kind = choice(kind, "kind", ["rr", "or", "hr", "smd"])
     if not isinstance(estimate, (int, float, np.floating, np.integer)) or not math.isfinite(

@@ -90,8 +90,9 @@ def run_study(
     >>> res = ld.run_study("networks")
     >>> res.title, res.n
     ('Developmental networks: typology, reassessment and convergent validity', 120)
-    >>> list(res.tables)
-    ['reliability', 'metrics', 'typology', 'turnover', 'change', 'transitions', 'convergent_validity']
+    >>> list(res.tables)  # doctest: +NORMALIZE_WHITESPACE
+    ['reliability', 'metrics', 'typology', 'turnover', 'change', 'transitions',
+     'convergent_validity', 'mtmm', 'mtmm_criteria']
     >>> list(res.figures)
     ['ego_network', 'typology_plot', 'change_plot', 'transitions_plot']
 
