@@ -58,6 +58,7 @@ from .models.regression import (
     regress as regress,
     regress_steps as regress_steps,
 )
+from .models.sem import SEMResult as SEMResult, sem as sem
 from .models.sensitivity import (
     EValueResult as EValueResult,
     SensitivityResult as SensitivityResult,
@@ -72,6 +73,7 @@ from .networks import (
 )
 from .scales.cfa import CFAResult as CFAResult, cfa as cfa
 from .scales.codebook import Scale as Scale, list_scales as list_scales, load_scale as load_scale
+from .scales.invariance import InvarianceResult as InvarianceResult, invariance as invariance
 from .scales.profiles import (
     AdvocacyQuadrantResult as AdvocacyQuadrantResult,
     LearningDirectionProfile as LearningDirectionProfile,
