@@ -87,7 +87,7 @@ def test_model_equals_direct_cluster_mediation(res, raw):
         n_boot=2000,
         seed=20261122,
     )
-    assert direct.design == "2-1-1" and direct.n_clusters == 150
+    assert direct.design == "2-2-1" and direct.n_clusters == 150
     model = res.results["models"][("other_focused", "relationship_quality")]
     pd.testing.assert_frame_equal(model.table, direct.table)
 

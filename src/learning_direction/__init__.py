@@ -67,6 +67,8 @@ _EXPORTS: dict[str, str] = {
     "ICCResult": ".models.icc",
     "mediate": ".models.mediation",
     "MediationResult": ".models.mediation",
+    "multilevel_mediation": ".models.multilevel_mediation",
+    "MultilevelMediationResult": ".models.multilevel_mediation",
     "moderate": ".models.moderation",
     "ModerationResult": ".models.moderation",
     "moderated_mediation": ".models.conditional_process",

@@ -41,6 +41,10 @@ from .models.group_tests import (
 from .models.icc import ICCResult as ICCResult, icc as icc
 from .models.mediation import MediationResult as MediationResult, mediate as mediate
 from .models.moderation import ModerationResult as ModerationResult, moderate as moderate
+from .models.multilevel_mediation import (
+    MultilevelMediationResult as MultilevelMediationResult,
+    multilevel_mediation as multilevel_mediation,
+)
 from .models.multiplicity import adjust_p as adjust_p
 from .models.power import (
     PowerResult as PowerResult,

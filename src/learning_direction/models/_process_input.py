@@ -321,3 +321,40 @@ def cluster_constant(data: pd.DataFrame, codes: IntArray, cols: list[str]) -> bo
         if np.any(mx - mn > 1e-12 * (1 + np.abs(mx))):
             return False
     return True
+
+
+# ------------------------------------------------------------------ multilevel design labels
+#: the multilevel mediation designs analysed (X-M-Y levels; Krull & MacKinnon 2001)
+SUPPORTED_DESIGNS = ("1-1-1", "2-1-1", "2-2-1")
+
+#: what a user who passes the old name '2-1-1' for mentor-level X and M is told
+RENAMED_211 = (
+    "design '2-1-1' was this toolkit's old name for mentor-level X and M with a mentee-level Y; "
+    "that design is '2-2-1' (a design is named by the levels of X, M and Y: Krull & MacKinnon "
+    "2001; Zhang, Zyphur & Preacher 2009). '2-1-1' now means a mentor-level X with a "
+    "mentee-level M and Y"
+)
+
+
+def variable_levels(data: pd.DataFrame, codes: IntArray, cols: Sequence[str]) -> dict[str, int]:
+    """The level of each column: 2 when it is constant within every cluster, else 1.
+
+    A value counts as constant when its range within each cluster is below ``1e-12`` of its size
+    (the same rule :func:`cluster_constant` applies).
+    """
+    return {c: 2 if cluster_constant(data, codes, [c]) else 1 for c in cols}
+
+
+def design_label(x_level: int, m_level: int, y_level: int) -> str:
+    """``"2-1-1"`` style label of the levels of X, M and Y."""
+    return f"{x_level}-{m_level}-{y_level}"
+
+
+def level_names(levels: dict[str, int], level: int) -> str:
+    """The columns at ``level``, quoted, for a message."""
+    return ", ".join(f"'{c}'" for c, lv in levels.items() if lv == level)
+
+
+def singleton_clusters(codes: IntArray) -> bool:
+    """True when every cluster has exactly one row (the data are not multilevel)."""
+    return bool(np.bincount(codes).max() == 1)

@@ -60,7 +60,9 @@ class ProcessResult(ResultMixin):
     cluster : str or None
         Cluster column of a cluster bootstrap, with ``n_clusters`` clusters.
     design : str
-        Multilevel design (``"1-1-1"`` or ``"2-1-1"``).
+        Multilevel design inferred from the data (``"2-2-1"``; ``"1-1-1"`` without clusters or
+        the label of a model fitted with ``design="single-level"``; ``"single-level"`` when every
+        cluster has one row).
     x_reference : str or None
         Reference level of a categorical X.
     y_family : str

@@ -16,7 +16,7 @@ name           what it replicates
 study1         learning direction → mentor engagement (hierarchical regression, ΔR²)
 study2a/2b     downward learning → learning opportunity → engagement (bootstrap mediation)
 study3         field study: ICC, multilevel model of hireability, logistic model of being
-               hired, 2-1-1 mediation with a cluster bootstrap
+               hired, multilevel (2-2-1) mediation, a cluster bootstrap as a check
 study4         experiment: manipulation check (Welch ANOVA, post hoc), relative indirect effects
 advocacy       advocacy × authenticity typology, psychological safety → authenticity, quadrant →
                career progress (Welch ANOVA, Games–Howell, clustered OLS)

@@ -95,13 +95,13 @@ def mediation_table(res: Any, *, x: str, m: str, y: str, unit: str = "rows") -> 
     """The paths and effects of a mediation result with labels and the kind of inference.
 
     Path rows (a, b, c', c) carry the regression estimate with its t-test SE, CI and p value
-    (cluster-robust or GLS SEs for the mentee-level equations of a 2-1-1 design); effect rows
+    (cluster-robust or GLS SEs for the mentee-level equations of a 2-2-1 design); effect rows
     carry the bootstrap SE, the bootstrap CI and the bootstrap p value.
     """
     tab = res.table.copy()
     ci_name = CI_NAMES.get(res.ci, res.ci)
     path_inf = "t test"
-    if res.cluster and res.design == "2-1-1":
+    if res.cluster and res.design == "2-2-1":
         eq_y = res.equations.get("y")
         level = eq_y.attrs.get("level") if eq_y is not None else None
         path_inf = (

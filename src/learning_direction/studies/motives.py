@@ -13,7 +13,7 @@ The pipeline (``ld.run_study("motives")``):
 2. fits the path model: for each motive composite and each outcome, a parallel mediation
    (PROCESS model 4) with both behaviours as mediators and the other motive as a covariate;
    motives and behaviours are mentor-level and outcomes pair-level, so the bootstrap resamples
-   mentors (2-1-1 design, mentor-level a paths, CR1 cluster-robust SEs for the b paths);
+   mentors (2-2-1 design, mentor-level a paths, CR1 cluster-robust SEs for the b paths);
 3. summarises indirect effects and their contrast across the outcomes in one table;
 4. builds a screening summary for programs that assess motivation before recruitment: each
    mentor's motive profile (four subscales, two composites, dominant orientation) with
@@ -983,13 +983,13 @@ def _add_notes(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) 
                 f"Model {motive} → {outcome}: {res.n_dropped} of {res.n + res.n_dropped} pairs "
                 "left out for a missing score."
             )
-        if res.design != "2-1-1":
+        if res.design != "2-2-1":
             b.note(
                 f"Model {motive} → {outcome}: motives or behaviours vary within a mentor, so the "
                 "model was fitted on pairs (1-1-1 design with a cluster bootstrap)."
             )
     b.note(
-        "Each model holds the other motive constant (covariate); 2-1-1 design: behaviour "
+        "Each model holds the other motive constant (covariate); 2-2-1 design: behaviour "
         "equations on one row per mentor, outcome equations on all pairs with CR1 "
         "cluster-robust SEs; whole mentors are resampled."
     )

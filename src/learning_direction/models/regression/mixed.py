@@ -337,10 +337,10 @@ def mixed(
     >>> # R: summary(lmerTest::lmer(hireability ~ mentor_engagement + (1 | mentor_id), d))
     >>> print(res.table[["term", "estimate", "se", "df", "p_value"]].round(4).to_string(index=False))
                  term  estimate     se       df  p_value
-            Intercept    3.6511 0.2765 108.0374   0.0000
-    mentor_engagement    0.2324 0.0552 111.2376   0.0001
+            Intercept    3.5250 0.2728 109.6391      0.0
+    mentor_engagement    0.2591 0.0544 113.1161      0.0
     >>> round(res.icc, 4), res.n, res.n_dropped, res.engine
-    (0.1531, 634, 1, 'learning_direction')
+    (0.1621, 634, 1, 'learning_direction')
 
     Kenward-Roger (R: ``summary(m, ddf = "Kenward-Roger")``): adjusted SEs and their df.
 
@@ -348,8 +348,8 @@ def mixed(
     ...               df_method="kenward-roger")
     >>> print(kr.table[["term", "se", "df"]].round(4).to_string(index=False))
                  term     se       df
-            Intercept 0.2766 109.9671
-    mentor_engagement 0.0552 113.2120
+            Intercept 0.2729 110.7731
+    mentor_engagement 0.0545 114.2782
 
     Mentee age varies within mentors: split it into its within- and between-mentor parts
     (R, on the complete rows: ``d$mentee_age_between <- ave(d$mentee_age, d$mentor_id)``,
@@ -360,10 +360,10 @@ def mixed(
     ...               center="cluster")
     >>> print(wb.table[["term", "estimate", "se", "df"]].round(4).to_string(index=False))
                   term  estimate     se       df
-             Intercept    2.5047 1.1543 123.7718
-     mentor_engagement    0.2299 0.0553 110.8982
-     mentee_age_within   -0.0259 0.0173 515.3429
-    mentee_age_between    0.0485 0.0474 123.3839
+             Intercept    2.3185 1.1428 124.6423
+     mentor_engagement    0.2568 0.0545 112.8702
+     mentee_age_within   -0.0280 0.0171 516.2545
+    mentee_age_between    0.0509 0.0468 124.3985
 
     A random slope, as ``lmer(y ~ x + (x | g))``, is ``re_formula="~ x"``; independent
     intercept and slope, ``(x || g)``, add ``re_covariance="diagonal"``; mentees in mentors

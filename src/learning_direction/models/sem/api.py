@@ -241,9 +241,9 @@ def sem(
     >>> res = ld.sem(d, model, cluster="mentor_id")
     >>> res.table[["lhs", "op", "rhs", "level", "estimate", "se"]].tail(3).round(3)
              lhs  op  rhs  level  estimate     se
-    9       hire  ~1            2     3.697  0.307
+    9       hire  ~1            2     3.533  0.298
     10      down  ~1            2     4.728  0.000
-    11  indirect  :=  a*b      0     0.068  0.024
+    11  indirect  :=  a*b      0     0.085  0.027
     """
     options = check_options(
         estimator=estimator,
