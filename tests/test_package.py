@@ -54,6 +54,8 @@ def test_wheel_carries_scales_and_data_and_lookup_works(tmp_path):
         assert f"learning_direction/_bundled/scales/{yaml_file.name}" in names
     for csv_file in (ROOT / "data").glob("*.csv"):
         assert f"learning_direction/_bundled/data/{csv_file.name}" in names
+    # PEP 561: type checkers use the package's hints (and __init__.pyi) only with py.typed
+    assert {"learning_direction/py.typed", "learning_direction/__init__.pyi"} <= names
     # import the installed copy (not the checkout) and check it finds its bundled files
     code = (
         "import learning_direction as ld, learning_direction._core.resources as r;"
