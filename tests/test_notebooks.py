@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-INLINE = "module://matplotlib_inline.backend_inline"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import ld_notebooks  # noqa: E402  (docs/_ext: the parameters and the executed-notebook cache)
 
 # pyplot / seaborn functions that configure or close rather than draw
 _NOT_DRAWING = {
@@ -141,22 +144,63 @@ def test_mpl_values_are_recognised():
     assert not _shows_mpl_value(out("   term  estimate"))
 
 
+# calls whose resample count must come from the parameters cell, not a number in the code
+_RESAMPLING = re.compile(r"\b(n_boot|n_reps|n_draws)\s*=\s*\d")
+_HEAVY_DEFAULTS = re.compile(r"\b(run_study\(|\.run\()")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_resample_counts_come_from_the_parameters_cell(path):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    names = ld_notebooks.parameter_names(nb)
+    assert all(name in ld_notebooks.QUICK for name in names), f"{path.name}: {names}"
+    at = ld_notebooks.parameter_cell(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or i == at:
+            continue
+        src = cell.source
+        # a literal count, or a study run with its default 5000 resamples, cannot be made quick
+        literal = [m.group(0) for m in _RESAMPLING.finditer(src)]
+        assert not literal, f"{path.name} cell {i}: resample count {literal} not a parameter"
+        for line in src.splitlines():
+            if _HEAVY_DEFAULTS.search(line):
+                assert "n_boot=" in line, f"{path.name} cell {i}: {line.strip()!r} needs n_boot="
+
+
+def test_quick_parameters_are_injected_after_the_parameters_cell():
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "03_study2_mediation.ipynb", as_version=4)
+    at = ld_notebooks.parameter_cell(nb)
+    quick = ld_notebooks.inject(
+        nbformat.read(ROOT / "notebooks" / "03_study2_mediation.ipynb", 4), "quick"
+    )
+    assert quick.cells[at + 1].metadata["tags"] == ["injected-parameters"]
+    assert "N_BOOT = 200" in quick.cells[at + 1].source
+    assert len(quick.cells) == len(nb.cells) + 1
+    full = ld_notebooks.inject(
+        nbformat.read(ROOT / "notebooks" / "03_study2_mediation.ipynb", 4), "full"
+    )
+    assert len(full.cells) == len(nb.cells)
+    nb.cells[at].source += "\nN_NEW = 7"
+    with pytest.raises(KeyError, match="N_NEW"):
+        ld_notebooks.inject(nb, "quick")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path, monkeypatch):
     import nbformat
-    from nbclient import NotebookClient
 
     # Jupyter's inline backend, whatever the test session uses (CI sets MPLBACKEND=Agg)
-    monkeypatch.setenv("MPLBACKEND", INLINE)
-    nb = nbformat.read(path, as_version=4)
+    monkeypatch.setenv("MPLBACKEND", ld_notebooks.INLINE)
     # notebooks are stored without outputs, to keep the repository small
-    for cell in nb.cells:
+    for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type == "code":
             assert not cell.get("outputs"), f"{path.name}: commit notebooks without outputs"
-    client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
+    nb = ld_notebooks.execute(path, "quick", timeout=300, workdir=tmp_path)
     missing = figures_missing(nb)
     assert not missing, f"{path.name}: cells that draw but show no figure: {missing}"
+    ld_notebooks.store(path, nb, "quick")  # for CI's site build (make docs NOTEBOOKS=quick)
