@@ -22,7 +22,8 @@ DEV_STAMP := $(VENV)/.installed-dev
 # both honour constraints.txt, the pinned versions of every dependency. Bytecode is compiled at
 # install time: where PYTHONDONTWRITEBYTECODE is set (containers, CI) every run would otherwise
 # recompile pandas and scipy (about 2 s per process).
-# $(1): the extras, e.g. ".[dev]"
+# $(1): the extras, e.g. ".[dev]" (a comma inside $(call ...) is written $(comma))
+comma := ,
 define install
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(PIP) install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >/dev/null 2>&1 || true
@@ -41,12 +42,12 @@ $(RUN_STAMP): pyproject.toml constraints.txt
 # the development tools on top: pytest, hypothesis, ruff, mypy, import-linter, nbclient, ...
 # and the documentation tools (Sphinx, Playwright), which tests/test_docs.py uses
 $(DEV_STAMP): $(RUN_STAMP)
-	$(call install,.[dev,docs])
+	$(call install,.[dev$(comma)docs])
 	@touch $(DEV_STAMP)
 
 NOTEBOOK_STAMP := $(VENV)/.installed-notebook
 $(NOTEBOOK_STAMP): $(DEV_STAMP)
-	$(call install,.[dev,docs,notebook])
+	$(call install,.[dev$(comma)docs$(comma)notebook])
 	@touch $(NOTEBOOK_STAMP)
 
 STAMP := $(DEV_STAMP)
