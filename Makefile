@@ -93,8 +93,9 @@ docs: $(STAMP) ## Build the documentation site (warnings are errors) -> docs/_bu
 	LD_DOCS_NOTEBOOKS=$(NOTEBOOKS) $(VENV)/bin/sphinx-build -W --keep-going -q -b html -d docs/_build/doctrees docs docs/_build/html
 	@echo "docs/_build/html/index.html"
 
+# Jupyter refuses to run as root unless told (containers often run as root)
 notebook: $(NOTEBOOK_STAMP) ## Start JupyterLab in the project's environment (notebooks/)
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=notebooks
 
 clean: ## Remove the virtual environment, caches and reports
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache .hypothesis dist build docs/_build docs/notebooks docs/api/generated
