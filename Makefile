@@ -8,7 +8,7 @@ CONFIG ?= examples/evaluation.yaml
 SEED ?= 20261122
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast lint format report data bench evaluate clean
+.PHONY: help setup test test-fast lint format report data bench evaluate docs notebook clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,7 +22,8 @@ DEV_STAMP := $(VENV)/.installed-dev
 # both honour constraints.txt, the pinned versions of every dependency. Bytecode is compiled at
 # install time: where PYTHONDONTWRITEBYTECODE is set (containers, CI) every run would otherwise
 # recompile pandas and scipy (about 2 s per process).
-# $(1): the extras, e.g. ".[dev]"
+# $(1): the extras, e.g. ".[dev]" (a comma inside $(call ...) is written $(comma))
+comma := ,
 define install
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(PIP) install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >/dev/null 2>&1 || true
@@ -39,9 +40,15 @@ $(RUN_STAMP): pyproject.toml constraints.txt
 	@touch $(RUN_STAMP)
 
 # the development tools on top: pytest, hypothesis, ruff, mypy, import-linter, nbclient, ...
+# and the documentation tools (Sphinx, Playwright), which tests/test_docs.py uses
 $(DEV_STAMP): $(RUN_STAMP)
-	$(call install,.[dev])
+	$(call install,.[dev$(comma)docs])
 	@touch $(DEV_STAMP)
+
+NOTEBOOK_STAMP := $(VENV)/.installed-notebook
+$(NOTEBOOK_STAMP): $(DEV_STAMP)
+	$(call install,.[dev$(comma)docs$(comma)notebook])
+	@touch $(NOTEBOOK_STAMP)
 
 STAMP := $(DEV_STAMP)
 
@@ -78,5 +85,17 @@ bench: $(STAMP) ## Run the side-by-side benchmarks against peer tools (installs 
 evaluate: $(RUN_STAMP) ## Evaluate a program's survey export: make evaluate CONFIG=path/to/config.yaml
 	$(PY) -m learning_direction.cli evaluate $(CONFIG)
 
+# "full": the notebooks run with the resample counts written in them (the first build takes
+# minutes, later builds reuse docs/_build/notebook-cache); "quick": the tests' small counts (CI)
+NOTEBOOKS ?= full
+
+docs: $(STAMP) ## Build the documentation site (warnings are errors) -> docs/_build/html/index.html
+	LD_DOCS_NOTEBOOKS=$(NOTEBOOKS) $(VENV)/bin/sphinx-build -W --keep-going -q -b html -d docs/_build/doctrees docs docs/_build/html
+	@echo "docs/_build/html/index.html"
+
+# Jupyter refuses to run as root unless told (containers often run as root)
+notebook: $(NOTEBOOK_STAMP) ## Start JupyterLab in the project's environment (notebooks/)
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=notebooks
+
 clean: ## Remove the virtual environment, caches and reports
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache .hypothesis dist build
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .hypothesis dist build docs/_build docs/notebooks docs/api/generated

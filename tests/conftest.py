@@ -23,3 +23,8 @@ def close_figures():
 
     yield
     plt.close("all")
+
+
+def pytest_collection_modifyitems(config, items):
+    """tests/test_docs.py last: it builds the site from the notebooks test_notebooks executed."""
+    items.sort(key=lambda item: item.path.name == "test_docs.py")

@@ -139,6 +139,49 @@ def test_save_figure_accepts_axes_and_replaces_extension(tmp_path):
     assert paths == [tmp_path / "plain.png"] and paths[0].stat().st_size > 0
 
 
+def test_publication_style_restores_only_its_own_settings():
+    """Settings changed inside the style are kept (Jupyter's inline backend switches on interactive
+    mode when the first figure of a session loads it; undoing that hid every later figure)."""
+    import matplotlib as mpl
+
+    from learning_direction.figures._style import publication_style
+
+    with mpl.rc_context():  # leave the session's settings as they were
+        mpl.interactive(False)
+        font_size = mpl.rcParams["font.size"]
+        mpl.rcParams["xtick.labelsize"] = "small"
+        with publication_style():
+            assert mpl.rcParams["xtick.labelsize"] == 9
+            mpl.interactive(True)  # what loading the inline backend does
+        assert mpl.is_interactive()
+        assert mpl.rcParams["font.size"] == font_size
+        assert mpl.rcParams["xtick.labelsize"] == "small"
+
+
+@pytest.mark.slow
+def test_every_figure_shows_in_jupyter(tmp_path, monkeypatch):
+    """In a Jupyter kernel with the inline backend, each cell that draws shows its figure."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    cells = [
+        "from learning_direction.figures._style import get_ax",
+        "get_ax().plot([1, 2, 3]);",  # the session's first figure loads the backend
+        "get_ax().plot([3, 2, 1]);",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]);",
+        "import matplotlib as mpl\nprint(mpl.is_interactive(), len(plt.get_fignums()))",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    images = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
+    assert images[1:4] == [1, 1, 1]
+    # interactive mode kept, and the inline backend closed each figure after showing it
+    assert nb.cells[4].outputs[0]["text"].strip() == "True 0"
+
+
 # ------------------------------------------------------------------------------- mediation
 def test_path_diagram_parallel_labels_on_own_arrows(med_parallel):
     ax = med_parallel.plot(kind="path")

@@ -54,6 +54,8 @@ def test_wheel_carries_scales_and_data_and_lookup_works(tmp_path):
         assert f"learning_direction/_bundled/scales/{yaml_file.name}" in names
     for csv_file in (ROOT / "data").glob("*.csv"):
         assert f"learning_direction/_bundled/data/{csv_file.name}" in names
+    # PEP 561: type checkers use the package's hints (and __init__.pyi) only with py.typed
+    assert {"learning_direction/py.typed", "learning_direction/__init__.pyi"} <= names
     # import the installed copy (not the checkout) and check it finds its bundled files
     code = (
         "import learning_direction as ld, learning_direction._core.resources as r;"
@@ -74,3 +76,15 @@ def test_wheel_carries_scales_and_data_and_lookup_works(tmp_path):
     assert "_bundled" in lines[0] and str(tmp_path) in lines[0]
     assert lines[1] == "['upward', 'lateral', 'downward']"
     assert int(lines[2]) == len(list((ROOT / "scales").glob("*.yaml")))
+
+
+def test_citation_file_names_this_version():
+    """CITATION.cff (Citation File Format 1.2, validated against its schema when written)."""
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors"} <= set(cff) and cff["authors"]
+    assert str(cff["version"]) == ld.__version__, "bump CITATION.cff's version with the package's"
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{ld.__version__}]" in changelog, "CHANGELOG.md has no entry for this version"

@@ -6,8 +6,8 @@ The palette is Okabe & Ito's colour-blind-safe set. Every figure function takes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -70,9 +70,27 @@ _RC: dict[RcKeyType, Any] = {
 }
 
 
-def publication_style() -> AbstractContextManager[None]:
-    """Context manager applying the toolkit's matplotlib defaults."""
-    return mpl.rc_context(_RC)
+@contextmanager
+def publication_style() -> Iterator[None]:
+    """Context manager applying the toolkit's matplotlib defaults.
+
+    Notes
+    -----
+    Only the settings it applies are restored on exit, unlike ``matplotlib.rc_context``, which
+    restores every setting. The difference matters in Jupyter: the first figure of a session
+    loads the inline backend, which switches matplotlib to interactive mode (``interactive``
+    set to True) so that each cell's new figures are queued and shown when the cell ends. Were
+    that first figure created inside ``rc_context``, leaving the context would switch
+    interactive mode off again, and from then on no figure of the session would show (the
+    inline backend queues figures only in interactive mode). Settings that anything else
+    changes inside the context are therefore kept.
+    """
+    saved = {key: mpl.rcParams[key] for key in _RC}
+    try:
+        mpl.rcParams.update(_RC)
+        yield
+    finally:
+        mpl.rcParams.update(saved)
 
 
 def get_ax(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:

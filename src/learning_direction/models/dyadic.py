@@ -888,7 +888,7 @@ def apim(
     ----------
     Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). *Dyadic data analysis*. Guilford.
     Kenny, D. A., & Ledermann, T. (2010). Detecting, measuring, and testing dyadic patterns in
-    the actor–partner interdependence model. *Journal of Family Psychology, 24*(3), 359–366.
+    the actor–partner interdependence model. *Journal of Family Psychology*, 24(3), 359–366.
 
     Examples
     --------
@@ -1087,7 +1087,7 @@ def mutual_benefit(
     References
     ----------
     Murphy, W. M. (2012). Reverse mentoring at work: Fostering cross-generational learning and
-    developing millennial leaders. *Human Resource Management, 51*(4), 549–573.
+    developing millennial leaders. *Human Resource Management*, 51(4), 549–573.
 
     Examples
     --------

@@ -375,7 +375,7 @@ class SensitivityResult(ResultMixin):
         The R^2 products at that rho: rho-tilde^2 and rho-tilde^2 (1 - R^2_M)(1 - R^2_Y).
     ci_zero : DataFrame
         ``term, rho_from, rho_to``: the interval of rho over which the CI includes zero
-        (NaN where it reaches the end of the grid, |rho| = .99).
+        (NaN where it reaches the end of the grid, rho = ±.99).
     r2_m, r2_y : float
         R^2 of the mediator and outcome equations.
     """

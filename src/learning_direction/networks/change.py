@@ -273,7 +273,7 @@ def network_change(
     References
     ----------
     Higgins, M. C., & Kram, K. E. (2001). Reconceptualizing mentoring at work: A developmental
-    network perspective. *Academy of Management Review, 26*(2), 264–288.
+    network perspective. *Academy of Management Review*, 26(2), 264–288.
 
     Examples
     --------

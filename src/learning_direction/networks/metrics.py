@@ -309,7 +309,7 @@ def network_metrics(
     References
     ----------
     Higgins, M. C., & Kram, K. E. (2001). Reconceptualizing mentoring at work: A developmental
-    network perspective. *Academy of Management Review, 26*(2), 264–288.
+    network perspective. *Academy of Management Review*, 26(2), 264–288.
 
     Blau, P. M. (1977). *Inequality and heterogeneity*. Free Press.
 

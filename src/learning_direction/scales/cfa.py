@@ -61,8 +61,8 @@ class CFAResult(ResultMixin):
         With groups every table starts with a ``group`` column.
     validity : DataFrame
         Per factor: ``factor, n_items, ave, sqrt_ave, composite_reliability, max_abs_r,
-        ave_ok`` (AVE ≥ .50), ``cr_ok`` (CR ≥ .70), ``fornell_larcker`` (sqrt(AVE) > every
-        |r| with another factor).
+        ave_ok`` (AVE ≥ .50), ``cr_ok`` (CR ≥ .70), ``fornell_larcker`` (sqrt(AVE) > the
+        absolute r with every other factor).
     discriminant : DataFrame
         Per pair of factors: ``factor_1, factor_2, correlation, htmt, htmt_below_85,
         htmt_below_90, fornell_larcker``.
@@ -280,8 +280,9 @@ def cfa(
     ``std_estimate`` is lavaan's ``std.all``: ``λ_ij sqrt(φ_jj) / sqrt(σ_ii)``. Validity uses
     the standardized loadings: AVE ``= mean(λ*²)``; composite reliability
     ``= (Σλ*)² / ((Σλ*)² + Σ(1 - λ*²))``; Fornell–Larcker holds when ``sqrt(AVE)`` of both
-    factors exceeds their |correlation|; HTMT is the mean |correlation| between the two
-    factors' items divided by the geometric mean of the average within-factor |correlations|
+    factors exceeds their absolute correlation; HTMT is the mean absolute correlation between
+    the two factors' items divided by the geometric mean of the average within-factor absolute
+    correlations
     (Henseler et al., 2015; ``semTools::htmt`` with ``absolute = TRUE``), judged against
     .85 (strict) and .90 (lenient); the item correlations are those of the rows used (their
     EM estimates with FIML).
@@ -294,7 +295,7 @@ def cfa(
     discriminant validity in variance-based structural equation modeling. *Journal of the
     Academy of Marketing Science, 43*, 115–135.
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
-    Statistical Software, 48*(2).
+    Statistical Software*, 48(2).
 
     Examples
     --------

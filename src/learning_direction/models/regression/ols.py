@@ -313,7 +313,7 @@ def regress(
     Cribari-Neto, F. (2004). Asymptotic inference under heteroskedasticity of unknown form.
     *Computational Statistics & Data Analysis, 45*, 215-233.
     Zeileis, A. (2004). Econometric computing with HC and HAC covariance matrix estimators.
-    *Journal of Statistical Software, 11*(10).
+    *Journal of Statistical Software*, 11(10).
 
     Examples
     --------
