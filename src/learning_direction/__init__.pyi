@@ -78,6 +78,17 @@ from .networks import (
 from .scales.cfa import CFAResult as CFAResult, cfa as cfa
 from .scales.codebook import Scale as Scale, list_scales as list_scales, load_scale as load_scale
 from .scales.invariance import InvarianceResult as InvarianceResult, invariance as invariance
+from .scales.validity import (
+    ave as ave,
+    composite_reliability as composite_reliability,
+    fornell_larcker as fornell_larcker,
+    htmt as htmt,
+)
+from .scales.common_method import (
+    CommonMethodResult as CommonMethodResult,
+    common_method as common_method,
+    marker_adjusted_correlations as marker_adjusted_correlations,
+)
 from .scales.profiles import (
     AdvocacyQuadrantResult as AdvocacyQuadrantResult,
     LearningDirectionProfile as LearningDirectionProfile,
