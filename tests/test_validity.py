@@ -79,7 +79,7 @@ def test_validity_functions_refuse_groups_and_other_objects():
     for fn in (ld.ave, ld.htmt, ld.fornell_larcker, ld.composite_reliability):
         with pytest.raises(ModelError, match="one-group"):
             fn(grouped)
-        with pytest.raises(ModelError, match="ld.cfa"):
+        with pytest.raises(ModelError, match=r"ld\.cfa"):
             fn(hs)
 
 

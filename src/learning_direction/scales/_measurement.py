@@ -176,7 +176,9 @@ def measurement_model(
     if is_syntax(scale):
         return _from_syntax(df, str(scale))
     if isinstance(scale, list | tuple):
-        return _combined([measurement_model(df, s, columns=columns, notes=notes) for s in scale], df, extra)
+        return _combined(
+            [measurement_model(df, s, columns=columns, notes=notes) for s in scale], df, extra
+        )
     sc = load_scale(scale)
     small = [s.name for s in sc.subscales if len(s.items) < 2]
     if small:

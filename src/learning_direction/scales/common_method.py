@@ -51,7 +51,10 @@ class CommonMethodResult(ResultMixin):
         of their correlation matrix (the saturated model's; EM estimates with FIML).
     method_share : float
         Mean over items of the squared standardized method loading: the share of item variance
-        that the unmeasured method factor accounts for.
+        that the unmeasured method factor accounts for (NaN when the method variance is
+        negative: an improper solution, no variance common to every item beyond the traits).
+    method_variance : float
+        The method factor's estimated variance (its loadings are fixed to 1).
     method_loadings : DataFrame
         ``item, estimate, std_estimate`` of the method factor.
     marker : DataFrame or None
@@ -62,6 +65,7 @@ class CommonMethodResult(ResultMixin):
     table: pd.DataFrame
     harman_share: float
     method_share: float
+    method_variance: float
     method_loadings: pd.DataFrame
     marker: pd.DataFrame | None
     n: int
@@ -81,6 +85,7 @@ class CommonMethodResult(ResultMixin):
             "missing": self.missing,
             "harman_share": self.harman_share,
             "method_share": self.method_share,
+            "method_variance": self.method_variance,
         }
 
     def summary(self, digits: int = 3) -> str:
@@ -206,6 +211,7 @@ def common_method(
         table=table,
         harman_share=_first_eigen_share(traits, items),
         method_share=float(np.mean(load["std_estimate"].to_numpy(dtype=float) ** 2)),
+        method_variance=_method_variance(method_fit),
         method_loadings=load,
         marker=marker_table,
         n=traits.n,
@@ -261,6 +267,12 @@ def _method_loadings(m: Measurement, res: SEMResult) -> pd.DataFrame:
             "std_estimate": rows["std_all"].to_numpy(dtype=float),
         }
     )
+
+
+def _method_variance(res: SEMResult) -> float:
+    t = res.table
+    row = t[(t["op"] == "~~") & (t["lhs"] == "method") & (t["rhs"] == "method")]
+    return float(row["estimate"].iloc[0])
 
 
 def _negative_variances(res: SEMResult) -> list[str]:
@@ -378,4 +390,3 @@ def marker_adjusted_correlations(
                 }
             )
     return pd.DataFrame(rows)
-
