@@ -18,8 +18,7 @@ import pytest
 
 import learning_direction as ld
 from learning_direction.exceptions import DataValidationError, ModelError
-from learning_direction.studies import StudyResult
-from learning_direction.studies import study1
+from learning_direction.studies import StudyResult, study1
 from learning_direction.studies.study1 import key_numbers
 
 TABLE_COLUMNS = {
