@@ -8,9 +8,9 @@ publication-ready figures and reports.
 >>> res = ld.reliability(ld.load_dataset("study1"), "learning_direction")  # psych::alpha per subscale
 >>> print(res.table[["scale", "alpha"]].round(3).to_string(index=False))
    scale  alpha
-  upward  0.818
- lateral  0.829
-downward  0.861
+  upward  0.822
+ lateral  0.821
+downward  0.871
 
 The public names are re-exported here explicitly (see ``__all__``); they are imported lazily
 so that ``import learning_direction`` and the command line start fast.

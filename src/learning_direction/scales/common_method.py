@@ -175,10 +175,16 @@ def common_method(
     Examples
     --------
     >>> import learning_direction as ld
-    >>> cm = ld.common_method(ld.load_dataset("study1"), "learning_direction")
-    >>> # R: eigen(cor(items))$values[1] / 12; lavTestLRT(cfa(traits), cfa(traits + method))
-    >>> round(cm.harman_share, 3), round(cm.method_share, 3)
-    (0.27, 0.024)
+    >>> cm = ld.common_method(ld.load_dataset("study1"), "learning_direction", missing="fiml")
+    >>> # R: lavTestLRT(cfa(traits, d, missing = "ml"), cfa(traits_plus_method, d, missing = "ml"))
+    >>> print(cm.table[["model", "chisq", "df", "delta_chisq", "p_delta"]].round(3).to_string(index=False))
+                     model   chisq  df  delta_chisq  p_delta
+                    traits  53.011  51          NaN      NaN
+       one factor (Harman) 813.138  54      760.127    0.000
+    traits + method factor  49.513  50        3.498    0.061
+    >>> round(cm.harman_share, 3), round(cm.method_variance, 3)  # negative: an improper solution
+    (0.317, -1.104)
+
     """
     notes: list[str] = []
     if marker is not None and marker not in df.columns:

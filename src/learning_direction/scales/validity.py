@@ -66,9 +66,12 @@ def ave(res: CFAResult, *, standardized: bool = True) -> pd.Series:
     --------
     >>> import learning_direction as ld
     >>> fit = ld.cfa(ld.load_dataset("study1"), "learning_direction", missing="fiml")
-    >>> # R: semTools::AVE(lavaan::cfa(model, data = d, missing = "ml"), obs.var = FALSE)
+    >>> # R: l <- subset(standardizedSolution(cfa(model, d, missing = "ml")), op == "=~")
+    >>> #    tapply(l$est.std^2, l$lhs, mean)
     >>> ld.ave(fit).round(3).to_dict()
-    {'upward': 0.524, 'lateral': 0.537, 'downward': 0.53}
+    {'upward': 0.536, 'lateral': 0.536, 'downward': 0.621}
+    >>> ld.ave(fit, standardized=False).round(3).to_dict()  # semTools::AVE(fit, obs.var = FALSE)
+    {'upward': 0.536, 'lateral': 0.539, 'downward': 0.624}
     """
     _single_group(res, "ave")
     if not standardized:
@@ -105,9 +108,9 @@ def composite_reliability(res: CFAResult, *, standardized: bool = True) -> pd.Se
     --------
     >>> import learning_direction as ld
     >>> fit = ld.cfa(ld.load_dataset("study1"), "learning_direction", missing="fiml")
-    >>> # R: semTools::compRelSEM(fit, obs.var = FALSE)
+    >>> # R: with l as for ave(): sum(l$est.std)^2 / (sum(l$est.std)^2 + sum(1 - l$est.std^2))
     >>> ld.composite_reliability(fit).round(3).to_dict()
-    {'upward': 0.815, 'lateral': 0.822, 'downward': 0.818}
+    {'upward': 0.822, 'lateral': 0.822, 'downward': 0.867}
     """
     _single_group(res, "composite_reliability")
     if not standardized:
@@ -185,9 +188,9 @@ def htmt(res: CFAResult, *, htmt2: bool = False) -> pd.DataFrame:
     >>> # R: semTools::htmt(model, d, missing = "ml", htmt2 = FALSE)
     >>> print(ld.htmt(fit).round(3).to_string())
               upward  lateral  downward
-    upward     1.000    0.353     0.149
-    lateral    0.353    1.000     0.307
-    downward   0.149    0.307     1.000
+    upward     1.000    0.386     0.141
+    lateral    0.386    1.000     0.215
+    downward   0.141    0.215     1.000
     """
     _single_group(res, "htmt")
     r, groups, factors = _item_correlations(res)
@@ -251,9 +254,9 @@ def fornell_larcker(res: CFAResult) -> pd.DataFrame:
     >>> fit = ld.cfa(ld.load_dataset("study1"), "learning_direction", missing="fiml")
     >>> print(ld.fornell_larcker(fit).round(3).to_string())
               upward  lateral  downward
-    upward     0.724      NaN       NaN
-    lateral    0.400    0.733       NaN
-    downward   0.165    0.344     0.728
+    upward     0.732      NaN       NaN
+    lateral    0.400    0.732       NaN
+    downward   0.144    0.223     0.788
     """
     _single_group(res, "fornell_larcker")
     factors = list(res.validity["factor"])
