@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -179,7 +179,7 @@ def measurement_model(
         return _combined(
             [measurement_model(df, s, columns=columns, notes=notes) for s in scale], df, extra
         )
-    sc = load_scale(scale)
+    sc = load_scale(cast("str | Path | Mapping[str, Any] | Scale", scale))
     small = [s.name for s in sc.subscales if len(s.items) < 2]
     if small:
         raise ModelError(

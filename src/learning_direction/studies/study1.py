@@ -293,7 +293,9 @@ def analyse(
         steps = regress_steps(data_s, list(STEP_FORMULAS), se=se)
         incremental = regress_steps(data_s, list(INCREMENTAL_FORMULAS), se=se)
         cfa_res = _try_cfa(df, "learning_direction", "learning direction", notes)
-        measurement, validity, method = None, {}, None
+        measurement: CFAResult | None = None
+        validity: dict[str, pd.DataFrame] = {}
+        method: CommonMethodResult | None = None
         if full_measurement:
             measurement, validity, method = _measurement_model(df, marker, notes)
         profile = learning_direction_profile(data_s[list(DIRECTIONS)])
