@@ -864,11 +864,15 @@ def run(
     -------
     StudyResult
         Tables ``table1``, ``reliability``, ``regression_steps``, ``regression``,
-        ``contrasts``, ``cfa_fit``, ``cfa_discriminant``; figures ``profile``,
+        ``contrasts``, ``cfa_fit``, ``cfa_discriminant``, ``incremental_validity`` and, with
+        the full measurement model, ``missing_patterns``, ``measurement_fit``,
+        ``measurement_validity``, ``measurement_htmt``, ``fornell_larcker``,
+        ``common_method`` (and ``marker_correlations`` with a marker); figures ``profile``,
         ``coefficients``, ``correlations``, ``item_reliability``; text ``reliability``,
-        ``cfa``, ``model``, ``main``, ``contrasts``; results (the underlying result objects)
-        ``scores``, ``reliability``, ``cfa``, ``table1``, ``steps``, ``regression``,
-        ``profile``, ``careless``.
+        ``cfa``, ``measurement``, ``common_method``, ``incremental``, ``model``, ``main``,
+        ``contrasts``; results (the underlying result objects) ``scores``, ``reliability``,
+        ``cfa``, ``table1``, ``steps``, ``regression``, ``profile``, ``careless``,
+        ``incremental``, ``measurement``, ``common_method``.
 
     Raises
     ------
@@ -892,7 +896,9 @@ def run(
     heteroskedasticity-consistent estimator recommended for samples of this size (Long &
     Ervin, 2000); β = b·s_x/s_y (``lm.beta``). The downward coefficient is also compared with
     the upward and lateral ones (Wald t tests of the differences with the same covariance).
-    The CFA is ML on the listwise-complete learning-direction items (lavaan's default).
+    The CFAs are full-information ML (lavaan's ``missing = "ml"``): every mentor with an
+    answer counts. Incremental validity over learning goal orientation: a second hierarchical
+    regression with LGO in step 1 (``update(m1, . ~ . + lgo)`` and then the three directions).
 
     References
     ----------

@@ -592,7 +592,8 @@ def run(
     Returns
     -------
     StudyResult
-        Tables ``table1``, ``reliability``, ``mediation``, ``equations``, (with
+        Tables ``table1``, ``reliability``, ``invariance`` (bundled data: across 2A and 2B),
+        ``mediation``, ``equations``, (with
         ``sensitivity``) ``sensitivity``, ``confounding`` (the ρ at which the indirect effect
         vanishes and its E-value) and ``confounding_curve`` (ACME by ρ); figures ``path``,
         ``bootstrap``, ``confounding_plot``, ``correlations``, ``item_reliability``; text

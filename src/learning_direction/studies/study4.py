@@ -907,7 +907,8 @@ def run(
     Returns
     -------
     StudyResult
-        Tables ``reliability``, ``table1``, ``condition_means``, ``welch_anova`` (with η², ω²
+        Tables ``reliability``, ``invariance`` (across the conditions), ``table1``,
+        ``condition_means``, ``welch_anova`` (with η², ω²
         and their CIs), ``games_howell`` (with Hedges' g and its CI), ``mediation``,
         ``relative_indirect``, ``omnibus``, ``confounding`` (the ρ at which each relative
         indirect effect vanishes, and its E-value) and ``confounding_curve``; figures
