@@ -506,7 +506,9 @@ def test_measurement_sentence_numbers_come_from_tables(res):
     text = res.text["measurement"]
     v = res.tables["measurement_validity"]
     lo = v.loc[v["ave"].idxmin()]
-    assert f"ranged from {_r2(lo['ave']):.2f}".replace("0.", ".") + f" ({lo['factor']})" in text
+    spoken = study1._SPOKEN.get(lo["factor"], lo["factor"])
+    assert f"ranged from {_r2(lo['ave']):.2f}".replace("0.", ".") + f" ({spoken})" in text
+    assert "learning goal orientation" in res.design
     n_fl = int(res.tables["measurement_htmt"]["fornell_larcker"].sum())
     assert f"held for {'all' if n_fl == 10 else n_fl}" in text
     fit = res.tables["measurement_fit"].iloc[0]

@@ -259,7 +259,6 @@ def _comparison(traits: SEMResult, one: SEMResult, method_fit: SEMResult) -> pd.
         rows.append(row)
     out = pd.DataFrame(rows)
     out["df"] = out["df"].astype(int)
-    out["delta_df"] = out["delta_df"].astype("Int64")
     return out
 
 

@@ -80,7 +80,12 @@ LABELS = {
     "learning_goal_orientation": "Learning goal orientation",
     "mentor_engagement": "Mentor engagement",
 }
-SHORT = {"upward": "upward", "lateral": "lateral", "downward": "downward"}
+SHORT = {
+    "upward": "upward",
+    "lateral": "lateral",
+    "downward": "downward",
+    "learning_goal_orientation": "learning goal orientation",
+}
 SPEC = DataSpec(
     dataset="study1",
     scales=SCALES,
@@ -144,8 +149,9 @@ def _design_text(n: int, bundled: bool) -> str:
     return (
         f"Cross-sectional survey of {n} mentors from {source}. Measures: learning direction "
         "(12 items on 1-7, four each for upward, lateral and downward; one reverse-keyed item per "
-        "subscale) and mentor engagement (6 items on 1-7, one reverse-keyed); controls: age, "
-        "organisational tenure, gender and number of past mentees."
+        "subscale), learning goal orientation (5 items on 1-7, the control construct) and mentor "
+        "engagement (6 items on 1-7, one reverse-keyed); controls: age, organisational tenure, "
+        "gender and number of past mentees."
     )
 
 
@@ -658,6 +664,9 @@ def _cfa_missing_note(cfa_res: CFAResult) -> str:
     )
 
 
+_SPOKEN = {"learning_goal_orientation": "learning goal orientation", OUTCOME: "engagement"}
+
+
 def _measurement_text(results: Study1Results) -> str:
     full = results.measurement
     if full is None:
@@ -666,8 +675,9 @@ def _measurement_text(results: Study1Results) -> str:
         f"A {len(full.validity)}-factor CFA of all {len(full.table)} items (the three learning "
         "directions, learning goal orientation and mentor engagement)"
     )
-    text = apa_cfa_sentence(full.fit.iloc[0], full.discriminant, what)
-    v = full.validity
+    shown = full.discriminant.replace({"factor_1": _SPOKEN, "factor_2": _SPOKEN})
+    text = apa_cfa_sentence(full.fit.iloc[0], shown, what)
+    v = full.validity.replace({"factor": _SPOKEN})
     lo, hi = v.loc[v["ave"].idxmin()], v.loc[v["ave"].idxmax()]
     n_low_ave = int((~v["ave_ok"]).sum())
     n_low_cr = int((~v["cr_ok"]).sum())
