@@ -333,7 +333,7 @@ def regress(
        upward     0.171 0.059    0.004
       lateral     0.169 0.058    0.004
     >>> res.n, res.n_dropped, round(res.r2, 3)
-    (300, 0, 0.176)
+    (283, 17, 0.249)
     """
     level = check_ci_level(ci_level)
     se = check_se_type(se, cluster)
