@@ -33,6 +33,7 @@ EXPECTED = {
     "retention_intention_mentee",
     "empathic_support",
     "manipulation_check",
+    "learning_goal_orientation",
 }
 
 

@@ -151,3 +151,45 @@ def test_errors():
     bad.iloc[0, 0] = np.nan
     with pytest.raises(DataValidationError, match="missing values"):
         simulate_items("learning_direction", bad)
+
+
+def test_careless_kinds():
+    lat = simulate_latent(300, ["upward", "lateral", "downward"], seed=4)
+    kinds = ("straightline", "random", "midpoint")
+    items = simulate_items(
+        "learning_direction", lat, careless_rate=0.05, careless_kinds=kinds, missing_rate=0, seed=4
+    )
+    got = items.attrs["careless_kinds"]
+    assert len(got) == 15 and sorted(set(got.values())) == sorted(kinds)
+    for row, kind in got.items():
+        answers = items.loc[row].to_numpy()
+        if kind == "straightline":
+            assert len(set(answers)) == 1
+        elif kind == "midpoint":
+            assert np.isin(answers, [3, 4, 5]).all() and np.mean(answers == 4) >= 0.5
+        else:
+            assert answers.min() >= 1 and answers.max() <= 7
+    # the default draws are those of earlier versions: only straight-liners
+    default = simulate_items("learning_direction", lat, careless_rate=0.05, seed=4)
+    assert set(default.attrs["careless_kinds"].values()) == {"straightline"}
+    with pytest.raises(DataValidationError, match="careless_kinds"):
+        simulate_items("learning_direction", lat, careless_kinds=["lazy"], seed=4)
+
+
+def test_bundled_study1_is_byte_reproducible(tmp_path):
+    """``make data`` writes data/study1.csv byte for byte (twice, and as committed)."""
+    from pathlib import Path
+
+    from learning_direction.simulate import write_datasets
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    for run in ("a", "b"):
+        write_datasets(tmp_path / run, seed=20261122, names=["study1"])
+    a = (tmp_path / "a" / "study1.csv").read_bytes()
+    assert a == (tmp_path / "b" / "study1.csv").read_bytes()
+    assert a == (root / "study1.csv").read_bytes()
+    committed = pd.read_csv(root / "codebook.csv", dtype=str, keep_default_na=False)
+    fresh = pd.read_csv(tmp_path / "a" / "codebook.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(
+        committed[committed["dataset"] == "study1"].reset_index(drop=True), fresh
+    )

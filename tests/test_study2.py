@@ -42,6 +42,20 @@ TABLE_COLUMNS = {
         "g6",
         "omega_total",
     ],
+    "invariance": [
+        "scale",
+        "level",
+        "chisq",
+        "df",
+        "cfi",
+        "rmsea",
+        "delta_chisq",
+        "delta_df",
+        "p_delta",
+        "delta_cfi",
+        "delta_rmsea",
+        "decision",
+    ],
     "mediation": [
         "term",
         "label",
@@ -462,3 +476,29 @@ def test_rows_with_missing_scores_are_reported(raw):
     notes = " ".join(out.notes)
     assert "2 of 400 mentors were left out" in notes
     assert "2 of 400 rows have no 'learning_opportunity' score" in notes
+
+
+def test_invariance_across_samples_comes_first_and_is_worded_by_the_result(res, res_b):
+    inv = res.tables["invariance"]
+    assert set(inv["scale"]) == {"learning_direction", "learning_opportunity", "mentor_engagement"}
+    text = res.text["invariance"]
+    assert text.startswith("Before comparing Studies 2A and 2B")
+    for scale, rows in inv.groupby("scale", sort=False):
+        supported = rows.set_index("level")["decision"]
+        if supported["scalar"] == "supported":
+            assert f"invariance holds for {scale}, so its means" in text
+        elif supported["metric"] == "supported":
+            assert f"metric but not scalar invariance holds for {scale}" in text
+        else:
+            assert f"not even metric invariance holds for {scale}" in text
+    # the same two samples, seen from 2B: the same models and decisions
+    pd.testing.assert_series_equal(
+        res_b.tables["invariance"]["decision"], inv["decision"], check_names=False
+    )
+
+
+def test_no_sample_invariance_for_user_data():
+    from learning_direction.studies import study2
+
+    prep = study2.prepare(ld.load_dataset("study2a").iloc[:200], name="study2a")
+    assert study2._sample_invariance(prep, "study2a") is None

@@ -187,6 +187,7 @@ def test_confounding_of_the_relative_indirect_effects(res):
 def test_tables_and_columns(res):
     assert list(res.tables) == [
         "reliability",
+        "invariance",
         "table1",
         "condition_means",
         "welch_anova",
@@ -495,3 +496,32 @@ def test_exclude_careless_drops_only_the_flagged_persons_answers(raw):
     notes = " ".join(out.notes)
     assert "left out of every analysis (exclude_careless=True)" in notes
     assert out.results["mediation"].n == len(raw) - len(set(fm) | set(fe))
+
+
+def test_invariance_across_conditions(res):
+    inv = res.tables["invariance"]
+    assert set(inv["scale"]) == {"manipulation_check", "mentor_engagement", "mentee_experience"}
+    assert (
+        inv.groupby("scale")["level"].apply(list)
+        == [["configural", "metric", "scalar", "strict"]] * 3
+    ).all()
+    text = res.text["invariance"]
+    assert text.startswith("Before comparing the conditions")
+    for scale, rows in inv.groupby("scale", sort=False):
+        dec = rows.set_index("level")["decision"]
+        if dec["metric"] != "supported":
+            assert f"not even metric invariance holds for {scale}" in text
+        elif dec["scalar"] != "supported":
+            assert f"metric but not scalar invariance holds for {scale}" in text
+        else:
+            assert f"invariance holds for {scale}, so its means" in text
+
+
+def test_invariance_skipped_with_too_few_rows_per_group():
+    from learning_direction.studies._invariance import check_invariance, invariance_text
+
+    d = ld.load_dataset("study4").iloc[:90]
+    check = check_invariance(d, ["mentor_engagement"], "condition", groups="the conditions")
+    assert not check.results and "mentor_engagement" in check.skipped
+    assert "too few rows" in check.skipped["mentor_engagement"]
+    assert "was not tested for mentor_engagement" in invariance_text(check)

@@ -41,6 +41,7 @@ def test_tables_and_columns(res):
     assert list(res.tables) == [
         "reliability",
         "table1",
+        "invariance",
         "quadrants",
         "quadrants_by_gender",
         "gender_test",
@@ -196,3 +197,16 @@ def test_html_escapes_user_strings():
     r = ld.run_study("advocacy", data=d)
     html = r._repr_html_()
     assert "<b>f</b>" not in html and "&lt;b&gt;f&lt;/b&gt;" in html
+
+
+def test_invariance_across_mentee_gender(res):
+    inv = res.tables["invariance"]
+    assert set(inv["scale"]) == {"advocacy", "authenticity"}
+    text = res.text["invariance"]
+    assert text.startswith("Before comparing mentee genders")
+    for scale, rows in inv.groupby("scale", sort=False):
+        dec = rows.set_index("level")["decision"]
+        assert (f"not even metric invariance holds for {scale}" in text) is (
+            dec["metric"] != "supported"
+        )
+    assert any("nested in" in n and "Invariance" in n for n in res.notes)

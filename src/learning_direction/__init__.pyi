@@ -80,6 +80,11 @@ from .networks import (
 )
 from .scales.cfa import CFAResult as CFAResult, cfa as cfa
 from .scales.codebook import Scale as Scale, list_scales as list_scales, load_scale as load_scale
+from .scales.common_method import (
+    CommonMethodResult as CommonMethodResult,
+    common_method as common_method,
+    marker_adjusted_correlations as marker_adjusted_correlations,
+)
 from .scales.invariance import InvarianceResult as InvarianceResult, invariance as invariance
 from .scales.profiles import (
     AdvocacyQuadrantResult as AdvocacyQuadrantResult,
@@ -93,6 +98,12 @@ from .scales.quality import (
 )
 from .scales.reliability import ReliabilityResult as ReliabilityResult, reliability as reliability
 from .scales.scoring import ScoreResult as ScoreResult, score as score
+from .scales.validity import (
+    ave as ave,
+    composite_reliability as composite_reliability,
+    fornell_larcker as fornell_larcker,
+    htmt as htmt,
+)
 from .studies import StudyResult as StudyResult, run_study as run_study
 
 __version__: str

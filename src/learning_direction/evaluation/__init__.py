@@ -166,10 +166,10 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
     >>> model = pd.read_csv(path.parent / "tables" / "model_engagement.csv")
     >>> print(model[["term", "estimate", "se"]].round(3).to_string(index=False))
          term  estimate    se
-    Intercept     2.420 0.423
-       upward     0.111 0.059
-      lateral     0.110 0.061
-     downward     0.324 0.052
+    Intercept     1.298 0.344
+       upward     0.171 0.059
+      lateral     0.169 0.058
+     downward     0.377 0.047
 
     The models correspond to R's ``lm`` + ``sandwich::vcovHC(type = "HC3")``,
     ``lme4::lmer(outcome ~ engagement + (1 | mentor))`` and PROCESS model 4

@@ -456,7 +456,7 @@ def run_bootstrap(
     (1000, 1)
     >>> low, high = confidence_interval(boot.draws, np.array([age.mean()]))
     >>> print(round(age.mean(), 2), np.round(low, 2), np.round(high, 2))
-    44.09 [43.19] [45.04]
+    44.88 [43.86] [45.91]
     """
     if n_boot < 1:
         raise ModelError(f"n_boot must be a positive number of resamples, got {n_boot}")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -108,15 +108,59 @@ def _aliases(sc: Scale) -> dict[str, str]:
     return out
 
 
+def _combined(parts: list[Measurement], df: pd.DataFrame, extra: Sequence[str]) -> Measurement:
+    """Several scales in one measurement model (every factor correlated with every other)."""
+    factors = [f for m in parts for f in m.factors]
+    items = [i for m in parts for i in m.item_ids]
+    for what, names in (("factor", factors), ("item", items)):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ModelError(
+                f"the scales share {what} name(s) {dup}; a joint measurement model needs unique "
+                f"{what} names: rename them in one of the scale definitions"
+            )
+    aliased = any(m.alias for m in parts)
+    if aliased:  # give every name a fresh engine alias so that the parts do not collide
+        engine = {i: f"item{k + 1}" for k, i in enumerate(items)}
+        engine.update({f: f"factor{k + 1}" for k, f in enumerate(factors)})
+    else:
+        engine = {n: n for n in [*items, *factors]}
+    frames = []
+    for m in parts:
+        back = {eng: m.name(eng) for eng in m.data.columns}
+        frames.append(m.data.rename(columns=lambda c, b=back: engine[b.get(c, c)]))
+    data = pd.concat(frames, axis=1)
+    for col in extra:
+        if col in df.columns:
+            data[col] = df[col]
+    by_factor = {f: m.items[f] for m in parts for f in m.factors}
+    syntax = "\n".join(
+        f"{engine[f]} =~ " + " + ".join(engine[i] for i in by_factor[f]) for f in factors
+    )
+    return Measurement(
+        instrument=" + ".join(m.instrument for m in parts),
+        syntax=syntax,
+        data=data,
+        factors=factors,
+        items=by_factor,
+        alias={v: k for k, v in engine.items() if k != v},
+        column_of={k: v for m in parts for k, v in m.column_of.items()},
+        reversed={k: v for m in parts for k, v in m.reversed.items()},
+    )
+
+
 def measurement_model(
     df: pd.DataFrame,
-    scale: str | Path | Mapping[str, Any] | Scale,
+    scale: str | Path | Mapping[str, Any] | Scale | Sequence[Any],
     *,
     columns: Mapping[str, str] | None = None,
     extra: Sequence[str] = (),
     notes: list[str] | None = None,
 ) -> Measurement:
-    """The measurement model of ``scale`` (a scale, or lavaan syntax) on ``df``.
+    """The measurement model of ``scale`` (a scale, a list of scales, or lavaan syntax) on ``df``.
+
+    A list of scales gives one model with every (sub)scale of every scale as a factor, all
+    factors correlated (a full measurement model).
 
     ``extra`` columns (a group column) are carried along with the item data of a scale; with
     syntax the data are ``df`` itself (the syntax may use any of its columns).
@@ -131,7 +175,11 @@ def measurement_model(
     """
     if is_syntax(scale):
         return _from_syntax(df, str(scale))
-    sc = load_scale(scale)
+    if isinstance(scale, list | tuple):
+        return _combined(
+            [measurement_model(df, s, columns=columns, notes=notes) for s in scale], df, extra
+        )
+    sc = load_scale(cast("str | Path | Mapping[str, Any] | Scale", scale))
     small = [s.name for s in sc.subscales if len(s.items) < 2]
     if small:
         raise ModelError(

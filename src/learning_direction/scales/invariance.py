@@ -102,20 +102,22 @@ def invariance(
 
     Examples
     --------
-    Learning direction across the mentors' genders in the bundled Study 1 data (R:
-    ``lavaan::cfa(model, data = d, group = "gender", group.equal = ...)``, ``lavTestLRT``):
+    Learning direction across the mentors' genders in the bundled Study 1 data, every mentor
+    by FIML (R: ``lavaan::cfa(model, data = d, group = "gender", group.equal = ...,
+    missing = "ml")``, ``lavTestLRT``):
 
     >>> import learning_direction as ld
-    >>> res = ld.invariance(ld.load_dataset("study1"), "learning_direction", group="gender")
+    >>> res = ld.invariance(ld.load_dataset("study1"), "learning_direction", group="gender",
+    ...                     missing="fiml")
     >>> cols = ["level", "chisq", "df", "cfi", "rmsea", "delta_cfi", "decision"]
     >>> print(res.table[cols].round(3).to_string(index=False))
          level   chisq  df   cfi  rmsea  delta_cfi       decision
-    configural 147.478 102 0.959  0.064        NaN baseline model
-        metric 154.957 111 0.961  0.060      0.001      supported
-        scalar 163.168 120 0.961  0.057      0.001      supported
-        strict 173.445 132 0.963  0.054      0.002      supported
+    configural 120.577 102 0.986  0.035        NaN baseline model
+        metric 138.373 111 0.979  0.041     -0.007      supported
+        scalar 148.358 120 0.979  0.040     -0.001      supported
+        strict 166.832 132 0.974  0.042     -0.005      supported
     >>> print(res.sentence())
-    Strict invariance holds (delta CFI = 0.002, delta RMSEA = -0.004; chi2(12) = 10.28, p = .592): every level tested is supported.
+    Strict invariance holds (delta CFI = -0.005, delta RMSEA = 0.002; chi2(12) = 18.47, p = .102): every level tested is supported.
     """
     notes: list[str] = []
     m = measurement_model(df, scale_or_model, columns=columns, extra=[group], notes=notes)

@@ -453,13 +453,13 @@ def reliability(
     >>> # and omega total from psych::fa(d[, items], nfactors = 1, fm = "ml")
     >>> print(res.table[["scale", "n_items", "n", "alpha", "omega_total"]].round(3).to_string(index=False))
        scale  n_items   n  alpha  omega_total
-      upward        4 300  0.818        0.821
-     lateral        4 300  0.829        0.830
-    downward        4 300  0.861        0.865
+      upward        4 300  0.822        0.822
+     lateral        4 300  0.821        0.822
+    downward        4 300  0.871        0.870
     >>> print(res.items[["item", "r_drop", "alpha_if_deleted"]].head(2).round(3).to_string(index=False))
        item  r_drop  alpha_if_deleted
-    ld_up_1   0.647             0.770
-    ld_up_2   0.615             0.782
+    ld_up_1   0.653             0.772
+    ld_up_2   0.677             0.761
     >>> ax = res.plot()  # item-total correlations per subscale
     """
     sc = load_scale(scale)

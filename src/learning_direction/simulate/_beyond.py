@@ -23,6 +23,8 @@ through the scale codebook, so that the bundled files look like what a program c
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -51,7 +53,7 @@ def bundled_dyads(seed: int, n_dyads: int = 200, share_reverse: float = 0.3) -> 
     partner = 0.6 * z[:, ::-1] + rng.normal(0.0, 0.8, size=(n, 2))
     mentor_lat = pd.DataFrame({"mentor_gains_self": z[:, 0], "mentor_gains_partner": partner[:, 0]})
     mentee_lat = pd.DataFrame({"mentee_gains_self": z[:, 1], "mentee_gains_partner": partner[:, 1]})
-    kw = {"loading": 0.78, "missing_rate": 0.02, "careless_rate": 0.0}
+    kw: dict[str, Any] = {"loading": 0.78, "missing_rate": 0.02, "careless_rate": 0.0}
     mentor_items = simulate_items("mutual_benefit_mentor", mentor_lat, seed=rng, **kw)
     mentee_items = simulate_items("mutual_benefit_mentee", mentee_lat, seed=rng, **kw)
     reverse = base["reverse_mentoring"].to_numpy(bool)[::2]

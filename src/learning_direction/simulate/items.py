@@ -157,6 +157,7 @@ def simulate_items(
     loading: float | Mapping[str, float] = 0.75,
     missing_rate: float = 0.03,
     careless_rate: float = 0.02,
+    careless_kinds: Sequence[str] = ("straightline",),
     seed: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Simulate Likert answers to every item of ``scales`` from standardized latent scores.
@@ -178,6 +179,13 @@ def simulate_items(
         straight-line: the same answer to every item (the same relative position of the range
         when scales have different ranges). Their row labels are in
         ``result.attrs["careless_rows"]``.
+    careless_kinds : sequence of {"straightline", "random", "midpoint"}, default ("straightline",)
+        What the careless respondents do, assigned in turn to the careless rows (in random
+        order): ``"straightline"`` gives the same answer to every item; ``"random"`` answers
+        every item uniformly at random over the response range; ``"midpoint"`` answers the
+        midpoint of the range (rounded down) with probability .8 and a neighbouring category
+        otherwise. The kind of each row is in ``result.attrs["careless_kinds"]``
+        (``{row label: kind}``).
     seed : int or Generator, optional
         Same seed -> identical output.
 
@@ -243,6 +251,7 @@ def simulate_items(
             )
     missing_rate = _rate(missing_rate, "missing_rate")
     careless_rate = _rate(careless_rate, "careless_rate")
+    kinds = _careless_kinds(careless_kinds)
     for s in scale_list:
         if not (float(s.response_min).is_integer() and float(s.response_max).is_integer()):
             raise ScaleDefinitionError(
@@ -272,20 +281,70 @@ def simulate_items(
                 ids.append(item.id)
         blocks.append((s, ids))
 
-    careless_rows = np.array([], dtype=int)
-    n_careless = round(careless_rate * n)
-    if n_careless:
-        careless_rows = np.sort(rng.choice(n, size=n_careless, replace=False))
-        position = rng.uniform(size=n_careless)
-        for s, ids in blocks:
-            lo, hi = int(s.response_min), int(s.response_max)
-            value = lo + np.floor(position * (hi - lo + 1)).clip(0, hi - lo)
-            for item_id in ids:
-                out[item_id][careless_rows] = value
-
+    careless_rows, row_kinds = _careless(out, blocks, n, careless_rate, kinds, rng)
     data = np.column_stack([out[i] for _, ids in blocks for i in ids]) if out else np.empty((n, 0))
     if missing_rate > 0:
         data[rng.uniform(size=data.shape) < missing_rate] = np.nan
     result = pd.DataFrame(data, index=latent.index, columns=[i for _, ids in blocks for i in ids])
     result.attrs["careless_rows"] = list(latent.index[careless_rows])
+    result.attrs["careless_kinds"] = {
+        latent.index[r]: k for r, k in zip(careless_rows, row_kinds, strict=True)
+    }
     return result
+
+
+CARELESS_KINDS = ("straightline", "random", "midpoint")
+
+
+def _careless_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(kinds, str):
+        kinds = (kinds,)
+    out = tuple(kinds)
+    bad = [k for k in out if k not in CARELESS_KINDS]
+    if not out or bad:
+        raise DataValidationError(
+            f"careless_kinds must be a non-empty list of {list(CARELESS_KINDS)}, got {list(out)!r}"
+        )
+    return out
+
+
+def _careless(
+    out: dict[str, np.ndarray],
+    blocks: list[tuple[Scale, list[str]]],
+    n: int,
+    rate: float,
+    kinds: tuple[str, ...],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, list[str]]:
+    """Overwrite the answers of ``round(rate * n)`` random rows with careless patterns.
+
+    With ``kinds == ("straightline",)`` the draws are those of earlier versions (the bundled
+    datasets that use the default stay byte-identical).
+    """
+    n_careless = round(rate * n)
+    if not n_careless:
+        return np.array([], dtype=int), []
+    rows = np.sort(rng.choice(n, size=n_careless, replace=False))
+    if kinds == ("straightline",):
+        row_kinds = ["straightline"] * n_careless
+    else:
+        row_kinds = [kinds[i % len(kinds)] for i in rng.permutation(n_careless)]
+    position = rng.uniform(size=n_careless)
+    kind_arr = np.array(row_kinds)
+    for s, ids in blocks:
+        lo, hi = int(s.response_min), int(s.response_max)
+        value = lo + np.floor(position * (hi - lo + 1)).clip(0, hi - lo)
+        mid = lo + (hi - lo) // 2
+        for item_id in ids:
+            col = out[item_id]
+            straight = kind_arr == "straightline"
+            col[rows[straight]] = value[straight]
+            rand = kind_arr == "random"
+            if rand.any():
+                col[rows[rand]] = rng.integers(lo, hi + 1, size=int(rand.sum()))
+            midp = kind_arr == "midpoint"
+            if midp.any():
+                k = int(midp.sum())
+                step = np.where(rng.uniform(size=k) < 0.8, 0, rng.choice([-1, 1], size=k))
+                col[rows[midp]] = np.clip(mid + step, lo, hi)
+    return rows, row_kinds

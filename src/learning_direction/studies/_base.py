@@ -68,7 +68,7 @@ class StudyResult(ResultMixin):
     def table(self) -> pd.DataFrame:
         """The main model table (the first non-descriptive table)."""
         for key, tab in self.tables.items():
-            if key not in {"table1", "reliability", "descriptives"}:
+            if key not in {"table1", "reliability", "descriptives", "invariance"}:
                 return tab
         return next(iter(self.tables.values()))
 

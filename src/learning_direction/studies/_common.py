@@ -626,7 +626,9 @@ def apa_cfa_sentence(fit: pd.Series, discriminant: pd.DataFrame | None, what: st
     return text + "."
 
 
-def apa_delta_r2_sentence(row: Mapping[str, Any], *, added: str, outcome: str) -> str:
+def apa_delta_r2_sentence(
+    row: Mapping[str, Any], *, added: str, outcome: str, over: str = "the controls"
+) -> str:
     """ΔR² and F change of one step of a hierarchical regression.
 
     ``row`` is one row of ``ModelComparisonResult.table`` (``delta_r2, f_change, df1, df2,
@@ -641,7 +643,7 @@ def apa_delta_r2_sentence(row: Mapping[str, Any], *, added: str, outcome: str) -
         else "did not significantly add to the explained variance: they explained"
     )
     return (
-        f"Over and above the controls, {added} {verb} an additional {100 * d:.1f}% of the "
+        f"Over and above {over}, {added} {verb} an additional {100 * d:.1f}% of the "
         f"variance in {outcome}, ΔR² = {fmt_r(d)}, F({int(row['df1'])}, {int(row['df2'])}) = "
         f"{fmt_num(row['f_change'])}, {fmt_p(row['p_value'])}."
     )

@@ -39,6 +39,7 @@ from ._common import (
     collect_warnings,
     table1,
 )
+from ._invariance import InvarianceCheck, add_invariance, check_invariance
 from ._pipeline import DataSpec, Prepared
 
 if TYPE_CHECKING:
@@ -265,6 +266,9 @@ class AdvocacyResults:
         Relationships with a quadrant and a career-progress score.
     n_boot, seed :
         Resamples of mentors and seed of the effect-size CIs.
+    invariance : InvarianceCheck or None
+        Measurement invariance of advocacy and authenticity across mentee gender (None
+        without a gender column).
     early_notes, notes : tuple of str
         Package warnings raised while classifying, and while analysing (all).
     """
@@ -284,6 +288,7 @@ class AdvocacyResults:
     seed: int | None = None
     early_notes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    invariance: InvarianceCheck | None = None
 
 
 def prepare(data: pd.DataFrame | None = None, *, name: str = "advocacy") -> Prepared:
@@ -318,6 +323,7 @@ def analyse(
         d[q] = (d["quadrant"].astype(object) == q).astype(float).where(d["quadrant"].notna())
     with collect_warnings(notes):
         gender = _gender_split(d)
+        inv = _gender_invariance(prepared.rows)
         auth, out, cont = _regressions(d)
         cc = d[["career_progress", "quadrant", "mentor_id"]].dropna()
         present = [q for q in QUADRANT_LABELS if (cc["quadrant"].astype(str) == q).any()]
@@ -333,7 +339,19 @@ def analyse(
         data=d, table1=t1, quadrant=quad, gender=gender, authenticity=auth, outcomes=out,
         continuous=cont, career_means=means, welch_anova=welch, games_howell=gh,
         n_compared=len(cc), n_boot=n_boot, seed=seed, early_notes=early, notes=tuple(notes),
+        invariance=inv,
     )  # fmt: skip
+
+
+def _gender_invariance(rows: pd.DataFrame) -> InvarianceCheck | None:
+    """Invariance of advocacy and authenticity (which define the quadrants compared by gender)
+    across mentee gender; None without a gender column. The multigroup CFA treats mentees as
+    independent although they are nested in mentors (the text says so)."""
+    if "mentee_gender" not in rows.columns or not rows["mentee_gender"].notna().any():
+        return None
+    return check_invariance(
+        rows, ("advocacy", "authenticity"), "mentee_gender", groups="mentee genders"
+    )
 
 
 def _regressions(d: pd.DataFrame) -> tuple[Any, Any, Any]:
@@ -434,6 +452,18 @@ def _add_tables(b: StudyBuilder, prepared: Prepared, results: AdvocacyResults) -
         "reliability", prepared.rel.table, "Reliability of the scales (psych::alpha conventions)"
     )
     b.table("table1", results.table1.table, "Means, SDs and correlations (alphas on the diagonal)")
+    add_invariance(
+        b,
+        results.invariance,
+        "Measurement invariance of advocacy and authenticity across mentee gender (mentees "
+        "treated as independent although nested in mentors)",
+    )
+    if results.invariance is not None and results.invariance.results:
+        b.note(
+            "Invariance: the multigroup CFA across mentee gender treats mentees as independent "
+            f"although they are nested in {results.data['mentor_id'].nunique()} mentors, so its "
+            "chi-square tests are approximate; the ΔCFI/ΔRMSEA decisions are descriptive."
+        )
     counts = quad.counts.copy()
     counts.insert(1, "label", [QUADRANT_LABELS[q] for q in counts["quadrant"]])
     b.table(

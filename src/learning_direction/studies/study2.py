@@ -42,6 +42,7 @@ from ._common import (
     collect_warnings,
     table1,
 )
+from ._invariance import InvarianceCheck, add_invariance, check_invariance
 from ._mediation_common import (
     CI_NAMES,
     EVALUE_METHOD,
@@ -196,6 +197,9 @@ class Study2Results:
         The model with industry indicators, and with industry and demographics.
     ci : str
         Bootstrap CI of the indirect effects.
+    invariance : InvarianceCheck or None
+        Measurement invariance of the three scales across Studies 2A and 2B (bundled data
+        only: the other sample is the other bundled dataset).
     robustness : Robustness
         Sensitivity of the indirect effect to mediator-outcome confounding (ACME(rho)) and its
         E-value.
@@ -210,6 +214,7 @@ class Study2Results:
     sensitivity_controls: MediationResult | None
     ci: str
     robustness: Robustness
+    invariance: InvarianceCheck | None = None
     notes: tuple[str, ...] = ()
 
 
@@ -239,8 +244,10 @@ def analyse(
     progress: bool = False,
     ci: str = "percentile",
     sensitivity: bool = True,
+    name: str | None = None,
 ) -> Study2Results:
-    """Table 1, the mediation model and (with ``sensitivity``) its covariate variants."""
+    """Table 1, the mediation model, (with ``sensitivity``) its covariate variants and, on the
+    bundled data of ``name``, measurement invariance across Studies 2A and 2B."""
     notes: list[str] = []
     boot = _Bootstrap(n_boot=n_boot, ci=ci, seed=seed, progress=progress)
     with collect_warnings(notes):
@@ -252,6 +259,7 @@ def analyse(
         med = _mediate(data_s, list(COVARIATES), boot)
         robust = indirect_robustness(med, labels={f"indirect:{MEDIATOR}": ROBUST_LABEL})
         variants = _sensitivity_models(data_s, med, boot) if sensitivity else None
+        inv = _sample_invariance(prepared, name)
     return Study2Results(
         table1=t1,
         mediation=med,
@@ -260,8 +268,30 @@ def analyse(
         sensitivity_controls=None if variants is None else variants[2],
         ci=ci,
         robustness=robust,
+        invariance=inv,
         notes=tuple(notes),
     )
+
+
+_SAMPLE = {"study2a": "2A", "study2b": "2B"}
+
+
+def _sample_invariance(prepared: Prepared, name: str | None) -> InvarianceCheck | None:
+    """Invariance of the scales across the two bundled samples (2A and 2B), before the two
+    studies' results are set side by side; None for a user's data (one sample)."""
+    from ..datasets import load_dataset
+
+    if not prepared.bundled or name not in ("study2a", "study2b"):
+        return None
+    other = "study2b" if name == "study2a" else "study2a"
+    both = pd.concat(
+        [
+            prepared.rows.assign(sample=_SAMPLE[name]),
+            load_dataset(other).assign(sample=_SAMPLE[other]),
+        ],
+        ignore_index=True,
+    )
+    return check_invariance(both, SCALES, "sample", groups="Studies 2A and 2B")
 
 
 @dataclass(frozen=True)
@@ -357,6 +387,7 @@ def _add_tables(
     med, ci_name = results.mediation, CI_NAMES[results.ci]
     b.table("table1", results.table1.table, TABLE1_CAPTION)
     b.table("reliability", prepared.rel.table, RELIABILITY_CAPTION)
+    add_invariance(b, results.invariance, "Measurement invariance across Studies 2A and 2B")
     b.table(
         "mediation",
         mt,
@@ -561,7 +592,8 @@ def run(
     Returns
     -------
     StudyResult
-        Tables ``table1``, ``reliability``, ``mediation``, ``equations``, (with
+        Tables ``table1``, ``reliability``, ``invariance`` (bundled data: across 2A and 2B),
+        ``mediation``, ``equations``, (with
         ``sensitivity``) ``sensitivity``, ``confounding`` (the ρ at which the indirect effect
         vanishes and its E-value) and ``confounding_curve`` (ACME by ρ); figures ``path``,
         ``bootstrap``, ``confounding_plot``, ``correlations``, ``item_reliability``; text
@@ -625,7 +657,13 @@ def run(
     ci = choice(ci, f"{name}: ci", ("percentile", "bca"))
     prepared = prepare(data, name=name, exclude_careless=exclude_careless)
     results = analyse(
-        prepared, seed=seed, n_boot=n_boot, progress=progress, ci=ci, sensitivity=sensitivity
+        prepared,
+        seed=seed,
+        n_boot=n_boot,
+        progress=progress,
+        ci=ci,
+        sensitivity=sensitivity,
+        name=name,
     )
     return render(prepared, results, name=name)
 

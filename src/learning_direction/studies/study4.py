@@ -43,6 +43,7 @@ from ._common import (
     scale_item_ids,
     table1,
 )
+from ._invariance import InvarianceCheck, add_invariance, check_invariance
 from ._mediation_common import (
     EVALUE_METHOD,
     SENSITIVITY_METHOD,
@@ -293,6 +294,9 @@ class Study4Results:
         Rows without a condition.
     mediation : MediationResult
         Condition → engagement → mentee experience (indicator coding).
+    invariance : InvarianceCheck or None
+        Measurement invariance of the three scales across the conditions (run before the
+        conditions' means are compared).
     robustness : Robustness
         Sensitivity of the relative indirect effects to engagement–experience confounding
         (ACME(ρ)) and their E-values.
@@ -310,6 +314,7 @@ class Study4Results:
     n_missing_condition: int
     mediation: MediationResult
     robustness: Robustness
+    invariance: InvarianceCheck | None = None
     notes: tuple[str, ...] = ()
 
 
@@ -438,11 +443,12 @@ def analyse(
         )  # fmt: skip
         labels = {f"indirect:{MEDIATOR}[{c}]": f"{_clabel(c)} vs {reference}" for c in order[:-1]}
         robust = indirect_robustness(med, labels=labels)
+        inv = check_invariance(prepared.rows, SCALES, CONDITION, groups="the conditions")
     return Study4Results(
         order=order, reference=reference, table1=t1, condition_means=means,
         welch_anova=welch, games_howell=gh, used=used,
         n_missing_condition=int(prepared.rows[CONDITION].isna().sum()), mediation=med,
-        robustness=robust, notes=tuple(notes),
+        robustness=robust, invariance=inv, notes=tuple(notes),
     )  # fmt: skip
 
 
@@ -538,6 +544,7 @@ def _add_tables(
 ) -> None:
     med, reference = results.mediation, results.reference
     b.table("reliability", prepared.rel.table, RELIABILITY_CAPTION)
+    add_invariance(b, results.invariance, "Measurement invariance across the conditions")
     b.table(
         "table1",
         results.table1.table,
@@ -900,7 +907,8 @@ def run(
     Returns
     -------
     StudyResult
-        Tables ``reliability``, ``table1``, ``condition_means``, ``welch_anova`` (with η², ω²
+        Tables ``reliability``, ``invariance`` (across the conditions), ``table1``,
+        ``condition_means``, ``welch_anova`` (with η², ω²
         and their CIs), ``games_howell`` (with Hedges' g and its CI), ``mediation``,
         ``relative_indirect``, ``omnibus``, ``confounding`` (the ρ at which each relative
         indirect effect vanishes, and its E-value) and ``confounding_curve``; figures

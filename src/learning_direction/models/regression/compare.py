@@ -91,13 +91,14 @@ def compare_models(*results: RegressionResult) -> ModelComparisonResult:
     >>> import learning_direction as ld
     >>> raw = ld.load_dataset("study1")
     >>> d = raw.join(ld.score(raw, ["learning_direction", "mentor_engagement"]).scores)
+    >>> d = d.dropna(subset=["upward", "lateral", "downward", "mentor_engagement"])  # same rows
     >>> step1 = ld.regress(d, "mentor_engagement ~ age + tenure")
     >>> step2 = ld.regress(d, "mentor_engagement ~ age + tenure + downward + upward + lateral")
     >>> comp = ld.compare_models(step1, step2)  # R: anova(lm(f1, d), lm(f2, d))
     >>> print(comp.table[["step", "delta_r2", "f_change", "df1", "df2"]].round(3).to_string(index=False))
      step  delta_r2  f_change  df1  df2
-        1     0.010     1.535    2  297
-        2     0.188    22.927    3  294
+        1     0.010     1.424    2  280
+        2     0.247    30.651    3  277
     """
     if len(results) == 1 and isinstance(results[0], list | tuple):
         results = tuple(results[0])
@@ -215,8 +216,8 @@ def regress_steps(
     >>> # R: d0 <- na.omit(d[, vars]); anova(lm(f1, d0), lm(f2, d0))
     >>> print(res.table[["step", "r2", "delta_r2", "f_change", "p_value"]].round(3).to_string(index=False))
      step    r2  delta_r2  f_change  p_value
-        1 0.010     0.010     1.535    0.217
-        2 0.198     0.188    22.927    0.000
+        1 0.010     0.010     1.424    0.242
+        2 0.257     0.247    30.651    0.000
     """
     if isinstance(formulas, str) or len(formulas) < 2:
         raise DataValidationError(

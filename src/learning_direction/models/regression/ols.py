@@ -328,12 +328,12 @@ def regress(
     >>> #                     vcov = sandwich::vcovHC(fit, type = "HC3"))
     >>> print(res.table[["term", "estimate", "se", "p_value"]].round(3).to_string(index=False))
          term  estimate    se  p_value
-    Intercept     2.420 0.423    0.000
-     downward     0.324 0.052    0.000
-       upward     0.111 0.059    0.060
-      lateral     0.110 0.061    0.071
+    Intercept     1.298 0.344    0.000
+     downward     0.377 0.047    0.000
+       upward     0.171 0.059    0.004
+      lateral     0.169 0.058    0.004
     >>> res.n, res.n_dropped, round(res.r2, 3)
-    (300, 0, 0.176)
+    (283, 17, 0.249)
     """
     level = check_ci_level(ci_level)
     se = check_se_type(se, cluster)
