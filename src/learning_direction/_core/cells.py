@@ -1,0 +1,84 @@
+"""Values shown to people: clipped echoes in messages, and spreadsheet-safe cells in files.
+
+* :func:`clip` is how a message echoes something the user gave (a config value, a cell, a
+  YAML key): one line, at most ``limit`` characters, with the full length said when cut. A
+  message never grows with its input.
+* :func:`neutralise_cell` and :func:`neutralise_frame` make text cells safe to open in a
+  spreadsheet. A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+  read by Excel, LibreOffice and Google Sheets as a formula ("CSV injection"); as OWASP
+  recommends, such a cell is written with a leading apostrophe (``'=HYPERLINK(...)``), which the
+  spreadsheet shows as text. Numbers stay numbers: numeric columns are left alone, and so is a
+  text cell that is a plain number such as ``-3`` or ``+1.5e3``.
+
+References
+----------
+OWASP Foundation. *CSV Injection*. https://owasp.org/www-community/attacks/CSV_Injection
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["FORMULA_START", "clip", "neutralise_cell", "neutralise_frame"]
+
+#: the characters a spreadsheet reads as the start of a formula (OWASP's list)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def clip(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` on one line and at most about ``limit`` characters.
+
+    Examples
+    --------
+    >>> clip("short")
+    "'short'"
+    >>> clip("x" * 500, limit=20)
+    "'xxxxxxxxxxxxxxxxxx… (502 characters)"
+    """
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real message
+        text = f"<{type(value).__name__}>"
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(1, limit - 1)]}… ({len(text)} characters)"
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula, prefixed with ``'``.
+
+    Anything that is not text, and text that is a plain number, is returned unchanged.
+
+    Examples
+    --------
+    >>> neutralise_cell("=HYPERLINK(\\"http://x\\")"), neutralise_cell("-3"), neutralise_cell(-3)
+    ('\\'=HYPERLINK("http://x")', '-3', -3)
+    >>> neutralise_cell("@SUM(A1)"), neutralise_cell("plain")
+    ("'@SUM(A1)", 'plain')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        if _PLAIN_NUMBER.match(value):
+            return value
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells (and column names) cannot start a formula.
+
+    Numeric, boolean and datetime columns are not touched, so numbers stay numbers.
+    """
+    out = df.copy()
+    for k in range(out.shape[1]):
+        col = out.iloc[:, k]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype | pd.CategoricalDtype):
+            values = col.astype(object)
+            if values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).any():
+                out.isetitem(k, values.map(neutralise_cell))
+    out.columns = pd.Index([neutralise_cell(c) for c in out.columns])
+    return out
