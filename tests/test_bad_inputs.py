@@ -680,3 +680,186 @@ def test_one_cluster_is_a_model_error_not_a_crash():
         ld.regress(df, "y ~ x + m", cluster="site")
     with pytest.raises(ModelError, match=r"cluster column 'site'"):
         ld.moderate(df, "x", "m", "y", cluster="site")
+
+
+# ============================================================================= issue 13 catalogue
+#
+# One section per class of bad input found by the reliability/security review. Each class is
+# a family of inputs (not one file): every member must give a clear error (exit 2, one line
+# naming the input) or a documented, reported result; never a crash, a hang, a silent change
+# or a leak.
+
+
+def cli_error(capsys, argv: list[str]) -> tuple[int, str]:
+    """Run the command line; return the exit code and the one ``error:`` line (or stderr)."""
+    capsys.readouterr()
+    code = main(argv)
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert "Traceback" not in err
+    return code, (lines[0] if len(lines) == 1 else err)
+
+
+# ----------------------------------------------------------------------------- 5. YAML bombs
+
+
+def _laughs(levels: int, width: int = 9) -> str:
+    """A "billion laughs" document: each level an anchored list of ``width`` aliases."""
+    out = ['a0: &a0 ["lol"]']
+    for k in range(1, levels + 1):
+        out.append(f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * width)}]")
+    return "\n".join(out) + "\n"
+
+
+YAML_BOMBS = {
+    "billion laughs, 7 levels": _laughs(7),
+    "billion laughs, 8 levels": _laughs(8),
+    "recursive alias": "a: &a [1, *a]\n",
+    "deep nesting": "a: " + "[" * 5000 + "]" * 5000 + "\n",
+    "merge-key fan-out": "b: &b {x: 1}\n"
+    + "".join(f"k{k}: {{<<: *b}}\n" for k in range(20))
+    + _laughs(7),
+}
+
+
+@pytest.mark.parametrize("text", YAML_BOMBS.values(), ids=YAML_BOMBS.keys())
+@pytest.mark.parametrize("where", ["config", "columns map", "scale file"])
+def test_yaml_bombs_are_refused_quickly_with_a_short_message(tmp_path, capsys, text, where):
+    import time
+
+    path = tmp_path / "bomb.yaml"
+    data = write_csv(tmp_path, items_frame())
+    if where == "config":
+        path.write_text(text, encoding="utf-8")
+        argv = ["evaluate", str(path), "--check"]
+        api = lambda: load_config(path)  # noqa: E731
+    elif where == "columns map":
+        path.write_text(text, encoding="utf-8")
+        argv = ["score", str(data), "--scale", "mentor_engagement", "--columns", str(path)]
+        api = None
+    else:
+        path.write_text("name: bomb\nresponse: {min: 1, max: 7}\nitems: [eng_1]\n" + text)
+        argv = ["score", str(data), "--scale", str(path)]
+        api = lambda: ld.load_scale(path)  # noqa: E731
+    start = time.perf_counter()
+    code, line = cli_error(capsys, argv)
+    assert code == 2 and line.startswith("error:"), line
+    assert len(line) < 600, line[:300]
+    assert "bomb.yaml" in line
+    assert time.perf_counter() - start < 5
+    if api is not None:
+        with pytest.raises(LearningDirectionError):
+            api()
+
+
+def test_yaml_within_the_limits_with_anchors_still_works(tmp_path):
+    """Anchors, aliases and merge keys are fine while the expanded document stays small."""
+    csv = write_csv(tmp_path, items_frame(), "mentors.csv")
+    path = tmp_path / "anchored.yaml"
+    path.write_text(
+        "program: p\n"
+        f"data: {{mentors: &m {{path: {csv}}}}}\n"
+        "ids: {mentors: id}\n"
+        "scales: {mentor_engagement: {}}\n"
+        "x_shared: &grp {min_group_size: 3}\n".replace("x_shared: ", "report: ")
+        + f"privacy: {{salt: {SALT}}}\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(path)
+    assert cfg.report.min_group_size == 3 and cfg.privacy.salt == SALT
+    from learning_direction._core.safe_yaml import load_yaml
+
+    data, _ = load_yaml(
+        "base: &b {x: 1, y: [1, 2]}\nk1: {<<: *b, z: 3}\nk2: *b\n", "t", ConfigError
+    )
+    assert data["k1"] == {"x": 1, "y": [1, 2], "z": 3} and data["k2"] == {"x": 1, "y": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("x" * 2_000_001, "more than the 1,000,000 allowed"),
+        ("program: p\ntitle: " + "x" * 5000 + ": [\n", "malformed YAML"),
+        ("program: p\nseed: 1" + "0" * 5000 + "\n", "cannot be read"),
+    ],
+    ids=["huge config", "long line", "5000-digit number"],
+)
+def test_config_sizes_and_echoes_are_capped(tmp_path, capsys, content, needle):
+    path = tmp_path / "c.yaml"
+    path.write_text(content, encoding="utf-8")
+    code, line = cli_error(capsys, ["evaluate", str(path), "--check"])
+    assert code == 2 and needle in line, line[:300]
+    assert len(line) < 600
+
+
+def test_echoed_config_values_are_capped(tmp_path):
+    cfg = eval_config(tmp_path, seed="x" * 100_000, **{"k" * 10_000: 1})
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert len(str(info.value)) < 2000
+    assert "characters)" in str(info.value)
+
+
+# ----------------------------------------------------------------------------- 11. impossible statistics
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: {f"eng_{k}": x for k in range(1, 6)} | {"eng_6": 8 - x},  # all r = 1 after keying
+        lambda x: {f"eng_{k}": x for k in range(1, 7)},  # identical raw answers, eng_6 reversed
+        lambda x: {f"eng_{k}": (x if k < 3 else (x * k) % 7 + 1) for k in range(1, 7)},  # one pair
+    ],
+    ids=["all perfectly correlated", "perfect negative after reversal", "one identical pair"],
+)
+def test_reliability_never_prints_an_impossible_g6(tmp_path, capsys, make):
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 8, 60)
+    df = pd.DataFrame(make(x))
+    with pytest.warns(ReliabilityWarning, match="G6 is undefined: .*singular"):
+        res = ld.reliability(df, "mentor_engagement")
+    t = res.table.iloc[0]
+    assert np.isnan(t["g6"])
+    for key in ("alpha", "std_alpha", "average_r", "omega_total"):
+        assert np.isnan(t[key]) or t[key] <= 1.0
+    assert (res.items[["r_drop", "raw_r", "std_r"]].abs().fillna(0) <= 1.0).all().all()
+    assert any("G6 is undefined" in n for n in res.notes)
+    path = write_csv(tmp_path, df)
+    assert main(["reliability", str(path), "--scale", "mentor_engagement"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning: 'mentor_engagement': G6 is undefined" in err
+    assert "-5.0" not in out and "-12.5" not in out
+
+
+def test_reliability_g6_of_ordinary_items_is_unchanged():
+    res = ld.reliability(ld.load_dataset("study1"), "learning_direction")
+    assert res.table["g6"].between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda df: ld.reliability(df, "mentor_engagement", columns={"eng_1": "eng_2"}),
+        lambda df: ld.score(df, "mentor_engagement", columns={"eng_1": "eng_2"}),
+    ],
+    ids=["reliability", "score"],
+)
+def test_one_column_feeding_two_items_is_refused_alike(call):
+    with pytest.raises(DataValidationError, match=r"'eng_2' -> items 'eng_1', 'eng_2'"):
+        call(items_frame())
+
+
+@pytest.mark.parametrize("command", ["score", "reliability"])
+def test_columns_map_feeding_two_items_is_refused_by_the_cli(tmp_path, capsys, command):
+    data = write_csv(tmp_path, items_frame())
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text("mentor_engagement: {eng_1: eng_3, eng_2: eng_3}\n")
+    code, line = cli_error(
+        capsys, [command, str(data), "--scale", "mentor_engagement", "--columns", str(cmap)]
+    )
+    assert code == 2 and "column 'eng_3' is mapped to items 'eng_1' and 'eng_2'" in line, line
+    cmap.write_text("eng_1: eng_3\nmentor_engagement: {eng_1: eng_4}\n")
+    code, line = cli_error(
+        capsys, [command, str(data), "--scale", "mentor_engagement", "--columns", str(cmap)]
+    )
+    assert code == 2 and "item 'eng_1' is mapped twice" in line, line

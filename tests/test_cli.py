@@ -15,6 +15,7 @@ import pytest
 
 from learning_direction import cli
 from learning_direction.cli import build_parser, main
+from learning_direction.exceptions import LearningDirectionError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -295,7 +296,7 @@ def test_column_map(tmp_path):
     assert cli._column_map(str(nested)) == {"ld_up_1": "Q2_1", "eng_1": "Q4_1"}
     bad = tmp_path / "bad.yaml"
     bad.write_text("a: [1\n")
-    with pytest.raises(cli._BadInput, match="malformed YAML"):
+    with pytest.raises(LearningDirectionError, match="malformed YAML"):
         cli._column_map(str(bad))
 
 

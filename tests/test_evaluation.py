@@ -210,7 +210,9 @@ def test_counts_add_up_and_every_exclusion_is_listed(tmp_path):
     ledger = pd.read_csv(tables / "row_accounting.csv")
     read = ledger.loc[ledger["step"] == "rows in the file", "rows"].item()
     analysed = ledger.loc[ledger["step"] == "rows analysed (total)", "rows"].item()
-    excluded = ledger.loc[~ledger["step"].isin(["rows in the file", "rows analysed (total)"]), "rows"]
+    excluded = ledger.loc[
+        ~ledger["step"].isin(["rows in the file", "rows analysed (total)"]), "rows"
+    ]
     assert read == 41 and analysed == 38 and read + excluded.sum() == analysed
     reasons = " | ".join(ledger["reason"].dropna())
     assert "preview" in reasons and "exact duplicate" in reasons and "too fast" in reasons

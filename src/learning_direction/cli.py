@@ -204,28 +204,46 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _column_map(map_path: str) -> dict[str, str]:
-    """Read a YAML map ``item_id: column`` (or ``scale: {item_id: column}``)."""
-    import yaml
+    """Read a YAML map ``item_id: column`` (or ``scale: {item_id: column}``).
+
+    The file is read with the limits of ``_core.safe_yaml`` (size, nesting, aliases). An item
+    given twice, or a column given for two items, is refused (``score`` would refuse it too).
+    """
+    from ._core.cells import clip
+    from ._core.safe_yaml import load_yaml, read_yaml_text
+    from .exceptions import DataValidationError
 
     path = Path(map_path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f", line {mark.line + 1}" if mark is not None else ""
-        raise _BadInput(f"{path}{at}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    raw = load_yaml(read_yaml_text(path, DataValidationError, "--columns map"), str(path),
+                    DataValidationError)[0]  # fmt: skip
     if not isinstance(raw, dict) or not raw:
         raise _BadInput(
             f"{path}: expected a mapping item_id: column (or scale: {{item_id: column}})"
         )
-    mapping: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     for key, value in raw.items():
         if isinstance(value, dict):
-            mapping.update({str(k): str(v) for k, v in value.items()})
-        elif isinstance(value, str | int):
-            mapping[str(key)] = str(value)
+            for k, v in value.items():
+                if not isinstance(v, str | int) or isinstance(v, bool):
+                    raise _BadInput(
+                        f"{path}: key {clip(f'{key}.{k}')}: expected a column name, got {clip(v)}"
+                    )
+                pairs.append((str(k), str(v)))
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            pairs.append((str(key), str(value)))
         else:
-            raise _BadInput(f"{path}: key '{key}': expected a column name, got {value!r}")
+            raise _BadInput(f"{path}: key {clip(key)}: expected a column name, got {clip(value)}")
+    mapping: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for item, column in pairs:
+        if item in mapping:
+            raise _BadInput(f"{path}: item {clip(item)} is mapped twice; keep one column for it")
+        if column in owner:
+            raise _BadInput(
+                f"{path}: column {clip(column)} is mapped to items {clip(owner[column])} and "
+                f"{clip(item)}; each column holds the answers to one item"
+            )
+        mapping[item], owner[column] = column, item
     return mapping
 
 

@@ -29,8 +29,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
-def clip(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` on one line and at most about ``limit`` characters.
+def clip(value: Any, limit: int = 60, *, quote: bool = True) -> str:
+    """``repr(value)`` (``str(value)`` with ``quote=False``) on one line, at most ``limit`` long.
 
     Examples
     --------
@@ -38,9 +38,11 @@ def clip(value: Any, limit: int = 60) -> str:
     "'short'"
     >>> clip("x" * 500, limit=20)
     "'xxxxxxxxxxxxxxxxxx… (502 characters)"
+    >>> clip("a key", quote=False)
+    'a key'
     """
     try:
-        text = repr(value)
+        text = repr(value) if quote else str(value)
     except Exception:  # a broken __repr__ must not hide the real message
         text = f"<{type(value).__name__}>"
     text = " ".join(text.split())

@@ -98,10 +98,11 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
     ConfigError
         The config is malformed, names a missing file, an unknown scale or item, a score or
         column no file provides, or there is no salt for the pseudonyms (all found before any
-        row is processed: see :func:`check_evaluation`). The output folder is an existing file,
-        holds or is an input, holds files this tool did not write, is being written by another
-        run, or cannot be written (checked before the models are fitted; a failure while writing
-        leaves the folder as it was).
+        row is processed: see :func:`check_evaluation`).
+    OutputError
+        The output folder is an existing file, holds or is an input, holds files this tool did
+        not write, is being written by another run, or cannot be written (checked before the
+        models are fitted; a failure while writing leaves the folder as it was).
     DataValidationError
         A file cannot be read (empty, header only, broken Qualtrics header, ...), a configured
         column is missing, respondent ids are duplicated with different answers, an item has no

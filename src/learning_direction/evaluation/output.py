@@ -38,7 +38,7 @@ import pandas as pd
 from .._core.cells import neutralise_frame
 from .._core.outputs import OutputFolder, Replaced, describe_os_error
 from .._core.provenance import bytes_sha256, software_versions
-from ..exceptions import ConfigError
+from ..exceptions import OutputError
 from ..reporting.html import HtmlReport, figure_to_png_bytes
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def output_folder(
         Path(target),
         inputs=_inputs(cfg, prep, config_path),
         owned=lambda f: _owned(f, name),
-        error=ConfigError,
+        error=OutputError,
     )
 
 
@@ -196,7 +196,7 @@ def write_report(
 
     Raises
     ------
-    ConfigError
+    OutputError
         ``target`` is a file, holds or is an input, holds files this tool did not write, is
         being written by another run, or cannot be written (the message says why).
     """
@@ -206,7 +206,7 @@ def write_report(
         try:
             html_name = _write_all(folder.path, rep, out, cfg, prep, config_path, name, folder)
         except OSError as exc:
-            raise ConfigError(
+            raise OutputError(
                 f"output folder: {describe_os_error(exc, target)}; nothing was changed in "
                 f"{target} (the partial outputs were removed)"
             ) from None

@@ -26,6 +26,7 @@ __all__ = [
     "build_item_matrix",
     "convert_answers",
     "label_lookup",
+    "refuse_shared_columns",
     "resolve_columns",
     "row_label",
 ]
@@ -102,13 +103,22 @@ def resolve_columns(
             f"{what}: column(s) {dup_cols} occur more than once in the data; "
             "rename or drop the duplicates"
         )
-    used = list(mapping.values())
-    twice = sorted({c for c in used if used.count(c) > 1})
-    if twice:
-        raise DataValidationError(
-            f"{what}: column(s) {twice} are mapped to more than one item; check `columns`"
-        )
+    refuse_shared_columns(mapping, what)
     return mapping
+
+
+def refuse_shared_columns(mapping: Mapping[str, str], what: str) -> None:
+    """Refuse a mapping in which one data column feeds two items (naming the items)."""
+    items_of: dict[str, list[str]] = {}
+    for item, col in mapping.items():
+        items_of.setdefault(str(col), []).append(item)
+    twice = {c: its for c, its in items_of.items() if len(its) > 1}
+    if twice:
+        shown = "; ".join(f"'{c}' -> items {', '.join(map(repr, its))}" for c, its in twice.items())
+        raise DataValidationError(
+            f"{what}: column(s) {sorted(twice)} are mapped to more than one item ({shown}); "
+            "each column holds the answers to one item: check `columns`"
+        )
 
 
 def label_lookup(scale: Scale) -> dict[str, float]:
