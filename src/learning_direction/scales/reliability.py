@@ -218,7 +218,7 @@ def _raw_r(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _subscale_stats(x: np.ndarray, level: float) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+def _subscale_stats(x: np.ndarray, level: float) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """All statistics of one subscale from its (reversed) item matrix ``x`` (rows x items)."""
     k = x.shape[1]
     cov, cor, _ = _pairwise_moments(x)
