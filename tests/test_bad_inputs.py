@@ -9,6 +9,7 @@ with status 2 and print that message as one ``error:`` line (no traceback).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -863,3 +864,381 @@ def test_columns_map_feeding_two_items_is_refused_by_the_cli(tmp_path, capsys, c
         capsys, [command, str(data), "--scale", "mentor_engagement", "--columns", str(cmap)]
     )
     assert code == 2 and "item 'eng_1' is mapped twice" in line, line
+
+
+# ----------------------------------------------------------------------------- 1. records over lines, ragged rows
+
+
+def _rows(n: int = 40, comment: dict[int, str] | None = None) -> list[str]:
+    """Lines of an export: id, six items, a free-text comment (quoted where given)."""
+    comment = comment or {}
+    out = ["id," + ",".join(ENG) + ",comment"]
+    for k in range(n):
+        out.append(f"R{k:03d}," + ",".join(str(1 + (k + j) % 7) for j in range(6)) + ","
+                   + comment.get(k, "fine"))  # fmt: skip
+    return out
+
+
+def test_runaway_quote_is_an_error_naming_where_it_opens_and_closes(tmp_path, capsys):
+    lines = _rows()
+    lines[10] = lines[10].replace(",fine", ',"I liked it, but')  # opens on line 11 ...
+    lines[17] = lines[17] + '"'  # ... and closes on line 18
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError) as info:
+        ld.read_survey(path)
+    msg = str(info.value)
+    assert "opens on line 11 and closes only on line 18" in msg
+    assert "look like rows of their own" in msg
+    code, line = cli_error(capsys, ["score", str(path), "--scale", "mentor_engagement"])
+    assert code == 2 and "line 11" in line
+
+
+def test_runaway_quote_in_the_last_field_cannot_hide_rows(tmp_path):
+    """The quote opens in the last column and closes at the end of a later line: every
+    record has the header's field count, yet seven respondents would vanish."""
+    lines = _rows()
+    lines[10] = lines[10].replace(",fine", ',"It was')
+    lines[17] = lines[17].replace(",fine", ',fine"')
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError, match="opens on line 11 and closes only on line 18"):
+        ld.read_survey(path)
+
+
+def test_legitimate_line_breaks_in_a_comment_are_kept_and_reported(tmp_path):
+    lines = _rows(comment={4: '"first line\nsecond line"', 9: '"a\r\nb\r\nc"'})
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n", newline="")
+    s = ld.read_survey(path)
+    assert len(s.data) == 40 and s.report.n_rows_read == 40
+    assert s.data.loc[4, "comment"] == "first line\nsecond line"
+    assert s.report.line_spans == ((6, 7), (12, 14))
+    assert any("2 row(s) span several lines" in n and "6-7, 12-14" in n for n in s.report.notes)
+    assert s.report.to_dict()["line_spans"] == [[6, 7], [12, 14]]
+
+
+@pytest.mark.parametrize("quotes", [False, True], ids=["no quotes", "quoted cells elsewhere"])
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (lambda ls: ls.__setitem__(5, ls[5].rsplit(",", 2)[0]), "line 6 has 6"),
+        (lambda ls: ls.__setitem__(300, ls[300] + ",extra"), "line 301 has 9"),
+        (lambda ls: ls.__setitem__(5, "R005,1"), "line 6 has 2"),
+    ],
+    ids=["short row", "long row far down", "very short row"],
+)
+def test_rows_with_too_few_or_too_many_fields_are_named(tmp_path, quotes, change, needle):
+    lines = _rows(400, comment={2: '"quoted, with a comma"'} if quotes else None)
+    change(lines)
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError, match="do not have the header's 8 fields") as info:
+        ld.read_survey(path)
+    assert needle in str(info.value)
+    assert "not padded" in str(info.value)
+
+
+def test_many_ragged_rows_are_counted_and_the_first_listed(tmp_path):
+    lines = _rows(100)
+    for k in range(1, 101, 2):
+        lines[k] = lines[k] + ",x"
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError, match=r"50 row\(s\) do not have") as info:
+        ld.read_survey(path)
+    assert "line 2 has 9" in str(info.value) and "and 42 more" in str(info.value)
+
+
+def test_unclosed_quote_at_the_end_is_an_error_with_its_line(tmp_path):
+    lines = _rows(20)
+    lines[-1] = lines[-1].replace(",fine", ',"never closed')
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError, match=r"opens on line 21 and is never closed"):
+        ld.read_survey(path)
+
+
+def test_blank_and_whitespace_lines_are_skipped_and_empty_rows_listed(tmp_path):
+    lines = _rows(10)
+    lines.insert(4, "")
+    lines.insert(6, "   \t")
+    lines.insert(8, ",,,,,,,")
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    s = ld.read_survey(path)
+    assert len(s.data) == 10
+    assert s.report.dropped[0].reason == "entirely empty row" and s.report.dropped[0].count == 1
+
+
+# ----------------------------------------------------------------------------- 7. special files
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+@pytest.mark.parametrize("as_", ["data", "config", "scale", "columns map"])
+def test_dev_zero_is_not_a_regular_file(tmp_path, capsys, as_):
+    data = write_csv(tmp_path, items_frame())
+    argv = {
+        "data": ["score", "/dev/zero", "--scale", "mentor_engagement", "--format-hint"],
+        "config": ["evaluate", "/dev/zero"],
+        "scale": ["score", str(data), "--scale", "/dev/zero"],
+        "columns map": [
+            "score",
+            str(data),
+            "--scale",
+            "mentor_engagement",
+            "--columns",
+            "/dev/zero",
+        ],
+    }[as_]
+    argv = [a for a in argv if a != "--format-hint"]
+    if as_ == "data":
+        link = tmp_path / "zero.csv"
+        link.symlink_to("/dev/zero")
+        argv[1] = str(link)
+    code, line = cli_error(capsys, argv)
+    assert code == 2 and "not a regular file (a device)" in line, line
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes")
+@pytest.mark.parametrize("as_", ["data", "config", "columns map"])
+def test_a_named_pipe_does_not_hang(tmp_path, as_):
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / ("data.csv" if as_ == "data" else "c.yaml")
+    os.mkfifo(fifo)
+    data = write_csv(tmp_path, items_frame(), "real.csv")
+    argv = {
+        "data": ["score", str(fifo), "--scale", "mentor_engagement"],
+        "config": ["evaluate", str(fifo), "--check"],
+        "columns map": ["score", str(data), "--scale", "mentor_engagement", "--columns", str(fifo)],
+    }[as_]
+    res = subprocess.run(
+        [sys.executable, "-m", "learning_direction.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 2, res.stderr
+    assert "not a regular file (a named pipe (FIFO))" in res.stderr
+
+
+# ----------------------------------------------------------------------------- 11. silent conversions, misleading messages
+
+
+def test_na_and_none_as_text_stay_text(tmp_path):
+    path = tmp_path / "regions.csv"
+    path.write_text("id,region,answer,q1\n1,NA,None,3\n2,EU,Some,NA\n3,APAC,None,4\n4,NA,,5\n")
+    s = ld.read_survey(path)
+    assert s.data["region"].tolist() == ["NA", "EU", "APAC", "NA"]  # North America
+    assert s.data["answer"].tolist()[:3] == ["None", "Some", "None"]
+    assert s.data["q1"].isna().tolist() == [False, True, False, False]  # a numeric column
+    rec = s.report.recodings_table
+    assert rec[["column", "from_value", "count", "reason"]].to_dict("records") == [
+        {"column": "q1", "from_value": "NA", "count": 1,
+         "reason": "missing-value token in a numeric column"}
+    ]  # fmt: skip
+    t = ld.read_survey(path, missing_codes={"region": ["NA"]})
+    assert t.data["region"].isna().sum() == 2
+    assert ("region", "NA", 2) in set(
+        zip(
+            t.report.recodings_table["column"],
+            t.report.recodings_table["from_value"],
+            t.report.recodings_table["count"],
+        )
+    )
+
+
+def test_every_token_conversion_reaches_the_cli_notes(tmp_path, capsys):
+    df = items_frame().astype(object)
+    df.loc[3, "eng_2"] = "NA"
+    df.loc[4, "eng_2"] = "#N/A"
+    path = write_csv(tmp_path, df)
+    assert main(["score", str(path), "--scale", "mentor_engagement"]) == 0
+    err = capsys.readouterr().err
+    assert "2 value(s) recoded to missing" in err
+
+
+def _encrypted_office_file() -> bytes:
+    """The start of a password-protected .xlsx: an OLE container naming its EncryptedPackage."""
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+        + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 2000
+    )  # fmt: skip
+
+
+READ_MESSAGES = {
+    "gzip named .csv": (
+        "data.csv", lambda: __import__("gzip").compress(b"id,eng_1\n1,2\n"),
+        "is a gzip-compressed file, not a CSV text file; decompress it first",
+    ),
+    "xlsx named .csv": (
+        "data.csv", lambda: _xlsx_bytes(), "is an Excel workbook, not a CSV text file; rename it",
+    ),
+    "password-protected xlsx": (
+        "data.xlsx", _encrypted_office_file,
+        "is a password-protected (encrypted) Excel workbook, not an Excel .xlsx workbook",
+    ),
+    "old xls named .xlsx": (
+        "data.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+        "is an old Excel 97-2003 workbook (.xls)",
+    ),
+    "csv named .xlsx": ("data.xlsx", lambda: b"id,eng_1\n1,2\n", "is text, not a workbook"),
+    "password-protected sav": (
+        "data.sav", lambda: b"\x1c\x00\x00\x00\x00\x00\x00\x00ENCRYPTEDSAV\x15" + b"\x00" * 100,
+        "is a password-protected (encrypted) SPSS file",
+    ),
+    "PDF named .csv": ("data.csv", lambda: b"%PDF-1.7\n...", "is a PDF document"),
+    "BOM then a Windows-1252 byte": (
+        "data.csv", lambda: b"\xef\xbb\xbfid,comment\n1,ok\n2,it\x92s fine\n",
+        "starts with a UTF-8 byte-order mark but is not all UTF-8",
+    ),
+    "binary with NUL bytes": (
+        "data.csv", lambda: b"id,x\n" + bytes(range(256)) * 4, "contains NUL bytes",
+    ),
+}  # fmt: skip
+
+
+def _xlsx_bytes() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    pd.DataFrame({"id": [1, 2], "eng_1": [3, 4]}).to_excel(buf, index=False)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("case", READ_MESSAGES.values(), ids=READ_MESSAGES.keys())
+def test_messages_say_what_the_file_is(tmp_path, capsys, case):
+    name, make, needle = case
+    path = tmp_path / name
+    path.write_bytes(make())
+    with pytest.raises(DataValidationError, match=re.escape(needle)):
+        ld.read_survey(path)
+    code, line = cli_error(capsys, ["score", str(path), "--scale", "mentor_engagement"])
+    assert code == 2 and needle in line, line
+
+
+def test_bom_with_a_windows_1252_byte_names_line_and_byte(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,comment\n1,ok\n2,it\x92s fine\n")
+    with pytest.raises(DataValidationError, match=r"byte 0x92 on line 3"):
+        ld.read_survey(path)
+    s = ld.read_survey(path, encoding="cp1252")  # the way out the message names
+    assert s.data.columns.tolist() == ["id", "comment"] and s.data.loc[1, "comment"] == "it’s fine"
+
+
+@pytest.mark.parametrize("order", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read_and_said(tmp_path, order):
+    path = tmp_path / "data.csv"
+    path.write_bytes("id,région\n1,Zürich\n2,Genève\n".encode(order))
+    s = ld.read_survey(path)
+    assert s.data["région"].tolist() == ["Zürich", "Genève"]
+    assert s.report.encoding == order
+    assert any("UTF-16 text without a byte-order mark" in n for n in s.report.notes)
+
+
+def test_full_width_digits_are_named_not_shown_as_gibberish(tmp_path, capsys):
+    df = items_frame().astype(object)
+    df.loc[2, "eng_3"] = "５"
+    df.loc[5, "eng_3"] = "４"
+    path = write_csv(tmp_path, df)
+    s = ld.read_survey(path)
+    note = next(n for n in s.report.notes if "'eng_3'" in n)
+    assert "full-width digits" in note and "file row(s) 4, 7" in note
+    code, line = cli_error(capsys, ["score", str(path), "--scale", "mentor_engagement"])
+    assert code == 2 and "full-width digits" in line and "retype them as 0-9" in line
+    with pytest.warns(Warning):
+        res = ld.score(s.data, "mentor_engagement", invalid="missing")
+    assert res.invalid["reason"].str.contains("full-width digits").all()
+
+
+# ----------------------------------------------------------------------------- property: nothing lost
+
+
+_CELL = st.one_of(
+    st.sampled_from(["", " ", "1", "2.5", "-3", "NA", "None", "#N/A", "x", "a b", "TRUE", "５"]),
+    st.text(alphabet=st.sampled_from(list('ab1,;"\n\r\t |é')), max_size=6),
+    st.text(max_size=3),  # anything, NUL bytes included (rarely)
+)
+_LINE_END = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def _csv_bytes(draw) -> bytes:
+    """CSV-like bytes: ragged rows, quotes, embedded line breaks, odd encodings, or raw bytes."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.binary(max_size=200))
+    delim = draw(st.sampled_from([",", ";", "\t", "|"]))
+    width = draw(st.integers(1, 5))
+    ragged = draw(st.booleans())
+    size = (
+        {"min_size": 1, "max_size": width + 1} if ragged else {"min_size": width, "max_size": width}
+    )
+    rows = draw(st.lists(st.lists(_CELL, **size), min_size=1, max_size=12))
+    header = [f"c{k}" for k in range(width)]
+    quote = draw(st.booleans())
+
+    def cell(v: str) -> str:
+        return '"' + v.replace('"', '""') + '"' if quote and draw(st.booleans()) else v
+
+    end = draw(_LINE_END)
+    text = end.join(delim.join(cell(v) for v in r) for r in [header, *rows])
+    text += end if draw(st.booleans()) else ""
+    enc = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+    return text.encode(enc, errors="replace")
+
+
+# LD_HYPOTHESIS_EXAMPLES=5000 for a longer search (4,000 examples pass)
+@settings(
+    max_examples=int(os.environ.get("LD_HYPOTHESIS_EXAMPLES", 300)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(_csv_bytes())
+def test_read_survey_raises_or_accounts_for_every_row(raw):
+    import tempfile
+    import warnings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.csv"
+        path.write_bytes(raw)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                s = ld.read_survey(path)
+        except LearningDirectionError:
+            return
+    rep = s.report
+    assert len(s.data) == rep.n_rows
+    assert rep.n_rows + sum(d.count for d in rep.dropped) == rep.n_rows_read
+    for d in rep.dropped:
+        assert d.count == len(d.rows)
+    # every record of the file is a row (or a header row, or a blank line): an independent count
+    assert rep.n_rows_read == _records_in(raw, rep)
+
+
+def _records_in(raw: bytes, rep) -> int:
+    """Data records of the file by Python's csv module (blank lines skipped, as documented)."""
+    import csv
+    import io
+
+    enc = {"utf-8": "utf-8-sig", "utf-8-sig": "utf-8-sig"}.get(rep.encoding, rep.encoding)
+    text = raw.decode(enc)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    raw_lines: list[str] = []
+
+    def feed():
+        for line in io.StringIO(text, newline=""):
+            raw_lines.append(line)
+            yield line
+
+    n = 0
+    csv.field_size_limit(2**31 - 1)
+    for record in csv.reader(feed(), delimiter=rep.delimiter):
+        blank_line = len(record) <= 1 and raw_lines[-1].strip(" \t\r\n") == ""
+        if not blank_line:  # a line of only spaces is no record; a quoted empty cell is
+            n += 1
+    return n - rep.header_rows

@@ -272,16 +272,17 @@ def test_evaluate_check_reads_the_files(tmp_path, capsys):
 
 def test_write_table_formats(tmp_path):
     table = pd.DataFrame({"term": ["a|b", "<script>"], "estimate": [0.123456, np.nan]})
-    csv_path = cli._write_table(table, str(tmp_path / "t.csv"))
-    assert pd.read_csv(csv_path)["term"].tolist() == ["a|b", "<script>"]
-    md = cli._write_table(table, str(tmp_path / "sub" / "t.md")).read_text()
+    csv_path, replaced = cli._write_table(table, str(tmp_path / "t.csv"))
+    assert pd.read_csv(csv_path)["term"].tolist() == ["a|b", "<script>"] and not replaced
+    assert cli._write_table(table, str(tmp_path / "t.csv"))[1]  # the second time it replaces
+    md = cli._write_table(table, str(tmp_path / "sub" / "t.md"))[0].read_text()
     assert (
         md.splitlines()[0] == "| term | estimate |"
         and "a\\|b" in md
         and "0.1235" in md
         and "NA" in md
     )
-    page = cli._write_table(table, str(tmp_path / "t.html"), title="<b>T</b>").read_text()
+    page = cli._write_table(table, str(tmp_path / "t.html"), title="<b>T</b>")[0].read_text()
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;T&lt;/b&gt;" in page
     with pytest.raises(cli._BadInput, match=r"use a file ending in \.csv, \.md or \.html"):
         cli._write_table(table, str(tmp_path / "t.xlsx"))

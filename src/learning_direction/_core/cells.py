@@ -17,16 +17,27 @@ OWASP Foundation. *CSV Injection*. https://owasp.org/www-community/attacks/CSV_I
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_START", "clip", "neutralise_cell", "neutralise_frame"]
+__all__ = [
+    "FORMULA_START",
+    "clip",
+    "describe_text",
+    "masked_value",
+    "neutralise_cell",
+    "neutralise_frame",
+]
 
 #: the characters a spreadsheet reads as the start of a formula (OWASP's list)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+_FULLWIDTH_DIGIT = re.compile("[\uff10-\uff19]")
 
 
 def clip(value: Any, limit: int = 60, *, quote: bool = True) -> str:
@@ -84,3 +95,55 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
                 out.isetitem(k, values.map(neutralise_cell))
     out.columns = pd.Index([neutralise_cell(c) for c in out.columns])
     return out
+
+
+def describe_text(values: Iterable[Any]) -> str:
+    """What kind of text some cells hold, without showing it (cells never reach a report).
+
+    Full-width digits (typed with a Japanese, Chinese or Korean input method) and digits of
+    other scripts are named, since they look like numbers but no statistics program reads them
+    as numbers.
+
+    Examples
+    --------
+    >>> describe_text(["５", "3"])
+    "full-width digits (e.g. '５', typed with a Japanese, Chinese or Korean input method), which are text to every statistics program; retype them as 0-9"
+    >>> describe_text(["often"])
+    'text'
+    """
+    texts = [str(v) for v in values]
+    if any(_FULLWIDTH_DIGIT.search(t) for t in texts):
+        return (
+            "full-width digits (e.g. '５', typed with a Japanese, Chinese or Korean input "
+            "method), which are text to every statistics program; retype them as 0-9"
+        )
+    if any(any(unicodedata.category(ch) == "Nd" and not ch.isascii() for ch in t) for t in texts):
+        return "digits of another script (not 0-9), which are read as text; retype them as 0-9"
+    return "text"
+
+
+def masked_value(value: Any) -> Any:
+    """A cell as a report may show it: numbers as they are, text replaced by a description.
+
+    A free-text answer (or an e-mail address typed into a numeric item) must not reach a
+    report, a table or a log; its length and kind are enough to find it in the file.
+
+    Examples
+    --------
+    >>> masked_value(9.0), masked_value("12"), masked_value("jane@example.org")
+    (9, '12', 'text (16 characters)')
+    >>> masked_value("５")
+    'full-width digits (1 character)'
+    """
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            return int(value)
+        return value
+    text = str(value).strip()
+    if _PLAIN_NUMBER.match(text):
+        return text
+    kind = "full-width digits" if _FULLWIDTH_DIGIT.search(text) else "text"
+    n = len(text)
+    return f"{kind} ({n} character{'s' if n != 1 else ''})"

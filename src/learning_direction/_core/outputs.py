@@ -121,7 +121,7 @@ def prepare_parent(path: Path, error: type[LearningDirectionError], what: str = 
 
 def write_file_atomic(
     path: Path,
-    write: Callable[[IO[bytes]], None],
+    write: Callable[[IO[bytes]], object],
     error: type[LearningDirectionError],
     what: str = "--out",
 ) -> bool:

@@ -445,10 +445,12 @@ def load_scale(scale: str | Path | Mapping[str, Any] | Scale) -> Scale:
     if (
         isinstance(scale, Path)
         or str(scale).endswith((".yaml", ".yml"))
-        or Path(str(scale)).is_file()
+        or "/" in str(scale)
+        or "\\" in str(scale)
+        or Path(str(scale)).exists()
     ):
         path = Path(scale)
-        if not path.is_file():
+        if not path.exists():
             raise ScaleDefinitionError(f"{path}: scale file not found; check the path")
         return load_scale_file(path)
     if not isinstance(scale, str):
