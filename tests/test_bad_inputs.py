@@ -1242,3 +1242,58 @@ def _records_in(raw: bytes, rep) -> int:
         if not blank_line:  # a line of only spaces is no record; a quoted empty cell is
             n += 1
     return n - rep.header_rows
+
+
+# ----------------------------------------------------------------------------- 4. weak salts
+
+WEAK_SALTS = {
+    "the example's salt": ("example-salt-change-me", "published example or placeholder"),
+    "changeme": ("CHANGE_ME_changeme_123", "published example or placeholder"),
+    "your salt here": ("your-salt-here-1234567", "published example or placeholder"),
+    "short": ("k3v9q2x7", "too short (8 characters, at least 16"),
+    "few distinct": ("abababababcabcabcab", "only 3 different characters"),
+    "repeated pattern": ("a1b2c3d4e5f6g7h8" * 2, "repeats the pattern"),
+    "alphabet run": ("abcdefghijklmnopqrs", "run of consecutive characters"),
+    "digit run": ("0123456789:;<=>?@A", "run of consecutive characters"),
+}
+
+
+@pytest.mark.parametrize("case", WEAK_SALTS.values(), ids=WEAK_SALTS.keys())
+def test_weak_salts_are_refused_in_the_config(tmp_path, capsys, case):
+    salt, needle = case
+    cfg = eval_config(tmp_path, privacy={"salt": salt})
+    with pytest.raises(ConfigError, match=re.escape(needle)) as info:
+        load_config(cfg)
+    assert "key 'privacy.salt'" in str(info.value) and "secrets.token_hex" in str(info.value)
+    code, line = cli_error(capsys, ["evaluate", str(cfg), "--check"])
+    assert code == 2 and needle in line
+
+
+@pytest.mark.parametrize("case", WEAK_SALTS.values(), ids=WEAK_SALTS.keys())
+def test_weak_salts_are_refused_from_the_environment(tmp_path, monkeypatch, case):
+    salt, needle = case
+    monkeypatch.setenv("LD_TEST_WEAK_SALT", salt)
+    cfg = eval_config(tmp_path, privacy={"salt_env": "LD_TEST_WEAK_SALT"})
+    with pytest.raises(ConfigError, match=re.escape(needle.replace(repr(salt), "it"))) as info:
+        run_evaluation(cfg)
+    assert "environment variable LD_TEST_WEAK_SALT" in str(info.value)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ConfigError):
+        ld.pseudonymise(["a"], salt)
+
+
+def test_strong_salts_pass():
+    import secrets
+
+    from learning_direction.intake.privacy import salt_problem
+
+    for _ in range(50):
+        assert salt_problem(secrets.token_hex(16)) is None
+        assert salt_problem(secrets.token_urlsafe(16)) is None
+    assert salt_problem(SALT) is None
+
+
+def test_the_shipped_example_carries_no_salt():
+    text = (Path(__file__).parents[1] / "examples" / "evaluation.yaml").read_text()
+    assert "salt_env: LEARNING_DIRECTION_SALT" in text
+    assert "example-salt-change-me" not in text

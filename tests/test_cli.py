@@ -235,7 +235,8 @@ def test_bad_input_subprocess_has_no_traceback(tmp_path):
     assert res.stdout == ""
 
 
-def test_evaluate_check_example_config(capsys):
+def test_evaluate_check_example_config(capsys, monkeypatch):
+    monkeypatch.setenv("LEARNING_DIRECTION_SALT", "a3f9c2e7b41d8e06f5a9")
     assert main(["evaluate", str(EXAMPLES / "evaluation.yaml"), "--check"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("config OK") and "mentors_qualtrics.csv" in out

@@ -164,7 +164,7 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
     ...     engagement: mentor_engagement
     ...     outcomes: []
     ...     n_boot: 1000
-    ... privacy: {salt: example-salt-change-me}
+    ... privacy: {salt: 3f9c2e7a41d8b06e5a9c7f12}   # better: salt_env (see the example)
     ... output: report
     ... ''')
     >>> path = ld.run_evaluation(folder / "evaluation.yaml")

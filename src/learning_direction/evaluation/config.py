@@ -405,8 +405,8 @@ class PrivacyConfig(_Model):
 
     salt: str | None = Field(
         default=None,
-        min_length=8,
-        description="Secret salt (at least 8 characters). Prefer salt_env.",
+        description="Secret salt: at least 16 characters (8 different), not a pattern, run or "
+        "published example. Prefer salt_env.",
     )
     salt_env: str | None = Field(
         default=None,
@@ -415,6 +415,19 @@ class PrivacyConfig(_Model):
     id_length: int = Field(
         default=12, ge=8, le=64, description="Hex characters kept from each pseudonym."
     )
+
+    @field_validator("salt")
+    @classmethod
+    def _strong_salt(cls, value: str | None) -> str | None:
+        from ..intake.privacy import salt_problem
+
+        problem = None if value is None else salt_problem(value)
+        if problem is not None:
+            raise ValueError(
+                f'{problem}; make one with python -c "import secrets; '
+                'print(secrets.token_hex(16))" and prefer salt_env: LEARNING_DIRECTION_SALT'
+            )
+        return value
 
     @model_validator(mode="after")
     def _not_both(self) -> PrivacyConfig:
@@ -911,7 +924,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConf
     ...     engagement: mentor_engagement
     ...     outcomes: []
     ...     n_boot: 1000
-    ... privacy: {salt: example-salt-change-me}
+    ... privacy: {salt: 3f9c2e7a41d8b06e5a9c7f12}   # better: salt_env (see the example)
     ... output: report
     ... ''')
     >>> cfg = ld.load_config(folder / "evaluation.yaml")
