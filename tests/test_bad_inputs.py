@@ -1297,3 +1297,142 @@ def test_the_shipped_example_carries_no_salt():
     text = (Path(__file__).parents[1] / "examples" / "evaluation.yaml").read_text()
     assert "salt_env: LEARNING_DIRECTION_SALT" in text
     assert "example-salt-change-me" not in text
+
+
+# ----------------------------------------------------------------------------- 3. canaries: nothing private reaches an output
+
+#: distinctive strings planted in every kind of column; none may appear in any output file
+CANARIES = {
+    "respondent id": "CNRYRESP",
+    "e-mail identifier": "cnry.mail@example.org",
+    "name identifier": "Cnryname",
+    "IP identifier": "203.0.113.77",
+    "text in a numeric identifier": "CNRYPHONE",
+    "free-text comment": "CNRYCOMMENT",
+    "e-mail typed into an item": "cnry.item@example.org",
+    "text typed into an item": "CNRYITEMTEXT",
+    "text in a numeric column": "CNRYAGE",
+    "text id among numeric ids": "cnry.id@example.org",
+    "mentor id (join)": "CNRYMENTOR",
+    "mentee id": "CNRYMENTEE",
+    "network ego id": "CNRYEGO",
+    "free text in a mentee item": "CNRYMXTEXT",
+}
+
+
+def _canary_exports(tmp: Path) -> Path:
+    """A mentors file, a mentees file and a networks file with a canary in every column type,
+    and a config that names the ids, the join and the identifiers; returns the config."""
+    rng = np.random.default_rng(7)
+    n = 40
+    mentors = items_frame(n, seed=3)
+    mentors["id"] = [str(1000 + k) for k in range(n)]
+    mentors.loc[5, "id"] = CANARIES["text id among numeric ids"]  # mostly numeric ids ...
+    mentors.loc[6, "id"] = CANARIES["respondent id"] + "X"
+    mentors["mentor_code"] = [f"{CANARIES['mentor id (join)']}{k:03d}" for k in range(n)]
+    mentors["email"] = [f"{k}.{CANARIES['e-mail identifier']}" for k in range(n)]
+    mentors["full_name"] = [f"{CANARIES['name identifier']} {k}" for k in range(n)]
+    mentors["IPAddress"] = [CANARIES["IP identifier"]] * n
+    mentors["phone"] = [str(7700900000 + k) for k in range(n)]
+    mentors.loc[8, "phone"] = CANARIES["text in a numeric identifier"]  # a note before stripping
+    mentors["comment"] = [f"{CANARIES['free-text comment']} {k}" if k % 3 else "" for k in range(n)]
+    mentors["age"] = rng.integers(25, 60, n).astype(object)
+    mentors.loc[9, "age"] = CANARIES["text in a numeric column"]
+    mentors["site"] = np.where(np.arange(n) % 2, "Leeds", "York")
+    mentors = mentors.astype({"eng_2": object, "eng_4": object})
+    mentors.loc[11, "eng_2"] = CANARIES["e-mail typed into an item"]
+    mentors.loc[12, "eng_4"] = CANARIES["text typed into an item"]
+    mentees = pd.DataFrame(
+        {
+            "mentee_id": [f"{CANARIES['mentee id']}{k:03d}" for k in range(2 * n)],
+            "mentor_code": [f"{CANARIES['mentor id (join)']}{k % n:03d}" for k in range(2 * n)],
+            "site": np.where(np.arange(2 * n) % 2, "Leeds", "York"),
+        }
+    )
+    for k in range(1, 6):
+        mentees[f"mx_{k}"] = rng.integers(1, 6, 2 * n).astype(object)
+    mentees.loc[3, "mx_2"] = CANARIES["free text in a mentee item"]
+    networks = pd.DataFrame(
+        {
+            "ego": [f"{CANARIES['network ego id']}{k % 20:03d}" for k in range(60)],
+            "level": rng.choice(["up", "lateral", "down"], 60),
+            "strength": rng.integers(1, 6, 60),
+        }
+    )
+    for name, df in {"mentors": mentors, "mentees": mentees, "networks": networks}.items():
+        df.to_csv(tmp / f"{name}.csv", index=False)
+    scale = tmp / "mentee_view.yaml"
+    scale.write_text(
+        "name: mentee_view\nrespondent: mentee\nresponse: {min: 1, max: 5}\n"
+        "items: [mx_1, mx_2, mx_3, mx_4, mx_5]\n"
+    )
+    cfg = {
+        "program": "Canary program",
+        "data": {n: {"path": f"{n}.csv"} for n in ("mentors", "mentees", "networks")},
+        "ids": {"mentors": "id", "mentees": "mentee_id"},
+        "join": {"mentors": "mentor_code", "mentees": "mentor_code"},
+        "identifiers": {"mentors": ["email", "full_name", "IPAddress", "phone", "comment"]},
+        "scales": {"mentor_engagement": {}, "mentee_view": {"file": str(scale)}},
+        "groups": {"site": "site"},
+        "analyses": {
+            "reliability": True,
+            "networks": {"ego": "ego", "level": "level", "tie_strength": "strength"},
+        },
+        "report": {"min_group_size": 3},
+        "privacy": {"salt": SALT},
+        "output": "out",
+    }
+    path = tmp / "evaluation.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _leaks(folder: Path) -> list[str]:
+    """Every canary found in any file under ``folder`` (text, JSON, CSV, PNG/SVG bytes)."""
+    found = []
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        raw = f.read_bytes()
+        for what, canary in CANARIES.items():
+            for form in {canary, canary.lower(), canary.upper()}:
+                if form.encode() in raw or form.encode("utf-16-le") in raw:
+                    found.append(f"{what} in {f.relative_to(folder)}")
+    return sorted(set(found))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_canaries_never_reach_an_evaluation_output(tmp_path):
+    cfg = _canary_exports(tmp_path)
+    html = run_evaluation(cfg)
+    out = html.parent
+    assert (out / "tables" / "invalid_answers.csv").exists()
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 10 and any(p.suffix == ".png" for p in files)
+    assert _leaks(out) == []
+    # the report still says where to look: rows, columns and kinds of text, not the text
+    page = html.read_text(encoding="utf-8")
+    assert "text (21 characters)" in page  # the e-mail typed into eng_2, described
+    assert "column &#x27;age&#x27; is mostly numeric" in page and "file row(s) 11" in page
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_canaries_never_reach_the_files_the_cli_writes(tmp_path, capsys):
+    _canary_exports(tmp_path)
+    data = tmp_path / "mentors.csv"
+    out = tmp_path / "cli_out"
+    out.mkdir()
+    df = pd.read_csv(data).assign(
+        eng_2=lambda d: pd.to_numeric(d["eng_2"], errors="coerce"),
+        eng_4=lambda d: pd.to_numeric(d["eng_4"], errors="coerce"),
+    )
+    clean = tmp_path / "mentors_numeric_items.csv"
+    df.to_csv(clean, index=False)  # identifiers, comments and text ids still in it
+    runs = [
+        ["score", str(clean), "--scale", "mentor_engagement", "--out", str(out / "s.csv")],
+        ["score", str(clean), "--scale", "mentor_engagement", "--out", str(out / "s.md")],
+        ["reliability", str(clean), "--scale", "mentor_engagement", "--out", str(out / "r.html")],
+        ["moderate", str(clean), "--x", "eng_1", "--w", "eng_3", "--y", "eng_5",
+         "--out", str(out / "m.csv")],
+    ]  # fmt: skip
+    for argv in runs:
+        assert main(argv) == 0, capsys.readouterr().err
+    assert _leaks(out) == []
