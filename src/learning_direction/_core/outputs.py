@@ -245,9 +245,9 @@ class OutputFolder:
     inputs : sequence of Path
         The run's inputs; the folder may not be, hold or point at any of them.
     owned : callable
-        ``owned(folder)``: for an existing, non-empty ``target``, the files this package lists
-        as its outputs there when every file in it was written by this package (the folder is
-        then replaced), else None (the folder is refused: nothing of the user's is deleted).
+        ``owned(folder) -> (listed, foreign)`` for an existing, non-empty ``target``: the files
+        an earlier run listed as its outputs there, and the entries this package did not write.
+        Only a folder without foreign entries is replaced (nothing of the user's is deleted).
     error : LearningDirectionError subclass
         Raised for every problem.
     what : str
@@ -259,7 +259,7 @@ class OutputFolder:
         target: Path,
         *,
         inputs: Sequence[Path],
-        owned: Callable[[Path], list[str] | None],
+        owned: Callable[[Path], tuple[list[str], list[str]]],
         error: type[LearningDirectionError],
         what: str = "output folder",
     ) -> None:
@@ -292,9 +292,9 @@ class OutputFolder:
                 f"{self.what} {t} is an existing file, not a folder; choose a folder name"
             )
         if t.is_dir() and any(t.iterdir()):
-            listed = self.owned(t)
-            if listed is None:
-                shown = ", ".join(_files_in(t)[:3]) or "other entries"
+            listed, foreign = self.owned(t)
+            if foreign:
+                shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
                 raise self.error(
                     f"{self.what} {t} already holds files this tool did not write (e.g. {shown}); "
                     "it would be replaced as a whole, so choose an empty or new folder"

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._core.cells import neutralise_frame
+from .._core.cells import csv_text
 from .._core.outputs import OutputFolder, Replaced, describe_os_error
 from .._core.provenance import bytes_sha256, software_versions
 from ..exceptions import OutputError
@@ -77,8 +77,7 @@ def _timestamp() -> str:
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
     """A table as CSV bytes; text cells that a spreadsheet would run as a formula neutralised."""
-    text: str = neutralise_frame(df).to_csv(index=False, lineterminator="\n", float_format="%.10g")
-    return text.encode("utf-8")
+    return csv_text(df, float_format="%.10g").encode("utf-8")
 
 
 def _json_safe(v: Any) -> Any:
@@ -110,37 +109,41 @@ def _write_files(folder: Path, out: Output) -> dict[str, str]:
     return hashes
 
 
-def _owned(folder: Path, name: str) -> list[str] | None:
-    """The files an earlier run listed in ``folder``, when every file there is one of ours.
+def _owned(folder: Path, name: str) -> tuple[list[str], list[str]]:
+    """The files an earlier run listed in ``folder``, and the entries it did not write.
 
     Ours: the report and its sidecar, and CSV tables and PNG/SVG figures in ``tables/`` and
-    ``figures/`` (also stale ones an earlier run no longer lists). Anything else means the
-    folder holds the user's files and must not be replaced (None).
+    ``figures/`` (also stale ones an earlier run no longer lists). Anything else (another
+    file, a symbolic link, a folder without our sidecar) means the folder holds the user's
+    files and must not be replaced.
     """
+    entries = sorted(folder.rglob("*"))
     try:
         side = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        side = None
     if not isinstance(side, dict) or side.get("report") != f"{name}.html":
-        return None
+        return [], [p.relative_to(folder).as_posix() for p in entries] or ["(other entries)"]
     listed = [f"{name}.html", f"{name}.json", *map(str, side.get("outputs") or {})]
-    for path in folder.rglob("*"):
+    foreign = []
+    for path in entries:
         rel = path.relative_to(folder)
-        if path.is_dir() and not path.is_symlink() and str(rel) in ("tables", "figures"):
+        kind = (rel.parts[0], path.suffix) if len(rel.parts) == 2 else None
+        if path.is_symlink():  # never written by us: someone's link, perhaps to their data
+            foreign.append(f"{rel.as_posix()} (a symbolic link)")
+        elif path.is_dir() and str(rel) in ("tables", "figures"):
             continue
-        if rel.as_posix() in listed:
+        elif rel.as_posix() in listed:
             continue
-        parts = rel.parts
-        if (
-            len(parts) == 2
-            and path.is_file()
-            and not path.is_symlink()
-            and (parts[0], path.suffix)
-            in {("tables", ".csv"), ("figures", ".png"), ("figures", ".svg")}
-        ):
+        elif path.is_file() and kind in {
+            ("tables", ".csv"),
+            ("figures", ".png"),
+            ("figures", ".svg"),
+        }:
             continue
-        return None
-    return listed
+        else:
+            foreign.append(rel.as_posix())
+    return listed, foreign
 
 
 def _inputs(cfg: EvaluationConfig, prep: Prepared, config_path: str | Path) -> list[Path]:
