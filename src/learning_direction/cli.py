@@ -96,7 +96,7 @@ def _read_data(
         compact=compact,
     )
     for note in survey.report.notes:
-        _say(f"note: {note}", err=True)
+        _say(f"note: {_capped(note)}", err=True)
     if survey.report.recodings:
         n = sum(r.count for r in survey.report.recodings)
         _say(f"note: {n} value(s) recoded to missing (missing codes)", err=True)
@@ -863,9 +863,20 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- main
 
 
+#: the longest line an error or warning prints (a message never grows with its input)
+MAX_MESSAGE = 2000
+
+
+def _capped(text: str) -> str:
+    """``text`` on one line, cut at :data:`MAX_MESSAGE` characters (saying how long it was)."""
+    one = " ".join(text.split())
+    if len(one) <= MAX_MESSAGE:
+        return one
+    return f"{one[:MAX_MESSAGE]}… (message cut: {len(one):,} characters)"
+
+
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return " ".join(text.split())
+    return _capped(str(exc).strip() or type(exc).__name__)
 
 
 def _is_bad_input(exc: BaseException) -> bool:
@@ -891,7 +902,7 @@ def _is_bad_input(exc: BaseException) -> bool:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
-        return f"{exc.filename}: {exc.strerror or exc}"
+        return _capped(f"{exc.filename}: {exc.strerror or exc}")
     return _one_line(exc)
 
 
@@ -908,7 +919,7 @@ def _install_warning_format() -> Any:
         file: TextIO | None = None,
         line: str | None = None,
     ) -> None:
-        print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+        print(f"warning: {_capped(str(message))}", file=sys.stderr)
 
     warnings.showwarning = show
     return previous
