@@ -1,21 +1,24 @@
-"""Side-by-side benchmark: our linear mixed-model engine vs statsmodels MixedLM and lme4.
+"""Side-by-side benchmark: ``ld.mixed`` end to end vs statsmodels MixedLM and lme4 + lmerTest.
 
 Workload: 50,000 rows in 5,000 groups of unbalanced sizes (1 to several hundred rows; gamma-
 Poisson), three predictors; a random-intercept model ``y ~ x1 + x2 + x3 + (1 | g)`` and a
 random-slope model ``y ~ x1 + x2 + x3 + (1 + x1 | g)``, both REML.
 
-* ours: ``fit_lmm`` + ``fixed_effect_tests`` (Satterthwaite df, t, p, CI of every coefficient);
-* statsmodels: ``MixedLM(...).fit(reml=True)`` with its default optimiser (no df);
+* ours: ``ld.mixed(d, "y ~ x1 + x2 + x3", groups="g", re_formula=...)`` -- everything a user
+  gets: formula parsing and listwise deletion (patsy), the fit, Satterthwaite df, t, p and CI
+  of every coefficient, variance components, and the ICC's null model (a second fit);
+* statsmodels: ``smf.mixedlm(formula, d, groups="g", re_formula=...).fit(reml=True)`` with its
+  default optimiser (formula and fit; no df);
 * lme4: ``lmerTest::lmer`` + ``summary()`` (lme4's fit, lmerTest's numerical Hessian and
   Jacobian, Satterthwaite t tests) in a separate ``Rscript`` on the same data (written to a
   CSV); the time is measured inside R, after reading the data. Without ``Rscript`` the times
   recorded in ``bench/README.md`` are printed instead.
 
-Our engine and statsmodels run in this process, on data generated (and libraries imported)
-before any clock starts; our engine gets one untimed warm-up fit on a small data set. Times are
-the best of ``--reps`` runs (statsmodels: one run; it takes tens of seconds). The script checks
+Our function and statsmodels run in this process, on data generated (and libraries imported)
+before any clock starts; ours gets one untimed warm-up call on a small data set. Times are the
+best of ``--reps`` runs (statsmodels: one run; it takes tens of seconds). The script checks
 that every tool's fixed effects agree with ours (1e-4 relative for lme4, which stops its
-optimiser early; 1e-3 for statsmodels).
+optimiser early, and its Satterthwaite df 1e-3; 1e-3 for statsmodels).
 
 Usage::
 
@@ -44,7 +47,7 @@ N_ROWS = 50_000
 N_GROUPS = 5_000
 MODELS = {"intercept": "(1 | g)", "slope": "(1 + x1 | g)"}
 # recorded with `python bench/mixed.py` (see bench/README.md), printed when Rscript is missing
-RECORDED_LME4 = {"intercept": 2.92, "slope": 6.39}
+RECORDED_LME4 = {"intercept": 1.62, "slope": 2.31}
 
 R_SCRIPT = r"""
 suppressMessages({library(lmerTest); library(jsonlite)})
@@ -84,35 +87,36 @@ def make_data(seed: int = 2026) -> pd.DataFrame:
     return pd.DataFrame({"g": g, "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2], "y": y})
 
 
-def _designs(d: pd.DataFrame, model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    X = np.column_stack([np.ones(len(d)), d[["x1", "x2", "x3"]].to_numpy()])
-    Z = X[:, :1] if model == "intercept" else X[:, :2]
-    return d["y"].to_numpy(), X, Z
+RE_FORMULA = {"intercept": None, "slope": "~ x1"}
+FORMULA = "y ~ x1 + x2 + x3"
 
 
 def run_ours(d: pd.DataFrame, model: str, reps: int) -> dict:
-    from learning_direction.models.lmm import fit_lmm, fixed_effect_tests
+    import learning_direction as ld
 
-    y, X, Z = _designs(d, model)
     warm = d.iloc[:2000]
-    fixed_effect_tests(fit_lmm(*_designs(warm, model), warm["g"]))
+    ld.mixed(warm, FORMULA, groups="g", re_formula=RE_FORMULA[model])
     best = float("inf")
     for _ in range(reps):
         t0 = time.perf_counter()
-        fit = fit_lmm(y, X, Z, d["g"])
-        table = fixed_effect_tests(fit, method="satterthwaite")
+        res = ld.mixed(d, FORMULA, groups="g", re_formula=RE_FORMULA[model])
         best = min(best, time.perf_counter() - t0)
-    return {"seconds": best, "beta": fit.beta.tolist(), "df": table["df"].tolist()}
+    assert res.engine == "learning_direction" and res.df_method == "satterthwaite"
+    return {
+        "seconds": best,
+        "beta": res.table["estimate"].tolist(),
+        "df": res.table["df"].tolist(),
+    }
 
 
 def run_statsmodels(d: pd.DataFrame, model: str) -> dict:
-    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
 
-    y, X, Z = _designs(d, model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
-        res = sm.MixedLM(y, X, groups=d["g"].to_numpy(), exog_re=Z).fit(reml=True)
+        mod = smf.mixedlm(FORMULA, d, groups="g", re_formula=RE_FORMULA[model])
+        res = mod.fit(reml=True)
         seconds = time.perf_counter() - t0
     return {"seconds": seconds, "beta": np.asarray(res.fe_params).tolist()}
 
@@ -169,14 +173,17 @@ def main() -> None:
         r_sec = r_res["seconds"] if r_res else RECORDED_LME4[model]
         if r_res:
             assert _rel(ours["beta"], r_res["beta"]) < 1e-4, "lme4 fixed effects differ"
+            assert _rel(ours["df"], r_res["df"]) < 1e-3, "lmerTest df differ"
         if sm_res:
             assert _rel(ours["beta"], sm_res["beta"]) < 1e-3, "statsmodels fixed effects differ"
         results[model] = {"ours": ours, "statsmodels": sm_res, "lme4": r_res}
         label = f"y ~ x1 + x2 + x3 + {term}".replace("|", "\\|")  # escaped for markdown
-        rows.append((label, "learning_direction (fit + Satterthwaite)", ours["seconds"], ""))
+        rows.append((label, "ld.mixed (formula, fit, Satterthwaite df, ICC)", ours["seconds"], ""))
         if sm_res:
             ratio = sm_res["seconds"] / ours["seconds"]
-            rows.append((label, "statsmodels MixedLM (fit)", sm_res["seconds"], f"{ratio:.1f}x"))
+            rows.append(
+                (label, "statsmodels mixedlm (formula, fit)", sm_res["seconds"], f"{ratio:.1f}x")
+            )
         tag = "lmerTest::lmer + summary" + ("" if r_res else " (recorded)")
         rows.append((label, tag, r_sec, f"{r_sec / ours['seconds']:.1f}x"))
     print("\n| model | tool | seconds | our speed-up |\n| --- | --- | ---: | ---: |")
@@ -184,8 +191,10 @@ def main() -> None:
         print(f"| `{label}` | {tool} | {sec:.2f} | {ratio} |")
     if lme4:
         for model in MODELS:
-            print(f"lme4 {lme4['version']} lmer alone, {model}: "
-                  f"{lme4['results'][model]['lmer_seconds']:.2f} s")  # fmt: skip
+            lmer = lme4["results"][model]["lmer_seconds"]
+            ours = results[model]["ours"]["seconds"]
+            print(f"lme4 {lme4['version']} lmer alone, {model}: {lmer:.2f} s "
+                  f"(ours {lmer / ours:.1f}x faster)")  # fmt: skip
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)

@@ -78,7 +78,7 @@ def _mediation_data(n=60, seed=0):
         (lambda d: ld.mediate(d, "x", "m", "y", outcome="probit", n_boot=100), ModelError,
          r"outcome must be 'auto', 'linear' or 'logistic'"),
         (lambda d: ld.mediate(d, "x", "m", "y", design="3-1-1", n_boot=100), ModelError,
-         r"design must be 'auto', '1-1-1' or '2-1-1'"),
+         r"design must be 'auto', '2-2-1' or 'single-level'"),
         (lambda d: ld.mediate(d, "x", "m", "y", ci="bca", bca_influence="jack", n_boot=100),
          ModelError, r"bca_influence must be 'jackknife' or 'regression'"),
         (lambda d: ld.moderate(d, "x", "w", "y", probe="quartile"), DataValidationError,

@@ -379,6 +379,28 @@ def test_nested_slopes_at_both_levels_match_dense_computation(reml):
         assert _rel(kr.P, np.array(P), 1e-12 * np.abs(np.array(P)).max()) < 1e-9
 
 
+def test_ranef_are_the_dense_conditional_modes():
+    # b = G Z' V^-1 (y - X beta) at a given theta, for both levels (slopes at both), against
+    # dense n x n matrices; labels are lme4's inner:outer and the outer labels
+    y, X, Z, W, inner, outer = _random_nested(7)
+    fit = fit_lmm(y, X, Z, inner, nested_in=outer, Z_outer=W, start=THETA_NESTED, optimize=False)
+    m = _dense_model(y, X, Z, W, inner, outer, THETA_NESTED, True)
+    L1, L2 = m["L1"], m["L2"]
+    Vrel = np.eye(len(y)) + m["Zb"] @ np.kron(np.eye(m["n_terms"][0]), L1 @ L1.T) @ m["Zb"].T
+    Vrel += m["Wb"] @ np.kron(np.eye(m["n_terms"][1]), L2 @ L2.T) @ m["Wb"].T
+    r = np.linalg.solve(Vrel, y - X @ m["beta"])
+    b1 = (np.kron(np.eye(m["n_terms"][0]), L1 @ L1.T) @ m["Zb"].T @ r).reshape(-1, 2)
+    b2 = (np.kron(np.eye(m["n_terms"][1]), L2 @ L2.T) @ m["Wb"].T @ r).reshape(-1, 2)
+    inner_re, outer_re = fit.ranef()
+    pairs = sorted(set(zip(outer, inner)))  # the dense model's order of inner groups
+    want1 = pd.DataFrame(b1, index=[f"{i}:{o}" for o, i in pairs])
+    assert _rel(inner_re.loc[want1.index].to_numpy(), b1, 1e-12) < 1e-9
+    assert list(outer_re.index) == sorted(set(outer))
+    assert _rel(outer_re.to_numpy(), b2, 1e-12) < 1e-9
+    first = next(iter(fit.random_effects.items()))
+    assert first[0] == inner_re.index[0] and list(first[1]) == list(inner_re.iloc[0])
+
+
 def test_nested_fit_with_outer_slopes_reaches_the_optimum():
     y, X, Z, W, inner, outer = _random_nested(11, n_outer=40)
     fit = fit_lmm(y, X, Z, inner, nested_in=outer, Z_outer=W)

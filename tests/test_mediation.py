@@ -257,10 +257,10 @@ def _nested(n_clusters=40, per=5, seed=0):
     return pd.DataFrame({"mentor": g, "x": x[g], "m": m[g], "y": y})
 
 
-def test_cluster_bootstrap_2_1_1():
+def test_cluster_bootstrap_2_2_1():
     df = _nested()
     res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=1000, seed=1)
-    assert res.design == "2-1-1" and res.n_clusters == 40
+    assert res.design == "2-2-1" and res.n_clusters == 40
     cl = df.groupby("mentor").first()
     a = sm.OLS(cl["m"], sm.add_constant(cl[["x"]])).fit().params["x"]
     t = res.table.set_index("term")
@@ -293,7 +293,7 @@ def test_cluster_binary_y_gets_cluster_robust_logit_and_ols_ses():
     m = 0.5 * x + u + rng.normal(size=g.size)
     y = (rng.random(g.size) < 1 / (1 + np.exp(-(0.7 * m + u - 0.1)))).astype(int)
     df = pd.DataFrame({"mentor": g, "x": x, "m": m, "y": y})
-    res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=1)
+    res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=1, design="single-level")
     t = res.table.set_index("term")
     kw = {"cov_type": "cluster", "cov_kwds": {"groups": df["mentor"]}}
     lf = sm.Logit(df["y"], sm.add_constant(df[["x", "m"]])).fit(disp=0, **kw)
@@ -307,6 +307,72 @@ def test_cluster_binary_y_gets_cluster_robust_logit_and_ols_ses():
     plain = sm.Logit(df["y"], sm.add_constant(df[["x", "m"]])).fit(disp=0)
     assert abs(plain.bse["m"] - lf.bse["m"]) > 1e-3
     assert any("logistic regression for Y" in n and "CR1" in n for n in res.notes)
+    assert any("conflated" in n and "multilevel_mediation" in n for n in res.notes)
+
+
+# --- multilevel design labels (Krull & MacKinnon 2001) ------------------------------------------
+def _levels_frame(x_level: int, m_level: int, y_level: int = 1, seed: int = 4) -> pd.DataFrame:
+    """30 clusters of 3-6 rows; each variable constant within clusters when its level is 2."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(30), rng.integers(3, 7, size=30))
+
+    def var(level: int) -> np.ndarray:
+        return (
+            rng.normal(size=30)[g]
+            if level == 2
+            else rng.normal(size=30)[g] + rng.normal(size=g.size)
+        )
+
+    x = var(x_level)
+    m = 0.5 * x + var(m_level) if m_level == 1 or x_level == 2 else var(m_level)
+    y = 0.4 * m + var(y_level) if y_level == 1 else var(2)
+    return pd.DataFrame({"mentor": g, "x": x, "m": m, "y": y})
+
+
+@pytest.mark.parametrize(("levels", "label"), [((1, 1), "1-1-1"), ((2, 1), "2-1-1")])
+def test_level_one_mediator_under_cluster_is_refused(levels, label):
+    df = _levels_frame(*levels)
+    with pytest.raises(ModelError, match=rf"'m' vary within 'mentor'.*design {label}.*"
+                       r"ld\.multilevel_mediation.*design='single-level'"):  # fmt: skip
+        mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=1)
+    res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=1, design="single-level")
+    assert res.design == label
+    assert any(f"design {label} analysed as a single-level model" in n for n in res.notes)
+
+
+def test_unsupported_designs_are_refused_with_what_is_supported():
+    with pytest.raises(ModelError, match=r"x varies within clusters.*design 1-2-1"):
+        mediate(_levels_frame(1, 2), "x", "m", "y", cluster="mentor", n_boot=200)
+    with pytest.raises(ModelError, match=r"level-2 outcome, design 2-2-2\).*Supported: 2-2-1"):
+        mediate(_levels_frame(2, 2, 2), "x", "m", "y", cluster="mentor", n_boot=200)
+    with pytest.raises(ModelError, match=r"level-2 outcome, design 1-1-2"):
+        mediate(_levels_frame(1, 1, 2), "x", "m", "y", cluster="mentor", n_boot=200)
+    with pytest.raises(ModelError, match=r"'m' vary within"):
+        mediate(_levels_frame(1, 1), "x", "m", "y", cluster="mentor", n_boot=200, design="2-2-1")
+
+
+def test_old_design_name_explains_the_rename():
+    df = _nested()
+    with pytest.raises(ModelError, match=r"old name for mentor-level X and M.*'2-2-1'.*"
+                       r"Krull & MacKinnon.*design='2-2-1'"):  # fmt: skip
+        mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, design="2-1-1")
+    with pytest.raises(ModelError, match=r"design='1-1-1'.*multilevel_mediation"):
+        mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, design="1-1-1")
+    same = mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=2, design="2-2-1")
+    auto = mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=2)
+    pd.testing.assert_frame_equal(same.table, auto.table)
+    with pytest.raises(ModelError, match="needs cluster="):
+        mediate(df, "x", "m", "y", n_boot=200, design="2-2-1")
+
+
+def test_one_row_per_cluster_warns_not_multilevel():
+    df = _nested(n_clusters=40, per=1)
+    with pytest.warns(ModelWarning, match="one row: the design is not multilevel"):
+        res = mediate(df, "x", "m", "y", cluster="mentor", n_boot=200, seed=1)
+    assert res.design == "single-level"
+    plain = mediate(df, "x", "m", "y", n_boot=200, seed=1)
+    cols = ["term", "estimate"]
+    pd.testing.assert_frame_equal(res.table[cols], plain.table[cols])
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "7", True, [1]])

@@ -14,6 +14,7 @@ Validation against exact results and the literature:
 
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -197,12 +198,12 @@ def test_moderated_mediation_index_power_grows_with_n():
     assert cov[names.index("x*w"), names.index("x*w")] == pytest.approx(1.25)
 
 
-def test_two_one_one_design_icc_and_cluster_size():
+def test_two_two_one_design_icc_and_cluster_size():
     common = dict(a=0.4, b=0.4, n=[40], n_reps=1500, method="joint", seed=9)
     low = ld.power_mediation(icc=0.05, cluster_size=10, **common)
     high = ld.power_mediation(icc=0.5, cluster_size=10, **common)
     big = ld.power_mediation(icc=0.5, cluster_size=40, **common)
-    assert low.design == "2-1-1" and "n_rows" in low.table.columns
+    assert low.design == "2-2-1" and "n_rows" in low.table.columns
     assert low.table["n_rows"].iloc[0] == 400
     b = {r: r_.paths.set_index("term").loc["b:m", "power"] for r, r_ in
          [("low", low), ("high", high), ("big", big)]}  # fmt: skip
@@ -214,7 +215,7 @@ def test_two_one_one_design_icc_and_cluster_size():
     assert abs(a_low - a_high) < _mc_tol(0.8, 1500)
 
 
-def test_two_one_one_b_path_power_matches_theory():
+def test_two_two_one_b_path_power_matches_theory():
     # Y means: Var = psi (icc + (1 - icc) / m); the t-test of b on J mentors is exact OLS
     reps, J, icc, m = 3000, 30, 0.3, 5
     res = ld.power_mediation(
@@ -398,6 +399,24 @@ def test_power_curve_figure(tmp_path, close_figures):
         (dict(a=0.3, b=0.3, a_xw=np.nan), "a_xw must be finite"),
         (dict(a=0.3, b=0.3, mediator_r=np.nan), "mediator_r must be"),
         (dict(a=0.3, b=0.3, icc=np.nan, cluster_size=5), "icc must be"),
+        (
+            dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, design="2-1-1"),
+            r"old name for mentor-level X and M.*design='2-2-1'.*icc_m=",
+        ),
+        (
+            dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, icc_m=0.2, design="2-2-1"),
+            "icc_m= is for a mentee-level mediator",
+        ),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, icc_m=1.0), "icc_m must be"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=[4]), "list of two or more"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=[4, 0]), "list of two or more"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=5, cluster_cv=-0.1), "cluster_cv must be"),
+        (dict(a=0.3, b=0.3, icc=0.2, cluster_size=[3, 5], cluster_cv=0.3), "not both"),
+        (dict(a=0.3, b=0.3, cluster_cv=0.3), "belong to the clustered designs"),
+        (
+            dict(a=[0.3, 0.2], b=[0.3, 0.3], icc=0.2, icc_m=0.2, cluster_size=5),
+            "planned for one mediator",
+        ),
     ],
 )
 def test_bad_inputs_raise_clear_errors(kwargs, match):
@@ -501,7 +520,8 @@ def test_scenario_from_paths_resolves_the_design_and_is_frozen():
     assert s.design == "parallel" and not s.serial
     assert s.mediators == ("m1", "m2") and s.covariates == ("c1", "c2")
     assert s.population.primary == "indirect_total"
-    assert Scenario.from_paths(a=0.3, b=0.3, icc=0.2, cluster_size=4).design == "2-1-1"
+    assert Scenario.from_paths(a=0.3, b=0.3, icc=0.2, cluster_size=4).design == "2-2-1"
+    assert Scenario.from_paths(a=0.3, b=0.3, icc=0.2, icc_m=0.3, cluster_size=4).design == "2-1-1"
     assert Scenario.from_paths(a=0.3, b=0.3, a_xw=0.2).population.primary == "index"
     serial = Scenario.from_paths(a=[0.3, 0.2], b=[0.3, 0.3], d=0.3, design="serial")
     assert serial.serial and "d:m1->m2" in serial.population.params
@@ -520,7 +540,7 @@ def test_scenario_notes_and_table_feed_the_result():
     res = ld.power_mediation(a=0.3, b=0.3, icc=0.2, cluster_size=4, n=[40], n_reps=20, seed=3)
     pd.testing.assert_frame_equal(res.population, s.table())
     assert res.notes[: len(s.notes)] == s.notes
-    assert any("2-1-1 design" in n for n in s.notes)
+    assert any("2-2-1 design" in n for n in s.notes)
 
 
 def test_scenario_from_pilot_equals_the_pilot_argument():
@@ -536,3 +556,116 @@ def test_scenario_from_pilot_equals_the_pilot_argument():
     assert from_result.a[0] == pytest.approx(s.a[0], rel=1e-9)
     with pytest.raises(ModelError, match="leave standardized=True"):
         Scenario.from_pilot(df, x="x", m="m", y="y", standardized=False)
+
+
+# --------------------------------------------------------------------------- unequal clusters
+def _brute_force(design, a, b, icc, sizes_of, n, reps, seed, icc_m=0.0, b_within=0.0):
+    """Rejection rates of ld.multilevel_mediation (UMM, Monte Carlo CI) on row-level data
+    simulated with raw paths and unit residual variances (``standardized=False``)."""
+    rng = np.random.default_rng(seed)
+    hits = {"indirect": 0, "a": 0, "b": 0}
+    for _ in range(reps):
+        sizes = sizes_of(rng, n)
+        g = np.repeat(np.arange(n), sizes)
+        x = rng.normal(size=n)
+        if design == "2-2-1":
+            mu = a * x + rng.normal(size=n)
+            m_row = mu[g]
+        else:
+            mu = a * x + rng.normal(0, np.sqrt(icc_m), n)
+            m_row = mu[g] + rng.normal(0, np.sqrt(1 - icc_m), g.size)
+        y = b * mu[g] + b_within * (m_row - mu[g]) + rng.normal(0, np.sqrt(icc), n)[g]
+        y = y + rng.normal(0, np.sqrt(1 - icc), g.size)
+        df = pd.DataFrame({"g": g, "x": x[g], "m": m_row, "y": y})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = ld.multilevel_mediation(df, "x", "m", "y", "g", method="umm", n_draws=1000,
+                                          seed=int(rng.integers(2**31)))  # fmt: skip
+        t = res.table.set_index("term")
+        ind = t.loc["indirect_between"]
+        hits["indirect"] += bool(ind["ci_low"] > 0 or ind["ci_high"] < 0)
+        hits["a"] += bool(t.loc["a_between", "p_value"] < 0.05)
+        hits["b"] += bool(t.loc["b_between", "p_value"] < 0.05)
+    return {k: v / reps for k, v in hits.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("design", "kwargs"),
+    [
+        ("2-2-1", {"cluster_size": [1, 2, 3, 5, 8, 12]}),
+        ("2-1-1", {"cluster_size": 5, "cluster_cv": 0.6, "icc_m": 0.3}),
+    ],
+)
+def test_unequal_cluster_power_agrees_with_brute_force(design, kwargs):
+    """power_mediation's vectorised GLS-on-cluster-means simulation against fitting
+    ld.multilevel_mediation (UMM: REML random intercepts) to row-level data, 300 times."""
+    a, b, icc, n = 0.35, 0.35, 0.2, 50
+    res = ld.power_mediation(
+        a=a, b=b, icc=icc, n=[n], n_reps=2000, n_boot=1000, seed=11, standardized=False,
+        design=design, **kwargs,
+    )  # fmt: skip
+    assert res.design == design
+    sim = res.table.iloc[0]["power"]
+    paths = res.paths.set_index("term")["power"]
+    if "cluster_cv" in kwargs:
+        cv = kwargs["cluster_cv"]
+
+        def sizes_of(rng, k):
+            g = rng.gamma(1 / cv**2, kwargs["cluster_size"] * cv**2, size=k)
+            return np.maximum(1, np.round(g)).astype(int)
+    else:
+        values = np.array(kwargs["cluster_size"])
+
+        def sizes_of(rng, k):
+            return rng.choice(values, size=k)
+
+    brute = _brute_force(design, a, b, icc, sizes_of, n, 300, seed=5,
+                         icc_m=kwargs.get("icc_m", 0.0))  # fmt: skip
+    tol = 4 * np.sqrt(0.25 / 300 + 0.25 / 2000)  # 4 Monte Carlo SEs of the difference
+    assert abs(sim - brute["indirect"]) < tol, (sim, brute)
+    assert abs(paths["a:m"] - brute["a"]) < tol, (paths, brute)
+    assert abs(paths["b:m"] - brute["b"]) < tol, (paths, brute)
+    assert 0.2 < sim < 0.95  # an informative comparison, not two powers of 1
+
+
+def test_unequal_cluster_sizes_cost_power_and_are_reported():
+    common = dict(a=0.4, b=0.3, icc=0.2, n=[60], n_reps=3000, method="joint", seed=4)
+    equal = ld.power_mediation(cluster_size=4, **common)
+    spread = ld.power_mediation(cluster_size=4, cluster_cv=0.9, **common)
+    listed = ld.power_mediation(cluster_size=[1, 1, 1, 13], **common)  # mean 4, very unequal
+    b = {k: r.paths.set_index("term").loc["b:m", "power"] for k, r in
+         (("equal", equal), ("cv", spread), ("list", listed))}  # fmt: skip
+    assert b["equal"] > b["list"] + 0.02  # same mean size, unequal sizes: less power
+    assert b["equal"] >= b["cv"] - _mc_tol(b["equal"], 3000)
+    assert listed.table["n_rows"].iloc[0] == 240 and listed.cluster_size == 4
+    assert "sizes drawn from 4 given values" in listed.summary()
+    assert "CV 0.9" in spread.summary()
+    assert any("GLS on cluster means" in n for n in spread.notes)
+    # the same seed gives the same numbers
+    again = ld.power_mediation(cluster_size=4, cluster_cv=0.9, **common)
+    pd.testing.assert_frame_equal(spread.table, again.table)
+
+
+def test_two_one_one_design_power():
+    res = ld.power_mediation(
+        a=0.4, b=0.4, icc=0.15, icc_m=0.3, cluster_size=6, n=[40, 120], n_reps=600, seed=2
+    )
+    assert res.design == "2-1-1" and res.icc_m == 0.3
+    p = res.curve()["power"].to_numpy()
+    assert p[1] > p[0]
+    paths = res.paths
+    assert "b_within:m" in set(paths["term"])
+    # no within effect (default b_within = 0): its test rejects about alpha of the time
+    within = paths[(paths["term"] == "b_within:m") & (paths["n"] == 120)]["power"].iloc[0]
+    assert within < 0.05 + _mc_tol(0.05, 600)
+    strong = ld.power_mediation(a=0.4, b=0.4, icc=0.15, icc_m=0.3, cluster_size=6, b_within=0.3,
+                                n=[120], n_reps=300, seed=2)  # fmt: skip
+    assert strong.paths.set_index("term").loc["b_within:m", "power"] > 0.9
+    pop = res.population.set_index("term")["value"]
+    assert pop["icc_m"] == 0.3 and pop["b_within:m"] == 0.0
+    assert any("2-1-1 design" in n and "umm" in n for n in res.notes)
+    # a larger share of M's variance between mentors makes the mentor means of M more reliable
+    reliable = ld.power_mediation(a=0.4, b=0.4, icc=0.15, icc_m=0.6, cluster_size=6,
+                                  n=[40], n_reps=600, seed=2)  # fmt: skip
+    assert reliable.table["power"].iloc[0] > res.curve()["power"].iloc[0]

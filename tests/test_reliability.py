@@ -396,3 +396,54 @@ def test_response_labels_convert_as_in_score():
     text.iloc[5, 2] = "Sometimes"
     with pytest.raises(DataValidationError, match=r"'Sometimes' in row 5.*'Strongly disagree'"):
         ld.reliability(text, sc)
+
+
+# ------------------------------------------------------------------ omega: model vs psych
+
+OMEGA_REF = reference_json("omega_reference.json")
+
+
+@pytest.fixture(scope="module")
+def omega_results(bfi):
+    spec = {
+        "name": "bfi",
+        "response": {"min": OMEGA_REF["response_min"], "max": OMEGA_REF["response_max"]},
+        "subscales": {
+            name: {"items": [{"id": i, "reverse": i in s["reversed"]} for i in s["items"]]}
+            for name, s in OMEGA_REF["scales"].items()
+        },
+    }
+    return {om: ld.reliability(bfi, spec, omega=om) for om in ("model", "psych")}
+
+
+@pytest.mark.parametrize("omega", ["model", "psych"])
+@pytest.mark.parametrize("name", list(OMEGA_REF["scales"]))
+def test_omega_matches_r_both_ways(omega_results, omega, name):
+    """omega="model": (sum L)^2 / ((sum L)^2 + sum u2) from fa(fm = "ml"); omega="psych":
+    psych::omega(x, nfactors = 1, fm = "ml")$omega.tot = (sum(R) - sum u2) / sum(R)."""
+    row = omega_results[omega].table.set_index("scale").loc[name]
+    assert row["omega_total"] == pytest.approx(
+        OMEGA_REF["scales"][name][f"omega_{omega}"], abs=ML_TOL
+    )
+
+
+def test_omega_psych_and_model_differ_only_in_the_denominator(omega_results):
+    model = omega_results["model"].table.set_index("scale")["omega_total"]
+    psych = omega_results["psych"].table.set_index("scale")["omega_total"]
+    # the same loadings: everything else in the table is identical
+    a = omega_results["model"].table.drop(columns="omega_total")
+    b = omega_results["psych"].table.drop(columns="omega_total")
+    pd.testing.assert_frame_equal(a, b)
+    # neuroticism: the one-factor model misfits most, and the denominators differ by ~.003
+    assert psych["neuroticism"] - model["neuroticism"] == pytest.approx(
+        OMEGA_REF["scales"]["neuroticism"]["omega_psych"]
+        - OMEGA_REF["scales"]["neuroticism"]["omega_model"],
+        abs=1e-5,
+    )
+    assert "observed total variance" in omega_results["psych"].method
+    assert "model-implied" in omega_results["model"].method
+
+
+def test_omega_option_checked(bfi):
+    with pytest.raises(DataValidationError, match="omega"):
+        ld.reliability(bfi, "learning_direction", omega="hierarchical")

@@ -247,7 +247,7 @@ def test_plot_smoke(sat_sens, iris_sens, close_figures):
         (SimpleNamespace(y_family="binomial", mediators=("m",)), "binary Y"),
         (SimpleNamespace(mediators=("m1", "m2"), model=4), "2 mediators.*one mediator at a time"),
         (SimpleNamespace(mediators=("m1", "m2"), model=6), "serial mediation"),
-        (SimpleNamespace(mediators=("m",), design="2-1-1"), "2-1-1"),
+        (SimpleNamespace(mediators=("m",), design="2-2-1"), "2-2-1"),
         (SimpleNamespace(mediators=("m",)), "does not carry the data"),
         (object(), "does not carry the data"),
     ],

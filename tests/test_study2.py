@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import learning_direction as ld
+from _confounding import ROBUSTNESS_COLUMNS, check_confounding_sentence
 from learning_direction.exceptions import DataValidationError, ModelError, ModelWarning
 from learning_direction.studies import StudyResult, study2
 from learning_direction.studies.study2 import compare_samples, key_numbers
@@ -74,6 +75,17 @@ TABLE_COLUMNS = {
         "ci_high",
         "c_prime",
         "c_prime_p_value",
+    ],
+    "confounding": ROBUSTNESS_COLUMNS,
+    "confounding_curve": [
+        "term",
+        "rho",
+        "indirect",
+        "se",
+        "ci_low",
+        "ci_high",
+        "r2_star_prod",
+        "r2_tilde_prod",
     ],
 }
 
@@ -275,6 +287,36 @@ def test_sensitivity_and_reliability_sentences(res):
     )
 
 
+def test_confounding_table_is_medsens_and_evalue(res):
+    """rho at zero = ld.mediation_sensitivity of the mediation; E-value = ld.evalue of the
+    completely standardized indirect effect as an SMD with its bootstrap CI."""
+    med = res.results["mediation"]
+    conf = res.tables["confounding"]
+    assert list(conf.columns) == ROBUSTNESS_COLUMNS and len(conf) == 1
+    r = conf.iloc[0]
+    sens = ld.mediation_sensitivity(med)
+    assert r["rho_at_zero"] == pytest.approx(sens.rho_at_zero, rel=1e-10)
+    assert r["rho_ci_includes_zero"] == pytest.approx(sens.ci_zero["rho_from"].iloc[0], rel=1e-8)
+    std = _row(res.tables["mediation"], f"indirect_std:{MED}")
+    ev = ld.evalue(std["estimate"], ci=(std["ci_low"], std["ci_high"]), kind="smd")
+    assert r["evalue"] == pytest.approx(ev.evalue) and r["evalue_ci"] == pytest.approx(ev.evalue_ci)
+    assert r["evalue"] > r["evalue_ci"] > 1  # the CI excludes zero
+    curve = res.tables["confounding_curve"]
+    assert curve["rho"].tolist() == pytest.approx([round(-0.9 + 0.1 * i, 1) for i in range(19)])
+    at0 = curve.set_index("rho").loc[0.0]
+    assert at0["indirect"] == pytest.approx(
+        _row(res.tables["mediation"], f"indirect:{MED}")["estimate"]
+    )
+
+
+def test_confounding_sentence_numbers_come_from_the_table(res, res_b):
+    for r in (res, res_b):
+        check_confounding_sentence(r.text["confounding"], r.tables["confounding"].iloc[0])
+        assert "nothing was randomised" in r.text["confounding"]
+    fig = res.figures["confounding_plot"]
+    assert "learning opportunity" in fig.axes[0].get_ylabel()
+
+
 def test_apa_style_no_leading_zero_for_p(res, res_b):
     for r in (res, res_b):
         for sentence in r.text.values():
@@ -285,7 +327,13 @@ def test_apa_style_no_leading_zero_for_p(res, res_b):
 
 
 def test_figures_present_and_numbers_match(res):
-    assert list(res.figures) == ["path", "bootstrap", "correlations", "item_reliability"]
+    assert list(res.figures) == [
+        "path",
+        "bootstrap",
+        "confounding_plot",
+        "correlations",
+        "item_reliability",
+    ]
     for key, fig in res.figures.items():
         assert isinstance(fig, matplotlib.figure.Figure), key
         assert res.captions[key]
@@ -317,6 +365,11 @@ def test_html_and_summary(res):
     html = res._repr_html_()
     assert "<table" in html and "indirect" in html
     assert "Note:" in res.summary()
+    # no resample fell below zero: the bootstrap p prints as its bound 2/B, never as 0
+    assert _row(res.tables["mediation"], f"indirect:{MED}")["p_value"] == 0
+    line = next(x for x in res.summary().splitlines() if x.strip().startswith(f"indirect:{MED} ab"))
+    assert "< .0004" in line
+    assert "&lt; .0004" in html
 
 
 # ------------------------------------------------------------------------ 2B, comparison

@@ -58,6 +58,16 @@ TABLE_COLUMNS = {
         "or_ci_low",
         "or_ci_high",
     ],
+    "multilevel_mediation": [
+        "term",
+        "label",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "inference",
+    ],
     "mediation": [
         "term",
         "label",
@@ -264,9 +274,24 @@ def test_centering_is_at_the_mentor_level(res):
     assert f"mentor_engagement {s.mean():.2f}" in note
 
 
-def test_mediation_is_2_1_1_with_cluster_bootstrap(res):
+def test_main_mediation_is_the_two_level_sem(res, scored):
+    mlm = res.results["multilevel_mediation"]
+    assert mlm.design == "2-2-1" and mlm.method == "msem" and mlm.n_clusters == 120
+    assert mlm.levels["downward"] == 2 and mlm.levels["hireability"] == 1
+    direct = ld.multilevel_mediation(
+        scored, x="downward", m="mentor_engagement", y="hireability", cluster="mentor_id",
+        covariates=["upward", "lateral"], seed=20261122,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(mlm.table, direct.table)
+    tab = res.tables["multilevel_mediation"]
+    np.testing.assert_allclose(tab["estimate"], direct.table["estimate"], rtol=1e-12)
+    assert tab["term"].tolist() == ["a_between", "b_between", "indirect_between", "c_prime_between"]
+    assert tab["inference"].iloc[2].startswith("Monte Carlo CI (20,000 draws)")
+
+
+def test_cluster_bootstrap_check_is_2_2_1(res):
     med = res.results["mediation"]
-    assert med.design == "2-1-1" and med.cluster == "mentor_id" and med.n_clusters == 120
+    assert med.design == "2-2-1" and med.cluster == "mentor_id" and med.n_clusters == 120
     assert med.n_boot == 2000
     # random-intercept b equals the engagement slope of the multilevel model
     b = _row(res.tables["mediation"], "b:mentor_engagement")["estimate"]
@@ -276,44 +301,105 @@ def test_mediation_is_2_1_1_with_cluster_bootstrap(res):
     eq = res.results["mediation"].equations["m:mentor_engagement"]
     assert eq.attrs["df_resid"] == 116
     rob = res.tables["mediation_robustness"]
-    assert rob["model"].str.startswith("primary: random intercept").iloc[0]
-    assert rob["model"].str.contains("cluster-robust").iloc[1]
+    assert rob["model"].iloc[0].startswith("main: two-level SEM")
+    assert "random intercept" in rob["model"].iloc[1]
+    assert "cluster-robust" in rob["model"].iloc[2]
+    main = _row(res.tables["multilevel_mediation"], "indirect_between")
+    assert rob["estimate"].iloc[0] == main["estimate"]
     assert (rob["ci_low"] > 0).all()
 
 
-def test_cluster_robust_primary_option():
-    out = study3.run(n_boot=200, outcome_model="cluster_robust")
+def test_cluster_robust_check_option():
+    out = study3.run(n_boot=200, outcome_model="cluster_robust", n_draws=2000)
     plt.close("all")
     rob = out.tables["mediation_robustness"]
-    assert "cluster-robust" in rob["model"].iloc[0]
+    assert "cluster-robust" in rob["model"].iloc[1]
     assert "CR1" in out.tables["mediation"]["inference"].iloc[1]
+    assert out.results["multilevel_mediation"].n_draws == 2000
 
 
 # ------------------------------------------------------------------------ APA text = tables
 
 
 def test_main_and_model_sentences_come_from_tables(res):
-    tab = res.tables["mediation"]
-    ind, std = _row(tab, "indirect:mentor_engagement"), _row(tab, "indirect_std:mentor_engagement")
+    tab = res.tables["multilevel_mediation"]
+    ind = _row(tab, "indirect_between")
     m = re.search(
-        rf"indirect effect = {NUM}, SE = {NUM}, 95% CI \[{NUM}, {NUM}\] \(percentile bootstrap "
-        rf"of mentors, 2,000 resamples\); completely standardized indirect effect = {NUM}, "
-        rf"95% CI \[{NUM}, {NUM}\]",
+        rf"indirect effect = {NUM}, SE = {NUM}, 95% CI \[{NUM}, {NUM}\] \(Monte Carlo, "
+        rf"20,000 draws\)",
         res.text["main"],
     )
     assert m, res.text["main"]
-    vals = [ind["estimate"], ind["se"], ind["ci_low"], ind["ci_high"], std["estimate"],
-            std["ci_low"], std["ci_high"]]  # fmt: skip
-    for got, val in zip(m.groups(), vals, strict=True):
+    for got, val in zip(m.groups(), [ind["estimate"], ind["se"], ind["ci_low"], ind["ci_high"]]):
         _close(got, val)
-    assert res.text["main"].startswith("Downward learning direction was indirectly related")
+    assert res.text["main"].startswith(
+        "Through mentor engagement, downward learning direction was indirectly associated with "
+        "higher mentee hireability"
+    )
     text = res.text["model"]
-    for sym, term in (("a", "a:mentor_engagement"), ("b", "b:mentor_engagement"), ("c", "c")):
+    assert "2-2-1 design" in text and "latent mentor mean" in text
+    for sym, term in (("a", "a_between"), ("b", "b_between"), ("c′", "c_prime_between")):
         r = _row(tab, term)
         m = re.search(rf"(?<![\w′]){sym} = {NUM}, SE = {NUM}, 95% CI \[{NUM}, {NUM}\]", text)
         assert m, (sym, text)
         for got, col in zip(m.groups(), ["estimate", "se", "ci_low", "ci_high"], strict=True):
             _close(got, r[col])
+
+
+def _flip(tab: pd.DataFrame, term: str, **values) -> pd.DataFrame:
+    out = tab.copy()
+    for col, v in values.items():
+        out.loc[out["term"] == term, col] = v
+    return out
+
+
+def test_sentences_change_with_the_estimates(res):
+    """No sentence reads the same whatever the result: flip a sign or a p value and it changes."""
+    from learning_direction.studies.study3 import (
+        _icc_sentence,
+        _logistic_sentence,
+        _main_sentence,
+        _model_sentence,
+        _multilevel_sentence,
+        _robustness_sentence,
+    )  # fmt: skip
+
+    mlm = res.results["multilevel_mediation"]
+    tab = res.tables["multilevel_mediation"]
+    null = _flip(tab, "indirect_between", estimate=0.01, ci_low=-0.02, ci_high=0.05)
+    neg = _flip(tab, "indirect_between", estimate=-0.06, ci_low=-0.11, ci_high=-0.02)
+    texts = {_main_sentence(t, mlm) for t in (tab, null, neg)}
+    assert len(texts) == 3
+    assert "includes zero" in _main_sentence(null, mlm)
+    assert "indirectly associated with lower" in _main_sentence(neg, mlm)
+    weak_a = _flip(tab, "a_between", p_value=0.4)
+    assert "was not significantly associated with mentor engagement" in _model_sentence(weak_a, mlm)
+    assert _model_sentence(weak_a, mlm) != _model_sentence(tab, mlm)
+
+    ml, lg = res.results["multilevel"], res.results["logistic"]
+    mlt, lgt = res.tables["multilevel"], res.tables["logistic"]
+    base = _multilevel_sentence(mlt, ml)
+    assert "runs through engagement" in base  # engagement significant, downward not
+    down_sig = _multilevel_sentence(_flip(mlt, "downward", p_value=0.01, estimate=0.2), ml)
+    assert "runs through engagement" not in down_sig and "does not run through" in down_sig
+    eng_null = _multilevel_sentence(_flip(mlt, "mentor_engagement", p_value=0.3), ml)
+    assert "was not significantly associated" in eng_null and "runs through" not in eng_null
+    low = _flip(lgt, "mentor_engagement", odds_ratio=0.8, estimate=-0.22)
+    assert "less likely" in _logistic_sentence(low, lg) and "20% lower odds" in _logistic_sentence(
+        low, lg
+    )
+    ns = _logistic_sentence(_flip(lgt, "mentor_engagement", p_value=0.3), lg)
+    assert "not significantly associated" in ns
+    for sentence in (_logistic_sentence(lgt, lg), ns, base):
+        assert "multiplies" not in sentence and "predicted" not in sentence
+    icc = res.tables["icc"]
+    flat = icc.assign(icc1=[0.0, 0.0], icc2=[0.0, 0.0])
+    assert "no more alike" in _icc_sentence(flat) and "more alike than" in _icc_sentence(icc)
+    rob = res.tables["mediation_robustness"]
+    differs = rob.copy()
+    differs.loc[1, ["ci_low", "ci_high"]] = [-0.01, 0.09]
+    assert "is the same" in _robustness_sentence(rob)
+    assert "differs" in _robustness_sentence(differs)
 
 
 def test_icc_multilevel_logistic_sentences_come_from_tables(res):
@@ -324,7 +410,7 @@ def test_icc_multilevel_logistic_sentences_come_from_tables(res):
     _close(m.group(2), icc.loc["hireability", "icc1"])
     _close(m.group(3), icc.loc["hireability", "icc2"])
     eng = _row(res.tables["multilevel"], "mentor_engagement")
-    m = re.search(rf"mentor engagement predicted higher mentee hireability, b = {NUM}, SE = {NUM}, "
+    m = re.search(rf"mentor engagement was associated with higher mentee hireability, b = {NUM}, SE = {NUM}, "
                   rf"t\({NUM}\) = {NUM}, 95% CI \[{NUM}, {NUM}\]",
                   res.text["multilevel"])  # fmt: skip
     assert m, res.text["multilevel"]
@@ -360,7 +446,7 @@ def test_notes_report_levels_and_dropped_rows(res):
     assert "one row per mentor" in notes
     assert "Multilevel model: 1 of 635 mentees left out" in notes
     assert "Logistic model: all 635 mentees" in notes
-    assert "primary because" in notes
+    assert "The main model is a two-level SEM" in notes
 
 
 def test_figures_present_and_numbers_match(res):
@@ -369,8 +455,9 @@ def test_figures_present_and_numbers_match(res):
         assert isinstance(fig, matplotlib.figure.Figure), key
         assert res.captions[key]
     texts = [t.get_text() for t in res.figures["path"].axes[0].texts]
-    b = _row(res.tables["mediation"], "b:mentor_engagement")["estimate"]
-    assert any(t.startswith(f"b = {b:.3f}") for t in texts), texts
+    b = _row(res.tables["multilevel_mediation"], "b_between")["estimate"]
+    assert any(t.startswith(f"b = {b:.2f}") for t in texts), texts
+    assert "Within clusters (level 1)" in texts
     icc = res.tables["icc"].set_index("outcome").loc["hireability", "icc1"]
     assert (
         f"ICC(1) = {icc:.2f}".replace("0.", ".") in res.figures["caterpillar"].axes[0].get_title()
@@ -437,3 +524,18 @@ def test_bad_options_and_too_few_mentors(raw):
     few = raw[raw["mentor_id"].isin(raw["mentor_id"].unique()[:5])]
     with pytest.raises(ModelError, match="5 mentors"):
         ld.run_study("study3", data=few)
+
+
+def test_simulated_power_of_the_headline_effects():
+    from learning_direction.studies.study3 import simulated_power
+
+    out = simulated_power(n_reps=3, n_draws=1000, seed=1)
+    assert out["effect"].tolist() == ["a_between", "b_between", "indirect_between"]
+    assert list(out.columns) == [
+        "effect", "power", "power_ci_low", "power_ci_high", "n_reps", "n_failed",
+    ]  # fmt: skip
+    assert (out["n_reps"] + out["n_failed"] == 3).all()
+    assert ((out["power_ci_low"] <= out["power"]) & (out["power"] <= out["power_ci_high"])).all()
+    pd.testing.assert_frame_equal(out, simulated_power(n_reps=3, n_draws=1000, seed=1))
+    with pytest.raises(ModelError, match="n_reps"):
+        simulated_power(n_reps=0)

@@ -16,14 +16,16 @@ import pandas as pd
 import pytest
 
 import learning_direction as ld
+from _confounding import ROBUSTNESS_COLUMNS, check_confounding_sentence
+from learning_direction._core.format import fig_num
 from learning_direction.exceptions import DataValidationError
 from learning_direction.figures.experiment import (
     condition_means,
     plot_condition_means,
     plot_relative_effects,
 )
-from learning_direction.studies import StudyResult
-from learning_direction.studies.study4 import games_howell_table, key_numbers, welch_anova_table
+from learning_direction.studies import StudyResult, study4
+from learning_direction.studies.study4 import games_howell_table, key_numbers, welch_table
 
 NUM = r"(-?\d*\.\d+)"
 
@@ -62,20 +64,20 @@ def _close(text_value: str, table_value: float, digits: int = 2) -> None:
 # ------------------------------------------------------------------------ statistics vs R
 
 
-def test_welch_anova_matches_r_oneway_test():
+def test_welch_table_is_ld_welch_anova():
     # R 4.x: oneway.test(weight ~ group, PlantGrowth)
     #   F = 5.181, num df = 2.000, denom df = 17.128, p-value = 0.01739
-    # summary(aov(weight ~ group, PlantGrowth)): F = 4.846, p = 0.0159
-    w = welch_anova_table(PLANT, "weight", "group").iloc[0]
+    w = welch_table(PLANT, "weight", "group").iloc[0]
     assert w["f"] == pytest.approx(5.181, abs=5e-4)
     assert w["df1"] == 2 and w["df2"] == pytest.approx(17.128, abs=5e-4)
     assert w["p_value"] == pytest.approx(0.01739, abs=5e-6)
-    # eta^2 and omega^2 from the classical decomposition (closed form from the classical F)
-    f_classic, df1, df2 = 4.846088, 2, 27
-    assert w["eta_sq"] == pytest.approx(f_classic * df1 / (f_classic * df1 + df2), rel=1e-6)
-    assert w["omega_sq"] == pytest.approx(
-        (f_classic - 1) * df1 / (f_classic * df1 + df2 + 1), rel=1e-6
-    )
+    ref = ld.welch_anova(PLANT, "weight", "group").table.iloc[0]
+    for col in ("eta2", "eta2_ci_low", "eta2_ci_high", "omega2", "omega2_ci_low"):
+        assert w[col] == pytest.approx(ref[col], rel=1e-12)
+
+
+def test_the_pingouin_wrappers_are_gone():
+    assert not hasattr(study4, "welch_anova_table")
 
 
 def test_games_howell_orientation_and_hand_formula():
@@ -93,6 +95,15 @@ def test_games_howell_orientation_and_hand_formula():
         assert r.se == pytest.approx(se, rel=1e-10)
         assert r.ci_low < r.estimate < r.ci_high
         assert np.sign(r.hedges_g) == np.sign(r.estimate)
+        assert r.g_ci_low < r.hedges_g < r.g_ci_high
+        # g and its CI are those of ld.ttest on the two groups, oriented a - b
+        two = PLANT[PLANT["group"].isin([r.group_a, r.group_b])]
+        tt = ld.ttest(two, "weight", "group").table.iloc[0]
+        sign = 1 if tt["contrast"].startswith(r.group_a) else -1
+        assert r.hedges_g == pytest.approx(sign * tt["hedges_g"], rel=1e-10)
+        assert sorted([r.g_ci_low, r.g_ci_high]) == pytest.approx(
+            sorted([sign * tt["g_ci_low"], sign * tt["g_ci_high"]]), rel=1e-10
+        )
     # trt1 vs trt2 is the only significant pair (R: rstatix::games_howell_test, p.adj ~ .024)
     sig = gh[gh["p_value"] < 0.05]
     assert len(sig) == 1 and set(sig[["group_a", "group_b"]].iloc[0]) == {"trt1", "trt2"}
@@ -132,6 +143,47 @@ def test_downward_relative_indirect_excludes_zero(res):
     assert lo_u < 0 < hi_u
 
 
+def test_total_effect_on_mentee_is_null_but_indirect_is_not(res):
+    med = res.tables["mediation"].set_index("term")
+    assert med.loc["c[downward]", "p_value"] > 0.05
+    text = res.text["main"]
+    m = re.search(
+        rf"relative total effect c = {NUM}, SE = {NUM}, 95% CI \[{NUM}, {NUM}\], p = {NUM}", text
+    )
+    assert m, text
+    for got, col in zip(m.groups(), ["estimate", "se", "ci_low", "ci_high"], strict=False):
+        _close(got, med.loc["c[downward]", col])
+    _close(m.group(5), med.loc["c[downward]", "p_value"], 3)
+    assert "did not experience the mentoring as significantly better or worse" in text
+    assert "detected although the total effect was not" in text
+    om = res.tables["omnibus"].set_index("effect").loc["relative total effects"]
+    m = re.search(rf"across all conditions, F\((\d+), (\d+)\) = {NUM}, p = {NUM}", text)
+    assert m and int(m.group(2)) == om["df2"]
+    _close(m.group(3), om["statistic"])
+    _close(m.group(4), om["p_value"], 3)
+
+
+def test_confounding_of_the_relative_indirect_effects(res):
+    conf = res.tables["confounding"]
+    assert list(conf.columns) == ROBUSTNESS_COLUMNS
+    assert conf["term"].tolist() == [
+        "indirect:mentor_engagement[downward]",
+        "indirect:mentor_engagement[upward]",
+    ]
+    med = res.results["mediation"]
+    sens = ld.mediation_sensitivity(med)
+    assert conf["rho_at_zero"].tolist() == pytest.approx([sens.rho_at_zero] * 2, rel=1e-10)
+    tab = res.tables["mediation"].set_index("term")
+    d = tab.loc["indirect_partial_std:mentor_engagement[downward]"]
+    ev = ld.evalue(d["estimate"], ci=(d["ci_low"], d["ci_high"]), kind="smd")
+    assert conf.loc[0, "evalue"] == pytest.approx(ev.evalue)
+    assert conf.loc[1, "evalue_ci"] == 1  # the upward CI includes zero
+    text = res.text["confounding"]
+    assert text.startswith("The condition was randomised")
+    check_confounding_sentence(text, conf.iloc[0])
+    assert "over and above the covariates" not in text  # no covariates in this model
+
+
 def test_tables_and_columns(res):
     assert list(res.tables) == [
         "reliability",
@@ -142,10 +194,14 @@ def test_tables_and_columns(res):
         "mediation",
         "relative_indirect",
         "omnibus",
+        "confounding",
+        "confounding_curve",
     ]
     assert list(res.tables["welch_anova"].columns) == [
-        "outcome", "df1", "df2", "f", "p_value", "eta_sq", "omega_sq",
+        "outcome", "f", "df1", "df2", "p_value", "eta2", "eta2_ci_low", "eta2_ci_high",
+        "omega2", "omega2_ci_low", "omega2_ci_high",
     ]  # fmt: skip
+    assert list(res.tables["games_howell"].columns)[-3:] == ["hedges_g", "g_ci_low", "g_ci_high"]
     assert list(res.tables["relative_indirect"].columns) == [
         "condition", "contrast", "term", "estimate", "se", "ci_low", "ci_high", "p_value",
     ]  # fmt: skip
@@ -192,20 +248,23 @@ def test_manipulation_sentence_numbers(res):
     assert text.startswith("The manipulation worked")
     w = res.tables["welch_anova"].set_index("outcome").loc["manipulation_check"]
     m = re.search(
-        rf"Welch's F\((\d+), {NUM}\) = {NUM}, p (<|=) {NUM}, ω² = {NUM}, η² = {NUM}", text
+        rf"Welch's F\((\d+), {NUM}\) = {NUM}, p (<|=) {NUM}, η² = {NUM}, 95% CI \[{NUM}, {NUM}\], "
+        rf"ω² = {NUM}, 95% CI \[{NUM}, {NUM}\]",
+        text,
     )
     assert m, text
     assert int(m.group(1)) == w["df1"]
     _close(m.group(2), w["df2"])
     _close(m.group(3), w["f"])
     assert m.group(4) == "<" and m.group(5) == ".001"
-    _close(m.group(6), w["omega_sq"])
-    _close(m.group(7), w["eta_sq"])
+    cols = ["eta2", "eta2_ci_low", "eta2_ci_high", "omega2", "omega2_ci_low", "omega2_ci_high"]
+    for got, col in zip(m.groups()[5:], cols, strict=True):
+        _close(got, w[col])
     gh = res.tables["games_howell"]
     for r in gh[gh["outcome"] == "manipulation_check"].itertuples():
         pat = (
             rf"{r.group_a} [a-z ]+ {r.group_b} \(M = {NUM} vs {NUM}, difference = {NUM}, "
-            rf"95% CI \[{NUM}, {NUM}\], p (?:<|=) {NUM}, g = {NUM}\)"
+            rf"95% CI \[{NUM}, {NUM}\], p (?:<|=) {NUM}, g = {NUM}, 95% CI \[{NUM}, {NUM}\]\)"
         )
         mm = re.search(pat, text)
         assert mm, (r.group_a, r.group_b, text)
@@ -216,6 +275,8 @@ def test_manipulation_sentence_numbers(res):
         ):
             _close(got, val)
         _close(mm.group(7), r.hedges_g)
+        _close(mm.group(8), r.g_ci_low)
+        _close(mm.group(9), r.g_ci_high)
 
 
 def test_main_sentence_numbers(res):
@@ -239,7 +300,7 @@ def test_main_sentence_numbers(res):
         _close(m.group(3), ind.loc[c, "ci_high"])
     assert "downward reflection was" in text and "which excludes zero" in text
     om = res.tables["omnibus"].set_index("effect").loc["relative direct effects"]
-    m = re.search(rf"F\((\d+), (\d+)\) = {NUM}, p = {NUM}\.$", text)
+    m = re.search(rf"direct effects were [a-z ]+, F\((\d+), (\d+)\) = {NUM}, p = {NUM}\.", text)
     assert m and int(m.group(1)) == om["df1"] and int(m.group(2)) == om["df2"]
     _close(m.group(3), om["statistic"])
     _close(m.group(4), om["p_value"], 3)
@@ -264,13 +325,23 @@ def test_apa_style(res):
 def test_notes(res):
     notes = " ".join(res.notes)
     assert "careless" in notes and "kept in every analysis" in notes
-    assert "Manipulation check: 1 mentor(s) without a score" in notes
+    assert "Mentors (manipulation-check and engagement items):" in notes
+    assert "Mentees (experience items" in notes
+    assert "Manipulation check: 2 mentor(s) without a score" in notes
+    assert "Imai, Keele & Yamamoto" in notes and "exp(0.91 d)" in notes
     assert "Mediation: all 300 mentors" in notes
     assert "No omnibus test of the relative indirect effects" in notes
 
 
 def test_figures(res, tmp_path):
-    assert list(res.figures) == ["means_plot", "indirect_plot", "path", "bootstrap"]
+    assert list(res.figures) == [
+        "means_plot",
+        "indirect_plot",
+        "path",
+        "confounding_plot",
+        "bootstrap",
+    ]
+    assert "downward vs control" in res.figures["confounding_plot"].axes[0].get_ylabel()
     fig = res.figures["means_plot"]
     assert len(fig.axes) == 3
     ax = fig.axes[0]
@@ -286,8 +357,9 @@ def test_figures(res, tmp_path):
     ind = res.tables["relative_indirect"]
     texts = " ".join(t.get_text() for t in forest.texts)
     for r in ind.itertuples():
-        shown = f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]".replace("-", "\u2212")
-        assert shown in texts  # negatives drawn with the typographic minus
+        # the figure formatter: typographic minus, small values kept (0.0025, not 0.00)
+        shown = f"{fig_num(r.estimate)} [{fig_num(r.ci_low)}, {fig_num(r.ci_high)}]"
+        assert shown in texts
 
 
 def test_figure_functions_standalone(tmp_path):
@@ -384,3 +456,42 @@ def test_missing_condition_rows_are_reported(raw):
     assert out.n == 298
     assert any("2 of 300 rows have no condition" in n for n in out.notes)
     assert any("Mediation: 2 of 300 rows left out" in n for n in out.notes)
+
+
+# ------------------------------------------------------------------------ careless responding
+
+
+def test_mentor_and_mentee_are_screened_apart(raw):
+    prep = study4.prepare(raw)
+    mentor, mentee = prep.careless, prep.careless_mentee
+    assert set(mentor.items) == set(ld.load_scale("manipulation_check").item_ids) | set(
+        ld.load_scale("mentor_engagement").item_ids
+    )
+    assert set(mentee.items) == set(ld.load_scale("mentee_experience").item_ids)
+    # the bundled data straight-line mentor and mentee independently: different rows flagged
+    assert set(mentor.flagged) != set(mentee.flagged)
+    assert dict(prep.excluded) == {"mentor": 0, "mentee": 0}
+
+
+def test_exclude_careless_drops_only_the_flagged_persons_answers(raw):
+    kept = study4.prepare(raw)
+    prep = study4.prepare(raw, exclude_careless=True)
+    fm, fe = list(kept.careless.flagged), list(kept.careless_mentee.flagged)
+    assert fm and fe
+    assert prep.data.loc[fm, ["manipulation_check", "mentor_engagement"]].isna().all().all()
+    only_mentor = [i for i in fm if i not in fe]
+    # the mentee of a flagged mentor keeps their experience score
+    pd.testing.assert_series_equal(
+        prep.data.loc[only_mentor, "mentee_experience"],
+        kept.data.loc[only_mentor, "mentee_experience"],
+    )
+    assert prep.data.loc[fe, "mentee_experience"].isna().all()
+    assert len(prep.rows) == len(raw)  # no row is dropped as a whole
+    assert dict(prep.excluded) == {"mentor": len(fm), "mentee": len(fe)}
+    # reliability without the flagged answers
+    assert prep.rel.table.set_index("scale").loc["mentee_experience", "n"] == len(raw) - len(fe)
+    out = study4.run(data=raw, exclude_careless=True, n_boot=300, seed=1)
+    plt.close("all")
+    notes = " ".join(out.notes)
+    assert "left out of every analysis (exclude_careless=True)" in notes
+    assert out.results["mediation"].n == len(raw) - len(set(fm) | set(fe))

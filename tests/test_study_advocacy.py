@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,6 +43,7 @@ def test_tables_and_columns(res):
         "table1",
         "quadrants",
         "quadrants_by_gender",
+        "gender_test",
         "authenticity",
         "outcomes",
         "career_progress_means",
@@ -69,9 +72,10 @@ def test_key_findings(res):
     assert out.at["Authentic advocacy vs instruction", "estimate"] > 0.4
     assert out.at["Authentic advocacy vs instruction", "p_value"] < 0.001
     assert res.tables["welch_anova"]["p_value"].iloc[0] < 0.001
+    assert res.tables["welch_anova"]["test"].iloc[0] == "CR2 HTZ"
     means = res.tables["career_progress_means"].set_index("quadrant")["mean"]
     assert means.idxmax() == "authentic_advocacy"
-    assert "Welch's F" in res.text["main"]
+    assert "CR2 cluster-robust test" in res.text["main"]
 
 
 def test_regression_matches_direct_call(res):
@@ -87,22 +91,67 @@ def test_regression_matches_direct_call(res):
     )
 
 
-def test_games_howell_ci_consistent_with_p():
-    # a simultaneous CI excludes 0 exactly when the Games-Howell p is below .05
-    rng = np.random.default_rng(1)
-    df = pd.DataFrame(
-        {
-            "y": np.r_[rng.normal(0, 1, 30), rng.normal(0.8, 2, 40), rng.normal(0.1, 1, 25)],
-            "g": ["a"] * 30 + ["b"] * 40 + ["c"] * 25,
-        }
+def _compared(res) -> pd.DataFrame:
+    d = res.results["quadrant"].table[["quadrant"]].join(res.results["scores"].data)
+    cc = d[["career_progress", "quadrant", "mentor_id"]].dropna()
+    order = list(advocacy.QUADRANT_LABELS)
+    return cc.assign(quadrant=pd.Categorical(cc["quadrant"].astype(str), categories=order))
+
+
+def test_quadrant_tests_are_the_cluster_robust_public_functions(res):
+    """No pingouin wrappers: the tests are ld.welch_anova / ld.games_howell with cluster=."""
+    assert not hasattr(advocacy, "games_howell") and not hasattr(advocacy, "_welch_anova")
+    cc = _compared(res)
+    w = ld.welch_anova(cc, "career_progress", "quadrant", cluster="mentor_id").table.iloc[0]
+    got = res.tables["welch_anova"].iloc[0]
+    for col in ("f", "df1", "df2", "p_value", "eta2", "omega2"):
+        assert got[col] == pytest.approx(w[col], rel=1e-10), col
+    gh = ld.games_howell(cc, "career_progress", "quadrant", cluster="mentor_id").table
+    mine = res.tables["games_howell"]
+    for col in ("estimate", "se", "df", "p_value", "ci_low", "ci_high", "hedges_g"):
+        np.testing.assert_allclose(mine[col], gh[col], rtol=1e-10, err_msg=col)
+    # cluster-bootstrap CIs bracket the estimates
+    assert (mine["g_ci_low"] < mine["hedges_g"]).all() and (
+        mine["hedges_g"] < mine["g_ci_high"]
+    ).all()
+    assert got["eta2_ci_low"] < got["eta2"] < got["eta2_ci_high"]
+
+
+def test_gender_test_is_rao_scott(res):
+    from learning_direction.models.contingency import rao_scott_chisq
+
+    d = res.results["quadrant"].table[["quadrant"]].join(res.results["scores"].data)
+    d = d.dropna(subset=["quadrant", "mentee_gender"])
+    d = d.assign(quadrant=d["quadrant"].astype(str), mentee_gender=d["mentee_gender"].astype(str))
+    ref = rao_scott_chisq(d, "mentee_gender", "quadrant", cluster="mentor_id")
+    pd.testing.assert_frame_equal(res.tables["gender_test"], ref.table)
+    text = res.text["gender"]
+    f = ref.table.set_index("test").loc["rao_scott_f"]
+    m = re.search(r"Rao–Scott F\(([\d.]+), ([\d.]+)\) = ([\d.]+), p = (\.\d+)", text)
+    assert m, text
+    for got, val, dig in zip(
+        m.groups(), [f["df1"], f["df2"], f["statistic"], f["p_value"]], [2, 2, 2, 3], strict=True
+    ):
+        assert float(got) == pytest.approx(round(val, dig), abs=1e-9)
+    assert f"mean design effect {ref.mean_deff:.2f}" in text
+    assert any("Rao–Scott correction keeps the mentee-level question" in n for n in res.notes)
+
+
+def test_main_sentence_numbers(res):
+    text = res.text["main"]
+    w = res.tables["welch_anova"].iloc[0]
+    m = re.search(
+        r"F\(3, ([\d.]+)\) = ([\d.]+), p < \.001, η² = (\.\d+), 95% CI \[(\.\d+), (\.\d+)\], "
+        r"ω² = (\.\d+), 95% CI \[(\.\d+), (\.\d+)\]",
+        text,
     )
-    gh = advocacy.games_howell(df, "y", "g")
-    excl = (gh["ci_low"] > 0) | (gh["ci_high"] < 0)
-    assert (excl == (gh["p_value"] < 0.05)).all()
-    # Welch SE by hand
-    a, b = df.loc[df.g == "a", "y"], df.loc[df.g == "b", "y"]
-    se = np.sqrt(a.var() / len(a) + b.var() / len(b))
-    assert gh.loc[(gh.group_a == "a") & (gh.group_b == "b"), "se"].iloc[0] == pytest.approx(se)
+    assert m, text
+    vals = [w["df2"], w["f"], w["eta2"], w["eta2_ci_low"], w["eta2_ci_high"], w["omega2"],
+            w["omega2_ci_low"], w["omega2_ci_high"]]  # fmt: skip
+    for got, val in zip(m.groups(), vals, strict=True):
+        assert float(got) == pytest.approx(round(val, 2), abs=1e-9)
+    assert text.startswith("Career progress differed across the quadrants")
+    assert "70 mentors" in text
 
 
 def test_same_seed_identical():

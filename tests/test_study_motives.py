@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import learning_direction as ld
+from _confounding import ROBUSTNESS_COLUMNS, check_confounding_sentence
 from learning_direction.exceptions import DataValidationError
 from learning_direction.studies import StudyResult
 from learning_direction.studies.motives import OUTCOMES, key_numbers, motive_screening
@@ -46,6 +47,8 @@ def test_runs_and_tables(res):
         "a_paths",
         "b_paths",
         "indirect_effects",
+        "confounding",
+        "confounding_curve",
         "screening_summary",
         "motive_distribution",
         "screening",
@@ -84,7 +87,7 @@ def test_model_equals_direct_cluster_mediation(res, raw):
         n_boot=2000,
         seed=20261122,
     )
-    assert direct.design == "2-1-1" and direct.n_clusters == 150
+    assert direct.design == "2-2-1" and direct.n_clusters == 150
     model = res.results["models"][("other_focused", "relationship_quality")]
     pd.testing.assert_frame_equal(model.table, direct.table)
 
@@ -169,7 +172,13 @@ def test_motive_screening_function():
 
 
 def test_figures(res):
-    assert list(res.figures) == ["indirect_plot", "path", "screening_plot", "profiles"]
+    assert list(res.figures) == [
+        "indirect_plot",
+        "path",
+        "confounding_plot",
+        "screening_plot",
+        "profiles",
+    ]
     ax = res.figures["screening_plot"].axes[0]
     assert "Self-focused" in ax.get_xlabel() and "Other-focused" in ax.get_ylabel()
     prof = res.figures["profiles"].axes[0]
@@ -218,3 +227,71 @@ def test_invalid_answer_raises(raw):
     bad.loc[0, "mf_cs_1"] = 7.0  # mentoring functions are 1-5
     with pytest.raises(DataValidationError, match="mf_cs_1"):
         ld.run_study("motives", data=bad, n_boot=100)
+
+
+# ------------------------------------------------------------------------ nesting, sources,
+# multiplicity, confounding
+
+
+def test_table1_is_mentor_level(res, raw):
+    t1 = res.results["table1"]
+    assert int(t1.descriptives["n"].max()) == 150  # mentors, not 308 pairs
+    scales = ["mentor_motives", "mentoring_behaviors", "mentoring_functions"]
+    d = raw.join(ld.score(raw, scales).scores)
+    m = d.groupby("mentor_id")[["other_focused", "other_focused_behavior"]].mean()
+    r = t1.correlations.loc["Other-focused motives", "Other-focused behaviour"]
+    assert r == pytest.approx(m.corr().iloc[0, 1], rel=1e-10)
+    assert "N = 150 mentors" in res.captions["table1"]
+
+
+def test_same_source_paths_are_flagged(res):
+    a = res.tables["a_paths"]
+    assert (a["source"] == "same source (mentor)").all()
+    b = res.tables["b_paths"].set_index("outcome")["source"]
+    assert (b.loc["retention_intention_mentor"] == "same source (mentor)").all()
+    assert (b.loc["career_progress"] == "mentor → mentee").all()
+    assert "shared method variance" in res.text["sources"]
+    assert "mentor retention intention" in res.text["sources"].split(":")[0]
+
+
+def test_holm_across_the_eight_hypothesised_indirect_effects(res):
+    ind = res.tables["indirect_effects"]
+    hyp = ind[ind["hypothesised"]]
+    assert len(hyp) == 8
+    assert set(zip(hyp["motive"], hyp["mediator"])) == {
+        ("self_focused", "self_focused_behavior"),
+        ("other_focused", "other_focused_behavior"),
+    }
+    n_valid = ind.attrs["n_boot"]
+    want = ld.adjust_p(hyp["p_value"].clip(lower=2 / n_valid).to_numpy(), "holm")
+    np.testing.assert_allclose(hyp["p_holm"], want, rtol=1e-12)
+    assert ind.loc[~ind["hypothesised"], "p_holm"].isna().all()
+    m = re.search(r"(\d) of 8 remained significant", res.text["multiplicity"])
+    assert m and int(m.group(1)) == int((hyp["p_holm"] < 0.05).sum())
+    assert "Holm" in res.text["multiplicity"]
+    # bootstrap p-values of 0 print as a bound, never as 0
+    assert "< .001" in res.summary() or "< .0" in res.summary()
+
+
+def test_confounding_of_the_hypothesised_indirect_effects(res):
+    conf = res.tables["confounding"]
+    assert list(conf.columns) == ["motive", "outcome", *ROBUSTNESS_COLUMNS] and len(conf) == 8
+    focal = conf[(conf["motive"] == "other_focused") & (conf["outcome"] == "relationship_quality")]
+    check_confounding_sentence(res.text["confounding"], focal.iloc[0])
+    m = re.search(rf"ranged from ρ = {NUM} to {NUM}", res.text["confounding"])
+    assert m
+    _close(m.group(1), conf["rho_at_zero"].min())
+    _close(m.group(2), conf["rho_at_zero"].max())
+    # the mentor-level single-mediator model, by hand
+    raw = ld.load_dataset("motives")
+    scales = ["mentor_motives", "mentoring_behaviors", "mentoring_functions"]
+    d = raw.join(ld.score(raw, scales).scores)
+    mentors = d.groupby("mentor_id", sort=False)[
+        ["other_focused", "self_focused", "other_focused_behavior", "relationship_quality"]
+    ].mean()
+    med = ld.mediate(
+        mentors.reset_index(), x="other_focused", m="other_focused_behavior",
+        y="relationship_quality", covariates=["self_focused"], n_boot=200, seed=1,
+    )  # fmt: skip
+    sens = ld.mediation_sensitivity(med)
+    assert focal.iloc[0]["rho_at_zero"] == pytest.approx(sens.rho_at_zero, rel=1e-10)

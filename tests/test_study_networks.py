@@ -148,3 +148,85 @@ def test_bad_data_type():
         ld.run_study("networks", data={"egos": ld.load_dataset("networks_egos")})
     with pytest.raises(DataValidationError, match="DataFrame"):
         ld.run_study("networks", data=[1, 2])
+
+
+# ------------------------------------------------------------------------ MTMM, multiplicity,
+# the ego's level
+
+
+def test_holm_within_wave_and_across_change_tests(res):
+    c = res.tables["convergent_validity"]
+    for _w, part in c.groupby("wave"):
+        assert len(part) == 9
+        np.testing.assert_allclose(part["p_holm"], ld.adjust_p(part["p_value"].to_numpy(), "holm"))
+    ch = res.tables["change"]
+    np.testing.assert_allclose(ch["p_holm"], ld.adjust_p(ch["p_value"].to_numpy(), "holm"))
+    assert "Holm-adjusted across the 5 metrics" in res.text["change"]
+    assert "Holm-adjusted across the 9 correlations" in res.text["main"]
+    assert any("Multiplicity" in n and "Holm" in n for n in res.notes)
+
+
+def test_mtmm_matrix_and_criteria(res):
+    mt = res.tables["mtmm"].set_index("variable")
+    conv = res.tables["convergent_validity"]
+    c1 = conv[conv.wave == 1].set_index(["network", "survey"])
+    assert mt.loc["Network: share down", "Survey: downward"] == pytest.approx(
+        c1.loc[("share_down", "downward"), "r"], rel=1e-12
+    )
+    rel = res.tables["reliability"].set_index("scale")
+    assert mt.loc["Survey: downward", "Survey: downward"] == pytest.approx(
+        rel.loc["downward", "alpha"]
+    )
+    m = res.tables["metrics"]
+    a, b = (m[m.wave == w].set_index("ego_id")["share_down"] for w in (1, 2))
+    assert mt.loc["Network: share down", "Network: share down"] == pytest.approx(
+        a.corr(b.loc[a.index])
+    )
+    assert np.isnan(mt.loc["Survey: upward", "Survey: lateral"])  # upper triangle empty
+    crit = res.tables["mtmm_criteria"].set_index("trait")
+    assert crit.loc["downward", "criterion_1"] and not crit.loc["upward", "criterion_1"]
+    hh = [c1.loc[("share_down", t), "r"] for t in ("upward", "lateral")]
+    hh += [c1.loc[(s, "downward"), "r"] for s in ("share_up", "share_lateral")]
+    assert crit.loc["downward", "hh_largest"] == pytest.approx(max(hh, key=abs))
+    text = res.text["mtmm"]
+    assert "Campbell & Fiske" in text and "only downward met the first criterion" in text
+    assert f"r = {crit.loc['downward', 'hh_largest']:.2f}".replace("0.", ".") in text
+    assert "sum to 1" in res.text["shares"]
+    assert any("sum to 1" in n and "fourth criterion" in n for n in res.notes)
+
+
+def test_no_level_column_is_said(res):
+    assert "convergent_partial" not in res.tables
+    assert "has no hierarchical level" in res.text["level"]
+
+
+def test_partial_correlation_controls_for_the_egos_level():
+    egos = ld.load_dataset("networks_egos")
+    rng = np.random.default_rng(7)
+    egos = egos.assign(hierarchical_level=rng.integers(1, 6, len(egos)).astype(float))
+    data = {
+        "alters": ld.load_dataset("networks_alters"),
+        "ties": ld.load_dataset("networks_ties"),
+        "egos": egos,
+    }
+    r = ld.run_study("networks", data=data)
+    part = r.tables["convergent_partial"].set_index(["network", "survey"])
+    row = part.loc[("share_down", "downward")]
+    # by hand: residualize both on the level, correlate (R: ppcor::pcor.test)
+    down = ld.score(egos, "learning_direction").scores["downward"].to_numpy()
+    m = r.tables["metrics"]
+    sd = m[m.wave == 1].set_index("ego_id")["share_down"].loc[egos["ego_id"]].to_numpy()
+    x = np.column_stack([np.ones(len(egos)), egos["hierarchical_level"]])
+    e1 = sd - x @ np.linalg.lstsq(x, sd, rcond=None)[0]
+    e2 = down - x @ np.linalg.lstsq(x, down, rcond=None)[0]
+    assert row["r"] == pytest.approx(np.corrcoef(e1, e2)[0, 1], rel=1e-10)
+    assert row["control"] == "hierarchical_level" and row["n"] == 120
+    assert "partial r(117)" in r.text["level"]
+    with pytest.raises(DataValidationError, match="level='rank'"):
+        _networks_run(data, "rank")
+
+
+def _networks_run(data, level):
+    from learning_direction.studies import networks
+
+    return networks.run(data=data, level=level)

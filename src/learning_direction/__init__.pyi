@@ -38,8 +38,13 @@ from .models.group_tests import (
     ttest as ttest,
     welch_anova as welch_anova,
 )
+from .models.icc import ICCResult as ICCResult, icc as icc
 from .models.mediation import MediationResult as MediationResult, mediate as mediate
 from .models.moderation import ModerationResult as ModerationResult, moderate as moderate
+from .models.multilevel_mediation import (
+    MultilevelMediationResult as MultilevelMediationResult,
+    multilevel_mediation as multilevel_mediation,
+)
 from .models.multiplicity import adjust_p as adjust_p
 from .models.power import (
     PowerResult as PowerResult,
@@ -57,6 +62,7 @@ from .models.regression import (
     regress as regress,
     regress_steps as regress_steps,
 )
+from .models.sem import SEMResult as SEMResult, sem as sem
 from .models.sensitivity import (
     EValueResult as EValueResult,
     SensitivityResult as SensitivityResult,
@@ -71,6 +77,7 @@ from .networks import (
 )
 from .scales.cfa import CFAResult as CFAResult, cfa as cfa
 from .scales.codebook import Scale as Scale, list_scales as list_scales, load_scale as load_scale
+from .scales.invariance import InvarianceResult as InvarianceResult, invariance as invariance
 from .scales.profiles import (
     AdvocacyQuadrantResult as AdvocacyQuadrantResult,
     LearningDirectionProfile as LearningDirectionProfile,

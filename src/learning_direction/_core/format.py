@@ -29,10 +29,12 @@ from typing import Any
 
 __all__ = [
     "MINUS",
+    "boot_p_floor",
     "fig_num",
     "fmt_ci",
     "fmt_num",
     "fmt_p",
+    "fmt_p_boot",
     "fmt_r",
     "format_number",
     "is_missing",
@@ -116,6 +118,39 @@ def fmt_p(p: Any, with_symbol: bool = True, digits: int = 3) -> str:
         return f"p {body}" if with_symbol else body
     body = fmt_r(min(float(p), 1.0), digits)
     return f"p = {body}" if with_symbol else body
+
+
+def boot_p_floor(n_boot: Any) -> float:
+    """Resolution of a two-sided bootstrap p-value from ``n_boot`` valid resamples: ``2 / n_boot``.
+
+    The bootstrap p-value is ``2 min(share of draws <= 0, share >= 0)``, so its smallest
+    nonzero value is ``2 / B``; a stored 0 (no draw on the far side of zero) means "below
+    ``2 / B``", never "zero". NaN when ``n_boot`` is missing or not positive.
+    """
+    try:
+        b = float(n_boot)
+    except (TypeError, ValueError):
+        return float("nan")
+    return 2.0 / b if b > 0 and not math.isnan(b) else float("nan")
+
+
+def fmt_p_boot(p: Any, n_boot: Any, with_symbol: bool = True, digits: int = 3) -> str:
+    """A bootstrap p-value: as :func:`fmt_p`, but a stored 0 prints as ``p < 2/B``.
+
+    ``n_boot`` is the number of valid resamples B. The bound is rounded up at the first decimal
+    that shows it (so it stays a true bound): ``p < .0004`` for 5,000 resamples, ``p < .002``
+    for 1,000.
+
+    >>> fmt_p_boot(0.0, 5000), fmt_p_boot(0.0, 1000), fmt_p_boot(0.0124, 5000)
+    ('p < .0004', 'p < .002', 'p = .012')
+    """
+    floor = boot_p_floor(n_boot)
+    if is_missing(p) or float(p) > 0 or math.isnan(floor):
+        return fmt_p(p, with_symbol, digits)
+    d = max(digits, math.ceil(-math.log10(floor) - 1e-12))
+    bound = math.ceil(floor * 10**d - 1e-9) / 10**d
+    body = "< " + fmt_r(bound, d)
+    return f"p {body}" if with_symbol else body
 
 
 def fmt_ci(lo: Any, hi: Any, digits: int = 2, level: float = 0.95, bounded: bool = False) -> str:

@@ -12,14 +12,46 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from .format import format_number
+from .format import fmt_p_boot, format_number
+
+
+def is_p_column(name: object) -> bool:
+    """A p-value column: ``p``, ``p_value``, ``*_p_value``, ``p_<method>`` (adjusted)."""
+    text = str(name).lower()
+    return text in {"p", "p_value", "pvalue", "p-value"} or text.endswith("p_value")
+
+
+def show_boot_p(table: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """``table`` with p-values of 0 written ``< 2/B`` when it holds bootstrap p-values.
+
+    A table whose ``attrs["n_boot"]`` gives the number of valid resamples B holds bootstrap
+    p-values; a stored 0 there means "no resample on the far side of zero", i.e. p < 2/B
+    (:func:`~learning_direction._core.format.fmt_p_boot`), and is shown so, never as 0. The
+    other values of such a p-value column are formatted with ``digits`` decimals. Tables
+    without ``attrs["n_boot"]`` are returned unchanged.
+    """
+    n_boot = table.attrs.get("n_boot")
+    if not n_boot:
+        return table
+    shown = table.copy()
+    for col in shown.columns:
+        if is_p_column(col) and pd.api.types.is_float_dtype(shown[col]) and (shown[col] == 0).any():
+            shown[col] = shown[col].map(
+                lambda v: (
+                    fmt_p_boot(v, n_boot, with_symbol=False) if v == 0 else format_number(v, digits)
+                )
+            )
+    return shown
 
 
 def table_to_text(table: pd.DataFrame | None, digits: int = 4) -> str:
-    """Render a tidy table as aligned text with a fixed number of decimals."""
+    """Render a tidy table as aligned text with a fixed number of decimals.
+
+    Bootstrap p-values of 0 print as ``< 2/B`` (see :func:`show_boot_p`).
+    """
     if table is None or len(table) == 0:
         return "(empty)"
-    shown = table.copy()
+    shown = show_boot_p(table, digits).copy()
     for col in shown.columns:
         if pd.api.types.is_float_dtype(shown[col]):
             shown[col] = shown[col].map(lambda v: format_number(v, digits))
@@ -27,11 +59,12 @@ def table_to_text(table: pd.DataFrame | None, digits: int = 4) -> str:
 
 
 def table_to_html(table: pd.DataFrame | None, digits: int = 4) -> str:
-    """Render a tidy table as escaped HTML (every user string is escaped)."""
+    """Render a tidy table as escaped HTML (every user string is escaped; bootstrap p-values
+    of 0 as ``< 2/B``)."""
     if table is None or len(table) == 0:
         return "<p><em>(empty)</em></p>"
     return str(
-        table.to_html(
+        show_boot_p(table, digits).to_html(
             index=False,
             escape=True,
             float_format=lambda v: format_number(v, digits),

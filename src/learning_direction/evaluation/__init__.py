@@ -126,7 +126,7 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
       (lme4 conventions, ICC(1) = tau² / (tau² + sigma²)) when mentees are nested in mentors,
       OLS (HC3) otherwise, logistic regression for a binary outcome;
     * mediation focal -> engagement -> outcome (PROCESS model 4), percentile bootstrap with
-      ``seed``; whole mentors are resampled when mentees are nested (2-1-1 design).
+      ``seed``; whole mentors are resampled when mentees are nested (2-2-1 design).
 
     Row accounting: rows in the file − rows excluded while reading − exact duplicates − too-fast
     responses = rows analysed, per file; the report's appendix shows every term.

@@ -71,7 +71,8 @@ def power_curve(
             fontsize=8,
             color="0.3",
         )
-    ax.set_xlabel("Mentors (clusters), n" if result.design == "2-1-1" else "Sample size (n)")
+    clustered = result.design in ("2-1-1", "2-2-1")
+    ax.set_xlabel("Mentors (clusters), n" if clustered else "Sample size (n)")
     ax.set_ylabel("Power")
     ax.set_ylim(0, 1.02)
     method = {"monte_carlo": "Monte Carlo CI", "percentile": "percentile bootstrap", "joint": "joint significance"}[result.method]  # fmt: skip

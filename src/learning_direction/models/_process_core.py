@@ -47,7 +47,7 @@ class Equation:
     name: str
     outcome: str
     predictors: list[str]
-    level: str = "row"  # "row", "cluster" (2-1-1: mediator equations on cluster means) or "ri"
+    level: str = "row"  # "row", "cluster" (2-2-1: mediator equations on cluster means) or "ri"
     family: str = "gaussian"
 
 

@@ -83,6 +83,8 @@ class Prepared:
     cluster_codes: IntArray | None
     n_clusters: int
     notes: list[str] = field(default_factory=list)
+    #: the covariate columns of ``data``: a text covariate replaced by its indicators
+    covariates: list[str] = field(default_factory=list)
 
 
 def prepare(
@@ -95,8 +97,14 @@ def prepare(
     x_reference: object | None,
     outcome: str,
     what: str,
+    covariates: Sequence[str] = (),
 ) -> Prepared:
-    """Validate the columns, drop incomplete rows (with a record) and code a categorical X."""
+    """Validate the columns, drop incomplete rows (with a record) and code a categorical X.
+
+    ``covariates`` (also listed in ``numeric``) may hold text or categorical columns: each is
+    replaced by 0/1 indicators of its non-reference levels (see :func:`_dummy_code`), named
+    ``<column>[T.<level>]`` as in a formula; ``Prepared.covariates`` lists the columns used.
+    """
     if not isinstance(x, str):
         raise DataValidationError(f"x must be one column name, got {x!r}")
     if not isinstance(y, str):
@@ -113,7 +121,10 @@ def prepare(
     notes = [report.reason] if report.n_dropped else []
     if report.n_dropped:
         warnings.warn(report.reason, ModelWarning, stacklevel=3)
+    text = [c for c in covariates if _is_text(sub[c])]
     for c in [*numeric, y]:
+        if c in text:
+            continue
         if pd.api.types.is_bool_dtype(sub[c]):
             sub[c] = sub[c].astype(float)
         elif not pd.api.types.is_numeric_dtype(sub[c]):
@@ -122,8 +133,16 @@ def prepare(
                 "(categorical X is supported through x with x_reference=...)"
             )
     data, x_cols, x_levels, x_reference_out = _code_x(sub, x, x_reference)
+    covs_used: list[str] = []
     for c in numeric:
+        if c in text:
+            indicators = _dummy_code(sub[c], c, notes)
+            for name, col in indicators.items():
+                data[name] = col
+            covs_used += list(indicators) if c in covariates else []
+            continue
         data[c] = sub[c].astype(float)
+        covs_used += [c] if c in covariates else []
     data[y], y_binary = _code_y(sub[y], y, outcome)
     for c in data.columns:
         if data[c].nunique() < 2:
@@ -137,7 +156,37 @@ def prepare(
         raise ModelError(
             f"only {len(data)} complete rows; a bootstrap mediation model needs at least {MIN_ROWS} (and many more for useful intervals)"
         )
-    return Prepared(data, report, x_cols, x_levels, x_reference_out, y_binary, codes, n_cl, notes)
+    return Prepared(
+        data, report, x_cols, x_levels, x_reference_out, y_binary, codes, n_cl, notes, covs_used
+    )
+
+
+def _is_text(col: pd.Series) -> bool:
+    """A text, categorical or mixed column (not numbers, not booleans)."""
+    return not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col))
+
+
+def _dummy_code(col: pd.Series, name: str, notes: list[str]) -> dict[str, pd.Series]:
+    """0/1 indicators of every level of a text covariate but the reference (the first level).
+
+    Levels as R's ``factor()`` orders them (category order of a categorical column, else
+    sorted), among the complete rows; the reference is the first, as treatment coding in a
+    formula (``C(column)``, and :func:`~learning_direction.moderate`'s covariates) and R's
+    ``lm`` default. A note records the reference and the indicators.
+    """
+    levels, labels = _x_levels(col, name)
+    if len(levels) < 2:
+        only = f" ({labels[0]!r})" if labels else ""
+        raise DataValidationError(
+            f"covariate '{name}' has a single level{only} in the {len(col)} complete rows; it "
+            "cannot be used in the model (leave it out of covariates=)"
+        )
+    out = {f"{name}[T.{lab}]": (col == lv).astype(float) for lv, lab in zip(levels[1:], labels[1:])}
+    notes.append(
+        f"covariate '{name}' is categorical: dummy-coded with reference level '{labels[0]}' "
+        f"(the first level, as R's factor()); indicators {', '.join(out)}"
+    )
+    return out
 
 
 def _code_x(
@@ -272,3 +321,40 @@ def cluster_constant(data: pd.DataFrame, codes: IntArray, cols: list[str]) -> bo
         if np.any(mx - mn > 1e-12 * (1 + np.abs(mx))):
             return False
     return True
+
+
+# ------------------------------------------------------------------ multilevel design labels
+#: the multilevel mediation designs analysed (X-M-Y levels; Krull & MacKinnon 2001)
+SUPPORTED_DESIGNS = ("1-1-1", "2-1-1", "2-2-1")
+
+#: what a user who passes the old name '2-1-1' for mentor-level X and M is told
+RENAMED_211 = (
+    "design '2-1-1' was this toolkit's old name for mentor-level X and M with a mentee-level Y; "
+    "that design is '2-2-1' (a design is named by the levels of X, M and Y: Krull & MacKinnon "
+    "2001; Zhang, Zyphur & Preacher 2009). '2-1-1' now means a mentor-level X with a "
+    "mentee-level M and Y"
+)
+
+
+def variable_levels(data: pd.DataFrame, codes: IntArray, cols: Sequence[str]) -> dict[str, int]:
+    """The level of each column: 2 when it is constant within every cluster, else 1.
+
+    A value counts as constant when its range within each cluster is below ``1e-12`` of its size
+    (the same rule :func:`cluster_constant` applies).
+    """
+    return {c: 2 if cluster_constant(data, codes, [c]) else 1 for c in cols}
+
+
+def design_label(x_level: int, m_level: int, y_level: int) -> str:
+    """``"2-1-1"`` style label of the levels of X, M and Y."""
+    return f"{x_level}-{m_level}-{y_level}"
+
+
+def level_names(levels: dict[str, int], level: int) -> str:
+    """The columns at ``level``, quoted, for a message."""
+    return ", ".join(f"'{c}'" for c, lv in levels.items() if lv == level)
+
+
+def singleton_clusters(codes: IntArray) -> bool:
+    """True when every cluster has exactly one row (the data are not multilevel)."""
+    return bool(np.bincount(codes).max() == 1)

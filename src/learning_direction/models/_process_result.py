@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .._core.checks import choice
-from .._core.format import format_number
+from .._core.format import fmt_p_boot, format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin
 
@@ -31,7 +31,10 @@ class ProcessResult(ResultMixin):
     ----------
     table : DataFrame
         Paths and effects: ``term, estimate, se, ci_low, ci_high, p_value, boot_se,
-        sobel_se``.
+        sobel_se``. The p-value of an effect row is the bootstrap p-value; a stored 0 means
+        that no valid resample fell on the far side of zero, i.e. p < 2 / B with B the valid
+        resamples (``.attrs["n_boot"]``): summaries, HTML and saved tables print it so
+        (``p < .0004`` for 5,000), never as 0.
     boot_draws : DataFrame
         One row per resample (or Monte Carlo draw), one column per term; singular resamples
         as NaN rows.
@@ -57,7 +60,9 @@ class ProcessResult(ResultMixin):
     cluster : str or None
         Cluster column of a cluster bootstrap, with ``n_clusters`` clusters.
     design : str
-        Multilevel design (``"1-1-1"`` or ``"2-1-1"``).
+        Multilevel design inferred from the data (``"2-2-1"``; ``"1-1-1"`` without clusters or
+        the label of a model fitted with ``design="single-level"``; ``"single-level"`` when every
+        cluster has one row).
     x_reference : str or None
         Reference level of a categorical X.
     y_family : str
@@ -90,6 +95,11 @@ class ProcessResult(ResultMixin):
     y_family: str = "gaussian"
     omnibus: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # the effect rows carry bootstrap (or Monte Carlo) p-values: a 0 there means
+        # "p < 2/B" and is printed so (see learning_direction._core.results.show_boot_p)
+        self.table.attrs["n_boot"] = self.n_boot - self.n_singular
 
     def _model_meta(self) -> dict[str, Any]:
         """Metadata a subclass shows before the resampling counts (none here)."""
@@ -218,11 +228,14 @@ def _effects(res: ProcessResult, digits: int) -> list[str]:
         f"{'':<{lw}}{'Effect':>11}{ci_label + 'SE':>11}{ci_label + 'LLCI':>11}"
         f"{ci_label + 'ULCI':>11}{'p':>11}",
     ]
+    n_valid = res.n_boot - res.n_singular
     for r in eff.itertuples(index=False):
         cells = "".join(
-            f"{format_number(v, digits):>11}"
-            for v in (r.estimate, r.se, r.ci_low, r.ci_high, r.p_value)
+            f"{format_number(v, digits):>11}" for v in (r.estimate, r.se, r.ci_low, r.ci_high)
         )
+        # a bootstrap p of 0 means no draw fell beyond zero: print the bound, p < 2/B
+        p = fmt_p_boot(0.0, n_valid, with_symbol=False) if r.p_value == 0 else r.p_value
+        cells += f"{format_number(p, digits):>11}"
         lines.append(f"{r.term!s:<{lw}}{cells}")
     lines.append("")
     return lines

@@ -218,7 +218,9 @@ def moderated_mediation(
         7: W moderates X→M; 14: W moderates M→Y; 8: W moderates X→M and X→Y; 58: W moderates
         X→M and M→Y.
     covariates : list of str, optional
-        In every equation.
+        In every equation. A text or categorical covariate is dummy-coded against its first
+        level (category order, else sorted), indicators ``<column>[T.<level>]``, with a note,
+        as in :func:`~learning_direction.models.mediation.mediate`.
     n_boot, ci, ci_level, seed, progress, outcome
         As in :func:`~learning_direction.models.mediation.mediate`.
     probe : {"percentile", "meansd"}, float or list of float
@@ -293,6 +295,7 @@ def moderated_mediation(
         x_reference=None,
         outcome=outcome,
         what="moderated_mediation()",
+        covariates=covs,
     )
     if prep.x_levels != [None]:
         raise DataValidationError(
@@ -305,7 +308,7 @@ def moderated_mediation(
     tied = len(np.unique(ws)) < len(ws)
     if tied:  # e.g. 16th and 50th percentiles of a Likert W coincide
         ws = np.array(list(dict.fromkeys(ws.tolist())))
-    spec = _spec(x, ms, y, w, covs, model, ws, prep.y_binary)
+    spec = _spec(x, ms, y, w, prep.covariates, model, ws, prep.y_binary)
     pm = core.ProcessModel(
         data,
         spec,

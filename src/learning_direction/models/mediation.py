@@ -8,6 +8,7 @@ models by OLS, with covariates in every equation, a categorical X (relative effe
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -17,16 +18,20 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import choice
-from ..exceptions import DataValidationError, ModelError
+from ..exceptions import DataValidationError, ModelError, ModelWarning
 from . import _process_core as core
 from ._process_input import (
     CI_NAMES,
+    RENAMED_211,
     Prepared,
     as_list,
     check_distinct,
     check_options,
-    cluster_constant,
+    design_label,
+    level_names,
     prepare,
+    singleton_clusters,
+    variable_levels,
 )
 from ._process_result import ProcessResult
 
@@ -221,7 +226,11 @@ def mediate(
     y : str
         Outcome. A 0/1 column goes through a logistic outcome equation (``outcome="auto"``).
     covariates : list of str, optional
-        Entered in every equation (as PROCESS does).
+        Entered in every equation (as PROCESS does). A text or categorical covariate is
+        dummy-coded: one 0/1 indicator per level but the reference, the first level (category
+        order, else sorted; R's ``factor()`` default), named ``<column>[T.<level>]`` as in a
+        formula (and as :func:`~learning_direction.moderate` names them); a note records the
+        reference level.
     serial : bool
         Serial mediation (PROCESS model 6): each mediator is regressed on X, the earlier
         mediators and the covariates.
@@ -233,13 +242,18 @@ def mediate(
         Same seed -> identical results. ``None`` draws one (recorded in ``.seed``).
     cluster : str, optional
         Cluster id (e.g. the mentor). Resamples whole clusters; every equation fitted on the
-        rows (Y, and the mediators unless the design is 2-1-1) gets CR1 cluster-robust SEs,
-        also a logistic Y equation. A cluster column with missing values raises
-        :class:`DataValidationError`; fewer than 10 clusters raise :class:`ModelError` and
-        10–19 clusters give a :class:`ModelWarning` (cluster-bootstrap intervals need about 20+
-        clusters to be trustworthy). When X and all mediators are constant within clusters (a 2-1-1
-        design: mentor-level X and M, mentee-level Y) the mediator equations are fitted to one
-        row per cluster (``design="2-1-1"``).
+        rows gets CR1 cluster-robust SEs, also a logistic Y equation. A cluster column with
+        missing values raises :class:`DataValidationError`; fewer than 10 clusters raise
+        :class:`ModelError` and 10–19 clusters give a :class:`ModelWarning` (cluster-bootstrap
+        intervals need about 20+ clusters to be trustworthy). The level of each variable is
+        inferred from the data (constant within every cluster: level 2): mentor-level X and
+        mediators with a mentee-level Y are a **2-2-1** design, whose mediator equations are
+        fitted to one row per cluster. A mediator that varies within clusters (designs 1-1-1,
+        2-1-1) is refused, since a single-level analysis would conflate its within- and
+        between-cluster effects: use :func:`~learning_direction.multilevel_mediation` (or
+        ``design="single-level"`` to fit the conflated model deliberately, with a note saying
+        so). A level-2 Y is refused; one row per cluster gives a :class:`ModelWarning` (the
+        design is not multilevel).
     progress : bool or None
         Progress bar (None: only on long interactive runs).
     standardize : bool
@@ -250,8 +264,13 @@ def mediate(
         Default: the first level (category order for a categorical column; otherwise numbers
         in numeric and text in alphabetical order).
     outcome : {"auto", "linear", "logistic"}
-    design : {"auto", "1-1-1", "2-1-1"}
-        Multilevel design with ``cluster``; ``auto`` detects 2-1-1.
+    design : {"auto", "2-2-1", "single-level"}
+        With ``cluster``: ``auto`` infers the design from the data and analyses a 2-2-1 design
+        (refusing level-1 mediators); ``"2-2-1"`` insists on it (an error names what varies
+        within clusters); ``"single-level"`` fits every equation on the rows whatever the
+        levels (the conflated model; the result's ``design`` still names the levels and a note
+        says the effects are conflated). ``"2-1-1"``, this toolkit's old name for 2-2-1, raises
+        a :class:`ModelError` explaining the rename.
     bca_influence : {"jackknife", "regression"}
         How the BCa acceleration estimates the influence values: leave-one-unit-out jackknife
         (default, exact, O(n)), or regression of the resampled estimates on the resampling
@@ -287,7 +306,7 @@ def mediate(
     reports them; ``c`` is then not ``c' + a b`` and no standardized effects are given.
 
     Cluster bootstrap: each resample draws clusters with replacement; every equation is refit
-    on the resampled clusters (2-1-1: the mediator equations on the resampled clusters' rows of
+    on the resampled clusters (2-2-1: the mediator equations on the resampled clusters' rows of
     cluster means). ``outcome_model="cluster_robust"``: the Y equations are OLS in every
     resample; cluster-robust SEs only change the path-coefficient SEs in the table. Cost: the
     same single matrix product per chunk, over clusters instead of rows.
@@ -361,13 +380,15 @@ def mediate(
         x_reference=x_reference,
         outcome=outcome,
         what="mediate()",
+        covariates=covs,
     )
-    levels = _Levels.of(prep, ms, cluster, design, outcome_model)
+    covs_used = prep.covariates  # a text covariate becomes its indicators
+    levels = _Levels.of(prep, ms, y, cluster, design, outcome_model)
     spec = _spec(
         prep.x_cols,
         prep.x_levels,
         ms,
-        covs,
+        covs_used,
         y,
         serial,
         prep.y_binary,
@@ -419,7 +440,7 @@ def mediate(
         y_family="binomial" if prep.y_binary else "gaussian",
         omnibus=_omnibus(model, prep.x_cols),
         notes=tuple(notes),
-        sensitivity_inputs=_sensitivity_inputs(prep, ms, covs, y, serial),
+        sensitivity_inputs=_sensitivity_inputs(prep, ms, covs_used, y, serial),
     )
 
 
@@ -461,9 +482,9 @@ def _checked_options(
         )
     ci = check_options(n_boot, ci, ci_level)
     outcome_model = choice(outcome_model, "outcome_model", ["cluster_robust", "random_intercept"])
-    design = choice(design, "design", ["auto", "1-1-1", "2-1-1"])
+    design = _checked_design(design)
     for option, value in (("outcome_model", outcome_model), ("design", design)):
-        if value in ("random_intercept", "2-1-1") and cluster is None:
+        if value in ("random_intercept", "2-2-1", "single-level") and cluster is None:
             raise ModelError(
                 f"{option}={value!r} needs cluster= (the column identifying the clusters)"
             )
@@ -473,10 +494,28 @@ def _checked_options(
     return ms, covs, ci, outcome_model, design
 
 
+def _checked_design(design: object) -> str:
+    """``design`` spelled canonically; the old and the multilevel labels get their own message."""
+    if isinstance(design, str) and design.strip() == "2-1-1":
+        raise ModelError(
+            f"{RENAMED_211}. For mentor-level X and M pass design='2-2-1' (or leave "
+            "design='auto', which infers it); a true 2-1-1 design is analysed by "
+            "ld.multilevel_mediation(df, x=, m=, y=, cluster=)"
+        )
+    if isinstance(design, str) and design.strip() == "1-1-1":
+        raise ModelError(
+            "design='1-1-1' (a mentee-level mediator) has within- and between-cluster effects, "
+            "which ld.mediate would conflate: use ld.multilevel_mediation(df, x=, m=, y=, "
+            "cluster=), which separates them, or design='single-level' to fit the conflated "
+            "single-level model deliberately"
+        )
+    return choice(design, "design", ["auto", "2-2-1", "single-level"])
+
+
 @dataclass(frozen=True)
 class _Levels:
-    """Where each equation is fitted: the mediators on rows or cluster means (2-1-1), Y by
-    OLS or with a random intercept; and the notes saying so."""
+    """Where each equation is fitted: the mediators on rows or cluster means (2-2-1), Y by
+    OLS or with a random intercept; the design label inferred from the data, and the notes."""
 
     m_level: str
     y_level: str
@@ -485,25 +524,18 @@ class _Levels:
 
     @classmethod
     def of(
-        cls, prep: Prepared, ms: list[str], cluster: str | None, design: str, outcome_model: str
+        cls,
+        prep: Prepared,
+        ms: list[str],
+        y: str,
+        cluster: str | None,
+        design: str,
+        outcome_model: str,
     ) -> _Levels:
         notes: list[str] = []
         m_level, design_used = "row", "1-1-1"
         if cluster is not None and prep.cluster_codes is not None:
-            is_211 = cluster_constant(prep.data, prep.cluster_codes, [*prep.x_cols, *ms])
-            if design == "2-1-1" and not is_211:
-                raise DataValidationError(
-                    f"design='2-1-1' needs x and the mediators constant within each '{cluster}' "
-                    "cluster; they vary within clusters (use design='1-1-1')"
-                )
-            if design == "2-1-1" or (design == "auto" and is_211):
-                m_level, design_used = "cluster", "2-1-1"
-                notes.append(
-                    "2-1-1 design: mediator equations fitted to one row per cluster (cluster "
-                    "means of covariates); the Y equations on all rows"
-                )
-            else:
-                notes.append("cluster bootstrap: whole clusters resampled")
+            design_used, m_level = _cluster_design(prep, ms, y, cluster, design, notes)
             if outcome_model == "cluster_robust":
                 row_eqs = "Y equations" if m_level == "cluster" else "mediator and Y equations"
                 fitted = "logistic regression" if prep.y_binary else "OLS"
@@ -524,6 +556,62 @@ class _Levels:
                 "components, re-estimated in every resample"
             )
         return cls(m_level, y_level, design_used, tuple(notes))
+
+
+def _cluster_design(
+    prep: Prepared, ms: list[str], y: str, cluster: str, design: str, notes: list[str]
+) -> tuple[str, str]:
+    """The design label of the data (levels inferred per variable) and where the mediator
+    equations are fitted; refuses what ld.mediate cannot analyse without conflating levels."""
+    codes = prep.cluster_codes
+    if codes is None:  # pragma: no cover - called with clusters only
+        raise ModelError("no clusters")
+    lv = variable_levels(prep.data, codes, [*prep.x_cols, *ms, y])
+    x_lv = 2 if all(lv[c] == 2 for c in prep.x_cols) else 1
+    m_lv = 2 if all(lv[m] == 2 for m in ms) else 1
+    label = design_label(x_lv, m_lv, lv[y])
+    if singleton_clusters(codes):
+        msg = (
+            f"every cluster of '{cluster}' has one row: the design is not multilevel, so "
+            "cluster= only makes the bootstrap resample rows as clusters of one (the same as "
+            "without cluster=)"
+        )
+        warnings.warn(msg, ModelWarning, stacklevel=4)
+        notes.append(msg)
+        return "single-level", "row"
+    if lv[y] == 2:
+        raise ModelError(
+            f"y '{y}' is constant within every '{cluster}' cluster (a level-2 outcome, design "
+            f"{label}); ld.mediate analyses a mentee-level (level-1) outcome. Supported: 2-2-1 "
+            "here, and 1-1-1, 2-1-1, 2-2-1 in ld.multilevel_mediation; for an all-mentor-level "
+            "model analyse one row per cluster without cluster="
+        )
+    if design == "single-level":
+        notes.append(
+            f"design {label} analysed as a single-level model on request (design="
+            "'single-level'): every equation on all rows, so the paths mix within- and "
+            "between-cluster effects (conflated); ld.multilevel_mediation separates them"
+        )
+        notes.append("cluster bootstrap: whole clusters resampled")
+        return label, "row"
+    if label != "2-2-1":
+        what = (
+            f"the mediator(s) {level_names({m: lv[m] for m in ms}, 1)} vary within '{cluster}' "
+            "clusters (level 1)"
+            if m_lv == 1
+            else f"x varies within clusters while the mediators are constant (design {label})"
+        )
+        raise ModelError(
+            f"{what}: analysing them single-level would conflate their within- and between-"
+            f"cluster effects (design {label}). Use ld.multilevel_mediation(df, x=, m=, y=, "
+            f"cluster='{cluster}'), which separates them (designs 1-1-1, 2-1-1, 2-2-1), or pass "
+            "design='single-level' to fit the conflated model deliberately"
+        )
+    notes.append(
+        "2-2-1 design (mentor-level X and M, mentee-level Y): mediator equations fitted to one "
+        "row per cluster (cluster means of covariates); the Y equations on all rows"
+    )
+    return "2-2-1", "cluster"
 
 
 def _effect_notes(prep: Prepared, x: str, standardize: bool) -> list[str]:

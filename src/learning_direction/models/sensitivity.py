@@ -472,9 +472,9 @@ def _inputs_of(result: object) -> tuple[SensitivityInputs, float | None, int, li
             "Imai, Keele & Yamamoto (2010) is for one mediator, whose error correlation with Y "
             "is the single sensitivity parameter; fit ld.mediate with one mediator at a time"
         )
-    if getattr(result, "design", "1-1-1") == "2-1-1":
+    if getattr(result, "design", "1-1-1") == "2-2-1" and _mediator_on_cluster_means(result):
         raise ModelError(
-            "the 2-1-1 design fits the mediator equation on cluster means; the sensitivity "
+            "the 2-2-1 design fits the mediator equation on cluster means; the sensitivity "
             "analysis needs one row-level mediator equation (design '1-1-1')"
         )
     inputs = getattr(result, "sensitivity_inputs", None)
@@ -565,6 +565,14 @@ def _ci_zero(
     return out
 
 
+def _mediator_on_cluster_means(result: Any) -> bool:
+    """A 2-2-1 result whose mediator equation was fitted to one row per cluster (not one fitted
+    with ``design="single-level"``)."""
+    eqs = getattr(result, "equations", None) or {}
+    eq = eqs.get(f"m:{result.mediators[0]}") if isinstance(eqs, dict) else None
+    return eq is None or eq.attrs.get("level", "cluster") == "cluster"
+
+
 def mediation_sensitivity(
     result: Any, rho: Sequence[float] | np.ndarray | None = None, ci_level: float | None = None
 ) -> SensitivityResult:
@@ -593,7 +601,7 @@ def mediation_sensitivity(
     Raises
     ------
     ModelError
-        A binary (logistic) outcome; more than one mediator; serial mediation; a 2-1-1
+        A binary (logistic) outcome; more than one mediator; serial mediation; a 2-2-1
         design; a result without its inputs; rho outside (-1, 1).
 
     Notes
@@ -889,8 +897,8 @@ def evalue(
 
     Study 4's downward-vs-upward reflection effect on engagement as an SMD (Hedges' g from
     :func:`~learning_direction.models.group_tests.ttest`, its SE from the CI; R
-    ``EValue::evalues.MD(est, se)``): a confounder would need risk-ratio associations of 2.46
-    with both condition and engagement to explain the effect away, and of 1.68 to make it
+    ``EValue::evalues.MD(est, se)``): a confounder would need risk-ratio associations of 2.08
+    with both condition and engagement to explain the effect away, and of 1.32 to make it
     non-significant (the experiment randomised the condition, so this is an illustration).
 
     >>> import learning_direction as ld
@@ -901,7 +909,7 @@ def evalue(
     >>> se = (g["g_ci_high"] - g["g_ci_low"]) / (2 * 1.96)
     >>> res = evalue(g["hedges_g"], se, kind="smd")
     >>> round(res.evalue, 2), round(res.evalue_ci, 2)
-    (2.46, 1.68)
+    (2.08, 1.32)
     """
     kind = choice(kind, "kind", ["rr", "or", "hr", "smd"])
     if not isinstance(estimate, (int, float, np.floating, np.integer)) or not math.isfinite(

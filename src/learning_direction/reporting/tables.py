@@ -18,9 +18,10 @@ from scipy import stats
 
 from .._core.cells import csv_text
 from .._core.data import require_columns
-from .._core.results import ResultMixin
+from .._core.format import fmt_p_boot
+from .._core.results import ResultMixin, is_p_column, show_boot_p
 from ..exceptions import DataValidationError
-from .apa import fmt_num, fmt_p, fmt_r, stars
+from .apa import fmt_num, fmt_r, stars
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -36,27 +37,32 @@ __all__ = [
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 2) -> str:
-    """A GitHub-flavoured markdown table (floats rounded to ``digits``)."""
-    return str(table.to_markdown(index=False, floatfmt=f".{digits}f"))
+    """A GitHub-flavoured markdown table (floats rounded to ``digits``; bootstrap p-values of
+    0 as ``< 2/B``, see :func:`learning_direction._core.results.show_boot_p`)."""
+    shown = show_boot_p(table, max(digits, 3))
+    return str(shown.to_markdown(index=False, floatfmt=f".{digits}f"))
 
 
 def _is_p_column(name: object) -> bool:
-    text = str(name).lower()
-    return text in {"p", "p_value", "pvalue", "p-value"} or text.endswith(("_p_value", "p_value"))
+    return is_p_column(name)
 
 
 def to_html(table: pd.DataFrame, digits: int = 2, caption: str | None = None) -> str:
     """An HTML table with every cell and header escaped.
 
     p-value columns (``p_value``, ``*_p_value``) are shown in APA form: three decimals without
-    a leading zero, and ``<.001`` below .001. The table sits in a horizontally scrollable box
+    a leading zero, and ``<.001`` below .001; in a table of bootstrap p-values
+    (``attrs["n_boot"]`` = B) a stored 0 is shown as ``<`` 2/B (``<.0004`` for 5,000). The table sits in a horizontally scrollable box
     so a wide table never breaks the page layout.
     """
     shown = table.copy()
+    n_boot = table.attrs.get("n_boot")
     for col in shown.columns:
         if _is_p_column(col) and pd.api.types.is_float_dtype(shown[col]):
             shown[col] = shown[col].map(
-                lambda v: "" if v != v else fmt_p(v, with_symbol=False).replace(" ", "")
+                lambda v: (
+                    "" if v != v else fmt_p_boot(v, n_boot, with_symbol=False).replace(" ", "")
+                )
             )
     out = shown.to_html(
         index=False,
@@ -75,7 +81,11 @@ def to_latex(
     table: pd.DataFrame, digits: int = 2, caption: str | None = None, label: str | None = None
 ) -> str:
     """A LaTeX ``tabular`` (booktabs) with special characters escaped."""
-    styler = table.style.hide(axis="index").format(precision=digits, escape="latex", na_rep="")
+    styler = (
+        show_boot_p(table, max(digits, 3))
+        .style.hide(axis="index")
+        .format(precision=digits, escape="latex", na_rep="")
+    )
     styler = styler.format_index(escape="latex", axis=1)
     return str(
         styler.to_latex(caption=caption, label=label, hrules=True, position_float="centering")

@@ -1,16 +1,17 @@
 """Confirmatory factor analysis of a scale: its subscales as correlated factors.
 
-:func:`cfa` fits the measurement model implied by a scale definition with semopy (maximum
-likelihood, listwise deletion) and reports lavaan's fit statistics — chi-square as ``N * F_ML``,
-CFI, TLI, RMSEA with its 90% interval, Bentler's SRMR — together with standardized loadings,
-factor correlations and convergent/discriminant validity (AVE, composite reliability,
-Fornell–Larcker, HTMT).
+:func:`cfa` fits the measurement model implied by a scale definition (or written in lavaan
+syntax) on the toolkit's SEM engine (:func:`learning_direction.sem`: ML or MLR, listwise or
+FIML, one group or several) and reports lavaan's fit statistics — chi-square as ``N * F_ML``,
+CFI, TLI, RMSEA with its 90% interval, Bentler's SRMR, and the scaled and robust indices with
+MLR or FIML — together with standardized loadings, factor correlations and
+convergent/discriminant validity (AVE, composite reliability, Fornell–Larcker, HTMT).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
-import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,23 +20,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .._core.checks import check_level, choice
-from .._core.data import MissingReport, complete_cases
+from .._core.checks import check_level
 from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import ModelError, ModelWarning
-from ._fit_indices import FIT_COLUMNS, MAX_BRACKET_DOUBLINGS, fit_indices
-from ._validity import convergent_validity, discriminant_validity
-from .codebook import Scale, load_scale
-from .reliability import item_matrix
+from ..models.sem import SEMResult, sem
+from ._cfa_tables import cfa_fit, factor_correlations, loadings, parameters, validity_tables
+from ._fit_indices import fit_indices
+from ._measurement import Measurement, measurement_model
+from .codebook import Scale
 
 __all__ = ["CFAResult", "cfa", "fit_indices"]
 
-#: iteration limit of the optimiser (SLSQP) that fits the model
-MAX_ITERATIONS = 5000
 #: smallest eigenvalue of the items' correlation matrix below which items count as collinear
 _SINGULAR = 1e-10
 
@@ -52,9 +50,15 @@ class CFAResult(ResultMixin):
         ``se``). Also available as :attr:`loadings`.
     fit : DataFrame
         One row: ``n, chi2, df, p_value, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high,
-        rmsea_p_close, srmr, baseline_chi2, baseline_df, loglik, aic, bic, n_parameters``.
+        rmsea_p_close, srmr, baseline_chi2, baseline_df, loglik, aic, bic, n_parameters``;
+        with FIML also ``n_patterns``; with MLR the Yuan-Bentler scaled test
+        (``chi2_scaled, p_value_scaled, scaling_factor, baseline_chi2_scaled,
+        baseline_scaling_factor``) and the scaled indices (``cfi_scaled, tli_scaled,
+        rmsea_scaled`` and its interval); with MLR or FIML the robust indices (``cfi_robust,
+        tli_robust, rmsea_robust`` and its interval), as lavaan's ``fitMeasures()``.
     factor_correlations : DataFrame
         ``factor_1, factor_2, estimate`` (correlation), ``covariance, covariance_se, p_value``.
+        With groups every table starts with a ``group`` column.
     validity : DataFrame
         Per factor: ``factor, n_items, ave, sqrt_ave, composite_reliability, max_abs_r,
         ave_ok`` (AVE ≥ .50), ``cr_ok`` (CR ≥ .70), ``fornell_larcker`` (sqrt(AVE) > every
@@ -64,7 +68,10 @@ class CFAResult(ResultMixin):
         htmt_below_90, fornell_larcker``.
     parameters : DataFrame
         Every free and fixed parameter: ``lhs, op, rhs, estimate, se, z, p_value,
-        std_estimate`` in lavaan's notation (``=~`` loadings, ``~~`` (co)variances).
+        std_estimate`` in lavaan's notation and order (``=~`` loadings, ``~~`` (co)variances,
+        ``~1`` intercepts with FIML or groups); fixed parameters have NaN ``se``.
+    sem : SEMResult
+        The engine's full result (``.table``, ``.fit``, ``.vcov``, ``.h1``, ``.patterns``).
     """
 
     table: pd.DataFrame
@@ -77,8 +84,11 @@ class CFAResult(ResultMixin):
     n: int
     n_dropped: int
     estimator: str = "ML"
-    method: str = "ML CFA (semopy), lavaan fit statistics"
+    method: str = "ML CFA (SEM engine), lavaan fit statistics"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    missing: str = "listwise"
+    group: str | None = None
+    sem: SEMResult | None = field(default=None, repr=False, compare=False)
 
     _title: ClassVar[str] = "Confirmatory factor analysis"
 
@@ -128,8 +138,23 @@ class CFAResult(ResultMixin):
             f"[{fmt_num(f['rmsea_ci_low'], 3)}, {fmt_num(f['rmsea_ci_high'], 3)}]; "
             f"SRMR = {fmt_num(f['srmr'], 3)}"
         )
+        if "chi2_scaled" in f:
+            lines.append(
+                f"Scaled (Yuan-Bentler, Mplus variant): chi2 = {fmt_num(f['chi2_scaled'], 3)}, "
+                f"scaling factor = {fmt_num(f['scaling_factor'], 3)}, "
+                f"p = {format_number(f['p_value_scaled'], digits)}"
+            )
+        if "cfi_robust" in f:
+            lines.append(
+                f"Robust{' (FIML-corrected)' if self.missing == 'fiml' else ''}: "
+                f"CFI = {fmt_num(f['cfi_robust'], 3)}; TLI = {fmt_num(f['tli_robust'], 3)}; "
+                f"RMSEA = {fmt_num(f['rmsea_robust'], 3)} "
+                f"[{fmt_num(f['rmsea_ci_low_robust'], 3)}, "
+                f"{fmt_num(f['rmsea_ci_high_robust'], 3)}]"
+            )
         lines += ["", "Loadings"]
         cols = ["factor", "item", "estimate", "se", "p_value", "std_estimate"]
+        cols = (["group"] if "group" in self.table else []) + cols
         lines.append(table_to_text(self.table[cols], digits))
         if len(self.factor_correlations):
             lines += ["", "Factor correlations"]
@@ -157,14 +182,20 @@ class CFAResult(ResultMixin):
         )
         return base.replace("</div>", extra + "</div>") if base.endswith("</div>") else base + extra
 
-    def plot(self, ax: Any = None) -> Any:
-        """Standardized loadings by factor.
+    def plot(self, ax: Any = None, group: object = None) -> Any:
+        """Standardized loadings by factor (of one group: ``group``, default the first).
 
         See :func:`learning_direction.figures.measurement.plot_loadings`.
         """
         plot_loadings = figure("measurement.plot_loadings")
-
-        return plot_loadings(self, ax=ax)
+        shown = self
+        if "group" in self.table:
+            labels = list(dict.fromkeys(self.table["group"]))
+            chosen = labels[0] if group is None else group
+            if chosen not in labels:
+                raise ModelError(f"group {chosen!r} is not one of the groups {labels}")
+            shown = dataclasses.replace(self, table=self.table[self.table["group"] == chosen])
+        return plot_loadings(shown, ax=ax)
 
 
 def cfa(
@@ -172,15 +203,18 @@ def cfa(
     scale: str | Path | Mapping[str, Any] | Scale,
     *,
     columns: Mapping[str, str] | None = None,
+    missing: str = "listwise",
     estimator: str = "ML",
+    group: str | None = None,
     ci_level: float = 0.95,
 ) -> CFAResult:
     """Confirmatory factor analysis: the scale's subscales as correlated factors.
 
     Each subscale becomes a factor measured by its items (reverse-keyed items reversed first);
     factors are free to correlate; the first item of each factor is the marker (loading fixed
-    to 1), as ``lavaan::cfa`` does by default. Rows with any missing item are left out
-    (listwise deletion, reported in ``n_dropped`` and the notes).
+    to 1), as ``lavaan::cfa`` does by default. The model is fitted by the toolkit's SEM engine
+    (:func:`learning_direction.sem`), whose estimates, standard errors and fit measures match
+    lavaan's.
 
     Parameters
     ----------
@@ -188,13 +222,22 @@ def cfa(
         One row per respondent, one column per item; answers as numbers. Numbers stored as
         text (``read_csv(dtype=str)``) and the scale's response labels (``"Agree"``) are
         converted as :func:`score` does, and the notes say so.
-    scale : str, path, dict or Scale
-        A bundled scale name, a YAML file, a dict definition or a :class:`Scale`. A
-        one-dimensional scale gives a one-factor model.
+    scale : str, path, dict, Scale, or lavaan syntax
+        A bundled scale name, a YAML file, a dict definition or a :class:`Scale` (a
+        one-dimensional scale gives a one-factor model); or a CFA written in lavaan syntax
+        (any string with ``=~``), whose variables are columns of ``df``.
     columns : mapping, optional
         ``{item_id: column}`` for items whose column in ``df`` has another name.
-    estimator : {"ML"}
-        Maximum likelihood (the only estimator offered so far).
+    missing : {"listwise", "fiml"}
+        Rows with a missing item are left out (``"listwise"``, reported in ``n_dropped``), or
+        every row with at least one answer is used by full-information ML (``"fiml"``,
+        lavaan's ``missing = "ml"``).
+    estimator : {"ML", "MLR"}
+        Maximum likelihood, or ML with Huber-White standard errors and the Yuan-Bentler scaled
+        test (lavaan's MLR; for Likert-type items that are not normal).
+    group : str, optional
+        Column of group labels: the same CFA in every group (configural), each table with a
+        ``group`` column. For invariance tests use :func:`learning_direction.invariance`.
     ci_level : float
         Level of the Wald intervals of the loadings (the RMSEA interval is 90%, as lavaan's).
 
@@ -202,7 +245,7 @@ def cfa(
     -------
     CFAResult
         ``.table``/``.loadings``, ``.fit``, ``.factor_correlations``, ``.validity``,
-        ``.discriminant``, ``.parameters``.
+        ``.discriminant``, ``.parameters``, ``.sem``.
 
     Raises
     ------
@@ -210,9 +253,9 @@ def cfa(
         Missing, non-numeric or out-of-range item columns.
     ModelError
         A factor with fewer than two items, an unidentified model (negative degrees of freedom),
-        too few complete rows, a constant item, perfectly collinear items (a singular sample
-        covariance matrix: the message names them), an unknown estimator, or an estimation that
-        does not converge within its iteration limit.
+        too few rows, a constant item, perfectly collinear items (a singular sample covariance
+        matrix: the message names them), an unknown estimator, or an estimation that does not
+        converge.
 
     Warns
     -----
@@ -225,16 +268,14 @@ def cfa(
     - p`` with ``S`` the listwise sample covariance matrix with divisor ``N`` (so unstandardized
     estimates equal lavaan's); the model chi-square is ``N · F_ML`` as in lavaan (not
     ``(N - 1) F_ML``). Standard errors come from the expected information (lavaan's default
-    for complete data); ``z = estimate / se``, two-sided normal p-values. The fit statistics are
-    computed here from ``S`` and ``Σ`` (see :func:`fit_indices`): semopy's own RMSEA uses
-    ``N - 1`` and it has no SRMR.
+    for complete data; the observed information with FIML or MLR); ``z = estimate / se``,
+    two-sided normal p-values. With FIML the likelihood is casewise and the saturated model
+    is estimated by EM (see :func:`learning_direction.sem`).
 
     Perfectly collinear items (one an exact linear function of others, e.g. the same column
     twice) make ``S`` singular, so ``log|S|`` and ``F_ML`` are undefined; like lavaan, which
     stops with "sample covariance matrix is not positive-definite", the function refuses them
-    with a :class:`ModelError` naming the items, before any fitting. The optimiser is limited to
-    5,000 iterations and the RMSEA interval search to a fixed number of steps; an interval bound
-    that cannot be found is NaN with a note.
+    with a :class:`ModelError` naming the items, before any fitting.
 
     ``std_estimate`` is lavaan's ``std.all``: ``λ_ij sqrt(φ_jj) / sqrt(σ_ii)``. Validity uses
     the standardized loadings: AVE ``= mean(λ*²)``; composite reliability
@@ -242,7 +283,8 @@ def cfa(
     factors exceeds their |correlation|; HTMT is the mean |correlation| between the two
     factors' items divided by the geometric mean of the average within-factor |correlations|
     (Henseler et al., 2015; ``semTools::htmt`` with ``absolute = TRUE``), judged against
-    .85 (strict) and .90 (lenient).
+    .85 (strict) and .90 (lenient); the item correlations are those of the rows used (their
+    EM estimates with FIML).
 
     References
     ----------
@@ -268,96 +310,111 @@ def cfa(
     87.145  51 0.967 0.958  0.057 0.048
     >>> res.n, res.n_dropped
     (218, 82)
+
+    Every mentor who answered at least one item, by FIML with robust (MLR) statistics
+    (``lavaan::cfa(model, data = d, missing = "ml", estimator = "MLR")``):
+
+    >>> res = ld.cfa(ld.load_dataset("study1"), "learning_direction", missing="fiml",
+    ...              estimator="MLR")
+    >>> res.n, res.n_dropped
+    (300, 0)
     """
-    sc = load_scale(scale)
-    choice(estimator, "estimator", ["ML"], error=ModelError)
     ci_level = check_level(ci_level)
-    small = [s.name for s in sc.subscales if len(s.items) < 2]
-    if small:
-        raise ModelError(
-            f"factor(s) {small} of scale '{sc.name}' have fewer than 2 items; a factor needs at "
-            "least 2 indicators (3 for a one-factor model): merge or drop those subscales"
-        )
     notes: list[str] = []
-    data, mapping = item_matrix(df, sc, columns, f"CFA of scale '{sc.name}'", notes)
-    used, report, n_params = _model_data(data, sc)
-    s_biased = np.cov(used.to_numpy(dtype=float).T, bias=True)  # rows/cols in item order
-    sigma, params = _fit(sc, used, s_biased)
-    fit = fit_indices(s_biased, sigma, len(used), n_params)
-    if not np.isfinite(fit["chi2"]):
-        raise ModelError(f"the CFA of scale '{sc.name}' produced a non-finite chi-square")
-    pars, phi, theta = _parameters(params, sc, sigma)
-    load = _loadings(pars, sc, mapping, ci_level)
-    if report.n_dropped:
-        notes.append(report.reason + " (listwise deletion)")
-    notes.append("chi2 = N * F_ML as lavaan; marker-variable identification (first loading = 1)")
-    if np.isfinite(fit["rmsea"]) and not np.isfinite(fit["rmsea_ci_high"]):
-        notes.append(
-            "the 90% RMSEA interval could not be computed (its search for the noncentrality "
-            f"stopped after {MAX_BRACKET_DOUBLINGS} steps without a solution); it is NaN"
-        )
-    corr, factor_correlations = _factor_correlations(pars, phi, sc.subscale_names)
-    _warn_improper(theta, corr, notes)
-    validity = convergent_validity(load, corr, sc.subscale_names)
-    ids = sc.item_ids
-    discriminant = discriminant_validity(
-        np.corrcoef(used.to_numpy(dtype=float).T),
-        [[ids.index(i) for i in s.item_ids] for s in sc.subscales],
-        corr,
-        sc.subscale_names,
-        dict(zip(validity["factor"], validity["sqrt_ave"], strict=True)),
+    extra = [group] if group is not None else []
+    m = measurement_model(df, scale, columns=columns, extra=extra, notes=notes)
+    fiml = isinstance(missing, str) and missing.lower() in ("fiml", "ml")
+    _check_model_data(m, fiml)
+    res = sem(
+        m.data,
+        m.syntax,
+        missing=missing,
+        estimator=estimator,
+        group=group,
+        ci_level=ci_level,
     )
+    return _result(m, res, notes)
+
+
+def _result(m: Measurement, res: SEMResult, notes: list[str]) -> CFAResult:
+    load = loadings(m, res)
+    pars = parameters(m, res)
+    corr, fac_corr = factor_correlations(m, res)
+    notes = list(notes) + [_engine_note(m, n) for n in res.notes]
+    notes.append("chi2 = N * F_ML as lavaan; marker-variable identification (first loading = 1)")
+    _warn_improper(pars, corr, m.item_ids, notes)
+    validity, discriminant = validity_tables(m, res, load, corr)
     return CFAResult(
         table=load,
-        fit=pd.DataFrame([fit], columns=FIT_COLUMNS),
-        factor_correlations=factor_correlations,
+        fit=cfa_fit(res),
+        factor_correlations=fac_corr,
         validity=validity,
         discriminant=discriminant,
         parameters=pars,
-        instrument=sc.name,
-        n=len(used),
-        n_dropped=report.n_dropped,
-        estimator="ML",
-        notes=tuple(notes),
+        instrument=m.instrument,
+        n=res.n,
+        n_dropped=res.n_dropped,
+        estimator=res.estimator,
+        method=f"{res.method} CFA (SEM engine), lavaan fit statistics",
+        notes=tuple(dict.fromkeys(notes)),
+        missing=res.missing,
+        group=res.group,
+        sem=res,
     )
 
 
-# ------------------------------------------------------------------ the steps
+def _engine_note(m: Measurement, note: str) -> str:
+    """A note of the engine in display names (item aliases replaced)."""
+    for engine, shown in sorted(m.alias.items(), key=lambda kv: -len(kv[0])):
+        note = note.replace(f"'{engine}'", f"'{shown}'")
+    return note
 
 
-def _model_data(data: pd.DataFrame, sc: Scale) -> tuple[pd.DataFrame, MissingReport, int]:
-    """Complete rows of the items, checked for what a CFA needs; and the free parameters.
+def _check_model_data(m: Measurement, fiml: bool) -> None:
+    """Checks before fitting: identification, enough rows, constant and collinear items.
 
-    Raises :class:`ModelError` for an unidentified model, too few complete rows, a constant
-    item and perfectly collinear items.
+    Raises :class:`ModelError` naming the problem (the rows and items concerned).
     """
-    what = f"CFA of scale '{sc.name}'"
-    ids = sc.item_ids
-    used, report = complete_cases(data, ids, what)
-    n, p = len(used), len(ids)
-    n_factors = len(sc.subscales)
-    n_params = (p - n_factors) + n_factors * (n_factors + 1) // 2 + p
+    engine_names = [_engine(m, i) for i in m.item_ids]
+    present = [c for c in engine_names if c in m.data.columns]
+    if len(present) < len(engine_names):
+        return  # the engine names the missing column
+    items = m.data.loc[:, present].apply(pd.to_numeric, errors="coerce")
+    p, k = len(present), len(m.factors)
+    n_params = (p - k) + k * (k + 1) // 2 + p
     dof = p * (p + 1) // 2 - n_params
+    what = f"the CFA of {'scale ' + repr(m.instrument) if m.instrument != 'model' else 'the model'}"
     if dof < 0:
         raise ModelError(
-            f"the CFA of scale '{sc.name}' is not identified: {n_params} free parameters but "
-            f"only {p * (p + 1) // 2} variances and covariances (df = {dof}); a one-factor "
-            "model needs at least 3 items"
+            f"{what} is not identified: {n_params} free parameters but only "
+            f"{p * (p + 1) // 2} variances and covariances (df = {dof}); a one-factor model "
+            "needs at least 3 items"
         )
+    complete = items.dropna()
+    n = len(items.dropna(how="all")) if fiml else len(complete)
     if n <= p:
+        rows = "rows with an answer" if fiml else "complete rows"
         raise ModelError(
-            f"only {n} complete rows for {p} items; a CFA needs more complete rows than items "
-            f"({report.reason or 'no rows have missing items'})"
+            f"only {n} {rows} for {p} items; a CFA needs more {rows} than items"
+            + ("" if fiml else " (or use missing='fiml' to use every answered item)")
         )
-    sds = used.std(ddof=1)
-    constant = [i for i in ids if not sds[i] > 0]
+    sds = items.std(ddof=1)
+    constant = [m.name(c) for c in present if not sds[c] > 0]
     if constant:
         raise ModelError(
-            f"item(s) {constant} have zero variance in the {n} complete rows; a constant item "
+            f"item(s) {constant} have zero variance in the {n} rows used; a constant item "
             "carries no information: drop it from the scale definition"
         )
-    _refuse_collinear(used.astype(float), sc.name)
-    return used, report, n_params
+    if len(complete) > p:
+        shown = complete.rename(columns=m.alias)
+        _refuse_collinear(shown.astype(float), m.instrument)
+
+
+def _engine(m: Measurement, item: str) -> str:
+    for engine, shown in m.alias.items():
+        if shown == item:
+            return engine
+    return item
 
 
 def _refuse_collinear(used: pd.DataFrame, scale_name: str) -> None:
@@ -392,200 +449,12 @@ def _refuse_collinear(used: pd.DataFrame, scale_name: str) -> None:
     )
 
 
-def _fit(sc: Scale, used: pd.DataFrame, s_biased: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    """Fit the model with semopy: the implied covariance matrix (item order) and the parameters.
-
-    semopy sees safe names (``x0, x1, ...`` for items, ``f0, f1, ...`` for factors); the
-    parameter table is translated back by :func:`_parameters`.
-    """
-    var_of = {item: f"x{k}" for k, item in enumerate(sc.item_ids)}
-    fac_of = {s.name: f"f{k}" for k, s in enumerate(sc.subscales)}
-    desc = "\n".join(
-        f"{fac_of[s.name]} =~ " + " + ".join(var_of[i] for i in s.item_ids) for s in sc.subscales
-    )
-    x = used.rename(columns=var_of).astype(float)
-    model, res, params = _fit_semopy(desc, x, s_biased)
-    if not getattr(res, "success", False):
-        raise ModelError(
-            f"the CFA of scale '{sc.name}' did not converge within {MAX_ITERATIONS} iterations "
-            f"({getattr(res, 'message', '')}); check for items with very little variance, "
-            "nearly perfectly correlated items, or too few rows"
-        )
-    obs = list(model.vars["observed"])
-    order = [obs.index(var_of[i]) for i in sc.item_ids]
-    sigma_full, _ = model.calc_sigma()
-    return np.asarray(sigma_full)[np.ix_(order, order)], params
-
-
-def _fit_semopy(
-    desc: str, data: pd.DataFrame, s_biased: np.ndarray
-) -> tuple[Any, Any, pd.DataFrame]:
-    import semopy
-
-    model = semopy.Model(desc)
-    cov = pd.DataFrame(s_biased, index=data.columns, columns=data.columns)
-    root = logging.getLogger()
-    level = root.level
-    try:
-        root.setLevel(logging.ERROR)  # semopy logs warnings through the root logger
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = model.fit(
-                data,
-                cov=cov,
-                obj="MLW",
-                solver="SLSQP",
-                options={"ftol": 1e-13, "maxiter": MAX_ITERATIONS},
-            )
-            params = model.inspect(std_est=False)
-    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-        raise ModelError(
-            f"the CFA could not be estimated ({type(exc).__name__}: {exc}); check for items "
-            "that are (nearly) constant or perfectly correlated, and that there are more "
-            "complete rows than items"
-        ) from None
-    finally:
-        root.setLevel(level)
-    return model, res, params
-
-
-def _num(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def _parameters(
-    params: pd.DataFrame, sc: Scale, sigma: np.ndarray
-) -> tuple[pd.DataFrame, dict[tuple[str, str], float], dict[str, float]]:
-    """semopy's parameters in lavaan notation and order, with ``z``, ``p_value``, ``std.all``.
-
-    Also returns the factor (co)variances ``phi`` and the residual variances ``theta``.
-    """
-    item_of = {f"x{k}": item for k, item in enumerate(sc.item_ids)}
-    factor_of = {f"f{k}": s.name for k, s in enumerate(sc.subscales)}
-    phi: dict[tuple[str, str], float] = {}
-    theta: dict[str, float] = {}
-    rows = []
-    for rec in params.itertuples(index=False):
-        lval, op, rval = rec[0], rec[1], rec[2]
-        est, se = _num(rec[3]), _num(rec[4])
-        if op == "~" and lval in item_of and rval in factor_of:
-            lhs, op_l, rhs = factor_of[rval], "=~", item_of[lval]
-        elif op == "~~" and lval in factor_of and rval in factor_of:
-            lhs, rhs = sorted((factor_of[lval], factor_of[rval]), key=sc.subscale_names.index)
-            op_l = "~~"
-            phi[(lhs, rhs)] = phi[(rhs, lhs)] = est
-        elif op == "~~" and lval in item_of and rval in item_of:
-            lhs, op_l, rhs = item_of[lval], "~~", item_of[rval]
-            if lhs == rhs:
-                theta[lhs] = est
-        else:  # pragma: no cover - nothing else is in a CFA
-            continue
-        rows.append({"lhs": lhs, "op": op_l, "rhs": rhs, "estimate": est, "se": se})
-    pars = pd.DataFrame(rows)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pars["z"] = pars["estimate"] / pars["se"]
-    pars["p_value"] = 2.0 * stats.norm.sf(np.abs(pars["z"]))
-    implied_sd = dict(zip(sc.item_ids, np.sqrt(np.diag(sigma)), strict=True))
-    fac_sd = {f: float(np.sqrt(phi[(f, f)])) for f in sc.subscale_names}
-
-    def std_of(r: pd.Series) -> float:
-        if r["op"] == "=~":
-            return float(r["estimate"] * fac_sd[r["lhs"]] / implied_sd[r["rhs"]])
-        if r["lhs"] in fac_sd:
-            return float(r["estimate"] / (fac_sd[r["lhs"]] * fac_sd[r["rhs"]]))
-        return float(r["estimate"] / (implied_sd[r["lhs"]] * implied_sd[r["rhs"]]))
-
-    pars["std_estimate"] = pars.apply(std_of, axis=1)
-    return _lavaan_order(pars, sc, fac_sd), phi, theta
-
-
-def _lavaan_order(pars: pd.DataFrame, sc: Scale, fac_sd: Mapping[str, float]) -> pd.DataFrame:
-    """lavaan's order: loadings (scale order), factor (co)variances, residual variances."""
-    op_rank = pars.apply(
-        lambda r: 0 if r["op"] == "=~" else (1 if r["lhs"] in fac_sd else 2), axis=1
-    )
-    item_rank = {i: k for k, i in enumerate(sc.item_ids)}
-    fac_rank = {f: k for k, f in enumerate(sc.subscale_names)}
-    key2 = pars.apply(
-        lambda r: (
-            item_rank.get(r["rhs"], 0)
-            if r["op"] == "=~" or r["lhs"] in item_rank
-            else fac_rank[r["lhs"]] * 100 + fac_rank[r["rhs"]]
-        ),
-        axis=1,
-    )
-    pars = pars.assign(_a=op_rank, _b=key2).sort_values(["_a", "_b"]).drop(columns=["_a", "_b"])
-    return pars.reset_index(drop=True)[
-        ["lhs", "op", "rhs", "estimate", "se", "z", "p_value", "std_estimate"]
-    ]
-
-
-_LOADING_COLUMNS = [
-    "factor",
-    "item",
-    "estimate",
-    "se",
-    "z",
-    "p_value",
-    "ci_low",
-    "ci_high",
-    "std_estimate",
-    "reversed",
-    "column",
-]
-
-
-def _loadings(
-    pars: pd.DataFrame, sc: Scale, mapping: Mapping[str, str], ci_level: float
-) -> pd.DataFrame:
-    """The loadings table: Wald intervals, keying and the data column of each item."""
-    zcrit = stats.norm.ppf(0.5 + ci_level / 2.0)
-    load = pars[pars["op"] == "=~"].rename(columns={"lhs": "factor", "rhs": "item"}).copy()
-    load["ci_low"] = load["estimate"] - zcrit * load["se"]
-    load["ci_high"] = load["estimate"] + zcrit * load["se"]
-    load["reversed"] = [sc.item(i).reverse for i in load["item"]]
-    load["column"] = [mapping[i] for i in load["item"]]
-    return load[_LOADING_COLUMNS].reset_index(drop=True)
-
-
-def _factor_correlations(
-    pars: pd.DataFrame, phi: Mapping[tuple[str, str], float], factors: list[str]
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """The factor correlation matrix and one row per pair: correlation, covariance, its SE."""
-    n_factors = len(factors)
-    fac_sd = {f: np.sqrt(phi[(f, f)]) for f in factors}
-    corr = np.eye(n_factors)
-    rows = []
-    cov_rows = pars[(pars["op"] == "~~") & pars["lhs"].isin(factors) & (pars["lhs"] != pars["rhs"])]
-    for a in range(n_factors):
-        for b in range(a + 1, n_factors):
-            fa, fb = factors[a], factors[b]
-            r = phi[(fa, fb)] / (fac_sd[fa] * fac_sd[fb])
-            corr[a, b] = corr[b, a] = r
-            row = cov_rows[
-                ((cov_rows["lhs"] == fa) & (cov_rows["rhs"] == fb))
-                | ((cov_rows["lhs"] == fb) & (cov_rows["rhs"] == fa))
-            ]
-            rows.append(
-                {
-                    "factor_1": fa,
-                    "factor_2": fb,
-                    "estimate": r,
-                    "covariance": phi[(fa, fb)],
-                    "covariance_se": float(row["se"].iloc[0]) if len(row) else float("nan"),
-                    "p_value": float(row["p_value"].iloc[0]) if len(row) else float("nan"),
-                }
-            )
-    columns = ["factor_1", "factor_2", "estimate", "covariance", "covariance_se", "p_value"]
-    return corr, pd.DataFrame(rows, columns=columns)
-
-
-def _warn_improper(theta: Mapping[str, float], corr: np.ndarray, notes: list[str]) -> None:
+def _warn_improper(
+    pars: pd.DataFrame, corr: Mapping[object, np.ndarray], items: list[str], notes: list[str]
+) -> None:
     """Warn about a Heywood case or a factor correlation beyond ±1 (an improper solution)."""
-    heywood = [i for i, v in theta.items() if v < 0]
+    variances = pars[(pars["op"] == "~~") & (pars["lhs"] == pars["rhs"]) & pars["lhs"].isin(items)]
+    heywood = list(dict.fromkeys(variances.loc[variances["estimate"] < 0, "lhs"]))
     if heywood:
         warnings.warn(
             f"negative residual variance for item(s) {heywood} (Heywood case); the solution is "
@@ -594,7 +463,7 @@ def _warn_improper(theta: Mapping[str, float], corr: np.ndarray, notes: list[str
             stacklevel=3,
         )
         notes.append(f"Heywood case: negative residual variance for {heywood}")
-    if np.any(np.abs(corr[np.triu_indices(len(corr), 1)]) > 1):
+    if any(np.any(np.abs(c[np.triu_indices(len(c), 1)]) > 1) for c in corr.values()):
         warnings.warn(
             "a factor correlation exceeds 1 in absolute value; the solution is improper and the "
             "factors are not distinguishable",

@@ -16,7 +16,7 @@ name           what it replicates
 study1         learning direction → mentor engagement (hierarchical regression, ΔR²)
 study2a/2b     downward learning → learning opportunity → engagement (bootstrap mediation)
 study3         field study: ICC, multilevel model of hireability, logistic model of being
-               hired, 2-1-1 mediation with a cluster bootstrap
+               hired, multilevel (2-2-1) mediation, a cluster bootstrap as a check
 study4         experiment: manipulation check (Welch ANOVA, post hoc), relative indirect effects
 advocacy       advocacy × authenticity typology, psychological safety → authenticity, quadrant →
                career progress (Welch ANOVA, Games–Howell, clustered OLS)
@@ -90,8 +90,9 @@ def run_study(
     >>> res = ld.run_study("networks")
     >>> res.title, res.n
     ('Developmental networks: typology, reassessment and convergent validity', 120)
-    >>> list(res.tables)
-    ['reliability', 'metrics', 'typology', 'turnover', 'change', 'transitions', 'convergent_validity']
+    >>> list(res.tables)  # doctest: +NORMALIZE_WHITESPACE
+    ['reliability', 'metrics', 'typology', 'turnover', 'change', 'transitions',
+     'convergent_validity', 'mtmm', 'mtmm_criteria']
     >>> list(res.figures)
     ['ego_network', 'typology_plot', 'change_plot', 'transitions_plot']
 

@@ -433,8 +433,12 @@ def careless_screen(
     id_column: str | None = None,
     exclude: bool = False,
     study: str = "this study",
+    longstring_threshold: int | None = None,
 ) -> tuple[Any, str, pd.DataFrame]:
     """Flag possible careless responders (long strings, zero response variance).
+
+    ``longstring_threshold`` is passed to :func:`learning_direction.careless_responding`
+    (default: half the items, rounded up).
 
     With ``exclude=False`` (the default) nobody is dropped: the flag is descriptive. With
     ``exclude=True`` the flagged rows are left out and the note says so and how many rows
@@ -449,7 +453,7 @@ def careless_screen(
     """
     from ..scales.quality import careless_responding
 
-    res = careless_responding(df, list(scales))
+    res = careless_responding(df, list(scales), longstring_threshold=longstring_threshold)
     flagged = list(res.flagged)
     k = len(flagged)
     n_items = len(res.items)

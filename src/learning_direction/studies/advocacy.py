@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import gammaln
 
 from .._core.format import fmt_num, fmt_p, fmt_r
 from . import _pipeline
@@ -51,7 +51,6 @@ __all__ = [
     "AdvocacyResults",
     "GenderSplit",
     "analyse",
-    "games_howell",
     "prepare",
     "render",
     "run",
@@ -84,74 +83,81 @@ LABELS = {
 QUADRANT_VS = {q: f"{lab} vs instruction" for q, lab in QUADRANT_LABELS.items()}
 
 
-def games_howell(data: pd.DataFrame, dv: str, between: str, ci_level: float = 0.95) -> pd.DataFrame:
-    """Games–Howell pairwise comparisons (pingouin) with simultaneous confidence intervals.
+def _cluster_effect_sizes(
+    cc: pd.DataFrame, dv: str, between: str, cluster: str, *, n_boot: int, seed: int | None
+) -> pd.DataFrame:
+    """η², ω² and every pair's Hedges' g with cluster-bootstrap percentile CIs.
 
-    Parameters
-    ----------
-    data : DataFrame
-        Complete rows (no missing ``dv`` or ``between``).
-    dv, between : str
-        Outcome and group columns.
-    ci_level : float
-        Level of the simultaneous intervals.
-
-    Returns
-    -------
-    DataFrame
-        ``group_a, group_b, mean_a, mean_b, estimate (mean_a - mean_b), se, t, df, ci_low,
-        ci_high, p_value, hedges_g``.
-
-    Notes
-    -----
-    With Welch's SE :math:`s = \\sqrt{v_a/n_a + v_b/n_b}` and Welch–Satterthwaite df :math:`\\nu`,
-    :math:`t = d / s` and :math:`p = P(q_{k,\\nu} > \\sqrt{2}|t|)` (studentized range, *k*
-    groups); the interval is :math:`d \\pm q_{1-\\alpha; k,\\nu} s / \\sqrt{2}`, as
-    ``rstatix::games_howell_test`` and ``PMCMRplus::gamesHowellTest`` in R.
-
-    References
-    ----------
-    Games, P. A., & Howell, J. F. (1976). Pairwise multiple comparison procedures with unequal
-    n's and/or variances: A Monte Carlo study. *Journal of Educational Statistics, 1*, 113–125.
+    The estimates are the descriptive sums-of-squares values (η² = SS_b / SS_t, ω² = (SS_b −
+    (k − 1) MS_w) / (SS_t + MS_w), g = J (m_a − m_b) / s_pooled of the pair); the CIs resample
+    whole clusters (mentors), so they respect the nesting that a noncentral-F or -t interval
+    would ignore. Returns ``effect, estimate, ci_low, ci_high`` (effects ``eta2``,
+    ``omega2``, ``g:<a>-<b>``).
     """
-    import pingouin as pg
+    from ..models.bootstrap import confidence_interval, run_bootstrap
 
-    gh = pg.pairwise_gameshowell(data=data, dv=dv, between=between)
-    k = data[between].nunique()
-    crit = stats.studentized_range.ppf(ci_level, k, gh["df"].to_numpy(float)) / np.sqrt(2)
-    out = pd.DataFrame(
-        {
-            "group_a": gh["A"].astype(str),
-            "group_b": gh["B"].astype(str),
-            "mean_a": gh["mean_A" if "mean_A" in gh else "mean(A)"].astype(float),
-            "mean_b": gh["mean_B" if "mean_B" in gh else "mean(B)"].astype(float),
-            "estimate": gh["diff"].astype(float),
-            "se": gh["se"].astype(float),
-            "t": gh["T"].astype(float),
-            "df": gh["df"].astype(float),
-        }
+    col = cc[between]
+    levels = (
+        [str(c) for c in col.cat.categories if (col == c).any()]
+        if isinstance(col.dtype, pd.CategoricalDtype)
+        else sorted(col.astype(str).unique())
     )
-    out["ci_low"] = out["estimate"] - crit * out["se"]
-    out["ci_high"] = out["estimate"] + crit * out["se"]
-    out["p_value"] = gh["pval"].astype(float).to_numpy()
-    out["hedges_g"] = gh["hedges"].astype(float).to_numpy()
-    return out
+    y = cc[dv].to_numpy(float)
+    g = (cc[between].astype(str).to_numpy()[:, None] == np.array(levels)[None, :]).astype(float)
+    codes = np.unique(cc[cluster].astype(str).to_numpy(), return_inverse=True)[1]
+    pairs = [(i, j) for i in range(len(levels)) for j in range(i + 1, len(levels))]
+    labels = ["eta2", "omega2", *[f"g:{levels[i]}-{levels[j]}" for i, j in pairs]]
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        rw = w[:, codes]  # row weights of each resample
+        n_g, s1, s2 = rw @ g, rw @ (g * y[:, None]), rw @ (g * (y**2)[:, None])
+        n, m = n_g.sum(1), s1.sum(1) / n_g.sum(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mg = s1 / n_g
+            ssw_g = s2 - n_g * mg**2
+            ss_b = (n_g * (mg - m[:, None]) ** 2).sum(1)
+            ss_t = (rw * y**2).sum(1) - n * m**2
+            ms_w = (ss_t - ss_b) / (n - len(levels))
+            out = [ss_b / ss_t, (ss_b - (len(levels) - 1) * ms_w) / (ss_t + ms_w)]
+            for i, j in pairs:
+                df = n_g[:, i] + n_g[:, j] - 2
+                sp = np.sqrt((ssw_g[:, i] + ssw_g[:, j]) / df)
+                corr = np.exp(gammaln(df / 2) - 0.5 * np.log(df / 2) - gammaln((df - 1) / 2))
+                out.append(corr * (mg[:, i] - mg[:, j]) / sp)
+        return np.column_stack(out)
+
+    n_cl = int(codes.max()) + 1
+    est = stat(np.ones((1, n_cl)))[0]
+    bd = run_bootstrap(stat, n_cl, n_boot=n_boot, seed=seed, labels=labels, unit="cluster")
+    lo, hi = confidence_interval(bd.valid, est, method="percentile", level=0.95)
+    return pd.DataFrame({"effect": labels, "estimate": est, "ci_low": lo, "ci_high": hi})
 
 
-def _welch_anova(data: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
-    import pingouin as pg
+def _welch_table(cc: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
+    """Career progress across the quadrants: CR2 HTZ test, η² and ω² with cluster-bootstrap CIs."""
+    from ..models.group_tests import welch_anova
 
-    w = pg.welch_anova(data=data, dv=dv, between=between)
-    return pd.DataFrame(
-        {
-            "term": [between],
-            "df1": [float(w["ddof1"].iloc[0])],
-            "df2": [float(w["ddof2"].iloc[0])],
-            "f": [float(w["F"].iloc[0])],
-            "p_value": [float(w["p_unc"].iloc[0] if "p_unc" in w else w["p-unc"].iloc[0])],
-            "eta_sq": [float(w["np2"].iloc[0])],
-        }
-    )
+    res = welch_anova(cc, "career_progress", "quadrant", cluster="mentor_id")
+    tab = res.table
+    tab.attrs["n_clusters"] = res.n_clusters
+    e = effects.set_index("effect")
+    for k in ("eta2", "omega2"):
+        tab[k] = float(e.at[k, "estimate"])
+        tab[f"{k}_ci_low"], tab[f"{k}_ci_high"] = e.at[k, "ci_low"], e.at[k, "ci_high"]
+    return tab
+
+
+def _games_howell_table(cc: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of quadrants: CR2 contrasts (Bonferroni), Hedges' g with cluster-bootstrap CIs."""
+    from ..models.group_tests import games_howell
+
+    tab = games_howell(cc, "career_progress", "quadrant", cluster="mentor_id").table
+    e = effects.set_index("effect")
+    keys = [f"g:{a}-{b}" for a, b in zip(tab["group1"], tab["group2"], strict=True)]
+    tab["hedges_g"] = [float(e.at[k, "estimate"]) for k in keys]
+    tab["g_ci_low"] = [float(e.at[k, "ci_low"]) for k in keys]
+    tab["g_ci_high"] = [float(e.at[k, "ci_high"]) for k in keys]
+    return tab
 
 
 def _sig(row: Any) -> str:
@@ -190,6 +196,21 @@ QUESTION = (
     "relationships, and do mentees in authentic-advocacy relationships progress more?"
 )
 SPEC = DataSpec(dataset="advocacy", scales=SCALES, columns=("mentor_id",), reset_index=True)
+NESTING_NOTE = (
+    "Nesting: the 0/1 quadrant contrasts and the regressions use CR1 mentor-clustered SEs; the "
+    "comparison of the quadrants uses CR2 cluster-robust SEs with Satterthwaite df and the HTZ "
+    "Wald test (Welch's ANOVA and Games–Howell would treat mentees of one mentor as "
+    "independent); η², ω² and Hedges' g are the descriptive sums-of-squares values with "
+    "percentile CIs from {n_boot:,} bootstrap resamples of whole mentors (seed {seed})."
+)
+GENDER_NOTE = (
+    "Gender × quadrant: mentee gender varies within mentors, so a mentor-level analysis would "
+    "discard the within-mentor part of the association; the Rao–Scott correction keeps the "
+    "mentee-level question and divides Pearson's χ² by the design effects of the cell "
+    "proportions estimated with mentors as the sampling units (a mean design effect above 1 "
+    "means mentees of one mentor resemble each other, below 1 that they differ more than "
+    "chance would have them)."
+)
 CONTINUOUS_LABELS = {
     "advocacy_c": "Advocacy (centred)",
     "authenticity_c": "Authenticity (centred)",
@@ -205,8 +226,10 @@ class GenderSplit:
     ----------
     table : DataFrame
         ``mentee_gender, quadrant, n, share`` (share within gender).
-    chi2 : scipy Chi2ContingencyResult or None
-        Test of independence (None with a single gender).
+    chi2 : RaoScottResult or None
+        Test of independence with the Rao–Scott correction for mentees nested in mentors
+        (:func:`learning_direction.models.contingency.rao_scott_chisq`; None with a single
+        gender).
     high_advocacy : Series or None
         Share of each gender's mentees in a high-advocacy quadrant.
     n : int
@@ -235,9 +258,13 @@ class AdvocacyResults:
         Authenticity on safety and support; career progress on the quadrants; career
         progress on the centred scores and their product (all with mentor-clustered SEs).
     career_means, welch_anova, games_howell : DataFrame
-        Career progress by quadrant, Welch's ANOVA, Games–Howell comparisons.
+        Career progress by quadrant; the CR2 cluster-robust HTZ test across the quadrants with
+        η² and ω²; the pairwise CR2 contrasts (Bonferroni) with Hedges' g; the effect sizes
+        with cluster-bootstrap CIs.
     n_compared : int
         Relationships with a quadrant and a career-progress score.
+    n_boot, seed :
+        Resamples of mentors and seed of the effect-size CIs.
     early_notes, notes : tuple of str
         Package warnings raised while classifying, and while analysing (all).
     """
@@ -253,6 +280,8 @@ class AdvocacyResults:
     welch_anova: pd.DataFrame
     games_howell: pd.DataFrame
     n_compared: int
+    n_boot: int = 5000
+    seed: int | None = None
     early_notes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -262,9 +291,19 @@ def prepare(data: pd.DataFrame | None = None, *, name: str = "advocacy") -> Prep
     return _pipeline.prepare(data, SPEC, study=name, careless=False)
 
 
-def analyse(prepared: Prepared, *, split: str = "midpoint") -> AdvocacyResults:
-    """Table 1, the quadrants, the authenticity model and the quadrant comparisons."""
-    from ..models.regression import regress
+def analyse(
+    prepared: Prepared,
+    *,
+    split: str = "midpoint",
+    seed: int | None = 20261122,
+    n_boot: int = 5000,
+) -> AdvocacyResults:
+    """Table 1, the quadrants, the authenticity model and the quadrant comparisons.
+
+    Mentees are nested in mentors throughout: the regressions use CR1 mentor-clustered SEs,
+    the quadrant comparisons CR2 cluster-robust tests, the effect sizes cluster-bootstrap CIs
+    (``n_boot`` resamples of mentors, ``seed``) and the gender test the Rao–Scott correction.
+    """
     from ..scales.profiles import advocacy_quadrant
 
     notes: list[str] = []
@@ -275,57 +314,51 @@ def analyse(prepared: Prepared, *, split: str = "midpoint") -> AdvocacyResults:
         quad = advocacy_quadrant(d[["advocacy", "authenticity"]], split=split)
     early = tuple(notes)
     d = d.assign(quadrant=quad.table["quadrant"])
-    gender = _gender_split(d)
-    with collect_warnings(notes):
-        auth = regress(
-            d,
-            "authenticity ~ psychological_safety + empathic_support",
-            se="cluster",
-            cluster="mentor_id",
-        )
     for q in ("sponsorship", "support", "authentic_advocacy"):
         d[q] = (d["quadrant"].astype(object) == q).astype(float).where(d["quadrant"].notna())
     with collect_warnings(notes):
-        out = regress(
-            d,
-            "career_progress ~ sponsorship + support + authentic_advocacy",
-            se="cluster",
-            cluster="mentor_id",
+        gender = _gender_split(d)
+        auth, out, cont = _regressions(d)
+        cc = d[["career_progress", "quadrant", "mentor_id"]].dropna()
+        present = [q for q in QUADRANT_LABELS if (cc["quadrant"].astype(str) == q).any()]
+        cc = cc.assign(quadrant=pd.Categorical(cc["quadrant"].astype(str), categories=present))
+        effects = _cluster_effect_sizes(
+            cc, "career_progress", "quadrant", "mentor_id", n_boot=n_boot, seed=seed
         )
-        centred = d.assign(
-            advocacy_c=d["advocacy"] - d["advocacy"].mean(),
-            authenticity_c=d["authenticity"] - d["authenticity"].mean(),
-        )
-        cont = regress(
-            centred,
-            "career_progress ~ advocacy_c * authenticity_c",
-            se="cluster",
-            cluster="mentor_id",
-        )
-    cc = d[["career_progress", "quadrant"]].dropna()
-    cc = cc.assign(quadrant=cc["quadrant"].astype(str))
-    means = cc.groupby("quadrant")["career_progress"].agg(["count", "mean", "std"])
+        welch, gh = _welch_table(cc, effects), _games_howell_table(cc, effects)
+    means = cc.groupby("quadrant", observed=True)["career_progress"].agg(["count", "mean", "std"])
     means = means.reindex(list(QUADRANT_LABELS)).reset_index()
     means.columns = ["quadrant", "n", "mean", "sd"]
     return AdvocacyResults(
-        data=d,
-        table1=t1,
-        quadrant=quad,
-        gender=gender,
-        authenticity=auth,
-        outcomes=out,
-        continuous=cont,
-        career_means=means,
-        welch_anova=_welch_anova(cc, "career_progress", "quadrant"),
-        games_howell=games_howell(cc, "career_progress", "quadrant"),
-        n_compared=len(cc),
-        early_notes=early,
-        notes=tuple(notes),
+        data=d, table1=t1, quadrant=quad, gender=gender, authenticity=auth, outcomes=out,
+        continuous=cont, career_means=means, welch_anova=welch, games_howell=gh,
+        n_compared=len(cc), n_boot=n_boot, seed=seed, early_notes=early, notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _regressions(d: pd.DataFrame) -> tuple[Any, Any, Any]:
+    """Authenticity on safety and support; career progress on the quadrants and on the centred
+    scores and their product (all with mentor-clustered CR1 SEs)."""
+    from ..models.regression import regress
+
+    def fit(data: pd.DataFrame, formula: str) -> Any:
+        return regress(data, formula, se="cluster", cluster="mentor_id")
+
+    centred = d.assign(
+        advocacy_c=d["advocacy"] - d["advocacy"].mean(),
+        authenticity_c=d["authenticity"] - d["authenticity"].mean(),
+    )
+    return (
+        fit(d, "authenticity ~ psychological_safety + empathic_support"),
+        fit(d, "career_progress ~ sponsorship + support + authentic_advocacy"),
+        fit(centred, "career_progress ~ advocacy_c * authenticity_c"),
     )
 
 
 def _gender_split(d: pd.DataFrame) -> GenderSplit | None:
-    """Quadrant counts by mentee gender and their chi-square test (None without genders)."""
+    """Quadrant counts by mentee gender and their Rao–Scott test (None without genders)."""
+    from ..models.contingency import rao_scott_chisq
+
     if "mentee_gender" not in d.columns or not d["mentee_gender"].notna().any():
         return None
     ok = d["quadrant"].notna() & d["mentee_gender"].notna()
@@ -334,15 +367,17 @@ def _gender_split(d: pd.DataFrame) -> GenderSplit | None:
     long = ct.stack().rename("n").reset_index()
     long.columns = ["mentee_gender", "quadrant", "n"]
     long["share"] = long["n"] / long.groupby("mentee_gender")["n"].transform("sum")
-    chi = stats.chi2_contingency(ct.to_numpy()) if ct.shape[0] > 1 else None
-    high_adv = None
-    if chi is not None:
-        high_adv = (
-            d.loc[ok]
-            .groupby("mentee_gender", observed=True)["quadrant"]
-            .apply(lambda q: float(q.isin(["sponsorship", "authentic_advocacy"]).mean()))
-        )
-    return GenderSplit(table=long, chi2=chi, high_advocacy=high_adv, n=int(ok.sum()))
+    if ct.shape[0] < 2:
+        return GenderSplit(table=long, chi2=None, high_advocacy=None, n=int(ok.sum()))
+    sub = d.loc[ok].assign(
+        mentee_gender=d.loc[ok, "mentee_gender"].astype(str),
+        quadrant=d.loc[ok, "quadrant"].astype(str),
+    )
+    test = rao_scott_chisq(sub, "mentee_gender", "quadrant", cluster="mentor_id")
+    high_adv = sub.groupby("mentee_gender")["quadrant"].apply(
+        lambda q: float(q.isin(["sponsorship", "authentic_advocacy"]).mean())
+    )
+    return GenderSplit(table=long, chi2=test, high_advocacy=high_adv, n=int(ok.sum()))
 
 
 def render(prepared: Prepared, results: AdvocacyResults, *, name: str = "advocacy") -> StudyResult:
@@ -351,8 +386,8 @@ def render(prepared: Prepared, results: AdvocacyResults, *, name: str = "advocac
     design = (
         f"{len(df)} mentee-rated mentoring relationships ({df['mentor_id'].nunique()} "
         "mentors); advocacy, authenticity, psychological safety, empathic support, mentoring "
-        "functions and career progress rated by the mentee. Standard errors are clustered "
-        "by mentor."
+        "functions and career progress rated by the mentee. Mentees are nested in mentors: "
+        "every test and interval accounts for the clustering by mentor."
     )
     b = StudyBuilder(name, TITLE, question=QUESTION, design=design)
     for n_ in [*prepared.scored.notes, *results.quadrant.notes]:
@@ -386,7 +421,10 @@ def render(prepared: Prepared, results: AdvocacyResults, *, name: str = "advocac
     for r in (results.outcomes, results.continuous):
         for n_ in r.notes:
             b.note(f"{r.response} model: {n_}")
-    return b.build(n=len(results.data), seed=None)
+    b.note(NESTING_NOTE.format(n_boot=results.n_boot, seed=results.seed))
+    if results.gender is not None and results.gender.chi2 is not None:
+        b.note(GENDER_NOTE)
+    return b.build(n=len(results.data), seed=results.seed)
 
 
 def _add_tables(b: StudyBuilder, prepared: Prepared, results: AdvocacyResults) -> pd.DataFrame:
@@ -410,6 +448,14 @@ def _add_tables(b: StudyBuilder, prepared: Prepared, results: AdvocacyResults) -
             results.gender.table,
             "Quadrants by mentee gender (share within gender)",
         )
+        if results.gender.chi2 is not None:
+            b.table(
+                "gender_test",
+                results.gender.chi2.table,
+                "Mentee gender × quadrant: Pearson's χ² (rows treated as independent) and its "
+                "Rao–Scott first-order and second-order (F) corrections for mentees nested in "
+                "mentors (survey::svychisq)",
+            )
     b.table(
         "authenticity",
         _coef_table(auth, LABELS),
@@ -429,18 +475,29 @@ def _add_tables(b: StudyBuilder, prepared: Prepared, results: AdvocacyResults) -
             f"{n_all - results.n_compared} of {n_all} relationships have no quadrant or no "
             "career-progress score and are left out of the quadrant comparisons"
         )
+    _add_comparison_tables(b, results)
+    return counts
+
+
+def _add_comparison_tables(b: StudyBuilder, results: AdvocacyResults) -> None:
+    """Career progress by quadrant: means, the cluster-robust tests, the continuous model."""
     b.table(
         "career_progress_means",
         results.career_means,
         "Career progress by quadrant (mentee-rated, 1–7)",
     )
     b.table(
-        "welch_anova", results.welch_anova, "Welch's ANOVA of career progress across the quadrants"
+        "welch_anova",
+        results.welch_anova,
+        "Career progress across the quadrants: CR2 cluster-robust HTZ Wald test (mentees "
+        "nested in mentors; clubSandwich::Wald_test), η² and ω² with cluster-bootstrap 95% CIs",
     )
     b.table(
         "games_howell",
         results.games_howell,
-        "Games–Howell pairwise comparisons (simultaneous 95% CIs)",
+        "Pairwise comparisons of the quadrants: CR2 cluster-robust contrasts with "
+        "Satterthwaite df, Bonferroni-adjusted p and 95% CIs; Hedges' g with cluster-bootstrap "
+        "95% CIs (estimate = mean1 - mean2)",
     )
     b.table(
         "continuous",
@@ -448,7 +505,6 @@ def _add_tables(b: StudyBuilder, prepared: Prepared, results: AdvocacyResults) -
         "Continuous scores: career progress on advocacy, authenticity and their product "
         "(mentor-clustered SEs)",
     )
-    return counts
 
 
 def _add_figures(b: StudyBuilder, results: AdvocacyResults) -> None:
@@ -482,15 +538,16 @@ def _add_figures(b: StudyBuilder, results: AdvocacyResults) -> None:
 def _gender_text(gender: GenderSplit | None) -> str:
     if gender is None or gender.chi2 is None or gender.high_advocacy is None:
         return ""
-    chi = gender.chi2
+    test = gender.chi2
     parts = ", ".join(
         f"{fmt_num(100 * v, 0)}% of {g} mentees" for g, v in gender.high_advocacy.items()
     )
+    verb = "differed" if test.p_value < 0.05 else "did not differ significantly"
     return (
-        f"High advocacy was reported by {parts}; the quadrant distribution "
-        f"{'differed' if chi.pvalue < 0.05 else 'did not differ significantly'} by "
-        f"mentee gender, χ²({chi.dof}, N = {gender.n}) = {fmt_num(chi.statistic)}, "
-        f"{fmt_p(chi.pvalue)}."
+        f"High advocacy was reported by {parts}. With mentees nested in "
+        f"{test.n_clusters} mentors (Rao–Scott correction; mean design effect "
+        f"{fmt_num(test.mean_deff)}), the quadrant distribution {verb} by mentee gender, "
+        f"{test.text()}."
     )
 
 
@@ -525,21 +582,36 @@ def _add_text(
 def _main_text(results: AdvocacyResults) -> str:
     to = results.outcomes.table.set_index("term")
     w = results.welch_anova.iloc[0]
+    gh = results.games_howell.set_index(["group1", "group2"])
 
     def phrase(q: str) -> str:
         return apa_predictor_phrase(to.loc[q], with_beta=False)
 
-    return (
-        f"Career progress differed across the quadrants, Welch's F({fmt_num(w['df1'], 0)}, "
-        f"{fmt_num(w['df2'])}) = {fmt_num(w['f'])}, {fmt_p(w['p_value'])}, η² = "
-        f"{fmt_r(w['eta_sq'])}. Compared with instruction, mentees in authentic-advocacy "
+    verb = "differed" if w["p_value"] < 0.05 else "did not differ significantly"
+    text = (
+        f"Career progress {verb} across the quadrants (CR2 cluster-robust test, mentees nested "
+        f"in {results.welch_anova.attrs.get('n_clusters', 'their')} mentors), "
+        f"F({fmt_num(w['df1'], 0)}, {fmt_num(w['df2'])}) = {fmt_num(w['f'])}, "
+        f"{fmt_p(w['p_value'])}, η² = {fmt_r(w['eta2'])}, 95% CI [{fmt_r(w['eta2_ci_low'])}, "
+        f"{fmt_r(w['eta2_ci_high'])}], ω² = {fmt_r(w['omega2'])}, 95% CI "
+        f"[{fmt_r(w['omega2_ci_low'])}, {fmt_r(w['omega2_ci_high'])}] (cluster bootstrap). "
+        f"Compared with instruction, mentees in authentic-advocacy "
         f"relationships reported {_more_less(to.loc['authentic_advocacy'])} career progress "
         f"({phrase('authentic_advocacy')}); mentees in "
-        f"sponsorship relationships reported {_more_less(to.loc['sponsorship'])} "
-        f"({phrase('sponsorship')}) and those in support "
+        f"sponsorship relationships reported {_more_less(to.loc['sponsorship'])} career "
+        f"progress ({phrase('sponsorship')}) and those in support "
         f"relationships {_more_less(to.loc['support'])} "
         f"({phrase('support')})."
     )
+    if ("instruction", "authentic_advocacy") in gh.index:
+        r = gh.loc[("instruction", "authentic_advocacy")]
+        text += (
+            " In the pairwise comparison, authentic advocacy minus instruction = "
+            f"{fmt_num(-r['estimate'])}, Bonferroni-adjusted {fmt_p(r['p_value'])}, g = "
+            f"{fmt_num(-r['hedges_g'])}, 95% CI [{fmt_num(-r['g_ci_high'])}, "
+            f"{fmt_num(-r['g_ci_low'])}]."
+        )
+    return text
 
 
 def _continuous_text(results: AdvocacyResults) -> str:
@@ -580,8 +652,12 @@ def run(
     data : DataFrame, optional
         One row per mentee-rated relationship with ``mentor_id`` and the items of
         :data:`SCALES` (optional ``mentee_gender``); default ``ld.load_dataset("advocacy")``.
-    seed, n_boot, progress
-        Accepted for a uniform pipeline signature; nothing in this pipeline is random.
+    seed : int or None
+        Seed of the cluster bootstrap of the effect sizes (same seed -> identical numbers).
+    n_boot : int
+        Resamples of mentors for the CIs of η², ω² and Hedges' g (default 5,000).
+    progress : bool
+        Accepted for a uniform pipeline signature (the bootstrap is quick).
     split : {"midpoint", "median"}
         How advocacy and authenticity are split into low and high (see
         :func:`learning_direction.advocacy_quadrant`).
@@ -589,9 +665,11 @@ def run(
     Returns
     -------
     StudyResult
-        Tables ``reliability, table1, quadrants, quadrants_by_gender (when mentee_gender is
-        present), authenticity, outcomes, welch_anova, games_howell, continuous``; figures
-        ``quadrant, authenticity, outcomes``; APA text.
+        Tables ``reliability, table1, quadrants, quadrants_by_gender`` and ``gender_test``
+        (when mentee_gender is present), ``authenticity, outcomes, career_progress_means,
+        welch_anova`` (the CR2 HTZ test across the quadrants, η² and ω² with CIs),
+        ``games_howell`` (pairwise CR2 contrasts, Hedges' g with CIs), ``continuous``;
+        figures ``quadrant, authenticity_coefficients, outcome_coefficients``; APA text.
 
     Raises
     ------
@@ -605,6 +683,15 @@ def run(
     + e` with instruction as reference. Continuous model: :math:`P = b_0 + b_1 V_c + b_2 A_c +
     b_3 V_c A_c + e` with mean-centred scores. Standard errors are clustered by mentor (CR1),
     because mentees of one mentor are not independent.
+
+    The quadrants are compared with the cluster-robust versions of Welch's ANOVA and
+    Games–Howell (:func:`learning_direction.welch_anova` and
+    :func:`learning_direction.games_howell` with ``cluster="mentor_id"``: OLS on the quadrant
+    indicators with CR2 SEs, Satterthwaite df and the HTZ Wald test; pairwise contrasts
+    Bonferroni-adjusted); their effect sizes get cluster-bootstrap CIs. Mentee gender by
+    quadrant is tested with the Rao–Scott second-order F (mentors as sampling units;
+    :func:`learning_direction.models.contingency.rao_scott_chisq`), not with Pearson's χ²,
+    which would treat mentees of one mentor as independent.
 
     References
     ----------
@@ -622,14 +709,15 @@ def run(
            sponsorship  30  0.116
                support  82  0.317
     authentic_advocacy 108  0.417
-    >>> print(res.tables["welch_anova"][["df1", "df2", "f", "eta_sq"]].round(3).to_string(index=False))
-     df1    df2      f  eta_sq
-     3.0 89.589 13.697   0.138
+    >>> print(res.tables["welch_anova"][["test", "df1", "df2", "f", "eta2"]].round(3).to_string(index=False))
+       test  df1    df2      f  eta2
+    CR2 HTZ  3.0 44.524 13.253 0.138
 
     In R: ``lm(authenticity ~ psychological_safety + empathic_support)`` with
-    ``sandwich::vcovCL(fit, cluster = ~mentor_id)``; ``oneway.test(career_progress ~ quadrant)``
-    and ``rstatix::games_howell_test``.
+    ``sandwich::vcovCL(fit, cluster = ~mentor_id)``; ``clubSandwich::Wald_test(lm(career_progress
+    ~ quadrant), constraints = constrain_zero(2:4), vcov = "CR2", cluster = mentor_id)``;
+    ``survey::svychisq(~mentee_gender + quadrant, svydesign(ids = ~mentor_id, data = d))``.
     """
-    del seed, n_boot, progress  # nothing in this pipeline is random
+    del progress  # the cluster bootstrap of the effect sizes takes a fraction of a second
     prepared = prepare(data, name=name)
-    return render(prepared, analyse(prepared, split=split), name=name)
+    return render(prepared, analyse(prepared, split=split, seed=seed, n_boot=n_boot), name=name)

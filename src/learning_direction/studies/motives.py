@@ -13,7 +13,7 @@ The pipeline (``ld.run_study("motives")``):
 2. fits the path model: for each motive composite and each outcome, a parallel mediation
    (PROCESS model 4) with both behaviours as mediators and the other motive as a covariate;
    motives and behaviours are mentor-level and outcomes pair-level, so the bootstrap resamples
-   mentors (2-1-1 design, mentor-level a paths, CR1 cluster-robust SEs for the b paths);
+   mentors (2-2-1 design, mentor-level a paths, CR1 cluster-robust SEs for the b paths);
 3. summarises indirect effects and their contrast across the outcomes in one table;
 4. builds a screening summary for programs that assess motivation before recruitment: each
    mentor's motive profile (four subscales, two composites, dominant orientation) with
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._core.format import fmt_num, fmt_p
+from .._core.format import fmt_num, fmt_p, fmt_r
 from ..exceptions import DataValidationError
 from . import _pipeline
 from ._base import StudyResult
@@ -40,7 +40,16 @@ from ._common import (
     reliability_set,
     table1,
 )
-from ._mediation_common import display_copy
+from ._mediation_common import (
+    EVALUE_METHOD,
+    ROBUSTNESS_COLUMNS,
+    SENSITIVITY_METHOD,
+    Robustness,
+    acme_curve_table,
+    apa_robustness_sentence,
+    display_copy,
+    indirect_robustness,
+)
 from ._pipeline import DataSpec, Prepared
 from ._registry import study_title
 
@@ -82,6 +91,19 @@ OUTCOMES = {
     "retention_intention_mentee": "organisational",
 }
 MENTOR = "mentor_id"
+#: who rated each outcome (motives and behaviours are the mentor's self-reports)
+SOURCE = {
+    "career_progress": "mentee",
+    "relationship_quality": "mentee",
+    "retention_intention_mentor": "mentor",
+    "retention_intention_mentee": "mentee",
+}
+#: the behaviour through which each motive is hypothesised to act
+HYPOTHESISED = {"self_focused": "self_focused_behavior", "other_focused": "other_focused_behavior"}
+#: the model drawn in the path and sensitivity figures
+FOCAL = ("other_focused", "relationship_quality")
+SAME_SOURCE = "same source (mentor)"
+CROSS_SOURCE = "mentor → mentee"
 
 LABELS = {
     "self_enhancement": "Self-enhancement",
@@ -327,6 +349,14 @@ class MotivesResults:
         Screening settings.
     n_boot : int
         Bootstrap resamples per model.
+    mentors : DataFrame
+        One row per mentor: motives, behaviours and the mean of each pair-level outcome over
+        the mentor's mentees (Table 1 and the sensitivity models use it).
+    robustness : DataFrame
+        Sensitivity and E-value of each hypothesised indirect effect (mentor-level
+        single-mediator models; columns of ``ROBUSTNESS_COLUMNS`` plus ``motive, outcome``).
+    focal : Robustness
+        The full sensitivity result of the focal model (for the ACME(ρ) table and figure).
     notes : tuple of str
         Package warnings raised while analysing.
     """
@@ -344,6 +374,9 @@ class MotivesResults:
     margin: float
     low_cut: float
     n_boot: int
+    mentors: pd.DataFrame
+    robustness: pd.DataFrame
+    focal: Robustness
     notes: tuple[str, ...] = ()
 
     @property
@@ -406,7 +439,8 @@ def analyse(
     notes: list[str] = []
     models: Models = {}
     with collect_warnings(notes):
-        t1 = table1(d, [*MOTIVES, *BEHAVIORS, *OUTCOMES], labels=LABELS, alphas=alphas)
+        mentors = _mentor_level(d)
+        t1 = table1(mentors, [*MOTIVES, *BEHAVIORS, *OUTCOMES], labels=LABELS, alphas=alphas)
         for motive in MOTIVES:
             other = [m for m in MOTIVES if m != motive]
             for outcome in OUTCOMES:
@@ -419,15 +453,17 @@ def analyse(
         screen = motive_screening(
             mentor_scores.reset_index(), id_column=MENTOR, margin=margin, low_cut=low_cut
         )
+        robust, focal = _robustness(mentors, n_boot=n_boot, seed=seed)
     ind_rows = []
     for (motive, outcome), res in models.items():
         ind_rows += _indirect_rows(res, motive, outcome)
+    n_valid = min(r.n_boot - r.n_singular for r in models.values())
     return MotivesResults(
         table1=t1,
         models=models,
         a_paths=_a_paths(models),
         b_paths=_b_paths(models),
-        indirect=pd.DataFrame(ind_rows),
+        indirect=_holm(pd.DataFrame(ind_rows), n_valid),
         screening=screen,
         screening_summary=_screening_summary(screen, margin, low_cut),
         distribution=_distribution(screen),
@@ -436,8 +472,69 @@ def analyse(
         margin=margin,
         low_cut=low_cut,
         n_boot=n_boot,
+        mentors=mentors,
+        robustness=robust,
+        focal=focal,
         notes=tuple(notes),
     )
+
+
+def _mentor_level(d: pd.DataFrame) -> pd.DataFrame:
+    """One row per mentor: the mentor-level scores and each outcome's mean over their pairs."""
+    cols = [*MOTIVE_SUBSCALES, *MOTIVES, *BEHAVIORS, *OUTCOMES]
+    return d.groupby(MENTOR, sort=False)[cols].mean().reset_index()
+
+
+def _holm(ind: pd.DataFrame, n_valid: int) -> pd.DataFrame:
+    """Mark the eight hypothesised indirect effects and Holm-adjust their bootstrap p-values.
+
+    The family: each motive through its matching behaviour, on each of the four outcomes.
+    A bootstrap p of 0 (no resample beyond zero) enters as its bound 2/B, so ``p_holm`` is
+    then an upper bound.
+    """
+    from ..models.multiplicity import adjust_p
+
+    hyp = (ind["effect"] == "indirect") & (ind["mediator"] == ind["motive"].map(HYPOTHESISED))
+    ind = ind.assign(hypothesised=hyp, p_holm=np.nan)
+    p = ind.loc[hyp, "p_value"].clip(lower=2.0 / n_valid)
+    ind.loc[hyp, "p_holm"] = np.asarray(adjust_p(p.to_numpy(), "holm"), dtype=float)
+    ind["source"] = [
+        SAME_SOURCE if SOURCE[o] == "mentor" else f"a: {SAME_SOURCE}; b: {CROSS_SOURCE}"
+        for o in ind["outcome"]
+    ]
+    ind.attrs["n_boot"] = n_valid
+    return ind
+
+
+def _robustness(
+    mentors: pd.DataFrame, *, n_boot: int, seed: int | None
+) -> tuple[pd.DataFrame, Robustness]:
+    """Sensitivity and E-values of the hypothesised indirect effects at the mentor level.
+
+    For each motive and outcome a single-mediator model on one row per mentor: the motive,
+    its matching behaviour, the mentor's mean of the outcome, the other motive as covariate
+    (in a 2-1-1 design the indirect effect lives between mentors, so the mentor-level model
+    estimates it; the other behaviour is left out, as the method allows one mediator).
+    """
+    from ..models.mediation import mediate
+
+    parts, focal = [], None
+    for motive, beh in HYPOTHESISED.items():
+        other = [m for m in MOTIVES if m != motive]
+        for outcome in OUTCOMES:
+            med = mediate(
+                mentors, x=motive, m=beh, y=outcome, covariates=other, n_boot=n_boot,
+                seed=seed,
+            )  # fmt: skip
+            label = f"{SHORT[motive]} → {SHORT[beh]} → {SHORT[outcome]}"
+            rb = indirect_robustness(med, labels={f"indirect:{beh}": label})
+            parts.append(rb.table.assign(motive=motive, outcome=outcome))
+            if (motive, outcome) == FOCAL:
+                focal = rb
+    if focal is None:  # pragma: no cover - FOCAL is one of the models above
+        raise RuntimeError("the focal model was not fitted")
+    table = pd.concat(parts, ignore_index=True)
+    return table[["motive", "outcome", *ROBUSTNESS_COLUMNS]], focal
 
 
 def _a_paths(models: Models) -> pd.DataFrame:
@@ -456,6 +553,7 @@ def _a_paths(models: Models) -> pd.DataFrame:
                         "ci_low": r.ci_low,
                         "ci_high": r.ci_high,
                         "p_value": r.p_value,
+                        "source": SAME_SOURCE,
                     }
                 )
     return pd.DataFrame(a_rows)
@@ -478,6 +576,7 @@ def _b_paths(models: Models) -> pd.DataFrame:
                         "ci_low": r.ci_low,
                         "ci_high": r.ci_high,
                         "p_value": r.p_value,
+                        "source": SAME_SOURCE if SOURCE[outcome] == "mentor" else CROSS_SOURCE,
                     }
                 )
     return pd.DataFrame(b_rows)
@@ -569,37 +668,69 @@ def _reliability_table(prepared: MotivesData) -> pd.DataFrame:
 
 
 def _add_tables(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) -> None:
-    margin = results.margin
     b.table(
         "reliability",
         _reliability_table(prepared),
         "Reliability: motives and behaviours on one row per mentor; outcomes on one row per pair "
         "(psych::alpha conventions)",
     )
+    n_m = len(results.mentors)
     b.table(
         "table1",
         results.table1.table,
-        "Table 1. Means, SDs and correlations over the pairs (alphas on the diagonal; mentor "
-        "variables repeat for mentors with several mentees)",
+        f"Table 1. Means, SDs and correlations at the mentor level (N = {n_m} mentors; the "
+        "pair-level outcomes averaged over each mentor's mentees; alphas on the diagonal; "
+        "* p < .05, ** p < .01, *** p < .001 with the mentor-level N)",
     )
     b.table(
         "a_paths",
         results.a_paths,
         f"Motives → behaviours (a paths; one row per mentor, N = {results.first.n_clusters} "
-        "mentors; the other motive held constant)",
+        "mentors; the other motive held constant). Both are the mentor's self-reports (same "
+        "source)",
     )
     b.table(
         "b_paths",
         results.b_paths,
-        "Behaviours → outcomes (b paths, controlling for both motives; CR1 SEs clustered by mentor)",
+        "Behaviours → outcomes (b paths, controlling for both motives; CR1 SEs clustered by "
+        "mentor); source: same source when the outcome is mentor-rated",
     )
     b.table(
         "indirect_effects",
         results.indirect,
         f"Indirect effects of each motive through self- and other-focused behaviour, their total "
         f"and contrast (self − other behaviour), per outcome (percentile bootstrap, "
-        f"{results.n_boot:,} resamples of mentors)",
+        f"{results.n_boot:,} resamples of mentors). p_holm: Holm-adjusted across the eight "
+        "hypothesised indirect effects (each motive through its matching behaviour; an upper "
+        "bound where no resample crossed zero)",
     )
+    _add_confounding_tables(b, results)
+    _add_screening_tables(b, results)
+
+
+def _add_confounding_tables(b: StudyBuilder, results: MotivesResults) -> None:
+    n_m = len(results.mentors)
+    rb = results.robustness
+    b.table(
+        "confounding",
+        rb,
+        "Robustness of each hypothesised indirect effect to unmeasured confounding of behaviour "
+        f"and outcome (mentor-level single-mediator models, N = {n_m} mentors): the error "
+        "correlation ρ at which it vanishes (R²*, R̃² products), the ρ from which its 95% CI "
+        "includes zero (NA: already at ρ = 0), and its E-value with the completely "
+        "standardized indirect effect as a standardized mean difference d (RR ≈ exp(0.91 d))",
+    )
+    b.table(
+        "confounding_curve",
+        acme_curve_table(results.focal),
+        "Indirect effect of other-focused motives through other-focused behaviour on "
+        "relationship quality (mentor level) if the errors of the behaviour and outcome "
+        "equations correlated at ρ, with normal-theory 95% CIs (mediation::medsens)",
+    )
+
+
+def _add_screening_tables(b: StudyBuilder, results: MotivesResults) -> None:
+    margin = results.margin
     b.table(
         "screening_summary",
         results.screening_summary,
@@ -649,6 +780,16 @@ def _add_figures(b: StudyBuilder, results: MotivesResults) -> None:
         "a paths (mentor level), b paths and the direct effect c' (total effect c in "
         "parentheses); * p < .05, ** p < .01, *** p < .001.",
     )
+    ax = results.focal.sensitivity.plot()
+    ax.set_ylabel("Indirect effect via other-focused behaviour")
+    ax.set_title("Sensitivity: other-focused motives → relationship quality", fontsize=10)
+    b.figure(
+        "confounding_plot",
+        ax,
+        "Indirect effect of other-focused motives on relationship quality through other-focused "
+        "behaviour (mentor level) if the errors of the behaviour and relationship-quality "
+        "equations correlated at ρ (an unobserved confounder), with its 95% CI band.",
+    )
     ax = plot_motive_screening(results.screening, low_cut=results.low_cut)
     b.figure(
         "screening_plot",
@@ -669,6 +810,9 @@ def _add_text(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) -
     b.text["reliability"] = apa_reliability_sentence(_reliability_table(prepared), SHORT)
     b.text["behaviours"] = _behaviours_text(results)
     b.text["main"] = _indirect_text(results, len(prepared.pairs.rows))
+    b.text["multiplicity"] = _holm_text(results)
+    b.text["sources"] = _sources_text(results)
+    b.text["confounding"] = _confounding_text(results)
     bp = results.b_paths.set_index(["outcome", "behavior"])
     outs = []
     for outcome in OUTCOMES:
@@ -741,9 +885,91 @@ def _indirect_text(results: MotivesResults, n_pairs: int) -> str:
     )
 
 
+def _holm_text(results: MotivesResults) -> str:
+    """How many hypothesised indirect effects stay significant after Holm's adjustment."""
+    ind = results.indirect[results.indirect["hypothesised"]]
+    sig = ind[ind["p_holm"] < 0.05]
+    lost = ind[(ind["p_holm"] >= 0.05) & ((ind["ci_low"] > 0) | (ind["ci_high"] < 0))]
+    text = (
+        f"Adjusted for the {len(ind)} hypothesised indirect effects (each motive through its "
+        f"matching behaviour on each outcome; Holm's method, which keeps the familywise error "
+        f"rate at .05), {len(sig)} of {len(ind)} remained significant (adjusted p < .05)"
+    )
+    if len(lost):
+        names = "; ".join(
+            f"{SHORT[r.motive]} on {SHORT[r.outcome]} (adjusted p = {fmt_r(r.p_holm, 3)})"
+            for r in lost.itertuples()
+        )
+        text += f"; the CI excluded zero but the adjusted p did not stay below .05 for {names}"
+    return text + "."
+
+
+def _sources_text(results: MotivesResults) -> str:
+    """Which paths link two reports of the same person (common-method variance)."""
+    bp = results.b_paths
+    same = bp[bp["source"] == SAME_SOURCE]["outcome"].unique()
+    cross = [o for o in OUTCOMES if o not in set(same)]
+    return (
+        "Every a path links two of the mentor's own reports (motives and behaviours), as do the "
+        f"b paths to {' and '.join(SHORT[o] for o in same)}: shared method variance (one "
+        "person's response style, mood or wish to appear consistent) can inflate these "
+        "associations. The b "
+        f"paths to {', '.join(SHORT[o] for o in cross[:-1])} and {SHORT[cross[-1]]} cross "
+        "sources (mentor-rated behaviour, mentee-rated outcome), so this bias does not apply "
+        "to them."
+        if len(same) and len(cross) > 1
+        else "Every a path links two of the mentor's own reports (motives and behaviours); "
+        "shared method variance can inflate these associations."
+    )
+
+
+def _confounding_text(results: MotivesResults) -> str:
+    rb = results.robustness
+    r = rb[(rb["motive"] == FOCAL[0]) & (rb["outcome"] == FOCAL[1])].iloc[0]
+    lo, hi = rb["rho_at_zero"].min(), rb["rho_at_zero"].max()
+    return (
+        "The indirect effects assume that nothing unmeasured affects both the behaviours and the "
+        "outcomes (the mentor's own reports share one such influence, their response style). "
+        "For other-focused motives on relationship quality through other-focused behaviour "
+        f"(mentor level, N = {len(results.mentors)}), t"
+        + apa_robustness_sentence(
+            r,
+            m_label="other-focused behaviour",
+            y_label="relationship quality",
+            x_label="other-focused motives",
+            smd_label="completely standardized indirect effect, per SD of other-focused motives,",
+        )[1:]
+        + f" Across the {len(rb)} hypothesised indirect effects, the error correlation at which "
+        f"the effect would vanish ranged from ρ = {fmt_r(lo)} to {fmt_r(hi)}."
+    )
+
+
 def _add_notes(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) -> None:
     varying = results.varying
     b.note(NOT_A_RULE)
+    b.note(
+        f"Table 1 is computed on one row per mentor (N = {len(results.mentors)}): motives and "
+        "behaviours are mentor-level, so correlations over the pairs would count a mentor with "
+        "three mentees three times and overstate the N of their tests; pair-level outcomes enter "
+        "as the mean over the mentor's mentees."
+    )
+    b.note(
+        "Multiplicity: the eight hypothesised indirect effects (two motives × four outcomes, "
+        "each through the matching behaviour) form the confirmatory family and are "
+        "Holm-adjusted (familywise error rate; valid under any dependence, and the eight share "
+        "their a paths); the cross-over indirect effects, totals and contrasts are descriptive "
+        "and not adjusted. One SEM of all eight would model their dependence but not adjust "
+        "their tests; the false discovery rate (Benjamini-Hochberg) suits exploratory screening "
+        "rather than confirmatory claims."
+    )
+    b.note(
+        SENSITIVITY_METHOD + " The method takes one mediator and one row per unit, so each "
+        "hypothesised indirect effect is re-estimated at the mentor level with its matching "
+        "behaviour only (the other motive as covariate, the outcome averaged over the mentor's "
+        "mentees); in a 2-1-1 design the indirect effect is a between-mentor effect, which this "
+        "model estimates."
+    )
+    b.note(EVALUE_METHOD)
     b.note(prepared.pairs.careless_note.replace("respondents", "mentors", 1))
     if varying.any():
         b.note(
@@ -757,13 +983,13 @@ def _add_notes(b: StudyBuilder, prepared: MotivesData, results: MotivesResults) 
                 f"Model {motive} → {outcome}: {res.n_dropped} of {res.n + res.n_dropped} pairs "
                 "left out for a missing score."
             )
-        if res.design != "2-1-1":
+        if res.design != "2-2-1":
             b.note(
                 f"Model {motive} → {outcome}: motives or behaviours vary within a mentor, so the "
                 "model was fitted on pairs (1-1-1 design with a cluster bootstrap)."
             )
     b.note(
-        "Each model holds the other motive constant (covariate); 2-1-1 design: behaviour "
+        "Each model holds the other motive constant (covariate); 2-2-1 design: behaviour "
         "equations on one row per mentor, outcome equations on all pairs with CR1 "
         "cluster-robust SEs; whole mentors are resampled."
     )
@@ -808,9 +1034,12 @@ def run(
     Returns
     -------
     StudyResult
-        Tables ``reliability, table1, a_paths, b_paths, indirect_effects, screening_summary,
-        screening``; figures ``indirect_plot, path, screening_plot, profiles``; text
-        ``reliability, behaviours, main, outcomes, screening``; results ``models`` (dict of
+        Tables ``reliability, table1`` (mentor level), ``a_paths, b_paths, indirect_effects``
+        (with ``source``, ``hypothesised`` and ``p_holm``), ``confounding``,
+        ``confounding_curve``, ``screening_summary, motive_distribution, screening``; figures
+        ``indirect_plot, path, confounding_plot, screening_plot, profiles``; text
+        ``reliability, behaviours, main, multiplicity, sources, confounding, outcomes,
+        screening``; results ``models`` (dict of
         :class:`~learning_direction.MediationResult` by ``(motive, outcome)``), ``scores``,
         ``reliability``, ``table1``, ``screening``.
 
@@ -827,8 +1056,15 @@ def run(
     Indirect effects :math:`a_s b_s` and :math:`a_o b_o`, their sum and their difference, with
     percentile-bootstrap CIs from resampling mentors (PROCESS model 4 with a cluster bootstrap;
     :func:`learning_direction.mediate` with ``cluster="mentor_id"``). Reporting one model per
-    motive × outcome keeps each indirect effect interpretable; the CIs are not adjusted for the
-    eight models.
+    motive × outcome keeps each indirect effect interpretable; the eight hypothesised indirect
+    effects (each motive through its matching behaviour) are Holm-adjusted as one family
+    (``p_holm``; :func:`learning_direction.adjust_p`), the others are descriptive.
+
+    Table 1 is computed on one row per mentor (the pair-level outcomes averaged), so its
+    correlations are tested with the mentor-level N. Paths between two of the mentor's own
+    reports are flagged as same-source (``source``). The sensitivity of each hypothesised
+    indirect effect to behaviour–outcome confounding (:func:`learning_direction.mediation_sensitivity`)
+    and its E-value are computed from a mentor-level single-mediator model.
 
     References
     ----------

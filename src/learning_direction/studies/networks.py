@@ -34,6 +34,7 @@ from scipy import stats
 from .._core.data import require_columns
 from .._core.format import fmt_num, fmt_p, fmt_r
 from ..exceptions import DataValidationError
+from ..models.multiplicity import adjust_p
 from . import _pipeline
 from ._base import StudyResult
 from ._common import StudyBuilder, apa_reliability_sentence, collect_warnings
@@ -58,6 +59,25 @@ SHARES = ("share_up", "share_lateral", "share_down")
 DIRECTIONS = ("upward", "lateral", "downward")
 _CONVERGENT = {("share_up", "upward"), ("share_lateral", "lateral"), ("share_down", "downward")}
 CHANGE_METRICS = ("size", "blau_range", "strength", "share_up", "share_down")
+MTMM_LABELS = {
+    "upward": "Survey: upward",
+    "lateral": "Survey: lateral",
+    "downward": "Survey: downward",
+    "share_up": "Network: share up",
+    "share_lateral": "Network: share lateral",
+    "share_down": "Network: share down",
+}
+#: the ego's own level in the hierarchy, used as a control when the ego survey has it
+LEVEL_COLUMN = "hierarchical_level"
+SHARES_NOTE = (
+    "The three direction shares of an ego's network sum to 1 (each developer is above, beside "
+    "or below the ego), so they are compositional: any two determine the third, their "
+    "correlations with each other are negative by construction, and a high share below "
+    "implies low shares elsewhere. Their monomethod correlations in the multitrait-"
+    "multimethod matrix reflect this constraint, not overlap of traits, so Campbell and "
+    "Fiske's fourth criterion (the same pattern of trait correlations within each method) "
+    "cannot be judged for the network method."
+)
 
 
 def convergent_validity(
@@ -136,6 +156,107 @@ def convergent_validity(
                     "n": n,
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def partial_validity(
+    metrics: pd.DataFrame,
+    survey: pd.DataFrame,
+    control: str,
+    *,
+    ego: str = "ego_id",
+    shares: tuple[str, ...] = SHARES,
+    scores: tuple[str, ...] = DIRECTIONS,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Partial correlations of network shares with survey scores, controlling for ``control``.
+
+    Both variables are residualized on ``control`` (OLS with an intercept) and correlated; the
+    test has :math:`n - 3` df and the Fisher-z interval uses :math:`\\sqrt{n - 4}`, as R
+    ``ppcor::pcor.test``. Columns as :func:`convergent_validity` plus ``control``.
+    """
+    require_columns(survey, [ego, control, *scores], "partial_validity (survey)")
+    j = metrics[[ego, *shares]].merge(survey[[ego, control, *scores]], on=ego, how="inner")
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    rows = []
+    for s in shares:
+        for c in scores:
+            ok = j[[s, c, control]].apply(pd.to_numeric, errors="coerce").dropna()
+            n = len(ok)
+            r = lo = hi = p = np.nan
+            if n >= 6 and ok[s].nunique() > 1 and ok[c].nunique() > 1:
+                x = np.column_stack([np.ones(n), ok[control]])
+                res = [v - x @ np.linalg.lstsq(x, v, rcond=None)[0] for v in (ok[s], ok[c])]
+                r = float(np.corrcoef(res[0], res[1])[0, 1])
+                t = r * np.sqrt((n - 3) / max(1 - r**2, 1e-300))
+                p = float(2 * stats.t.sf(abs(t), n - 3))
+                lo, hi = np.tanh(np.arctanh(r) + np.array([-z, z]) / np.sqrt(n - 4))
+            rows.append(
+                {"network": s, "survey": c, "expected": (s, c) in _CONVERGENT, "r": r,
+                 "ci_low": float(lo), "ci_high": float(hi), "p_value": p, "n": n,
+                 "control": control}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def mtmm_matrix(
+    metrics: pd.DataFrame,
+    survey: pd.DataFrame,
+    *,
+    ego: str = "ego_id",
+    reliabilities: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """The multitrait–multimethod matrix of the three directions by survey and by network.
+
+    Traits: upward, lateral, downward; methods: the survey scores and the network shares
+    (``share_up``, ``share_lateral``, ``share_down``). Lower triangle of the Pearson
+    correlations (pairwise complete), ``reliabilities`` on the diagonal (NaN where not
+    given), NaN above it.
+    """
+    names = [*DIRECTIONS, *SHARES]
+    j = metrics[[ego, *SHARES]].merge(survey[[ego, *DIRECTIONS]], on=ego, how="inner")
+    cor = j[names].apply(pd.to_numeric, errors="coerce").corr()
+    out = pd.DataFrame(np.nan, index=names, columns=names)
+    for i, a in enumerate(names):
+        for k in range(i):
+            out.iloc[i, k] = cor.iloc[i, k]
+        out.iloc[i, i] = (reliabilities or {}).get(a, np.nan)
+    labels = [MTMM_LABELS[n] for n in names]
+    out.index, out.columns = labels, labels
+    return out.reset_index(names="variable")
+
+
+def mtmm_criteria(
+    conv: pd.DataFrame, survey_r: pd.DataFrame, share_r: pd.DataFrame
+) -> pd.DataFrame:
+    """Campbell & Fiske's criteria, trait by trait, from one wave's correlations.
+
+    ``conv`` is one wave of :func:`convergent_validity` (with ``p_holm``); ``survey_r`` and
+    ``share_r`` the correlation matrices within each method. Criterion 1: the validity value
+    (same trait, different methods) differs from zero (Holm-adjusted p < .05). Criterion 2: it
+    exceeds the heterotrait-heteromethod values in its row and column (counted, signed; and the
+    largest of those in absolute size). Criterion 3: it exceeds the heterotrait-monomethod
+    values involving the trait. ``hh_largest`` is the heterotrait-heteromethod value largest
+    in absolute size (a strong negative one means the trait shows in another share).
+    """
+    c = conv.set_index(["network", "survey"])
+    rows = []
+    for share, trait in zip(SHARES, DIRECTIONS, strict=True):
+        v = c.loc[(share, trait)]
+        hh = [c.loc[(share, t), "r"] for t in DIRECTIONS if t != trait]
+        hh += [c.loc[(s, trait), "r"] for s in SHARES if s != share]
+        mono = [survey_r.loc[trait, t] for t in DIRECTIONS if t != trait]
+        mono += [share_r.loc[share, s] for s in SHARES if s != share]
+        big = max(hh, key=abs)
+        rows.append(
+            {"trait": trait, "validity_r": v["r"], "p_holm": v["p_holm"],
+             "criterion_1": bool(v["p_holm"] < 0.05 and v["r"] > 0),
+             "hh_exceeded": int(sum(v["r"] > h for h in hh)), "hh_total": len(hh),
+             "hh_largest": float(big),
+             "criterion_2": bool(all(v["r"] > h for h in hh)),
+             "hm_exceeded": int(sum(v["r"] > m for m in mono)), "hm_total": len(mono),
+             "criterion_3": bool(all(v["r"] > m for m in mono))}
+        )  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -259,7 +380,16 @@ class NetworksResults:
     typology, turnover, paired_change, transitions : DataFrame
         Types per wave, alter turnover, paired change of the metrics, type transitions.
     convergent : DataFrame or None
-        Network shares vs survey learning direction per wave (None without a survey).
+        Network shares vs survey learning direction per wave, with Holm-adjusted p-values
+        within each wave (None without a survey).
+    mtmm, mtmm_criteria : DataFrame or None
+        The multitrait–multimethod matrix of the first wave (survey alphas and the shares'
+        cross-wave stability on the diagonal) and Campbell & Fiske's criteria per trait.
+    partial : DataFrame or None
+        Partial correlations controlling for the ego's hierarchical level (None when the ego
+        survey has no such column).
+    level : str or None
+        The level column used.
     change_notes, notes : tuple of str
         Package warnings raised while computing the metrics, and afterwards.
     """
@@ -270,6 +400,10 @@ class NetworksResults:
     paired_change: pd.DataFrame
     transitions: pd.DataFrame
     convergent: pd.DataFrame | None
+    mtmm: pd.DataFrame | None = None
+    mtmm_criteria: pd.DataFrame | None = None
+    partial: pd.DataFrame | None = None
+    level: str | None = None
     change_notes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -298,8 +432,12 @@ def prepare(data: Any = None, *, name: str = "networks") -> NetworksData:
     return NetworksData(alters=alters, ties=ties, egos=egos, ego_ids=ego_ids, waves=waves)
 
 
-def analyse(prepared: NetworksData) -> NetworksResults:
-    """Metrics, typology, reassessment between the waves and convergent validity."""
+def analyse(prepared: NetworksData, *, level: str | None = "auto") -> NetworksResults:
+    """Metrics, typology, reassessment between the waves and convergent validity.
+
+    ``level``: the ego survey's column with the ego's hierarchical level, controlled for in
+    partial correlations; ``"auto"`` uses ``hierarchical_level`` when the survey has it.
+    """
     from ..networks import network_change
 
     notes: list[str] = []
@@ -307,16 +445,9 @@ def analyse(prepared: NetworksData) -> NetworksResults:
         ch = network_change(prepared.alters, ties=prepared.ties, egos=prepared.ego_ids)
     change_notes = tuple(notes)
     mt, w1, w2 = ch.metrics, ch.from_wave, ch.to_wave
-    conv = None
+    validity: dict[str, Any] = {"convergent": None}
     if prepared.egos is not None:
-        scored = prepared.egos.data
-        survey = scored[["ego_id", *DIRECTIONS]].assign(ego_id=scored["ego_id"].astype(str))
-        conv_rows = []
-        for w in (w1, w2):
-            c = convergent_validity(mt.table[mt.table["wave"] == w], survey)
-            c.insert(0, "wave", w)
-            conv_rows.append(c)
-        conv = pd.concat(conv_rows, ignore_index=True)
+        validity = _validity(prepared, mt.table, w1, w2, level)
     typ = pd.crosstab(mt.table["network_type"], mt.table["wave"]).reindex(
         list(NETWORK_TYPES), fill_value=0
     )
@@ -326,16 +457,73 @@ def analyse(prepared: NetworksData) -> NetworksResults:
     trans.index = [str(i) for i in trans.index]
     trans_tab = trans.reset_index().rename(columns={"index": f"type_wave_{w1}"})
     trans_tab.columns = [str(c) for c in trans_tab.columns]
+    change = _paired_change(mt.table.copy(), "ego_id", "wave", w1, w2)
+    if len(change):
+        change["p_holm"] = adjust_p(change["p_value"].to_numpy(), "holm")
     return NetworksResults(
-        change=ch,
-        typology=typ,
-        turnover=_turnover(ch.table),
-        paired_change=_paired_change(mt.table.copy(), "ego_id", "wave", w1, w2),
-        transitions=trans_tab,
-        convergent=conv,
-        change_notes=change_notes,
-        notes=tuple(notes),
+        change=ch, typology=typ, turnover=_turnover(ch.table), paired_change=change,
+        transitions=trans_tab, change_notes=change_notes, notes=tuple(notes), **validity,
+    )  # fmt: skip
+
+
+def _validity(
+    prepared: NetworksData, metrics: pd.DataFrame, w1: Any, w2: Any, level: str | None
+) -> dict[str, Any]:
+    """Convergent validity per wave (Holm within each wave), the MTMM matrix and criteria of
+    the first wave, and the partial correlations controlling for the ego's level."""
+    egos = prepared.egos
+    if egos is None:  # pragma: no cover - the caller checks
+        return {}
+    scored = egos.data.assign(ego_id=egos.data["ego_id"].astype(str))
+    survey = scored[["ego_id", *DIRECTIONS]]
+    parts = []
+    for w in (w1, w2):
+        c = convergent_validity(metrics[metrics["wave"] == w], survey)
+        c["p_holm"] = adjust_p(c["p_value"], "holm")
+        c.insert(0, "wave", w)
+        parts.append(c)
+    conv = pd.concat(parts, ignore_index=True)
+    m1 = metrics[metrics["wave"] == w1]
+    stability = _share_stability(metrics, w1, w2)
+    mtmm = mtmm_matrix(m1, survey, reliabilities={**egos.rel.alphas, **stability})
+    j = m1[["ego_id", *SHARES]].merge(survey, on="ego_id")
+    crit = mtmm_criteria(
+        conv[conv["wave"] == w1], j[list(DIRECTIONS)].corr(), j[list(SHARES)].corr()
     )
+    col = _level_column(scored, level)
+    partial = None
+    if col is not None:
+        partial = partial_validity(m1, scored[["ego_id", col, *DIRECTIONS]], col)
+        partial["p_holm"] = adjust_p(partial["p_value"], "holm")
+        partial.insert(0, "wave", w1)
+    return {"convergent": conv, "mtmm": mtmm, "mtmm_criteria": crit, "partial": partial,
+            "level": col}  # fmt: skip
+
+
+def _share_stability(metrics: pd.DataFrame, w1: Any, w2: Any) -> dict[str, float]:
+    """Cross-wave correlation of each share (the network method's reliability proxy)."""
+    a = metrics[metrics["wave"] == w1].set_index("ego_id")
+    b = metrics[metrics["wave"] == w2].set_index("ego_id")
+    return {s: float(a[s].corr(b[s].reindex(a.index))) for s in SHARES}
+
+
+def _level_column(survey: pd.DataFrame, level: str | None) -> str | None:
+    """The ego-level column to control for (None when there is none)."""
+    if level is None:
+        return None
+    if level == "auto":
+        return LEVEL_COLUMN if LEVEL_COLUMN in survey.columns else None
+    if level not in survey.columns:
+        raise DataValidationError(
+            f"networks: level='{level}' is not a column of the ego survey; give the column "
+            "with each ego's hierarchical level (numeric, higher = more senior) or level=None"
+        )
+    if not pd.api.types.is_numeric_dtype(survey[level]):
+        raise DataValidationError(
+            f"networks: the level column '{level}' must be numeric (e.g. 1 = entry level ... "
+            f"5 = executive), got {survey[level].dtype}"
+        )
+    return level
 
 
 def _turnover(ct: pd.DataFrame) -> pd.DataFrame:
@@ -404,6 +592,14 @@ def render(
     _add_figures(b, results, example_ego)
     _add_text(b, prepared, results)
     egos_notes = egos.notes if egos is not None else ()
+    if results.convergent is not None:
+        b.note(SHARES_NOTE)
+        b.note(
+            "Multiplicity: the correlations of the three shares with the three survey scores "
+            "form one family per wave (9 tests) and the paired changes another (one test per "
+            "metric); both are Holm-adjusted (familywise error rate, valid under any "
+            "dependence), as the text reports them as confirmatory checks."
+        )
     for n_ in (*results.change_notes, *egos_notes, *results.notes):
         b.note(n_)
     return b.build(n=len(prepared.ego_ids), seed=None)
@@ -430,7 +626,8 @@ def _add_tables(b: StudyBuilder, results: NetworksResults) -> None:
     b.table(
         "change",
         results.paired_change,
-        f"Change in network metrics from wave {w1} to {w2} (paired t tests)",
+        f"Change in network metrics from wave {w1} to {w2} (paired t tests; p_holm: "
+        f"Holm-adjusted across the {len(results.paired_change)} metrics)",
     )
     b.table(
         "transitions",
@@ -442,7 +639,30 @@ def _add_tables(b: StudyBuilder, results: NetworksResults) -> None:
             "convergent_validity",
             results.convergent,
             "Convergent validity: network direction shares with survey learning-direction "
-            "scores (Pearson r, 95% CI; expected = the matching pair)",
+            "scores (Pearson r, 95% CI; expected = the matching pair; p_holm: Holm-adjusted "
+            "across the 9 correlations of each wave)",
+        )
+    if results.mtmm is not None and results.mtmm_criteria is not None:
+        b.table(
+            "mtmm",
+            results.mtmm,
+            f"Multitrait–multimethod matrix, wave {w1} (traits upward, lateral, downward; "
+            "methods survey and network shares). Diagonal: Cronbach's alpha of the survey "
+            f"scales and the wave {w1}–{w2} correlation of each share (stability)",
+        )
+        b.table(
+            "mtmm_criteria",
+            results.mtmm_criteria,
+            "Campbell & Fiske's criteria per trait: (1) the validity value differs from zero "
+            "(Holm-adjusted p < .05); (2) it exceeds the heterotrait-heteromethod values in its "
+            "row and column; (3) it exceeds the heterotrait-monomethod values of the trait",
+        )
+    if results.partial is not None:
+        b.table(
+            "convergent_partial",
+            results.partial,
+            f"Convergent validity controlling for the ego's hierarchical level "
+            f"('{results.level}'): partial r, 95% CI, Holm-adjusted across the 9 pairs",
         )
 
 
@@ -509,14 +729,25 @@ def _add_text(b: StudyBuilder, prepared: NetworksData, results: NetworksResults)
     change = results.paired_change
     if len(change):
         sd_row = change.set_index("metric").loc["share_down"]
+        n_sig = int((change["p_holm"] < 0.05).sum())
         b.text["change"] = (
             f"The share of developers below the ego changed by {fmt_num(sd_row['estimate'], 3)} "
             f"on average (95% CI [{fmt_num(sd_row['ci_low'], 3)}, {fmt_num(sd_row['ci_high'], 3)}]), "
-            f"t({int(sd_row['df'])}) = {fmt_num(sd_row['t'])}, {fmt_p(sd_row['p_value'])}."
+            f"t({int(sd_row['df'])}) = {fmt_num(sd_row['t'])}, {fmt_p(sd_row['p_value'])} "
+            f"(Holm-adjusted across the {len(change)} metrics tested, "
+            f"{fmt_p(sd_row['p_holm'])}); {n_sig} of {len(change)} metrics changed "
+            "significantly after the adjustment."
         )
     if results.convergent is not None and prepared.egos is not None:
         b.text["reliability"] = apa_reliability_sentence(prepared.egos.rel.table)
         b.text["main"] = _convergent_text(results.convergent, w1)
+        if results.mtmm_criteria is not None:
+            b.text["mtmm"] = _mtmm_text(results.mtmm_criteria, w1)
+        b.text["shares"] = (
+            "The three shares of an ego's network sum to 1, so they are negatively related to "
+            "each other by construction and are read together, not as independent measures."
+        )
+        b.text["level"] = _level_text(results, w1)
 
 
 def _convergent_text(conv: pd.DataFrame, w1: Any) -> str:
@@ -524,19 +755,75 @@ def _convergent_text(conv: pd.DataFrame, w1: Any) -> str:
     dn = c1.loc[("share_down", "downward")]
     up = c1.loc[("share_up", "upward")]
     updn = c1.loc[("share_up", "downward")]
-    supported = dn["r"] > 0 and dn["p_value"] < 0.05
+    supported = dn["r"] > 0 and dn["p_holm"] < 0.05
     return (
         ("Supporting" if supported else "Not supporting")
         + " convergent validity, egos with a stronger downward learning direction named "
         f"{'a larger' if dn['r'] > 0 else 'a smaller'} share of developers below them, "
         f"r({int(dn['n']) - 2}) = "
         f"{fmt_r(dn['r'])}, 95% CI [{fmt_r(dn['ci_low'])}, {fmt_r(dn['ci_high'])}], "
-        f"{fmt_p(dn['p_value'])}, and {'a smaller' if updn['r'] < 0 else 'a larger'} share "
-        f"above them, r = {fmt_r(updn['r'])}, "
-        f"{fmt_p(updn['p_value'])}. The share of developers above the ego was "
-        f"{'related' if up['p_value'] < 0.05 else 'not significantly related'} to the upward "
+        f"{fmt_p(dn['p_value'])} (Holm-adjusted across the 9 correlations, "
+        f"{fmt_p(dn['p_holm'])}), and {'a smaller' if updn['r'] < 0 else 'a larger'} share "
+        f"above them, r = {fmt_r(updn['r'])}, {fmt_p(updn['p_value'])}. The share of "
+        f"developers above the ego was "
+        f"{'related' if up['p_holm'] < 0.05 else 'not significantly related'} to the upward "
         f"learning direction, r({int(up['n']) - 2}) = {fmt_r(up['r'])}, 95% CI "
-        f"[{fmt_r(up['ci_low'])}, {fmt_r(up['ci_high'])}], {fmt_p(up['p_value'])} (wave {w1})."
+        f"[{fmt_r(up['ci_low'])}, {fmt_r(up['ci_high'])}], {fmt_p(up['p_value'])} (adjusted "
+        f"{fmt_p(up['p_holm'])}; wave {w1})."
+    )
+
+
+def _mtmm_text(crit: pd.DataFrame, w1: Any) -> str:
+    """Campbell & Fiske's criteria in words (trait by trait)."""
+    c = crit.set_index("trait")
+    met = [t for t in DIRECTIONS if c.at[t, "criterion_1"]]
+    parts = [
+        f"{t} r = {fmt_r(c.at[t, 'validity_r'])} (adjusted {fmt_p(c.at[t, 'p_holm'])})"
+        for t in DIRECTIONS
+    ]
+    text = (
+        f"Read as a multitrait–multimethod matrix (Campbell & Fiske, 1959; wave {w1}), the "
+        "validity values (the same direction by survey and by network) were "
+        + "; ".join(parts)
+        + ": "
+        + (
+            f"only {' and '.join(met)} met the first criterion"
+            if 0 < len(met) < len(DIRECTIONS)
+            else ("all three met the first criterion" if met else "none met the first criterion")
+        )
+    )
+    for t in met:
+        big = c.at[t, "hh_largest"]
+        text += (
+            f". The {t} validity value exceeded {int(c.at[t, 'hh_exceeded'])} of "
+            f"{int(c.at[t, 'hh_total'])} heterotrait-heteromethod values in its row and column "
+            f"and {int(c.at[t, 'hm_exceeded'])} of {int(c.at[t, 'hm_total'])} "
+            "heterotrait-monomethod values"
+        )
+        if abs(big) > c.at[t, "validity_r"]:
+            text += (
+                f", but a heterotrait-heteromethod value was larger in absolute size (r = "
+                f"{fmt_r(big)}): the survey trait shows at least as much in another share of the "
+                "network as in its own"
+            )
+    return text + "."
+
+
+def _level_text(results: NetworksResults, w1: Any) -> str:
+    """The convergent correlation controlling for the ego's level, or why it is not."""
+    if results.partial is None:
+        return (
+            "The ego survey has no hierarchical level, so the share of developers below the "
+            "ego was not adjusted for how many people the ego has below them (a more senior "
+            f"ego can name more); give a '{LEVEL_COLUMN}' column to control for it."
+        )
+    p = results.partial.set_index(["network", "survey"]).loc[("share_down", "downward")]
+    return (
+        f"Controlling for the ego's hierarchical level ('{results.level}'), the share of "
+        f"developers below the ego and the downward learning direction correlated at partial "
+        f"r({int(p['n']) - 3}) = {fmt_r(p['r'])}, 95% CI [{fmt_r(p['ci_low'])}, "
+        f"{fmt_r(p['ci_high'])}], {fmt_p(p['p_value'])} (Holm-adjusted {fmt_p(p['p_holm'])}; "
+        f"wave {w1})."
     )
 
 
@@ -551,6 +838,7 @@ def run(
     n_boot: int = 5000,
     progress: bool = False,
     example_ego: str | None = None,
+    level: str | None = "auto",
 ) -> StudyResult:
     """Run the developmental-network pipeline on the bundled data (or ``data``).
 
@@ -569,13 +857,21 @@ def run(
     example_ego : str, optional
         Ego drawn in the ego-network figure (default: among egos with developers above, beside
         and below them at the first wave, the first in id order with the largest network).
+    level : str or None
+        Column of the ego survey with each ego's hierarchical level (numeric, higher = more
+        senior), controlled for in partial correlations (table ``convergent_partial``): a
+        senior ego has more people below them to name. ``"auto"`` (default) uses
+        ``hierarchical_level`` when the survey has it; ``None`` skips the control.
 
     Returns
     -------
     StudyResult
-        Tables ``reliability`` (with egos), ``metrics``, ``typology``, ``turnover``, ``change``,
-        ``transitions``, ``convergent_validity`` (with egos); figures ``ego_network``,
-        ``typology``, ``change``, ``transitions``.
+        Tables ``reliability`` (with egos), ``metrics``, ``typology``, ``turnover``, ``change``
+        (with Holm-adjusted ``p_holm``), ``transitions``, and with egos
+        ``convergent_validity`` (``p_holm`` within each wave), ``mtmm`` (the
+        multitrait–multimethod matrix), ``mtmm_criteria`` (Campbell & Fiske) and, with a level
+        column, ``convergent_partial``; figures ``ego_network``, ``typology_plot``,
+        ``change_plot``, ``transitions_plot``.
 
     Raises
     ------
@@ -589,7 +885,15 @@ def run(
     Metrics as in :func:`learning_direction.network_metrics`; the typology splits range (Blau
     index) and strength (mean closeness) at their medians pooled over both waves, so a type
     change reflects a change of the network. Change: paired differences (to − from) with a
-    paired *t* test (R: ``t.test(x2, x1, paired = TRUE)``).
+    paired *t* test (R: ``t.test(x2, x1, paired = TRUE)``), Holm-adjusted across the metrics.
+
+    Convergent validity is read as a multitrait–multimethod matrix (Campbell & Fiske, 1959):
+    traits upward, lateral, downward; methods the survey and the network's composition. The
+    validity values (same trait, different methods) should differ from zero (criterion 1,
+    Holm-adjusted across the 9 heteromethod correlations), exceed the heterotrait-heteromethod
+    values in their row and column (2) and the heterotrait-monomethod values (3). The shares
+    sum to 1, so their monomethod correlations are negative by construction and criterion 4
+    cannot be judged for the network method.
 
     References
     ----------
@@ -616,4 +920,4 @@ def run(
     """
     del seed, n_boot, progress  # nothing here is random
     prepared = prepare(data, name=name)
-    return render(prepared, analyse(prepared), name=name, example_ego=example_ego)
+    return render(prepared, analyse(prepared, level=level), name=name, example_ego=example_ego)

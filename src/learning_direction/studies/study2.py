@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import choice
-from .._core.format import fmt_ci, fmt_num
+from .._core.format import fmt_ci, fmt_num, fmt_r
 from ..exceptions import DataValidationError, ModelWarning
 from . import _pipeline
 from ._base import StudyResult
@@ -44,9 +44,15 @@ from ._common import (
 )
 from ._mediation_common import (
     CI_NAMES,
+    EVALUE_METHOD,
+    SENSITIVITY_METHOD,
+    Robustness,
+    acme_curve_table,
     apa_indirect_sentence,
     apa_paths_sentence,
+    apa_robustness_sentence,
     equations_table,
+    indirect_robustness,
     mediation_table,
     path_figure,
     relabel_bootstrap,
@@ -124,6 +130,8 @@ QUESTION = (
     "upward and lateral learning direction?"
 )
 
+ROBUST_LABEL = "downward learning direction → learning opportunity → mentor engagement"
+
 SAMPLE = {
     "study2a": "an industry mix weighted to technology and finance",
     "study2b": "an industry mix weighted to healthcare, education and the public sector",
@@ -188,6 +196,9 @@ class Study2Results:
         The model with industry indicators, and with industry and demographics.
     ci : str
         Bootstrap CI of the indirect effects.
+    robustness : Robustness
+        Sensitivity of the indirect effect to mediator-outcome confounding (ACME(rho)) and its
+        E-value.
     notes : tuple of str
         Package warnings raised while analysing.
     """
@@ -198,6 +209,7 @@ class Study2Results:
     sensitivity_industry: MediationResult | None
     sensitivity_controls: MediationResult | None
     ci: str
+    robustness: Robustness
     notes: tuple[str, ...] = ()
 
 
@@ -238,6 +250,7 @@ def analyse(
         t1_cols += ["past_mentees", *COVARIATES, PREDICTOR, MEDIATOR, OUTCOME]
         t1 = table1(data_s, t1_cols, labels=labels, alphas=prepared.rel.alphas)
         med = _mediate(data_s, list(COVARIATES), boot)
+        robust = indirect_robustness(med, labels={f"indirect:{MEDIATOR}": ROBUST_LABEL})
         variants = _sensitivity_models(data_s, med, boot) if sensitivity else None
     return Study2Results(
         table1=t1,
@@ -246,6 +259,7 @@ def analyse(
         sensitivity_industry=None if variants is None else variants[1],
         sensitivity_controls=None if variants is None else variants[2],
         ci=ci,
+        robustness=robust,
         notes=tuple(notes),
     )
 
@@ -362,6 +376,23 @@ def _add_tables(
             "Sensitivity of the indirect effect to the covariates: estimate with bootstrap SE and "
             f"{ci_name} CI, and the direct effect c′ (same seed and number of resamples)",
         )
+    rb = results.robustness
+    b.table(
+        "confounding",
+        rb.table,
+        "Robustness of the indirect effect to unmeasured confounding: the error correlation ρ "
+        "of the mediator and outcome equations at which it vanishes (with the R²* and R̃² "
+        "products), the ρ from which its 95% CI includes zero (NA: already at ρ = 0; Imai, "
+        "Keele & Yamamoto, 2010), and its E-value with the "
+        f"{rb.smd_kind} as a standardized mean difference d (RR ≈ exp(0.91 d); VanderWeele & "
+        "Ding, 2017)",
+    )
+    b.table(
+        "confounding_curve",
+        acme_curve_table(rb),
+        "Indirect effect (ACME) if the errors of the learning-opportunity and engagement "
+        "equations correlated at ρ, with normal-theory 95% CIs (mediation::medsens, lm/lm)",
+    )
 
 
 def _add_figures(b: StudyBuilder, prepared: Prepared, results: Study2Results, title: str) -> None:
@@ -389,6 +420,18 @@ def _add_figures(b: StudyBuilder, prepared: Prepared, results: Study2Results, ti
         ax,
         f"Bootstrap distribution of the indirect effect, with its point estimate and "
         f"{100 * med.ci_level:g}% {ci_name} CI (shaded); the dashed line marks zero.",
+    )
+    rb = results.robustness
+    ax = rb.sensitivity.plot()
+    ax.set_title("Sensitivity of the indirect effect to M–Y confounding", fontsize=10)
+    ax.set_ylabel("Indirect effect (ACME) via learning opportunity")
+    b.figure(
+        "confounding_plot",
+        ax,
+        "Indirect effect of downward learning direction through learning opportunity if the "
+        "errors of the learning-opportunity and engagement equations correlated at ρ (an "
+        f"unobserved confounder), with its 95% CI band; it is zero at ρ = "
+        f"{fmt_r(rb.sensitivity.rho_at_zero)}.",
     )
     ax = results.table1.plot(title="Correlations (pairwise-complete)")
     b.figure(
@@ -428,6 +471,19 @@ def _add_text(
     )  # fmt: skip
     if results.sensitivity is not None and len(results.sensitivity) > 1:
         b.text["sensitivity"] = _sensitivity_sentence(results.sensitivity)
+    b.text["confounding"] = (
+        "The indirect effect rests on the assumption that no unmeasured variable affects both "
+        "learning opportunity and engagement (the survey is cross-sectional and nothing was "
+        "randomised). "
+        + apa_robustness_sentence(
+            results.robustness.table.iloc[0],
+            m_label="learning opportunity",
+            y_label="mentor engagement",
+            x_label="downward learning direction",
+            smd_label="completely standardized indirect effect, per SD of downward learning "
+            "direction,",
+        )
+    )
 
 
 def _add_notes(b: StudyBuilder, prepared: Prepared, results: Study2Results) -> None:
@@ -448,6 +504,8 @@ def _add_notes(b: StudyBuilder, prepared: Prepared, results: Study2Results) -> N
         + ". The a, b, c′ and c paths are tested with ordinary t tests; only the indirect effects "
         "use the bootstrap."
     )
+    b.note(SENSITIVITY_METHOD)
+    b.note(EVALUE_METHOD)
     if results.sensitivity is not None:
         b.note(
             "Industry is not a covariate of the primary model (the model of the paper adjusts for "
@@ -503,9 +561,11 @@ def run(
     Returns
     -------
     StudyResult
-        Tables ``table1``, ``reliability``, ``mediation``, ``equations`` and (with
-        ``sensitivity``) ``sensitivity``; figures ``path``, ``bootstrap``, ``correlations``,
-        ``item_reliability``; text ``reliability``, ``model``, ``main`` (and ``sensitivity``);
+        Tables ``table1``, ``reliability``, ``mediation``, ``equations``, (with
+        ``sensitivity``) ``sensitivity``, ``confounding`` (the ρ at which the indirect effect
+        vanishes and its E-value) and ``confounding_curve`` (ACME by ρ); figures ``path``,
+        ``bootstrap``, ``confounding_plot``, ``correlations``, ``item_reliability``; text
+        ``reliability``, ``model``, ``main``, (``sensitivity``) and ``confounding``;
         results ``scores``, ``reliability``, ``table1``, ``mediation``, ``careless`` (and
         ``sensitivity_industry``, ``sensitivity_controls``).
 
@@ -530,6 +590,14 @@ def run(
     sampling distribution of :math:`ab` is skewed (Preacher & Hayes, 2008; Hayes, 2022). The
     completely standardized indirect effect is :math:`ab \\cdot SD(X) / SD(Y)`, recomputed in
     every resample. The paths a, b, c', c are tested with ordinary t tests.
+
+    The indirect effect is a causal quantity only if nothing unmeasured confounds X–M, X–Y and
+    M–Y; the survey is cross-sectional, so the pipeline reports how strong M–Y confounding
+    would have to be: the error correlation ρ of the two equations at which the ACME is zero
+    (Imai, Keele & Yamamoto, 2010; :func:`learning_direction.mediation_sensitivity`), and the
+    E-value of the completely standardized indirect effect read as a standardized mean
+    difference per SD of X (RR ≈ exp(0.91 d); VanderWeele & Ding, 2017;
+    :func:`learning_direction.evalue`).
 
     References
     ----------

@@ -34,10 +34,22 @@ from . import _pipeline
 from ._base import StudyResult
 from ._common import (
     RELIABILITY_CAPTION,
+    ReliabilitySet,
     StudyBuilder,
     apa_reliability_sentence,
+    careless_screen,
     collect_warnings,
+    reliability_set,
+    scale_item_ids,
     table1,
+)
+from ._mediation_common import (
+    EVALUE_METHOD,
+    SENSITIVITY_METHOD,
+    Robustness,
+    acme_curve_table,
+    apa_robustness_sentence,
+    indirect_robustness,
 )
 from ._pipeline import DataSpec, Prepared
 from ._registry import study_title
@@ -45,6 +57,7 @@ from ._registry import study_title
 if TYPE_CHECKING:
     from ..models.mediation import MediationResult
     from ..reporting.tables import CorrelationTable
+    from ..scales.quality import CarelessResult
 
 __all__ = [
     "CONDITION",
@@ -52,6 +65,7 @@ __all__ = [
     "MEDIATOR",
     "OUTCOME",
     "SCALES",
+    "Study4Prepared",
     "Study4Results",
     "analyse",
     "games_howell_table",
@@ -59,7 +73,7 @@ __all__ = [
     "prepare",
     "render",
     "run",
-    "welch_anova_table",
+    "welch_table",
 ]
 
 SCALES = ("manipulation_check", "mentor_engagement", "mentee_experience")
@@ -92,163 +106,95 @@ QUESTION = (
 )
 
 MEDIATION_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p_value", "boot_se"]
-WELCH_COLUMNS = ["outcome", "df1", "df2", "f", "p_value", "eta_sq", "omega_sq"]
+WELCH_COLUMNS = [
+    "outcome",
+    "f",
+    "df1",
+    "df2",
+    "p_value",
+    "eta2",
+    "eta2_ci_low",
+    "eta2_ci_high",
+    "omega2",
+    "omega2_ci_low",
+    "omega2_ci_high",
+]
+#: who answered which scale: each respondent is screened for careless responding on their own
+RESPONDENTS = {
+    "mentor": ("manipulation_check", "mentor_engagement"),
+    "mentee": ("mentee_experience",),
+}
 
 
 # ------------------------------------------------------------------------------ statistics
 
 
-def welch_anova_table(data: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
-    """Welch's one-way ANOVA with η² and ω² (one row).
+def welch_table(data: pd.DataFrame, dv: str, between: str) -> pd.DataFrame:
+    """Welch's one-way ANOVA of ``dv`` across ``between`` with η², ω² and their CIs (one row).
 
-    Parameters
-    ----------
-    data : DataFrame
-        Complete rows of ``dv`` and ``between``.
-    dv, between : str
-        Outcome and group columns.
-
-    Returns
-    -------
-    DataFrame
-        ``outcome, df1, df2, f, p_value, eta_sq, omega_sq``.
-
-    Notes
-    -----
-    Welch's F with weights :math:`w_j = n_j / s_j^2`, weighted grand mean
-    :math:`\\tilde y = \\sum w_j \\bar y_j / \\sum w_j`,
-    :math:`F = \\frac{\\sum w_j(\\bar y_j - \\tilde y)^2/(k-1)}{1 + \\frac{2(k-2)}{k^2-1}\\Lambda}`,
-    :math:`\\Lambda = \\sum (1 - w_j/\\sum w)^2/(n_j - 1)`, df :math:`(k-1, (k^2-1)/(3\\Lambda))`
-    (Welch, 1951; R ``oneway.test(y ~ g)``), computed by pingouin ``welch_anova``. The effect
-    sizes come from the classical one-way decomposition: :math:`\\eta^2 = SS_b / SS_t` and
-    :math:`\\omega^2 = (SS_b - (k-1) MS_w) / (SS_t + MS_w)` (Hays), as
-    ``effectsize::eta_squared`` / ``effectsize::omega_squared`` of ``aov(y ~ g)`` in R; ω² is
-    reported as computed, so it is slightly negative when the classical F is below 1.
-
-    References
-    ----------
-    Welch, B. L. (1951). On the comparison of several mean values: An alternative approach.
-    *Biometrika, 38*, 330–336.
+    :func:`learning_direction.welch_anova` (R ``oneway.test(var.equal = FALSE)``; η² and ω²
+    from Welch's F with noncentral-F CIs, as ``effectsize``) with an ``outcome`` column.
 
     Examples
     --------
-    R: ``oneway.test(weight ~ group, PlantGrowth)`` gives F = 5.181, df = (2, 17.128),
-    p = .01739; this function returns the same. On the bundled Study 4 data:
-
     >>> import learning_direction as ld
-    >>> from learning_direction.studies.study4 import welch_anova_table
+    >>> from learning_direction.studies.study4 import welch_table
     >>> raw = ld.load_dataset("study4")
-    >>> d = raw.join(ld.score(raw, "mentor_engagement").scores)
-    >>> tab = welch_anova_table(d, "mentor_engagement", "condition")
-    >>> # R: oneway.test(mentor_engagement ~ condition, d)
-    >>> print(tab[["df1", "df2", "f", "p_value", "eta_sq"]].round(3).to_string(index=False))
-     df1     df2     f  p_value  eta_sq
-     2.0 195.836 6.923    0.001   0.041
+    >>> d = raw.join(ld.score(raw, "manipulation_check").scores).dropna(
+    ...     subset=["manipulation_check"])
+    >>> w = welch_table(d, "manipulation_check", "condition")  # R: oneway.test(mc ~ condition)
+    >>> print(w[["outcome", "f", "df2", "eta2", "omega2"]].round(3).to_string(index=False))
+               outcome      f     df2  eta2  omega2
+    manipulation_check 12.096 195.736  0.11     0.1
     """
-    import pingouin as pg
+    from ..models.group_tests import welch_anova
 
-    w = pg.welch_anova(data=data, dv=dv, between=between)
-    y = data[dv].to_numpy(float)
-    g = data[between].astype(str).to_numpy()
-    levels = np.unique(g)
-    k, n = len(levels), len(y)
-    grand = y.mean()
-    ss_b = float(sum((g == lv).sum() * (y[g == lv].mean() - grand) ** 2 for lv in levels))
-    ss_t = float(((y - grand) ** 2).sum())
-    ms_w = (ss_t - ss_b) / (n - k)
-    pcol = "p_unc" if "p_unc" in w.columns else "p-unc"
-    return pd.DataFrame(
-        {
-            "outcome": [dv],
-            "df1": [float(w["ddof1"].iloc[0])],
-            "df2": [float(w["ddof2"].iloc[0])],
-            "f": [float(w["F"].iloc[0])],
-            "p_value": [float(w[pcol].iloc[0])],
-            "eta_sq": [ss_b / ss_t],
-            "omega_sq": [(ss_b - (k - 1) * ms_w) / (ss_t + ms_w)],
-        }
-    )
+    tab = welch_anova(data, dv, between).table.drop(columns="test")
+    tab.insert(0, "outcome", dv)
+    return tab[WELCH_COLUMNS]
 
 
 def games_howell_table(
-    data: pd.DataFrame, dv: str, between: str, order: Sequence[str], ci_level: float = 0.95
+    data: pd.DataFrame, dv: str, between: str, order: Sequence[str]
 ) -> pd.DataFrame:
-    """Games–Howell comparisons of every pair, oriented as ``order`` (first minus later).
+    """Games–Howell comparisons of every pair, oriented as ``order``, with Hedges' g and its CI.
 
-    Wraps :func:`learning_direction.studies.advocacy.games_howell` (pingouin
-    ``pairwise_gameshowell`` with simultaneous studentized-range CIs, as
-    ``rstatix::games_howell_test``) and flips each pair so that ``group_a`` comes before
-    ``group_b`` in ``order``; ``estimate = mean_a - mean_b`` and ``hedges_g`` have that sign.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Complete rows of ``dv`` and ``between``.
-    dv, between : str
-        Outcome and group columns.
-    order : sequence of str
-        The groups in the order the differences are oriented (e.g. ``["downward", "upward",
-        "control"]``).
-    ci_level : float
-        Level of the simultaneous intervals (default 0.95).
+    :func:`learning_direction.games_howell` (studentized-range p-values and simultaneous 95%
+    CIs, R ``rstatix::games_howell_test``), each pair flipped so that ``group_a`` comes before
+    ``group_b`` in ``order`` (``estimate = mean_a - mean_b``); ``g_ci_low, g_ci_high`` is the
+    noncentral-t CI of the pair's Hedges' g from :func:`learning_direction.ttest` on the two
+    groups (R ``effectsize::hedges_g``; not adjusted for the number of pairs).
 
     Returns
     -------
     DataFrame
         ``outcome, group_a, group_b, mean_a, mean_b, estimate, se, t, df, ci_low, ci_high,
-        p_value, hedges_g``.
-
-    Notes
-    -----
-    See :func:`learning_direction.studies.advocacy.games_howell` for the formulas.
-
-    References
-    ----------
-    Games, P. A., & Howell, J. F. (1976). Pairwise multiple comparison procedures with unequal
-    n's and/or variances: A Monte Carlo study. *Journal of Educational Statistics, 1*, 113–125.
-
-    Examples
-    --------
-    >>> import learning_direction as ld
-    >>> from learning_direction.studies.study4 import games_howell_table
-    >>> raw = ld.load_dataset("study4")
-    >>> d = raw.join(ld.score(raw, "mentor_engagement").scores)
-    >>> d = d.dropna(subset=["mentor_engagement"])
-    >>> tab = games_howell_table(d, "mentor_engagement", "condition",
-    ...                          order=["downward", "upward", "control"])
-    >>> # R: rstatix::games_howell_test(d, mentor_engagement ~ condition)
-    >>> print(tab[["group_a", "group_b", "estimate", "ci_low", "ci_high", "p_value"]]
-    ...       .round(3).to_string(index=False))
-     group_a group_b  estimate  ci_low  ci_high  p_value
-    downward  upward     0.548   0.165    0.931    0.003
-    downward control     0.419   0.065    0.772    0.015
-      upward control    -0.129  -0.532    0.273    0.729
+        p_value, hedges_g, g_ci_low, g_ci_high``.
     """
-    from .advocacy import games_howell
+    from ..models.group_tests import games_howell, ttest
 
-    gh = games_howell(data, dv, between, ci_level=ci_level)
     pos = {c: i for i, c in enumerate(order)}
     rows = []
-    for r in gh.to_dict("records"):
-        if pos.get(r["group_a"], 0) > pos.get(r["group_b"], 0):
-            r = {
-                **r,
-                "group_a": r["group_b"],
-                "group_b": r["group_a"],
-                "mean_a": r["mean_b"],
-                "mean_b": r["mean_a"],
-                "estimate": -r["estimate"],
-                "t": -r["t"],
-                "ci_low": -r["ci_high"],
-                "ci_high": -r["ci_low"],
-                "hedges_g": -r["hedges_g"],
+    for r in games_howell(data, dv, between).table.to_dict("records"):
+        pair = data[data[between].isin([r["group1"], r["group2"]])]
+        g = ttest(pair, dv, between).table.iloc[0]  # same orientation: group1 - group2
+        s = -1.0 if pos.get(r["group1"], 0) > pos.get(r["group2"], 0) else 1.0
+        a, b = (r["group1"], r["group2"]) if s > 0 else (r["group2"], r["group1"])
+        lo, hi = sorted((s * r["ci_low"], s * r["ci_high"]))
+        glo, ghi = sorted((s * g["g_ci_low"], s * g["g_ci_high"]))
+        rows.append(
+            {
+                "outcome": dv, "group_a": a, "group_b": b,
+                "mean_a": r["mean1"] if s > 0 else r["mean2"],
+                "mean_b": r["mean2"] if s > 0 else r["mean1"],
+                "estimate": s * r["estimate"], "se": r["se"], "t": s * r["t"], "df": r["df"],
+                "ci_low": lo, "ci_high": hi, "p_value": r["p_value"],
+                "hedges_g": s * r["hedges_g"], "g_ci_low": glo, "g_ci_high": ghi,
             }
-        rows.append(r)
+        )  # fmt: skip
     out = pd.DataFrame(rows)
-    out = out.assign(_a=out["group_a"].map(pos), _b=out["group_b"].map(pos))
-    out = out.sort_values(["_a", "_b"]).drop(columns=["_a", "_b"]).reset_index(drop=True)
-    out.insert(0, "outcome", dv)
-    return out
+    key = out["group_a"].map(pos) * len(pos) + out["group_b"].map(pos)
+    return out.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -292,14 +238,17 @@ def _pair_phrase(r: Any) -> str:
     return (
         f"{a} {rel} {b} (M = {fmt_num(r['mean_a'])} vs {fmt_num(r['mean_b'])}, difference = "
         f"{fmt_num(r['estimate'])}, 95% CI [{fmt_num(r['ci_low'])}, {fmt_num(r['ci_high'])}], "
-        f"{fmt_p(r['p_value'])}, g = {fmt_num(r['hedges_g'])})"
+        f"{fmt_p(r['p_value'])}, g = {fmt_num(r['hedges_g'])}, 95% CI "
+        f"[{fmt_num(r['g_ci_low'])}, {fmt_num(r['g_ci_high'])}])"
     )
 
 
 def _welch_phrase(w: Any) -> str:
     return (
         f"Welch's F({fmt_num(w['df1'], 0)}, {fmt_num(w['df2'])}) = {fmt_num(w['f'])}, "
-        f"{fmt_p(w['p_value'])}, ω² = {fmt_r(w['omega_sq'])}, η² = {fmt_r(w['eta_sq'])}"
+        f"{fmt_p(w['p_value'])}, η² = {fmt_r(w['eta2'])}, 95% CI "
+        f"[{fmt_r(w['eta2_ci_low'])}, {fmt_r(w['eta2_ci_high'])}], ω² = {fmt_r(w['omega2'])}, "
+        f"95% CI [{fmt_r(w['omega2_ci_low'])}, {fmt_r(w['omega2_ci_high'])}]"
     )
 
 
@@ -336,13 +285,17 @@ class Study4Results:
     table1 : CorrelationTable
         Means, SDs and correlations across conditions.
     condition_means, welch_anova, games_howell : DataFrame
-        Per measure: means with 95% CIs by condition, Welch's ANOVA, Games–Howell comparisons.
+        Per measure: means with 95% CIs by condition, Welch's ANOVA with η² and ω² and their
+        CIs, Games–Howell comparisons with Hedges' g and its CI.
     used : dict[str, int]
         Rows with a condition and a score, per measure.
     n_missing_condition : int
         Rows without a condition.
     mediation : MediationResult
         Condition → engagement → mentee experience (indicator coding).
+    robustness : Robustness
+        Sensitivity of the relative indirect effects to engagement–experience confounding
+        (ACME(ρ)) and their E-values.
     notes : tuple of str
         Package warnings raised while analysing.
     """
@@ -356,7 +309,19 @@ class Study4Results:
     used: dict[str, int]
     n_missing_condition: int
     mediation: MediationResult
+    robustness: Robustness
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Study4Prepared(Prepared):
+    """:class:`~learning_direction.studies._pipeline.Prepared` with one careless screen per
+    respondent: ``careless`` screens the mentor's items (manipulation check, engagement),
+    ``careless_mentee`` the mentee's (experience); ``excluded`` counts the respondents whose
+    answers were left out (``exclude_careless=True``)."""
+
+    careless_mentee: CarelessResult | None = None
+    excluded: tuple[tuple[str, int], ...] = ()
 
 
 def _check_conditions(df: pd.DataFrame, reference: str, name: str) -> pd.DataFrame:
@@ -366,13 +331,86 @@ def _check_conditions(df: pd.DataFrame, reference: str, name: str) -> pd.DataFra
     return df
 
 
+_WHO = {
+    "mentor": "Mentors (manipulation-check and engagement items)",
+    "mentee": "Mentees (experience items; rows named by their mentor's id)",
+}
+
+
+def _screen_note(who: str, note: str, k: int, exclude: bool) -> str:
+    """The screen's note for one respondent, saying whether the flagged answers were kept."""
+    text = f"{_WHO[who]}: {note}"
+    if k and exclude:
+        text = text.replace(
+            "The flag is descriptive: they were kept in every analysis.",
+            "Their answers to these items were left out of every analysis "
+            "(exclude_careless=True); their partner's answers were kept.",
+        )
+    return text
+
+
 def prepare(
-    data: pd.DataFrame | None = None, *, name: str = "study4", reference: str = "control"
-) -> Prepared:
-    """Check (or load) the data and the conditions, screen, score, reliability."""
-    return _pipeline.prepare(
+    data: pd.DataFrame | None = None,
+    *,
+    name: str = "study4",
+    reference: str = "control",
+    exclude_careless: bool = False,
+) -> Study4Prepared:
+    """Check (or load) the data and the conditions; screen the mentor's and the mentee's
+    answers for careless responding apart; score; reliability.
+
+    With ``exclude_careless`` a flagged mentor's scores (manipulation check, engagement) and a
+    flagged mentee's score (experience) are set missing, and reliability is computed without
+    their answers; the partner's answers on the same row are kept.
+    """
+    loaded = _pipeline.load(
         data, SPEC, study=name, check=lambda df: _check_conditions(df, reference, name)
     )
+    rows = loaded.frame
+    notes: list[str] = []
+    with collect_warnings(notes):
+        # each respondent answers a short block (9 and 5 items, each with a reverse-keyed
+        # item): flag a straight line through the whole block, not half of it, which
+        # consistent answerers of 5 items reach by chance
+        screens = {
+            who: careless_screen(
+                rows, scales, id_column=ID_COLUMN, study=name,
+                longstring_threshold=len(scale_item_ids(scales)),
+            )
+            for who, scales in RESPONDENTS.items()
+        }  # fmt: skip
+    base = _pipeline.prepare_rows(rows, SCALES, study=name, careless=False, bundled=loaded.bundled)
+    flagged = {who: list(s[0].flagged) for who, s in screens.items()}
+    data_s, rel = base.data, base.reliability
+    if exclude_careless and any(flagged.values()):
+        data_s, rel, more = _exclude_flagged(rows, base.data, flagged)
+        notes += more
+    return Study4Prepared(
+        rows=rows, data=data_s, scored=base.scored, reliability=rel,
+        careless=screens["mentor"][0],
+        careless_note=" ".join(
+            _screen_note(w, s[1], len(flagged[w]), exclude_careless) for w, s in screens.items()
+        ),
+        bundled=loaded.bundled, notes=(*notes, *base.notes),
+        careless_mentee=screens["mentee"][0],
+        excluded=tuple((w, len(f) if exclude_careless else 0) for w, f in flagged.items()),
+    )  # fmt: skip
+
+
+def _exclude_flagged(
+    rows: pd.DataFrame, scored: pd.DataFrame, flagged: dict[str, list[Any]]
+) -> tuple[pd.DataFrame, ReliabilitySet, list[str]]:
+    """Scores and reliability without the flagged respondents' answers."""
+    items = rows.copy()
+    data_s = scored.copy()
+    for who, idx in flagged.items():
+        scales = RESPONDENTS[who]
+        items.loc[idx, scale_item_ids(scales)] = np.nan
+        data_s.loc[idx, list(scales)] = np.nan
+    notes: list[str] = []
+    with collect_warnings(notes):
+        rel = reliability_set(items, SCALES)
+    return data_s, rel, notes
 
 
 def analyse(
@@ -384,8 +422,8 @@ def analyse(
     n_boot: int = 5000,
     progress: bool = False,
 ) -> Study4Results:
-    """Table 1, the comparisons of the conditions and the multicategorical mediation."""
-    from ..figures.experiment import condition_means
+    """Table 1, the comparisons of the conditions, the multicategorical mediation and its
+    sensitivity to confounding."""
     from ..models.mediation import mediate
 
     d = prepared.data
@@ -393,32 +431,42 @@ def analyse(
     notes: list[str] = []
     with collect_warnings(notes):
         t1 = table1(d, list(SCALES), labels=LABELS, alphas=prepared.rel.alphas)
-        # condition means, Welch ANOVAs and Games-Howell comparisons
-        means, welch, gh = [], [], []
-        used: dict[str, int] = {}
-        for dv in SCALES:
-            cc = d[[CONDITION, dv]].dropna()
-            used[dv] = len(cc)
-            m = condition_means(cc, dv, CONDITION, order)
-            m.insert(0, "outcome", dv)
-            means.append(m)
-            welch.append(welch_anova_table(cc, dv, CONDITION))
-            gh.append(games_howell_table(cc, dv, CONDITION, order))
+        means, welch, gh, used = _comparisons(d, order)
         med = mediate(
             d, x=CONDITION, m=MEDIATOR, y=OUTCOME, x_reference=reference, n_boot=n_boot,
             seed=seed, progress=progress,
         )  # fmt: skip
+        labels = {f"indirect:{MEDIATOR}[{c}]": f"{_clabel(c)} vs {reference}" for c in order[:-1]}
+        robust = indirect_robustness(med, labels=labels)
     return Study4Results(
-        order=order,
-        reference=reference,
-        table1=t1,
-        condition_means=pd.concat(means, ignore_index=True),
-        welch_anova=pd.concat(welch, ignore_index=True)[WELCH_COLUMNS],
-        games_howell=pd.concat(gh, ignore_index=True),
-        used=used,
-        n_missing_condition=int(prepared.rows[CONDITION].isna().sum()),
-        mediation=med,
-        notes=tuple(notes),
+        order=order, reference=reference, table1=t1, condition_means=means,
+        welch_anova=welch, games_howell=gh, used=used,
+        n_missing_condition=int(prepared.rows[CONDITION].isna().sum()), mediation=med,
+        robustness=robust, notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _comparisons(
+    d: pd.DataFrame, order: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Per measure: condition means, Welch's ANOVA, Games–Howell; rows used."""
+    from ..figures.experiment import condition_means
+
+    means, welch, gh = [], [], []
+    used: dict[str, int] = {}
+    for dv in SCALES:
+        cc = d[[CONDITION, dv]].dropna()
+        used[dv] = len(cc)
+        m = condition_means(cc, dv, CONDITION, order)
+        m.insert(0, "outcome", dv)
+        means.append(m)
+        welch.append(welch_table(cc, dv, CONDITION))
+        gh.append(games_howell_table(cc, dv, CONDITION, order))
+    return (
+        pd.concat(means, ignore_index=True),
+        pd.concat(welch, ignore_index=True),
+        pd.concat(gh, ignore_index=True),
+        used,
     )
 
 
@@ -436,8 +484,10 @@ def _design_text(prepared: Prepared, order: Sequence[str]) -> str:
         + ", randomly assigned to "
         + ", ".join(f"{_clabel(c).lower()} (n = {int(counts.get(c, 0))})" for c in order)
         + " reflection conditions. Measures: manipulation check (3 items on 1-7, momentary "
-        "downward learning), mentor engagement (6 items on 1-7, one reverse-keyed) and the "
-        "mentee's experience of the mentoring (5 items on 1-7, one reverse-keyed)."
+        "downward learning) and mentor engagement (6 items on 1-7, one reverse-keyed), rated by "
+        "the mentor, and the mentee's experience of the mentoring (5 items on 1-7, one "
+        "reverse-keyed), rated by the mentee; the two respondents of a row are screened for "
+        "careless responding apart."
     )
 
 
@@ -462,10 +512,13 @@ def render(prepared: Prepared, results: Study4Results, *, name: str = "study4") 
     b.results.update(
         {
             "careless": prepared.careless,
+            "careless_mentee": getattr(prepared, "careless_mentee", None),
             "scores": prepared.scored.result,
             "reliability": prepared.rel.combined,
             "table1": results.table1,
             "mediation": results.mediation,
+            "sensitivity": results.robustness.sensitivity,
+            "evalues": results.robustness.evalues,
         }
     )
     ind = _relative_indirect(results)
@@ -475,6 +528,7 @@ def render(prepared: Prepared, results: Study4Results, *, name: str = "study4") 
     b.text["manipulation"] = _manipulation_text(results)
     b.text["outcomes"] = _outcomes_text(results)
     b.text["main"] = _mediation_text(results)
+    b.text["confounding"] = _confounding_text(results)
     _add_notes(b, prepared, results)
     return b.build(n=results.mediation.n, seed=results.mediation.seed)
 
@@ -499,13 +553,13 @@ def _add_tables(
         "welch_anova",
         results.welch_anova,
         "Welch's one-way ANOVA of each measure across the conditions (oneway.test), with η² and "
-        "ω² from the classical decomposition",
+        "ω² from Welch's F and their 95% CIs (noncentral F, as effectsize)",
     )
     b.table(
         "games_howell",
         results.games_howell,
         "Games–Howell pairwise comparisons (estimate = mean_a - mean_b, simultaneous 95% CIs, "
-        "Hedges' g)",
+        "studentized-range p), with Hedges' g and its 95% CI (noncentral t, per pair)",
     )
     b.table(
         "mediation",
@@ -527,6 +581,27 @@ def _add_tables(
             "Omnibus tests of the relative direct and relative total effects (F tests of all "
             "condition indicators)",
         )
+    _add_confounding_tables(b, results)
+
+
+def _add_confounding_tables(b: StudyBuilder, results: Study4Results) -> None:
+    rb = results.robustness
+    b.table(
+        "confounding",
+        rb.table,
+        "Robustness of each relative indirect effect to unmeasured confounding of engagement and "
+        "mentee experience (the condition was randomised, engagement was not): the error "
+        "correlation ρ at which it vanishes, with the R²* and R̃² products, the ρ from which its "
+        "95% CI includes zero (NA: already at ρ = 0; Imai, Keele & Yamamoto, 2010), and its "
+        f"E-value with the {rb.smd_kind} as a standardized mean difference d (RR ≈ exp(0.91 d); "
+        "VanderWeele & Ding, 2017)",
+    )
+    b.table(
+        "confounding_curve",
+        acme_curve_table(rb),
+        "Relative indirect effects (ACME) if the errors of the engagement and mentee-experience "
+        "equations correlated at ρ, with normal-theory 95% CIs (mediation::medsens, lm/lm)",
+    )
 
 
 def _add_figures(
@@ -577,6 +652,7 @@ def _add_figures(
         "*** p < .001.",
     )
     first = order[0]
+    _confounding_figure(b, results, first)
     ax = med.plot("bootstrap", term=f"indirect:{MEDIATOR}[{first}]")
     ax.set_xlabel(f"relative indirect effect, {_clabel(first).lower()} vs {reference}")
     b.figure(
@@ -666,7 +742,78 @@ def _mediation_text(results: Study4Results) -> str:
             + f", F({int(om['df1'])}, {int(om['df2'])}) = {fmt_num(om['statistic'])}, "
             f"{fmt_p(om['p_value'])}."
         )
-    return text
+    return text + " " + _total_effect_text(results)
+
+
+def _total_effect_text(results: Study4Results) -> str:
+    """The relative total effect of the focal condition on the mentee (null or not)."""
+    med, reference, first = results.mediation, results.reference, results.order[0]
+    tm = med.table.set_index("term")
+    c, ind = tm.loc[f"c[{first}]"], tm.loc[f"indirect:{MEDIATOR}[{first}]"]
+    verb = (
+        f"experienced the mentoring as {'better' if c['estimate'] > 0 else 'worse'}"
+        if c["p_value"] < 0.05
+        else "did not experience the mentoring as significantly better or worse"
+    )
+    text = (
+        f"Overall, mentees of mentors in the {first} condition {verb} than those in the "
+        f"{reference} condition: relative total effect {_coef(c, 'c')}"
+    )
+    if med.omnibus is not None:
+        om = med.omnibus.set_index("effect").loc["relative total effects"]
+        text += (
+            f"; across all conditions, F({int(om['df1'])}, {int(om['df2'])}) = "
+            f"{fmt_num(om['statistic'])}, {fmt_p(om['p_value'])}"
+        )
+    if c["p_value"] >= 0.05 and _excludes_zero(ind):
+        text += (
+            ". The indirect effect through engagement was detected although the total effect "
+            "was not: the total effect carries the variation of everything else that shapes "
+            "the mentee's experience, so a small effect transmitted through engagement can "
+            "pass unnoticed in it (Rucker, Preacher, Tormala & Petty, 2011)"
+        )
+    return text + "."
+
+
+def _confounding_text(results: Study4Results) -> str:
+    """What confounding of engagement and mentee experience would explain the focal relative
+    indirect effect away."""
+    first, reference = results.order[0], results.reference
+    tab = results.robustness.table.set_index("term")
+    r = tab.loc[f"indirect:{MEDIATOR}[{first}]"]
+    return (
+        "The condition was randomised, so it is unconfounded; engagement was not, so the "
+        "indirect effect assumes that no unmeasured variable affects both engagement and the "
+        f"mentee's experience. For the {first} vs {reference} contrast, t"
+        + apa_robustness_sentence(
+            r,
+            m_label="mentor engagement",
+            y_label="mentee experience",
+            x_label="mentor engagement",
+            smd_label=f"partially standardized relative indirect effect, {first} vs "
+            f"{reference} in SD units of mentee experience,",
+            covariates=False,
+        )[1:]
+    )
+
+
+def _confounding_figure(b: StudyBuilder, results: Study4Results, first: str) -> None:
+    rb = results.robustness
+    term = f"indirect:{MEDIATOR}[{first}]"
+    ax = rb.sensitivity.plot(term=term)
+    ax.set_ylabel(f"Relative indirect effect, {first} vs {results.reference}")
+    ax.set_title("Sensitivity to engagement–experience confounding", fontsize=10)
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.get_texts()[0].set_text(f"{first} vs {results.reference} (95% CI)")
+    b.figure(
+        "confounding_plot",
+        ax,
+        f"Relative indirect effect of the {first} reflection (vs {results.reference}) through "
+        "mentor engagement if the errors of the engagement and mentee-experience equations "
+        "correlated at ρ (an unobserved confounder), with its 95% CI band; it is zero at ρ = "
+        f"{fmt_r(rb.sensitivity.rho_at_zero)}.",
+    )
 
 
 def _add_notes(b: StudyBuilder, prepared: Prepared, results: Study4Results) -> None:
@@ -696,6 +843,12 @@ def _add_notes(b: StudyBuilder, prepared: Prepared, results: Study4Results) -> N
         "F tests of the relative direct and total effects only); each relative indirect effect "
         "is judged by its percentile-bootstrap CI."
     )
+    b.note(SENSITIVITY_METHOD)
+    b.note(
+        EVALUE_METHOD + " Here the indirect effect is the relative indirect effect of a condition "
+        "in SD units of the mentee's experience (ab / SD(Y)); because the condition was "
+        "randomised, the E-value speaks to confounding of engagement and the mentee's experience."
+    )
     for n_ in prepared.scored.notes:
         b.note(f"Scoring: {n_}")
     for n_ in med.notes:
@@ -715,6 +868,7 @@ def run(
     n_boot: int = 5000,
     progress: bool = False,
     reference: str = "control",
+    exclude_careless: bool = False,
 ) -> StudyResult:
     """Run Study 4: the downward-learning reflection experiment.
 
@@ -736,15 +890,25 @@ def run(
     reference : str
         The condition every other condition is compared with in the mediation model
         (default ``"control"``).
+    exclude_careless : bool
+        Leave out the answers of respondents flagged as possible careless responders. Each row
+        holds two respondents, screened apart: the mentor (manipulation check and engagement
+        items) and the mentee (experience items). A flagged mentor's scores and a flagged
+        mentee's score are set missing, so each analysis drops only the answers it would use
+        from that person (default False: flagged respondents are named in the notes only).
 
     Returns
     -------
     StudyResult
-        Tables ``reliability``, ``table1``, ``condition_means``, ``welch_anova``,
-        ``games_howell``, ``mediation``, ``relative_indirect``, ``omnibus``; figures
-        ``means_plot``, ``indirect_plot``, ``path``, ``bootstrap``; text
-        ``reliability``, ``manipulation``, ``outcomes``, ``main``; results ``scores``,
-        ``reliability``, ``table1``, ``mediation``, ``careless``.
+        Tables ``reliability``, ``table1``, ``condition_means``, ``welch_anova`` (with η², ω²
+        and their CIs), ``games_howell`` (with Hedges' g and its CI), ``mediation``,
+        ``relative_indirect``, ``omnibus``, ``confounding`` (the ρ at which each relative
+        indirect effect vanishes, and its E-value) and ``confounding_curve``; figures
+        ``means_plot``, ``indirect_plot``, ``path``, ``confounding_plot``, ``bootstrap``; text
+        ``reliability``, ``manipulation``, ``outcomes``, ``main`` (the indirect and the
+        relative total effect on the mentee), ``confounding``; results ``scores``,
+        ``reliability``, ``table1``, ``mediation``, ``sensitivity``, ``evalues``,
+        ``careless`` (mentor screen), ``careless_mentee``.
 
     Raises
     ------
@@ -755,10 +919,11 @@ def run(
 
     Notes
     -----
-    Manipulation check: Welch's one-way ANOVA (unequal variances; see
-    :func:`welch_anova_table`) and Games–Howell pairwise comparisons, which keep the family-wise
-    error rate with unequal variances and group sizes (see :func:`games_howell_table`), with
-    Hedges' g per pair.
+    Manipulation check and outcomes: Welch's one-way ANOVA (unequal variances;
+    :func:`learning_direction.welch_anova`, η² and ω² with noncentral-F CIs) and Games–Howell
+    pairwise comparisons, which keep the family-wise error rate with unequal variances and
+    group sizes (:func:`learning_direction.games_howell`), with Hedges' g and its
+    noncentral-t CI per pair (:func:`learning_direction.ttest`).
 
     Mediation with a multicategorical X (Hayes & Preacher, 2014): with indicators
     :math:`D_j` for each condition other than the reference,
@@ -766,7 +931,15 @@ def run(
     The relative indirect effect of condition *j* vs the reference is :math:`a_j b`, with a
     percentile-bootstrap CI; :math:`c'_j` are the relative direct effects and
     :math:`c_j = c'_j + a_j b` the relative total effects, each tested jointly by an omnibus F
-    test (:func:`learning_direction.mediate`).
+    test (:func:`learning_direction.mediate`). The text reports the relative total effect on
+    the mentee next to the indirect effect, also when it is not significant.
+
+    The condition is randomised but engagement is not, so the indirect effect assumes no
+    unmeasured confounding of engagement and the mentee's experience. The pipeline reports the
+    error correlation ρ at which each relative indirect effect would vanish (Imai, Keele &
+    Yamamoto, 2010; :func:`learning_direction.mediation_sensitivity`) and the E-value of the
+    partially standardized relative indirect effect ``a_j b / SD(Y)`` read as a standardized
+    mean difference (RR ≈ exp(0.91 d); :func:`learning_direction.evalue`).
 
     References
     ----------
@@ -789,16 +962,16 @@ def run(
     >>> welch = res.tables["welch_anova"]
     >>> print(welch[["outcome", "df1", "df2", "f", "p_value"]].round(3).to_string(index=False))
                outcome  df1     df2      f  p_value
-    manipulation_check  2.0 196.566 12.481    0.000
-     mentor_engagement  2.0 195.836  6.923    0.001
-     mentee_experience  2.0 197.856  0.491    0.612
+    manipulation_check  2.0 195.736 12.096    0.000
+     mentor_engagement  2.0 196.708  4.315    0.015
+     mentee_experience  2.0 197.356  0.653    0.522
     >>> ind = res.tables["relative_indirect"]
     >>> print(ind[["contrast", "estimate", "ci_low", "ci_high"]].round(3).to_string(index=False))
                contrast  estimate  ci_low  ci_high
-    Downward vs control     0.156   0.039    0.278
-      Upward vs control    -0.048  -0.180    0.074
+    Downward vs control     0.136   0.028    0.265
+      Upward vs control     0.002  -0.109    0.116
     """
-    prepared = prepare(data, name=name, reference=reference)
+    prepared = prepare(data, name=name, reference=reference, exclude_careless=exclude_careless)
     results = analyse(
         prepared, name=name, reference=reference, seed=seed, n_boot=n_boot, progress=progress
     )
@@ -815,7 +988,7 @@ def key_numbers(result: StudyResult) -> dict[str, Any]:
         "mc_f": float(w["f"]),
         "mc_df2": float(w["df2"]),
         "mc_p": float(w["p_value"]),
-        "mc_omega_sq": float(w["omega_sq"]),
+        "mc_omega_sq": float(w["omega2"]),
     }
     if ("downward", "control") in mc.index:
         out["mc_down_vs_control"] = float(mc.loc[("downward", "control"), "estimate"])

@@ -14,7 +14,7 @@ against ``tests/reference/make_lmm_reference.R``).
 """
 
 from ._fit import LMMFit, fit_lmm
-from ._icc import ICCResult, icc
+from ._icc import ICCEstimate, icc
 from ._inference import (
     KenwardRoger,
     contrast_test,
@@ -24,7 +24,7 @@ from ._inference import (
 )
 
 __all__ = [
-    "ICCResult",
+    "ICCEstimate",
     "KenwardRoger",
     "LMMFit",
     "contrast_test",

@@ -94,6 +94,8 @@ class LMMData:
     y_shift: FloatArray  # (p,): OLS coefficients taken out of y (see build_data)
     outer: OuterStats | None
     group_sizes: IntArray  # rows per inner group
+    labels: tuple[object, ...] = ()  # label of each inner group (nested: "inner:outer")
+    outer_labels: tuple[object, ...] = ()  # label of each outer group (nested)
 
     @property
     def n_theta(self) -> int:
@@ -139,23 +141,23 @@ def _float_matrix(value: object, name: str, n: int | None) -> FloatArray:
     return arr
 
 
-def _codes(labels: object, name: str, n: int) -> IntArray:
+def _codes(labels: object, name: str, n: int) -> tuple[IntArray, npt.NDArray[np.object_]]:
     arr = np.asarray(labels, dtype=object).ravel() if not isinstance(labels, pd.Series) else labels
     if len(arr) != n:
         raise DataValidationError(
             f"{name} has {len(arr)} labels but y has {n} rows; give one group label per row"
         )
     try:
-        codes, _ = pd.factorize(arr, sort=True, use_na_sentinel=True)
+        codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
     except TypeError:  # labels of mixed types (1 and "1") cannot be sorted; order is irrelevant
-        codes, _ = pd.factorize(arr, sort=False, use_na_sentinel=True)
+        codes, uniques = pd.factorize(arr, sort=False, use_na_sentinel=True)
     codes = np.asarray(codes, dtype=np.intp)
     if (codes < 0).any():
         raise DataValidationError(
             f"{name} has {int((codes < 0).sum())} missing label(s) (first at row "
             f"{int(np.flatnonzero(codes < 0)[0])}); drop those rows or give them a group"
         )
-    return codes
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _default_names(mat: FloatArray, prefix: str) -> tuple[str, ...]:
@@ -274,8 +276,12 @@ def build_data(
     if Zm.shape[1] == 0:
         raise DataValidationError("Z has no columns; give at least one random effect")
     _check_rank(Xm, fnames)
-    inner = _codes(groups, "groups", n)
-    outer = np.zeros(n, dtype=np.intp) if nested_in is None else _codes(nested_in, "nested_in", n)
+    inner, inner_labels = _codes(groups, "groups", n)
+    outer, outer_labels = (
+        (np.zeros(n, dtype=np.intp), np.zeros(1, dtype=object))
+        if nested_in is None
+        else _codes(nested_in, "nested_in", n)
+    )
     # inner labels count within their outer group (lme4's outer/inner): one code per pair
     pair = outer.astype(np.int64) * (int(inner.max()) + 1) + inner
     order = np.lexsort((pair, outer))
@@ -288,8 +294,13 @@ def build_data(
     Zs = Zm[order]
     starts = _starts(pair_codes)
     terms = [Term(group_name, rnames, covariance == "diagonal", len(starts), 0, 0)]
+    first = order[starts]  # a row of each inner group, in the engine's order
+    labels: tuple[object, ...] = tuple(inner_labels[inner[first]])
+    outer_names: tuple[object, ...] = ()
     outer_stats = None
-    if nested_in is not None:
+    if nested_in is not None:  # lme4 names a nested group inner:outer ("M1:P01")
+        labels = tuple(f"{a}:{b}" for a, b in zip(labels, outer_labels[outer[first]], strict=True))
+        outer_names = tuple(outer_labels[np.unique(outer)])
         Wm = np.ones((n, 1)) if Z_outer is None else _float_matrix(Z_outer, "Z_outer", n)
         wnames = _names(outer_random_names, Wm, "Z_outer", "w")
         outer_sorted = outer[order]
@@ -318,4 +329,6 @@ def build_data(
         y_shift=np.asarray(shift, dtype=np.float64),
         outer=outer_stats,
         group_sizes=np.diff(np.append(starts, n)).astype(np.intp),
+        labels=labels,
+        outer_labels=outer_names,
     )

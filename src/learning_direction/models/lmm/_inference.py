@@ -332,8 +332,8 @@ def fixed_effect_tests(
     ...               d["mentor_id"], fixed_names=["(Intercept)", "mentee_age"])
     >>> fixed_effect_tests(fit, method="kenward-roger").round(4)
               term  estimate      se        df        t  p_value  ci_low  ci_high
-    0  (Intercept)    4.9505  0.4211  563.5681  11.7561   0.0000  4.1234   5.7777
-    1   mentee_age   -0.0067  0.0174  551.6432  -0.3866   0.6992 -0.0409   0.0274
+    0  (Intercept)    5.0084  0.4182  562.7719  11.9758   0.0000  4.1870   5.8298
+    1   mentee_age   -0.0090  0.0173  550.2924  -0.5187   0.6042 -0.0429   0.0249
     """
     rows = []
     for i, name in enumerate(fit.fixed_names):

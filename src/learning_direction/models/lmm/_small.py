@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["FloatArray", "batched_cholesky", "forward_solve", "log_diag_sum"]
+__all__ = ["FloatArray", "backward_solve", "batched_cholesky", "forward_solve", "log_diag_sum"]
 
 
 def batched_cholesky(a: FloatArray) -> FloatArray:
@@ -69,6 +69,23 @@ def forward_solve(low: FloatArray, b: FloatArray) -> FloatArray:
         acc = b[:, i, :].copy()
         for k in range(i):
             acc -= low[:, i, k, None] * x[:, k, :]
+        x[:, i, :] = acc / low[:, i, i, None]
+    return x
+
+
+def backward_solve(low: FloatArray, b: FloatArray) -> FloatArray:
+    """Solve ``L' x = b`` for a stack of lower-triangular ``L`` (back substitution).
+
+    Shapes as :func:`forward_solve`.
+    """
+    q = low.shape[-1]
+    if q == 1:
+        return b / low
+    x = np.empty_like(b)
+    for i in range(q - 1, -1, -1):
+        acc = b[:, i, :].copy()
+        for k in range(i + 1, q):
+            acc -= low[:, k, i, None] * x[:, k, :]
         x[:, i, :] = acc / low[:, i, i, None]
     return x
 

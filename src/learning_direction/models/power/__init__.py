@@ -7,8 +7,9 @@ the share of significant tests (the power) with a confidence interval on that sh
 the target power.
 
 Designs: simple mediation, k parallel mediators, serial mediation (2-3 mediators), moderated
-mediation (PROCESS model 7: power for the index of moderated mediation) and the 2-1-1 clustered
-design (mentees nested in mentors; X and M measured on mentors, Y on mentees).
+mediation (PROCESS model 7: power for the index of moderated mediation) and two clustered
+designs with equal or unequal cluster sizes (mentees nested in mentors): 2-2-1 (X and M measured
+on mentors, Y on mentees) and 2-1-1 (X on mentors, M and Y on mentees).
 
 Speed: all replications of one sample size are simulated and fitted as one batch (stacked
 ordinary least squares through batched normal equations), and the Monte Carlo intervals of all

@@ -160,7 +160,7 @@ def from_mediation_result(res: Any) -> PathValues:
     if res.cluster:
         raise ModelError(
             "power from a clustered MediationResult is not supported; give the standardized "
-            "paths with icc= and cluster_size= (design '2-1-1') instead"
+            "paths with icc= and cluster_size= (designs '2-2-1', or '2-1-1' with icc_m=) instead"
         )
     ms = list(res.mediators)
     sd_x, sd_y, sd_m = _sample_sds(res, ms)

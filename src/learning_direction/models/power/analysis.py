@@ -160,6 +160,8 @@ def make_result(
         power_ci_level=level,
         icc=pop.icc,
         cluster_size=pop.cluster_size,
+        cluster_sizes=None if pop.sizes is None else pop.sizes.describe(),
+        icc_m=pop.icc_m,
         n_required=n_required,
         target=target,
         notes=tuple(all_notes),
@@ -195,7 +197,10 @@ def power_mediation(
     a_xw: float | None = None,
     w_r: float = 0.0,
     icc: float | None = None,
-    cluster_size: int | None = None,
+    cluster_size: int | Sequence[int] | None = None,
+    cluster_cv: float | None = None,
+    icc_m: float | None = None,
+    b_within: float = 0.0,
     standardized: bool = True,
     pilot: Any = None,
     x: str | None = None,
@@ -221,11 +226,15 @@ def power_mediation(
     c_prime : float
         Direct path X -> Y.
     n : int or list of int
-        Sample sizes (number of mentors, i.e. clusters, in the 2-1-1 design). Default 50, 100,
-        ..., 500.
-    design : {"auto", "simple", "parallel", "serial", "moderated", "2-1-1"}
-        ``auto``: "2-1-1" when ``icc``/``cluster_size`` are given, "moderated" with ``a_xw``,
-        "serial" with ``serial=True``, "parallel" with several mediators, else "simple".
+        Sample sizes (number of mentors, i.e. clusters, in the 2-1-1 and 2-2-1 designs).
+        Default 50, 100, ..., 500.
+    design : {"auto", "simple", "parallel", "serial", "moderated", "2-1-1", "2-2-1"}
+        ``auto``: "2-1-1" when ``icc_m`` is given, "2-2-1" when ``icc``/``cluster_size`` are
+        given without it, "moderated" with ``a_xw``, "serial" with ``serial=True``,
+        "parallel" with several mediators, else "simple". Design labels name the levels of X,
+        M and Y (Krull & MacKinnon 2001): "2-2-1" has mentor-level X and M and a mentee-level
+        Y (this toolkit called it "2-1-1" before; passing "2-1-1" without ``icc_m`` raises an
+        error that explains the rename); "2-1-1" has a mentor-level X and a mentee-level M.
     d : float or list of float
         Serial design: paths between mediators, in the order M1->M2 (, M1->M3, M2->M3); one
         number is used for all.
@@ -241,10 +250,21 @@ def power_mediation(
         ``Y = c' X + b M``): the W -> M path, the X*W -> M interaction (the index of moderated
         mediation is ``a_xw * b``) and the correlation of X and W.
     icc : float
-        2-1-1 design: intraclass correlation of Y's residual (the share of the variance of Y
-        not explained by X and M that lies between mentors).
-    cluster_size : int
-        2-1-1 design: mentees per mentor.
+        Clustered designs: intraclass correlation of Y's residual (the share of the variance
+        of Y not explained by X and M that lies between mentors).
+    cluster_size : int or list of int
+        Clustered designs: mentees per mentor. One number: every mentor has that many (or, with
+        ``cluster_cv``, that many on average). A list (e.g. the sizes in a pilot study): every
+        mentor's size is drawn from it with replacement.
+    cluster_cv : float, optional
+        Unequal cluster sizes by their coefficient of variation (SD / mean of the sizes):
+        sizes are gamma-distributed with mean ``cluster_size`` and this CV, rounded (at least
+        1). Unequal sizes cost power at the same mean (Candel & Van Breukelen 2010).
+    icc_m : float, optional
+        2-1-1 design: intraclass correlation of the mediator's residual.
+    b_within : float
+        2-1-1 design: the within-mentor slope of Y on M (default 0: all of the mediation is
+        between mentors); ``b`` is the slope on M's mentor-level (latent) mean.
     standardized : bool
         True (default): path values are standardized coefficients; X, covariates and W are
         standard normal and each residual variance is ``1 - R^2`` so every variable has unit
@@ -288,13 +308,24 @@ def power_mediation(
     ``1 - R^2``. In each replication the same model is fitted by OLS and the indirect effects
     (``a_j b_j``, chains ``a_1 d_21 b_2``, their sum, or the index ``a_xw b``) are tested.
 
-    The 2-1-1 design simulates mentor-level X and M for ``n`` mentors and
-    ``y_ij = c' x_j + b m_j + u_j + e_ij`` for ``cluster_size`` mentees each, with
+    The 2-2-1 design simulates mentor-level X and M for ``n`` mentors and
+    ``y_ij = c' x_j + b m_j + u_j + e_ij`` for ``n_j`` mentees each, with
     ``Var(u) = icc * psi`` and ``Var(e) = (1 - icc) * psi``, ``psi = 1 - R^2_y``; the Y
-    equation is fitted to the mentor means (for equal cluster sizes the GLS = REML fixed
-    effects of ``lmer(y ~ x + m + (1 | mentor))``, whose SE uses ``Var(ybar_j) = tau^2 +
-    sigma^2 / m``). ``ld.mediate(..., cluster=...)`` gives the same point estimates with CR1
-    cluster-robust SEs.
+    equation is fitted to the mentor means by GLS with weights ``1 / (tau^2 + sigma^2 / n_j)``
+    (the fixed effects of ``lmer(y ~ x + m + (1 | mentor))`` at its variance components; OLS
+    when all ``n_j`` are equal). ``ld.multilevel_mediation`` fits the same model;
+    ``ld.mediate(..., cluster=...)`` gives the same point estimates with CR1 cluster-robust SEs
+    for equal sizes.
+
+    The 2-1-1 design simulates a mentor-level X and, for every mentee, ``M_ij = a X_j + u_j +
+    e_ij`` (``Var(u) = icc_m psi_M``) and ``Y_ij = c' X_j + b mu_j + b_within (M_ij - mu_j) +
+    v_j + f_ij`` with ``mu_j`` M's mentor mean; the analysis is the unconflated multilevel model
+    of ``ld.multilevel_mediation(..., method="umm")`` (Zhang, Zyphur & Preacher 2009): a and the
+    between b by GLS on the mentor means of M and Y, the within b from the mentees. The
+    indirect effect ``a * b`` is between mentors; the within path is tested too (its power is
+    in ``.paths``). Observed mentor means of M are unreliable when clusters are small, which
+    pulls the between b towards ``b_within``; the latent-mean MSEM (``method="msem"``) removes
+    that bias at the cost of power.
 
     Vectorised across replications: the (reps, n, q) data of a chunk of replications give all
     cross-product matrices ``V_r' V_r`` in one batched product; every equation of every
@@ -331,6 +362,13 @@ def power_mediation(
     Psychological and Personality Science*, 8, 379-386. Pituch, K. A., Stapleton, L. M., &
     Kang, J. Y. (2006). A comparison of single sample and bootstrap methods to assess
     mediation in cluster randomized trials. *Multivariate Behavioral Research*, 41, 367-400.
+    Candel, M. J. J. M., & Van Breukelen, G. J. P. (2010). Sample size adjustments for
+    varying cluster sizes in cluster randomized trials with binary outcomes analyzed with
+    second-order PQL mixed logistic regression. *Statistics in Medicine*, 29, 1488-1501.
+    Krull, J. L., & MacKinnon, D. P. (2001). Multilevel modeling of individual and group level
+    mediated effects. *Multivariate Behavioral Research*, 36, 249-277. Zhang, Z., Zyphur, M. J.,
+    & Preacher, K. J. (2009). Testing multilevel mediation using hierarchical linear models.
+    *Organizational Research Methods*, 12, 695-719.
 
     Examples
     --------
@@ -354,6 +392,9 @@ def power_mediation(
         w_r=w_r,
         icc=icc,
         cluster_size=cluster_size,
+        cluster_cv=cluster_cv,
+        icc_m=icc_m,
+        b_within=b_within,
         standardized=standardized,
     )
     scenario, sim = plan(

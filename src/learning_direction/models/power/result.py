@@ -32,7 +32,7 @@ METHOD_NOTES = {
     ),
     "percentile": (
         "percentile bootstrap CI in every replication (rows resampled; clusters in the 2-1-1 "
-        "design); significant when the interval excludes 0"
+        "and 2-2-1 designs); significant when the interval excludes 0"
     ),
     "joint": (
         "joint significance: an indirect effect counts as significant when every path in it "
@@ -49,8 +49,9 @@ class PowerResult(ResultMixin):
     ----------
     table : DataFrame
         One row per sample size and effect: ``n, effect, power, power_ci_low,
-        power_ci_high, n_reps, n_failed`` (``n_rows``: total mentees, 2-1-1 design). ``n`` is
-        the number of rows, or of clusters (mentors) in the 2-1-1 design. The power CI is the
+        power_ci_high, n_reps, n_failed`` (``n_rows``: expected total mentees, clustered
+        designs). ``n`` is the number of rows, or of clusters (mentors) in the 2-1-1 and 2-2-1
+        designs. The power CI is the
         exact Clopper-Pearson interval (R ``binom.test``) at ``power_ci_level``.
     paths : DataFrame
         Power of each path's t-test (``a:<m>``, ``b:<m>``, ...): ``n, term, power,
@@ -78,7 +79,9 @@ class PowerResult(ResultMixin):
     standardized: bool
     power_ci_level: float = 0.95
     icc: float | None = None
-    cluster_size: int | None = None
+    cluster_size: float | None = None
+    cluster_sizes: str | None = None
+    icc_m: float | None = None
     n_required: int | None = None
     target: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -98,7 +101,9 @@ class PowerResult(ResultMixin):
         meta["seed"] = self.seed
         if self.icc is not None:
             meta["icc"] = self.icc
-            meta["cluster_size"] = self.cluster_size
+            if self.icc_m is not None:
+                meta["icc_m"] = self.icc_m
+            meta["cluster_size"] = self.cluster_sizes or self.cluster_size
         if self.target is not None:
             meta["target"] = self.target
             meta["n_required"] = self.n_required if self.n_required is not None else "NA"
@@ -133,7 +138,7 @@ def clopper_pearson(k: FloatArray, n: FloatArray, level: float) -> tuple[FloatAr
 
 
 def power_tables(
-    runs: Sequence[RunCounts], method: str, level: float, cluster_size: int | None
+    runs: Sequence[RunCounts], method: str, level: float, cluster_size: float | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The power of every effect and of every path's t-test, one row per n (and effect)."""
     rows, prow = [], []
@@ -152,7 +157,7 @@ def power_tables(
     tab["power_ci_high"] = np.where(tab["k"].notna(), hi, np.nan)
     cols = ["n", "effect", "power", "power_ci_low", "power_ci_high", "n_reps", "n_failed"]
     if cluster_size is not None:
-        tab["n_rows"] = tab["n"] * int(cluster_size)
+        tab["n_rows"] = np.round(tab["n"] * float(cluster_size)).astype(int)
         cols.append("n_rows")
     tab = tab[cols].sort_values(["n", "effect"], kind="stable").reset_index(drop=True)
     paths = pd.DataFrame(prow, columns=["n", "term", "k", "n_reps"])

@@ -1,7 +1,8 @@
 """The population a power analysis simulates from: :class:`Scenario`.
 
 A scenario is the *population* side of a power analysis -- the design (simple, parallel,
-serial, moderated or 2-1-1 mediation), the path values, the covariates and the cluster sizes --
+serial, moderated, 2-1-1 or 2-2-1 mediation), the path values, the covariates and the cluster
+sizes --
 kept apart from *how* it is simulated (method, replications, seed; see
 :mod:`.analysis`). It is built and checked once by one of two constructors:
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
@@ -32,14 +33,18 @@ import pandas as pd
 
 from ..._core.checks import choice
 from ...exceptions import DataValidationError, ModelError
+from .._process_input import RENAMED_211
 from .._types import FloatArray
 from ._pilot import PathValues, from_dataframe, from_mediation_result
-from ._sim import Effects, Equation, Population, implied_cov
+from ._sim import ClusterSizes, Effects, Equation, Population, implied_cov
 
 __all__ = ["DESIGNS", "DesignOptions", "Scenario"]
 
 #: the designs a scenario can have ("auto" picks one from the other arguments)
-DESIGNS = ("auto", "simple", "parallel", "serial", "moderated", "2-1-1")
+DESIGNS = ("auto", "simple", "parallel", "serial", "moderated", "2-1-1", "2-2-1")
+
+#: the clustered designs (mentees nested in mentors; Krull & MacKinnon 2001 labels)
+CLUSTERED = ("2-1-1", "2-2-1")
 
 
 class DesignOptions(TypedDict, total=False):
@@ -55,7 +60,10 @@ class DesignOptions(TypedDict, total=False):
     a_xw: float | None
     w_r: float
     icc: float | None
-    cluster_size: int | None
+    cluster_size: int | Sequence[int] | None
+    cluster_cv: float | None
+    icc_m: float | None
+    b_within: float
     standardized: bool
 
 
@@ -70,7 +78,8 @@ class Scenario:
     c_prime : float
         Direct path X -> Y.
     design : str
-        ``"simple"``, ``"parallel"``, ``"serial"``, ``"moderated"`` or ``"2-1-1"``.
+        ``"simple"``, ``"parallel"``, ``"serial"``, ``"moderated"``, ``"2-1-1"`` (mentor-level
+        X, mentee-level M and Y) or ``"2-2-1"`` (mentor-level X and M, mentee-level Y).
     serial : bool
         The mediators form a chain (paths ``d`` between them).
     d : tuple of float
@@ -84,8 +93,17 @@ class Scenario:
         mediator and Y.
     a_w, a_xw, w_r : float
         Moderated design: W -> M, X*W -> M (None outside it) and the correlation of X and W.
-    icc, cluster_size : float, int or None
-        2-1-1 design: residual ICC of Y and mentees per mentor.
+    icc : float or None
+        Clustered designs: residual ICC of Y (share of Y's residual variance between mentors).
+    cluster_size : int, tuple of int or None
+        Clustered designs: mentees per mentor (one number: all equal, or the mean with
+        ``cluster_cv``), or the sizes to draw from (an empirical distribution).
+    cluster_cv : float or None
+        Coefficient of variation of gamma-distributed cluster sizes (mean ``cluster_size``).
+    icc_m : float or None
+        2-1-1 design: residual ICC of the mentee-level mediator.
+    b_within : float
+        2-1-1 design: within-mentor slope of Y on M (the between slope is ``b``).
     standardized : bool
         Paths are standardized (residual variances make every variable unit-variance) or raw
         (unit residual variances).
@@ -116,7 +134,10 @@ class Scenario:
     a_xw: float | None = None
     w_r: float = 0.0
     icc: float | None = None
-    cluster_size: int | None = None
+    cluster_size: int | tuple[int, ...] | None = None
+    cluster_cv: float | None = None
+    icc_m: float | None = None
+    b_within: float = 0.0
     standardized: bool = True
     exog_corr: FloatArray | None = field(default=None, repr=False)
     mediator_corr: FloatArray | None = field(default=None, repr=False)
@@ -155,7 +176,8 @@ class Scenario:
         **options
             ``design``, ``serial``, ``mediator_r``, ``n_covariates``, ``covariate_r``,
             ``covariate_path``, ``a_w``, ``a_xw``, ``w_r``, ``icc``, ``cluster_size``,
-            ``standardized``, as in :func:`~learning_direction.models.power.power_mediation`.
+            ``cluster_cv``, ``icc_m``, ``b_within``, ``standardized``, as in
+            :func:`~learning_direction.models.power.power_mediation`.
 
         Raises
         ------
@@ -228,19 +250,20 @@ class Scenario:
         if k == 0:
             raise ModelError("give at least one mediator path (a= and b=)")
         a_xw = options.get("a_xw")
-        icc, cluster_size = options.get("icc"), options.get("cluster_size")
+        clusters = _ClusterOptions.of(options)
         design = _resolve_design(
             choice(options.get("design", "auto"), "design", DESIGNS),
             k=k,
             serial=bool(options.get("serial", False)),
             moderated=a_xw is not None,
-            clustered=icc is not None or cluster_size is not None,
+            clustered=clusters.given,
+            mediator_level1=clusters.icc_m is not None,
         )
         serial = bool(options.get("serial", False)) or design == "serial"
         _check_mediators(design, k, serial, values.d)
         if design == "moderated":
             _check_moderated(k, a_xw, options.get("w_r", 0.0))
-        icc_v, size_v = _check_clusters(design, icc, cluster_size, serial, a_xw is not None)
+        checked = clusters.check(design, serial, a_xw is not None)
         n_cov = options.get("n_covariates", 0)
         if isinstance(n_cov, bool) or not isinstance(n_cov, int | np.integer) or n_cov < 0:
             raise ModelError(f"n_covariates must be a whole number >= 0, got {n_cov!r}")
@@ -261,8 +284,11 @@ class Scenario:
             a_w=_as_float(options.get("a_w", 0.0), "a_w"),
             a_xw=_as_float(a_xw, "a_xw") if a_xw is not None else None,
             w_r=float(options.get("w_r", 0.0)),
-            icc=icc_v,
-            cluster_size=size_v,
+            icc=checked.icc,
+            cluster_size=checked.cluster_size,
+            cluster_cv=checked.cluster_cv,
+            icc_m=checked.icc_m,
+            b_within=checked.b_within,
             standardized=bool(options.get("standardized", True)),
             exog_corr=values.exog_corr,
             mediator_corr=values.mediator_corr,
@@ -275,12 +301,25 @@ class Scenario:
     def notes(self) -> tuple[str, ...]:
         """Notes for a result: where the values come from, the design, the scaling."""
         notes = list(self.source_notes)
-        if self.design == "2-1-1":
+        sizes = self.population.sizes
+        if self.design == "2-2-1" and sizes is not None:
             notes.append(
-                "2-1-1 design: n is the number of mentors (clusters); X and M are mentor-level, "
-                "Y is simulated for every mentee and analysed as mentor means (OLS on cluster "
-                "means = the random-intercept model lmer(y ~ x + m + (1 | mentor)) with equal "
-                "cluster sizes)"
+                "2-2-1 design: n is the number of mentors (clusters); X and M are mentor-level, "
+                "Y is simulated for every mentee and analysed as mentor means (GLS on cluster "
+                "means with weights 1 / (tau^2 + sigma^2 / n_j) = the random-intercept model "
+                "lmer(y ~ x + m + (1 | mentor)) at its variance components; OLS with equal "
+                f"cluster sizes); mentees per mentor: {sizes.describe()}"
+            )
+        if self.design == "2-1-1" and sizes is not None:
+            notes.append(
+                "2-1-1 design: n is the number of mentors (clusters); X is mentor-level, M and Y "
+                "are simulated for every mentee and analysed as the unconflated multilevel model "
+                "(ld.multilevel_mediation(..., method='umm')): a and the between b on mentor "
+                "means (GLS weights 1 / (tau^2 + sigma^2 / n_j)), the within b on the mentees; "
+                "the indirect effect a * b is between mentors. Mentees per mentor: "
+                f"{sizes.describe()}. The latent-mean MSEM (the default of "
+                "ld.multilevel_mediation) corrects the between b for the unreliability of "
+                "mentor means and has less power when clusters are small"
             )
         if self.standardized:
             notes.append(
@@ -328,12 +367,26 @@ def _check_corr(r: object, what: str) -> float:
 
 
 # =========================================================================== design rules
-def _resolve_design(design: str, *, k: int, serial: bool, moderated: bool, clustered: bool) -> str:
+def _resolve_design(
+    design: str,
+    *,
+    k: int,
+    serial: bool,
+    moderated: bool,
+    clustered: bool,
+    mediator_level1: bool = False,
+) -> str:
     """The design named, or for ``"auto"`` the one the other arguments imply."""
+    if design == "2-1-1" and not mediator_level1:
+        raise ModelError(
+            f"{RENAMED_211}. For mentor-level X and M pass design='2-2-1' (or leave "
+            "design='auto' with icc= and cluster_size=); for a mentee-level mediator (2-1-1) "
+            "give icc_m= (the share of M's residual variance between mentors)"
+        )
     if design != "auto":
         return design
     if clustered:
-        return "2-1-1"
+        return "2-1-1" if mediator_level1 else "2-2-1"
     if moderated:
         return "moderated"
     if serial:
@@ -364,34 +417,106 @@ def _check_moderated(k: int, a_xw: object, w_r: object) -> None:
     _check_corr(w_r, "w_r")
 
 
-def _check_clusters(
-    design: str, icc: object, cluster_size: object, serial: bool, moderated: bool
-) -> tuple[float | None, int | None]:
-    """The 2-1-1 design's ICC and cluster size (None for the other designs)."""
-    if design != "2-1-1":
-        if icc is not None or cluster_size is not None:
-            raise ModelError(f"icc= and cluster_size= belong to design '2-1-1', not {design!r}")
-        if moderated and design != "moderated":
-            raise ModelError(f"a_xw= belongs to design 'moderated', not {design!r}")
-        return None, None
-    if icc is None or cluster_size is None:
-        raise ModelError(
-            "the 2-1-1 design needs icc= (share of Y's residual variance between mentors) "
-            "and cluster_size= (mentees per mentor)"
+@dataclass(frozen=True)
+class _ClusterOptions:
+    """The cluster options as given (:meth:`of`) and as checked for a design (:meth:`check`)."""
+
+    icc: Any = None
+    cluster_size: Any = None
+    cluster_cv: Any = None
+    icc_m: Any = None
+    b_within: Any = 0.0
+
+    @classmethod
+    def of(cls, options: DesignOptions) -> _ClusterOptions:
+        return cls(
+            options.get("icc"),
+            options.get("cluster_size"),
+            options.get("cluster_cv"),
+            options.get("icc_m"),
+            options.get("b_within", 0.0),
         )
-    if isinstance(icc, bool) or not (isinstance(icc, int | float | np.number) and 0 <= icc < 1):
-        raise ModelError(f"icc must be a number in [0, 1), got {icc!r}")
-    if (
-        isinstance(cluster_size, bool)
-        or not isinstance(cluster_size, int | np.integer)
-        or cluster_size < 1
+
+    @property
+    def given(self) -> bool:
+        return any(v is not None for v in (self.icc, self.cluster_size, self.icc_m))
+
+    def check(self, design: str, serial: bool, moderated: bool) -> _ClusterOptions:
+        """The checked values for ``design`` (all None outside the clustered designs)."""
+        if design not in CLUSTERED:
+            if self.given or self.cluster_cv is not None:
+                raise ModelError(
+                    f"icc=, icc_m=, cluster_size= and cluster_cv= belong to the clustered "
+                    f"designs '2-1-1' and '2-2-1', not {design!r}"
+                )
+            if moderated and design != "moderated":
+                raise ModelError(f"a_xw= belongs to design 'moderated', not {design!r}")
+            return _ClusterOptions()
+        if self.icc is None or self.cluster_size is None:
+            raise ModelError(
+                f"the {design} design needs icc= (share of Y's residual variance between "
+                "mentors) and cluster_size= (mentees per mentor: a number, or a list of sizes)"
+            )
+        if design == "2-1-1" and self.icc_m is None:
+            raise ModelError(
+                "the 2-1-1 design needs icc_m= (share of the mediator's residual variance "
+                "between mentors)"
+            )
+        if design == "2-2-1" and self.icc_m is not None:
+            raise ModelError(
+                "icc_m= is for a mentee-level mediator (design '2-1-1'); in a 2-2-1 design M is "
+                "mentor-level"
+            )
+        if serial or moderated:
+            raise ModelError(f"the {design} design is planned for simple or parallel mediation")
+        size, cv = _check_sizes(self.cluster_size, self.cluster_cv)
+        return _ClusterOptions(
+            _check_icc(self.icc, "icc"),
+            size,
+            cv,
+            None if self.icc_m is None else _check_icc(self.icc_m, "icc_m"),
+            _as_float(self.b_within, "b_within"),
+        )
+
+
+def _check_icc(value: object, what: str) -> float:
+    if isinstance(value, bool) or not (
+        isinstance(value, int | float | np.number) and 0 <= float(value) < 1
     ):
+        raise ModelError(f"{what} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _whole(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | np.integer) and bool(value >= 1)
+
+
+def _check_sizes(size: object, cv: object) -> tuple[int | tuple[int, ...], float | None]:
+    """One whole number (all equal, or the mean with ``cv``), or a list of sizes to draw from."""
+    if isinstance(size, int | np.integer) and not isinstance(size, bool):
+        if not _whole(size):
+            raise ModelError(
+                f"cluster_size must be a whole number of mentees per mentor >= 1, got {size!r}"
+            )
+        if cv is None or (isinstance(cv, int | float) and not isinstance(cv, bool) and cv == 0):
+            return int(size), None
+        if isinstance(cv, bool) or not (isinstance(cv, int | float | np.number) and 0 < cv <= 2):
+            raise ModelError(f"cluster_cv must be a coefficient of variation in (0, 2], got {cv!r}")
+        return int(size), float(cv)
+    sizes: tuple[object, ...] = ()
+    if isinstance(size, Iterable) and not isinstance(size, str):
+        sizes = tuple(size)
+    if len(sizes) < 2 or not all(_whole(v) for v in sizes):
         raise ModelError(
-            f"cluster_size must be a whole number of mentees per mentor >= 1, got {cluster_size!r}"
+            "cluster_size must be a whole number of mentees per mentor >= 1, or a list of two or "
+            f"more such numbers (the sizes to draw from), got {size!r}"
         )
-    if serial or moderated:
-        raise ModelError("the 2-1-1 design is planned for simple or parallel mediation")
-    return float(icc), int(cluster_size)
+    if cv is not None:
+        raise ModelError(
+            "give either a list of cluster sizes or cluster_cv= (with one mean cluster_size), "
+            "not both"
+        )
+    return tuple(int(v) for v in sizes if isinstance(v, int | np.integer)), None
 
 
 # =========================================================================== the population
@@ -516,14 +641,18 @@ def _build_population(s: Scenario) -> Population:
     eqs, params = _equations(s)
     effects, primary = _effects(s)
     mcorr = _mediator_corr(s)
-    _, _, rv = implied_cov(
-        R,
-        product,
-        tuple(exog),
-        tuple(eqs),
-        None if s.standardized else [1.0] * len(eqs),
-        mcorr,
-    )
+    if s.design == "2-1-1":
+        rv = _residuals_211(s, R, product, tuple(exog), tuple(eqs))
+    else:
+        _, _, rv = implied_cov(
+            R,
+            product,
+            tuple(exog),
+            tuple(eqs),
+            None if s.standardized else [1.0] * len(eqs),
+            mcorr,
+        )
+    clustered = s.design in CLUSTERED and s.cluster_size is not None
     return Population(
         exog=tuple(exog),
         exog_corr=R,
@@ -534,9 +663,45 @@ def _build_population(s: Scenario) -> Population:
         params=params,
         effects=effects,
         primary=primary,
-        icc=s.icc if s.design == "2-1-1" else None,
-        cluster_size=s.cluster_size if s.design == "2-1-1" else None,
+        icc=s.icc if clustered else None,
+        sizes=_sizes(s.cluster_size, s.cluster_cv) if clustered else None,
+        icc_m=s.icc_m if s.design == "2-1-1" else None,
+        b_within=s.b_within if s.design == "2-1-1" else 0.0,
     )
+
+
+def _sizes(size: int | tuple[int, ...] | None, cv: float | None) -> ClusterSizes:
+    if isinstance(size, tuple):
+        return ClusterSizes(float(np.mean(size)), values=size)
+    return ClusterSizes(float(size or 1), cv=cv)
+
+
+def _residuals_211(
+    s: Scenario,
+    R: FloatArray,
+    product: tuple[str, str, str] | None,
+    exog: tuple[str, ...],
+    eqs: tuple[Equation, ...],
+) -> list[float]:
+    """Residual variances of M and Y in the 2-1-1 design (both 1 for raw paths).
+
+    Standardized: ``psi_M = 1 - R^2_M`` makes M unit-variance; Y's residual makes Y
+    unit-variance given its between part (``c' X + b mu_M + C h``, with ``Var(mu_M) = a^2 +
+    icc_m psi_M``) and its within part ``b_within (M_ij - mu_j)``.
+    """
+    if s.icc_m is None or len(eqs) != 2:
+        raise ModelError("the 2-1-1 design is planned for one mediator (a and b of length 1)")
+    if not s.standardized:
+        return [1.0, 1.0]
+    _, _, (psi_m,) = implied_cov(R, product, exog, eqs[:1], None)
+    cov, names, _ = implied_cov(R, product, exog, eqs, [s.icc_m * psi_m, 0.0])
+    explained = float(cov[-1, -1]) + s.b_within**2 * (1 - s.icc_m) * psi_m
+    if 1.0 - explained <= 1e-8:
+        raise ModelError(
+            f"the standardized paths into '{names[-1]}' explain {explained:.3f} of its variance "
+            "(must be below 1); use smaller path values"
+        )
+    return [psi_m, 1.0 - explained]
 
 
 def _population_table(pop: Population) -> pd.DataFrame:
@@ -563,6 +728,11 @@ def _population_table(pop: Population) -> pd.DataFrame:
     if pop.icc is not None:
         rows.append(("icc", float(pop.icc)))
         rows.append(("cluster_size", float(pop.cluster_size or 1)))
+    if pop.sizes is not None and pop.sizes.cv:
+        rows.append(("cluster_cv", float(pop.sizes.cv)))
+    if pop.icc_m is not None:
+        rows.append(("icc_m", float(pop.icc_m)))
+        rows.append((f"b_within:{pop.equations[0].outcome}", float(pop.b_within)))
     seen: set[str] = set()
     out = []
     for term, value in rows:  # the first row of each term

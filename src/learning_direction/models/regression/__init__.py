@@ -5,8 +5,10 @@
 * :func:`regress_steps` / :func:`compare_models` (:mod:`.compare`) -- hierarchical regression
   (Delta R^2, F change);
 * :func:`logit` (:mod:`.logit`) -- logistic regression with odds ratios and pseudo-R^2;
-* :func:`mixed` (:mod:`.mixed`) -- linear mixed model (random intercepts and slopes) with lme4's
-  fixed-effect SEs, lme4-style variance components and ICC(1)/ICC(2).
+* :func:`mixed` (:mod:`.mixed`) -- linear mixed model (random intercepts and slopes, one
+  grouping factor or two nested ones on the toolkit's engine ``models.lmm``) with lme4's
+  estimates and SEs, lmerTest's Satterthwaite or Kenward-Roger t tests, lme4-style variance
+  components and ICC(1)/ICC(2).
 
 Every function checks the formula's columns first (naming a missing one with close matches),
 drops incomplete rows listwise and reports how many and why (``n``, ``n_dropped``, ``notes``).

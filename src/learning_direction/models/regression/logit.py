@@ -327,8 +327,8 @@ def logit(
     >>> res = ld.logit(d, "hired_6m ~ hireability")  # R: glm(hired_6m ~ hireability, binomial, d)
     >>> print(res.table[["term", "estimate", "se", "odds_ratio"]].round(3).to_string(index=False))
            term  estimate    se  odds_ratio
-      Intercept    -3.368 0.385       0.034
-    hireability     0.675 0.077       1.965
+      Intercept    -3.358 0.384       0.035
+    hireability     0.667 0.077       1.949
     >>> res.n, res.n_dropped
     (634, 1)
     """

@@ -1,29 +1,60 @@
 """Linear mixed models with lme4's conventions: random intercepts and slopes per group.
 
-:func:`mixed` fits by REML (or ML) with statsmodels' ``MixedLM``, retrying other optimisers,
-and reports lme4's fixed-effect SEs, Satterthwaite (lmerTest) or Wald tests, lme4-style
-variance components and ICC(1)/ICC(2) from the null model on the same rows.
+:func:`mixed` builds the fixed and random designs from formulas (patsy, as :func:`regress`),
+fits them by REML or ML on the toolkit's engine (:mod:`learning_direction.models.lmm`: one
+grouping factor or two nested ones) and reports lme4's estimates and SEs with lmerTest's
+Satterthwaite or Kenward-Roger t tests, lme4-style variance components and ICC(1)/ICC(2) from
+the null model on the same rows. Crossed factors and deeper nesting go to statsmodels.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from patsy import INTERCEPT, ModelDesc, NAAction, PatsyError, dmatrix
 
 from ..._core.checks import choice
-from ..._core.data import MissingReport, complete_cases, require_columns
+from ..._core.data import MissingReport, complete_cases
 from ..._core.results import ResultMixin, table_to_html
-from ...exceptions import DataValidationError, ModelError, ModelWarning
-from .._design import Design, build_design, check_design, check_formula_columns, formula_variables
-from .._types import FloatArray
+from ...exceptions import DataValidationError, ModelError
+from .._design import build_design, check_design, check_formula_columns, clean_term
+from ._mixed_engine import FitOutput, engine_covers, fit_engine
+from ._mixed_fallback import fit_statsmodels
+from ._mixed_spec import (
+    GroupSpec,
+    RandomPart,
+    check_center,
+    cluster_codes,
+    level1_predictors,
+    parse_groups,
+    random_parts,
+    refuse_level2_center,
+    split_within_between,
+)
 from ._summary import CoefficientPlot, check_ci_level, notes_from_report, summary_text
 
 __all__ = ["MixedResult", "mixed"]
+
+DF_METHODS = ["satterthwaite", "kenward-roger", "wald"]
+_DF_ALIASES = {
+    "kenward_roger": "kenward-roger",
+    "kr": "kenward-roger",
+    "kenwardroger": "kenward-roger",
+    "z": "wald",
+    "lme4": "wald",
+    "lmertest": "satterthwaite",
+}
+_TESTS = {
+    "satterthwaite": "t, Satterthwaite df (lmerTest)",
+    "kenward-roger": "t, Kenward-Roger df and SEs (pbkrtest)",
+    "wald": "Wald z (lme4's t value against the normal, df = inf)",
+}
+ENGINES = {"learning_direction": "learning_direction (models.lmm)", "statsmodels": "statsmodels"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,31 +64,47 @@ class MixedResult(CoefficientPlot, ResultMixin):
     Attributes
     ----------
     table : DataFrame
-        Fixed effects: ``term, estimate, se, df, t, ci_low, ci_high, p_value`` (Satterthwaite
-        df, the default) or ``term, estimate, se, z, ci_low, ci_high, p_value`` (``ddf="wald"``).
+        Fixed effects: ``term, estimate, se, df, t, p_value, ci_low, ci_high`` for every
+        ``df_method`` (Wald: ``df`` is ``inf`` and ``t`` is read against the normal).
     variance_components : DataFrame
-        ``group, var1, var2, vcov, sdcor`` like lme4's ``as.data.frame(VarCorr(fit))``: variances
-        (``var2`` missing), covariances (``sdcor`` = correlation), then the residual.
+        ``group, var1, var2, vcov, sdcor`` like lme4's ``as.data.frame(VarCorr(fit))``: per
+        grouping factor (innermost first) its variances (``var2`` missing), covariances
+        (``sdcor`` = correlation), then the residual.
     icc, icc2 : float
-        ICC(1) and ICC(2) from the intercept-only (null) model on the same rows and groups.
+        ICC(1) (the lme4 variance ratio :math:`\\tau^2 / (\\tau^2 + \\sigma^2)`) and ICC(2)
+        (:math:`k\\,ICC(1) / (1 + (k-1)\\,ICC(1))`, k = n / n_groups) from the REML null model
+        on the same rows and groups (nested factors: :math:`\\tau^2` sums both levels).
     reml_loglik : float
         REML log-likelihood (NaN for an ML fit); ``loglik`` is the criterion actually maximised.
     n, n_groups, n_dropped : int
-    groups, re_formula, formula : str
-    reml : bool
+        Rows used, groups of the innermost factor, rows left out for missing values.
+    n_groups_by_factor : dict
+        Groups per factor, in lme4's names (``{"mentor:program": 258, "program": 40}``).
+    groups : str
+        The grouping as written in lme4 (``mentor_id``, ``program/mentor``, ``a + b``).
+    random_effects : str
+        The random part in lme4's notation, e.g. ``(1 + Days | Subject)``.
+    formula, re_formula, reml
+        As given. ``formula_fitted`` is the formula after ``center="cluster"``.
+    centered : tuple of str
+        Predictors split into ``<x>_within`` and ``<x>_between``.
     vcov : DataFrame
-        :math:`(X'V^{-1}X)^{-1}` of the fixed effects.
-    model : statsmodels MixedLMResults
+        Covariance of the fixed effects behind the table's SEs: lme4's ``vcov(m)``,
+        :math:`\\sigma^2 (X'V^{-1}X)^{-1}`, or pbkrtest's ``vcovAdj(m)`` for Kenward-Roger.
+    df_method : str
+        ``"satterthwaite"``, ``"kenward-roger"`` or ``"wald"`` (``ddf`` is its old name).
+    engine : str
+        ``"learning_direction"`` (the toolkit's engine) or ``"statsmodels"`` (MixedLM).
+    model : LMMFit or statsmodels MixedLMResults
+        The engine's fit.
     notes : tuple of str
-    ddf : str
-        ``"satterthwaite"`` (t tests) or ``"wald"`` (z tests).
     """
 
     table: pd.DataFrame
     variance_components: pd.DataFrame
     formula: str
     groups: str
-    re_formula: str | None
+    re_formula: str | Mapping[str, str] | None
     reml: bool
     icc: float
     icc2: float
@@ -72,16 +119,43 @@ class MixedResult(CoefficientPlot, ResultMixin):
     model: Any = field(repr=False)
     notes: tuple[str, ...] = ()
     method: str = "linear mixed model"
-    ddf: str = "satterthwaite"
+    df_method: str = "satterthwaite"
+    engine: str = "learning_direction"
+    random_effects: str = ""
+    formula_fitted: str = ""
+    centered: tuple[str, ...] = ()
+    n_groups_by_factor: dict[str, int] = field(default_factory=dict)
 
     _title: ClassVar[str] = "Linear mixed model"
 
+    @property
+    def ddf(self) -> str:
+        """Deprecated name of :attr:`df_method`."""
+        return self.df_method
+
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """Conditional modes (BLUPs) of the random effects, lme4's ``ranef(m)``.
+
+        ``{factor: DataFrame}`` in lme4's names (innermost first), a row per group (nested
+        groups named ``inner:outer``), a column per random effect. Models fitted by the
+        toolkit's engine only (statsmodels fits: ``.model.random_effects``).
+        """
+        if self.engine != "learning_direction":
+            raise ModelError(
+                "ranef() is available for models fitted by the toolkit's engine; this one was "
+                "fitted by statsmodels - use .model.random_effects"
+            )
+        return dict(zip(self.n_groups_by_factor, self.model.ranef(), strict=True))
+
     def _meta(self) -> dict[str, Any]:
+        fitted = self.formula_fitted
         return {
             "formula": self.formula,
-            "random effects": f"{self.re_formula or '~1'} | {self.groups}",
+            **({"fitted formula": fitted} if fitted and fitted != self.formula else {}),
+            "random effects": self.random_effects,
             "method": "REML" if self.reml else "ML",
-            "tests": "t, Satterthwaite df" if self.ddf == "satterthwaite" else "Wald z",
+            "tests": _TESTS[self.df_method],
+            "engine": ENGINES.get(self.engine, self.engine),
             "n": self.n,
             "n_groups": self.n_groups,
             "n_dropped": self.n_dropped,
@@ -91,7 +165,7 @@ class MixedResult(CoefficientPlot, ResultMixin):
         }
 
     def summary(self, digits: int = 4) -> str:
-        """Readable text: fixed effects, variance components, ICCs and notes."""
+        """Readable text: fixed effects, variance components, ICCs, engine and notes."""
         return summary_text(
             self,
             digits,
@@ -106,62 +180,18 @@ class MixedResult(CoefficientPlot, ResultMixin):
         )
 
 
-def _fit_mixedlm(model: Any, reml: bool) -> tuple[Any, list[str]]:
-    """Fit a statsmodels MixedLM, retrying other optimisers; returns (fit, warning messages)."""
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
-    best, best_msgs = None, None
-    for method in (None, ["lbfgs"], ["bfgs"], ["nm", "bfgs"]):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                fit = model.fit(reml=reml, method=method) if method else model.fit(reml=reml)
-            except (np.linalg.LinAlgError, ValueError) as exc:
-                caught.append(warnings.WarningMessage(str(exc), ConvergenceWarning, "", 0))
-                fit = None
-        msgs = [
-            str(w.message)
-            for w in caught
-            if issubclass(w.category, ConvergenceWarning | RuntimeWarning | UserWarning)
-        ]
-        if fit is not None and not np.isfinite(fit.llf):  # singular fit (e.g. llf = +inf)
-            fit = None
-        if fit is not None and (best is None or fit.llf > best.llf + 1e-8):
-            best, best_msgs = fit, msgs
-        if fit is not None and fit.converged and not msgs:
-            return fit, []
-    if best is None:
-        raise ModelError(
-            "mixed: the model could not be estimated; simplify the random effects (e.g. drop the "
-            "random slope), rescale predictors, or check that groups have several observations"
-        )
-    return best, best_msgs or (
-        ["the optimiser did not report convergence"] if not best.converged else []
-    )
-
-
-def _lme4_vcov(fit: Any) -> FloatArray:
-    """(sum_i X_i' V_i^{-1} X_i)^{-1} with V_i = Z_i G Z_i' + sigma^2 I at the estimates."""
-    model = fit.model
-    G = np.asarray(fit.cov_re)
-    s2 = float(fit.scale)
-    p = model.exog.shape[1]
-    A = np.zeros((p, p))
-    for Xi, Zi in zip(model.exog_li, model.exog_re_li, strict=True):
-        Vi = Zi @ G @ Zi.T + s2 * np.eye(Xi.shape[0])
-        A += Xi.T @ np.linalg.solve(Vi, Xi)
-    return np.linalg.inv(A)
-
-
 def mixed(
     df: pd.DataFrame,
     formula: str,
     *,
-    groups: str,
-    re_formula: str | None = None,
+    groups: str | Sequence[str],
+    re_formula: str | Mapping[str, str] | None = None,
+    re_covariance: str | Mapping[str, str] = "unstructured",
     reml: bool = True,
+    df_method: str = "satterthwaite",
     ci_level: float = 0.95,
-    ddf: str = "satterthwaite",
+    center: str | Sequence[str] = "none",
+    ddf: str | None = None,
 ) -> MixedResult:
     """Linear mixed model with random intercepts (and slopes) per group, lme4 conventions.
 
@@ -169,73 +199,131 @@ def mixed(
     ----------
     df : DataFrame
     formula : str
-        Fixed part, e.g. ``"hireability ~ downward + mentee_gpa"``.
-    groups : str
-        Grouping column (e.g. ``"mentor_id"``): R's ``(1 | mentor_id)``.
-    re_formula : str, optional
-        Random part, e.g. ``"~Days"`` for ``(Days | Subject)`` (correlated intercept and slope).
-        Default: random intercept only.
+        Fixed part (patsy, as :func:`regress`: categorical terms, interactions and transforms),
+        e.g. ``"hireability ~ mentor_engagement + mentee_age"``.
+    groups : str or list of str
+        The grouping: a column (``"mentor_id"``, R's ``(1 | mentor_id)``); two nested factors
+        from the outer to the inner one, ``"program/mentor"`` or ``["program", "mentor"]``
+        (mentees in mentors in programs, R's ``(1 | program/mentor)``; mentor labels count
+        within their program, so "M1" of two programs is two mentors); crossed factors,
+        ``"mentor + rater"`` (R's ``(1 | mentor) + (1 | rater)``).
+    re_formula : str or dict, optional
+        Random effects of the innermost factor, e.g. ``"~ Days"`` for ``(1 + Days | Subject)``
+        (``"~ 0 + Days"`` drops the random intercept). Outer factors get a random intercept;
+        a dict ``{"mentor": "~ x", "program": "~ x"}`` gives each factor its own. Default: a
+        random intercept per group of every factor.
+    re_covariance : {"unstructured", "diagonal"} or dict
+        Correlated random effects (lme4's ``|``, default) or independent ones (lme4's ``||``:
+        ``(1 + Days || Subject)`` is ``re_formula="~ Days", re_covariance="diagonal"``).
+        One value for all factors, or a dict per factor.
     reml : bool
         REML (default, as ``lmer``) or ML (for likelihood-ratio tests of fixed effects).
+    df_method : {"satterthwaite", "kenward-roger", "wald"}
+        Tests of the fixed effects: t tests with Satterthwaite df (default; lmerTest's
+        ``summary(m)``), Kenward-Roger df and adjusted SEs (``summary(m, ddf =
+        "Kenward-Roger")``, REML only), or Wald tests (lme4's ``t value`` read against the
+        normal; ``df`` is ``inf``). ``"kr"`` and ``"z"`` are accepted too.
     ci_level : float
-    ddf : {"satterthwaite", "wald"}
-        Tests of the fixed effects: t tests with Satterthwaite degrees of freedom (default, as
-        ``lmerTest``), or Wald z tests (``"wald"``, as ``lme4``'s t values read against the
-        normal distribution).
+        Level of the confidence intervals (t with the method's df; normal for Wald).
+    center : {"none", "cluster"} or list of str
+        ``"none"`` (default): predictors enter as given; a note names every level-1
+        predictor (one that varies within the innermost groups and whose group means differ)
+        because its coefficient then blends the within- and between-group relations.
+        ``"cluster"``: each such predictor ``x`` is replaced by ``x_within`` (``x`` minus its
+        group mean) and ``x_between`` (the group mean) is added, in the fixed and the random
+        part alike; a list splits only the columns named.
+    ddf : str, optional
+        Deprecated alias of ``df_method`` (a ``FutureWarning``; same values, same results).
 
     Returns
     -------
     MixedResult
-        ``.table`` (fixed effects: ``term, estimate, se, df, t, ci_low, ci_high, p_value``;
-        with ``ddf="wald"`` a ``z`` column instead of ``df`` and ``t``), ``.variance_components``,
-        ``.icc``, ``.icc2``,
-        ``.reml_loglik``, ``.n``, ``.n_groups``, ``.n_dropped``.
+        ``.table`` (``term, estimate, se, df, t, p_value, ci_low, ci_high``),
+        ``.variance_components``, ``.icc``, ``.icc2``, ``.n``, ``.n_groups``, ``.n_dropped``,
+        ``.engine``, ``.notes``; ``summary()``, ``plot()``.
 
     Raises
     ------
     DataValidationError
-        Unknown column (formula, ``re_formula`` or ``groups``).
+        Unknown column (formula, ``re_formula`` or ``groups``); a malformed ``re_formula``.
     ModelError
-        The model cannot be estimated; fewer than two groups; as lme4: one row per group (as
-        many groups as rows), or with ``re_formula`` no more rows than random effects.
+        Fewer than two groups; as lme4: one row per group (as many groups as rows), or with
+        random slopes no more rows than random effects; Kenward-Roger with ``reml=False``;
+        random slopes with crossed factors or three nesting levels.
 
     Warns
     -----
     ModelWarning
-        The optimiser did not converge or the fit is on the boundary (a variance of zero, lme4's
-        "singular fit").
+        The optimiser did not converge; the fit is on the boundary (a variance of zero or a
+        correlation of +-1, lme4's "singular fit"); df asked for a model fitted by statsmodels.
+    FutureWarning
+        ``ddf=`` is used.
 
     Notes
     -----
-    Estimation by statsmodels' ``MixedLM``. Fixed-effect SEs follow lme4 (and SAS/SPSS MIXED):
-    :math:`\\sqrt{\\mathrm{diag}((X'V^{-1}X)^{-1})}` with
-    :math:`V = \\mathrm{blockdiag}(Z_j G Z_j' + \\sigma^2 I)` at the (RE)ML variance estimates,
-    computed here; statsmodels' ``bse_fe`` equals it on balanced data but differs (third or fourth significant digit)
-    on unbalanced groups.
+    **Model and engine.** :math:`y = X\\beta + Zb + \\varepsilon`, :math:`b \\sim N(0, G)`,
+    :math:`\\varepsilon \\sim N(0, \\sigma^2 I)`, :math:`V = ZGZ' + \\sigma^2 I`. X comes from
+    ``formula`` and Z from ``re_formula`` through patsy on the complete rows (rows missing any
+    variable of either, or a group, are left out and reported). One grouping factor or two
+    nested ones are fitted by the toolkit's engine (:mod:`learning_direction.models.lmm`):
+    lme4's profiled (RE)ML deviance minimised to the optimum (``engine ==
+    "learning_direction"``). Crossed factors and three or more nesting levels, with random
+    intercepts only, are fitted by statsmodels ``MixedLM`` (``engine == "statsmodels"``;
+    Wald tests only).
 
-    Tests and CIs use t distributions with Satterthwaite degrees of freedom, as ``lmerTest``
-    (Kuznetsova et al., 2017): for coefficient j,
-    :math:`\\nu_j = 2 C_{jj}^2 / (g_j' A g_j)` with :math:`C = (X'V^{-1}X)^{-1}`,
-    :math:`g_j = \\partial C_{jj} / \\partial\\theta` and :math:`A = 2 H^{-1}` the asymptotic
-    covariance of the variance parameters :math:`\\theta` (H: Hessian of the deviance), both by
-    numerical differentiation. On sleepstudy they reproduce lmerTest (22.81 and 161.0 for the
-    random-intercept model, 17.0 for both effects with a random slope). With few groups they
-    keep the Type I error near its nominal level where Wald z tests do not (Luke, 2017).
+    **Standard errors** are lme4's ``vcov(m)``, :math:`\\Phi = (X'V^{-1}X)^{-1}` at the
+    variance estimates (as SAS/SPSS MIXED); statsmodels' ``bse_fe`` differs on unbalanced
+    groups. With Kenward-Roger they are pbkrtest's adjusted :math:`\\Phi_A` (``vcovAdj(m)``),
+    as lmerTest's Kenward-Roger table reports.
 
-    ICC(1) :math:`= \\tau^2_{00} / (\\tau^2_{00} + \\sigma^2)` from the REML null model
-    ``y ~ 1 + (1 | groups)`` on the same rows. ICC(2) :math:`= k\\,ICC(1) / (1 + (k-1) ICC(1))`
-    (Bliese, 2000), the reliability of group means, with :math:`k` the mean group size.
+    **Tests**, for coefficient j with :math:`t = \\hat\\beta_j / SE_j`,
+    :math:`p = 2 P(T_\\nu > |t|)` and :math:`CI = \\hat\\beta_j \\pm t_{\\nu, 1-\\alpha/2} SE_j`:
+
+    * ``"satterthwaite"`` (lmerTest ``summary(m)`` / ``contest1D(m, L, ddf =
+      "Satterthwaite")``): :math:`\\nu_j = 2 \\Phi_{jj}^2 / (g_j' A g_j)`,
+      :math:`g_j = \\partial \\Phi_{jj} / \\partial\\varphi`, :math:`A = 2 H^{-1}`, with H the
+      Hessian of the deviance in the variance parameters :math:`\\varphi` (analytic here,
+      numerical in lmerTest). With few groups it keeps the Type I error near its nominal level
+      where Wald tests do not (Luke 2017).
+    * ``"kenward-roger"`` (lmerTest ``summary(m, ddf = "Kenward-Roger")``, i.e. pbkrtest
+      ``vcovAdj`` and ``Lb_ddf``): SEs from :math:`\\Phi_A` and Kenward & Roger's (1997) df.
+    * ``"wald"``: :math:`\\nu = \\infty` (normal reference). lme4's ``summary(m)`` prints the
+      same ``t value`` without df or p; p and CI here are those of ``confint(m, method =
+      "Wald")``. The statistic column is still named ``t``, as lme4 names it.
+
+    **ICC.** ``icc`` :math:`= \\tau^2 / (\\tau^2 + \\sigma^2)` from the REML null model
+    ``y ~ 1 + (1 | groups)`` on the same rows (nested factors: :math:`\\tau^2` is the sum of
+    both intercept variances, the correlation of two members of one inner group);
+    ``icc2`` :math:`= k\\,ICC(1) / (1 + (k-1)\\,ICC(1))` with :math:`k = n / J` (the
+    Spearman-Brown reliability of a group mean). These are the lme4 variance ratio; Bliese's
+    (2000) ANOVA estimators (``multilevel::ICC1``/``ICC2``) are :func:`learning_direction.icc`
+    with ``method="anova"``.
+
+    **Centring.** A level-1 predictor x entered raw estimates one slope for two relations,
+    within groups and between group means (Raudenbush & Bryk 2002; Enders & Tofighi 2007).
+    ``center="cluster"`` fits :math:`y = \\beta_W (x - \\bar x_j) + \\beta_B \\bar x_j + ...`
+    (the within-between model, Bell & Jones 2015), with :math:`\\bar x_j` the mean over the
+    rows used; R: ``x_between <- ave(x, g); x_within <- x - x_between`` on the complete rows.
+    It is an option of :func:`mixed` rather than a separate helper because the group means must
+    be those of the rows the model uses (after listwise deletion), and the rewritten formula
+    (``fitted formula`` in the summary) carries the split into interactions and random slopes.
 
     References
     ----------
     Bates, D., Maechler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects models
     using lme4. *Journal of Statistical Software, 67*(1).
-    Bliese, P. D. (2000). Within-group agreement, non-independence, and reliability. In Klein &
-    Kozlowski (Eds.), *Multilevel theory, research, and methods in organizations* (pp. 349-381).
+    Bell, A., & Jones, K. (2015). Explaining fixed effects: Random effects modeling of
+    time-series cross-sectional and panel data. *Political Science Research and Methods, 3*(1),
+    133-153.
+    Enders, C. K., & Tofighi, D. (2007). Centering predictor variables in cross-sectional
+    multilevel models. *Psychological Methods, 12*(2), 121-138.
+    Kenward, M. G., & Roger, J. H. (1997). Small sample inference for fixed effects from
+    restricted maximum likelihood. *Biometrics, 53*(3), 983-997.
     Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest package: Tests in
     linear mixed effects models. *Journal of Statistical Software, 82*(13).
     Luke, S. G. (2017). Evaluating significance in linear mixed-effects models in R. *Behavior
     Research Methods, 49*, 1494-1502.
+    Raudenbush, S. W., & Bryk, A. S. (2002). *Hierarchical linear models* (2nd ed.). Sage.
 
     Examples
     --------
@@ -246,202 +334,258 @@ def mixed(
     >>> raw = ld.load_dataset("study3")
     >>> d = raw.join(ld.score(raw, ["mentor_engagement", "hireability"]).scores)
     >>> res = ld.mixed(d, "hireability ~ mentor_engagement", groups="mentor_id")
-    >>> # R: lme4::lmer(hireability ~ mentor_engagement + (1 | mentor_id), d, REML = TRUE)
-    >>> print(res.table[["term", "estimate", "se"]].round(3).to_string(index=False))
-                 term  estimate    se
-            Intercept     3.651 0.276
-    mentor_engagement     0.232 0.055
-    >>> round(res.icc, 3), res.n, res.n_dropped
-    (0.153, 634, 1)
+    >>> # R: summary(lmerTest::lmer(hireability ~ mentor_engagement + (1 | mentor_id), d))
+    >>> print(res.table[["term", "estimate", "se", "df", "p_value"]].round(4).to_string(index=False))
+                 term  estimate     se       df  p_value
+            Intercept    3.5250 0.2728 109.6391      0.0
+    mentor_engagement    0.2591 0.0544 113.1161      0.0
+    >>> round(res.icc, 4), res.n, res.n_dropped, res.engine
+    (0.1621, 634, 1, 'learning_direction')
 
-    A random slope, as ``lme4::lmer(y ~ x + (x | g))``, is ``re_formula="~x"``.
+    Kenward-Roger (R: ``summary(m, ddf = "Kenward-Roger")``): adjusted SEs and their df.
+
+    >>> kr = ld.mixed(d, "hireability ~ mentor_engagement", groups="mentor_id",
+    ...               df_method="kenward-roger")
+    >>> print(kr.table[["term", "se", "df"]].round(4).to_string(index=False))
+                 term     se       df
+            Intercept 0.2729 110.7731
+    mentor_engagement 0.0545 114.2782
+
+    Mentee age varies within mentors: split it into its within- and between-mentor parts
+    (R, on the complete rows: ``d$mentee_age_between <- ave(d$mentee_age, d$mentor_id)``,
+    ``d$mentee_age_within <- d$mentee_age - d$mentee_age_between``, then ``lmer(hireability ~
+    mentor_engagement + mentee_age_within + mentee_age_between + (1 | mentor_id), d)``).
+
+    >>> wb = ld.mixed(d, "hireability ~ mentor_engagement + mentee_age", groups="mentor_id",
+    ...               center="cluster")
+    >>> print(wb.table[["term", "estimate", "se", "df"]].round(4).to_string(index=False))
+                  term  estimate     se       df
+             Intercept    2.3185 1.1428 124.6423
+     mentor_engagement    0.2568 0.0545 112.8702
+     mentee_age_within   -0.0280 0.0171 516.2545
+    mentee_age_between    0.0509 0.0468 124.3985
+
+    A random slope, as ``lmer(y ~ x + (x | g))``, is ``re_formula="~ x"``; independent
+    intercept and slope, ``(x || g)``, add ``re_covariance="diagonal"``; mentees in mentors
+    in programs, ``(1 | program/mentor)``, are ``groups="program/mentor"``.
     """
-    import statsmodels.formula.api as smf
-
     level = check_ci_level(ci_level)
-    ddf_key = choice(ddf, "ddf", ["satterthwaite", "wald"])
-    data, report = _mixed_data(df, formula, groups, re_formula)
-    n_groups = _check_groups(data, groups)
-    design = build_design(data, formula, what="mixed", data=data, report=report)
-    check_design(design.X, "mixed")
-    model = smf.mixedlm(formula, data, groups=data[groups], re_formula=re_formula)
-    n_re = n_groups * int(model.k_re)
-    if re_formula is not None and len(data) <= n_re:  # lme4's check.nobs.vs.nRE
-        raise ModelError(
-            f"mixed: {len(data)} complete rows but {n_re} random effects ({model.k_re} per group "
-            f"of '{groups}' for '{re_formula}'); the random effects and the residual variance "
-            "cannot be told apart (lme4 refuses this too). Drop the random slope "
-            "(re_formula=None) or use groups with more rows"
-        )
-    fit, msgs = _fit_mixedlm(model, reml)
-    notes = notes_from_report(report)
-    if msgs:
-        warnings.warn(
-            "mixed: " + "; ".join(dict.fromkeys(msgs)) + ". The estimates may be unreliable: "
-            "rescale predictors, simplify the random effects (drop a random slope or its "
-            "correlation), or check groups with very few observations",
-            ModelWarning,
-            stacklevel=2,
-        )
-        notes.append("estimation warnings: " + "; ".join(dict.fromkeys(msgs)))
-    V = _lme4_vcov(fit)
-    names = list(design.X.columns)
-    table, test_note = _fixed_effects(fit, names, V, level, ddf_key, bool(reml), notes)
-    icc1, icc2, k = _icc(design, data, groups, n_groups)
-    notes.append(
-        f"fixed-effect SEs = sqrt(diag((X'V^-1X)^-1)) at the variance estimates (lme4); {test_note}"
+    method = _df_method(df_method, ddf, reml)
+    spec = parse_groups(groups, df)
+    parts = random_parts(re_formula, re_covariance, spec)
+    centering = check_center(center)
+    data, report, rhs = _mixed_data(df, formula, spec, parts)
+    n_groups = _check_groups(data, spec)
+    data, fitted_formula, parts, centered, notes = _center(
+        data, formula, parts, spec, centering, rhs
     )
+    design = build_design(data, fitted_formula, what="mixed", data=data, report=report)
+    check_design(design.X, "mixed")
+    Z = {p.factor: _random_design(data, p) for p in parts}
+    _check_random_effects(spec, parts, Z, n_groups, len(data))
+    if engine_covers(spec):
+        out = fit_engine(design, Z, data, spec, parts, reml=bool(reml), method=method, level=level)
+    else:
+        out = fit_statsmodels(
+            design, data, spec, parts, reml=bool(reml), method=method, level=level
+        )
+    names = list(design.X.columns)
     return MixedResult(
-        table=table,
-        variance_components=_variance_components(fit, groups),
+        table=out.table,
+        variance_components=out.variance_components,
         formula=formula,
-        groups=groups,
+        groups=spec.label,
         re_formula=re_formula,
         reml=bool(reml),
-        icc=icc1,
-        icc2=icc2,
-        reml_loglik=float(fit.llf) if reml else float("nan"),
-        loglik=float(fit.llf),
+        icc=out.icc,
+        icc2=out.icc2,
+        reml_loglik=out.loglik if reml else float("nan"),
+        loglik=out.loglik,
         n=len(data),
-        n_groups=n_groups,
+        n_groups=n_groups[spec.inner],
         n_dropped=int(report.n_dropped),
-        mean_group_size=k,
+        mean_group_size=len(data) / n_groups[spec.inner],
         ci_level=level,
-        vcov=pd.DataFrame(V, index=names, columns=names),
-        model=fit,
-        notes=tuple(notes),
-        ddf=ddf_key,
+        vcov=pd.DataFrame(out.vcov, index=names, columns=names),
+        model=out.model,
+        notes=tuple([*notes_from_report(report), *notes, *out.notes, _tests_note(out)]),
+        df_method=out.df_method,
+        engine=out.engine,
+        random_effects=_lme4_random(spec, parts),
+        formula_fitted=fitted_formula,
+        centered=centered,
+        n_groups_by_factor=out.n_groups,
     )
+
+
+def _df_method(df_method: object, ddf: object, reml: object) -> str:
+    """``df_method`` (or its deprecated alias ``ddf``), checked against ``reml``."""
+    method = choice(df_method, "df_method", DF_METHODS, aliases=_DF_ALIASES)
+    if ddf is not None:
+        old = choice(ddf, "ddf", DF_METHODS, aliases=_DF_ALIASES)
+        warnings.warn(
+            "mixed: ddf= is deprecated and will be removed; use df_method= (same values: "
+            "'satterthwaite', 'kenward-roger', 'wald')",
+            FutureWarning,
+            stacklevel=3,
+        )
+        if method not in ("satterthwaite", old):
+            raise ModelError(
+                f"mixed: ddf={ddf!r} and df_method={df_method!r} disagree; give df_method= only "
+                "(ddf= is its deprecated alias)"
+            )
+        method = old
+    if method == "kenward-roger" and not reml:
+        raise ModelError(
+            "mixed: Kenward-Roger df need a REML fit (lmerTest and pbkrtest refuse ML fits "
+            "too); use reml=True, or df_method='satterthwaite' with reml=False"
+        )
+    return method
 
 
 def _mixed_data(
-    df: pd.DataFrame, formula: str, groups: object, re_formula: str | None
-) -> tuple[pd.DataFrame, MissingReport]:
-    """The complete rows of the formula's, the random part's and the groups' columns."""
-    if not isinstance(groups, str):
-        raise DataValidationError(
-            f"groups must be a column name such as 'mentor_id', got {groups!r}"
-        )
+    df: pd.DataFrame, formula: str, spec: GroupSpec, parts: tuple[RandomPart, ...]
+) -> tuple[pd.DataFrame, MissingReport, list[str]]:
+    """The complete rows of the formula's, the random parts' and the groups' columns."""
     lhs, rhs = check_formula_columns(df, formula, "mixed")
-    require_columns(df, [groups], "mixed (groups)")
-    re_vars: list[str] = []
-    if re_formula is not None:
-        ref = re_formula.strip()
-        if not ref.startswith("~"):
-            raise DataValidationError(
-                f"re_formula must start with '~', e.g. '~Days'; got {re_formula!r}"
+    re_vars = [v for p in parts for v in p.variables]
+    missing = [v for v in re_vars if v not in df.columns]
+    if missing:
+        check_formula_columns(df, "_y_ ~ " + " + ".join(missing), "mixed (re_formula)")
+    data, report = complete_cases(df, [*lhs, *rhs, *re_vars, *spec.factors], "mixed")
+    return data, report, [c for c in rhs if c not in spec.factors]
+
+
+def _check_groups(data: pd.DataFrame, spec: GroupSpec) -> dict[str, int]:
+    """Groups per factor; several groups, and fewer groups than rows (as lme4 demands)."""
+    out = {}
+    for i, f in enumerate(spec.factors):
+        cols = list(spec.factors[: i + 1]) if spec.kind == "nested" else [f]
+        k = int(data.groupby(cols, sort=False, observed=True).ngroups)
+        if k < 2:
+            raise ModelError(
+                f"mixed: the groups column '{f}' has {k} group(s) in the complete rows; a "
+                "mixed model needs several groups"
             )
-        _, re_vars = formula_variables("_y_ " + ref)
-        require_columns(df, re_vars, "mixed (re_formula)")
-    return complete_cases(df, [*lhs, *rhs, *re_vars, groups], "mixed")
+        if k >= len(data):  # lme4's check.nobs.vs.nlev
+            raise ModelError(
+                f"mixed: the groups column '{f}' has {k} groups for {len(data)} complete "
+                "rows, so every group has a single row and the group variance cannot be told "
+                "apart from the residual variance (lme4: the number of levels of each grouping "
+                "factor must be < the number of observations). Check that the groups column "
+                "is right (not a row id); with one row per group use ld.regress()"
+            )
+        out[f] = k
+    return out
 
 
-def _check_groups(data: pd.DataFrame, groups: str) -> int:
-    """Number of groups; several groups, and fewer groups than rows (as lme4 demands)."""
-    n_groups = int(data[groups].nunique())
-    if n_groups < 2:
-        raise ModelError(
-            f"mixed: the groups column '{groups}' has {n_groups} group(s) in the complete rows; a "
-            "mixed model needs several groups"
-        )
-    if n_groups >= len(data):  # lme4's check.nobs.vs.nlev
-        raise ModelError(
-            f"mixed: the groups column '{groups}' has {n_groups} groups for {len(data)} complete "
-            "rows, so every group has a single row and the group variance cannot be told apart "
-            "from the residual variance (lme4: the number of levels of each grouping factor must "
-            "be < the number of observations). Check that the groups column is right (not a row "
-            "id); with one row per group use ld.regress()"
-        )
-    return n_groups
-
-
-def _fixed_effects(
-    fit: Any,
-    names: list[str],
-    V: FloatArray,
-    level: float,
-    ddf: str,
-    reml: bool,
-    notes: list[str],
-) -> tuple[pd.DataFrame, str]:
-    """The fixed-effects table (Wald z, or t with Satterthwaite df) and what the tests are.
-
-    A coefficient whose Satterthwaite df cannot be computed gets a z test, with a note added
-    to ``notes``.
-    """
-    est = np.asarray(fit.fe_params)
-    se_v = np.sqrt(np.diag(V))
-    stat = est / se_v
-    if ddf == "wald":
-        crit = stats.norm.ppf(0.5 + level / 2)
-        cols = {"z": stat}
-        p_value = 2 * stats.norm.sf(np.abs(stat))
-        test_note = "Wald z tests"
-    else:
-        from .._satterthwaite import satterthwaite_df
-
-        dfs = satterthwaite_df(fit, reml)
-        test_note = "t tests with Satterthwaite df (lmerTest)"
-        if not np.all(np.isfinite(dfs)):
-            bad = [nm for nm, d in zip(names, dfs, strict=True) if not np.isfinite(d)]
+def _center(
+    data: pd.DataFrame,
+    formula: str,
+    parts: tuple[RandomPart, ...],
+    spec: GroupSpec,
+    center: str | list[str],
+    rhs: list[str],
+) -> tuple[pd.DataFrame, str, tuple[RandomPart, ...], tuple[str, ...], list[str]]:
+    """Split level-1 predictors into within and between parts, or note that they enter raw."""
+    codes = cluster_codes(data, spec)
+    level1, blended = level1_predictors(data, rhs, codes)
+    cluster = spec.level_name(spec.inner)
+    if center == "none":
+        notes = []
+        if blended:
             notes.append(
-                "Satterthwaite df could not be computed for "
-                + ", ".join(bad)
-                + " (the deviance is not curved at the estimates); Wald z tests used for them"
+                f"level-1 predictor(s) {', '.join(blended)} vary within {cluster} and between "
+                f"the {cluster} means, and enter raw: each coefficient blends the "
+                f"within-{cluster} and between-{cluster} relations; center='cluster' "
+                "estimates them separately (<x>_within, <x>_between)"
             )
-            dfs = np.where(np.isfinite(dfs), dfs, np.inf)
-        crit = stats.t.ppf(0.5 + level / 2, dfs)
-        cols = {"df": dfs, "t": stat}
-        p_value = 2 * stats.t.sf(np.abs(stat), dfs)
-    table = pd.DataFrame(
-        {
-            "term": names,
-            "estimate": est,
-            "se": se_v,
-            **cols,
-            "ci_low": est - crit * se_v,
-            "ci_high": est + crit * se_v,
-            "p_value": p_value,
-        }
-    )
-    return table, test_note
+        return data, formula, parts, (), notes
+    if spec.kind == "crossed":
+        raise ModelError(
+            "mixed: center= needs one clustering (single or nested groups); with crossed "
+            "factors compute the cluster means you want and add them to the formula yourself"
+        )
+    split = level1 if center == "cluster" else list(center)
+    refuse_level2_center(split, level1, spec, rhs)
+    if not split:
+        return data, formula, parts, (), [f"center='cluster': no predictor varies within {cluster}"]
+    data, formula, parts, between = split_within_between(data, formula, parts, split, codes)
+    notes = [
+        f"centred within {cluster}: {', '.join(split)} split into <x>_within (deviation from "
+        f"the {cluster} mean) and <x>_between (the {cluster} mean over the rows used)"
+    ]
+    same = [c for c in split if f"{c}_between" not in between]
+    if same:
+        notes.append(
+            f"no <x>_between term for {', '.join(same)}: every {cluster} has the same mean, so "
+            "there is no between part to estimate"
+        )
+    return data, formula, parts, tuple(split), notes
 
 
-def _variance_components(fit: Any, groups: str) -> pd.DataFrame:
-    """lme4's ``as.data.frame(VarCorr(fit))``: variances, covariances, then the residual."""
-    cov_re = np.asarray(fit.cov_re)
-    re_names = ["Intercept" if nm == groups or nm == "Group" else nm for nm in fit.cov_re.index]
-    rows: list[tuple[str, str | None, str | None, float, float]] = []
-    for i, a in enumerate(re_names):
-        rows.append((groups, a, None, cov_re[i, i], np.sqrt(cov_re[i, i])))
-    for i in range(len(re_names)):
-        for j in range(i + 1, len(re_names)):
-            denom = np.sqrt(cov_re[i, i] * cov_re[j, j])
-            corr = cov_re[i, j] / denom if denom > 0 else np.nan
-            rows.append((groups, re_names[i], re_names[j], cov_re[i, j], corr))
-    rows.append(("Residual", None, None, float(fit.scale), np.sqrt(float(fit.scale))))
-    cols = list(zip(*rows, strict=True))
-    return pd.DataFrame(
-        {
-            "group": pd.Series(cols[0], dtype=object),
-            "var1": pd.Series(cols[1], dtype=object),  # None where lme4 shows NA
-            "var2": pd.Series(cols[2], dtype=object),
-            "vcov": np.asarray(cols[3], dtype=float),
-            "sdcor": np.asarray(cols[4], dtype=float),
-        }
-    )
+def _random_design(data: pd.DataFrame, part: RandomPart) -> pd.DataFrame:
+    """The random-effects design of one factor (patsy, columns named as in the table)."""
+    try:
+        Z = dmatrix(part.formula, data, return_type="dataframe", NA_action=NAAction(NA_types=[]))
+    except PatsyError as exc:
+        raise DataValidationError(
+            f"mixed: cannot build the random effects '{part.formula}' of '{part.factor}': {exc}"
+        ) from None
+    Z = Z.rename(columns=clean_term).astype(float)
+    if Z.shape[1] == 0:
+        raise ModelError(
+            f"mixed: re_formula '{part.formula}' of '{part.factor}' has no random effect; use "
+            "'~ 1' for a random intercept"
+        )
+    if not np.all(np.isfinite(Z.to_numpy())):
+        raise DataValidationError(
+            f"mixed: re_formula '{part.formula}' gives NaN or infinite values; change the "
+            "transform or set those rows to NaN"
+        )
+    return Z
 
 
-def _icc(
-    design: Design, data: pd.DataFrame, groups: str, n_groups: int
-) -> tuple[float, float, float]:
-    """ICC(1), ICC(2) and the mean group size, from the REML null model on the same rows."""
-    import statsmodels.api as sm
+def _check_random_effects(
+    spec: GroupSpec,
+    parts: tuple[RandomPart, ...],
+    Z: dict[str, pd.DataFrame],
+    n_groups: dict[str, int],
+    n: int,
+) -> None:
+    """lme4's check.nobs.vs.nRE: more rows than random effects of each factor."""
+    for part in parts:
+        q = Z[part.factor].shape[1]
+        n_re = n_groups[part.factor] * q
+        if q > 1 and n <= n_re:
+            raise ModelError(
+                f"mixed: {n} complete rows but {n_re} random effects ({q} per group of "
+                f"'{part.factor}' for '{part.formula}'); the random effects and the residual "
+                "variance cannot be told apart (lme4 refuses this too). Drop the random slope "
+                "(re_formula=None) or use groups with more rows"
+            )
 
-    null = sm.MixedLM(design.y.to_numpy(), np.ones((len(data), 1)), groups=data[groups].to_numpy())
-    nfit, _ = _fit_mixedlm(null, True)
-    tau2 = float(np.asarray(nfit.cov_re)[0, 0])
-    icc1 = tau2 / (tau2 + float(nfit.scale))
-    k = len(data) / n_groups
-    icc2 = k * icc1 / (1 + (k - 1) * icc1)
-    return float(icc1), float(icc2), float(k)
+
+def _lme4_random(spec: GroupSpec, parts: tuple[RandomPart, ...]) -> str:
+    """The random part in lme4's notation: ``(1 + x | mentor:program) + (1 | program)``."""
+    out = []
+    for part in reversed(parts):
+        desc = ModelDesc.from_formula(part.formula)
+        terms = [t.name() for t in desc.rhs_termlist if t != INTERCEPT]
+        has_int = INTERCEPT in desc.rhs_termlist
+        effects = " + ".join((["1"] if has_int else ["0"]) + terms)
+        bar = "||" if part.covariance == "diagonal" and len(terms) + has_int > 1 else "|"
+        out.append(f"({clean_term(effects)} {bar} {spec.level_name(part.factor)})")
+    return " + ".join(out)
+
+
+def _tests_note(out: FitOutput) -> str:
+    if out.df_method == "kenward-roger":
+        return (
+            "SEs, df and tests by Kenward-Roger: pbkrtest's adjusted covariance vcovAdj(m) "
+            "(lmerTest summary(m, ddf = 'Kenward-Roger'))"
+        )
+    se = "fixed-effect SEs = sqrt(diag(sigma^2 (X'V^-1X)^-1)) at the variance estimates (lme4)"
+    if out.df_method == "wald":
+        return f"{se}; Wald tests: t read against the normal, df = inf (confint(m, 'Wald'))"
+    return f"{se}; t tests with Satterthwaite df (lmerTest summary(m))"

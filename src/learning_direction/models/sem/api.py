@@ -1,35 +1,28 @@
-"""``fit_sem``: fit a model written in lavaan syntax by maximum likelihood, in one or two levels."""
+"""``sem``: fit a model written in lavaan syntax by maximum likelihood.
+
+One level or two, one group or several, complete rows (listwise) or every row (FIML), ML or
+robust ML (MLR). The options are checked in :mod:`.options`, the rows chosen in
+:mod:`.sampledata`, the model fitted in :mod:`.fitting`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import math
 import warnings
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
 
-import numpy as np
 import pandas as pd
 
-from ..._core.checks import check_level, choice
-from ..._core.data import MissingReport, closest_columns, complete_cases, require_columns
-from ...exceptions import DataValidationError, ModelError, ModelWarning
-from . import engine
-from .objective import SingleLevelObjective
-from .partable import ParTable, build_partable, n_moments
-from .result import SEMResult, SEMState
-from .standardize import std_all
+from ...exceptions import ModelError
+from .fitting import run
+from .groupequal import apply_group_equal
+from .options import FitOptions, check_options
+from .partable import ParTable, build_partable
+from .result import SEMResult
+from .sampledata import group_labels, model_data
 from .syntax import ParsedModel, parse_model
-from .tables import (
-    FitInputs,
-    fit_table,
-    parameter_names,
-    parameter_table,
-    srmr_single,
-    srmr_two_level,
-)
 
-__all__ = ["fit_sem"]
+__all__ = ["fit_sem", "sem"]
 
 
 @contextlib.contextmanager
@@ -44,22 +37,29 @@ def _single_thread_blas() -> Iterator[None]:
         yield
 
 
-def fit_sem(
+def sem(
     df: pd.DataFrame,
     model: str,
     *,
-    cluster: str | None = None,
-    se: str = "standard",
-    information: str | None = None,
-    ci_level: float = 0.95,
-    fixed_x: bool = True,
-    meanstructure: bool | None = None,
-    estimator: str = "ML",
     missing: str = "listwise",
     group: str | None = None,
+    cluster: str | None = None,
+    estimator: str = "ML",
+    group_equal: Sequence[str] | str | None = None,
+    group_partial: Sequence[str] | str | None = None,
+    se: str | None = None,
+    information: str | None = None,
+    ci_level: float = 0.95,
+    bootstrap: int | None = None,
+    seed: int | None = None,
+    fixed_x: bool = True,
+    meanstructure: bool | None = None,
     max_iter: int = 500,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax, by maximum likelihood.
+
+    The equivalent of ``lavaan::sem()`` (``cfa()`` for a measurement model) with lavaan's
+    defaults, so that the estimates, standard errors and fit measures are lavaan's.
 
     Parameters
     ----------
@@ -67,31 +67,50 @@ def fit_sem(
         One row per observation (per level-1 unit in a two-level model).
     model : str
         lavaan model syntax: ``=~``, ``~``, ``~~``, ``~ 1``, ``:=``, ``==``, modifiers
-        (``a*x``, ``0.5*x``, ``NA*x``, ``start(0.5)*x``), comments and ``level: 1`` /
-        ``level: 2`` blocks (see :mod:`~learning_direction.models.sem.syntax`).
+        (``a*x``, ``0.5*x``, ``NA*x``, ``start(0.5)*x``, one per group ``c(a1, a2)*x``),
+        comments and ``level: 1`` / ``level: 2`` blocks (see
+        :mod:`~learning_direction.models.sem.syntax`).
+    missing : {"listwise", "fiml"}
+        ``"listwise"``: rows with a missing model variable are left out (and counted).
+        ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML on every row with at
+        least one model variable; rows missing every variable, and (with ``fixed_x``) rows
+        missing an exogenous covariate, are left out and counted, as lavaan does.
+    group : str, optional
+        Column of group labels: one model per group (lavaan's ``group =``), groups in order of
+        first appearance; a label shared across groups (``a*x`` or ``c(a, a)*x``) makes the
+        parameters equal.
     cluster : str, optional
         Column of cluster ids; required for (and only for) a model with ``level:`` blocks.
-    se : {"standard", "none"}
-        Standard errors from the information matrix, or none.
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: ML estimates with Huber-White standard errors and the Yuan-Bentler scaled
+        test (Mplus variant), with scaled and robust fit indices (lavaan's MLR).
+    group_equal : str or list of str, optional
+        Kinds of parameters equal across groups: ``"loadings"``, ``"intercepts"``,
+        ``"means"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
+        ``"lv.covariances"``, ``"regressions"`` (lavaan's ``group.equal``).
+    group_partial : str or list of str, optional
+        Parameters exempt from ``group_equal``, written ``"x3 ~ 1"``, ``"visual =~ x2"``.
+    se : {"standard", "robust", "none"}, optional
+        Standard errors from the information matrix, Huber-White (the default with MLR), or
+        none.
     information : {"expected", "observed"}, optional
-        Information matrix for the standard errors. Default as lavaan: ``"expected"`` for a
-        single-level model, ``"observed"`` for a two-level model (the expected information is
-        available for single-level models only).
+        Information matrix for the standard errors. Default as lavaan: ``"expected"`` for
+        complete-data ML in one level, ``"observed"`` (the Hessian) with FIML, MLR or two
+        levels (the expected information is available for single-level models only).
     ci_level : float
         Level of the Wald confidence intervals.
+    bootstrap : int, optional
+        Number of nonparametric bootstrap resamples (rows) for percentile intervals of the
+        defined parameters (``:=``), drawn through the toolkit's resampling engine with
+        ``seed`` (single-group, single-level models).
+    seed : int, optional
+        Seed of the bootstrap (the same seed gives the same intervals).
     fixed_x : bool
         Treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``): their
         moments are set to the sample values and not counted as parameters.
     meanstructure : bool, optional
-        Model the means; default as lavaan (on when the syntax has an intercept or the model
-        has two levels).
-    estimator : {"ML"}
-        Maximum likelihood (MLR is planned).
-    missing : {"listwise"}
-        Rows with a missing value in a model variable (or the cluster) are left out and
-        counted in ``n_dropped`` (FIML is planned).
-    group : None
-        Multigroup models are planned; must be ``None``.
+        Model the means; default as lavaan (on with FIML, with groups, when the syntax has an
+        intercept, or in two levels).
     max_iter : int
         Most Newton iterations of the optimiser.
 
@@ -103,10 +122,12 @@ def fit_sem(
     Raises
     ------
     ModelError
-        Syntax errors (with the line), unsupported options, non-convergence.
+        Syntax errors (with the line), unsupported options or combinations (FIML, MLR or
+        groups with two levels; ``group:`` blocks), non-convergence.
     DataValidationError
-        Variables missing from the data (with close matches), text columns, a level-2
-        variable that changes within clusters or a level-1 variable that does not.
+        Variables missing from the data (with close matches), text columns, infinite values,
+        a group column with one group, a level-2 variable that changes within clusters or a
+        level-1 variable that does not.
 
     Notes
     -----
@@ -121,7 +142,14 @@ def fit_sem(
     fitted by EM as lavaan does, and its moments are the fixed values of exogenous covariates.
     Standard errors invert ``N/2`` times the expected (or observed) Hessian of ``F``; the
     observed one is the five-point finite difference of the analytic gradient. Equality
-    constraints (shared labels, linear ``==``) are imposed by reparameterisation.
+    constraints (shared labels, linear ``==``, ``group_equal``) are imposed by
+    reparameterisation. Several groups add their likelihoods (``F = sum_g (n_g / N) F_g``).
+
+    With FIML the likelihood is casewise, summed over missing-data patterns (Arbuckle 1996),
+    the saturated model is fitted by EM, the standard errors use the observed information
+    (lavaan's default with ``missing = "ml"``), and the robust CFI/RMSEA are the
+    FIML-corrected ones of Zhang & Savalei (2023), as lavaan 0.6-14 reports them. MLR: see
+    :mod:`~learning_direction.models.sem.robust`.
 
     References
     ----------
@@ -134,6 +162,14 @@ def fit_sem(
     assessing multilevel mediation. *Psychological Methods*, 15, 209-233.
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
     Statistical Software*, 48(2), 1-36.
+    Arbuckle, J. L. (1996). Full information estimation in the presence of incomplete data. In
+    G. A. Marcoulides & R. E. Schumacker (Eds.), *Advanced Structural Equation Modeling*
+    (pp. 243-277). Erlbaum.
+    Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. *Sociological Methodology*,
+    30, 165-200.
+    Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following FIML and TS
+    estimation with missing data. *Psychological Methods*, 28, 263-283.
     Rosseel, Y. (2021). Evaluating the observed log-likelihood function in two-level
     structural equation modeling with missing data. *Psychometrika*, 86, 1-24.
 
@@ -143,7 +179,6 @@ def fit_sem(
     variables, as ``lavaan::sem(model, data = study2a)``:
 
     >>> import learning_direction as ld
-    >>> from learning_direction.models.sem import fit_sem
     >>> model = '''
     ...     down =~ ld_down_1 + ld_down_2 + ld_down_3
     ...     opp  =~ lo_1 + lo_2 + lo_3 + lo_4
@@ -152,7 +187,8 @@ def fit_sem(
     ...     eng ~ b*opp + down
     ...     indirect := a*b
     ... '''
-    >>> res = fit_sem(ld.load_dataset("study2a"), model)
+    >>> d = ld.load_dataset("study2a")
+    >>> res = ld.sem(d, model)
     >>> res.table.loc[res.table.op == ":=", ["lhs", "estimate", "se"]].round(3)
              lhs  estimate     se
     30  indirect     0.142  0.042
@@ -161,6 +197,30 @@ def fit_sem(
     0  49.157  51  1.0    0.0  0.033
     >>> res.n, res.n_dropped
     (279, 121)
+
+    Every mentor, by FIML, with robust statistics (``sem(model, data = study2a,
+    missing = "ml", estimator = "MLR")``):
+
+    >>> res = ld.sem(d, model, missing="fiml", estimator="MLR")
+    >>> res.table.loc[res.table.op == ":=", ["lhs", "estimate", "se"]].round(3)
+             lhs  estimate     se
+    45  indirect     0.191  0.037
+    >>> res.fit[["chisq_scaled", "df", "cfi_robust", "rmsea_robust", "n", "n_patterns"]].round(3)
+       chisq_scaled  df  cfi_robust  rmsea_robust    n  n_patterns
+    0        53.537  51       0.999          0.01  400          36
+
+    The same paths in men and women, with equal loadings and regressions (``group =
+    "gender", group.equal = c("loadings", "regressions")``):
+
+    >>> res = ld.sem(d, model, group="gender", group_equal=["loadings", "regressions"])
+    >>> res.table.loc[res.table.op == "~", ["lhs", "rhs", "group", "label", "estimate"]].round(3)
+        lhs   rhs   group  label  estimate
+    12  opp  down    male      a     0.425
+    13  eng   opp    male      b     0.344
+    14  eng  down    male  .p15.     0.175
+    57  opp  down  female      a     0.425
+    58  eng   opp  female      b     0.344
+    59  eng  down  female  .p15.     0.175
 
     A 2-2-1 design with latent cluster means (Study 3: mentor-level learning direction and
     engagement, mentee-level hireability), as
@@ -178,61 +238,69 @@ def fit_sem(
     ...     hire ~ b*eng + down
     ...     indirect := a*b
     ... '''
-    >>> res = fit_sem(d, model, cluster="mentor_id")
+    >>> res = ld.sem(d, model, cluster="mentor_id")
     >>> res.table[["lhs", "op", "rhs", "level", "estimate", "se"]].tail(3).round(3)
              lhs  op  rhs  level  estimate     se
-    9       hire  ~1            2     3.697  0.307
+    9       hire  ~1            2     3.533  0.298
     10      down  ~1            2     4.728  0.000
-    11  indirect  :=  a*b      0     0.068  0.024
+    11  indirect  :=  a*b      0     0.085  0.027
     """
-    options = _check_options(se, information, ci_level, estimator, missing, group, cluster)
+    options = check_options(
+        estimator=estimator,
+        missing=missing,
+        se=se,
+        information=information,
+        ci_level=ci_level,
+        cluster=cluster,
+        group=group,
+        group_equal=group_equal,
+        group_partial=group_partial,
+        bootstrap=bootstrap,
+        seed=seed,
+        max_iter=max_iter,
+    )
     parsed = parse_model(model)
     _check_levels(parsed, cluster)
-    table = build_partable(parsed, fixed_x=fixed_x, meanstructure=meanstructure)
-    data, report = _complete_rows(df, table, cluster)
+    labels = group_labels(df, group) if group is not None else (None,)
+    table = _table(parsed, options, len(labels), fixed_x, meanstructure)
+    data = model_data(df, table, cluster=cluster, group=group, labels=labels, fiml=options.fiml)
     with _single_thread_blas(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _fit(table, data, report, cluster, options, max_iter, model)
+        result = run(table, data, options, model)
+        if options.bootstrap is not None:
+            from .resample import bootstrap_defined
+
+            result = bootstrap_defined(result, table, data, options)
+    return result
 
 
-def _check_options(
-    se: object,
-    information: object,
-    ci_level: object,
-    estimator: object,
-    missing: object,
-    group: object,
-    cluster: str | None,
-) -> dict[str, Any]:
-    choice(estimator, "estimator", ["ML"])
-    if isinstance(missing, str) and missing.lower() in ("fiml", "ml", "direct"):
+fit_sem = sem
+
+
+def _table(
+    parsed: ParsedModel,
+    options: FitOptions,
+    n_groups: int,
+    fixed_x: bool,
+    meanstructure: bool | None,
+) -> ParTable:
+    """lavaan's parameter table: a mean structure with FIML or groups, then group.equal."""
+    if meanstructure is None and (options.fiml or n_groups > 1):
+        meanstructure = True
+    if meanstructure is False and (options.fiml or n_groups > 1):
         raise ModelError(
-            f"missing='{missing}' (full-information ML) is not available yet; use "
-            "missing='listwise' (rows with missing values are left out and counted)"
+            "meanstructure=False is not possible with missing='fiml' or with groups: the "
+            "means are part of those models (leave meanstructure=None)"
         )
-    choice(missing, "missing", ["listwise"])
-    if group is not None:
-        raise ModelError("multigroup models (group=...) are not available yet; use group=None")
-    se_kind = choice(se, "se", ["standard", "none"])
-    default = "expected" if cluster is None else "observed"
-    info = (
-        default
-        if information is None
-        else choice(information, "information", ["expected", "observed"])
-    )
-    if cluster is not None and info == "expected":
-        raise ModelError(
-            "information='expected' is not available for two-level models; use the default "
-            "'observed' (lavaan's default for two-level models)"
-        )
-    return {"se": se_kind, "information": info, "ci_level": check_level(ci_level)}
+    table = build_partable(parsed, n_groups=n_groups, fixed_x=fixed_x, meanstructure=meanstructure)
+    return apply_group_equal(table, options.group_equal, options.group_partial)
 
 
 def _check_levels(parsed: ParsedModel, cluster: str | None) -> None:
     if parsed.levels and cluster is None:
         raise ModelError(
             "the model has 'level:' blocks: pass the column of cluster ids, e.g. "
-            "fit_sem(df, model, cluster='mentor_id')"
+            "sem(df, model, cluster='mentor_id')"
         )
     if cluster is not None and not parsed.levels:
         raise ModelError(
@@ -240,199 +308,7 @@ def _check_levels(parsed: ParsedModel, cluster: str | None) -> None:
             "'level: 1' and the level-2 part under 'level: 2'"
         )
     if parsed.groups:
-        raise ModelError("'group:' blocks need multigroup estimation, which is not available yet")
-
-
-def _complete_rows(
-    df: pd.DataFrame, table: ParTable, cluster: str | None
-) -> tuple[pd.DataFrame, MissingReport]:
-    require_columns(df, [cluster] if cluster else [], "fit_sem")
-    observed = table.observed()
-    lines = {r.lhs: r.line for r in table.rows if r.line} | {
-        r.rhs: r.line for r in table.rows if r.line
-    }
-    absent = [v for v in observed if v not in df.columns]
-    if absent:
-        v = absent[0]
-        close = closest_columns(v, df.columns)
-        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-        raise DataValidationError(
-            f"model syntax line {lines.get(v, '?')}: '{v}' is not a column of the data{hint}. "
-            "Observed variables must be columns; a latent variable must be defined with '=~'"
-            + (f"; other missing: {', '.join(absent[1:])}" if len(absent) > 1 else "")
-        )
-    latent = [v for b in table.blocks for v in b.lv if v in df.columns]
-    if latent:
         raise ModelError(
-            f"'{latent[0]}' is defined as a latent variable ('=~') but is also a column of the "
-            "data; rename the latent variable"
+            "'group:' blocks in the syntax are not built yet; write one model for all groups "
+            "and use group='column', with labels (c(a1, a2)*x) or group_equal= for constraints"
         )
-    if cluster in observed:
-        raise ModelError(f"the cluster column '{cluster}' cannot also be a model variable")
-    for v in observed:
-        if not (pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v])):
-            raise DataValidationError(
-                f"column '{v}' is not numeric (dtype {df[v].dtype}); convert it, e.g. "
-                f"pd.to_numeric(df['{v}'], errors='coerce')"
-            )
-    data, report = complete_cases(df, [*observed, *([cluster] if cluster else [])], "fit_sem")
-    data = data.astype({v: float for v in observed})
-    _check_variances(data, observed, table)
-    return data, report
-
-
-def _check_variances(data: pd.DataFrame, observed: tuple[str, ...], table: ParTable) -> None:
-    if len(data) < 2:
-        raise DataValidationError(f"fit_sem needs at least 2 complete rows, got {len(data)}")
-    for v in observed:
-        if float(data[v].var()) <= 0:
-            raise DataValidationError(
-                f"column '{v}' is constant in the {len(data)} complete rows; a constant cannot "
-                "be modelled, remove it from the model"
-            )
-    if table.n_levels == 1:
-        x = data.loc[:, list(observed)].to_numpy()
-        if np.linalg.matrix_rank(np.cov(x, rowvar=False)) < len(observed):
-            raise ModelError(
-                "the sample covariance matrix of the model variables is singular (a variable is "
-                "a linear combination of others, or there are fewer rows than variables); "
-                "remove the redundant variable"
-            )
-
-
-def _fit(
-    table: ParTable,
-    data: pd.DataFrame,
-    report: MissingReport,
-    cluster: str | None,
-    options: dict[str, Any],
-    max_iter: int,
-    model: str,
-) -> SEMResult:
-    prep = engine.prepare(table, data, cluster)
-    fitted = engine.estimate(prep, max_iter=max_iter)
-    notes = list(table.notes)
-    if report.n_dropped:
-        notes.append(report.reason)
-    vcov_z = None
-    if options["se"] == "standard":
-        vcov_z = _vcov_z(fitted, options["information"], notes)
-    param = prep.param
-    vcov_theta = None if vcov_z is None else param.k @ vcov_z @ param.k.T
-    blocks = list(prep.objective.blocks)
-    std = std_all(table, blocks, fitted.values)
-    est_table = parameter_table(
-        param, fitted.values, vcov_theta, std, options["ci_level"], cluster is not None
-    )
-    fit = fit_table(_fit_inputs(fitted, cluster, notes))
-    if any(b.ov_x for b in table.blocks):
-        source = "their saturated two-level (EM) estimates" if cluster else "the sample values"
-        notes.append(f"exogenous covariates: moments fixed at {source} (fixed.x), as lavaan does")
-    return SEMResult(
-        table=est_table,
-        fit=fit,
-        vcov=_vcov_frame(param, vcov_theta),
-        partable=_partable_frame(table, fitted.values, est_table),
-        implied=_implied(prep, fitted),
-        n=len(data),
-        n_dropped=report.n_dropped,
-        model=model,
-        n_clusters=int(data[cluster].nunique()) if cluster else None,
-        se=options["se"],
-        information=options["information"],
-        ci_level=options["ci_level"],
-        converged=fitted.optim.converged,
-        iterations=fitted.optim.iterations,
-        notes=tuple(notes),
-        state=SEMState(param=param, z=fitted.z, vcov_z=vcov_z),
-    )
-
-
-def _vcov_z(fitted: engine.Fitted, kind: str, notes: list[str]) -> np.ndarray | None:
-    info = engine.information(fitted, kind)
-    w = np.linalg.eigvalsh(info) if info.size else np.ones(1)
-    if not np.all(np.isfinite(w)) or w.min() <= 1e-10 * max(w.max(), 1.0):
-        msg = (
-            "the information matrix is singular: standard errors could not be computed (the "
-            "model may not be identified)"
-        )
-        warnings.warn(msg, ModelWarning, stacklevel=4)
-        notes.append(msg)
-        return None
-    return np.asarray(np.linalg.inv(info))
-
-
-def _fit_inputs(fitted: engine.Fitted, cluster: str | None, notes: list[str]) -> FitInputs:
-    prep = fitted.prepared
-    obj = prep.objective
-    loglik = obj.loglik(fitted.values) - prep.h1.loglik_x
-    loglik_h1 = prep.h1.loglik - prep.h1.loglik_x
-    try:
-        base = engine.fit_baseline(prep)
-        base_ll = base.prepared.objective.loglik(base.values) - prep.h1.loglik_x
-        base_chisq = max(2 * (loglik_h1 - base_ll), 0.0)
-        base_df = n_moments(prep.table) - base.prepared.param.nz
-    except ModelError:
-        notes.append("the baseline (independence) model did not converge: CFI and TLI are NA")
-        base_chisq, base_df = math.nan, 0
-    implied = obj.implied(fitted.values)
-    if isinstance(obj, SingleLevelObjective):
-        m = obj.moments
-        srmr = srmr_single(
-            [x.cov for x in m],
-            [x.mean for x in m],
-            [i.sigma for i in implied],
-            [i.mu for i in implied],
-            [x.n for x in m],
-            prep.table.meanstructure,
-        )
-        within = between = math.nan
-    else:
-        within, between = srmr_two_level(
-            [b.cov for b in prep.h1.blocks], [i.sigma for i in implied]
-        )
-        srmr = within + between
-    return FitInputs(
-        loglik=loglik,
-        loglik_h1=loglik_h1,
-        npar=prep.param.nz,
-        n_moments=n_moments(prep.table),
-        n=obj.n,
-        groups=prep.table.n_groups,
-        baseline_chisq=base_chisq,
-        baseline_df=base_df,
-        srmr=srmr,
-        srmr_within=within,
-        srmr_between=between,
-        n_clusters=None if cluster is None else int(obj.data.n_clusters),  # type: ignore[union-attr]
-    )
-
-
-def _vcov_frame(param: Any, vcov_theta: np.ndarray | None) -> pd.DataFrame:
-    names = parameter_names(param.table, param.free_rows)
-    keep = [k for k, n in enumerate(names) if n not in names[:k]]
-    labels = [names[k] for k in keep]
-    if vcov_theta is None:
-        return pd.DataFrame(np.nan, index=labels, columns=labels)
-    return pd.DataFrame(vcov_theta[np.ix_(keep, keep)], index=labels, columns=labels)
-
-
-def _partable_frame(table: ParTable, values: np.ndarray, est_table: pd.DataFrame) -> pd.DataFrame:
-    frame = table.to_frame()
-    frame["est"] = est_table["estimate"].to_numpy()
-    frame["se"] = est_table["se"].to_numpy()
-    return frame
-
-
-def _implied(prep: engine.Prepared, fitted: engine.Fitted) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for block, imp in zip(
-        prep.objective.blocks, prep.objective.implied(fitted.values), strict=True
-    ):
-        names = list(block.info.ov)
-        key = "all" if prep.table.n_levels == 1 else f"level{block.info.level}"
-        out[key] = {
-            "cov": pd.DataFrame(imp.sigma, index=names, columns=names),
-            "mean": pd.Series(imp.mu, index=names),
-        }
-    return out

@@ -9,6 +9,7 @@ of the estimated parameters; :func:`fit_baseline` fits lavaan's independence mod
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,12 +17,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ...exceptions import ModelError
+from .derivatives import casewise_information
 from .moments import single_level_moments, two_level_data
-from .objective import SingleLevelObjective, TwoLevelObjective
+from .objective import FIMLObjective, SingleLevelObjective, TwoLevelObjective
 from .optimize import OptimResult, fd_jacobian, newton_minimize
 from .parameters import Parameterization, build_parameterization, start_theta
 from .partable import BlockInfo, ParRow, ParTable
 from .ram import RamBlock
+from .saturated import PatternData, em_saturated
 from .twolevel import Layout, fit_saturated
 
 __all__ = [
@@ -69,9 +72,10 @@ class Prepared:
     """A parameter table with its objective and saturated moments, ready to estimate."""
 
     table: ParTable
-    objective: SingleLevelObjective | TwoLevelObjective
+    objective: SingleLevelObjective | TwoLevelObjective | FIMLObjective
     h1: H1
     param: Parameterization
+    rows: tuple[PatternData, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,37 +110,77 @@ def _fixed_values(table: ParTable, h1: H1) -> Array:
     return out
 
 
-def prepare(table: ParTable, data: pd.DataFrame, cluster: str | None = None) -> Prepared:
-    """Objective and H1 moments of ``table`` on the complete rows ``data``."""
+def prepare(
+    table: ParTable,
+    data: pd.DataFrame | Sequence[pd.DataFrame],
+    cluster: str | None = None,
+    *,
+    fiml: bool = False,
+) -> Prepared:
+    """Objective and H1 moments of ``table`` on ``data`` (one frame, or one frame per group).
+
+    Listwise (``fiml=False``) the rows must be complete; with ``fiml=True`` they may have
+    missing values (but none missing every variable) and the objective is the casewise
+    likelihood, with the saturated moments estimated by EM.
+    """
+    frames = [data] if isinstance(data, pd.DataFrame) else list(data)
+    if cluster is not None:
+        return _prepare_two_level(table, frames[0], cluster)
     blocks = _ram_blocks(table)
-    objective: SingleLevelObjective | TwoLevelObjective
-    if cluster is None:
-        moments = [single_level_moments(data, info.ov) for info in table.blocks]
+    rows = tuple(
+        PatternData.build(info.ov, frame.loc[:, list(info.ov)].to_numpy(dtype=float))
+        for info, frame in zip(table.blocks, frames, strict=True)
+    )
+    loglik_x = sum(
+        _loglik_x(frame, list(info.ov_x), None)
+        for info, frame in zip(table.blocks, frames, strict=True)
+    )
+    objective: SingleLevelObjective | TwoLevelObjective | FIMLObjective
+    if fiml:
+        sats = [em_saturated(d) for d in rows]
+        objective = FIMLObjective(blocks, rows, len(table.rows))
+        h1 = H1(
+            blocks=tuple(
+                BlockMoments(d.names, s.sigma, s.mu) for d, s in zip(rows, sats, strict=True)
+            ),
+            loglik=float(sum(s.loglik for s in sats)),
+            em_iterations=max(s.iterations for s in sats),
+            loglik_x=loglik_x,
+        )
+    else:
+        moments = [
+            single_level_moments(frame, info.ov)
+            for info, frame in zip(table.blocks, frames, strict=True)
+        ]
         objective = SingleLevelObjective(blocks, moments, table.meanstructure, len(table.rows))
-        x_names = [v for info in table.blocks for v in info.ov_x]
         h1 = H1(
             blocks=tuple(BlockMoments(m.names, m.cov, m.mean) for m in moments),
             loglik=objective.loglik_h1(),
-            loglik_x=_loglik_x(data, x_names, None),
+            loglik_x=loglik_x,
         )
-    else:
-        ov1, ov2 = table.blocks[0].ov, table.blocks[1].ov
-        z_names = tuple(v for v in ov2 if v not in ov1)
-        tl = two_level_data(data, cluster, ov1, z_names)
-        layout = Layout.build(ov1, ov2)
-        both = np.asarray([v in ov2 for v in ov1], dtype=bool)
-        sat = fit_saturated(tl, layout, both)
-        h1 = H1(
-            blocks=(
-                BlockMoments(ov1, sat.sigma_w, sat.mu_w),
-                BlockMoments(ov2, sat.sigma_b, sat.mu_b),
-            ),
-            loglik=sat.loglik,
-            em_iterations=sat.iterations,
-            loglik_x=_loglik_x(data, [v for v in table.blocks[0].ov_x if v not in ov2], None)
-            + _loglik_x(data, [v for v in table.blocks[1].ov_x if v not in ov1], cluster),
-        )
-        objective = TwoLevelObjective(blocks, tl, layout, len(table.rows))
+    param = build_parameterization(table, _fixed_values(table, h1))
+    return Prepared(table=table, objective=objective, h1=h1, param=param, rows=rows)
+
+
+def _prepare_two_level(table: ParTable, data: pd.DataFrame, cluster: str) -> Prepared:
+    blocks = _ram_blocks(table)
+    ov1, ov2 = table.blocks[0].ov, table.blocks[1].ov
+    z_names = tuple(v for v in ov2 if v not in ov1)
+    tl = two_level_data(data, cluster, ov1, z_names)
+    layout = Layout.build(ov1, ov2)
+    both = np.asarray([v in ov2 for v in ov1], dtype=bool)
+    sat = fit_saturated(tl, layout, both)
+    h1 = H1(
+        blocks=(
+            BlockMoments(ov1, sat.sigma_w, sat.mu_w),
+            BlockMoments(ov2, sat.sigma_b, sat.mu_b),
+        ),
+        loglik=sat.loglik,
+        em_iterations=sat.iterations,
+        loglik_x=_loglik_x(data, [v for v in table.blocks[0].ov_x if v not in ov2], None)
+        + _loglik_x(data, [v for v in table.blocks[1].ov_x if v not in ov1], cluster),
+    )
+    objective = TwoLevelObjective(blocks, tl, layout, len(table.rows))
     param = build_parameterization(table, _fixed_values(table, h1))
     return Prepared(table=table, objective=objective, h1=h1, param=param)
 
@@ -176,8 +220,8 @@ def _start_z(prep: Prepared) -> Array:
     return prep.param.z_from_theta(theta)
 
 
-def estimate(prep: Prepared, *, max_iter: int = 500) -> Fitted:
-    """Minimise the objective of ``prep``.
+def estimate(prep: Prepared, *, max_iter: int = 500, start: Array | None = None) -> Fitted:
+    """Minimise the objective of ``prep`` (from ``start``, else lavaan's simple start values).
 
     Raises
     ------
@@ -202,13 +246,25 @@ def estimate(prep: Prepared, *, max_iter: int = 500) -> Fitted:
         def far(z: Array) -> Array:
             return _expected_z(prep, z)
 
+        def observed(z: Array) -> Array:
+            return 2 / obj.n * _casewise_z(prep, z, "observed")
+
+    elif isinstance(obj, FIMLObjective):
+
+        def far(z: Array) -> Array:
+            return 2 / obj.n * _casewise_z(prep, z, "expected")
+
+        def observed(z: Array) -> Array:
+            return 2 / obj.n * _casewise_z(prep, z, "observed")
+
+    z_start = _start_z(prep) if start is None else np.asarray(start, dtype=float)
     if param.nz == 0:
         z0 = np.zeros(0)
         res = OptimResult(z0, fun(z0), np.zeros(0), 0, True, "no free parameters")
     else:
-        quasi = not isinstance(obj, SingleLevelObjective)  # its Hessian is 2 q gradients
+        quasi = isinstance(obj, TwoLevelObjective)  # its Hessian is 2 q gradients
         res = newton_minimize(
-            fun, grad, far, _start_z(prep), hess_near=observed, max_iter=max_iter, quasi=quasi
+            fun, grad, far, z_start, hess_near=observed, max_iter=max_iter, quasi=quasi
         )
     if not res.converged:
         raise ModelError(
@@ -230,10 +286,27 @@ def _expected_z(prep: Prepared, z: Array) -> Array:
     return np.asarray(k.T @ rows[np.ix_(fr, fr)] @ k)
 
 
+def _casewise_z(prep: Prepared, z: Array, kind: str) -> Array:
+    obj = prep.objective
+    if isinstance(obj, TwoLevelObjective):  # pragma: no cover - callers check
+        raise ModelError("the casewise information is for single-level models")
+    ms = isinstance(obj, FIMLObjective) or prep.table.meanstructure
+    return casewise_information(prep.param, obj.blocks, prep.rows, z, kind, ms)
+
+
 def information(fit: Fitted, kind: str) -> Array:
-    """Information matrix of ``z`` (``-log L`` scale): ``"expected"`` or ``"observed"``."""
+    """Information matrix of ``z`` (``-log L`` scale): ``"expected"`` or ``"observed"``.
+
+    In one level the observed information is the analytic Hessian of the (casewise)
+    likelihood in the moments plus the model's curvature (see :mod:`.derivatives`); in two
+    levels it is the five-point finite difference of the analytic gradient.
+    """
     prep = fit.prepared
     scale = prep.objective.n / 2
+    if isinstance(prep.objective, FIMLObjective) or (
+        isinstance(prep.objective, SingleLevelObjective) and kind == "observed"
+    ):
+        return _casewise_z(prep, fit.z, kind)
     if kind == "expected":
         return scale * _expected_z(prep, fit.z)
 
@@ -301,10 +374,13 @@ def fit_baseline(prep: Prepared) -> Fitted:
     table = baseline_table(prep.table)
     blocks = _ram_blocks(table)
     obj = prep.objective
-    objective: SingleLevelObjective | TwoLevelObjective
+    objective: SingleLevelObjective | TwoLevelObjective | FIMLObjective
     if isinstance(obj, SingleLevelObjective):
         objective = SingleLevelObjective(blocks, obj.moments, table.meanstructure, len(table.rows))
+    elif isinstance(obj, FIMLObjective):
+        objective = FIMLObjective(blocks, obj.data, len(table.rows))
     else:
         objective = TwoLevelObjective(blocks, obj.data, obj.layout, len(table.rows))
     param = build_parameterization(table, _fixed_values(table, prep.h1))
-    return estimate(Prepared(table=table, objective=objective, h1=prep.h1, param=param))
+    base = Prepared(table=table, objective=objective, h1=prep.h1, param=param, rows=prep.rows)
+    return estimate(base)

@@ -38,6 +38,8 @@ __all__ = [
     "rmsea",
     "rmsea_ci",
     "rmsea_pvalue",
+    "robust_measures",
+    "scaled_measures",
     "srmr_bentler",
     "srmr_correlation",
     "tli",
@@ -46,29 +48,41 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-def cfi(x2: float, df: float, x2_b: float, df_b: float) -> float:
-    """Comparative fit index."""
-    t1 = max(x2 - df, 0.0)
-    t2 = max(x2 - df, x2_b - df_b, 0.0)
+def cfi(x2: float, df: float, x2_b: float, df_b: float, c: float = 1.0, c_b: float = 1.0) -> float:
+    """Comparative fit index; with scaling factors ``c`` (model) and ``c_b`` (baseline) the
+    robust CFI of Brosseau-Liard & Savalei (2014): ``df`` replaced by ``c df``."""
+    if any(math.isnan(v) for v in (x2, df, x2_b, df_b, c, c_b)):
+        return math.nan
+    if not (df > 0 and c != 1 and c_b != 1):
+        c = c_b = 1.0
+    t1 = max(x2 - c * df, 0.0)
+    t2 = max(x2 - c * df, x2_b - c_b * df_b, 0.0)
     if math.isclose(t1, 0.0, abs_tol=1.5e-8) and math.isclose(t2, 0.0, abs_tol=1.5e-8):
         return 1.0
     return 1.0 - t1 / t2
 
 
-def tli(x2: float, df: float, x2_b: float, df_b: float) -> float:
-    """Tucker-Lewis index (non-normed fit index)."""
-    t1 = (x2 - df) * df_b
-    t2 = (x2_b - df_b) * df
+def tli(x2: float, df: float, x2_b: float, df_b: float, c: float = 1.0, c_b: float = 1.0) -> float:
+    """Tucker-Lewis index (non-normed fit index); robust with scaling factors as :func:`cfi`."""
+    if any(math.isnan(v) for v in (x2, df, x2_b, df_b, c, c_b)):
+        return math.nan
+    if not (df > 0 and c != 1 and c_b != 1):
+        c = c_b = 1.0
+    t1 = (x2 - c * df) * df_b
+    t2 = (x2_b - c_b * df_b) * df
     if df > 0 and abs(t2) > 0:
         return 1.0 - t1 / t2
     return 1.0
 
 
-def rmsea(x2: float, df: float, n: int, groups: int = 1) -> float:
-    """Root mean square error of approximation (0 when ``df = 0``)."""
+def rmsea(x2: float, df: float, n: int, groups: int = 1, c: float = 1.0) -> float:
+    """Root mean square error of approximation (0 when ``df = 0``); robust with a scaling
+    factor ``c`` (Brosseau-Liard, Savalei & Li 2012): ``sqrt(max(X2 / (N df) - c / N, 0))``."""
+    if math.isnan(x2) or math.isnan(df) or math.isnan(c):
+        return math.nan
     if df <= 0:
         return 0.0
-    return math.sqrt(max(x2 / n / df - 1.0 / n, 0.0)) * math.sqrt(groups)
+    return math.sqrt(max(x2 / n / df - c / n, 0.0)) * math.sqrt(groups)
 
 
 def _ncx2_cdf(x: float, df: float, ncp: float) -> float:
@@ -82,9 +96,15 @@ def _root(func: Callable[[float], float], upper: float) -> float:
 
 
 def rmsea_ci(
-    x2: float, df: float, n: int, groups: int = 1, level: float = 0.90
+    x2: float, df: float, n: int, groups: int = 1, level: float = 0.90, c: float = 1.0
 ) -> tuple[float, float]:
-    """Confidence interval of the RMSEA (lavaan's rules for the bounds that are 0)."""
+    """Confidence interval of the RMSEA (lavaan's rules for the bounds that are 0).
+
+    With a scaling factor ``c`` (the robust RMSEA) ``x2`` is the scaled statistic and the
+    bounds are ``sqrt(c lambda / (N df))``.
+    """
+    if math.isnan(x2) or math.isnan(df) or math.isnan(c):
+        return math.nan, math.nan
     if df < 1 or not math.isfinite(x2):
         return 0.0, 0.0
     upper_p = 1 - (1 - level) / 2
@@ -98,19 +118,24 @@ def rmsea_ci(
 
     low = 0.0
     if lo(0.0) >= 0:
-        low = math.sqrt(_root(lo, x2) / (n * df)) * math.sqrt(groups)
+        low = math.sqrt(c * _root(lo, x2) / (n * df)) * math.sqrt(groups)
     n_rmsea = max(n, x2 * 4)
     high = 0.0
     if not (hi(n_rmsea) > 0 or hi(0.0) < 0):
-        high = math.sqrt(_root(hi, n_rmsea) / (n * df)) * math.sqrt(groups)
+        high = math.sqrt(c * _root(hi, n_rmsea) / (n * df)) * math.sqrt(groups)
     return low, high
 
 
-def rmsea_pvalue(x2: float, df: float, n: int, groups: int = 1, close: float = 0.05) -> float:
-    """p-value of the test of close fit (H0: RMSEA <= ``close``); NaN when ``df = 0``."""
-    if df <= 0:
+def rmsea_pvalue(
+    x2: float, df: float, n: int, groups: int = 1, close: float = 0.05, c: float = 1.0
+) -> float:
+    """p-value of the test of close fit (H0: RMSEA <= ``close``); NaN when ``df = 0``.
+
+    Robust (scaled ``x2``, scaling factor ``c``): noncentrality ``N df close^2 / (c G)``.
+    """
+    if df <= 0 or math.isnan(x2) or math.isnan(c):
         return math.nan
-    return 1.0 - _ncx2_cdf(x2, df, n * df * close**2 / groups)
+    return 1.0 - _ncx2_cdf(x2, df, n * df * close**2 / groups / c)
 
 
 def srmr_bentler(s: Array, mean: Array | None, sigma: Array, mu: Array | None) -> float:
@@ -138,3 +163,64 @@ def srmr_correlation(s: Array, sigma: Array) -> float:
     resid = _cor(s) - _cor(sigma)
     idx = np.tril_indices(s.shape[0])
     return math.sqrt(float(np.sum(resid[idx] ** 2)) / len(idx[0]))
+
+
+def scaled_measures(
+    x2: float,
+    df: float,
+    x2_b: float,
+    df_b: float,
+    n: int,
+    groups: int,
+    c: float,
+    c_b: float,
+) -> dict[str, float]:
+    """lavaan's ``*.scaled`` measures of a Yuan-Bentler (Mplus) scaled test.
+
+    ``chisq_scaled = X2 / c``; CFI and TLI from the scaled model and baseline statistics;
+    ``rmsea_scaled`` from ``X2`` on ``c df`` degrees of freedom (lavaan's ``df2 =
+    trace(U Gamma)``), with its interval and test of close fit on the same.
+    """
+    x2s, x2s_b = x2 / c, x2_b / c_b
+    trace = c * df
+    low, high = rmsea_ci(x2, trace, n, groups)
+    return {
+        "chisq_scaled": x2s,
+        "p_scaled": float(stats.chi2.sf(x2s, df)) if df > 0 else math.nan,
+        "scaling_factor": c,
+        "baseline_chisq_scaled": x2s_b,
+        "baseline_scaling_factor": c_b,
+        "cfi_scaled": cfi(x2s, df, x2s_b, df_b),
+        "tli_scaled": tli(x2s, df, x2s_b, df_b),
+        "rmsea_scaled": rmsea(x2, trace, n, groups),
+        "rmsea_ci_low_scaled": low,
+        "rmsea_ci_high_scaled": high,
+        "rmsea_p_close_scaled": rmsea_pvalue(x2, trace, n, groups),
+    }
+
+
+def robust_measures(
+    x3: float,
+    df: float,
+    x3_null: float,
+    df_null: float,
+    n: int,
+    groups: int,
+    c3: float,
+    c3_null: float,
+) -> dict[str, float]:
+    """lavaan's ``*.robust`` measures (Brosseau-Liard & Savalei; FIML-corrected with missing data).
+
+    ``x3`` is the model statistic the correction applies to (``chisq`` with complete data, the
+    complete-data statistic at the EM moments with FIML) and ``c3`` its scaling factor.
+    """
+    x3s = x3 / c3
+    low, high = rmsea_ci(x3s, df, n, groups, c=c3)
+    return {
+        "cfi_robust": cfi(x3, df, x3_null, df_null, c3, c3_null),
+        "tli_robust": tli(x3, df, x3_null, df_null, c3, c3_null),
+        "rmsea_robust": rmsea(x3, df, n, groups, c=c3),
+        "rmsea_ci_low_robust": low,
+        "rmsea_ci_high_robust": high,
+        "rmsea_p_close_robust": rmsea_pvalue(x3s, df, n, groups, c=c3),
+    }

@@ -183,5 +183,5 @@ def _check_within(s_pw: Array, y: Array, names: Sequence[str], cluster: str) -> 
             raise DataValidationError(
                 f"'{name}' is used at level 1 but does not vary within any cluster of "
                 f"'{cluster}': it is a level-2 variable. Use it in the 'level: 2' block only "
-                "(a 2-1-1 or 2-2-1 design)"
+                "(e.g. X in a 2-1-1 or 2-2-1 design)"
             )

@@ -18,10 +18,11 @@ from numpy.typing import NDArray
 
 from .moments import SampleMoments, TwoLevelData
 from .ram import Implied, RamBlock
+from .saturated import PatternData
 from .singlelevel import Discrepancy, ml_discrepancy, ml_expected_hessian
 from .twolevel import Layout, minus2_loglik
 
-__all__ = ["Objective", "SingleLevelObjective", "TwoLevelObjective"]
+__all__ = ["FIMLObjective", "Objective", "SingleLevelObjective", "TwoLevelObjective"]
 
 Array = NDArray[np.float64]
 LOG_2PI = math.log(2 * math.pi)
@@ -141,6 +142,51 @@ class TwoLevelObjective:
         scale = 1.0 / self.n
         grad[within.rows] += within.gradient(w, scale * out.g_sigma_w, scale * out.g_mu_w)
         grad[between.rows] += between.gradient(b, scale * out.g_sigma_b, scale * out.g_mu_b)
+        return grad
+
+    def loglik(self, values: Array) -> float:
+        return -self.n * self.value(values) / 2
+
+
+@dataclass(frozen=True)
+class FIMLObjective:
+    """Full-information ML (casewise likelihood) in one or more groups: ``f = -2 log L / N``.
+
+    Each group's rows are summarised by missing-data pattern
+    (:class:`~learning_direction.models.sem.saturated.PatternData`); the mean structure is
+    always part of the model.
+    """
+
+    blocks: Sequence[RamBlock]
+    data: Sequence[PatternData]
+    n_rows: int
+
+    @property
+    def n(self) -> int:
+        return sum(d.n for d in self.data)
+
+    def implied(self, values: Array) -> list[Implied]:
+        return [b.implied(values) for b in self.blocks]
+
+    def value(self, values: Array) -> float:
+        total = 0.0
+        for block, data in zip(self.blocks, self.data, strict=True):
+            imp = block.implied(values)
+            out = data.minus2_loglik(imp.sigma, imp.mu)
+            if out is None:
+                return math.inf
+            total += out[0]
+        return total / self.n
+
+    def gradient(self, values: Array) -> Array:
+        grad = np.zeros(self.n_rows)
+        scale = 1.0 / self.n
+        for block, data in zip(self.blocks, self.data, strict=True):
+            imp = block.implied(values)
+            out = data.minus2_loglik(imp.sigma, imp.mu)
+            if out is None:
+                return grad * math.nan
+            grad[block.rows] += block.gradient(imp, scale * out[1], scale * out[2])
         return grad
 
     def loglik(self, values: Array) -> float:

@@ -51,6 +51,7 @@ class Parameterization:
     free_rows: NDArray[np.intp]
     theta0: Array
     k: Array
+    tie: NDArray[np.intp] | None = None
 
     @property
     def nz(self) -> int:
@@ -58,7 +59,10 @@ class Parameterization:
         return int(self.k.shape[1])
 
     def theta(self, z: Array) -> Array:
-        return np.asarray(self.theta0 + self.k @ z)
+        """``theta0 + K z``; parameters sharing a label are copied from the first of them, so
+        that they are equal to the last bit."""
+        theta = np.asarray(self.theta0 + self.k @ z)
+        return theta if self.tie is None else theta[self.tie]
 
     def values_from_theta(self, theta: Array) -> Array:
         v = self.base.copy()
@@ -129,7 +133,18 @@ def build_parameterization(table: ParTable, fixed: Array) -> Parameterization:
             "satisfy them all); check the '==' lines and the repeated labels"
         )
     k = scipy.linalg.null_space(c)
-    return Parameterization(table, base, free_rows, np.asarray(theta0), np.asarray(k))
+    tie = _ties(table, free_rows)
+    return Parameterization(table, base, free_rows, np.asarray(theta0), np.asarray(k), tie)
+
+
+def _ties(table: ParTable, free_rows: NDArray[np.intp]) -> NDArray[np.intp] | None:
+    """For each free parameter, the first free parameter sharing its label (or itself)."""
+    where = {int(r): k for k, r in enumerate(free_rows)}
+    tie = np.arange(len(free_rows), dtype=np.intp)
+    for positions in label_groups(table.rows).values():
+        free = [where[p] for p in positions if p in where]
+        tie[free] = free[0] if free else tie[free]
+    return None if np.array_equal(tie, np.arange(len(free_rows))) else tie
 
 
 def _label_constraints(table: ParTable, free_rows: NDArray[np.intp]) -> tuple[Array, Array]:
@@ -189,21 +204,57 @@ def start_theta(
 ) -> Array:
     """Starting values of the free parameters, from each block's (H1) moments.
 
-    lavaan's simple rules: half the variance for residual variances of observed variables,
-    0.05 for latent variances, 1 for loadings, 0 for regressions and covariances, the sample
-    mean for intercepts of observed variables; a ``start()`` modifier overrides them.
+    lavaan's rules: half the variance for residual variances of observed variables, 0.05 for
+    latent variances, 0 for regressions and covariances, the sample mean for intercepts of
+    observed variables; loadings from the covariances (see :func:`_loading_starts`), else 1; a
+    ``start()`` modifier overrides them.
     """
     out = np.zeros(len(free_rows))
     latent = {(b.block, v) for b in table.blocks for v in b.lv}
+    loadings = _loading_starts(table, cov)
     for k, pos in enumerate(free_rows):
         r = table.rows[pos]
         b = r.block - 1
         if not np.isnan(r.ustart):
             out[k] = r.ustart
         elif r.op == "=~":
-            out[k] = 1.0
+            out[k] = loadings.get(int(pos), 1.0)
         elif r.op == "~~" and r.lhs == r.rhs:
             out[k] = 0.05 if (r.block, r.lhs) in latent else 0.5 * cov[b][r.lhs][r.lhs]
         elif r.op == "~1" and (r.block, r.lhs) not in latent:
             out[k] = mean[b].get(r.lhs, 0.0)
+    return out
+
+
+def _loading_starts(
+    table: ParTable, cov: Sequence[Mapping[str, Mapping[str, float]]]
+) -> dict[int, float]:
+    """Starting loadings of factors with a fixed marker and at least three observed indicators.
+
+    With marker ``m`` (loading ``v``) the covariance of indicator ``j`` with a third indicator
+    ``k`` is ``l_j / v`` times that of the marker with ``k``; ``l_j`` is the least-squares slope
+    over the other indicators ``k`` (in the spirit of Hägglund's 1982 instrumental-variable
+    estimates, which lavaan uses). Reverse-keyed indicators thus start with a negative
+    loading, which keeps the first steps of the optimiser in a sensible region.
+    """
+    out: dict[int, float] = {}
+    by_factor: dict[tuple[int, str], list[int]] = {}
+    for pos, r in enumerate(table.rows):
+        if r.op == "=~":
+            by_factor.setdefault((r.block, r.lhs), []).append(pos)
+    for (block, _), positions in by_factor.items():
+        c = cov[block - 1]
+        rows = [table.rows[p] for p in positions]
+        if len(rows) < 3 or any(r.rhs not in c for r in rows) or rows[0].free:
+            continue
+        marker = rows[0]
+        if marker.ustart == 0 or np.isnan(marker.ustart):
+            continue
+        for pos, r in zip(positions[1:], rows[1:], strict=True):
+            others = [o.rhs for o in rows if o.rhs not in (r.rhs, marker.rhs)]
+            xm = np.asarray([c[marker.rhs][k] for k in others])
+            xj = np.asarray([c[r.rhs][k] for k in others])
+            denom = float(xm @ xm)
+            if denom > 0:
+                out[pos] = marker.ustart * float(xj @ xm) / denom
     return out

@@ -44,13 +44,23 @@ class SEMResult(ResultMixin):
     table : DataFrame
         One row per parameter in the order of lavaan's ``parameterEstimates()``:
         ``lhs, op, rhs, label, estimate, se, z, p_value, ci_low, ci_high, std_all``, with
-        ``level`` after ``rhs`` in a two-level model (0 for defined parameters). Fixed
+        ``level`` after ``rhs`` in a two-level model (0 for defined parameters) and ``group``
+        (the group label; ``None`` for defined parameters) in a multigroup model. Fixed
         parameters have ``se = 0`` and no test; defined parameters (``:=``) come last, with
-        delta-method standard errors.
+        delta-method standard errors (bootstrap percentile intervals when requested). Rows
+        made equal across groups carry lavaan's label (``.p3.``).
     fit : DataFrame
         One row: ``chisq, df, p, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_p_close,
-        srmr, aic, bic, loglik, n`` (two levels: also ``n_clusters, srmr_within,
-        srmr_between``), then ``npar, baseline_chisq, baseline_df, loglik_h1``.
+        srmr, aic, bic, loglik, n, n_patterns`` (the missing-data patterns among the rows
+        used: 1 listwise; two levels: also ``n_clusters, srmr_within, srmr_between``); with MLR the Yuan-Bentler scaled test and lavaan's
+        ``*.scaled`` measures (``chisq_scaled, p_scaled, scaling_factor,
+        baseline_chisq_scaled, baseline_scaling_factor, cfi_scaled, tli_scaled,
+        rmsea_scaled, rmsea_ci_low_scaled, rmsea_ci_high_scaled, rmsea_p_close_scaled``);
+        with MLR or FIML the robust measures (``cfi_robust, tli_robust, rmsea_robust,
+        rmsea_ci_low_robust, rmsea_ci_high_robust, rmsea_p_close_robust``: Brosseau-Liard &
+        Savalei's, FIML-corrected by Zhang & Savalei with missing data); then ``npar,
+        baseline_chisq, baseline_df, loglik_h1``. The column names are lavaan's
+        ``fitMeasures()`` names with ``_`` for ``.``.
     vcov : DataFrame
         Covariance matrix of the free parameters (lavaan's names: label, else ``lhs op rhs``
         with ``.l2`` for level 2; rows sharing a label appear once).
@@ -58,14 +68,32 @@ class SEMResult(ResultMixin):
         The full parameter table (lavaan's ``parTable()`` columns plus ``est`` and ``se``).
     implied : dict
         Model-implied moments per block: ``{"level1": {"cov": DataFrame, "mean": Series}, ...}``
-        (key ``"all"`` for a single-level model).
+        (key ``"all"`` for a single-level model, the group label in a multigroup model).
     n, n_dropped : int
-        Rows used, and rows left out for missing values (listwise).
+        Rows used, and rows left out (listwise: any missing model variable; FIML: every model
+        variable missing, or an exogenous covariate missing; any: the group or cluster id
+        missing). ``dropped`` counts them by reason.
     n_clusters : int or None
     model : str
         The model syntax.
     method, se, information : str
-        ``"ML"``; ``"standard"`` or ``"none"``; ``"expected"`` or ``"observed"``.
+        ``"ML"``, ``"MLR"``, with ``"FIML"`` and the group column when used; ``"standard"``,
+        ``"robust"`` (Huber-White) or ``"none"``; ``"expected"`` or ``"observed"``.
+    missing, estimator, test : str
+        ``"listwise"`` or ``"fiml"``; ``"ML"`` or ``"MLR"``; ``"standard"`` or
+        ``"yuan.bentler.mplus"`` (MLR's scaled test).
+    group, group_labels, n_per_group
+        The group column, its groups (order of first appearance) and their rows used.
+    n_patterns, patterns
+        The number of missing-data patterns among the rows used (1 listwise) and, with FIML,
+        one row per pattern (``group, pattern, n, n_observed`` and a 0/1 column per variable,
+        1 = observed; most frequent first).
+    n_boot, seed, boot_draws
+        Bootstrap resamples for the defined parameters, their seed and draws.
+    h1 : dict
+        The saturated (H1) moments per block, keyed as ``implied``: the sample covariance
+        matrix (divisor N) and means of the rows used, or their EM estimates with FIML
+        (lavaan's ``lavInspect(fit, "h1")``).
     ci_level : float
     converged : bool
     iterations : int
@@ -93,15 +121,36 @@ class SEMResult(ResultMixin):
     iterations: int = 0
     notes: tuple[str, ...] = ()
     state: SEMState | None = field(default=None, repr=False, compare=False)
+    missing: str = "listwise"
+    estimator: str = "ML"
+    test: str = "standard"
+    group: str | None = None
+    group_labels: tuple[object, ...] = ()
+    n_per_group: tuple[int, ...] = ()
+    n_patterns: int = 1
+    patterns: pd.DataFrame | None = field(default=None, repr=False)
+    dropped: dict[str, int] = field(default_factory=dict, repr=False)
+    n_boot: int | None = None
+    seed: int | None = None
+    boot_draws: pd.DataFrame | None = field(default=None, repr=False)
+    h1: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
 
     def _meta(self) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "n": self.n, "n_dropped": self.n_dropped}
+        if self.group is not None:
+            out["groups"] = ", ".join(
+                f"{g} ({n})" for g, n in zip(self.group_labels, self.n_per_group, strict=True)
+            )
+        if self.missing == "fiml":
+            out["missing-data patterns"] = self.n_patterns
         if self.n_clusters is not None:
             out["n_clusters"] = self.n_clusters
         out["se"] = f"{self.se} ({self.information} information)" if self.se != "none" else "none"
         out["ci_level"] = self.ci_level
+        if self.n_boot is not None:
+            out["bootstrap"] = f"{self.n_boot} resamples (seed {self.seed}), defined parameters"
         return out
 
     def summary(self, digits: int = 3) -> str:
@@ -133,6 +182,18 @@ class SEMResult(ResultMixin):
         ]
         if "srmr_within" in f:
             lines.append(f"SRMR within = {num('srmr_within')}, between = {num('srmr_between')}")
+        if "chisq_scaled" in f:
+            lines.append(
+                f"Robust (Yuan-Bentler, Mplus variant): chisq = {num('chisq_scaled')}, "
+                f"scaling factor = {num('scaling_factor')}, p = {num('p_scaled')}"
+            )
+        if "cfi_robust" in f:
+            lines.append(
+                f"Robust CFI = {num('cfi_robust')}, TLI = {num('tli_robust')}, RMSEA = "
+                f"{num('rmsea_robust')} [{num('rmsea_ci_low_robust')}, "
+                f"{num('rmsea_ci_high_robust')}]"
+                + (" (FIML-corrected)" if self.missing == "fiml" else "")
+            )
         lines.append(f"logLik = {num('loglik')}, AIC = {num('aic')}, BIC = {num('bic')}")
         return lines
 
@@ -140,12 +201,19 @@ class SEMResult(ResultMixin):
         t = self.table
         cols = ["estimate", "se", "z", "p_value", "ci_low", "ci_high", "std_all"]
         header = f"{'':28}" + "".join(f"{c:>10}" for c in cols)
-        levels = sorted(set(t["level"]) - {0}) if "level" in t else [None]
+        blocks: list[tuple[str | None, pd.Series | None]] = [(None, None)]
+        if "level" in t:
+            blocks = [
+                (f"Level {lev} ({'within' if lev == 1 else 'between'}):", t["level"] == lev)
+                for lev in sorted(set(t["level"]) - {0})
+            ]
+        elif "group" in t:
+            blocks = [(f"Group {g!r}:", t["group"] == g) for g in self.group_labels]
         lines: list[str] = []
-        for level in levels:
-            part = t if level is None else t[t["level"] == level]
-            if level is not None:
-                lines.append(f"Level {level} ({'within' if level == 1 else 'between'}):")
+        for title_line, mask in blocks:
+            part = t if mask is None else t[mask]
+            if title_line is not None:
+                lines.append(title_line)
             for key, title in _SECTIONS:
                 rows = part[_section_mask(part, key)]
                 if len(rows):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -69,8 +69,13 @@ def parameter_table(
     std: tuple[Array, Array],
     ci_level: float,
     two_level: bool,
+    groups: Sequence[object] | None = None,
 ) -> pd.DataFrame:
-    """One row per parameter (and defined parameter), lavaan's ``parameterEstimates()`` order."""
+    """One row per parameter (and defined parameter), lavaan's ``parameterEstimates()`` order.
+
+    With ``groups`` (the group labels of a multigroup model) a ``group`` column after ``rhs``
+    gives each row's group (``None`` for defined parameters).
+    """
     table = param.table
     theta = values[param.free_rows]
     se = np.zeros(len(table.rows))
@@ -108,6 +113,9 @@ def parameter_table(
     frame["std_all"] = np.concatenate(std)
     if not two_level:
         frame = frame.drop(columns="level")
+    if groups is not None:
+        labels = [groups[r.group - 1] for r in table.rows] + [None] * len(table.definitions)
+        frame.insert(3, "group", pd.Series(labels, dtype=object))
     return frame
 
 
@@ -127,6 +135,7 @@ class FitInputs:
     srmr_within: float = math.nan
     srmr_between: float = math.nan
     n_clusters: int | None = None
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 def fit_table(f: FitInputs) -> pd.DataFrame:
@@ -153,6 +162,7 @@ def fit_table(f: FitInputs) -> pd.DataFrame:
     }
     if f.n_clusters is not None:
         row.update(n_clusters=f.n_clusters, srmr_within=f.srmr_within, srmr_between=f.srmr_between)
+    row.update(f.extra)
     row.update(
         npar=f.npar,
         baseline_chisq=f.baseline_chisq,
