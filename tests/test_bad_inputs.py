@@ -8,9 +8,11 @@ with status 2 and print that message as one ``error:`` line (no traceback).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -801,6 +803,80 @@ def test_echoed_config_values_are_capped(tmp_path):
     assert "characters)" in str(info.value)
 
 
+# ----------------------------------------------------------------------------- 6. every iterative routine ends
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"did not finish within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_DEGENERATE_ITEMS = {
+    "six identical items": (lambda x, r: {k: x for k in ENG}, "are perfectly collinear"),
+    "identical after reversal": (
+        lambda x, r: {k: (x if k != "eng_6" else 8 - x) for k in ENG}, "are perfectly collinear"
+    ),
+    "two identical pairs": (
+        lambda x, r: {k: (x if k in ("eng_1", "eng_2") else r.integers(1, 8, len(x))) for k in ENG}
+        | {"eng_4": (x * 3) % 7 + 1, "eng_5": (x * 3) % 7 + 1},
+        "are perfectly collinear",
+    ),
+    "constant items": (lambda x, r: {k: np.full(len(x), 4) for k in ENG}, "zero variance"),
+}  # fmt: skip
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="no POSIX alarm")
+@pytest.mark.parametrize("case", _DEGENERATE_ITEMS.values(), ids=_DEGENERATE_ITEMS.keys())
+def test_cfa_on_degenerate_items_stops_promptly_with_a_clear_error(case):
+    """``ld.cfa`` on six identical items used to loop for ever in the RMSEA interval search."""
+    make, needle = case
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(make(rng.integers(1, 8, 120), rng))
+    with _time_limit(120), pytest.raises(LearningDirectionError, match=needle) as info:
+        ld.cfa(df, "mentor_engagement")
+    assert "'eng_" in str(info.value)  # the items are named
+
+
+def test_sem_rmsea_interval_never_searches_without_end():
+    """The SEM engine's RMSEA interval: a non-finite or astronomically large chi-square gives
+    NaN bounds (not a made-up [0, 0], not a solver crash), quickly; ordinary values agree with
+    the CFA's own (lavaan-checked) interval."""
+    import math
+    import time
+
+    from learning_direction.models.sem.fitmeasures import rmsea_ci
+    from learning_direction.scales._fit_indices import rmsea_ci as cfa_rmsea_ci
+
+    start = time.perf_counter()
+    for x2 in (math.inf, 1e300, 1e20):
+        low, high = rmsea_ci(x2, 9, 200)
+        assert math.isnan(low) and math.isnan(high), (x2, low, high)
+    assert time.perf_counter() - start < 10
+    for x2, df in ((85.3, 24), (30.0, 9), (2.0, 9)):
+        assert rmsea_ci(x2, df, 301) == pytest.approx(cfa_rmsea_ci(x2, df, 301), abs=1e-9)
+    assert rmsea_ci(0.0, 9, 200) == (0.0, 0.0)  # a perfect fit: both bounds 0, as lavaan
+
+
+def test_iterative_fits_stop_at_their_iteration_bound():
+    """An optimiser that runs out of iterations says so, with the way out (never loops, never
+    reports the fit as converged). The mixed-model engine's bound is tested in
+    test_lmm_engine.py (test_max_iter_warns_and_reports_no_convergence)."""
+    df = items_frame(80, seed=4)
+    with pytest.raises(ModelError, match="did not converge"):
+        ld.sem(df, "f =~ eng_1 + eng_2 + eng_3 + eng_4", max_iter=1)
+
+
 # ----------------------------------------------------------------------------- 11. impossible statistics
 
 
@@ -1152,6 +1228,18 @@ def test_full_width_digits_are_named_not_shown_as_gibberish(tmp_path, capsys):
     with pytest.warns(Warning):
         res = ld.score(s.data, "mentor_engagement", invalid="missing")
     assert res.invalid["reason"].str.contains("full-width digits").all()
+
+
+def test_mediate_cluster_with_one_row_per_cluster_warns_on_the_command_line(tmp_path, capsys):
+    df = items_frame(60)
+    df["mentor"] = [f"M{k}" for k in range(60)]  # every cluster one row: not multilevel
+    data = write_csv(tmp_path, df)
+    argv = ["mediate", str(data), "--x", "eng_1", "--m", "eng_2", "--y", "eng_3",
+            "--cluster", "mentor", "--n-boot", "200", "--seed", "1"]  # fmt: skip
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "warning: every cluster of 'mentor' has one row: the design is not multilevel" in err
+    assert "multilevel" not in out.replace("not multilevel", "")  # never called multilevel
 
 
 # ----------------------------------------------------------------------------- property: nothing lost
@@ -1626,6 +1714,105 @@ def test_score_out_is_written_whole_or_not_at_all(tmp_path, capsys, monkeypatch)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def _no_space_after(calls: int):
+    """A writer that writes a little, then fails as a full disk does, from call ``calls`` on."""
+    import errno
+
+    count = {"n": 0}
+
+    def fail(path) -> None:
+        count["n"] += 1
+        if count["n"] > calls:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_bytes(b"")  # the 0-byte file a full disk leaves behind
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    return fail
+
+
+def test_simulate_on_a_full_disk_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's own file")
+    assert main(["simulate", "study1", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    fail = _no_space_after(1)
+    real = pd.DataFrame.to_csv
+
+    def to_csv(self, path=None, *args, **kwargs):
+        if path is not None:
+            fail(path)
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    code, line = cli_error(capsys, ["simulate", "study1", "study2a", "--out", str(out)])
+    assert code == 2, line
+    assert "no space left on the device" in line and f"nothing in {out} was changed" in line
+    assert str(out / "study2a.csv") in line  # the file being written, not a temporary name
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no 0-byte, no tmp file
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
+
+
+def test_simulate_again_reports_what_it_replaced_and_keeps_other_files(tmp_path, capsys):
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's own file")
+    assert main(["simulate", "study1", "--out", str(out)]) == 0
+    assert "replaced" not in capsys.readouterr().err
+    assert main(["simulate", "study1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "note: replaced 2 earlier file(s)" in err and "codebook.csv, study1.csv" in err
+    assert (out / "notes.txt").read_text() == "the user's own file"
+    assert sorted(p.name for p in out.iterdir()) == ["codebook.csv", "notes.txt", "study1.csv"]
+
+
+def test_report_on_a_full_disk_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    """The study report writes dozens of files (the full run takes minutes, so its writer is
+    replaced by one that fails the same way on the third file)."""
+    import learning_direction.studies.report as report_mod
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("the earlier report")
+    fail = _no_space_after(2)
+
+    def build_report(out_dir, **kwargs):
+        for name in ("tables/study1_a.csv", "figures/study1_a.png", "figures/study1_a.svg"):
+            fail(Path(out_dir) / name)
+            (Path(out_dir) / name).parent.mkdir(exist_ok=True)
+            (Path(out_dir) / name).write_text("x")
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(report_mod, "build_report", build_report)
+    code, line = cli_error(capsys, ["report", "--out", str(out)])
+    assert code == 2 and "no space left" in line and "figures/study1_a.svg" in line, line
+    assert sorted(p.name for p in out.rglob("*")) == ["index.html"]
+    assert (out / "index.html").read_text() == "the earlier report"
+
+
+def test_study_out_never_overwrites_its_data(tmp_path, capsys):
+    """``study --data`` with ``--out`` on the data's folder: a file the study writes may not
+    be (or link to) the data; checked before anything is moved into place."""
+    from learning_direction.cli import _staged
+    from learning_direction.exceptions import OutputError
+
+    data = tmp_path / "tables" / "study1_descriptives.csv"
+    data.parent.mkdir()
+    data.write_text("the survey export\n")
+
+    def save(folder: Path) -> list[Path]:
+        (folder / "tables").mkdir()
+        (folder / "tables" / "study1_descriptives.csv").write_text("results\n")
+        (folder / "study1.md").write_text("text\n")
+        return [folder / "study1.md"]
+
+    with pytest.raises(OutputError, match="is the input file"):
+        _staged(str(tmp_path), save, inputs=[data])
+    assert data.read_text() == "the survey export\n" and not (tmp_path / "study1.md").exists()
+    paths, replaced = _staged(str(tmp_path / "new"), save, inputs=[data])
+    assert paths == [tmp_path / "new" / "study1.md"] and replaced == []
+
+
 # ----------------------------------------------------------------------------- 10. exit 2 for the user's input
 
 
@@ -1773,6 +1960,27 @@ def test_cli_and_study_tables_neutralise_formula_cells(tmp_path):
         back = pd.read_csv(path)
         assert back["estimate"].tolist() == [-1.5, 2.0, -3.0, 0.0, 1.0, -0.25]  # numbers stay
         assert all(str(t).startswith("'") for t in back["term"])
+
+
+def test_score_ids_and_simulated_files_cannot_start_a_formula(tmp_path, capsys):
+    """Ids copied into ``score --id --out``, and every CSV ``simulate`` writes."""
+    df = items_frame(len(FORMULAS) * 2)
+    df["id"] = [f"{f}{k}" for k, f in enumerate(FORMULAS * 2)]
+    data = write_csv(tmp_path, df)
+    out = tmp_path / "scores.csv"
+    assert main(["score", str(data), "--scale", "mentor_engagement", "--id", "id",
+                 "--out", str(out)]) == 0  # fmt: skip
+    ids = pd.read_csv(out, dtype=str, keep_default_na=False)["id"]
+    assert (
+        all(v.startswith("'") for v in ids)
+        and ids.str[1:].tolist() == df["id"].str.strip().tolist()
+    )
+    sim = tmp_path / "sim"
+    assert main(["simulate", "study1", "--out", str(sim)]) == 0
+    for f in sim.glob("*.csv"):
+        for cell in _cells(f):
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), (f.name, cell)
+            assert not cell.startswith("-") or re.fullmatch(r"-[0-9.eE+-]+", cell), (f.name, cell)
 
 
 # ----------------------------------------------------------------------------- 12. no dependence on hash order

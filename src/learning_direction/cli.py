@@ -9,6 +9,7 @@ with ``--debug`` (which shows the traceback) and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -448,6 +449,45 @@ def _out_folder(out: str | None, option: str = "--out") -> None:
         )
 
 
+def _staged(
+    out: str, build: Callable[[Path], Any], inputs: Sequence[Path] = (), keep: Sequence[str] = ()
+) -> tuple[Any, list[str]]:
+    """Run ``build(folder)`` on a hidden temporary folder, then move its files into ``out``.
+
+    A failure while writing (a full disk, no permission) leaves ``out`` with exactly the files
+    it had; a finished run reports the files it replaced. Returns ``build``'s value with its
+    paths (temporary) mapped to their places under ``out``, and the replaced files.
+    """
+    from ._core.outputs import StagedFiles, describe_os_error
+    from .exceptions import OutputError
+
+    target = Path(out)
+    with StagedFiles(target, inputs=inputs, error=OutputError, keep=keep) as staged:
+        tmp = staged.path
+
+        def final(path: Any) -> Any:
+            if isinstance(path, Path) and path.is_relative_to(tmp):
+                return target / path.relative_to(tmp)
+            return path
+
+        try:
+            value = build(tmp)
+        except OSError as exc:
+            where = final(Path(exc.filename)) if exc.filename else target
+            raise OutputError(
+                f"--out: {describe_os_error(exc, where)}; nothing in {target} was changed"
+            ) from None
+        replaced = staged.commit()
+    value = [final(v) for v in value] if isinstance(value, list) else final(value)
+    return value, replaced
+
+
+def _say_replaced(out: str, replaced: list[str]) -> None:
+    if replaced:
+        shown = ", ".join(replaced[:5]) + (" ..." if len(replaced) > 5 else "")
+        _say(f"note: replaced {len(replaced)} earlier file(s) in {out}: {shown}", err=True)
+
+
 def _cmd_study(args: argparse.Namespace) -> int:
     run_study = _api("run_study", "study")
     _out_folder(args.out)
@@ -462,8 +502,10 @@ def _cmd_study(args: argparse.Namespace) -> int:
     )
     _print_result(result)
     if args.out:
-        saved = result.save(Path(args.out))
-        _say(f"wrote {saved if saved is not None else args.out}", err=True)
+        inputs = [Path(args.data)] if args.data else []
+        _, replaced = _staged(args.out, result.save, inputs)
+        _say_replaced(args.out, replaced)
+        _say(f"wrote {args.out}", err=True)
     return EXIT_OK
 
 
@@ -474,7 +516,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {"progress": args.progress and sys.stderr.isatty()}
     if args.n_boot is not None:
         extra["n_boot"] = args.n_boot
-    index = mod.build_report(Path(args.out), seed=args.seed, **extra)
+    index, replaced = _staged(
+        args.out, lambda folder: mod.build_report(folder, seed=args.seed, **extra)
+    )
+    _say_replaced(args.out, replaced)
     _say(f"report written to {index}")
     return EXIT_OK
 
@@ -510,7 +555,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise _Unavailable(
             "'simulate' is not available yet in this version (learning_direction.simulate.write_datasets is missing)"
         )
-    paths = write(Path(args.out), seed=args.seed, names=None if args.all else list(args.names))
+    paths, replaced = _staged(
+        args.out,
+        lambda folder: write(folder, seed=args.seed, names=None if args.all else list(args.names)),
+        keep=["codebook.csv"],  # regenerating some datasets keeps the others' codebook rows
+    )
+    _say_replaced(args.out, replaced)
     for p in paths:
         _say(str(p))
     return EXIT_OK
@@ -892,6 +942,8 @@ def _is_bad_input(exc: BaseException) -> bool:
         | NotADirectoryError,
     ):
         return True
+    if isinstance(exc, OSError) and exc.errno in _FULL_OR_READ_ONLY:
+        return True  # the place the user chose to write to, not a bug of ours
     if "yaml" in sys.modules:
         import yaml
 
@@ -900,7 +952,17 @@ def _is_bad_input(exc: BaseException) -> bool:
     return False
 
 
+#: errno values of a full disk, an exhausted quota and a read-only file system
+_FULL_OR_READ_ONLY = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS") if hasattr(errno, name)
+)
+
+
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno in _FULL_OR_READ_ONLY:
+        from ._core.outputs import describe_os_error
+
+        return _capped(describe_os_error(exc, Path(exc.filename or "the output")))
     if isinstance(exc, OSError) and exc.filename is not None:
         return _capped(f"{exc.filename}: {exc.strerror or exc}")
     return _one_line(exc)

@@ -12,6 +12,10 @@
   stale files of an earlier one. A lock file next to the folder keeps two runs from writing
   into it at the same time. A folder that holds files this package did not write is never
   replaced.
+* :class:`StagedFiles` is the same for outputs that share a folder with other files (the study
+  report, simulated datasets): the files are written into a hidden temporary folder inside the
+  target and moved into place only when all of them are complete; the folder's other files are
+  left alone, and the files replaced are reported.
 
 Every problem raises the caller's error class with a message naming the path and what to do.
 """
@@ -33,6 +37,7 @@ from ..exceptions import LearningDirectionError
 __all__ = [
     "OutputFolder",
     "Replaced",
+    "StagedFiles",
     "describe_os_error",
     "prepare_parent",
     "refuse_inputs",
@@ -369,3 +374,120 @@ class OutputFolder:
                 self._tmp = None
         finally:
             self._lock.release()
+
+
+class StagedFiles:
+    """Write a set of files into a hidden temporary folder and move them into ``target`` at the end.
+
+    Use as a context manager: write under :attr:`path`, then call :meth:`commit`, which moves
+    every file into the same place under ``target`` and returns the ones it replaced. Leaving the
+    ``with`` block without committing (an error such as a full disk) removes the temporary folder,
+    so ``target`` keeps exactly the files it had. Unlike :class:`OutputFolder` the folder is not
+    replaced as a whole: files the run does not write are left alone.
+
+    Parameters
+    ----------
+    target : Path
+        The output folder (created when missing).
+    inputs : sequence of Path
+        The run's inputs; no file written may be, or point at, one of them.
+    error : LearningDirectionError subclass
+        Raised for every problem.
+    keep : sequence of str
+        Files of ``target`` copied into the temporary folder first, for a writer that updates
+        them (a codebook that keeps the rows of datasets not regenerated).
+    what : str
+        How the folder is named in messages (``"--out"``).
+    """
+
+    def __init__(
+        self,
+        target: Path,
+        *,
+        inputs: Sequence[Path],
+        error: type[LearningDirectionError],
+        keep: Sequence[str] = (),
+        what: str = "--out",
+    ) -> None:
+        self.target = Path(os.path.abspath(os.path.expanduser(target)))
+        self.inputs = list(inputs)
+        self.error = error
+        self.keep = list(keep)
+        self.what = what
+        self._tmp: Path | None = None
+        self._lock = _Lock(self.target / ".learning_direction.lock", error, self.target)
+
+    @property
+    def path(self) -> Path:
+        """The temporary folder to write into."""
+        if self._tmp is None:  # pragma: no cover - programming error
+            raise RuntimeError("StagedFiles used outside its with block")
+        return self._tmp
+
+    def __enter__(self) -> StagedFiles:
+        t = self.target
+        if t.exists() and not t.is_dir():
+            raise self.error(
+                f"{self.what} {t} is an existing file, not a folder; give a folder name"
+            )
+        prepare_parent(t / "x", self.error, self.what)
+        self._lock.acquire()
+        try:
+            self._tmp = Path(tempfile.mkdtemp(prefix=".learning_direction.tmp-", dir=t))
+            for name in self.keep:
+                if (t / name).is_file():
+                    shutil.copyfile(t / name, self._tmp / name)
+        except OSError as exc:
+            self._cleanup()
+            raise self.error(
+                f"{self.what}: {describe_os_error(exc, t, 'preparing')}; nothing in {t} was changed"
+            ) from None
+        except BaseException:
+            self._cleanup()
+            raise
+        return self
+
+    def commit(self) -> list[str]:
+        """Move every file into place; returns the paths (relative to ``target``) it replaced.
+
+        Every destination is checked before the first file is moved: one that is an input, or
+        a folder where a file goes, stops the run with ``target`` unchanged.
+        """
+        tmp, t = self.path, self.target
+        files = _files_in(tmp)
+        for rel in files:
+            dest = t / rel
+            refuse_inputs(dest, self.inputs, self.error, what=self.what)
+            if dest.is_dir() and not dest.is_symlink():
+                raise self.error(
+                    f"{self.what} {t}: {rel} is a folder there, but the run writes a file of that "
+                    f"name; move the folder away or choose another output folder. Nothing in {t} "
+                    "was changed"
+                )
+        replaced = [rel for rel in files if (t / rel).exists() or (t / rel).is_symlink()]
+        try:
+            for rel in files:
+                dest = t / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp / rel, dest)  # a link at ``dest`` is replaced, never followed
+        except OSError as exc:
+            raise self.error(
+                f"{self.what}: {describe_os_error(exc, t, 'moving files into')}"
+            ) from None
+        return replaced
+
+    def _cleanup(self) -> None:
+        try:
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+                self._tmp = None
+        finally:
+            self._lock.release()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._cleanup()
