@@ -6,7 +6,7 @@ Workload (issue 13, class 8): a CSV export of 2,000,000 respondents, an id colum
     learning-direction score big.csv --scale mentor_engagement [--id id] --out scores.csv
 
 runs in a fresh subprocess; its **peak resident set size** (``ru_maxrss`` of the child, from
-``os.wait4``: the whole process, interpreter and libraries included) is reported in MB and as a
+``os.wait4``: the whole process, interpreter and libraries included) is reported in MiB and as a
 multiple of the file's size. Target: under 8x the file. The script also checks that every row
 was scored (the output file has one line per respondent plus the header) and exits with status
 1 when a run is over the target or loses a row.
@@ -52,7 +52,7 @@ def make_export(path: Path, rows: int, seed: int = 1) -> int:
 
 
 def run(data: Path, out: Path, with_id: bool) -> dict[str, float]:
-    """Run ``score`` in a subprocess; its peak RSS (MB), wall time (s) and rows written."""
+    """Run ``score`` in a subprocess; its peak RSS (MiB), wall time (s) and rows written."""
     cmd = [sys.executable, "-m", "learning_direction.cli", "score", str(data),
            "--scale", "mentor_engagement", "--out", str(out)]  # fmt: skip
     if with_id:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         data = Path(tmp) / "big.csv"
         size = make_export(data, args.rows)
         print(f"export: {args.rows:,} rows, {size / 1e6:.1f} MB ({size / 2**20:.1f} MiB)")
-        print(f"{'command':<28} {'peak RSS (MB)':>14} {'x file':>8} {'seconds':>8} {'rows':>10}")
+        print(f"{'command':<28} {'peak RSS (MiB)':>14} {'x file':>8} {'seconds':>8} {'rows':>10}")
         for with_id in (False, True):
             res = run(data, Path(tmp) / "scores.csv", with_id)
             ratio = res["peak_mb"] * 2**20 / size

@@ -504,6 +504,14 @@ class _Column:
         self.n = n
         self.compact = compact
         self.arr: np.ndarray | None = None
+        self._kinds: set[str] = set()  # what pandas made of the chunks' cells
+
+    @property
+    def mixed(self) -> bool:
+        """Chunks that pandas parsed differently (numbers in one, text or booleans in another):
+        one reading of the whole column keeps every cell as the text in the file ("007", not 7),
+        so the column is read again as text (see :func:`_parse`)."""
+        return len(self._kinds) > 1
 
     def _promote(self, dtype: np.dtype) -> np.ndarray:
         if self.arr is None:
@@ -515,6 +523,17 @@ class _Column:
     def add(self, s: pd.Series, at: int) -> None:
         kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else "O"
         current = None if self.arr is None else self.arr.dtype.kind
+        if kind in "if":
+            if s.notna().any():  # a chunk of empty cells is a float column of NaN
+                self._kinds.add("number")
+        elif kind == "b":
+            self._kinds.add("boolean")
+        else:
+            inferred = pd.api.types.infer_dtype(s, skipna=True)
+            if inferred in ("string", "boolean"):
+                self._kinds.add(inferred)
+            elif inferred != "empty":  # pandas' own low-memory blocks disagreed in one chunk
+                self._kinds.update(("string", "number"))
         if kind == "i" and current in (None, "i"):
             arr = self._promote(self._int_type(s))
         elif kind in "if" and current in (None, "i", "f"):
@@ -559,9 +578,32 @@ def _parse(
     Each chunk's columns are copied out of the chunk and joined column by column at the end,
     so the peak memory is the data plus one column, not twice the data.
     """
+    parts = {k: _Column(audit.n_rows, compact) for k in positions}
+    n = _read_chunks(src, offset, path, delimiter, decimal, audit, parts, text=False)
+    # a column whose text appears only after the first chunk: its earlier cells were parsed as
+    # numbers ("007" as 7); read it again as text, as one whole reading would have given it
+    again = {k: _Column(audit.n_rows) for k in positions if parts[k].mixed}
+    if again and n == audit.n_rows:
+        _read_chunks(src, offset, path, delimiter, decimal, audit, again, text=True)
+        parts.update(again)
+    return pd.DataFrame({k: parts[k].values() for k in positions}, copy=False)
+
+
+def _read_chunks(
+    src: TextSource,
+    offset: int,
+    path: Path,
+    delimiter: str,
+    decimal: str,
+    audit: Audit,
+    parts: dict[int, _Column],
+    text: bool,
+) -> int:
+    """Fill ``parts`` (columns by position) chunk by chunk; returns the rows read (checked
+    against the audit). ``text``: every cell as the text in the file (empty cells missing)."""
     stream = io.BytesIO(src.raw)
     stream.seek(offset)
-    parts = {k: _Column(audit.n_rows, compact) for k in positions}
+    positions = list(parts)
     n = 0
     try:
         with warnings.catch_warnings():
@@ -583,6 +625,7 @@ def _parse(
                 encoding_errors="replace",
                 engine="c",
                 chunksize=_ROWS_PER_CHUNK,
+                dtype=dict.fromkeys(positions, object) if text else None,
             )
             with reader:
                 for chunk in reader:
@@ -609,7 +652,7 @@ def _parse(
             f"the rows cannot be delimited reliably ({n} rows by one reading, "
             f"{audit.n_rows} by another); check the quotes ('\"') in the file",
         )
-    return pd.DataFrame({k: parts[k].values() for k in positions}, copy=False)
+    return n
 
 
 def text_to_frame(
