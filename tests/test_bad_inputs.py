@@ -1056,7 +1056,7 @@ _CHUNK_CELL = st.one_of(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.lists(st.tuples(_CHUNK_CELL, _CHUNK_CELL, _CHUNK_CELL), min_size=1, max_size=20),
     st.booleans(),
@@ -1340,7 +1340,7 @@ def _csv_bytes(draw) -> bytes:
 
 # LD_HYPOTHESIS_EXAMPLES=5000 for a longer search (4,000 examples pass)
 @settings(
-    max_examples=int(os.environ.get("LD_HYPOTHESIS_EXAMPLES", 300)),
+    max_examples=int(os.environ.get("LD_HYPOTHESIS_EXAMPLES", 200)),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
