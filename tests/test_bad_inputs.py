@@ -1548,10 +1548,29 @@ def _leaks(folder: Path) -> list[str]:
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-def test_canaries_never_reach_an_evaluation_output(tmp_path):
+def test_canaries_never_reach_an_evaluation_output(tmp_path, monkeypatch):
+    import matplotlib.text
+
+    import learning_direction.evaluation.output as output_mod
+    import learning_direction.reporting.html as html_mod
+
+    # a PNG holds its text as pixels: read every figure's text before it is drawn
+    drawn: list[str] = []
+    real = html_mod.figure_to_png_bytes
+
+    def spy(fig, dpi=150):
+        drawn.extend(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+        drawn.append(str(fig.get_suptitle()) if hasattr(fig, "get_suptitle") else "")
+        return real(fig, dpi=dpi)
+
+    monkeypatch.setattr(html_mod, "figure_to_png_bytes", spy)
+    monkeypatch.setattr(output_mod, "figure_to_png_bytes", spy)
     cfg = _canary_exports(tmp_path)
     html = run_evaluation(cfg)
     out = html.parent
+    figure_text = "\n".join(drawn).lower()
+    assert "york" in figure_text or "leeds" in figure_text  # the spy sees the figures' text
+    assert [w for w, c in CANARIES.items() if c.lower() in figure_text] == []
     assert (out / "tables" / "invalid_answers.csv").exists()
     files = [p for p in out.rglob("*") if p.is_file()]
     assert len(files) > 10 and any(p.suffix == ".png" for p in files)
