@@ -1600,9 +1600,24 @@ def test_canaries_never_reach_the_files_the_cli_writes(tmp_path, capsys):
         ["moderate", str(clean), "--x", "eng_1", "--w", "eng_3", "--y", "eng_5",
          "--out", str(out / "m.csv")],
     ]  # fmt: skip
+    printed = []
     for argv in runs:
         assert main(argv) == 0, capsys.readouterr().err
+        printed.append("".join(capsys.readouterr()))  # notes and warnings are outputs too
     assert _leaks(out) == []
+    # --id copies the ids into the scores, as asked; nothing else, and no note quotes a value
+    with_ids = tmp_path / "with_ids"
+    with_ids.mkdir()
+    argv = ["score", str(clean), "--scale", "mentor_engagement", "--id", "id",
+            "--out", str(with_ids / "s.csv")]  # fmt: skip
+    assert main(argv) == 0
+    printed.append("".join(capsys.readouterr()))
+    ids = {"respondent id", "text id among numeric ids"}
+    assert [leak for leak in _leaks(with_ids) if leak.split(" in ")[0] not in ids] == []
+    (tmp_path / "printed").mkdir()
+    (tmp_path / "printed" / "console.txt").write_text("\n".join(printed), encoding="utf-8")
+    assert "'id' is mostly numeric" in printed[-1]  # the note that used to quote the values
+    assert _leaks(tmp_path / "printed") == []
 
 
 # ----------------------------------------------------------------------------- 2. outputs that are inputs
