@@ -126,6 +126,29 @@ def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
     return at, " ".join(str(problem).split())[:200]
 
 
+_OPEN = (
+    yaml.FlowSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.BlockMappingStartToken,
+)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _too_deep(text: str) -> bool:
+    """Whether the collections nest deeper than :data:`MAX_YAML_DEPTH` (stops at the first
+    token that goes too deep, so a 5,000-level document costs no more than 65 levels)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return True
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+    return False
+
+
 def load_yaml(
     text: str, where: str, error: type[LearningDirectionError]
 ) -> tuple[Any, yaml.Node | None]:
@@ -136,6 +159,8 @@ def load_yaml(
     loader = yaml.SafeLoader(text)
     try:
         try:
+            if _too_deep(text):  # found from the tokens, before the composer recurses
+                raise RecursionError
             node = loader.get_single_node()
         except RecursionError:
             raise error(
