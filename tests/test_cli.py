@@ -15,6 +15,7 @@ import pytest
 
 from learning_direction import cli
 from learning_direction.cli import build_parser, main
+from learning_direction.exceptions import LearningDirectionError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -234,7 +235,8 @@ def test_bad_input_subprocess_has_no_traceback(tmp_path):
     assert res.stdout == ""
 
 
-def test_evaluate_check_example_config(capsys):
+def test_evaluate_check_example_config(capsys, monkeypatch):
+    monkeypatch.setenv("LEARNING_DIRECTION_SALT", "a3f9c2e7b41d8e06f5a9")
     assert main(["evaluate", str(EXAMPLES / "evaluation.yaml"), "--check"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("config OK") and "mentors_qualtrics.csv" in out
@@ -271,16 +273,17 @@ def test_evaluate_check_reads_the_files(tmp_path, capsys):
 
 def test_write_table_formats(tmp_path):
     table = pd.DataFrame({"term": ["a|b", "<script>"], "estimate": [0.123456, np.nan]})
-    csv_path = cli._write_table(table, str(tmp_path / "t.csv"))
-    assert pd.read_csv(csv_path)["term"].tolist() == ["a|b", "<script>"]
-    md = cli._write_table(table, str(tmp_path / "sub" / "t.md")).read_text()
+    csv_path, replaced = cli._write_table(table, str(tmp_path / "t.csv"))
+    assert pd.read_csv(csv_path)["term"].tolist() == ["a|b", "<script>"] and not replaced
+    assert cli._write_table(table, str(tmp_path / "t.csv"))[1]  # the second time it replaces
+    md = cli._write_table(table, str(tmp_path / "sub" / "t.md"))[0].read_text()
     assert (
         md.splitlines()[0] == "| term | estimate |"
         and "a\\|b" in md
         and "0.1235" in md
         and "NA" in md
     )
-    page = cli._write_table(table, str(tmp_path / "t.html"), title="<b>T</b>").read_text()
+    page = cli._write_table(table, str(tmp_path / "t.html"), title="<b>T</b>")[0].read_text()
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;T&lt;/b&gt;" in page
     with pytest.raises(cli._BadInput, match=r"use a file ending in \.csv, \.md or \.html"):
         cli._write_table(table, str(tmp_path / "t.xlsx"))
@@ -295,7 +298,7 @@ def test_column_map(tmp_path):
     assert cli._column_map(str(nested)) == {"ld_up_1": "Q2_1", "eng_1": "Q4_1"}
     bad = tmp_path / "bad.yaml"
     bad.write_text("a: [1\n")
-    with pytest.raises(cli._BadInput, match="malformed YAML"):
+    with pytest.raises(LearningDirectionError, match="malformed YAML"):
         cli._column_map(str(bad))
 
 

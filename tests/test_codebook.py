@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -191,8 +193,52 @@ def test_item_id_collision_across_scales():
 def test_malformed_yaml_reports_line(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("name: bad\nresponse: {min: 1, max: 5\nitems: [a, b]\n")
-    with pytest.raises(ScaleDefinitionError, match=r"bad\.yaml: malformed YAML at line \d+"):
+    with pytest.raises(
+        ScaleDefinitionError, match=r"bad\.yaml, line \d+, column \d+: malformed YAML"
+    ):
         load_scale_file(path)
+
+
+@pytest.mark.parametrize(
+    ("response", "needle"),
+    [
+        ("{min: 1, max: .inf}", "key 'response.max': must be a finite number, got inf"),
+        ("{min: .nan, max: 7}", "key 'response.min': must be a finite number, got nan"),
+        ("{min: -.inf, max: 7}", "key 'response.min': must be a finite number"),
+        ("{min: 1, max: 1" + "0" * 400 + "}", "key 'response.max': must be a finite number"),
+        ("{min: 1, max: 7, labels: {.inf: Top}}", "must be a finite number"),
+    ],
+    ids=["max inf", "min nan", "min -inf", "max 10**400", "label inf"],
+)
+def test_non_finite_response_range_is_refused(tmp_path, response, needle):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\nresponse: {response}\nitems: [a, b, c]\n")
+    with pytest.raises(ScaleDefinitionError, match=re.escape(needle)) as info:
+        load_scale_file(path)
+    assert len(str(info.value)) < 300  # the 401-digit number is not echoed whole
+
+
+def test_windows_1252_scale_file_names_the_byte_and_line(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_bytes(
+        "name: s\ntitle: Mentor\u2019s view\nresponse: {min: 1, max: 5}\nitems: [a, b]\n".encode(
+            "cp1252"
+        )
+    )
+    with pytest.raises(
+        ScaleDefinitionError, match=r"s\.yaml, line 2: the scale file is not UTF-8"
+    ) as e:
+        load_scale_file(path)
+    assert "0x92" in str(e.value) and "Windows-1252" in str(e.value)
+
+
+def test_unknown_keys_of_mixed_types_are_listed_not_a_crash():
+    with pytest.raises(ScaleDefinitionError, match="unknown item key"):
+        scale_from_dict(_minimal(items=[{"id": "a", 1: "x", "b": 2}]))
+    with pytest.raises(ScaleDefinitionError, match="unknown key"):
+        scale_from_dict({**_minimal(), 3: "x", "colour": "red"})
+    with pytest.raises(ScaleDefinitionError, match="unknown key"):
+        scale_from_dict(_minimal(response={"min": 1, "max": 5, 2: "x", "y": 1}))
 
 
 def test_unknown_scale_name_suggests():

@@ -103,8 +103,10 @@ def test_scale_column_maps(tmp_path):
     assert eng == {"eng_1": "Q4_1", "eng_2": "Q4_2", "eng_3": "eng_3"}
 
 
-def test_example_config_is_valid():
+def test_example_config_is_valid(monkeypatch):
+    monkeypatch.setenv("LEARNING_DIRECTION_SALT", "a3f9c2e7b41d8e06f5a9")
     cfg = load_config(EXAMPLES / "evaluation.yaml")
+    assert cfg.privacy.salt is None and cfg.privacy.salt_env == "LEARNING_DIRECTION_SALT"
     assert cfg.data.mentors.path.name == "mentors_qualtrics.csv"
     assert cfg.data.mentees.path.name == "mentees.sav"
     assert set(cfg.scales) >= {"learning_direction", "mentor_engagement", "mentee_experience"}
@@ -179,10 +181,10 @@ BAD = [
      r"'ids' names the 'networks' file but 'data' has no 'networks' entry"),
     ("invited group unknown", lambda t: t.replace("{group: cohort,", "{group: wave,"),
      r"invited\.mentors\.group 'wave' is not a key of 'groups'"),
-    ("salt and salt_env", lambda t: t.replace("salt_env: MY_SALT", "salt_env: MY_SALT\n  salt: abcdefghij"),
+    ("salt and salt_env", lambda t: t.replace("salt_env: MY_SALT", "salt_env: MY_SALT\n  salt: k3v9q2x7m4p8w1z6"),
      r"key 'privacy': give 'salt' or 'salt_env', not both"),
     ("short salt", lambda t: t.replace("salt_env: MY_SALT", "salt: abc"),
-     r"line {salt: abc}, key 'privacy\.salt': .*at least 8 characters"),
+     r"line {salt: abc}, key 'privacy\.salt': the salt is too short \(3 characters, at least 16"),
     ("alpha warning out of range", lambda t: t + "report:\n  alpha_warning: 7\n",
      r"line {alpha_warning}, key 'report\.alpha_warning': .*less than 1"),
     ("bad ci", lambda t: t.replace("    outcomes: [mentee_experience]", "    outcomes: [mentee_experience]\n    ci: bootstrap"),

@@ -32,6 +32,7 @@ def example_config(tmp: Path, n_boot: int = 300) -> Path:
         spec["path"] = str(EXAMPLES / spec["path"])
     cfg["analyses"]["learning_direction_engagement"]["n_boot"] = n_boot
     cfg["output"] = str(tmp / "out")
+    cfg["privacy"] = {"salt": SALT}  # the example reads its salt from the environment
     path = tmp / "evaluation.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     return path
@@ -123,7 +124,7 @@ def test_sidecar_provenance(example_runs):
     for inp in side["inputs"]:
         assert inp["sha256"] == hashlib.sha256(Path(inp["path"]).read_bytes()).hexdigest()
     assert side["config"]["privacy"]["salt"] == "<redacted>"
-    assert "example-salt-change-me" not in html.with_suffix(".json").read_text()
+    assert SALT not in html.with_suffix(".json").read_text()
     assert {"python", "learning-direction", "numpy", "pandas"} <= set(side["software"])
     for rel, digest in side["outputs"].items():
         assert hashlib.sha256((html.parent / rel).read_bytes()).hexdigest() == digest
@@ -209,8 +210,10 @@ def test_counts_add_up_and_every_exclusion_is_listed(tmp_path):
     tables = html.parent / "tables"
     ledger = pd.read_csv(tables / "row_accounting.csv")
     read = ledger.loc[ledger["step"] == "rows in the file", "rows"].item()
-    analysed = ledger.loc[ledger["step"] == "= rows analysed", "rows"].item()
-    excluded = ledger.loc[~ledger["step"].isin(["rows in the file", "= rows analysed"]), "rows"]
+    analysed = ledger.loc[ledger["step"] == "rows analysed (total)", "rows"].item()
+    excluded = ledger.loc[
+        ~ledger["step"].isin(["rows in the file", "rows analysed (total)"]), "rows"
+    ]
     assert read == 41 and analysed == 38 and read + excluded.sum() == analysed
     reasons = " | ".join(ledger["reason"].dropna())
     assert "preview" in reasons and "exact duplicate" in reasons and "too fast" in reasons

@@ -170,7 +170,9 @@ def test_text_in_numeric_column_is_kept_and_noted(tmp_path):
     s = read_survey(write(tmp_path, "t.csv", text))
     assert s.data["q1"].dtype == object
     assert len(s.data) == 9
-    assert any("'q1'" in n and "'five'" in n for n in s.report.notes)
+    note = next(n for n in s.report.notes if "'q1'" in n)
+    assert "1 non-numeric cell(s) (text) in file row(s) 10" in note
+    assert "five" not in note  # a cell's content never reaches a note (it could be an e-mail)
 
 
 def test_sha256_and_report_fields(tmp_path):
@@ -211,8 +213,12 @@ def test_text_missing_code_makes_column_numeric(tmp_path):
 
 
 def test_excel_zip_named_csv_is_caught(tmp_path):
-    with pytest.raises(DataValidationError, match="looks like an Excel workbook"):
-        read_survey(write(tmp_path, "x.csv", b"PK\x03\x04rest"))
+    book = tmp_path / "book.xlsx"
+    pd.DataFrame({"a": [1, 2]}).to_excel(book, index=False)
+    with pytest.raises(DataValidationError, match="is an Excel workbook, not a CSV text file"):
+        read_survey(write(tmp_path, "x.csv", book.read_bytes()))
+    with pytest.raises(DataValidationError, match="is a ZIP archive, not a CSV text file"):
+        read_survey(write(tmp_path, "z.csv", b"PK\x03\x04rest"))
 
 
 # ----------------------------------------------------------------------------- Qualtrics
@@ -454,7 +460,7 @@ def test_example_files_read():
             "ragged.csv",
             b"id,q1\n1,2\n3,4,5,6\n",
             {},
-            r"ragged\.csv: rows have different numbers of fields",
+            r"ragged\.csv: 1 row\(s\) do not have the header's 2 fields: line 3 has 4",
         ),
         ("fmt.csv", b"a\n1\n", {"format": "parquet"}, r"unknown format 'parquet'"),
         ("dec.csv", b"a\n1\n", {"decimal": ";"}, r"decimal must be"),

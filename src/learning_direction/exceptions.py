@@ -16,6 +16,7 @@ __all__ = [
     "LearningDirectionWarning",
     "ModelError",
     "ModelWarning",
+    "OutputError",
     "ReliabilityWarning",
     "ScaleDefinitionError",
 ]
@@ -39,6 +40,12 @@ class ConfigError(LearningDirectionError):
 
 class ModelError(LearningDirectionError):
     """A model cannot be estimated on this data (collinearity, separation, too few rows, ...)."""
+
+
+class OutputError(LearningDirectionError):
+    """An output cannot be written where asked: the path is an input, a file where a folder is
+    needed, a folder holding other files, read-only, locked by another run, or the disk is full.
+    Nothing was changed at the destination."""
 
 
 class LearningDirectionWarning(UserWarning):

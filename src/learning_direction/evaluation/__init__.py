@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from .config import CheckedConfig, EvaluationConfig, check_config, load_config
 
 if TYPE_CHECKING:
+    from .._core.outputs import Replaced
     from .prepare import Prepared
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "CheckedConfig",
     "EvaluationConfig",
     "check_evaluation",
+    "evaluate",
     "load_config",
     "run_evaluation",
 ]
@@ -87,7 +89,9 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
     -------
     Path
         The HTML report ``<out_dir>/evaluation_report.html``. Next to it: the provenance sidecar
-        ``evaluation_report.json``, ``tables/*.csv`` and ``figures/*.png``.
+        ``evaluation_report.json``, ``tables/*.csv`` and ``figures/*.png``. The folder is
+        written whole: it is built next to ``<out_dir>`` and replaces an earlier report there
+        only when complete (no stale files remain); a folder holding other files is refused.
 
     Raises
     ------
@@ -95,6 +99,10 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
         The config is malformed, names a missing file, an unknown scale or item, a score or
         column no file provides, or there is no salt for the pseudonyms (all found before any
         row is processed: see :func:`check_evaluation`).
+    OutputError
+        The output folder is an existing file, holds or is an input, holds files this tool did
+        not write, is being written by another run, or cannot be written (checked before the
+        models are fitted; a failure while writing leaves the folder as it was).
     DataValidationError
         A file cannot be read (empty, header only, broken Qualtrics header, ...), a configured
         column is missing, respondent ids are duplicated with different answers, an item has no
@@ -156,7 +164,7 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
     ...     engagement: mentor_engagement
     ...     outcomes: []
     ...     n_boot: 1000
-    ... privacy: {salt: example-salt-change-me}
+    ... privacy: {salt: 3f9c2e7a41d8b06e5a9c7f12}   # better: salt_env (see the example)
     ... output: report
     ... ''')
     >>> path = ld.run_evaluation(folder / "evaluation.yaml")
@@ -175,10 +183,19 @@ def run_evaluation(config_path: str | Path, out_dir: str | Path | None = None) -
     ``lme4::lmer(outcome ~ engagement + (1 | mentor))`` and PROCESS model 4
     (``process(y = "outcome", x = "downward", m = "mentor_engagement", model = 4)``).
     """
-    from .output import write_outputs
+    return evaluate(config_path, out_dir)[0]
+
+
+def evaluate(
+    config_path: str | Path, out_dir: str | Path | None = None
+) -> tuple[Path, Replaced | None]:
+    """:func:`run_evaluation`, also returning what the new output folder replaced (or None)."""
+    from .output import output_folder, write_report
     from .sections import build_report
 
     checked, prep = check_evaluation(config_path)
     target = Path(out_dir) if out_dir is not None else checked.config.output
+    cfg = checked.config
+    output_folder(target, cfg, prep, config_path, REPORT_NAME).precheck()  # fail before the models
     rep, out = build_report(checked, prep)
-    return write_outputs(target, rep, out, checked.config, prep, config_path, REPORT_NAME)
+    return write_report(target, rep, out, checked.config, prep, config_path, REPORT_NAME)

@@ -43,6 +43,8 @@ from pydantic import (
     model_validator,
 )
 
+from .._core.cells import clip
+from .._core.safe_yaml import load_yaml, read_yaml_text
 from ..exceptions import ConfigError, ScaleDefinitionError
 
 if TYPE_CHECKING:
@@ -403,8 +405,8 @@ class PrivacyConfig(_Model):
 
     salt: str | None = Field(
         default=None,
-        min_length=8,
-        description="Secret salt (at least 8 characters). Prefer salt_env.",
+        description="Secret salt: at least 16 characters (8 different), not a pattern, run or "
+        "published example. Prefer salt_env.",
     )
     salt_env: str | None = Field(
         default=None,
@@ -413,6 +415,19 @@ class PrivacyConfig(_Model):
     id_length: int = Field(
         default=12, ge=8, le=64, description="Hex characters kept from each pseudonym."
     )
+
+    @field_validator("salt")
+    @classmethod
+    def _strong_salt(cls, value: str | None) -> str | None:
+        from ..intake.privacy import salt_problem
+
+        problem = None if value is None else salt_problem(value)
+        if problem is not None:
+            raise ValueError(
+                f'{problem}; make one with python -c "import secrets; '
+                'print(secrets.token_hex(16))" and prefer salt_env: LEARNING_DIRECTION_SALT'
+            )
+        return value
 
     @model_validator(mode="after")
     def _not_both(self) -> PrivacyConfig:
@@ -580,7 +595,7 @@ def _line_map(
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
-                dotted = ".".join((*path, key))
+                dotted = clip(".".join((*path, key)), 120, quote=False)
                 raise ConfigError(
                     f"{where}, line {line}, key '{dotted}': duplicate key (first given on line {seen[key]}); "
                     "keep only one"
@@ -595,34 +610,13 @@ def _line_map(
 
 
 def _load_yaml(path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """The config's data and the line of every key (within the limits of ``_core.safe_yaml``)."""
     where = path.name
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; check the path") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder; give the path of the config YAML file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: is not UTF-8 text; save the config as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from None
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            lines: dict[tuple[str, ...], int] = {}
-            if node is not None:
-                _line_map(node, (), lines, where)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            f"{where}{at}: malformed YAML: {problem} (check indentation, colons and quotes)"
-        ) from None
+    text = read_yaml_text(path, ConfigError, "config file")
+    data, node = load_yaml(text, where, ConfigError)
+    lines: dict[tuple[str, ...], int] = {}
+    if node is not None:
+        _line_map(node, (), lines, where)
     if data is None:
         raise ConfigError(
             f"{where}: the config is empty; see examples/evaluation.yaml for a template"
@@ -697,7 +691,7 @@ def _allowed_keys(path: list[str]) -> list[str]:
 def _locate(loc: tuple[Any, ...], lines: dict[tuple[str, ...], int]) -> tuple[str, int | None]:
     """Dotted key and line for a pydantic error location (union-member tags skipped)."""
     path = tuple(str(p) for p in loc if not _is_tag(p))
-    dotted = ".".join(path) or "(top level)"
+    dotted = clip(".".join(path), 120, quote=False) or "(top level)"
     probe = path
     while probe and probe not in lines:
         probe = probe[:-1]
@@ -734,7 +728,7 @@ def _message(err: ErrorDetails) -> str:
     kind = err.get("type", "")
     loc = err.get("loc", ())
     if kind == "extra_forbidden":
-        key = str(loc[-1]) if loc else "?"
+        key = clip(loc[-1], 60, quote=False) if loc else "?"
         path = [str(p) for p in loc[:-1] if not _is_tag(p)]
         allowed = _allowed_keys(path)
         close = difflib.get_close_matches(key, allowed or sorted(_known_keys()), n=1)
@@ -748,7 +742,7 @@ def _message(err: ErrorDetails) -> str:
     if kind not in {"value_error", "assertion_error"} and "input" in err:
         given = err["input"]
         if not isinstance(given, dict | list):
-            msg += f" (got {given!r})"
+            msg += f" (got {clip(given)})"
     return msg
 
 
@@ -835,7 +829,7 @@ def _resolve_scale(
             close = difflib.get_close_matches(item, ids, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise _err(where, lines, ("scales", name, "columns", item),
-                       f"'{item}' is not an item of scale '{name}'{hint}; its items are {', '.join(ids)}")  # fmt: skip
+                       f"{clip(item)} is not an item of scale '{name}'{hint}; its items are {', '.join(ids)}")  # fmt: skip
     dataset = mapping.dataset or _RESPONDENT_FILE.get(scale.respondent)
     if dataset is None:
         if len(configured) != 1:
@@ -860,7 +854,7 @@ def _check_reliability_scales(
             close = difflib.get_close_matches(name, list(cfg.scales), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise _err(where, lines, ("analyses", "reliability", "scales", str(k)),
-                       f"'{name}' is not a scale configured under 'scales'{hint}; "
+                       f"{clip(name)} is not a scale configured under 'scales'{hint}; "
                        f"configured: {', '.join(cfg.scales) or 'none'}")  # fmt: skip
 
 
@@ -872,7 +866,7 @@ def _err(
         probe = probe[:-1]
     line = lines.get(probe)
     at = f", line {line}" if line else ""
-    return ConfigError(f"{where}{at}, key '{'.'.join(path)}': {msg}")
+    return ConfigError(f"{where}{at}, key '{clip('.'.join(path), 120, quote=False)}': {msg}")
 
 
 def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConfig:
@@ -930,7 +924,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EvaluationConf
     ...     engagement: mentor_engagement
     ...     outcomes: []
     ...     n_boot: 1000
-    ... privacy: {salt: example-salt-change-me}
+    ... privacy: {salt: 3f9c2e7a41d8b06e5a9c7f12}   # better: salt_env (see the example)
     ... output: report
     ... ''')
     >>> cfg = ld.load_config(folder / "evaluation.yaml")

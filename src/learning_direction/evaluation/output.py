@@ -10,6 +10,13 @@ The sections collect their tables, figures and model row counts in an :class:`Ou
     <target>/tables/<name>.csv        every table of the report, full precision
     <target>/figures/<name>.png       every figure of the report
 
+The files are written into a temporary folder next to ``<target>`` that replaces ``<target>``
+only once everything is written: a failed run (a full disk, no permission) changes nothing, and
+a re-run never leaves stale files of an earlier run behind. A ``<target>`` that holds an input,
+or files this tool did not write, is refused; a lock file keeps two runs out of one folder.
+Text cells that start like a spreadsheet formula (``=``, ``+``, ``-``, ``@``) are written with a
+leading apostrophe (see :mod:`learning_direction._core.cells`).
+
 Nothing here depends on the clock except the single "Generated ..." line and the sidecar's
 ``generated``; ``SOURCE_DATE_EPOCH`` fixes those too, so the same inputs, config and seed give
 byte-identical files.
@@ -28,7 +35,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._core.cells import csv_text
+from .._core.outputs import OutputFolder, Replaced, describe_os_error
 from .._core.provenance import bytes_sha256, software_versions
+from ..exceptions import OutputError
 from ..reporting.html import HtmlReport, figure_to_png_bytes
 
 if TYPE_CHECKING:
@@ -37,7 +47,7 @@ if TYPE_CHECKING:
     from .config import EvaluationConfig
     from .prepare import Prepared
 
-__all__ = ["Output", "write_outputs"]
+__all__ = ["Output", "output_folder", "write_outputs", "write_report"]
 
 
 @dataclass
@@ -66,8 +76,8 @@ def _timestamp() -> str:
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
-    text: str = df.to_csv(index=False, lineterminator="\n", float_format="%.10g")
-    return text.encode("utf-8")
+    """A table as CSV bytes; text cells that a spreadsheet would run as a formula neutralised."""
+    return csv_text(df, float_format="%.10g").encode("utf-8")
 
 
 def _json_safe(v: Any) -> Any:
@@ -76,23 +86,84 @@ def _json_safe(v: Any) -> Any:
     return str(v)
 
 
-def _write_files(target: Path, out: Output) -> dict[str, str]:
-    """Write the tables and figures; returns relative path -> SHA-256."""
-    tables_dir = target / "tables"
-    figures_dir = target / "figures"
-    target.mkdir(parents=True, exist_ok=True)
+def _write(path: Path, data: bytes) -> None:
+    """Write one output file (the one place the evaluation writes bytes; tests patch it)."""
+    path.write_bytes(data)
+
+
+def _write_files(folder: Path, out: Output) -> dict[str, str]:
+    """Write the tables and figures into ``folder``; returns relative path -> SHA-256."""
+    tables_dir = folder / "tables"
+    figures_dir = folder / "figures"
     tables_dir.mkdir(exist_ok=True)
     figures_dir.mkdir(exist_ok=True)
     hashes = {}
     for name, df in out.tables.items():
         raw = _csv_bytes(df)
-        (tables_dir / f"{name}.csv").write_bytes(raw)
+        _write(tables_dir / f"{name}.csv", raw)
         hashes[f"tables/{name}.csv"] = bytes_sha256(raw)
     for name, fig in out.figures.items():
         png = figure_to_png_bytes(fig, dpi=200)
-        (figures_dir / f"{name}.png").write_bytes(png)
+        _write(figures_dir / f"{name}.png", png)
         hashes[f"figures/{name}.png"] = bytes_sha256(png)
     return hashes
+
+
+def _owned(folder: Path, name: str) -> tuple[list[str], list[str]]:
+    """The files an earlier run listed in ``folder``, and the entries it did not write.
+
+    Ours: the report and its sidecar, and CSV tables and PNG/SVG figures in ``tables/`` and
+    ``figures/`` (also stale ones an earlier run no longer lists). Anything else (another
+    file, a symbolic link, a folder without our sidecar) means the folder holds the user's
+    files and must not be replaced.
+    """
+    entries = sorted(folder.rglob("*"))
+    try:
+        side = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        side = None
+    if not isinstance(side, dict) or side.get("report") != f"{name}.html":
+        return [], [p.relative_to(folder).as_posix() for p in entries] or ["(other entries)"]
+    listed = [f"{name}.html", f"{name}.json", *map(str, side.get("outputs") or {})]
+    foreign = []
+    for path in entries:
+        rel = path.relative_to(folder)
+        kind = (rel.parts[0], path.suffix) if len(rel.parts) == 2 else None
+        if path.is_symlink():  # never written by us: someone's link, perhaps to their data
+            foreign.append(f"{rel.as_posix()} (a symbolic link)")
+        elif path.is_dir() and str(rel) in ("tables", "figures"):
+            continue
+        elif rel.as_posix() in listed:
+            continue
+        elif path.is_file() and kind in {
+            ("tables", ".csv"),
+            ("figures", ".png"),
+            ("figures", ".svg"),
+        }:
+            continue
+        else:
+            foreign.append(rel.as_posix())
+    return listed, foreign
+
+
+def _inputs(cfg: EvaluationConfig, prep: Prepared, config_path: str | Path) -> list[Path]:
+    """Every file the run read: the config, the exports and custom scale definitions."""
+    paths = [Path(config_path)]
+    paths += [Path(st.survey.report.path) for st in prep.datasets.values()]
+    paths += [m.file for m in cfg.scales.values() if m.file is not None]
+    return paths
+
+
+def output_folder(
+    target: Path, cfg: EvaluationConfig, prep: Prepared, config_path: str | Path, name: str
+) -> OutputFolder:
+    """The :class:`OutputFolder` of a report (``.precheck()`` it before the long work)."""
+    return OutputFolder(
+        Path(target),
+        inputs=_inputs(cfg, prep, config_path),
+        owned=lambda f: _owned(f, name),
+        error=OutputError,
+    )
 
 
 def write_outputs(
@@ -107,10 +178,57 @@ def write_outputs(
     """Write the report, its tables and figures and the provenance sidecar into ``target``.
 
     The report is ``<target>/<name>.html``, the sidecar ``<target>/<name>.json``; returns the
-    path of the report.
+    path of the report. See :func:`write_report`.
     """
+    return write_report(target, rep, out, cfg, prep, config_path, name)[0]
+
+
+def write_report(
+    target: Path,
+    rep: HtmlReport,
+    out: Output,
+    cfg: EvaluationConfig,
+    prep: Prepared,
+    config_path: str | Path,
+    name: str,
+) -> tuple[Path, Replaced | None]:
+    """Write every output into a temporary folder, then move it into place as ``target``.
+
+    Returns the report's path and what the new folder replaced (None for a new folder). An
+    error while writing (a full disk, no permission) leaves ``target`` as it was.
+
+    Raises
+    ------
+    OutputError
+        ``target`` is a file, holds or is an input, holds files this tool did not write, is
+        being written by another run, or cannot be written (the message says why).
+    """
+    target = Path(target)
+    folder = output_folder(target, cfg, prep, config_path, name)
+    with folder:
+        try:
+            html_name = _write_all(folder.path, rep, out, cfg, prep, config_path, name, folder)
+        except OSError as exc:
+            raise OutputError(
+                f"output folder: {describe_os_error(exc, target)}; nothing was changed in "
+                f"{target} (the partial outputs were removed)"
+            ) from None
+        replaced = folder.commit()
+    return target / html_name, replaced
+
+
+def _write_all(
+    where: Path,
+    rep: HtmlReport,
+    out: Output,
+    cfg: EvaluationConfig,
+    prep: Prepared,
+    config_path: str | Path,
+    name: str,
+    folder: OutputFolder,
+) -> str:
     versions = software_versions()
-    hashes = _write_files(target, out)
+    hashes = _write_files(where, out)
     inputs = [
         {
             "file": n,
@@ -131,9 +249,10 @@ def write_outputs(
         "(inputs, versions, config with the salt redacted)"
     )
     rep.footer(f"Generated {when}")
-    html_path = rep.save(target / f"{name}.html")
-    sidecar = {
-        "report": html_path.name,
+    html_name = f"{name}.html"
+    _write(where / html_name, rep.render().encode("utf-8"))
+    sidecar: dict[str, Any] = {
+        "report": html_name,
         "generated": when,
         "seed": cfg.seed,
         "inputs": inputs,
@@ -142,7 +261,11 @@ def write_outputs(
         "config_file": str(Path(config_path).resolve()),
         "outputs": hashes,
     }
-    (target / f"{name}.json").write_text(
-        json.dumps(sidecar, indent=2, default=_json_safe) + "\n", encoding="utf-8"
-    )
-    return html_path
+    if folder.previous is not None:
+        sidecar["replaced"] = {
+            "files": len(folder.previous.files),
+            "stale": list(folder.previous.unlisted),
+        }
+    text = json.dumps(sidecar, indent=2, default=_json_safe) + "\n"
+    _write(where / f"{name}.json", text.encode("utf-8"))
+    return html_name

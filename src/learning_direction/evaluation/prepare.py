@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._core.cells import masked_value
 from ..exceptions import DataValidationError
 from ..intake.io import SurveyData, read_survey
 from ..intake.privacy import StrippedIdentifiers, _id_text, pseudonymise, strip_identifiers
@@ -328,7 +329,7 @@ def _score_scale(
                     "column": col,
                     "item": item_id,
                     "respondent": st.respondent(idx),
-                    "value": _id_text(raw.at[idx]),
+                    "value": masked_value(raw.at[idx]),  # never a free-text answer
                     "reason": reasons.get((repr(idx), col), "not a valid answer"),
                 }
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import os
 import re
 import warnings
@@ -27,16 +28,82 @@ from ..exceptions import ConfigError, DataQualityWarning, DataValidationError
 
 __all__ = [
     "DEFAULT_SALT_ENV",
+    "MIN_SALT_LENGTH",
     "StrippedIdentifiers",
     "detect_identifiers",
     "pseudonymise",
     "pseudonymise_columns",
     "resolve_salt",
+    "salt_problem",
     "strip_identifiers",
 ]
 
 DEFAULT_SALT_ENV = "LEARNING_DIRECTION_SALT"
-MIN_SALT_LENGTH = 8
+MIN_SALT_LENGTH = 16
+MIN_SALT_DISTINCT = 8
+#: salts published in examples and templates (lower case, letters and digits only): anyone can
+#: try them, so pseudonyms made with them can be linked back to small id sets by brute force
+KNOWN_SALTS = frozenset(
+    {
+        "examplesaltchangeme", "changeme", "changemeplease", "changethis", "changethissalt",
+        "yoursalt", "yoursalthere", "yoursecretsalt", "saltgoeshere", "putyoursalthere",
+        "replaceme", "replacethis", "secret", "secretsalt", "mysecretsalt", "password",
+        "password123", "salt", "mysalt", "defaultsalt", "testsalt", "example", "examplesalt",
+        "placeholder", "learningdirection", "learningdirectionsalt", "qwertyuiop",
+        "letmein", "default", "notasecret", "dummy", "dummysalt",
+    }
+)  # fmt: skip
+#: words that mark a salt as a placeholder wherever they appear in it
+_PLACEHOLDER_WORDS = ("changeme", "changethis", "replaceme", "yoursalt", "saltgoeshere",
+                      "placeholder", "examplesalt", "putyour", "insertyour")  # fmt: skip
+_SALT_RULE = (
+    f"a salt must have at least {MIN_SALT_LENGTH} characters with at least "
+    f"{MIN_SALT_DISTINCT} different ones, must not repeat a short pattern or run through the "
+    "alphabet or the digits, and must not be a published example or placeholder"
+)
+_HOW_TO_MAKE = (
+    'make one with python -c "import secrets; print(secrets.token_hex(16))" and keep it '
+    "secret (and the same, to get the same pseudonyms next time)"
+)
+
+
+def salt_problem(salt: str) -> str | None:
+    """Why ``salt`` is too weak to pseudonymise with, or None when it is acceptable.
+
+    The rule (documented in :func:`resolve_salt`): at least :data:`MIN_SALT_LENGTH` (16)
+    characters, at least 8 different characters, not one short pattern repeated
+    (``abcabcabc...``), not a run of consecutive characters (``abcdefgh...``, ``0123456...``),
+    and not a published example or placeholder (``example-salt-change-me``, ``changeme``,
+    anything containing "change me", "your salt", "placeholder", ...). A salt made by
+    ``secrets.token_hex(16)`` (32 hex digits) always passes.
+
+    Examples
+    --------
+    >>> salt_problem("example-salt-change-me")
+    "'example-salt-change-me' is a published example or placeholder salt"
+    >>> salt_problem("3f9c2e7a41d8b06e5a9c7f12") is None
+    True
+    """
+    if not isinstance(salt, str):
+        return f"the salt must be text, got {type(salt).__name__}"
+    plain = re.sub(r"[^a-z0-9]", "", salt.lower())
+    if plain in KNOWN_SALTS or any(w in plain for w in _PLACEHOLDER_WORDS):
+        return f"{salt!r} is a published example or placeholder salt"
+    if len(salt) < MIN_SALT_LENGTH:
+        return f"the salt is too short ({len(salt)} characters, at least {MIN_SALT_LENGTH} needed)"
+    if len(set(salt)) < MIN_SALT_DISTINCT:
+        return (
+            f"the salt has only {len(set(salt))} different characters (at least "
+            f"{MIN_SALT_DISTINCT} needed): it is too easy to guess"
+        )
+    for period in range(1, len(salt) // 2 + 1):
+        if salt == (salt[:period] * (len(salt) // period + 1))[: len(salt)]:
+            return f"the salt repeats the pattern {salt[:period]!r}: it is too easy to guess"
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(salt)}
+    if len(steps) == 1 and steps <= {1, -1}:
+        return "the salt is a run of consecutive characters: it is too easy to guess"
+    return None
+
 
 _NAME_PATTERN = re.compile(
     r"(^|[_\s.])(first_?name|last_?name|full_?name|surname|given_?name|name|e-?mail|mail|"
@@ -74,7 +141,16 @@ def resolve_salt(salt: str | None = None, salt_env: str | None = None) -> str:
     Raises
     ------
     ConfigError
-        Neither is set, or the salt is shorter than 8 characters; the message says how to set it.
+        Neither is set, or the salt is weak (see Notes); the message says how to make one.
+
+    Notes
+    -----
+    A pseudonym is only as secret as its salt: with a known salt anyone can hash every
+    plausible id (a few thousand employee numbers) and link the pseudonyms back. The rule
+    (:func:`salt_problem`): at least 16 characters with at least 8 different ones, not one short
+    pattern repeated, not a run of consecutive characters, and not a published example or
+    placeholder (``example-salt-change-me``, ``changeme``, ...). Such salts are refused, not
+    just warned about: a report made with them would look pseudonymised without being so.
 
     Examples
     --------
@@ -96,11 +172,10 @@ def resolve_salt(salt: str | None = None, salt_env: str | None = None) -> str:
         source = f"environment variable {var}"
     else:
         source = "privacy.salt"
-    if not isinstance(salt, str) or len(salt) < MIN_SALT_LENGTH:
-        raise ConfigError(
-            f"the salt in {source} is too short ({len(str(salt))} characters); use at least "
-            f'{MIN_SALT_LENGTH} random characters, e.g. python -c "import secrets; print(secrets.token_hex(16))"'
-        )
+    problem = salt_problem(salt)
+    if problem is not None:
+        shown = problem.replace(repr(salt), "it") if source != "privacy.salt" else problem
+        raise ConfigError(f"the salt in {source} is refused: {shown}; {_HOW_TO_MAKE}")
     return salt
 
 
@@ -130,7 +205,7 @@ def pseudonymise(ids: Iterable[Any], salt: str, *, length: int = 12, prefix: str
     ids : Series or iterable
         Respondent ids (numbers or strings). The index of a Series is kept.
     salt : str
-        Secret salt (at least 8 characters; see :func:`resolve_salt`).
+        Secret salt (at least 16 characters, see :func:`resolve_salt` for the rule).
     length : int
         Hex characters kept (8 to 64; default 12, i.e. 48 bits).
     prefix : str
@@ -145,7 +220,7 @@ def pseudonymise(ids: Iterable[Any], salt: str, *, length: int = 12, prefix: str
     Raises
     ------
     ConfigError
-        Salt missing or too short.
+        Salt missing or weak (see :func:`resolve_salt`).
     DataValidationError
         ``length`` out of range, or two different ids got the same pseudonym (use a longer
         ``length``).

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.cells import csv_text
 from .._core.data import require_columns
 from .._core.format import fmt_p_boot
 from .._core.results import ResultMixin, is_p_column, show_boot_p
@@ -94,7 +95,11 @@ def to_latex(
 def save_table(
     table: pd.DataFrame, path: str | Path, formats: Sequence[str] = ("csv", "md"), digits: int = 2
 ) -> list[Path]:
-    """Write ``table`` as CSV (full precision) and markdown / HTML / LaTeX; returns the paths."""
+    """Write ``table`` as CSV (full precision) and markdown / HTML / LaTeX; returns the paths.
+
+    In the CSV, a text cell starting like a spreadsheet formula (``=``, ``+``, ``-``, ``@``)
+    gets a leading apostrophe (OWASP's advice against CSV injection); numbers stay numbers.
+    """
     base = Path(path)
     if base.suffix:
         base = base.with_suffix("")
@@ -102,8 +107,8 @@ def save_table(
     written = []
     for fmt in formats:
         out = base.with_suffix("." + fmt)
-        if fmt == "csv":
-            table.to_csv(out, index=False, lineterminator="\n")
+        if fmt == "csv":  # text cells that a spreadsheet would run as formulas neutralised
+            out.write_bytes(csv_text(table).encode("utf-8"))
         elif fmt == "md":
             out.write_text(to_markdown(table, digits) + "\n", encoding="utf-8")
         elif fmt == "html":

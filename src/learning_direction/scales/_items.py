@@ -10,22 +10,25 @@ in a tidy table and a :class:`DataQualityWarning` is issued.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .._core.cells import clip, describe_text
 from .._core.checks import choice
 from .._core.data import closest_columns, missing_hint
 from ..exceptions import DataQualityWarning, DataValidationError
 from .codebook import Scale
 
 __all__ = [
+    "ItemColumns",
     "ItemMatrix",
     "build_item_matrix",
     "convert_answers",
     "label_lookup",
+    "refuse_shared_columns",
     "resolve_columns",
     "row_label",
 ]
@@ -102,13 +105,22 @@ def resolve_columns(
             f"{what}: column(s) {dup_cols} occur more than once in the data; "
             "rename or drop the duplicates"
         )
-    used = list(mapping.values())
-    twice = sorted({c for c in used if used.count(c) > 1})
-    if twice:
-        raise DataValidationError(
-            f"{what}: column(s) {twice} are mapped to more than one item; check `columns`"
-        )
+    refuse_shared_columns(mapping, what)
     return mapping
+
+
+def refuse_shared_columns(mapping: Mapping[str, str], what: str) -> None:
+    """Refuse a mapping in which one data column feeds two items (naming the items)."""
+    items_of: dict[str, list[str]] = {}
+    for item, col in mapping.items():
+        items_of.setdefault(str(col), []).append(item)
+    twice = {c: its for c, its in items_of.items() if len(its) > 1}
+    if twice:
+        shown = "; ".join(f"'{c}' -> items {', '.join(map(repr, its))}" for c, its in twice.items())
+        raise DataValidationError(
+            f"{what}: column(s) {sorted(twice)} are mapped to more than one item ({shown}); "
+            "each column holds the answers to one item: check `columns`"
+        )
 
 
 def label_lookup(scale: Scale) -> dict[str, float]:
@@ -124,7 +136,7 @@ def convert_answers(col: pd.Series, lookup: dict[str, float]) -> tuple[np.ndarra
         bad = col.notna().to_numpy()
         return np.full(len(col), np.nan), bad, 0
     if pd.api.types.is_numeric_dtype(col.dtype):
-        vals = np.array(col.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        vals = col.to_numpy(dtype=float, na_value=np.nan, copy=True)
         return vals, np.zeros(len(col), dtype=bool), 0
     # text / object / categorical: labels first, then numbers
     obj = col.astype(object)
@@ -150,6 +162,88 @@ def convert_answers(col: pd.Series, lookup: dict[str, float]) -> tuple[np.ndarra
     return values, bad, n_text
 
 
+@dataclass
+class ItemColumns:
+    """The item columns of some scales, converted and range-checked one at a time.
+
+    Iterate to get ``(scale, item_id, column, values)`` per item, in codebook order
+    (``values``: float, NaN = missing, raw not reversed); then :meth:`finish` raises the
+    collected invalid answers (``invalid="raise"``) or returns their table and warns
+    (``invalid="missing"``). Only one column is converted at a time, so scoring a large file
+    never holds a second copy of all its items.
+    """
+
+    df: pd.DataFrame
+    scales: Sequence[Scale]
+    mapping: Mapping[str, str]
+    invalid: str = "raise"
+    ids: pd.Series | None = None
+    what: str = "score()"
+    n_text: int = 0
+    problems: list[str] = field(default_factory=list)
+    records: list[pd.DataFrame] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.invalid = choice(self.invalid, "invalid", ("raise", "missing"),
+                              error=DataValidationError)  # fmt: skip
+
+    def __iter__(self) -> Iterator[tuple[Scale, str, str, np.ndarray]]:
+        for s in self.scales:
+            lookup = label_lookup(s)
+            for item_id in s.item_ids:
+                colname = self.mapping[item_id]
+                yield s, item_id, colname, self._convert(s, lookup, item_id, colname)
+
+    def _convert(
+        self, s: Scale, lookup: dict[str, float], item_id: str, colname: str
+    ) -> np.ndarray:
+        raw = self.df[colname]
+        lo, hi = s.response_min, s.response_max
+        vals, nonnum, n_conv = convert_answers(raw, lookup)
+        self.n_text += n_conv
+        with np.errstate(invalid="ignore"):
+            out_of_range = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
+        bad = nonnum | out_of_range
+        if not bad.any():
+            return vals
+        pos = np.flatnonzero(bad)
+        where = f"column '{colname}' (item '{item_id}', allowed {lo:g}–{hi:g}"
+        if self.invalid == "raise":
+            self.problems.append(_invalid_message(raw, pos, where, self.df.index, self.ids))
+            return vals
+        reason = np.where(nonnum[pos], _not_a_number(raw.iloc[pos]), "")
+        reason = np.where(out_of_range[pos], f"outside the response range {lo:g}–{hi:g}", reason)
+        rows = self.df.index[pos] if self.ids is None else self.ids.iloc[pos].to_numpy()
+        self.records.append(
+            pd.DataFrame(
+                {
+                    "column": colname,
+                    "item": item_id,
+                    "row": list(rows),
+                    "value": raw.iloc[pos].astype(object).tolist(),
+                    "reason": reason,
+                }
+            )
+        )
+        vals = vals.copy()
+        vals[bad] = np.nan
+        return vals
+
+    def finish(self, stacklevel: int = 4) -> pd.DataFrame:
+        """Raise the invalid answers found (``invalid="raise"``), else return their table.
+
+        The warning about answers set to missing points ``stacklevel`` frames up.
+        """
+        if self.problems:
+            raise DataValidationError(
+                f"{self.what}: invalid answers found. "
+                + " | ".join(self.problems)
+                + ". Fix the data, or pass invalid='missing' to set these values to missing "
+                "(they are then listed in result.invalid)"
+            )
+        return _invalid_table(self.records, self.what, stacklevel + 1)
+
+
 def build_item_matrix(
     df: pd.DataFrame,
     scales: Sequence[Scale],
@@ -159,65 +253,25 @@ def build_item_matrix(
     what: str = "score()",
 ) -> ItemMatrix:
     """Convert and range-check every item column (one pass per column, vectorised over rows)."""
-    invalid = choice(invalid, "invalid", ("raise", "missing"), error=DataValidationError)
-    n = len(df)
+    cols = ItemColumns(df, scales, mapping, invalid=invalid, ids=ids, what=what)
     item_ids = [i for s in scales for i in s.item_ids]
-    values = np.empty((n, len(item_ids)), dtype=float)
-    problems: list[str] = []
-    records: list[pd.DataFrame] = []
-    n_text = 0
-    k = 0
-    for s in scales:
-        lookup = label_lookup(s)
-        lo, hi = s.response_min, s.response_max
-        for item_id in s.item_ids:
-            colname = mapping[item_id]
-            raw = df[colname]
-            vals, nonnum, n_conv = convert_answers(raw, lookup)
-            n_text += n_conv
-            with np.errstate(invalid="ignore"):
-                out_of_range = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
-            bad = nonnum | out_of_range
-            if bad.any():
-                pos = np.flatnonzero(bad)
-                where = f"column '{colname}' (item '{item_id}', allowed {lo:g}–{hi:g}"
-                if invalid == "raise":
-                    problems.append(_invalid_message(raw, pos, where, df.index, ids))
-                else:
-                    reason = np.where(nonnum[pos], "not a number or response label", "")
-                    reason = np.where(
-                        out_of_range[pos], f"outside the response range {lo:g}–{hi:g}", reason
-                    )
-                    rows = df.index[pos] if ids is None else ids.iloc[pos].to_numpy()
-                    records.append(
-                        pd.DataFrame(
-                            {
-                                "column": colname,
-                                "item": item_id,
-                                "row": list(rows),
-                                "value": raw.iloc[pos].astype(object).tolist(),
-                                "reason": reason,
-                            }
-                        )
-                    )
-                    vals = vals.copy()
-                    vals[bad] = np.nan
-            values[:, k] = vals
-            k += 1
-    if problems:
-        raise DataValidationError(
-            f"{what}: invalid answers found. "
-            + " | ".join(problems)
-            + ". Fix the data, or pass invalid='missing' to set these values to missing "
-            "(they are then listed in result.invalid)"
-        )
+    values = np.empty((len(df), len(item_ids)), dtype=float)
+    for k, (_, _, _, vals) in enumerate(cols):
+        values[:, k] = vals
+    table = cols.finish(stacklevel=5)
     return ItemMatrix(
         values=values,
         item_ids=item_ids,
         columns=[mapping[i] for i in item_ids],
-        invalid=_invalid_table(records, what),
-        n_text_converted=n_text,
+        invalid=table,
+        n_text_converted=cols.n_text,
     )
+
+
+def _not_a_number(values: pd.Series) -> str:
+    """Why text is not an answer (full-width digits are named: they look like numbers)."""
+    kind = describe_text(v for v in values if isinstance(v, str))
+    return "not a number or response label" + ("" if kind == "text" else f": {kind}")
 
 
 def _invalid_message(
@@ -228,13 +282,15 @@ def _invalid_message(
     more_vals = "" if len(shown_vals) <= 8 else f" and {len(shown_vals) - 8} more"
     rows = ", ".join(row_label(index, p, ids) for p in pos[:5])
     more_rows = "" if len(pos) <= 5 else f" and {len(pos) - 5} more"
+    kind = describe_text(v for v in shown_vals if isinstance(v, str))
+    hint = "" if kind == "text" else f" ({kind})"
     return (
         f"{where} or a response label) has {len(pos)} invalid value(s) "
-        f"{shown_vals[:8]!r}{more_vals} in row(s) {rows}{more_rows}"
+        f"{clip(shown_vals[:8], 200)}{more_vals} in row(s) {rows}{more_rows}{hint}"
     )
 
 
-def _invalid_table(records: list[pd.DataFrame], what: str) -> pd.DataFrame:
+def _invalid_table(records: list[pd.DataFrame], what: str, stacklevel: int = 5) -> pd.DataFrame:
     """The answers set to missing (``invalid="missing"``), with a warning when there are any."""
     table = (
         pd.concat(records, ignore_index=True)
@@ -248,6 +304,6 @@ def _invalid_table(records: list[pd.DataFrame], what: str) -> pd.DataFrame:
             + ", ".join(f"{c} ({k})" for c, k in by_col.items())
             + "; see result.invalid for the rows and values",
             DataQualityWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     return table

@@ -9,6 +9,7 @@ the file, the key and the problem.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from .._core.cells import clip
 from .._core.checks import choice
 from .._core.resources import scales_dir
+from .._core.safe_yaml import load_yaml, read_yaml_text
 from ..exceptions import ScaleDefinitionError
 
 __all__ = [
@@ -162,7 +164,7 @@ class Scale:
 
 
 def _fail(where: str, key: str, problem: str) -> ScaleDefinitionError:
-    return ScaleDefinitionError(f"{where}: key '{key}': {problem}")
+    return ScaleDefinitionError(f"{where}: key '{clip(key, 80, quote=False)}': {problem}")
 
 
 def _parse_items(raw: Any, where: str, key: str) -> tuple[Item, ...]:
@@ -174,18 +176,20 @@ def _parse_items(raw: Any, where: str, key: str) -> tuple[Item, ...]:
         if isinstance(entry, str):
             entry = {"id": entry}
         if not isinstance(entry, Mapping):
-            raise _fail(where, here, f"an item must be a mapping with an 'id', got {entry!r}")
+            raise _fail(where, here, f"an item must be a mapping with an 'id', got {clip(entry)}")
         unknown = set(entry) - _ITEM_KEYS
         if unknown:
             raise _fail(
-                where, here, f"unknown item key(s) {sorted(unknown)}; allowed: id, text, reverse"
+                where,
+                here,
+                f"unknown item key(s) {clip(sorted(map(str, unknown)), 120)}; allowed: id, text, reverse",
             )
         item_id = entry.get("id")
         if item_id is None or str(item_id).strip() == "":
             raise _fail(where, here, "an item needs an 'id' (the column name in the data)")
         reverse = entry.get("reverse", False)
         if not isinstance(reverse, bool):
-            raise _fail(where, f"{here}.reverse", f"must be true or false, got {reverse!r}")
+            raise _fail(where, f"{here}.reverse", f"must be true or false, got {clip(reverse)}")
         text = entry.get("text")
         items.append(
             Item(id=str(item_id), text=None if text is None else str(text), reverse=reverse)
@@ -194,9 +198,21 @@ def _parse_items(raw: Any, where: str, key: str) -> tuple[Item, ...]:
 
 
 def _number(value: Any, where: str, key: str) -> float:
+    """A finite number of the definition (``.inf``, ``.nan`` and overflowing integers refused)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(where, key, f"must be a number, got {value!r}")
-    return float(value)
+        raise _fail(where, key, f"must be a number, got {clip(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise _fail(
+            where,
+            key,
+            f"must be a finite number, got {clip(value, 40)}; give the value as written on the "
+            "questionnaire (e.g. 1 or 7)",
+        )
+    return number
 
 
 def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
@@ -216,12 +232,12 @@ def scale_from_dict(spec: Mapping[str, Any], source: str = "<dict>") -> Scale:
     if unknown:
         raise _fail(
             where,
-            sorted(unknown)[0],
-            f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}",
+            sorted(map(str, unknown))[0],
+            f"unknown key(s) {clip(sorted(map(str, unknown)), 120)}; allowed: {sorted(_TOP_KEYS)}",
         )
     name = spec.get("name")
     if not isinstance(name, str) or not name.isidentifier():
-        raise _fail(where, "name", f"must be a snake_case identifier, got {name!r}")
+        raise _fail(where, "name", f"must be a snake_case identifier, got {clip(name)}")
     rmin, rmax, labels = _parse_response(spec.get("response"), where)
     respondent = _option(spec.get("respondent", "any"), "respondent", RESPONDENTS, where)
     scoring = _option(spec.get("scoring", "mean"), "scoring", SCORING, where)
@@ -296,7 +312,11 @@ def _parse_response(response: Any, where: str) -> tuple[float, float, dict[int |
         labels[int(v) if float(v).is_integer() else v] = str(label)
     extra = set(response) - {"min", "max", "labels"}
     if extra:
-        raise _fail(where, "response", f"unknown key(s) {sorted(extra)}; allowed: min, max, labels")
+        raise _fail(
+            where,
+            "response",
+            f"unknown key(s) {clip(sorted(map(str, extra)), 120)}; allowed: min, max, labels",
+        )
     return rmin, rmax, labels
 
 
@@ -350,7 +370,7 @@ def _parse_composites(
                 raise _fail(
                     where,
                     f"composites.{cname}",
-                    f"names unknown subscale '{m}'; subscales are {sub_names}",
+                    f"names unknown subscale {clip(m)}; subscales are {sub_names}",
                 )
         composites[cname] = tuple(members)
     names = sub_names + list(composites)
@@ -365,17 +385,9 @@ def _parse_composites(
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScaleDefinitionError(f"{path}: cannot read the scale file ({exc.strerror})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScaleDefinitionError(f"{path}: malformed YAML{at}: {problem}") from None
+    """A scale file's data: a regular UTF-8 file within the limits of ``_core.safe_yaml``."""
+    text = read_yaml_text(path, ScaleDefinitionError, "scale file")
+    return load_yaml(text, str(path), ScaleDefinitionError)[0]
 
 
 def load_scale_file(path: str | Path) -> Scale:
@@ -433,10 +445,12 @@ def load_scale(scale: str | Path | Mapping[str, Any] | Scale) -> Scale:
     if (
         isinstance(scale, Path)
         or str(scale).endswith((".yaml", ".yml"))
-        or Path(str(scale)).is_file()
+        or "/" in str(scale)
+        or "\\" in str(scale)
+        or Path(str(scale)).exists()
     ):
         path = Path(scale)
-        if not path.is_file():
+        if not path.exists():
             raise ScaleDefinitionError(f"{path}: scale file not found; check the path")
         return load_scale_file(path)
     if not isinstance(scale, str):

@@ -26,7 +26,7 @@ from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_text
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
-from ._items import convert_answers, label_lookup, row_label
+from ._items import convert_answers, label_lookup, refuse_shared_columns, row_label
 from .codebook import Scale, Subscale, load_scale
 
 __all__ = ["ReliabilityResult", "reliability"]
@@ -171,6 +171,37 @@ def _feldt_ci(alpha: float, n: int, k: int, level: float) -> tuple[float, float]
     return float(low), float(high)
 
 
+def _guttman_g6(r: np.ndarray) -> tuple[float, str | None]:
+    """Guttman's lambda 6 of a correlation matrix, or NaN and why it is undefined.
+
+    G6 needs each item's squared multiple correlation (SMC) with the other items. When the
+    matrix is singular (an item is a perfect linear function of others, e.g. two items with
+    r = 1 or -1) the SMCs are undefined, and when it is not positive definite (pairwise
+    correlations with missing answers) they can leave [0, 1]; either way G6 would be a number
+    that no data can produce, so it is NaN and the reason is returned.
+    """
+    k = r.shape[0]
+    eig = np.linalg.eigvalsh(r)
+    if not np.all(np.isfinite(eig)):
+        return float("nan"), "the correlation matrix has undefined entries"
+    if eig.min() <= 1e-10 * max(1.0, eig.max()):
+        if eig.min() < -1e-10 * max(1.0, eig.max()):
+            return float("nan"), (
+                "the pairwise correlation matrix is not positive definite (the missing answers "
+                "differ too much between item pairs), so the squared multiple correlations are "
+                "not defined"
+            )
+        return float("nan"), (
+            "some items are perfectly correlated (r = 1 or -1, or one item is a linear "
+            "combination of others): the correlation matrix is singular, so the squared "
+            "multiple correlations it needs are not defined"
+        )
+    s = smc(r)
+    if np.any(s < -1e-9) or np.any(s > 1 + 1e-9):
+        return float("nan"), "the squared multiple correlations fall outside [0, 1]"
+    return float(1.0 - (k - np.clip(s, 0.0, 1.0).sum()) / r.sum()), None
+
+
 def _raw_r(x: np.ndarray) -> np.ndarray:
     """Pairwise correlation of each item with the mean of the answered items (psych's raw.r)."""
     m = ~np.isnan(x)
@@ -207,7 +238,7 @@ def _omega_total(lam: np.ndarray, cor: np.ndarray, omega: str) -> float:
 
 def _subscale_stats(
     x: np.ndarray, level: float, omega: str = "model"
-) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """All statistics of one subscale from its (reversed) item matrix ``x`` (rows x items)."""
     k = x.shape[1]
     cov, cor, _ = _pairwise_moments(x)
@@ -216,7 +247,7 @@ def _subscale_stats(
     n_complete = int((~np.isnan(x)).all(axis=1).sum())
     alpha = _alpha_raw(cov)
     sum_r = r_cov.sum()
-    g6 = float(1.0 - (k - smc(r_cov).sum()) / sum_r)
+    g6, g6_problem = _guttman_g6(r_cov)
     ci_low, ci_high = _feldt_ci(alpha, n_complete, k, level)
 
     total_c = cov.sum()
@@ -252,6 +283,7 @@ def _subscale_stats(
         "n_complete": n_complete,
         "heywood": heywood,
         "converged": converged,
+        "g6_problem": g6_problem,
     }
     items = {
         "r_drop": r_drop,
@@ -282,6 +314,7 @@ def _resolve_columns(scale: Scale, columns: Mapping[str, str] | None) -> dict[st
             f"its items are {scale.item_ids}"
         )
     mapping.update({str(k): str(v) for k, v in columns.items()})
+    refuse_shared_columns(mapping, f"reliability of scale '{scale.name}'")
     return mapping
 
 
@@ -583,6 +616,7 @@ def _subscale(
         n_complete = int((~np.isnan(x)).all(axis=1).sum())
         return {**base, "n_complete": n_complete}, _item_rows(x, sub, sc, mapping, keep, {})
     row, stats_items = _subscale_stats(x[:, keep], ci_level, omega)
+    _impossible_values(row, stats_items, sub, [ids[j] for j in keep], notes)
     heywood, converged = row.pop("heywood"), row.pop("converged")
     if heywood or not converged:
         msg = "is a Heywood case" if heywood else "did not converge"
@@ -600,6 +634,57 @@ def _subscale(
     items = _item_rows(x, sub, sc, mapping, keep, stats_items)
     _warn_negative_items(stats_items["r_drop"], sub, sc, keep, notes)
     return {**base, **row}, items
+
+
+#: statistics of a subscale that no data can push above 1
+_AT_MOST_ONE = ("alpha", "std_alpha", "average_r", "g6", "omega_total")
+#: item statistics that are correlations
+_CORRELATIONS = ("r_drop", "raw_r", "std_r")
+
+
+def _impossible_values(
+    row: dict[str, Any],
+    items: dict[str, np.ndarray],
+    sub: Subscale,
+    ids: list[str],
+    notes: list[str],
+) -> None:
+    """Replace values that no data can produce by NaN, with a warning that says why.
+
+    Rounding error (up to 1e-9 beyond a bound) is clipped to the bound; anything further is a
+    numerical failure (a singular or indefinite correlation matrix), never a result.
+    """
+    problems: list[str] = []
+    g6_problem = row.pop("g6_problem", None)
+    if g6_problem is not None:
+        problems.append(f"G6 is undefined: {g6_problem}")
+    for key in _AT_MOST_ONE:
+        v = row.get(key)
+        if isinstance(v, float) and np.isfinite(v) and v > 1.0:
+            if v <= 1.0 + 1e-9:
+                row[key] = 1.0
+            else:
+                problems.append(f"{key} came out as {v:.6g}, above its maximum of 1")
+                row[key] = float("nan")
+    for key in _CORRELATIONS:
+        v = np.asarray(items[key], dtype=float).copy()
+        over = np.isfinite(v) & (np.abs(v) > 1.0)
+        near = over & (np.abs(v) <= 1.0 + 1e-9)
+        v[near] = np.sign(v[near])
+        bad = over & ~near
+        if bad.any():
+            which = ", ".join(repr(ids[j]) for j in np.flatnonzero(bad))
+            problems.append(f"{key} of item(s) {which} fell outside [-1, 1]")
+            v[bad] = np.nan
+        items[key] = v
+    for problem in problems:
+        warnings.warn(
+            f"'{sub.name}': {problem}; the value is reported as NaN (not computable from these "
+            "answers)",
+            ReliabilityWarning,
+            stacklevel=_STACKLEVEL + 1,
+        )
+        notes.append(f"'{sub.name}': {problem}; reported as NaN")
 
 
 def _item_rows(

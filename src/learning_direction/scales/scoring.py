@@ -19,7 +19,7 @@ from .._core.data import require_columns
 from .._core.plotting import figure
 from .._core.results import ResultMixin
 from ..exceptions import DataQualityWarning, DataValidationError
-from ._items import build_item_matrix, resolve_columns, row_label
+from ._items import ItemColumns, resolve_columns, row_label
 from .codebook import Scale, resolve_scales
 
 __all__ = ["ScoreResult", "score"]
@@ -94,7 +94,7 @@ def _check_ids(df: pd.DataFrame, id_column: str) -> pd.Series:
         raise DataValidationError(
             f"id column '{id_column}' occurs more than once in the data; rename the duplicates"
         )
-    dup = (ids.duplicated(keep=False) & ids.notna()).to_numpy()
+    dup = _duplicated(ids)
     if dup.any():
         pos = np.flatnonzero(dup)
         groups: dict[Any, list[str]] = {}
@@ -107,6 +107,33 @@ def _check_ids(df: pd.DataFrame, id_column: str) -> pd.Series:
             "Each respondent must appear once: remove repeated submissions or fix the ids"
         )
     return ids
+
+
+def _duplicated(ids: pd.Series) -> np.ndarray:
+    """Present ids that occur more than once.
+
+    Exact. Many text ids are first screened by sorting their 64-bit hashes, which needs a
+    fraction of the memory of a hash table of millions of strings; equal hashes are then
+    compared as text, so a collision is never taken for a duplicate.
+    """
+    present = ids.notna().to_numpy()
+    if len(ids) > 100_000 and pd.api.types.infer_dtype(ids, skipna=True) == "string":
+        values = ids.to_numpy(dtype=object)
+        hashed = np.fromiter((hash(v) for v in values), dtype=np.int64, count=len(values))
+        order = np.argsort(hashed, kind="stable")
+        hashed = hashed[order]
+        same = hashed[1:] == hashed[:-1]
+        del hashed
+        maybe = np.zeros(len(ids), dtype=bool)
+        maybe[order[1:][same]] = True
+        maybe[order[:-1][same]] = True
+        maybe &= present
+        out = np.zeros(len(ids), dtype=bool)
+        if maybe.any():
+            pos = np.flatnonzero(maybe)
+            out[pos] = ids.iloc[pos].duplicated(keep=False).to_numpy()
+        return out
+    return (ids.duplicated(keep=False) & ids.notna()).to_numpy()
 
 
 def _min_answered(value: float | None) -> float | None:
@@ -220,19 +247,22 @@ def score(
     share_override = _min_answered(min_answered)
     ids = _check_ids(df, id_column) if id_column is not None else None
     mapping = resolve_columns(df, scales, columns, "score()")
-    mat = build_item_matrix(df, scales, mapping, invalid=invalid, ids=ids, what="score()")
-    n = mat.values.shape[0]
+    items = ItemColumns(df, scales, mapping, invalid=invalid, ids=ids, what="score()")
+    n = len(df)
     notes: list[str] = []
-    pos_of = {item_id: k for k, item_id in enumerate(mat.item_ids)}
-    X = _reverse_keyed(mat.values, scales, pos_of)
-    answered = ~np.isnan(X)
+    sums = _SubscaleSums(n)
+    for s, item_id, colname, vals in items:
+        if s.item(item_id).reverse:
+            vals = np.subtract(s.response_min + s.response_max, vals, out=vals)
+        sums.add(s, item_id, colname, vals)
+    invalid_table = items.finish()
     if n > 0:
-        _warn_empty_items(mat.columns, answered, notes)
-    score_cols, n_ans_cols = _score_columns(X, answered, scales, pos_of, share_override, notes)
-    scores = pd.DataFrame(score_cols, index=df.index)
-    n_answered = pd.DataFrame(n_ans_cols, index=df.index).astype(int)
+        _warn_empty_items(sums.empty_columns, notes)
+    score_cols, n_ans_cols = _score_columns(sums, scales, share_override, notes)
+    scores = pd.DataFrame(score_cols, index=df.index, copy=False)
+    n_answered = pd.DataFrame(n_ans_cols, index=df.index, copy=False)
     n_scored = int(scores.notna().all(axis=1).sum()) if scores.shape[1] else n
-    notes.extend(_input_notes(mat.n_text_converted, len(mat.invalid), ids, id_column, df.index))
+    notes.extend(_input_notes(items.n_text, len(invalid_table), ids, id_column, df.index))
     method = (
         "mean of answered items"
         if all(s.scoring == "mean" for s in scales)
@@ -242,7 +272,7 @@ def score(
         scores=scores,
         n_answered=n_answered,
         table=_descriptives(scales, score_cols, n),
-        invalid=mat.invalid,
+        invalid=invalid_table,
         scales=tuple(scales),
         n=n,
         n_scored=n_scored,
@@ -252,18 +282,34 @@ def score(
     )
 
 
-def _reverse_keyed(X: np.ndarray, scales: list[Scale], pos_of: Mapping[str, int]) -> np.ndarray:
-    """Reverse keying (``min + max - x``), whole matrix at once (in place)."""
-    for s in scales:
-        rev = [pos_of[i] for i in s.reversed_ids]
-        if rev:
-            X[:, rev] = s.response_min + s.response_max - X[:, rev]
-    return X
+class _SubscaleSums:
+    """Per subscale, the running sum of the answered items and how many each row answered.
+
+    Items arrive one column at a time (reverse keyed), so scoring never holds a copy of the
+    whole item matrix: memory is the scores plus one column.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.total: dict[str, np.ndarray] = {}
+        self.answered: dict[str, np.ndarray] = {}
+        self.empty_columns: list[str] = []
+
+    def add(self, s: Scale, item_id: str, column: str, vals: np.ndarray) -> None:
+        sub = next(x.name for x in s.subscales if item_id in x.item_ids)
+        if sub not in self.total:
+            self.total[sub] = np.zeros(self.n)
+            self.answered[sub] = np.zeros(self.n, dtype=np.int64)
+        seen = ~np.isnan(vals)
+        vals[~seen] = 0.0  # ours to change: a fresh array for each column
+        self.total[sub] += vals
+        self.answered[sub] += seen
+        if not seen.any():
+            self.empty_columns.append(column)
 
 
-def _warn_empty_items(columns: list[str], answered: np.ndarray, notes: list[str]) -> None:
+def _warn_empty_items(empty: list[str], notes: list[str]) -> None:
     """Warn about item columns nobody answered (their subscales use the other items)."""
-    empty = [columns[k] for k in np.flatnonzero(~answered.any(axis=0))]
     if empty:
         msg = (
             f"item column(s) {empty} have no answers at all; the subscale(s) are scored from "
@@ -274,31 +320,26 @@ def _warn_empty_items(columns: list[str], answered: np.ndarray, notes: list[str]
 
 
 def _score_columns(
-    X: np.ndarray,
-    answered: np.ndarray,
+    sums: _SubscaleSums,
     scales: list[Scale],
-    pos_of: Mapping[str, int],
     share_override: float | None,
     notes: list[str],
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every subscale and composite score, and the number of items each row answered."""
-    n = X.shape[0]
+    n = sums.n
     score_cols: dict[str, np.ndarray] = {}
     n_ans_cols: dict[str, np.ndarray] = {}
-    X0 = np.where(answered, X, 0.0)
     for s in scales:
         share = share_override if share_override is not None else s.min_answered
         for sub in s.subscales:
-            idx = [pos_of[i] for i in sub.item_ids]
-            k = len(idx)
-            a = answered[:, idx].sum(axis=1)
-            total = X0[:, idx].sum(axis=1)
+            k = len(sub.item_ids)
+            a, total = sums.answered.pop(sub.name), sums.total.pop(sub.name)
             need = _needed(share, k)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = total / a
-            sc = np.where(a >= need, mean, np.nan)
+                sc = np.divide(total, a, out=total)  # the mean, in place
+            sc[a < need] = np.nan
             if s.scoring == "sum":
-                sc = sc * k
+                sc *= k
             score_cols[sub.name] = sc
             n_ans_cols[sub.name] = a
             n_short = int(np.sum(a < need))

@@ -56,7 +56,13 @@ def _ledger(prep: Prepared) -> pd.DataFrame:
         )
         rows.extend({"file": name, **{k: e[k] for k in _LEDGER_COLUMNS[1:]}} for e in st.ledger)
         rows.append(
-            {"file": name, "step": "= rows analysed", "reason": "", "rows": st.n, "detail": ""}
+            {
+                "file": name,
+                "step": "rows analysed (total)",
+                "reason": "",
+                "rows": st.n,
+                "detail": "",
+            }
         )
     return pd.DataFrame(rows, columns=_LEDGER_COLUMNS)
 

@@ -14,6 +14,8 @@ and Stata), :mod:`.qualtrics` (header rows, preview responses), :mod:`.cells` (c
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -22,12 +24,14 @@ import numpy as np
 import pandas as pd
 
 from ..._core.checks import choice
+from ..._core.files import check_regular_file
 from ..._core.provenance import bytes_sha256
 from ...exceptions import DataValidationError
 from .excel import grid_to_frame, read_excel
 from .qualtrics import previews
 from .recode import apply_missing_codes, drop_rows
 from .report import DroppedRows, ReadLog, ReadReport, Recoding, SurveyData, fail, report_json
+from .sniff import describe_binary, is_encrypted_sav, is_spss, is_zip
 from .statistical import apply_labels, read_stat
 from .text import read_text, text_to_frame
 
@@ -68,6 +72,8 @@ def read_survey(
     missing_codes: Sequence[Any] | Mapping[str, Any] | None = None,
     drop_previews: bool = False,
     qualtrics: bool | None = None,
+    columns: Sequence[str] | None = None,
+    compact: bool = False,
 ) -> SurveyData:
     """Read a survey export (CSV/TSV, Excel, SPSS, Stata or Qualtrics) with a read report.
 
@@ -93,9 +99,10 @@ def read_survey(
         ``value_labels``) or replace codes by their labels (a categorical column when every
         value has a label).
     missing_codes : list or dict, optional
-        Values that mean "missing" (e.g. ``[-9, 99]``) for every column, or a dict
-        ``{column: [codes]}`` for some columns. They become NaN and are listed in
-        ``report.recodings``. SPSS user-missing values declared in the file are always recoded.
+        Values that mean "missing" (e.g. ``[-9, 99]``, or text such as ``"NA"``) for every
+        column, or a dict ``{column: [codes]}`` for some columns. They become NaN and are listed
+        in ``report.recodings``. SPSS user-missing values declared in the file are always
+        recoded.
     drop_previews : bool
         Drop Qualtrics preview and test responses (``DistributionChannel`` ``preview``/``test``,
         or ``Status`` "Survey Preview"/"Survey Test", codes 1/2 in numeric exports). Without it,
@@ -105,6 +112,15 @@ def read_survey(
         and its header rows. ``True``: treat the file as a Qualtrics export and skip every
         header row found (use it when the header rows are irregular). ``False``: read the
         first row as the only header.
+    columns : list of str, optional
+        Keep only these columns (text files skip the others while reading, which saves memory
+        on large files). Every row is still read, checked and counted. Names the file does not
+        have are ignored here, so that the analysis needing them can name what is missing; the
+        Qualtrics ``Status`` and ``DistributionChannel`` columns are kept when present.
+    compact : bool
+        Text files: keep whole-number columns in the smallest integer type that holds them
+        (``int8`` for answers 1-7) instead of ``int64``; for very large files. Arithmetic on
+        small integer types can overflow, so leave it off for data you compute with directly.
 
     Returns
     -------
@@ -116,17 +132,26 @@ def read_survey(
     Raises
     ------
     DataValidationError
-        File not found, unknown extension, an empty file, a header without data rows, duplicate
-        column names, rows with extra fields, a Qualtrics header with an extra or a missing
-        row, an undecodable file. The message names the file and says what to do.
+        File not found, not a regular file (a device such as ``/dev/zero``, a named pipe),
+        unknown extension, a file that is something else (gzip, ZIP, PDF, a password-protected
+        workbook or SPSS file, binary data), an empty file, a header without data rows,
+        duplicate column names, rows with more or fewer fields than the header (by line
+        number), a quoted cell that swallows lines looking like rows, a Qualtrics header with an
+        extra or a missing row, an undecodable file. The message names the file and says what
+        to do.
 
     Notes
     -----
     Column types are inferred after the header rows are removed: a column whose every present
     value is a number becomes numeric (``int64`` when whole and complete, else ``float64``),
     ``True``/``False`` becomes boolean, anything else stays text. A mostly numeric column with
-    a few text cells stays text, and ``report.notes`` names it. Cells ``NA``, ``N/A``,
-    ``NaN``, ``NULL``, ``#N/A`` and empty cells are missing. Latin-1 and Windows-1252 differ
+    a few text cells stays text, and ``report.notes`` names it and the rows (never the cells'
+    content). Empty cells (or only spaces) are missing. The tokens ``NA``, ``N/A``, ``n/a``,
+    ``NaN``, ``nan``, ``NULL``, ``null`` and ``#N/A`` become missing only in a column whose
+    other cells are all numbers, and each such conversion is listed in ``report.recodings``; in
+    a text column they stay text (``NA`` may be North America). Anything else becomes missing
+    only through ``missing_codes``. A record whose quoted cell holds line breaks is one row
+    (``report.notes`` and ``report.line_spans`` give its lines). Latin-1 and Windows-1252 differ
     only in bytes 0x80–0x9F, so a Latin-1 file is reported as ``cp1252`` unless it holds a
     byte undefined in Windows-1252; the decoded text is the same. The SHA-256 is of the file's
     bytes, so the report identifies exactly which export was analysed.
@@ -179,20 +204,29 @@ def read_survey(
     p = Path(path)
     how = choice(labels, "labels", ("codes", "labels"), error=DataValidationError)
     fmt = _format_of(p, format)
-    raw = _read_bytes(p)
+    raw = _read_bytes(p, fmt)
+    sha256 = bytes_sha256(raw)
     log = ReadLog()
     value_labels: dict[str, dict[Any, str]] = {}
     if fmt == "xlsx":
+        del raw
         grid = read_excel(p, sheet, log)
         df, metadata, file_rows = grid_to_frame(grid, p, qualtrics, decimal or ".", log)
     elif fmt in ("csv", "tsv"):
-        text = read_text(p, raw, fmt, encoding, delimiter, decimal, log)
+        src = read_text(p, raw, fmt, encoding, delimiter, decimal, log)
+        del raw
         delim, dec = log.info["delimiter"], log.info["decimal"]
-        df, metadata, file_rows = text_to_frame(text, p, delim, dec, qualtrics, log)
+        df, metadata, file_rows = text_to_frame(
+            src, p, delim, dec, qualtrics, log, columns, compact
+        )
     else:
+        del raw
         df, metadata, value_labels = read_stat(p, fmt, log)
         log.info["header_rows"] = 0
         file_rows = np.arange(1, len(df) + 1)
+    if columns is not None and fmt != "csv" and fmt != "tsv":
+        wanted = {str(c) for c in columns} | {"Status", "DistributionChannel"}
+        df = df[[c for c in df.columns if c in wanted] or list(df.columns[:1])]
     n_read = len(df) + sum(d.count for d in log.dropped)  # rows found, before any drop
     df = apply_missing_codes(df, missing_codes, log, p)
     df, file_rows = _handle_previews(df, file_rows, drop_previews, log)
@@ -202,7 +236,7 @@ def read_survey(
     if how == "labels" and value_labels:
         df = apply_labels(df, value_labels, log)
     df = df.reset_index(drop=True)
-    report = _report(p, fmt, raw, df, n_read, log)
+    report = _report(p, fmt, sha256, df, n_read, log)
     return SurveyData(data=df, report=report, metadata=metadata, value_labels=value_labels)
 
 
@@ -228,9 +262,9 @@ def _format_of(path: Path, format: str | None) -> str:
     return _EXTENSIONS[suffix]
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes; a clear error when it is missing, a folder, unreadable or empty."""
-    if not path.exists():
+def _read_bytes(path: Path, fmt: str) -> bytes:
+    """The file's bytes; a clear error when it is missing, not a regular file, or not ``fmt``."""
+    if not path.exists() and not path.is_symlink():
         raise fail(
             path,
             "file not found; check the path (relative paths start from the current folder "
@@ -238,13 +272,32 @@ def _read_bytes(path: Path) -> bytes:
         )
     if path.is_dir():
         raise fail(path, "is a folder, not a file; give the path of the export file")
+    check_regular_file(path, DataValidationError, "survey file")
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise fail(path, "not a regular file; give the path of a saved export file")
+            raw = fh.read()
     except OSError as exc:
         raise fail(path, f"cannot be read ({exc.strerror})") from None
     if len(raw) == 0:
         raise fail(path, "the file is empty (0 bytes); export the survey again")
+    _check_format(path, raw, fmt)
     return raw
+
+
+def _check_format(path: Path, raw: bytes, fmt: str) -> None:
+    """Refuse a file whose bytes say it is not what its extension (or ``format``) claims."""
+    found = describe_binary(raw)
+    if fmt == "xlsx":
+        if is_zip(raw) and (found is None or found[0] == "an Excel workbook"):
+            return
+        what, todo = found or ("text, not a workbook", "rename it to .csv (or pass format='csv')")
+        raise fail(path, f"is {what}, not an Excel .xlsx workbook; {todo}")
+    if fmt == "sav" and found is not None and (is_encrypted_sav(raw) or not is_spss(raw)):
+        what, todo = found
+        raise fail(path, f"is {what}, not a readable SPSS .sav file; {todo}")
 
 
 def _handle_previews(
@@ -270,14 +323,14 @@ def _handle_previews(
 
 
 def _report(
-    path: Path, fmt: str, raw: bytes, df: pd.DataFrame, n_read: int, log: ReadLog
+    path: Path, fmt: str, sha256: str, df: pd.DataFrame, n_read: int, log: ReadLog
 ) -> ReadReport:
     """Freeze what the readers logged into the read report."""
     info = log.info
     return ReadReport(
         path=str(path),
         format=fmt,
-        sha256=bytes_sha256(raw),
+        sha256=sha256,
         n_rows=len(df),
         n_columns=df.shape[1],
         n_rows_read=n_read,
@@ -293,4 +346,5 @@ def _report(
         recodings=tuple(log.recodings),
         dropped=tuple(log.dropped),
         notes=tuple(log.notes),
+        line_spans=tuple(info.get("line_spans", ())),
     )

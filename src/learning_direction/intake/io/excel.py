@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cells import convert_column, missing_mask, note_text_in_numbers
+from .cells import blank_mask, convert_column, note_text_in_numbers
 from .qualtrics import header_names, split_header
 from .report import DroppedRows, ReadLog, fail
 
@@ -65,7 +65,7 @@ def grid_to_frame(
     file_rows = np.arange(header_rows + 1, header_rows + 1 + len(body))
     if len(body):
         blank = np.logical_and.reduce(
-            [missing_mask(body.iloc[:, k]).to_numpy() for k in range(body.shape[1])]
+            [blank_mask(body.iloc[:, k]).to_numpy() for k in range(body.shape[1])]
         )
     else:
         blank = np.zeros(0, bool)
@@ -85,8 +85,8 @@ def grid_to_frame(
         )
     data = {}
     for k, name in enumerate(names):
-        data[name] = convert_column(body.iloc[:, k].reset_index(drop=True), decimal)
+        data[name] = convert_column(body.iloc[:, k].reset_index(drop=True), decimal, log)
     df = pd.DataFrame(data)
     df.columns = names
-    note_text_in_numbers(df, decimal, log)
+    note_text_in_numbers(df, decimal, log, file_rows)
     return df, metadata, file_rows

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import convert_column, is_missing, is_number, tidy
+from .cells import convert_column, is_blank, is_number, tidy
 from .report import DroppedRows, ReadLog, Recoding, fail
 
 __all__ = ["apply_missing_codes", "drop_rows"]
@@ -80,7 +80,7 @@ def _recode_text(
     s: pd.Series, codes: list[Any], column: str, log: ReadLog, reason: str
 ) -> pd.Series:
     """Text column: a code matches its text, or any text with the same numeric value."""
-    stripped = s.map(lambda v: str(v).strip() if not is_missing(v) else None)
+    stripped = s.map(lambda v: str(v).strip() if not is_blank(v) else None)
     hit = False
     for code in dict.fromkeys(str(c).strip() for c in codes):
         num = float(code) if is_number(code) else None
@@ -95,7 +95,7 @@ def _recode_text(
             hit = True
             log.recodings.append(Recoding(column, tidy(code), np.nan, count, reason))
     if hit:  # a text column may become numeric once its text codes are gone
-        s = convert_column(s, ".")
+        s = convert_column(s, ".", log)
     return s
 
 

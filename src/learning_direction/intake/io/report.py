@@ -81,7 +81,11 @@ class ReadReport:
         Every group of rows left out and why. Row numbers count the file's records from 1 (the
         field names), header rows included and blank lines skipped, as a spreadsheet shows them.
     notes : tuple of str
-        Anything else worth knowing (text in numeric columns, preview rows kept, ...).
+        Anything else worth knowing (text in numeric columns, preview rows kept, ...). Notes
+        name columns and row numbers, never the content of a cell.
+    line_spans : tuple of (int, int)
+        Text files: the first and last line of each row that spans several lines because a
+        quoted cell holds line breaks (at most the first 50).
     """
 
     path: str
@@ -102,6 +106,7 @@ class ReadReport:
     recodings: tuple[Recoding, ...] = ()
     dropped: tuple[DroppedRows, ...] = ()
     notes: tuple[str, ...] = ()
+    line_spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def n_dropped(self) -> int:
@@ -164,6 +169,7 @@ class ReadReport:
                 {"reason": d.reason, "count": d.count, "rows": list(d.rows)} for d in self.dropped
             ],
             "notes": list(self.notes),
+            "line_spans": [list(span) for span in self.line_spans],
         }
 
     def lines(self) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..._core.cells import masked_value
 from .cells import tidy
 from .report import ReadLog, Recoding, fail
 
@@ -87,7 +88,7 @@ def apply_labels(
             cats = list(dict.fromkeys(order))
             df[col] = pd.Categorical(s.map(mapping), categories=cats)
         else:
-            unl = sorted({tidy(v) for v in present[~labelled]}, key=str)[:5]
+            unl = sorted({masked_value(tidy(v)) for v in present[~labelled]}, key=str)[:5]
             df[col] = s.map(lambda v, m=mapping: m.get(v, v)).astype(object)
             log.notes.append(
                 f"column '{col}' has values without a value label ({', '.join(map(str, unl))}); "

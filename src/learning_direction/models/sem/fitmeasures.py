@@ -92,7 +92,12 @@ def _ncx2_cdf(x: float, df: float, ncp: float) -> float:
 
 
 def _root(func: Callable[[float], float], upper: float) -> float:
-    return float(optimize.brentq(func, 0.0, upper, xtol=1e-12, rtol=1e-12, maxiter=500))
+    """Brent's root of ``func`` on ``[0, upper]``, at most 500 iterations; NaN when the
+    noncentral chi-square cannot be evaluated there (NaN values) or the search does not end."""
+    try:
+        return float(optimize.brentq(func, 0.0, upper, xtol=1e-12, rtol=1e-12, maxiter=500))
+    except (ValueError, RuntimeError):
+        return math.nan
 
 
 def rmsea_ci(
@@ -101,11 +106,12 @@ def rmsea_ci(
     """Confidence interval of the RMSEA (lavaan's rules for the bounds that are 0).
 
     With a scaling factor ``c`` (the robust RMSEA) ``x2`` is the scaled statistic and the
-    bounds are ``sqrt(c lambda / (N df))``.
+    bounds are ``sqrt(c lambda / (N df))``. A bound that cannot be found (a non-finite or
+    astronomically large ``x2``) is NaN: every search is bounded, and never ends in a made-up 0.
     """
-    if math.isnan(x2) or math.isnan(df) or math.isnan(c):
+    if math.isnan(x2) or math.isnan(df) or math.isnan(c) or not math.isfinite(x2):
         return math.nan, math.nan
-    if df < 1 or not math.isfinite(x2):
+    if df < 1:
         return 0.0, 0.0
     upper_p = 1 - (1 - level) / 2
     lower_p = (1 - level) / 2
