@@ -210,6 +210,7 @@ def mediate(
     design: str = "auto",
     outcome_model: str = "cluster_robust",
     bca_influence: str = "jackknife",
+    missing: str = "listwise",
 ) -> MediationResult:
     """Simple, parallel or serial mediation with bootstrap confidence intervals (PROCESS 4 / 6).
 
@@ -280,6 +281,15 @@ def mediate(
         With ``cluster``: the Y equations by OLS with CR1 cluster-robust SEs (default), or with
         a random intercept per cluster (GLS at the REML variance components, as
         ``lme4::lmer(y ~ x + m + (1 | cluster))``).
+    missing : {"listwise", "fiml"}
+        ``"listwise"``: rows with a missing value in any analysed column are left out (and
+        counted). ``"fiml"``: full-information maximum likelihood on every row with at least
+        one analysed variable, X and covariates included (lavaan's ``missing = "ml"`` with
+        ``fixed.x = FALSE``); the result (a
+        :class:`~learning_direction.models.mediation_fiml.FIMLMediationResult`) counts the rows
+        of each missing-data pattern (``.n_patterns``, ``.patterns``). Numeric X and
+        covariates and a continuous Y, without ``cluster``; see
+        :mod:`~learning_direction.models.mediation_fiml`.
 
     Returns
     -------
@@ -371,6 +381,27 @@ def mediate(
     ms, covs, ci, outcome_model, design = _checked_options(
         x, m, y, covariates, serial, n_boot, ci, ci_level, cluster, outcome_model, design
     )
+    if choice(missing, "missing", ["listwise", "fiml"]) == "fiml":
+        from .mediation_fiml import mediate_fiml
+
+        return mediate_fiml(
+            df,
+            x,
+            ms,
+            y,
+            covs,
+            serial=serial,
+            n_boot=n_boot,
+            ci=ci,
+            ci_level=ci_level,
+            seed=seed,
+            progress=progress,
+            standardize=standardize,
+            x_reference=x_reference,
+            outcome=outcome,
+            cluster=cluster,
+            bca_influence=bca_influence,
+        )
     prep = prepare(
         df,
         x=x,
