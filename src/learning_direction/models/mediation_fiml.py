@@ -25,7 +25,7 @@ moments).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,58 +33,44 @@ from scipy import stats
 
 from .._core.checks import choice
 from .._core.data import require_columns
-from .._core.results import table_to_text
 from ..exceptions import DataValidationError, ModelError
 from . import _process_core as core, bootstrap as bs
-from ._ols_batch import solve_batch
+from ._fiml_batch import (
+    PatternSums,
+    jacobian,
+    moment_vcov,
+    pack_moments,
+    regression,
+    unpack_moments,
+)
 from ._process_input import CI_NAMES, MIN_ROWS
 from ._types import BoolArray, FloatArray, as_float
-from .mediation import MediationResult, _spec
 from .sem.sampledata import pattern_table
-from .sem.saturated import PatternData, em_saturated, vech_index
+from .sem.saturated import PatternData, em_saturated
 
-__all__ = ["FIMLMediationResult", "mediate_fiml", "path_model_syntax"]
-
-#: EM convergence of a bootstrap resample: largest change of a standardized moment
-_EM_TOL = 1e-9
-_EM_MAX_ITER = 5000
+__all__ = ["FIMLMediationFit", "mediate_fiml", "path_model_syntax"]
 
 
-@dataclass(frozen=True, eq=False)
-class FIMLMediationResult(MediationResult):
-    """Result of :func:`~learning_direction.mediate` with ``missing="fiml"``.
+@dataclass(frozen=True)
+class FIMLMediationFit:
+    """What :func:`mediate_fiml` hands to ``ld.mediate`` for its ``MediationResult``.
 
-    Everything of :class:`~learning_direction.models.mediation.MediationResult`, plus
-
-    Attributes
-    ----------
-    missing : str
-        ``"fiml"``.
-    n_patterns : int
-        Number of missing-data patterns among the rows used.
-    patterns : DataFrame
-        One row per pattern, most frequent first: ``pattern, n, n_observed`` and one 0/1 column
-        per variable (1 = observed), as ``lavInspect(fit, "patterns")`` with its frequencies.
+    ``patterns``: one row per missing-data pattern, most frequent first (``pattern, n,
+    n_observed`` and one 0/1 column per variable, 1 = observed), as
+    ``lavInspect(fit, "patterns")`` with its frequencies.
     """
 
-    missing: str = "fiml"
-    n_patterns: int = 0
-    patterns: pd.DataFrame | None = None
-
-    _title: ClassVar[str] = "Mediation analysis (FIML)"
-
-    def _model_meta(self) -> dict[str, Any]:
-        return {"missing": "FIML", "n_patterns": self.n_patterns}
-
-    def summary(self, digits: int = 4) -> str:
-        """PROCESS-style text, then the table of missing-data patterns."""
-        text = super().summary(digits)
-        if self.patterns is None:  # pragma: no cover - always set by mediate_fiml
-            return text
-        return (
-            f"{text}\n\nMissing-data patterns (1 = observed):\n"
-            f"{table_to_text(self.patterns, digits)}"
-        )
+    table: pd.DataFrame
+    boot_draws: pd.DataFrame
+    equations: dict[str, pd.DataFrame]
+    n: int
+    n_dropped: int
+    n_singular: int
+    seed: int
+    method: str
+    notes: tuple[str, ...]
+    n_patterns: int
+    patterns: pd.DataFrame
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,8 +79,9 @@ def path_model_syntax(
 ) -> str:
     """The lavaan syntax of the path model (labels ``a_<i>``, ``d_<j><i>``, ``b_<i>``, ``cp``).
 
-    Exogenous covariances are written out, so that with ``fixed.x = FALSE`` the model is the
-    saturated one in lavaan and in :func:`~learning_direction.sem` alike.
+    Exogenous covariances (and the residual covariances of parallel mediators) are written
+    out, so that with ``fixed.x = FALSE`` the model is the saturated one in lavaan and in
+    :func:`~learning_direction.sem` alike.
 
     Examples
     --------
@@ -115,6 +102,8 @@ def path_model_syntax(
     lines.append(f"{y} ~ {' + '.join(rhs)}")
     exo = [x, *covariates]
     lines += [f"{u} ~~ {v}" for i, u in enumerate(exo) for v in exo[i + 1 :]]
+    if not serial:  # parallel mediators: correlated residuals, as separate OLS equations imply
+        lines += [f"{u} ~~ {v}" for i, u in enumerate(mediators) for v in mediators[i + 1 :]]
     return "\n".join(lines)
 
 
@@ -235,13 +224,12 @@ class _Effects:
         out: dict[tuple[str, str], FloatArray] = {}
         bad = np.zeros(mu.shape[0], dtype=bool)
         for eq in self.spec.equations:
-            p = np.array([self.col[v] for v in eq.predictors])
-            o = self.col[eq.outcome]
-            beta, sing = solve_batch(sigma[:, p[:, None], p[None, :]], sigma[:, p, o])
+            pr = [self.col[v] for v in eq.predictors]
+            beta, const, sing = regression(mu, sigma, self.col[eq.outcome], pr)
             bad |= sing
             for i, v in enumerate(eq.predictors):
                 out[(eq.name, v)] = beta[:, i]
-            out[(eq.name, "constant")] = mu[:, o] - np.einsum("bi,bi->b", beta, mu[:, p])
+            out[(eq.name, "constant")] = const
         return out, bad
 
     def terms(self, mu_s: FloatArray, sigma_s: FloatArray) -> FloatArray:
@@ -262,195 +250,11 @@ class _Effects:
         return as_float(res)
 
 
-def _unpack(theta: FloatArray, p: int) -> tuple[FloatArray, FloatArray]:
-    """(B, p + p(p+1)/2) moment vectors (lavaan's order) -> mu (B, p), Sigma (B, p, p)."""
-    r, c = vech_index(p)
-    sigma = np.zeros((theta.shape[0], p, p))
-    sigma[:, r, c] = theta[:, p:]
-    sigma[:, c, r] = theta[:, p:]
-    return theta[:, :p], sigma
-
-
-def _pack(mu: FloatArray, sigma: FloatArray) -> FloatArray:
-    r, c = vech_index(len(mu))
-    return as_float(np.concatenate([mu, sigma[r, c]]))
-
-
 # ---------------------------------------------------------------------------------------------
-class _PatternSums:
-    """Per-pattern weighted sufficient statistics of a batch of resamples, and the batched EM.
-
-    Pattern ``k`` (rows ``R_k``, observed variables ``o_k``) contributes the columns
-    ``[sum w, sum w y_o, triu(sum w y_o y_o')]`` to the sums of a resample with weights ``w``.
-    """
-
-    def __init__(self, data: PatternData, mu0: FloatArray, sigma0: FloatArray) -> None:
-        self.p = data.p
-        self.mu0, self.sigma0 = mu0, sigma0
-        self.pats = data.patterns
-        self.order = np.concatenate([pat.rows for pat in self.pats])
-        self.blocks: list[FloatArray] = []
-        self.bounds: list[tuple[int, int]] = []  # rows of each pattern in the sorted order
-        self.cols: list[int] = []  # first column of each pattern in the sums
-        start_row, start_col = 0, 0
-        for pat in self.pats:
-            yo = data.y[np.ix_(pat.rows, pat.observed)]
-            iu = np.triu_indices(yo.shape[1])
-            block = np.column_stack([np.ones(len(yo)), yo, yo[:, iu[0]] * yo[:, iu[1]]])
-            self.blocks.append(np.ascontiguousarray(block))
-            self.bounds.append((start_row, start_row + len(yo)))
-            self.cols.append(start_col)
-            start_row += len(yo)
-            start_col += block.shape[1]
-        self.width = start_col
-
-    def sums(self, W: FloatArray) -> FloatArray:
-        """(B, width) weighted sums of a (B, n) frequency-weight block."""
-        Ws = W[:, self.order]
-        return as_float(
-            np.hstack([Ws[:, a:b] @ blk for (a, b), blk in zip(self.bounds, self.blocks)])
-        )
-
-    def per_row(self) -> FloatArray:
-        """(n, width): every row's own contribution (for the jackknife)."""
-        out = np.zeros((len(self.order), self.width))
-        for (a, b), blk, c0 in zip(self.bounds, self.blocks, self.cols):
-            out[self.order[a:b], c0 : c0 + blk.shape[1]] = blk
-        return out
-
-    def _moments(self, S: FloatArray) -> tuple[list[FloatArray], FloatArray]:
-        """Each incomplete pattern's moment matrix ``[[N, s1'], [s1, s2]]`` (1+q, 1+q, B), and
-        the sum of every pattern's, padded to (1+p, 1+p, B). The batch is the last axis."""
-        St = np.ascontiguousarray(S.T)
-        B, p = S.shape[0], self.p
-        incomplete = []
-        observed = np.zeros((p + 1, p + 1, B))
-        for pat, c0 in zip(self.pats, self.cols):
-            q = len(pat.observed)
-            iu = np.triu_indices(q + 1)
-            mk = np.zeros((q + 1, q + 1, B))
-            mk[iu[0], iu[1]] = St[c0 : c0 + len(iu[0])]
-            mk[iu[1], iu[0]] = mk[iu[0], iu[1]]
-            if len(pat.missing):
-                incomplete.append(mk)
-            idx = np.concatenate([[0], 1 + pat.observed])
-            observed[idx[:, None], idx[None, :]] += mk
-        return incomplete, observed
-
-    def em(self, S: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
-        """The ML means (B, p) and covariance matrices (B, p, p) of B resamples at once, and
-        the resamples that failed.
-
-        EM from the full-sample moments until no standardized moment changes by more than
-        ``_EM_TOL``; resamples leave the batch as they converge. A resample in which two
-        variables are observed together in fewer than 3 rows fails (NaN). Internally the
-        batch is the last axis, so that every operation on the small matrices is elementwise
-        over contiguous memory."""
-        B, p = S.shape[0], self.p
-        cover = np.zeros((B, p, p))
-        for pat, c0 in zip(self.pats, self.cols):
-            cover[:, pat.oo[0], pat.oo[1]] += S[:, c0, None, None]
-        bad = cover.min(axis=(1, 2)) < 3
-        mu = np.repeat(self.mu0[:, None], B, axis=1)
-        sigma = np.repeat(self.sigma0[:, :, None], B, axis=2)
-        idx = np.flatnonzero(~bad)
-        incomplete, observed = self._moments(S[idx])
-        m_a, s_a = mu[:, idx], sigma[:, :, idx]
-        for _ in range(_EM_MAX_ITER):
-            if not len(idx):
-                break
-            with np.errstate(all="ignore"):
-                m_n, s_n = self._em_step(incomplete, observed, m_a, s_a)
-            change = np.maximum(np.abs(m_n - m_a).max(axis=0), np.abs(s_n - s_a).max(axis=(0, 1)))
-            m_a, s_a = m_n, s_n
-            failed = ~np.isfinite(change)
-            bad[idx[failed]] = True
-            keep = (change > _EM_TOL) & ~failed
-            if not keep.all():
-                done = ~keep
-                mu[:, idx[done]], sigma[:, :, idx[done]] = m_a[:, done], s_a[:, :, done]
-                idx, m_a, s_a = idx[keep], m_a[:, keep], s_a[:, :, keep]
-                observed = observed[:, :, keep]
-                incomplete = [mk[:, :, keep] for mk in incomplete]
-        bad[idx] = True  # not converged
-        return as_float(mu.T), as_float(sigma.transpose(2, 0, 1)), bad
-
-    def _em_step(
-        self, incomplete: list[FloatArray], observed: FloatArray, mu: FloatArray, sigma: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        """One EM step for a batch (the engine's ``_em_step``, batched; batch last).
-
-        With ``K = Sigma^-1``, the regression of a pattern's missing variables ``m`` on its
-        observed ones ``o`` is ``b = -K_mm^-1 K_mo`` with residual covariance ``K_mm^-1``;
-        with ``C = [a, b]``, ``a = mu_m - b mu_o``, and ``M`` the pattern's moments of
-        ``(1, y_o)``, the expected cross-products of its rows add ``C M`` to the block of
-        ``y_m`` by ``(1, y_o)`` and ``C M C' + N K_mm^-1`` to the block of ``y_m``; the
-        observed blocks (``observed``: every pattern's ``M``, padded) do not change.
-        """
-        K = _sym_inv(sigma)
-        t = observed.copy()
-        pats = [pat for pat in self.pats if len(pat.missing)]
-        for pat, mk in zip(pats, incomplete):
-            o, m = pat.observed, pat.missing
-            oi = np.concatenate([[0], 1 + o])
-            kmm_inv = _small_inv(K[m[:, None], m[None, :]])
-            b = -_mm(kmm_inv, K[m[:, None], o[None, :]])
-            a = mu[m] - (b * mu[o][None]).sum(axis=1)
-            c = np.concatenate([a[:, None], b], axis=1)  # (1, y_o) -> E[y_m | y_o]
-            g = _mm(c, mk)
-            t[1 + m[:, None], oi[None, :]] += g
-            t[oi[:, None], 1 + m[None, :]] += g.transpose(1, 0, 2)
-            t[1 + m[:, None], 1 + m[None, :]] += (
-                _mm(g, c.transpose(1, 0, 2)) + mk[0, 0][None, None] * kmm_inv
-            )
-        total = t[0, 0]
-        mu_n = t[0, 1:] / total
-        sigma_n = t[1:, 1:] / total - mu_n[:, None] * mu_n[None, :]
-        return mu_n, (sigma_n + sigma_n.transpose(1, 0, 2)) / 2
-
-
-def _mm(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Products of small matrices with the batch as the last axis: (i, l, B) x (l, j, B)."""
-    return as_float((a[:, :, None, :] * b[None, :, :, :]).sum(axis=1))
-
-
-def _sym_inv(a: FloatArray) -> FloatArray:
-    """Inverses of symmetric positive definite matrices (p, p, B), batch last, by
-    Gauss-Jordan elimination (no pivoting needed): much faster than ``np.linalg.inv`` on many
-    tiny matrices."""
-    p = a.shape[0]
-    m = a.copy()
-    inv = np.zeros_like(m)
-    inv[np.arange(p), np.arange(p)] = 1.0
-    for k in range(p):
-        piv = m[k, k].copy()
-        m[k] /= piv
-        inv[k] /= piv
-        f = m[:, k].copy()
-        f[k] = 0.0
-        m -= f[:, None, :] * m[k][None]
-        inv -= f[:, None, :] * inv[k][None]
-    return as_float(inv)
-
-
-def _small_inv(a: FloatArray) -> FloatArray:
-    """Inverses of small symmetric matrices (q, q, B), closed form up to 2 x 2."""
-    if a.shape[0] == 1:
-        return as_float(1.0 / a)
-    if a.shape[0] == 2:
-        det = a[0, 0] * a[1, 1] - a[0, 1] ** 2
-        out = np.empty_like(a)
-        out[0, 0] = a[1, 1] / det
-        out[1, 1] = a[0, 0] / det
-        out[0, 1] = out[1, 0] = -a[0, 1] / det
-        return as_float(out)
-    return _sym_inv(a)
-
-
 class _FIMLStatistic:
     """The bootstrap statistic: weights -> pattern sums (block-wise) -> batched EM -> terms."""
 
-    def __init__(self, sums: _PatternSums, effects: _Effects, labels: list[str]) -> None:
+    def __init__(self, sums: PatternSums, effects: _Effects, labels: list[str]) -> None:
         self.ps = sums
         self.effects = effects
         self.labels = tuple(labels)
@@ -483,46 +287,26 @@ class _FIMLModel:
         self.fd, self.eff, self.labels = fd, effects, labels
         self.mu, self.sigma = mu, sigma
         self.n_units = fd.patterns.n
-        self.vcov = _moment_vcov(fd.patterns, mu, sigma)
+        self.vcov = moment_vcov(fd.patterns, mu, sigma)
 
     def full_estimates(self) -> FloatArray:
         return as_float(self.eff.terms(self.mu[None], self.sigma[None])[0])
 
     def statistic(self) -> _FIMLStatistic:
         return _FIMLStatistic(
-            _PatternSums(self.fd.patterns, self.mu, self.sigma), self.eff, self.labels
+            PatternSums(self.fd.patterns, self.mu, self.sigma), self.eff, self.labels
         )
 
     def monte_carlo(self, n_draws: int, seed: int | None) -> tuple[FloatArray, int]:
         """Terms at normal draws of the saturated moments (their FIML sampling covariance)."""
         draws, seed_used = bs.monte_carlo_draws(
-            _pack(self.mu, self.sigma), self.vcov, n_draws, seed
+            pack_moments(self.mu, self.sigma), self.vcov, n_draws, seed
         )
-        mu, sigma = _unpack(draws, len(self.mu))
+        mu, sigma = unpack_moments(draws, len(self.mu))
         out = self.eff.terms(mu, sigma)
         pd_ok = np.linalg.eigvalsh(sigma)[:, 0] > 0
         out[~pd_ok] = np.nan
         return out, seed_used
-
-
-def _moment_vcov(data: PatternData, mu: FloatArray, sigma: FloatArray) -> FloatArray:
-    """Inverse observed information of the saturated moments (lavaan's order)."""
-    info = data.information(sigma, mu, observed=True)
-    try:
-        return as_float(np.linalg.inv(info))
-    except np.linalg.LinAlgError:
-        raise ModelError(
-            "the FIML information matrix of the variables is singular (a variable is a linear "
-            "combination of others); remove the redundant variable"
-        ) from None
-
-
-def _jacobian(fn: Any, theta: FloatArray, step: float = 1e-6) -> FloatArray:
-    """Central-difference Jacobian of ``fn`` ((B, k) moment vectors -> (B, m)) at ``theta``."""
-    k = len(theta)
-    pts = np.concatenate([theta + step * np.eye(k), theta - step * np.eye(k)])
-    vals = fn(pts)
-    return as_float((vals[:k] - vals[k:]).T / (2 * step))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,13 +318,13 @@ def _coef_table(
     keys = [(eq.name, v) for eq in spec.equations for v in ["constant", *eq.predictors]]
 
     def coefs(theta: FloatArray) -> FloatArray:
-        mu, sigma = _unpack(theta, p)
+        mu, sigma = unpack_moments(theta, p)
         c, _ = model.eff.coefficients(mu, sigma)
         return np.column_stack([c[k] for k in keys])
 
-    theta = _pack(model.mu, model.sigma)
+    theta = pack_moments(model.mu, model.sigma)
     est = coefs(theta[None])[0]
-    J = _jacobian(coefs, theta)
+    J = jacobian(coefs, theta)
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, model.vcov, J), 0))
     by_key = {k: (float(e), float(s)) for k, e, s in zip(keys, est, se)}
     crit = stats.norm.ppf((1 + ci_level) / 2)
@@ -575,10 +359,10 @@ def _delta_se(model: _FIMLModel, spec: core.ModelSpec) -> FloatArray:
     p = len(model.mu)
 
     def terms(theta: FloatArray) -> FloatArray:
-        mu, sigma = _unpack(theta, p)
+        mu, sigma = unpack_moments(theta, p)
         return model.eff.terms(mu, sigma)
 
-    J = _jacobian(terms, _pack(model.mu, model.sigma))
+    J = jacobian(terms, pack_moments(model.mu, model.sigma))
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, model.vcov, J), 0))
     mask = np.array([t.kind == "path" or t.scale != (None, None) for t in spec.terms])
     se[mask] = np.nan
@@ -645,6 +429,7 @@ def _notes(fd: _FIMLData, n_patterns: int, names: list[str]) -> list[str]:
 
 def mediate_fiml(
     df: pd.DataFrame,
+    spec: core.ModelSpec,
     x: str,
     ms: list[str],
     y: str,
@@ -661,8 +446,9 @@ def mediate_fiml(
     outcome: str,
     cluster: str | None,
     bca_influence: str,
-) -> FIMLMediationResult:
-    """``ld.mediate`` with ``missing="fiml"`` (options already checked by ``mediate``).
+) -> FIMLMediationFit:
+    """``ld.mediate`` with ``missing="fiml"``: the FIML fit of ``spec`` (the equations and terms
+    ``ld.mediate`` reports) and its bootstrap; options already checked by ``mediate``.
 
     See the module docstring for the method; :func:`~learning_direction.mediate` documents
     the options and gives an example.
@@ -674,7 +460,6 @@ def mediate_fiml(
         )
     outcome = choice(outcome, "outcome", ["auto", "linear", "logistic"])
     _check_inputs(df, x, ms, y, covs, outcome, x_reference)
-    spec = _spec([x], [None], ms, covs, y, serial, False, standardize, "row", True)
     fd = _fiml_data(df, spec.variables)
     sat = em_saturated(fd.patterns, tol=1e-10)
     labels = [t.name for t in spec.terms]
@@ -704,25 +489,16 @@ def mediate_fiml(
     method = f"PROCESS model {model_no} ({kind} mediation) by FIML, {CI_NAMES[ci]}"
     if ci != "monte_carlo":
         method += " (row resampling)"
-    return FIMLMediationResult(
+    return FIMLMediationFit(
         table=_table(model, spec, rs, by_key, ci_level),
         boot_draws=pd.DataFrame(rs.all_draws, columns=labels),
         equations=equations,
-        x=x,
-        mediators=tuple(ms),
-        y=y,
-        covariates=tuple(covs),
-        model=model_no,
         n=fd.patterns.n,
         n_dropped=fd.n_empty,
-        n_boot=n_boot,
         n_singular=int(rs.singular.sum()),
         seed=rs.seed,
-        ci=ci,
-        ci_level=ci_level,
         method=method,
         notes=tuple(notes),
-        missing="fiml",
         n_patterns=n_pat,
         patterns=patterns,
     )
