@@ -694,24 +694,25 @@ def _lav(ref: dict, model: str) -> pd.DataFrame:
 
 
 def test_fiml_apim_matches_lavaan(fiml_ref, fiml_free):
-    """Estimates <= 1e-6 relative to lavaan's tight refit; observed-information SEs and the
-    delta-method SEs of k <= 1e-4; residual (co)variances; the log-likelihood; counts."""
+    """Estimates <= 1e-5 relative (1e-6 absolute for the small partner effect) to lavaan's
+    tight refit; observed-information SEs and the delta-method SEs of k <= 1e-4; residual
+    (co)variances; the log-likelihood (1e-6); rows and patterns counted."""
     _, ref = fiml_ref
     lav = _lav(ref, "free")
     by_label = lav.query("label != ''").set_index("label")
     est, se = _est(fiml_free), _se(fiml_free)
     for label, term in FIML_TERMS.items():
-        assert est[term] == pytest.approx(by_label.at[label, "est"], rel=1e-6), term
+        assert est[term] == pytest.approx(by_label.at[label, "est"], rel=1e-5, abs=1e-6), term
         assert se[term] == pytest.approx(by_label.at[label, "se"], rel=1e-4), term
     rows = {("y_mentor", "y_mentor"): "residual_var_mentor",
             ("y_mentee", "y_mentee"): "residual_var_mentee",
             ("y_mentor", "y_mentee"): "residual_cov"}  # fmt: skip
     for (lhs, rhs), term in rows.items():
-        row = lav.query("lhs == @lhs and op == '~~' and rhs == @rhs").iloc[0]
-        assert est[term] == pytest.approx(row["est"], rel=1e-6)
+        row = lav[(lav["lhs"] == lhs) & (lav["op"] == "~~") & (lav["rhs"] == rhs)].iloc[0]
+        assert est[term] == pytest.approx(row["est"], rel=1e-5)
         assert se[term] == pytest.approx(row["se"], rel=1e-4)
     icept = lav.query("lhs == 'y_mentee' and op == '~1'").iloc[0]
-    assert est["intercept_mentee"] == pytest.approx(icept["est"], rel=1e-6)
+    assert est["intercept_mentee"] == pytest.approx(icept["est"], rel=1e-5)
     assert fiml_free.loglik == pytest.approx(ref["free"]["loglik"], abs=1e-6)
     assert (fiml_free.n, fiml_free.n_dropped) == (ref["free"]["nobs"], 2)
     assert fiml_free.n_patterns == ref["free"]["n_patterns"] == len(fiml_free.patterns)
@@ -722,11 +723,17 @@ def test_fiml_apim_matches_lavaan(fiml_ref, fiml_free):
 
 def test_fiml_apim_equal_actor_and_lr_test_match_lavaan(fiml_ref, fiml_free):
     data, ref = fiml_ref
+    """Equal actor effects: estimates <= 1e-5 relative to lavaan (its default nlminb fit; its
+    BFGS refit stops 4e-9 lower in log-likelihood than both), SEs <= 1e-4; the LR test."""
     res = apim(data, "x", "y", missing="fiml", k_ci="delta", equal_actor=True)
-    lav = _lav(ref, "equal_actor").query("label != ''").set_index("label")
-    assert _est(res)["actor_mentor"] == pytest.approx(lav.at["a", "est"], rel=1e-6)
-    assert _est(res)["actor_mentee"] == pytest.approx(lav.at["a", "est"], rel=1e-6)
+    lav = pd.DataFrame(ref["equal_actor"]["default"]).query("label != ''")
+    lav = lav.drop_duplicates("label").set_index("label")
+    assert _est(res)["actor_mentor"] == pytest.approx(lav.at["a", "est"], rel=1e-5)
+    assert _est(res)["actor_mentee"] == pytest.approx(lav.at["a", "est"], rel=1e-5)
+    assert _est(res)["partner_mentee_to_mentor"] == pytest.approx(lav.at["p_21", "est"], rel=1e-5)
     assert _se(res)["partner_mentor_to_mentee"] == pytest.approx(lav.at["p_12", "se"], rel=1e-4)
+    assert _se(res)["actor_mentor"] == pytest.approx(lav.at["a", "se"], rel=1e-4)
+    assert res.loglik >= ref["equal_actor"]["loglik"] - 1e-8
     assert res.loglik == pytest.approx(ref["equal_actor"]["loglik"], abs=1e-6)
     lr = fiml_free.tests.query("test == 'equal_actor' and method == 'lr'").iloc[0]
     assert lr["statistic"] == pytest.approx(ref["lr_equal_actor"]["chisq"], rel=1e-4)
@@ -741,7 +748,7 @@ def test_fiml_apim_dyad_level_covariate_matches_lavaan(fiml_ref):
     lav = _lav(ref, "covariate")
     by_label = lav.query("label != ''").set_index("label")
     for label, term in FIML_TERMS.items():
-        assert _est(res)[term] == pytest.approx(by_label.at[label, "est"], rel=1e-6), term
+        assert _est(res)[term] == pytest.approx(by_label.at[label, "est"], rel=1e-5, abs=1e-6), term
     row = lav.query("lhs == 'y_mentee' and op == '~' and rhs == 'reverse'").iloc[0]
     assert _est(res)["reverse_to_mentee"] == pytest.approx(row["est"], rel=1e-6)
     assert _se(res)["reverse_to_mentee"] == pytest.approx(row["se"], rel=1e-4)

@@ -57,39 +57,53 @@ def _lavaan(rj: dict, fit: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("name", list(MEDIATORS))
 def test_estimates_and_ses_match_lavaan(ref, fits, name):
-    """Point estimates: <= 1e-6 relative to lavaan's tight refit, <= 1e-4 to its default fit;
-    SEs (observed information; delta method for the effects): <= 1e-4 relative."""
+    """Point estimates <= 1e-4 relative to lavaan's default fit and <= 1e-5 to its tight refit
+    (simple and serial agree to 8e-7; in the parallel model lavaan's BFGS stops 2e-9 below
+    the maximum of the log-likelihood, leaving a 4e-6 difference: see the next test); SEs
+    (observed information; delta method for the effects) <= 1e-5 relative."""
     _, rj = ref
     res = fits[name].table.set_index("term")
-    for fit, tol in (("tight", 1e-6), ("default", 1e-4)):
+    for fit, tol in (("tight", 1e-5), ("default", 1e-4)):
         lav = _lavaan(rj["mediation"][name], fit).query("label != ''").set_index("label")
         for term, label in LABELS[name].items():
             est = res.at[term, "estimate"]
-            assert est == pytest.approx(lav.at[label, "est"], rel=tol, abs=tol * 1e-2), (fit, term)
-            se = res.at[term, "se"] if term[0] in "abcd" else res.at[term, "sobel_se"]
+            assert est == pytest.approx(lav.at[label, "est"], rel=tol), (fit, term)
+            effect = term.startswith(("indirect", "contrast"))
+            se = res.at[term, "sobel_se" if effect else "se"]
             if fit == "tight":
-                assert se == pytest.approx(lav.at[label, "se"], rel=1e-4), term
+                assert se == pytest.approx(lav.at[label, "se"], rel=1e-5), term
+
+
+@pytest.mark.parametrize("name", ["parallel", "serial"])
+def test_loglik_at_least_lavaans_tight_optimum(ref, name):
+    """The FIML log-likelihood of the fit (the saturated model) is not below lavaan's tight
+    refit: the estimates are at the maximum (to 1e-8 in log-likelihood)."""
+    data, rj = ref
+    syntax = path_model_syntax("x", ["m1", "m2"], "y", ["tenure"], name == "serial")
+    sem = ld.sem(data, syntax, missing="fiml", fixed_x=False)
+    assert sem.fit["loglik"].iloc[0] >= rj["mediation"][name]["loglik"] - 1e-8
 
 
 @pytest.mark.parametrize("name", list(MEDIATORS))
 def test_equations_match_lavaan(ref, fits, name):
-    """Covariate slopes and intercepts of every equation (<= 1e-6 relative to the tight fit)."""
+    """Covariate slopes and intercepts of every equation (estimates and SEs <= 1e-5 relative to the tight fit)."""
     _, rj = ref
     lav = _lavaan(rj["mediation"][name], "tight")
     eqs = fits[name].equations
     for eq_name, outcome in [(f"m:{m}", m) for m in MEDIATORS[name]] + [("y", "y")]:
         tab = eqs[eq_name].set_index("term")
-        slope = lav.query("lhs == @outcome and op == '~' and rhs == 'tenure'").iloc[0]
-        icept = lav.query("lhs == @outcome and op == '~1'").iloc[0]
-        assert tab.at["tenure", "estimate"] == pytest.approx(slope["est"], rel=1e-6)
-        assert tab.at["tenure", "se"] == pytest.approx(slope["se"], rel=1e-4)
-        assert tab.at["constant", "estimate"] == pytest.approx(icept["est"], rel=1e-6)
-        assert tab.at["constant", "se"] == pytest.approx(icept["se"], rel=1e-4)
+        mine = lav[lav["lhs"] == outcome]
+        slope = mine[(mine["op"] == "~") & (mine["rhs"] == "tenure")].iloc[0]
+        icept = mine[mine["op"] == "~1"].iloc[0]
+        assert tab.at["tenure", "estimate"] == pytest.approx(slope["est"], rel=1e-5)
+        assert tab.at["tenure", "se"] == pytest.approx(slope["se"], rel=1e-5)
+        assert tab.at["constant", "estimate"] == pytest.approx(icept["est"], rel=1e-5)
+        assert tab.at["constant", "se"] == pytest.approx(icept["se"], rel=1e-5)
 
 
 @pytest.mark.parametrize("name", list(MEDIATORS))
 def test_rows_and_patterns_are_counted(ref, fits, name):
-    data, rj = ref
+    _data, rj = ref
     r = rj["mediation"][name]
     res = fits[name]
     assert (res.n, res.n_dropped) == (r["nobs"], r["ntotal"] - r["nobs"]) == (298, 2)
@@ -104,7 +118,8 @@ def test_rows_and_patterns_are_counted(ref, fits, name):
 
 @pytest.mark.parametrize("serial", [False, True])
 def test_equals_the_full_sem_engine_fit(ref, fits, serial):
-    """The saturated-moment route equals fit_sem on the path model (<= 1e-6 relative)."""
+    """The saturated-moment route equals fit_sem on the path model (estimates and SEs <= 1e-6
+    relative)."""
     data, _ = ref
     res = fits["serial" if serial else "parallel"].table.set_index("term")
     syntax = path_model_syntax("x", ["m1", "m2"], "y", ["tenure"], serial)
@@ -114,10 +129,10 @@ def test_equals_the_full_sem_engine_fit(ref, fits, serial):
     tab = sem.table.query("label != ''").set_index("label")
     for term, label in [("a:m1", "a_1"), ("b:m2", "b_2"), ("c_prime", "cp")]:
         assert res.at[term, "estimate"] == pytest.approx(tab.at[label, "estimate"], rel=1e-6)
-        assert res.at[term, "se"] == pytest.approx(tab.at[label, "se"], rel=1e-5)
+        assert res.at[term, "se"] == pytest.approx(tab.at[label, "se"], rel=1e-6)
     for term, label in [("indirect:m1", "ind_1"), ("indirect:m2", "ind_2")]:
         assert res.at[term, "estimate"] == pytest.approx(tab.at[label, "estimate"], rel=1e-6)
-        assert res.at[term, "sobel_se"] == pytest.approx(tab.at[label, "se"], rel=1e-5)
+        assert res.at[term, "sobel_se"] == pytest.approx(tab.at[label, "se"], rel=1e-6)
 
 
 def test_bootstrap_ci_agrees_with_lavaan(ref):
@@ -198,7 +213,7 @@ def test_bad_input_is_refused_clearly(ref):
                    missing="fiml", n_boot=100)  # fmt: skip
     with pytest.raises(ModelError, match="single-level"):
         ld.mediate(data.assign(cl=data.index % 30), x="x", cluster="cl", **kw)
-    with pytest.raises(DataValidationError, match="'team' is object"):
+    with pytest.raises(DataValidationError, match="'team' is"):
         ld.mediate(data.assign(team="a"), x="x", covariates=["team"], **kw)
     with pytest.raises(ModelError, match="missing must be"):
         ld.mediate(data, x="x", m="m1", y="y", missing="pairwise")

@@ -153,7 +153,7 @@ def fit_apim_fiml(
                 "check for constant or collinear variables"
             ) from None
         labels = _labels(n_cov, ea, ep)
-        tab = res.table.set_index("label")
+        tab = res.table.query("op != ':='").drop_duplicates("label").set_index("label")
         vc = res.vcov
         s_lab = ["s11", "s12", "s22"]
         s = tab.loc[s_lab, "estimate"].to_numpy(dtype=float)

@@ -226,10 +226,10 @@ def _fiml_data(df: pd.DataFrame, names: list[str]) -> _FIMLData:
                 "rows used; it cannot be used in the model"
             )
     cover = observed.T.astype(float) @ observed.astype(float)
-    i, j = np.unravel_index(np.argmin(cover), cover.shape)
-    if cover[i, j] < 3:
+    lo, hi = (int(k) for k in np.unravel_index(np.argmin(cover), cover.shape))
+    if cover[lo, hi] < 3:
         raise ModelError(
-            f"'{names[i]}' and '{names[j]}' are observed together in {int(cover[i, j])} rows; "
+            f"'{names[lo]}' and '{names[hi]}' are observed together in {int(cover[lo, hi])} rows; "
             "FIML cannot estimate their covariance. Use other variables, or more complete data"
         )
     center = np.nanmean(used, axis=0)
