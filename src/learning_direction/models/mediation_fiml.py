@@ -394,6 +394,7 @@ def _coef_table(
             df_resid=np.nan,
             family="gaussian",
             level="row",
+            statistic="z",
         )
         tables[eq.name] = t
     return by_key, tables
