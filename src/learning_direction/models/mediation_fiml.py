@@ -163,7 +163,6 @@ class _FIMLData:
     scale: FloatArray
     n_total: int
     n_empty: int
-    index: pd.Index
 
 
 def _check_inputs(
@@ -242,7 +241,6 @@ def _fiml_data(df: pd.DataFrame, names: list[str]) -> _FIMLData:
         scale,
         len(df),
         int(empty.sum()),
-        df.index[~empty],
     )
 
 
