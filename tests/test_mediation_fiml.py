@@ -225,3 +225,17 @@ def test_bad_input_is_refused_clearly(ref):
     res = ld.mediate(data.assign(yb=(data["y"] > 3).astype(float)), x="x", m="m1", y="yb",
                      outcome="linear", missing="fiml", n_boot=100, seed=1)  # fmt: skip
     assert res.y_family == "gaussian"
+
+
+@pytest.mark.slow
+def test_bootstrap_draws_equal_full_sem_refits(ref):
+    """Same seed, same resamples: every draw of the batched saturated-EM bootstrap equals a
+    full FIML refit of the path model by the SEM engine (``ld.sem(..., bootstrap=)``) to 1e-8."""
+    data, _ = ref
+    syntax = path_model_syntax("x", ["m1"], "y", ["tenure"], False) + "\nind_1 := a_1*b_1"
+    sem = ld.sem(data, syntax, missing="fiml", fixed_x=False, bootstrap=100, seed=5)
+    res = ld.mediate(data, x="x", m="m1", y="y", covariates=["tenure"], missing="fiml",
+                     n_boot=100, seed=5)  # fmt: skip
+    np.testing.assert_allclose(
+        res.boot_draws["indirect:m1"], sem.boot_draws["ind_1"], rtol=0, atol=1e-8
+    )
