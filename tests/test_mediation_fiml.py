@@ -136,17 +136,20 @@ def test_equals_the_full_sem_engine_fit(ref, fits, serial):
 
 
 def test_bootstrap_ci_agrees_with_lavaan(ref):
-    """Percentile CI of the indirect effect vs lavaan's se = "bootstrap" (2,000 resamples
-    each, independent draws). The SD of a 2.5% bootstrap quantile with B = 2,000 is about
-    0.06 bootstrap SEs, so two independent ones differ by about 0.085 SE: bound 0.35 SE (4 SD)."""
+    """Percentile CI of the indirect effect vs lavaan's se = "bootstrap" (1,000 resamples, on
+    the non-empty rows, none failed) with our 2,000 independent ones. The SD of a 2.5%
+    bootstrap quantile is about 0.085 bootstrap SEs with B = 1,000 and 0.06 with 2,000, so
+    the two differ by about 0.1 SE: bound 0.42 SE (4 SD). The draws themselves are checked
+    exactly against full refits in test_bootstrap_draws_equal_full_sem_refits."""
     data, rj = ref
     res = ld.mediate(data, x="x", m="m1", y="y", covariates=["tenure"], missing="fiml",
                      n_boot=2000, seed=11)  # fmt: skip
     row = res.table.set_index("term").loc["indirect:m1"]
     boot = rj["bootstrap"]
+    assert boot["n_failed"] == 0
     i = boot["lhs"].index("ind_1")
-    assert row["ci_low"] == pytest.approx(boot["ci_low"][i], abs=0.35 * row["se"])
-    assert row["ci_high"] == pytest.approx(boot["ci_high"][i], abs=0.35 * row["se"])
+    assert row["ci_low"] == pytest.approx(boot["ci_low"][i], abs=0.42 * row["se"])
+    assert row["ci_high"] == pytest.approx(boot["ci_high"][i], abs=0.42 * row["se"])
 
 
 def test_batched_em_equals_the_engine_em_on_resampled_rows(ref):
