@@ -661,3 +661,125 @@ def test_seed_none_is_drawn_recorded_and_reproducible(dyads):
     assert isinstance(r.seed, int)
     again = apim(dyads, X, Y, n_boot=200, seed=r.seed)
     pd.testing.assert_frame_equal(r.table, again.table)
+
+
+# --------------------------------------------------------------------------- FIML (missing="fiml")
+#: lavaan label (make_fiml_mediation_reference.R) -> term of ld.apim
+FIML_TERMS = {
+    "a_mentor": "actor_mentor",
+    "a_mentee": "actor_mentee",
+    "p_21": "partner_mentee_to_mentor",
+    "p_12": "partner_mentor_to_mentee",
+    "k_mentor": "k_mentor",
+    "k_mentee": "k_mentee",
+}
+
+
+@pytest.fixture(scope="module")
+def fiml_ref(request):
+    import json
+
+    path = request.config.rootpath / "tests" / "reference"
+    with open(path / "fiml_mediation.json") as fh:
+        return pd.read_csv(path / "fiml_apim.csv"), json.load(fh)["apim"]
+
+
+@pytest.fixture(scope="module")
+def fiml_free(fiml_ref):
+    return apim(fiml_ref[0], "x", "y", missing="fiml", k_ci="delta")
+
+
+def _lav(ref: dict, model: str) -> pd.DataFrame:
+    return pd.DataFrame(ref[model]["tight"])
+
+
+def test_fiml_apim_matches_lavaan(fiml_ref, fiml_free):
+    """Estimates <= 1e-5 relative (1e-6 absolute for the small partner effect) to lavaan's
+    tight refit; observed-information SEs and the delta-method SEs of k <= 1e-4; residual
+    (co)variances; the log-likelihood (1e-6); rows and patterns counted."""
+    _, ref = fiml_ref
+    lav = _lav(ref, "free")
+    by_label = lav.query("label != ''").set_index("label")
+    est, se = _est(fiml_free), _se(fiml_free)
+    for label, term in FIML_TERMS.items():
+        assert est[term] == pytest.approx(by_label.at[label, "est"], rel=1e-5, abs=1e-6), term
+        assert se[term] == pytest.approx(by_label.at[label, "se"], rel=1e-4), term
+    rows = {("y_mentor", "y_mentor"): "residual_var_mentor",
+            ("y_mentee", "y_mentee"): "residual_var_mentee",
+            ("y_mentor", "y_mentee"): "residual_cov"}  # fmt: skip
+    for (lhs, rhs), term in rows.items():
+        row = lav[(lav["lhs"] == lhs) & (lav["op"] == "~~") & (lav["rhs"] == rhs)].iloc[0]
+        assert est[term] == pytest.approx(row["est"], rel=1e-5)
+        assert se[term] == pytest.approx(row["se"], rel=1e-4)
+    icept = lav.query("lhs == 'y_mentee' and op == '~1'").iloc[0]
+    assert est["intercept_mentee"] == pytest.approx(icept["est"], rel=1e-5)
+    assert fiml_free.loglik == pytest.approx(ref["free"]["loglik"], abs=1e-6)
+    assert (fiml_free.n, fiml_free.n_dropped) == (ref["free"]["nobs"], 2)
+    assert fiml_free.n_patterns == ref["free"]["n_patterns"] == len(fiml_free.patterns)
+    assert fiml_free.patterns["n"].sum() == fiml_free.n
+    assert set(fiml_free.dropped["dyad"]) == {5, 150}
+    assert "FIML: 218 of 220 dyads used" in fiml_free.summary()
+
+
+def test_fiml_apim_equal_actor_and_lr_test_match_lavaan(fiml_ref, fiml_free):
+    data, ref = fiml_ref
+    """Equal actor effects: estimates <= 1e-5 relative to lavaan (its default nlminb fit; its
+    BFGS refit stops 4e-9 lower in log-likelihood than both), SEs <= 1e-4; the LR test."""
+    res = apim(data, "x", "y", missing="fiml", k_ci="delta", equal_actor=True)
+    lav = pd.DataFrame(ref["equal_actor"]["default"]).query("label != ''")
+    lav = lav.drop_duplicates("label").set_index("label")
+    assert _est(res)["actor_mentor"] == pytest.approx(lav.at["a", "est"], rel=1e-5)
+    assert _est(res)["actor_mentee"] == pytest.approx(lav.at["a", "est"], rel=1e-5)
+    assert _est(res)["partner_mentee_to_mentor"] == pytest.approx(lav.at["p_21", "est"], rel=1e-5)
+    assert _se(res)["partner_mentor_to_mentee"] == pytest.approx(lav.at["p_12", "se"], rel=1e-4)
+    assert _se(res)["actor_mentor"] == pytest.approx(lav.at["a", "se"], rel=1e-4)
+    assert res.loglik >= ref["equal_actor"]["loglik"] - 1e-8
+    assert res.loglik == pytest.approx(ref["equal_actor"]["loglik"], abs=1e-6)
+    lr = fiml_free.tests.query("test == 'equal_actor' and method == 'lr'").iloc[0]
+    assert lr["statistic"] == pytest.approx(ref["lr_equal_actor"]["chisq"], rel=1e-4)
+    assert lr["p_value"] == pytest.approx(ref["lr_equal_actor"]["p"], rel=1e-4)
+    with pytest.raises(ModelError, match="k_ci='delta'"):
+        apim(data, "x", "y", missing="fiml", equal_actor=True, n_boot=200)
+
+
+def test_fiml_apim_dyad_level_covariate_matches_lavaan(fiml_ref):
+    data, ref = fiml_ref
+    res = apim(data, "x", "y", covariates=["reverse"], missing="fiml", k_ci="delta")
+    lav = _lav(ref, "covariate")
+    by_label = lav.query("label != ''").set_index("label")
+    for label, term in FIML_TERMS.items():
+        assert _est(res)[term] == pytest.approx(by_label.at[label, "est"], rel=1e-5, abs=1e-6), term
+    row = lav.query("lhs == 'y_mentee' and op == '~' and rhs == 'reverse'").iloc[0]
+    assert _est(res)["reverse_to_mentee"] == pytest.approx(row["est"], rel=1e-6)
+    assert _se(res)["reverse_to_mentee"] == pytest.approx(row["se"], rel=1e-4)
+    assert res.n == ref["covariate"]["nobs"]
+
+
+def test_fiml_apim_k_bootstrap(fiml_ref, fiml_free):
+    """Bootstrap SD of k within 25% of its delta-method SE (300 resamples); reproducible."""
+    data, _ = fiml_ref
+    a = apim(data, "x", "y", missing="fiml", n_boot=300, seed=8)
+    b = apim(data, "x", "y", missing="fiml", n_boot=300, seed=8)
+    np.testing.assert_array_equal(a.boot_k, b.boot_k)
+    k = a.table.set_index("term").loc["k_mentor"]
+    assert k["se"] == pytest.approx(_se(fiml_free)["k_mentor"], rel=0.25)
+    assert k["ci_low"] < k["estimate"] < k["ci_high"]
+
+
+def test_fiml_apim_complete_data_equals_listwise(dyads):
+    """No missing values: FIML equals the listwise ML fit (estimates and SEs)."""
+    fiml = apim(dyads, X, Y, missing="fiml", k_ci="delta")
+    ml = apim(dyads, X, Y, k_ci="delta")
+    coef = ml.table["kind"].isin(["actor", "partner", "intercept"])
+    np.testing.assert_allclose(fiml.table["estimate"], ml.table["estimate"], rtol=1e-6)
+    np.testing.assert_allclose(fiml.table["se"][coef], ml.table["se"][coef], rtol=1e-4)
+    assert fiml.n_patterns == 1 and fiml.n == ml.n
+
+
+def test_fiml_apim_keeps_singletons(fiml_ref):
+    data, _ = fiml_ref
+    single = data[~((data["dyad_id"] == 7) & (data["role"] == "mentee"))]
+    listwise = apim(single, "x", "y", k_ci="delta")
+    res = apim(single, "x", "y", missing="fiml", k_ci="delta")
+    assert 7 in listwise.dropped["dyad"].tolist()
+    assert 7 in res.pairs.index and res.n == 218

@@ -158,7 +158,7 @@ def _equation_block(name: str, eq: pd.DataFrame, digits: int) -> list[str]:
             "",
         ]
     lines.append("Model" + (" (logistic: coefficients in log-odds)" if fam == "binomial" else ""))
-    stat = "Z" if fam == "binomial" else "t"
+    stat = eq.attrs.get("statistic", "Z" if fam == "binomial" else "t")
     lines.append(f"{'':<{_LW}}{'coeff':>11}{'se':>11}{stat:>11}{'p':>11}{'LLCI':>11}{'ULCI':>11}")
     for r in eq.itertuples(index=False):
         lines.append(

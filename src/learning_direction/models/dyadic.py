@@ -138,11 +138,13 @@ def _pairwise(
     roles: Sequence[Any],
     dyad_level: list[str],
     what: str,
+    keep_incomplete: bool = False,
 ) -> _Pairs:
+    """Pairwise data; ``keep_incomplete`` (FIML) keeps singletons and missing values (NaN)."""
     r1, r2 = _check_roles(roles)
     require_columns(df, [dyad, role, *variables, *dyad_level], what)
     sizes = _check_members(df, dyad, role, (r1, r2), what)
-    singles = list(sizes[sizes == 1].index)
+    singles = [] if keep_incomplete else list(sizes[sizes == 1].index)
     notes: list[str] = []
     dropped_rows: list[dict[str, Any]] = []
     if singles:
@@ -158,12 +160,13 @@ def _pairwise(
         part = paired.loc[paired[role] == r].set_index(dyad)[variables]
         part.columns = [f"{v}_{r}" for v in variables]
         parts.append(part)
-    wide = pd.concat(parts, axis=1, join="inner")
+    wide = pd.concat(parts, axis=1, join="outer" if keep_incomplete else "inner")
     dyad_order = list(dict.fromkeys(df[dyad]))
     wide = wide.reindex([d for d in dyad_order if d in wide.index])
     if dyad_level:
         wide = pd.concat([wide, _dyad_level_values(paired, wide, dyad, dyad_level, what)], axis=1)
-    wide = _drop_incomplete(wide, dropped_rows, notes)
+    if not keep_incomplete:
+        wide = _drop_incomplete(wide, dropped_rows, notes)
     wide.index.name = dyad
     dropped = pd.DataFrame(dropped_rows, columns=["dyad", "reason"])
     return _Pairs(wide=wide, dropped=dropped, notes=tuple(notes), n_input_dyads=len(sizes))
@@ -287,6 +290,13 @@ class APIMResult(ResultMixin):
         Log-likelihood of the fitted model (outcomes given the predictors).
     boot_k : ndarray or None
         Bootstrap draws of the two k ratios (``n_boot x 2``) when ``k_ci="bootstrap"``.
+    missing : str
+        ``"listwise"`` or ``"fiml"``.
+    n_patterns : int or None
+        With FIML: the number of missing-data patterns among the dyads used.
+    patterns : DataFrame or None
+        With FIML: one row per pattern, most frequent first (``pattern, n, n_observed`` and one
+        0/1 column per pairwise variable, 1 = observed).
     """
 
     table: pd.DataFrame
@@ -309,6 +319,9 @@ class APIMResult(ResultMixin):
     pairs: pd.DataFrame
     boot_k: np.ndarray | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    missing: str = "listwise"
+    n_patterns: int | None = None
+    patterns: pd.DataFrame | None = None
 
     _title: ClassVar[str] = "Actor–Partner Interdependence Model (distinguishable dyads)"
 
@@ -341,6 +354,9 @@ class APIMResult(ResultMixin):
         if self.k_ci == "bootstrap":
             out["n_boot"] = self.n_boot
             out["seed"] = self.seed
+        if self.missing == "fiml":
+            out["missing"] = "FIML"
+            out["n_patterns"] = self.n_patterns
         return out
 
     def estimate(self, term: str) -> float:
@@ -357,6 +373,9 @@ class APIMResult(ResultMixin):
         # insert the tests before the notes
         cut = next((i for i, s in enumerate(lines) if s.startswith("Note: ")), len(lines))
         tests = ["", "Tests of equal effects across roles", table_to_text(self.tests, digits)]
+        if self.patterns is not None:
+            tests += ["", "Missing-data patterns (1 = observed)"]
+            tests += [table_to_text(self.patterns, digits)]
         return "\n".join(lines[:cut] + tests + ([""] if cut < len(lines) else []) + lines[cut:])
 
     def _repr_html_(self) -> str:
@@ -802,6 +821,7 @@ def apim(
     n_boot: int = 5000,
     seed: int | None = None,
     ci_level: float = 0.95,
+    missing: str = "listwise",
 ) -> APIMResult:
     """Actor–Partner Interdependence Model for distinguishable dyads (e.g. mentor and mentee).
 
@@ -838,6 +858,15 @@ def apim(
         draws one and records it in ``.seed``.
     ci_level : float
         Confidence level of every interval, a number between 0 and 1 (0.95, not 95).
+    missing : {"listwise", "fiml"}
+        ``"listwise"``: dyads with a missing value (or a missing member) are left out and
+        listed. ``"fiml"``: every dyad with at least one model variable is used, singletons
+        included, by full-information ML on the SEM engine with every predictor modelled
+        (lavaan's ``missing = "ml", fixed.x = FALSE``); ``.patterns`` and ``.n_patterns``
+        count the dyads of each missing-data pattern. ``method`` is then not used; the k
+        bootstrap (free model only: with ``equal_actor``/``equal_partner`` use
+        ``k_ci="delta"``) refits the saturated model by EM in every resample. See
+        :mod:`~learning_direction.models.dyadic_fiml`.
 
     Returns
     -------
@@ -931,6 +960,26 @@ def apim(
         boot_seed = fresh_seed(seed)  # a drawn seed is recorded, so the run can be repeated
     covariates = list(covariates or [])
     _apim_inputs(df, x, y, dyad, role, covariates)
+    if choice(missing, "missing", ["listwise", "fiml"]) == "fiml":
+        if boot_seed is not None and (equal_actor or equal_partner):
+            raise ModelError(
+                "apim (missing='fiml'): the k bootstrap is available for the model without "
+                "equality constraints; pass k_ci='delta' with equal_actor/equal_partner"
+            )
+        return _apim_fiml(
+            df,
+            x,
+            y,
+            dyad,
+            role,
+            (r1, r2),
+            covariates,
+            (bool(equal_actor), bool(equal_partner)),
+            k_ci,
+            int(n_boot),
+            boot_seed,
+            ci_level,
+        )
     dy = _apim_data(df, x, y, dyad, role, (r1, r2), covariates)
     z = float(stats.norm.ppf(0.5 + ci_level / 2))
     fits = _fit_models(dy, method)
@@ -979,6 +1028,116 @@ def apim(
         pairs=dy.pairs.wide,
         boot_k=boot.draws if boot is not None else None,
         notes=tuple(notes),
+    )
+
+
+def _apim_fiml(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    dyad: str,
+    role: str,
+    roles: tuple[Any, Any],
+    covariates: list[str],
+    equal: tuple[bool, bool],
+    k_ci: str,
+    n_boot: int,
+    boot_seed: int | None,
+    ci_level: float,
+) -> APIMResult:
+    """``apim(..., missing="fiml")``: every dyad with a model variable, by FIML."""
+    from .dyadic_fiml import fit_apim_fiml, k_bootstrap_fiml, patterns_of, residual_corr
+
+    r1, r2 = roles
+    dyad_cov = [
+        c for c in covariates if df.groupby(dyad, sort=False)[c].nunique(dropna=True).le(1).all()
+    ]
+    member_cov = [c for c in covariates if c not in dyad_cov]
+    pairs = _pairwise(df, [x, y, *member_cov], dyad, role, roles, dyad_cov, "apim", True)
+    cov_cols = [f"{c}_{r}" for c in member_cov for r in (r1, r2)] + dyad_cov
+    cols = [f"{x}_{r1}", f"{x}_{r2}", *cov_cols, f"{y}_{r1}", f"{y}_{r2}"]
+    wide = pairs.wide[cols].astype(float)
+    empty = wide.isna().all(axis=1)
+    dropped = pd.DataFrame(
+        [{"dyad": d, "reason": "missing every model variable"} for d in wide.index[empty]],
+        columns=["dyad", "reason"],
+    )
+    wide = wide.loc[~empty]
+    p = 3 + len(cov_cols)
+    if len(wide) < p + 2:
+        raise ModelError(f"apim: {len(wide)} dyad(s) is too few for {p} coefficients per role")
+    values = wide.to_numpy()
+    fiml_fits = fit_apim_fiml(values, len(cov_cols), _SPECS)
+    fits = {
+        k: _Fit(f.beta, f.cov_beta, f.sigma, f.sigma_se, f.loglik, f.converged)
+        for k, f in fiml_fits.items()
+    }
+    main_key = {v: k for k, v in _SPECS.items()}[equal]
+    fit = fits[main_key]
+    data, patterns = patterns_of(values, cols)
+    one, covm = np.ones(len(values)), values[:, 2 : p - 1]
+    g = np.column_stack(  # the GLS layout (W1, W2, y1, y2), NaN where missing
+        [one, values[:, [0, 1]], covm, one, values[:, [1, 0]], covm, values[:, [p - 1, p]]]
+    )
+    dy = _Dyads(_Pairs(wide, dropped, (), pairs.n_input_dyads), g, p, cov_cols)
+    z = float(stats.norm.ppf(0.5 + ci_level / 2))
+    boot = None
+    if boot_seed is not None:
+        boot = k_bootstrap_fiml(values, len(cov_cols), [f"k_{r1}", f"k_{r2}"], n_boot, boot_seed)
+    res_rows = _residual_rows(fit, roles, len(wide), z)
+    corr = residual_corr(fiml_fits[main_key], z)  # delta-method SE, not the complete-data one
+    res_rows.loc[res_rows["term"] == "residual_corr", list(corr)] = list(corr.values())
+    table = pd.concat(
+        [
+            _coefficient_rows(fit, dy, roles, z),
+            res_rows,
+            _k_rows(fit, dy, roles, boot, z, ci_level),
+        ],
+        ignore_index=True,
+    )
+    n_pat = len(data.patterns)
+    used = (
+        f"FIML: all {len(wide)} dyads used"
+        if not len(dropped)
+        else f"FIML: {len(wide)} of {len(wide) + len(dropped)} dyads used ({len(dropped)} "
+        "missing every model variable left out, as lavaan does)"
+    )
+    notes = [
+        f"{used}; {n_pat} missing-data pattern{'s' if n_pat != 1 else ''} (table in .patterns)",
+        "every predictor modelled (lavaan's missing = 'ml', fixed.x = FALSE): dyads with a "
+        "missing x or covariate, and singletons, are kept; observed-information SEs; the "
+        "log-likelihood is that of all modelled variables",
+        *_apim_notes(fits, fit, dy, roles, boot, z),
+        f"terms: actor_<role> = effect of a member's own {x} on their {y}; "
+        f"partner_<a>_to_<b> = effect of <a>'s {x} on <b>'s {y}; "
+        "contrast = first role minus second role",
+    ]
+    if boot is not None:
+        notes.append("k bootstrap: the saturated model refitted by EM in every resample of dyads")
+    return APIMResult(
+        table=table,
+        tests=_equality_tests(fits, p),
+        n_dyads=len(wide),
+        n_dropped=len(dropped),
+        method="fiml",
+        x=x,
+        y=y,
+        roles=roles,
+        covariates=tuple(covariates),
+        equal_actor=equal[0],
+        equal_partner=equal[1],
+        k_ci=k_ci,
+        n_boot=n_boot if boot is not None else None,
+        seed=boot_seed,
+        ci_level=ci_level,
+        loglik=fit.loglik,
+        dropped=dropped,
+        pairs=wide,
+        boot_k=boot.draws if boot is not None else None,
+        notes=tuple(notes),
+        missing="fiml",
+        n_patterns=n_pat,
+        patterns=patterns,
     )
 
 

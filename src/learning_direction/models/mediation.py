@@ -11,13 +11,14 @@ import itertools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._core.checks import choice
+from .._core.results import table_to_text
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from . import _process_core as core
 from ._process_input import (
@@ -73,12 +74,35 @@ class MediationResult(ProcessResult):
         The cross-products of the rows used (X, covariates, M, Y) that
         :func:`~learning_direction.mediation_sensitivity` needs; set for a single-mediator model
         with a linear outcome equation, None otherwise.
+    missing : str
+        ``"listwise"`` or ``"fiml"``.
+    n_patterns : int or None
+        With FIML: the number of missing-data patterns among the rows used.
+    patterns : DataFrame or None
+        With FIML: one row per missing-data pattern, most frequent first (``pattern, n,
+        n_observed`` and one 0/1 column per variable, 1 = observed).
     """
 
     x_levels: tuple[str, ...] = ()
     sensitivity_inputs: SensitivityInputs | None = None
+    missing: str = "listwise"
+    n_patterns: int | None = None
+    patterns: pd.DataFrame | None = None
 
     _title: ClassVar[str] = "Mediation analysis"
+
+    def _model_meta(self) -> dict[str, Any]:
+        if self.missing != "fiml":
+            return {}
+        return {"missing": "FIML", "n_patterns": self.n_patterns}
+
+    def summary(self, digits: int = 4) -> str:
+        """PROCESS-style text (with FIML, then the table of missing-data patterns)."""
+        text = super().summary(digits)
+        if self.patterns is None:
+            return text
+        table = table_to_text(self.patterns, digits)
+        return f"{text}\n\nMissing-data patterns (1 = observed):\n{table}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,6 +234,7 @@ def mediate(
     design: str = "auto",
     outcome_model: str = "cluster_robust",
     bca_influence: str = "jackknife",
+    missing: str = "listwise",
 ) -> MediationResult:
     """Simple, parallel or serial mediation with bootstrap confidence intervals (PROCESS 4 / 6).
 
@@ -280,6 +305,13 @@ def mediate(
         With ``cluster``: the Y equations by OLS with CR1 cluster-robust SEs (default), or with
         a random intercept per cluster (GLS at the REML variance components, as
         ``lme4::lmer(y ~ x + m + (1 | cluster))``).
+    missing : {"listwise", "fiml"}
+        ``"listwise"``: rows with a missing value in any analysed column are left out (and
+        counted). ``"fiml"``: full-information maximum likelihood on every row with at least
+        one analysed variable, X and covariates included (lavaan's ``missing = "ml"`` with
+        ``fixed.x = FALSE``); the result counts the rows of each missing-data
+        pattern (``.n_patterns``, ``.patterns``). Numeric X and covariates and a continuous
+        Y, without ``cluster``; see :mod:`~learning_direction.models.mediation_fiml`.
 
     Returns
     -------
@@ -371,6 +403,51 @@ def mediate(
     ms, covs, ci, outcome_model, design = _checked_options(
         x, m, y, covariates, serial, n_boot, ci, ci_level, cluster, outcome_model, design
     )
+    if choice(missing, "missing", ["listwise", "fiml"]) == "fiml":
+        from .mediation_fiml import mediate_fiml
+
+        spec = _spec([x], [None], ms, covs, y, serial, False, standardize, "row", True)
+        fit = mediate_fiml(
+            df,
+            spec,
+            x,
+            ms,
+            y,
+            covs,
+            serial=serial,
+            n_boot=n_boot,
+            ci=ci,
+            ci_level=ci_level,
+            seed=seed,
+            progress=progress,
+            standardize=standardize,
+            x_reference=x_reference,
+            outcome=outcome,
+            cluster=cluster,
+            bca_influence=bca_influence,
+        )
+        return MediationResult(
+            table=fit.table,
+            boot_draws=fit.boot_draws,
+            equations=fit.equations,
+            x=x,
+            mediators=tuple(ms),
+            y=y,
+            covariates=tuple(covs),
+            model=6 if serial else 4,
+            n=fit.n,
+            n_dropped=fit.n_dropped,
+            n_boot=n_boot,
+            n_singular=fit.n_singular,
+            seed=fit.seed,
+            ci=ci,
+            ci_level=ci_level,
+            method=fit.method,
+            notes=fit.notes,
+            missing="fiml",
+            n_patterns=fit.n_patterns,
+            patterns=fit.patterns,
+        )
     prep = prepare(
         df,
         x=x,
