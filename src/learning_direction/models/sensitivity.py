@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from .._core.checks import check_level, choice
 from .._core.format import fmt_num, fmt_r
@@ -542,6 +541,8 @@ def _ci_zero(
     inp: SensitivityInputs, mo: _Moments, curve: np.ndarray, z: float
 ) -> list[tuple[float, float]]:
     """For each term, the rho interval around rho-tilde where the CI includes zero (exact ends)."""
+    from scipy.optimize import brentq  # on use: scipy.optimize costs about half of pandas
+
     acme, se = curve
     out = []
     for j in range(acme.shape[0]):
@@ -560,7 +561,7 @@ def _ci_zero(
             if not 0 <= k < _FINE.size:
                 ends.append(float("nan"))
                 continue
-            ends.append(float(optimize.brentq(hfun, _FINE[k], inner, xtol=1e-10)))
+            ends.append(float(brentq(hfun, _FINE[k], inner, xtol=1e-10)))
         out.append((ends[0], ends[1]))
     return out
 
@@ -677,11 +678,13 @@ def mediation_sensitivity(
     if an unobserved confounder made the errors correlate at .30, and its CI includes zero from
     .20 on: a moderate confounder of learning opportunity and engagement would suffice.
     """
+    from scipy import special
+
     inp, result_level, n_dropped, notes = _inputs_of(result)
     level = check_level(ci_level if ci_level is not None else (result_level or 0.95))
     rhos = _check_rho(rho)
     mo = _moments(inp)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
     terms = _term_names(inp)
     acme, se, bad = _acme_rows(inp, mo, rhos, warm=False)
     fine = _acme_rows(inp, mo, _FINE, warm=True)
@@ -806,6 +809,8 @@ def _threshold(rr: float, true: float) -> float:
 def _evalue_ci(
     estimate: float, se: float | None, ci: Sequence[float] | None, kind: str
 ) -> tuple[float, float] | None:
+    from scipy import special
+
     if se is not None and ci is not None:
         raise ModelError("give se or ci, not both (the CI would be computed from se)")
     if se is not None:
@@ -813,7 +818,7 @@ def _evalue_ci(
             raise ModelError(f"se must be a positive number, got {se!r}")
         if kind == "smd":  # VanderWeele & Ding: RR CI exp(0.91 d -/+ 1.78 se)
             return estimate - 1.78 / 0.91 * se, estimate + 1.78 / 0.91 * se
-        z = float(stats.norm.ppf(0.975))  # se of log(estimate)
+        z = float(special.ndtri(0.975))  # se of log(estimate)
         return estimate * math.exp(-z * se), estimate * math.exp(z * se)
     if ci is None:
         return None
