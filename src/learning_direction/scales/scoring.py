@@ -220,7 +220,9 @@ def score(
     share_override = _min_answered(min_answered)
     ids = _check_ids(df, id_column) if id_column is not None else None
     mapping = resolve_columns(df, scales, columns, "score()")
-    mat = build_item_matrix(df, scales, mapping, invalid=invalid, ids=ids, what="score()")
+    mat = build_item_matrix(
+        df, scales, mapping, invalid=invalid, ids=ids, what="score()", order="F"
+    )
     n = mat.values.shape[0]
     notes: list[str] = []
     pos_of = {item_id: k for k, item_id in enumerate(mat.item_ids)}
@@ -292,6 +294,8 @@ def _score_columns(
             idx = [pos_of[i] for i in sub.item_ids]
             k = len(idx)
             a = answered[:, idx].sum(axis=1)
+            # X is column-major (fast to build and gather); the gathered columns add one after
+            # the other, in the order numpy always used for them here
             total = X0[:, idx].sum(axis=1)
             need = _needed(share, k)
             with np.errstate(invalid="ignore", divide="ignore"):
