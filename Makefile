@@ -80,6 +80,8 @@ bench: $(STAMP) ## Run the side-by-side benchmarks against peer tools (installs 
 	@if [ -x $(UV) ]; then $(UV) pip install --quiet --python $(PY) -c constraints.txt -e ".[dev,bench]"; \
 	else $(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"; fi
 	$(PY) bench/mediation.py
+	$(PY) bench/whole_process.py
+	$(PY) bench/scoring.py
 	$(PY) bench/interval_coverage.py
 
 evaluate: $(RUN_STAMP) ## Evaluate a program's survey export: make evaluate CONFIG=path/to/config.yaml
