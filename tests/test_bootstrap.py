@@ -91,6 +91,7 @@ def test_bootstrap_is_identical_without_numba(data, monkeypatch):
     """The numpy fallback (no numba) draws the same resamples: same seed, same draws."""
     X, y = data
     stat = _ols_statistic(X, y)
+    monkeypatch.setattr(bs, "KERNEL_MIN_DRAWS", 0)  # a job this small would keep to numpy
     with_kernel = bs.run_bootstrap(stat, len(y), n_boot=300, seed=9, n_jobs=2)
     monkeypatch.setattr(bs, "_KERNEL", [None])
     assert bs._compiled_draw_counts() is None
@@ -98,6 +99,35 @@ def test_bootstrap_is_identical_without_numba(data, monkeypatch):
     np.testing.assert_array_equal(with_kernel.draws, without.draws)
     W = bs.resample_weights(40, 5, np.random.default_rng(4))
     np.testing.assert_array_equal(W, _numpy_counts(40, 5, 4))
+
+
+def test_small_jobs_keep_to_numpy_until_the_kernel_is_loaded(monkeypatch):
+    """Loading numba costs about 0.3 s once: a bootstrap below ``KERNEL_MIN_DRAWS`` draws does
+    not pay it, but uses the kernel once a larger job has loaded it."""
+    monkeypatch.setattr(bs, "_KERNEL", [])
+    assert not bs._use_kernel(5000 * 10_000)
+    assert bs._use_kernel(5000 * 100_000)
+    monkeypatch.setattr(bs, "_KERNEL", [None])
+    assert bs._use_kernel(10)
+
+
+def test_mediation_is_identical_on_the_numpy_and_the_numba_path(monkeypatch):
+    """Same seed, either path (numpy for small jobs, numba for large ones): identical
+    resamples, intervals and table."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=150)
+    m = 0.4 * x + rng.normal(size=150)
+    df = pd.DataFrame({"x": x, "m": m, "y": 0.3 * m + rng.normal(size=150)})
+    results = []
+    for threshold in (np.inf, 0):  # numpy path, then the compiled kernel
+        monkeypatch.setattr(bs, "_KERNEL", [])
+        monkeypatch.setattr(bs, "KERNEL_MIN_DRAWS", threshold)
+        results.append(ld.mediate(df, x="x", m="m", y="y", n_boot=400, ci="bca", seed=3))
+        assert bool(bs._KERNEL) == (threshold == 0)
+    numpy_path, numba_path = results
+    pd.testing.assert_frame_equal(numpy_path.boot_draws, numba_path.boot_draws, check_exact=True)
+    pd.testing.assert_frame_equal(numpy_path.table, numba_path.table, check_exact=True)
 
 
 def test_environment_variable_turns_the_kernel_off(monkeypatch):

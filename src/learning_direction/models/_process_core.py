@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._core.checks import choice
 from ..exceptions import ModelError, ModelWarning
@@ -565,6 +564,8 @@ def resample(
 
 
 def build_table(model: ProcessModel, rs: Resampled, ci_level: float) -> pd.DataFrame:
+    from scipy import special
+
     rows = []
     dse = model.delta_se()
     for i, t in enumerate(model.spec.terms):
@@ -575,11 +576,11 @@ def build_table(model: ProcessModel, rs: Resampled, ci_level: float) -> pd.DataF
             j = fit.names.index(pred)
             est, se = float(fit.coef[j]), float(np.sqrt(fit.vcov[j, j]))
             if fit.family == "binomial":
-                crit = stats.norm.ppf((1 + ci_level) / 2)
-                p = 2 * stats.norm.sf(abs(est / se))
+                crit = special.ndtri((1 + ci_level) / 2)
+                p = 2 * special.ndtr(-abs(est / se))
             else:
-                crit = stats.t.ppf((1 + ci_level) / 2, fit.df_resid)
-                p = 2 * stats.t.sf(abs(est / se), fit.df_resid)
+                crit = special.stdtrit(fit.df_resid, (1 + ci_level) / 2)
+                p = 2 * special.stdtr(fit.df_resid, -abs(est / se))
             rows.append(
                 (t.name, est, se, est - crit * se, est + crit * se, p, rs.boot_se[i], np.nan)
             )
@@ -604,17 +605,19 @@ def build_table(model: ProcessModel, rs: Resampled, ci_level: float) -> pd.DataF
 
 def equation_tables(model: ProcessModel, ci_level: float) -> dict[str, pd.DataFrame]:
     """Full coefficient tables of every equation (PROCESS 'Model' blocks)."""
+    from scipy import special
+
     out = {}
     for eq in model.spec.equations:
         fit = model.fits[eq.name]
         se = fit.se
         stat = fit.coef / se
         if fit.family == "binomial":
-            p = 2 * stats.norm.sf(np.abs(stat))
-            crit = stats.norm.ppf((1 + ci_level) / 2)
+            p = 2 * special.ndtr(-np.abs(stat))
+            crit = special.ndtri((1 + ci_level) / 2)
         else:
-            p = 2 * stats.t.sf(np.abs(stat), fit.df_resid)
-            crit = stats.t.ppf((1 + ci_level) / 2, fit.df_resid)
+            p = 2 * special.stdtr(fit.df_resid, -np.abs(stat))
+            crit = special.stdtrit(fit.df_resid, (1 + ci_level) / 2)
         df = pd.DataFrame(
             {
                 "term": list(fit.names),

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._core.checks import choice
 from .._core.results import table_to_text
@@ -196,6 +195,8 @@ def _spec(
 
 
 def _omnibus(model: core.ProcessModel, x_cols: list[str]) -> pd.DataFrame | None:
+    from scipy import special
+
     if len(x_cols) < 2:
         return None
     rows = []
@@ -207,10 +208,10 @@ def _omnibus(model: core.ProcessModel, x_cols: list[str]) -> pd.DataFrame | None
         wald = float(b @ np.linalg.solve(V, b))
         k = len(idx)
         if fit.family == "binomial":
-            rows.append((label, wald, k, np.inf, float(stats.chi2.sf(wald, k))))
+            rows.append((label, wald, k, np.inf, float(special.chdtrc(k, wald))))
         else:
             f = wald / k
-            rows.append((label, f, k, fit.df_resid, float(stats.f.sf(f, k, fit.df_resid))))
+            rows.append((label, f, k, fit.df_resid, float(special.fdtrc(k, fit.df_resid, f))))
     return pd.DataFrame(rows, columns=["effect", "statistic", "df1", "df2", "p_value"])
 
 

@@ -12,19 +12,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from .._core.checks import check_level, choice
 from .._core.format import fmt_num, fmt_r
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_html, table_to_text
 from ..exceptions import DataValidationError, ModelError
-from .multilevel_mediation.result import MultilevelMediationResult
-from .multilevel_sensitivity import MultilevelSensitivityResult, multilevel_sensitivity
+
+if TYPE_CHECKING:  # the multilevel modules load the SEM engine (scipy.stats): only when needed
+    from .multilevel_mediation.result import MultilevelMediationResult
+    from .multilevel_sensitivity import MultilevelSensitivityResult
 
 __all__ = [
     "DEFAULT_RHO",
@@ -546,6 +547,8 @@ def _ci_zero(
     inp: SensitivityInputs, mo: _Moments, curve: np.ndarray, z: float
 ) -> list[tuple[float, float]]:
     """For each term, the rho interval around rho-tilde where the CI includes zero (exact ends)."""
+    from scipy.optimize import brentq  # on use: scipy.optimize costs about half of pandas
+
     acme, se = curve
     out = []
     for j in range(acme.shape[0]):
@@ -564,7 +567,7 @@ def _ci_zero(
             if not 0 <= k < _FINE.size:
                 ends.append(float("nan"))
                 continue
-            ends.append(float(optimize.brentq(hfun, _FINE[k], inner, xtol=1e-10)))
+            ends.append(float(brentq(hfun, _FINE[k], inner, xtol=1e-10)))
         out.append((ends[0], ends[1]))
     return out
 
@@ -766,9 +769,14 @@ def mediation_sensitivity(
     ...
     learning_direction.exceptions.ModelError: the 2-2-1 design has no within-cluster indirect effect (X is constant within clusters (level 2), so there is no within-cluster a path); its only sensitivity parameter is rho_between (level='between' or level=None)
     """
+    from scipy import special
+
+    from .multilevel_mediation.result import MultilevelMediationResult
+    from .multilevel_sensitivity import multilevel_sensitivity
+
     if isinstance(result, MultilevelMediationResult):
         ci = check_level(ci_level if ci_level is not None else result.ci_level)
-        z = float(stats.norm.ppf(0.5 + ci / 2))
+        z = float(special.ndtri(0.5 + ci / 2))
         return multilevel_sensitivity(result, _check_rho(rho), _FINE, z, ci, level)
     if level is not None:
         raise ModelError(
@@ -779,7 +787,7 @@ def mediation_sensitivity(
     conf = check_level(ci_level if ci_level is not None else (result_level or 0.95))
     rhos = _check_rho(rho)
     mo = _moments(inp)
-    z = float(stats.norm.ppf(0.5 + conf / 2))
+    z = float(special.ndtri(0.5 + conf / 2))
     terms = _term_names(inp)
     acme, se, bad = _acme_rows(inp, mo, rhos, warm=False)
     fine = _acme_rows(inp, mo, _FINE, warm=True)
@@ -904,6 +912,8 @@ def _threshold(rr: float, true: float) -> float:
 def _evalue_ci(
     estimate: float, se: float | None, ci: Sequence[float] | None, kind: str
 ) -> tuple[float, float] | None:
+    from scipy import special
+
     if se is not None and ci is not None:
         raise ModelError("give se or ci, not both (the CI would be computed from se)")
     if se is not None:
@@ -911,7 +921,7 @@ def _evalue_ci(
             raise ModelError(f"se must be a positive number, got {se!r}")
         if kind == "smd":  # VanderWeele & Ding: RR CI exp(0.91 d -/+ 1.78 se)
             return estimate - 1.78 / 0.91 * se, estimate + 1.78 / 0.91 * se
-        z = float(stats.norm.ppf(0.975))  # se of log(estimate)
+        z = float(special.ndtri(0.975))  # se of log(estimate)
         return estimate * math.exp(-z * se), estimate * math.exp(z * se)
     if ci is None:
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -251,11 +252,12 @@ def build_item_matrix(
     invalid: str = "raise",
     ids: pd.Series | None = None,
     what: str = "score()",
+    order: Literal["C", "F"] = "C",
 ) -> ItemMatrix:
     """Convert and range-check every item column (one pass per column, vectorised over rows)."""
     cols = ItemColumns(df, scales, mapping, invalid=invalid, ids=ids, what=what)
     item_ids = [i for s in scales for i in s.item_ids]
-    values = np.empty((len(df), len(item_ids)), dtype=float)
+    values = np.empty((len(df), len(item_ids)), dtype=float, order=order)
     for k, (_, _, _, vals) in enumerate(cols):
         values[:, k] = vals
     table = cols.finish(stacklevel=5)

@@ -127,16 +127,55 @@ class ReliabilityResult(ResultMixin):
 # ------------------------------------------------------------------ numerics (numpy only)
 
 
-def _pairwise_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Answers:
+    """A subscale's (reversed) item matrix, column-major, and what every statistic reuses: the
+    answered mask, the answers with missing ones as 0, and per item the count, mean and SD
+    (``np.nanmean`` / ``np.nanstd(ddof=1)``, computed the way numpy does, once)."""
+
+    x: np.ndarray
+    m: np.ndarray
+    mf: np.ndarray
+    x0: np.ndarray
+    centred: np.ndarray  # x - item mean, 0 where missing
+    count: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> _Answers:
+        x = np.asfortranarray(x, dtype=float)
+        m = ~np.isnan(x)
+        x0 = np.where(m, x, 0.0)
+        count = m.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = x0.sum(axis=0) / count
+            centred = np.where(m, x - mean, 0.0)
+            dof = count - 1
+            var = (centred * centred).sum(axis=0) / np.where(dof > 0, dof, 1)
+        sd = np.where(dof > 0, np.sqrt(var), np.nan)
+        return cls(x, m, m.astype(float), x0, centred, count, mean, sd)
+
+    def take(self, keep: list[int]) -> _Answers:
+        """The same for the items at positions ``keep``."""
+        if keep == list(range(self.x.shape[1])):
+            return self
+        return _Answers(*(a[:, keep] if a.ndim == 2 else a[keep] for a in self._arrays()))
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.x, self.m, self.mf, self.x0, self.centred, self.count, self.mean, self.sd)
+
+
+def _pairwise_moments(ans: _Answers | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairwise-complete covariance and correlation matrices and pair counts.
 
     ``cov`` is R's ``cov(x, use = "pairwise")`` and ``cor`` R's ``cor(x, use = "pairwise")``
     (each pair uses only the rows where both items are answered, with that pair's own means and
     standard deviations; the two differ from ``cov2cor(cov)`` when data are missing).
     """
-    m = ~np.isnan(x)
-    x0 = np.where(m, x, 0.0)
-    mf = m.astype(float)
+    if not isinstance(ans, _Answers):
+        ans = _Answers.of(ans)
+    x0, mf = ans.x0, ans.mf
     n = mf.T @ mf
     sx = x0.T @ mf  # [i, j]: sum of x_i over rows where x_j is answered
     sxx = (x0 * x0).T @ mf
@@ -202,21 +241,26 @@ def _guttman_g6(r: np.ndarray) -> tuple[float, str | None]:
     return float(1.0 - (k - np.clip(s, 0.0, 1.0).sum()) / r.sum()), None
 
 
-def _raw_r(x: np.ndarray) -> np.ndarray:
-    """Pairwise correlation of each item with the mean of the answered items (psych's raw.r)."""
-    m = ~np.isnan(x)
-    answered = m.any(axis=1)
+def _raw_r(ans: _Answers) -> np.ndarray:
+    """Pairwise correlation of each item with the mean of the answered items (psych's raw.r).
+
+    Item j's correlation uses the rows that answered item j; all items at once from sums over
+    those rows (items and row means centred first, so the sums do not cancel).
+    """
+    m, mf, a = ans.m, ans.mf, ans.centred
+    per_row = m.sum(axis=1)
+    answered = per_row > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.where(answered, np.nansum(x, axis=1) / np.maximum(m.sum(axis=1), 1), np.nan)
-    out = np.empty(x.shape[1])
-    for j in range(x.shape[1]):
-        rows = m[:, j] & answered
-        a, b = x[rows, j], total[rows]
-        a = a - a.mean()
-        b = b - b.mean()
-        denom = np.sqrt((a @ a) * (b @ b))
-        out[j] = (a @ b) / denom if denom > 0 else np.nan
-    return out
+        total = np.where(answered, ans.x0.sum(axis=1) / np.maximum(per_row, 1), np.nan)
+    n = ans.count.astype(float)
+    b = np.where(answered, total - np.nanmean(total), 0.0)
+    sa, sb = a.sum(axis=0), b @ mf
+    cov = b @ a - sa * sb / n
+    var_a = (a * a).sum(axis=0) - sa * sa / n
+    var_b = (b * b) @ mf - sb * sb / n
+    denom = np.sqrt(np.clip(var_a, 0.0, None) * np.clip(var_b, 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, cov / np.where(denom > 0, denom, 1.0), np.nan)
 
 
 def _omega_total(lam: np.ndarray, cor: np.ndarray, omega: str) -> float:
@@ -237,14 +281,14 @@ def _omega_total(lam: np.ndarray, cor: np.ndarray, omega: str) -> float:
 
 
 def _subscale_stats(
-    x: np.ndarray, level: float, omega: str = "model"
+    ans: _Answers, level: float, omega: str = "model"
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """All statistics of one subscale from its (reversed) item matrix ``x`` (rows x items)."""
-    k = x.shape[1]
-    cov, cor, _ = _pairwise_moments(x)
+    """All statistics of one subscale from its (reversed) answers (rows x items)."""
+    k = ans.x.shape[1]
+    cov, cor, _ = _pairwise_moments(ans)
     sd_pair = np.sqrt(np.diag(cov))
     r_cov = cov / np.outer(sd_pair, sd_pair)  # psych::alpha: R <- cov2cor(C)
-    n_complete = int((~np.isnan(x)).all(axis=1).sum())
+    n_complete = int(ans.m.all(axis=1).sum())
     alpha = _alpha_raw(cov)
     sum_r = r_cov.sum()
     g6, g6_problem = _guttman_g6(r_cov)
@@ -287,7 +331,7 @@ def _subscale_stats(
     }
     items = {
         "r_drop": r_drop,
-        "raw_r": _raw_r(x),
+        "raw_r": _raw_r(ans),
         "alpha_if_deleted": alpha_del,
         "std_r": std_r,
         "loading": lam,
@@ -335,15 +379,17 @@ def item_matrix(
     """
     mapping = _resolve_columns(scale, columns)
     require_columns(df, list(mapping.values()), what)
-    out = {}
+    # one (rows x items) block, column-major: each item is written and checked contiguously,
+    # and the frame below is a single block (no per-column Series and consolidation)
+    out = np.empty((len(df), len(mapping)), dtype=float, order="F")
     converted: list[str] = []
-    for item_id, col in mapping.items():
+    for k, (item_id, col) in enumerate(mapping.items()):
         s = df[col]
         if pd.api.types.is_numeric_dtype(s) or s.isna().all():
-            values = s.astype(float)
+            values = s.to_numpy(dtype=float, na_value=np.nan)
         else:
             # numeric strings and the scale's response labels convert, as in score()
-            vals, bad, n_text = convert_answers(s, label_lookup(scale))
+            values, bad, n_text = convert_answers(s, label_lookup(scale))
             if bad.any():
                 pos = np.flatnonzero(bad)
                 labels = (
@@ -357,20 +403,17 @@ def item_matrix(
                     f"to numbers {scale.response_min:g}–{scale.response_max:g}{labels} (missing "
                     "answers as empty/NaN)"
                 )
-            values = pd.Series(vals, index=s.index, name=s.name)
             if n_text:
                 converted.append(f"'{col}'")
-        outside = values[(values < scale.response_min) | (values > scale.response_max)]
+        outside = np.flatnonzero((values < scale.response_min) | (values > scale.response_max))
         if len(outside):
             raise DataValidationError(
                 f"item '{item_id}' (column '{col}') has {len(outside)} value(s) outside the "
                 f"response range {scale.response_min:g}–{scale.response_max:g} of scale "
-                f"'{scale.name}', e.g. {outside.iloc[0]:g} in row {row_label(outside.index, 0)}; recode "
+                f"'{scale.name}', e.g. {values[outside[0]]:g} in row {row_label(s.index, outside[0])}; recode "
                 "them (or set them to NaN) or fix the scale's response range"
             )
-        if scale.item(item_id).reverse:
-            values = scale.reverse(values)
-        out[item_id] = values
+        out[:, k] = scale.reverse(values) if scale.item(item_id).reverse else values
     if converted and notes is not None:
         more = f" and {len(converted) - 5} more" if len(converted) > 5 else ""
         notes.append(
@@ -378,7 +421,7 @@ def item_matrix(
             "stored as text (numbers or response labels); they were converted to numbers "
             "(blank text counted as missing)"
         )
-    return pd.DataFrame(out, index=df.index), mapping
+    return pd.DataFrame(out, index=df.index, columns=list(mapping), copy=False), mapping
 
 
 def reliability(
@@ -508,8 +551,12 @@ def reliability(
     )
     rows: list[dict[str, Any]] = []
     item_rows: list[dict[str, Any]] = []
+    X = data.to_numpy()
+    if not answered_any.all():
+        X = X[answered_any.to_numpy()]
+    col = {c: k for k, c in enumerate(data.columns)}
     for sub in sc.subscales:
-        x = data.loc[answered_any, sub.item_ids].to_numpy(dtype=float)
+        x = np.asfortranarray(X[:, [col[i] for i in sub.item_ids]])
         row, sub_items = _subscale(x, sub, sc, mapping, ci_level, notes, omega)
         rows.append(row)
         item_rows.extend(sub_items)
@@ -553,14 +600,15 @@ def _answered_rows(
     data: pd.DataFrame, sc: Scale, mapping: Mapping[str, str], notes: list[str]
 ) -> pd.Series:
     """Rows answering at least one item; errors for empty items and fewer than 3 such rows."""
-    empty = [i for i in sc.item_ids if data[i].isna().all()]
+    answers = data.notna().to_numpy()
+    empty = [i for i, any_answer in zip(sc.item_ids, answers.any(axis=0)) if not any_answer]
     if empty:
         raise DataValidationError(
             f"item(s) {', '.join(repr(i) for i in empty)} of scale '{sc.name}' have no answers "
             f"at all (column(s) {', '.join(repr(mapping[i]) for i in empty)} are all missing); "
             "check the column mapping or leave the item out of the scale definition"
         )
-    answered_any = data.notna().any(axis=1)
+    answered_any = pd.Series(answers.any(axis=1), index=data.index)
     n_total = int(answered_any.sum())
     if n_total < 3:
         raise DataValidationError(
@@ -587,7 +635,10 @@ def _subscale(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The table row and the item rows of one subscale (``x``: its reversed item matrix)."""
     ids = sub.item_ids
-    sds = np.nanstd(x, axis=0, ddof=1)
+    ans = _Answers.of(x)
+    answered = ans.m
+    sds = ans.sd
+    described = (ans.mean, sds, ans.count)
     constant = [i for i, s in zip(ids, sds, strict=True) if not s > 0]
     for i in constant:
         warnings.warn(
@@ -602,7 +653,7 @@ def _subscale(
     base = {
         "scale": sub.name,
         "n_items": len(ids),
-        "n": int((~np.isnan(x)).any(axis=1).sum()),
+        "n": int(answered.any(axis=1).sum()),
         "instrument": sc.name,
     }
     if len(keep) < 2:
@@ -613,9 +664,9 @@ def _subscale(
             stacklevel=_STACKLEVEL,
         )
         notes.append(f"'{sub.name}' {why}: statistics are NaN")
-        n_complete = int((~np.isnan(x)).all(axis=1).sum())
-        return {**base, "n_complete": n_complete}, _item_rows(x, sub, sc, mapping, keep, {})
-    row, stats_items = _subscale_stats(x[:, keep], ci_level, omega)
+        n_complete = int(answered.all(axis=1).sum())
+        return {**base, "n_complete": n_complete}, _item_rows(described, sub, sc, mapping, keep, {})
+    row, stats_items = _subscale_stats(ans.take(keep), ci_level, omega)
     _impossible_values(row, stats_items, sub, [ids[j] for j in keep], notes)
     heywood, converged = row.pop("heywood"), row.pop("converged")
     if heywood or not converged:
@@ -631,7 +682,7 @@ def _subscale(
             f"'{sub.name}' has 2 items: omega_total and alpha_if_deleted are NaN (a "
             "one-factor model of two items is not identified)"
         )
-    items = _item_rows(x, sub, sc, mapping, keep, stats_items)
+    items = _item_rows(described, sub, sc, mapping, keep, stats_items)
     _warn_negative_items(stats_items["r_drop"], sub, sc, keep, notes)
     return {**base, **row}, items
 
@@ -688,17 +739,16 @@ def _impossible_values(
 
 
 def _item_rows(
-    x: np.ndarray,
+    described: tuple[np.ndarray, np.ndarray, np.ndarray],
     sub: Subscale,
     sc: Scale,
     mapping: Mapping[str, str],
     keep: list[int],
     stats_items: Mapping[str, np.ndarray],
 ) -> list[dict[str, Any]]:
-    """One row per item of ``sub``: descriptives, and the statistics of the kept items."""
-    means = np.nanmean(x, axis=0)
-    sds = np.nanstd(x, axis=0, ddof=1)
-    n_items = (~np.isnan(x)).sum(axis=0)
+    """One row per item of ``sub``: descriptives (means, SDs, answer counts), and the
+    statistics of the kept items."""
+    means, sds, n_items = described
     out = []
     for j, i in enumerate(sub.item_ids):
         entry: dict[str, Any] = {
