@@ -88,6 +88,8 @@ _EXPORTS: dict[str, str] = {
     "sample_size_mediation": ".models.power",
     "PowerResult": ".models.power",
     "sem": ".models.sem",
+    "impute": ".scales.imputation",
+    "ImputedData": ".models.imputation",
     "SEMResult": ".models.sem",
     "mediation_sensitivity": ".models.sensitivity",
     "SensitivityResult": ".models.sensitivity",

@@ -39,6 +39,7 @@ from .models.group_tests import (
     welch_anova as welch_anova,
 )
 from .models.icc import ICCResult as ICCResult, icc as icc
+from .models.imputation import ImputedData as ImputedData
 from .models.mediation import MediationResult as MediationResult, mediate as mediate
 from .models.moderation import ModerationResult as ModerationResult, moderate as moderate
 from .models.multilevel_mediation import (
@@ -85,6 +86,7 @@ from .scales.common_method import (
     common_method as common_method,
     marker_adjusted_correlations as marker_adjusted_correlations,
 )
+from .scales.imputation import impute as impute
 from .scales.invariance import InvarianceResult as InvarianceResult, invariance as invariance
 from .scales.profiles import (
     AdvocacyQuadrantResult as AdvocacyQuadrantResult,

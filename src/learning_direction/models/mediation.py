@@ -11,7 +11,7 @@ import itertools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ from ._process_input import (
     variable_levels,
 )
 from ._process_result import ProcessResult
+from .imputation import ImputedData, is_multiply_imputed, pool_mediation_fits
 
 if TYPE_CHECKING:
     from .sensitivity import SensitivityInputs
@@ -216,7 +217,7 @@ def _omnibus(model: core.ProcessModel, x_cols: list[str]) -> pd.DataFrame | None
 
 
 def mediate(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ImputedData | Sequence[pd.DataFrame],
     x: str,
     m: str | Sequence[str],
     y: str,
@@ -241,7 +242,12 @@ def mediate(
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame, ImputedData or list of DataFrame
+        Multiply imputed data (:func:`~learning_direction.impute`, or a list of completed
+        DataFrames): MI-boot (Schomaker & Heumann, 2018), ``n_boot`` resamples in every
+        imputation (each with its own seed derived from ``seed``), the percentile CI from the
+        pooled draws, paths pooled by Rubin's rules; the table gains ``df``, ``riv``,
+        ``lambda`` and ``fmi``. Only ``ci="percentile"``.
     x : str
         Predictor. Numeric, or categorical (string/category column, or any column with
         ``x_reference`` given): then indicator coding against ``x_reference`` gives *relative*
@@ -401,6 +407,41 @@ def mediate(
     differ from PROCESS's own random numbers, so the CI limits agree within Monte Carlo error;
     the point estimates agree exactly.
     """
+    if is_multiply_imputed(df):  # MI-boot: bootstrap in every imputation, pool the draws
+        if missing != "listwise":
+            raise ModelError(
+                f"mediate(): missing={missing!r} cannot be combined with multiply imputed data "
+                "(the completed datasets have no missing values left); pass either the imputed "
+                "data with missing='listwise' (the default) or the incomplete DataFrame with "
+                "missing='fiml'"
+            )
+        return pool_mediation_fits(
+            lambda d, s: mediate(
+                d,
+                x,
+                m,
+                y,
+                covariates=covariates,
+                serial=serial,
+                n_boot=n_boot,
+                ci=ci,
+                ci_level=ci_level,
+                seed=s,
+                cluster=cluster,
+                progress=progress,
+                standardize=standardize,
+                x_reference=x_reference,
+                outcome=outcome,
+                design=design,
+                outcome_model=outcome_model,
+                bca_influence=bca_influence,
+            ),
+            df,
+            seed=seed,
+            ci=ci,
+            ci_level=ci_level,
+        )
+    df = cast(pd.DataFrame, df)
     ms, covs, ci, outcome_model, design = _checked_options(
         x, m, y, covariates, serial, n_boot, ci, ci_level, cluster, outcome_model, design
     )

@@ -8,9 +8,9 @@ ratios and pseudo-R^2 values.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from .._design import (
     sandwich_vcov,
 )
 from .._types import FloatArray
+from ..imputation import ImputedData, is_multiply_imputed, pool_fits, pool_logit
 from ._summary import CoefficientPlot, check_ci_level, notes_from_report, summary_text
 
 __all__ = ["LogitResult", "logit"]
@@ -264,7 +265,7 @@ def _logit_table(names: list[str], params: FloatArray, V: FloatArray, level: flo
 
 
 def logit(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ImputedData | Sequence[pd.DataFrame],
     formula: str,
     *,
     se: str = "classical",
@@ -275,7 +276,11 @@ def logit(
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame, ImputedData or list of DataFrame
+        Multiply imputed data (:func:`~learning_direction.impute`, or a list of completed
+        DataFrames) are fitted in every imputation and pooled by Rubin's rules as
+        ``mice::pool`` pools ``glm`` fits (Wald statistics on the Barnard-Rubin df; the table
+        gains ``df``, ``riv``, ``lambda``, ``fmi``).
     formula : str
         ``"outcome ~ predictors"``. The outcome must have exactly two values: 0/1 is used as is,
         a bool (or nullable ``boolean``) outcome is coded True = 1; any other pair is recoded
@@ -332,6 +337,15 @@ def logit(
     >>> res.n, res.n_dropped
     (634, 1)
     """
+    if is_multiply_imputed(df):  # fit in every imputation, pool by Rubin's rules
+        return pool_fits(
+            lambda d: logit(d, formula, se=se, cluster=cluster, ci_level=ci_level),
+            df,
+            pool_logit,
+            what="logit()",
+            ci_level=check_ci_level(ci_level),
+        )
+    df = cast(pd.DataFrame, df)
     level = check_ci_level(ci_level)
     se = check_se_type(se, cluster)
     design, coding = _logit_design(df, formula, se, cluster)

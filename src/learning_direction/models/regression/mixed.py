@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from ..._core.data import MissingReport, complete_cases
 from ..._core.results import ResultMixin, table_to_html
 from ...exceptions import DataValidationError, ModelError
 from .._design import build_design, check_design, check_formula_columns, clean_term
+from ..imputation import ImputedData, is_multiply_imputed, pool_fits, pool_mixed
 from ._mixed_engine import FitOutput, engine_covers, fit_engine
 from ._mixed_fallback import fit_statsmodels
 from ._mixed_spec import (
@@ -181,7 +182,7 @@ class MixedResult(CoefficientPlot, ResultMixin):
 
 
 def mixed(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ImputedData | Sequence[pd.DataFrame],
     formula: str,
     *,
     groups: str | Sequence[str],
@@ -197,7 +198,11 @@ def mixed(
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame, ImputedData or list of DataFrame
+        Multiply imputed data (:func:`~learning_direction.impute`, or a list of completed
+        DataFrames) are fitted in every imputation; the fixed effects are pooled by Rubin's
+        rules with Barnard-Rubin df from lme4's ``df.residual`` (as ``mice::pool`` of
+        ``lmer`` fits), the table gains ``riv``, ``lambda``, ``fmi``.
     formula : str
         Fixed part (patsy, as :func:`regress`: categorical terms, interactions and transforms),
         e.g. ``"hireability ~ mentor_engagement + mentee_age"``.
@@ -369,6 +374,26 @@ def mixed(
     intercept and slope, ``(x || g)``, add ``re_covariance="diagonal"``; mentees in mentors
     in programs, ``(1 | program/mentor)``, are ``groups="program/mentor"``.
     """
+    if is_multiply_imputed(df):  # fit in every imputation, pool by Rubin's rules
+        return pool_fits(
+            lambda d: mixed(
+                d,
+                formula,
+                groups=groups,
+                re_formula=re_formula,
+                re_covariance=re_covariance,
+                reml=reml,
+                df_method=df_method,
+                ci_level=ci_level,
+                center=center,
+                ddf=ddf,
+            ),
+            df,
+            pool_mixed,
+            what="mixed()",
+            ci_level=check_ci_level(ci_level),
+        )
+    df = cast(pd.DataFrame, df)
     level = check_ci_level(ci_level)
     method = _df_method(df_method, ddf, reml)
     spec = parse_groups(groups, df)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,7 @@ from .._design import (
     sandwich_vcov,
 )
 from .._types import FloatArray
+from ..imputation import ImputedData, is_multiply_imputed, pool_fits, pool_regression
 from ._summary import CoefficientPlot, check_ci_level, notes_from_report, summary_text
 
 __all__ = ["RegressionResult", "ols_from_design", "regress"]
@@ -245,7 +246,7 @@ def _classical_f(fit: Any, p: bool = False) -> float:
 
 
 def regress(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ImputedData | Sequence[pd.DataFrame],
     formula: str,
     *,
     se: str = "classical",
@@ -257,9 +258,13 @@ def regress(
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame, ImputedData or list of DataFrame
         The data; rows missing any variable of the formula are left out (listwise) and counted
-        in ``n_dropped`` with the reason in ``notes``.
+        in ``n_dropped`` with the reason in ``notes``. Multiply imputed data
+        (:func:`~learning_direction.impute`, or a list of completed DataFrames) are fitted in
+        every imputation and pooled by Rubin's rules (``mice::pool``): the table gains ``df``
+        (Barnard-Rubin), ``riv``, ``lambda`` and ``fmi``; see
+        :func:`~learning_direction.models.imputation.pool.pool_regression`.
     formula : str
         Patsy formula as in R, e.g. ``"engagement ~ downward + upward + lateral + C(gender)"``.
         ``x*w`` expands to ``x + w + x:w``; wrap names with spaces as ``Q("my var")``.
@@ -335,6 +340,17 @@ def regress(
     >>> res.n, res.n_dropped, round(res.r2, 3)
     (283, 17, 0.249)
     """
+    if is_multiply_imputed(df):  # fit in every imputation, pool by Rubin's rules
+        return pool_fits(
+            lambda d: regress(
+                d, formula, se=se, cluster=cluster, standardize=standardize, ci_level=ci_level
+            ),
+            df,
+            pool_regression,
+            what="regress()",
+            ci_level=check_ci_level(ci_level),
+        )
+    df = cast(pd.DataFrame, df)
     level = check_ci_level(ci_level)
     se = check_se_type(se, cluster)
     extra: list[str] = []
