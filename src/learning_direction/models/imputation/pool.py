@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ...exceptions import DataValidationError, ModelError
 from .. import bootstrap as bs
@@ -46,6 +45,21 @@ _PATH_TERM = r"^(?:a:|b:|d:|c_prime(?:\[|$)|c(?:\[|$))"
 
 #: columns :func:`rubin` returns, in mice's names (``se`` = sqrt(t))
 POOLED_COLUMNS = ["estimate", "ubar", "b", "t", "se", "dfcom", "df", "riv", "lambda", "fmi"]
+
+
+def _t_ppf(q: float, df: Any) -> Any:
+    """Quantile of Student's t (``scipy.stats.t.ppf``), via scipy.special on first use: importing
+    ``ld.mediate`` must not load scipy.stats (see tests/test_import_cost.py)."""
+    from scipy import special
+
+    return special.stdtrit(np.asarray(df, dtype=float), q)
+
+
+def _t_sf(x: Any, df: Any) -> Any:
+    """Upper tail of Student's t (``scipy.stats.t.sf``) via scipy.special."""
+    from scipy import special
+
+    return special.stdtr(np.asarray(df, dtype=float), -np.asarray(x, dtype=float))
 
 
 def is_multiply_imputed(data: object) -> bool:
@@ -154,7 +168,7 @@ def _pooled_table(
     se = _stack(fits, "se", terms)
     pooled = rubin(est, se**2, dfcom)
     tval = pooled["estimate"] / pooled["se"]
-    crit = stats.t.ppf(0.5 + ci_level / 2, pooled["df"])
+    crit = _t_ppf(0.5 + ci_level / 2, pooled["df"])
     return pd.DataFrame(
         {
             "term": terms,
@@ -164,7 +178,7 @@ def _pooled_table(
             "df": pooled["df"],
             "ci_low": pooled["estimate"] - crit * pooled["se"],
             "ci_high": pooled["estimate"] + crit * pooled["se"],
-            "p_value": 2 * stats.t.sf(np.abs(tval), pooled["df"]),
+            "p_value": 2 * _t_sf(np.abs(tval), pooled["df"]),
             "riv": pooled["riv"],
             "lambda": pooled["lambda"],
             "fmi": pooled["fmi"],
@@ -378,14 +392,14 @@ def pool_mediation(fits: list[R], source: str, ci_level: float) -> R:
     lo, hi = bs.confidence_interval(valid, qbar, method="percentile", level=ci_level)
     p_boot = bs.boot_pvalue(valid)
     boot_se = np.nanstd(valid, axis=0, ddof=1)
-    crit = stats.t.ppf(0.5 + ci_level / 2, pooled["df"])
+    crit = _t_ppf(0.5 + ci_level / 2, pooled["df"])
     tval = qbar / pooled["se"].to_numpy()
     table = first.table.copy()
     table["estimate"] = qbar
     table["se"] = np.where(is_path, pooled["se"], boot_se)
     table["ci_low"] = np.where(is_path, qbar - crit * pooled["se"], lo)
     table["ci_high"] = np.where(is_path, qbar + crit * pooled["se"], hi)
-    table["p_value"] = np.where(is_path, 2 * stats.t.sf(np.abs(tval), pooled["df"]), p_boot)
+    table["p_value"] = np.where(is_path, 2 * _t_sf(np.abs(tval), pooled["df"]), p_boot)
     table["boot_se"] = boot_se
     table["sobel_se"] = _stack(fits_, "sobel_se", terms).mean(axis=0)
     table["df"] = pooled["df"].to_numpy()
