@@ -84,7 +84,7 @@ def test_html_tables_show_apa_p_values_and_scroll():
     df = pd.DataFrame({"term": ["a", "b"], "p_value": [0.00002, 0.0456], "estimate": [1.5, -0.25]})
     out = to_html(df, digits=2)
     assert "&lt;.001" in out and ".046" in out and "0.046" not in out
-    assert "1.50" in out and "-0.25" in out
+    assert "1.50" in out and "\u22120.25" in out
     assert out.startswith("<div class='ld-table-wrap'>")
 
 

@@ -154,7 +154,12 @@ class StudyResult(ResultMixin):
         sec.paragraph(f"Question. {self.question}")
         sec.paragraph(f"Data. {self.design}")
         for key, tab in self.tables.items():
-            sec.table(tab, caption=self.captions.get(key, key), digits=3)
+            sec.table(
+                tab,
+                caption=self.captions.get(key, key),
+                digits=3,
+                csv_href=f"tables/{self.name}_{key}.csv",
+            )
         for key, fig in self.figures.items():
             sec.figure(fig, caption=self.captions.get(key, key))
         if self.text:
@@ -165,4 +170,4 @@ class StudyResult(ResultMixin):
             if note.lower().startswith("warning"):
                 sec.warning(note)
             else:
-                sec.paragraph(f"Note. {note}")
+                sec.note(note)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._core.format import format_number
+from ..._core.format import fmt_p, format_number
 from ..._core.results import ResultMixin
 from ...exceptions import DataValidationError, ModelError, ModelWarning
 from .._design import (
@@ -93,7 +93,7 @@ class LogitResult(CoefficientPlot, ResultMixin):
             "log-likelihood": self.loglik,
             "AIC": self.aic,
             "LR chi2": f"{format_number(self.lr_chi2, 3)} on {format_number(self.lr_df)} df, "
-            f"p = {format_number(self.lr_p_value)}",
+            f"{fmt_p(self.lr_p_value)}",
             "McFadden R2": self.mcfadden_r2,
             "Nagelkerke R2": self.nagelkerke_r2,
         }
