@@ -305,7 +305,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     mod = _backend("learning_direction.studies.report", "report")
-    extra: dict[str, Any] = {"progress": args.progress and sys.stderr.isatty()}
+    extra: dict[str, Any] = {"progress": args.progress and sys.stderr.isatty(), "log": sys.stderr}
     if args.n_boot is not None:
         extra["n_boot"] = args.n_boot
     index = mod.build_report(Path(args.out), seed=args.seed, **extra)

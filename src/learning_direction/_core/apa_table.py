@@ -144,6 +144,31 @@ COLUMN_HEADERS: dict[str, tuple[str, Kind]] = {
     "cr": ("CR", "bounded"),
     "htmt": ("HTMT", "bounded"),
     "htmt_below_85": ("HTMT < .85", "bool"),
+    # effect sizes and sensitivity
+    "eta2": ("η²", "bounded"),
+    "omega2": ("ω²", "bounded"),
+    "hedges_g": ("Hedges’ *g*", "number"),
+    "g": ("*g*", "number"),
+    "cohens_d": ("Cohen’s *d*", "number"),
+    "d": ("*d*", "number"),
+    "odds_ratio": ("*OR*", "number"),
+    "or": ("*OR*", "number"),
+    "tau2": ("τ²", "number"),
+    "sigma2": ("σ²", "number"),
+    "smd": ("SMD", "number"),
+    "evalue": ("E-value", "number"),
+    "evalue_ci": ("E-value (CI limit)", "number"),
+    "rho": ("ρ", "bounded"),
+    "rho_at_zero": ("ρ at zero", "bounded"),
+    "rho_ci_includes_zero": ("ρ CI includes 0", "bool"),
+    "r2_star_at_zero": ("*R*²⋆ at zero", "bounded"),
+    "r2_tilde_at_zero": ("*R̃*² at zero", "bounded"),
+    "r2_star_prod": ("*R*²⋆ product", "bounded"),
+    "r2_tilde_prod": ("*R̃*² product", "bounded"),
+    "fornell_larcker": ("Fornell–Larcker met", "bool"),
+    "correlation": ("*r*", "bounded"),
+    "statistic": ("Statistic", "number"),
+    "indirect": ("Indirect", "number"),
     # power and rates
     "power": ("Power", "bounded"),
     "power_ci_low": ("Power {ci}% CI *LL*", "bounded"),
@@ -172,6 +197,14 @@ _TERM_WHOLE = {
     "indirect_total": "Total indirect",
     "Intercept": "Intercept",
 }
+#: a column ``<stat><suffix>`` is headed ``<header of stat> <label>``
+_SUFFIXES: dict[str, tuple[str, Kind | None]] = {
+    "_ci_low": ("{ci}% CI *LL*", None),
+    "_ci_high": ("{ci}% CI *UL*", None),
+    "_mean": ("*M*", "number"),
+    "_sd": ("*SD*", "number"),
+}
+_PLACEHOLDERS = {"—", "–", "NA", "-"}
 _NUMBER_TEXT = re.compile(r"^\(?-?\d*\.?\d+\)?\**$")
 
 
@@ -237,12 +270,18 @@ def column_header(name: Any, ci_level: float = 0.95) -> tuple[str, Kind | None]:
         return header.replace("{ci}", f"{round(ci_level * 100):g}"), kind
     if ":" in key or key in _TERM_WHOLE:
         return term_label(key), None
+    for suffix, (label, kind) in _SUFFIXES.items():
+        if key.endswith(suffix) and len(key) > len(suffix):
+            inner, inner_kind = column_header(key[: -len(suffix)], ci_level)
+            ci = f"{round(ci_level * 100):g}"
+            return f"{inner} {label.replace('{ci}', ci)}", kind or inner_kind
     if key.endswith("_p_value") or key.startswith("p_"):
-        return f"*p* ({_humanise(key.removesuffix('_p_value').removeprefix('p_'))})", "p"
+        inner = key.removesuffix("_p_value").removeprefix("p_")
+        return f"*p* ({column_header(inner, ci_level)[0]})", "p"
     if key.endswith("_rate"):
         return _humanise(key), "percent"
     if key.startswith("n_"):
-        return _humanise(key), "count"
+        return f"*n* {_escape_markup(key[2:].replace('_', ' '))}", "count"
     return _escape_markup(_humanise(key)), None
 
 
@@ -342,8 +381,9 @@ def apa_frame(
         cells = [_cell(v, kind, digits, minus, n_boot) for v in col]
         if str(name) == "term" and term_markup:
             cells = [term_label(v) if markup else markup_to_text(term_label(v)) for v in col]
+        filled = [c for c in cells if c and c not in _PLACEHOLDERS]
         is_num = kind != "text" or (
-            any(c for c in cells) and all(not c or _NUMBER_TEXT.match(c.replace(minus, "-")) for c in cells)
+            bool(filled) and all(_NUMBER_TEXT.match(c.replace(minus, "-")) for c in filled)
         )
         shown = header if markup else markup_to_text(header)
         while shown in used:  # two columns with one header (e.g. estimate and coef)
@@ -355,11 +395,14 @@ def apa_frame(
     return ApaFrame(frame=pd.DataFrame(cols, index=range(len(table))), headers=headers, numeric=numeric)
 
 
+_LONG = 40  # text cells longer than this wrap (the others never do)
+
+
 def apa_html_table(
     table: pd.DataFrame,
     digits: int = 2,
     *,
-    classes: Sequence[str] = ("ld-table", "apa"),
+    classes: Sequence[str] = ("ld-table", "apa7"),
 ) -> str:
     """The ``<table>`` of :func:`apa_frame` (every cell escaped, italic symbols, U+2212 minus).
 
@@ -374,7 +417,8 @@ def apa_html_table(
     rows = []
     for row in shown.frame.itertuples(index=False):
         cells = "".join(
-            f"<td class='{a}'>{markup_to_html(v) if t else html.escape(v)}</td>"
+            f"<td class='{a}{' long' if len(v) > _LONG else ''}'>"
+            f"{markup_to_html(v) if t else html.escape(v)}</td>"
             for v, a, t in zip(row, align, is_term, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")

@@ -221,6 +221,8 @@ class Section:
     ) -> Section:
         """An APA table (numbered in the page); ``note`` defaults to :func:`table_note`."""
         body = Markup(to_html(df, digits=digits))
+        if caption:  # the page numbers its tables: "Table 1. Means ..." -> "Means ..."
+            caption = re.sub(r"^Table\s+\d+[.:]\s*", "", str(caption))
         self.blocks.append(
             Table(body, caption, note or table_note(df), n_rows=len(df), csv_href=csv_href)
         )
