@@ -122,40 +122,44 @@ def _say(text: str, err: bool = False) -> None:
     print(text, file=stream)
 
 
-def _markdown(table: Any, digits: int = 4) -> str:
-    from ._core.format import format_number
+def _markdown(table: Any, digits: int = 3) -> str:
+    """The APA markdown table (headers *b*, *SE*, *p*; the report's number formats)."""
+    from ._core.apa_table import apa_markdown
 
-    cols = [str(c) for c in table.columns]
+    return apa_markdown(table, digits) + "\n"
 
-    def cell(v: Any) -> str:
-        text = format_number(v, digits) if isinstance(v, float) else str(v)
-        return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = [
-        "| " + " | ".join(c.replace("|", "\\|") for c in cols) + " |",
-        "|" + "---|" * len(cols),
-    ]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+_OUT_SUFFIXES = (".csv", ".md", ".html", ".htm", ".xlsx", ".docx", ".tex")
 
 
 def _write_table(table: Any, out: str, title: str = "") -> Path:
-    """Write a DataFrame as .csv, .md or .html (by the extension of ``out``)."""
+    """Write a DataFrame as .csv, .md, .html, .xlsx, .docx or .tex (by the extension of ``out``).
+
+    CSV keeps full precision (text that a spreadsheet would run as a formula is neutralised);
+    the others show the APA table (headers *b*, *SE*, *p*; see ``ResultMixin.to_docx``).
+    """
     import html
 
+    from ._core.export import ExportTable, neutralise_frame, write_docx, write_excel, write_latex
     from ._core.results import table_to_html
 
     path = Path(out)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".md", ".html", ".htm"):
-        raise _BadInput(f"--out {out}: use a file ending in .csv, .md or .html")
+    if suffix not in _OUT_SUFFIXES:
+        raise _BadInput(f"--out {out}: use a file ending in .csv, .xlsx, .docx, .md, .html or .tex")
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+    export = [ExportTable(title or "Table", table)]
     if suffix == ".csv":
-        table.to_csv(path, index=False)
+        neutralise_frame(table).to_csv(path, index=False)
     elif suffix == ".md":
         path.write_text(_markdown(table), encoding="utf-8")
+    elif suffix == ".xlsx":
+        write_excel(export, path)
+    elif suffix == ".docx":
+        write_docx(export, path)
+    elif suffix == ".tex":
+        write_latex(export, path)
     else:
         body = table_to_html(table)
         doc = (
@@ -393,7 +397,11 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_out(p: argparse.ArgumentParser, what: str = "the table") -> None:
-    p.add_argument("--out", metavar="FILE", help=f"write {what} to FILE (.csv, .md or .html)")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help=f"write {what} to FILE (.csv, .xlsx, .docx, .md, .html or .tex)",
+    )
 
 
 def _add_progress(p: argparse.ArgumentParser) -> None:

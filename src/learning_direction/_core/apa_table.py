@@ -47,10 +47,10 @@ __all__ = [
     "COLUMN_HEADERS",
     "ApaFrame",
     "apa_frame",
-    "column_header",
     "apa_html_table",
     "apa_markdown",
     "apa_text",
+    "column_header",
     "markup_to_html",
     "markup_to_text",
     "term_label",
@@ -299,9 +299,7 @@ def _data_kind(col: pd.Series) -> Kind:
 
 
 def _cell(value: Any, kind: Kind, digits: int, minus: str, n_boot: Any) -> str:
-    if isinstance(value, bool | np.bool_) or (
-        kind == "bool" and str(value) in {"True", "False"}
-    ):
+    if isinstance(value, bool | np.bool_) or (kind == "bool" and str(value) in {"True", "False"}):
         return "Yes" if bool(value) else "No"
     if kind == "text":
         if value is None or (isinstance(value, float) and value != value):
@@ -392,7 +390,9 @@ def apa_frame(
         headers.append(header)
         numeric.append(bool(is_num) and kind != "bool")
         cols[shown] = cells
-    return ApaFrame(frame=pd.DataFrame(cols, index=range(len(table))), headers=headers, numeric=numeric)
+    return ApaFrame(
+        frame=pd.DataFrame(cols, index=range(len(table))), headers=headers, numeric=numeric
+    )
 
 
 _LONG = 40  # text cells longer than this wrap (the others never do)
@@ -411,7 +411,8 @@ def apa_html_table(
     shown = apa_frame(table, digits, minus=MINUS, markup=True)
     align = ["num" if n else "txt" for n in shown.numeric]
     head = "".join(
-        f"<th class='{a}'>{markup_to_html(h)}</th>" for h, a in zip(shown.headers, align, strict=True)
+        f"<th class='{a}'>{markup_to_html(h)}</th>"
+        for h, a in zip(shown.headers, align, strict=True)
     )
     is_term = [str(c) == "term" for c in table.columns]
     rows = []
@@ -450,8 +451,7 @@ def apa_text(table: pd.DataFrame, digits: int = 2) -> str:
     shown = apa_frame(table, digits, minus="-", markup=False)
     frame = shown.frame
     widths = [
-        max([len(str(h)), *(len(v) for v in frame.iloc[:, k])])
-        for k, h in enumerate(frame.columns)
+        max([len(str(h)), *(len(v) for v in frame.iloc[:, k])]) for k, h in enumerate(frame.columns)
     ]
 
     def line(values: Sequence[str]) -> str:

@@ -8,11 +8,13 @@ override :meth:`summary` for a PROCESS-like text layout.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from .apa_table import apa_html_table, apa_text
+from .export import ExportTable, default_note, write_docx, write_excel, write_latex
 from .format import fmt_p_boot, format_number
 
 
@@ -66,8 +68,18 @@ def table_to_html(table: pd.DataFrame | None, digits: int = 4) -> str:
 
 _REPR_ROWS = 6
 _REPR_STATS = 3
-_REPR_PREFERRED = ("estimate", "effect", "alpha", "omega_total", "power", "cfi", "rmsea", "se",
-                   "p_value", "p")
+_REPR_PREFERRED = (
+    "estimate",
+    "effect",
+    "alpha",
+    "omega_total",
+    "power",
+    "cfi",
+    "rmsea",
+    "se",
+    "p_value",
+    "p",
+)
 _REPR_LABELS = ("term", "scale", "variable", "label", "level", "item", "w", "n", "category")
 
 
@@ -167,6 +179,38 @@ class ResultMixin:
 
     def __str__(self) -> str:
         return self.summary()
+
+    # ---------------------------------------------------------------- exports
+
+    def _export_tables(self) -> list[ExportTable]:
+        """The tables that :meth:`to_latex`, :meth:`to_docx` and :meth:`to_excel` write."""
+        table = self._display_table()
+        if table is None:
+            return []
+        notes = " ".join(str(n).rstrip(".") + "." for n in self._notes())
+        note = " ".join(p for p in (default_note(table), notes) if p) or None
+        return [ExportTable(str(self._title), table, note=note)]
+
+    def _export_text(self) -> list[str]:
+        """Paragraphs written above the tables by :meth:`to_docx`."""
+        return []
+
+    def to_latex(self, path: str | Path | None = None) -> str:
+        """The table(s) as LaTeX (booktabs; APA headers, ``\\textit{b}``); also written to
+        ``path`` (``.tex``) when given."""
+        return write_latex(self._export_tables(), path)
+
+    def to_docx(self, path: str | Path) -> Path:
+        """A Word file (``.docx``) with the table(s) in APA 7 style: "Table N" and the title
+        above, horizontal rules only, *Note.* below."""
+        return write_docx(
+            self._export_tables(), path, heading=str(self._title), paragraphs=self._export_text()
+        )
+
+    def to_excel(self, path: str | Path) -> Path:
+        """An Excel workbook (``.xlsx``), one sheet per table; numbers kept as numbers and text
+        that a spreadsheet would run as a formula neutralised."""
+        return write_excel(self._export_tables(), path)
 
     def _repr_html_(self) -> str:
         meta = "".join(

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.apa_table import apa_html_table, apa_markdown
 from .._core.data import require_columns
-from .._core.apa_table import apa_frame, apa_html_table, apa_markdown
+from .._core.export import ExportTable, latex_table, neutralise_frame
 from .._core.results import ResultMixin, is_p_column
 from ..exceptions import DataValidationError
 from .apa import fmt_num, fmt_r, stars
@@ -73,44 +74,12 @@ def to_html(table: pd.DataFrame, digits: int = 2, caption: str | None = None) ->
     return f"{title}<div class='ld-table-wrap'>{out}</div>"
 
 
-def _latex_markup(text: str) -> str:
-    """``*b*`` markup -> LaTeX with the rest escaped."""
-    from pandas.io.formats.style_render import _escape_latex
-
-    parts = str(text).split("*")
-    return "".join(
-        f"\\textit{{{_escape_latex(p)}}}" if k % 2 else _escape_latex(p) for k, p in enumerate(parts)
-    )
-
-
 def to_latex(
     table: pd.DataFrame, digits: int = 2, caption: str | None = None, label: str | None = None
 ) -> str:
-    """A LaTeX ``table`` (booktabs rules only) with APA headers and special characters escaped."""
-    shown = apa_frame(table, digits, minus="-", markup=True, term_markup=True)
-    frame = shown.frame.copy()
-    is_term = [str(c) == "term" for c in table.columns]
-    for k, term in enumerate(is_term):
-        conv = _latex_markup if term else _escape_plain_latex
-        frame.iloc[:, k] = frame.iloc[:, k].map(conv)
-    frame.columns = [_latex_markup(h) for h in shown.headers]
-    align = "".join("r" if n else "l" for n in shown.numeric)
-    styler = frame.style.hide(axis="index")
-    return str(
-        styler.to_latex(
-            caption=caption,
-            label=label,
-            hrules=True,
-            position_float="centering",
-            column_format=align,
-        )
-    )
-
-
-def _escape_plain_latex(text: str) -> str:
-    from pandas.io.formats.style_render import _escape_latex
-
-    return str(_escape_latex(str(text)))
+    """A LaTeX ``table`` (booktabs rules only) with APA headers and special characters escaped
+    (:func:`learning_direction._core.export.latex_table`)."""
+    return latex_table(ExportTable(caption or "", table, note="", digits=digits), label)
 
 
 def save_table(
@@ -125,7 +94,7 @@ def save_table(
     for fmt in formats:
         out = base.with_suffix("." + fmt)
         if fmt == "csv":
-            table.to_csv(out, index=False, lineterminator="\n")
+            neutralise_frame(table).to_csv(out, index=False, lineterminator="\n")
         elif fmt == "md":
             out.write_text(to_markdown(table, digits) + "\n", encoding="utf-8")
         elif fmt == "html":

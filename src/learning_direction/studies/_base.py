@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._core.export import ExportTable
 from .._core.results import ResultMixin, table_to_html, table_to_text
 
 if TYPE_CHECKING:
@@ -107,6 +108,15 @@ class StudyResult(ResultMixin):
         for sentence in self.text.values():
             parts.append(f"<p>{html.escape(sentence)}</p>")
         return "<div class='ld-result'>" + "".join(parts) + "</div>"
+
+    def _export_tables(self) -> list[ExportTable]:
+        return [
+            ExportTable(self.captions.get(key, key), tab, digits=3)
+            for key, tab in self.tables.items()
+        ]
+
+    def _export_text(self) -> list[str]:
+        return [f"Question. {self.question}", f"Data. {self.design}", *self.text.values()]
 
     def plot(self, name: str | None = None) -> Any:
         """The named figure (default: the first one)."""
