@@ -307,7 +307,7 @@ def _cell(value: Any, kind: Kind, digits: int, minus: str, n_boot: Any) -> str:
         text = str(value)
         return text.replace("-", minus, 1) if _NUMBER_TEXT.match(text) else text
     if is_missing(value):
-        return "" if value is None or isinstance(value, float) else str(value)
+        return str(value) if isinstance(value, str) else ""
     v = float(value)
     if kind == "p":
         return fmt_p_boot(v, n_boot, with_symbol=False).replace(" ", "").replace("-", minus)

@@ -30,7 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import CheckedConfig, EvaluationConfig, check_config, load_config
+from .config import CheckedConfig, ConfigProblems, EvaluationConfig, check_config, load_config
 
 if TYPE_CHECKING:
     from .prepare import Prepared
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REPORT_NAME",
     "CheckedConfig",
+    "ConfigProblems",
     "EvaluationConfig",
     "check_evaluation",
     "load_config",
