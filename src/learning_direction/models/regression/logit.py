@@ -18,6 +18,7 @@ from scipy import stats
 
 from ..._core.format import fmt_p, format_number
 from ..._core.results import ResultMixin
+from ..._core.warn import warn_user
 from ...exceptions import DataValidationError, ModelError, ModelWarning
 from .._design import (
     Design,
@@ -231,12 +232,11 @@ def _fit_logit(X: pd.DataFrame, y: FloatArray) -> Any:
                 "so the maximum-likelihood estimates go to infinity. Drop or merge that predictor "
                 "(e.g. collapse sparse categories), or use a penalised (Firth) logistic regression"
             )
-        warnings.warn(
+        warn_user(
             "logit: the fit did not converge; "
             + ("; ".join(other) if other else "check the predictors' scales")
             + ". Rescale predictors or simplify the model",
             ModelWarning,
-            stacklevel=3,
         )
     return fit
 
