@@ -40,7 +40,7 @@ CALLS = {
         y="mentor_engagement",
         n_boot=200,
         seed=1,
-    ),  # fmt: skip
+    ),
 }
 
 
