@@ -178,6 +178,7 @@ COLUMN_HEADERS: dict[str, tuple[str, Kind]] = {
     "share": ("Share", "percent"),
     "proportion": ("Proportion", "bounded"),
     "invited": ("Invited", "count"),
+    "sha256": ("SHA-256", "text"),
     "responded": ("Responded", "count"),
 }
 
@@ -270,11 +271,11 @@ def column_header(name: Any, ci_level: float = 0.95) -> tuple[str, Kind | None]:
         return header.replace("{ci}", f"{round(ci_level * 100):g}"), kind
     if ":" in key or key in _TERM_WHOLE:
         return term_label(key), None
-    for suffix, (label, kind) in _SUFFIXES.items():
+    for suffix, (label, suffix_kind) in _SUFFIXES.items():
         if key.endswith(suffix) and len(key) > len(suffix):
             inner, inner_kind = column_header(key[: -len(suffix)], ci_level)
             ci = f"{round(ci_level * 100):g}"
-            return f"{inner} {label.replace('{ci}', ci)}", kind or inner_kind
+            return f"{inner} {label.replace('{ci}', ci)}", suffix_kind or inner_kind
     if key.endswith("_p_value") or key.startswith("p_"):
         inner = key.removesuffix("_p_value").removeprefix("p_")
         return f"*p* ({column_header(inner, ci_level)[0]})", "p"

@@ -146,7 +146,7 @@ def _escape(value: Any) -> Markup:
 
 
 _STAT = re.compile(
-    r"(?<![\w/])(b|B|SE|SD|M|Mdn|p|t|F|r|R|n|N|z|d|df|a|c)"
+    r"(?<![A-Za-z0-9_/])(b|B|SE|SD|M|Mdn|p|t|F|r|R|n|N|z|d|df|a|c)"
     r"(?=(?:²|\([^)]*\))?\s?(?:=|&lt;|&gt;|≤|≥))"
 )
 _MINUS_SIGN = re.compile(r"(?<![\w.\-])-(?=\.?\d)")
@@ -155,8 +155,8 @@ _MINUS_SIGN = re.compile(r"(?<![\w.\-])-(?=\.?\d)")
 def apa_markup(text: str) -> Markup:
     """Escape an APA sentence, set its statistical symbols in italics and use U+2212 minus.
 
-    >>> str(apa_markup("b = -0.33, SE = 0.05, p < .001, R² = .12 <script>"))
-    '<i>b</i> = −0.33, <i>SE</i> = 0.05, <i>p</i> &lt; .001, <i>R</i>² = .12 &lt;script&gt;'
+    >>> str(apa_markup("b = -0.33, SE = 0.05, p < .001, ΔR² = .12, F(2, 97) = 3.1 <script>"))
+    '<i>b</i> = −0.33, <i>SE</i> = 0.05, <i>p</i> &lt; .001, Δ<i>R</i>² = .12, <i>F</i>(2, 97) = 3.1 &lt;script&gt;'
     """
     escaped = html.escape(str(text))
     escaped = _MINUS_SIGN.sub("−", escaped)
