@@ -56,7 +56,7 @@ __all__ = [
     "term_label",
 ]
 
-Kind = Literal["text", "p", "bounded", "number", "count", "bool", "percent"]
+Kind = Literal["text", "p", "bounded", "number", "count", "bool", "percent", "df"]
 
 #: internal column name -> (header in ``*italic*`` markup, kind of value). ``{ci}`` is the CI
 #: level in percent (from ``table.attrs["ci_level"]``, default 95).
@@ -89,10 +89,10 @@ COLUMN_HEADERS: dict[str, tuple[str, Kind]] = {
     "f": ("*F*", "number"),
     "f_value": ("*F*", "number"),
     "f_change": ("*F* change", "number"),
-    "df": ("*df*", "number"),
-    "df1": ("*df*₁", "number"),
-    "df2": ("*df*₂", "number"),
-    "delta_df": ("Δ*df*", "number"),
+    "df": ("*df*", "df"),
+    "df1": ("*df*₁", "df"),
+    "df2": ("*df*₂", "df"),
+    "delta_df": ("Δ*df*", "df"),
     # model fit
     "r2": ("*R*²", "bounded"),
     "adj_r2": ("Adjusted *R*²", "bounded"),
@@ -314,6 +314,8 @@ def _cell(value: Any, kind: Kind, digits: int, minus: str, n_boot: Any) -> str:
         return fmt_p_boot(v, n_boot, with_symbol=False).replace(" ", "").replace("-", minus)
     if kind == "count":
         return f"{int(v):,}" if v.is_integer() else fmt_num(v, digits, minus=minus)
+    if kind == "df":  # whole degrees of freedom as integers, Satterthwaite-like ones with 2
+        return f"{int(v)}" if v.is_integer() else fmt_num(v, 2, minus=minus)
     if kind == "percent" and -1.0 <= v <= 1.0:
         return fmt_num(100 * v, 1, minus=minus) + "%"
     if kind == "percent":

@@ -275,6 +275,8 @@ def _excel_format(kind: str | None, digits: int) -> str:
         return "0"
     if kind == "percent":
         return "0.0%"
+    if kind == "df":
+        return "0.##"
     return "0." + "0" * digits if digits > 0 else "0"
 
 

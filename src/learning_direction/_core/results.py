@@ -128,6 +128,13 @@ def short_repr(result: Any) -> str:
     return "\n".join(lines)
 
 
+def _meta_text(key: str, value: Any) -> str:
+    """A metadata value as shown: the CI level as a percentage, numbers by the formatter."""
+    if key == "ci_level" and isinstance(value, float):
+        return f"{100 * value:g}%"
+    return format_number(value)
+
+
 class ResultMixin:
     """Mixin giving a result class ``summary()``, ``__str__`` and ``_repr_html_``."""
 
@@ -214,14 +221,14 @@ class ResultMixin:
 
     def _repr_html_(self) -> str:
         meta = "".join(
-            f"<li><b>{html.escape(str(k))}</b>: {html.escape(format_number(v))}</li>"
+            f"<li><b>{html.escape(str(k))}</b>: {html.escape(_meta_text(k, v))}</li>"
             for k, v in self._meta().items()
         )
-        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in self._notes())
+        notes = " ".join(html.escape(str(n).rstrip(".") + ".") for n in self._notes())
         parts = [f"<h4>{html.escape(self._title)}</h4>"]
         if meta:
             parts.append(f"<ul>{meta}</ul>")
         parts.append(table_to_html(self._display_table()))
         if notes:
-            parts.append(f"<p>Notes:</p><ul>{notes}</ul>")
+            parts.append(f"<p class='table-note'><em>Note.</em> {notes}</p>")
         return "<div class='ld-result'>" + "".join(parts) + "</div>"
