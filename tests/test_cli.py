@@ -277,16 +277,13 @@ def test_write_table_formats(tmp_path):
     assert pd.read_csv(csv_path)["term"].tolist() == ["a|b", "<script>"] and not replaced
     assert cli._write_table(table, str(tmp_path / "t.csv"))[1]  # the second time it replaces
     md = cli._write_table(table, str(tmp_path / "sub" / "t.md"))[0].read_text()
-    assert (
-        md.splitlines()[0] == "| term | estimate |"
-        and "a\\|b" in md
-        and "0.1235" in md
-        and "NA" in md
-    )
+    # the APA table: symbol headers, right-aligned numbers, an empty cell for NA
+    assert md.splitlines()[0] == "| Term | *b* |" and md.splitlines()[1] == "| :--- | ---: |"
+    assert "a\\|b" in md and "| 0.123 |" in md and "<script> |  |" in md
     page = cli._write_table(table, str(tmp_path / "t.html"), title="<b>T</b>")[0].read_text()
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;T&lt;/b&gt;" in page
-    with pytest.raises(cli._BadInput, match=r"use a file ending in \.csv, \.md or \.html"):
-        cli._write_table(table, str(tmp_path / "t.xlsx"))
+    with pytest.raises(cli._BadInput, match=r"use a file ending in \.csv, \.xlsx, \.docx"):
+        cli._write_table(table, str(tmp_path / "t.sav"))
 
 
 def test_column_map(tmp_path):
@@ -352,7 +349,7 @@ def test_reliability_command(tmp_path, capsys):
     )
     out = tmp_path / "alpha.md"
     assert main(["reliability", str(data), "--scale", "learning_direction", "--out", str(out)]) == 0
-    assert "alpha" in out.read_text() and "downward" in out.read_text()
+    assert "| α |" in out.read_text() and "downward" in out.read_text()
 
 
 def _mediation_data(tmp_path: Path) -> Path:

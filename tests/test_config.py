@@ -14,6 +14,7 @@ import learning_direction.evaluation
 from learning_direction.evaluation.config import (
     LINK,
     CheckedConfig,
+    ConfigProblems,
     EvaluationConfig,
     check_config,
     config_json_schema,
@@ -395,3 +396,48 @@ def test_config_error_is_raised_only_by_the_config_module():
         if "ConfigError(" in p.read_text(encoding="utf-8")
     ]
     assert raisers == ["config.py"]
+
+
+# ----------------------------------------------------------------------------- every problem at once
+
+
+def test_check_config_reports_a_wrong_prefix_with_the_prefixes_that_fit(tmp_path):
+    with pytest.raises(ConfigProblems) as err:
+        _checked(tmp_path, scales={"mentor_engagement": {"prefix": "engx_"}})
+    (problem,) = err.value.problems
+    assert problem.startswith("scales.mentor_engagement.prefix: 6 of the 6 item columns")
+    assert "'engx_1'" in problem and "prefixes that fit its 6 items: eng_" in problem
+
+
+def test_check_config_reports_every_problem_at_once(tmp_path):
+    changes = {
+        "scales": {"mentor_engagement": {"prefix": "Q4_"}},
+        "join": {"mentors": "mentor", "mentees": "mentor_cod"},
+        "ids": {"mentors": "respondent", "mentees": "eid"},
+    }
+    with pytest.raises(ConfigProblems) as err:
+        _checked(tmp_path, **changes)
+    problems = err.value.problems
+    assert [p.split(":")[0] for p in problems] == [
+        "ids.mentors", "join.mentees", "scales.mentor_engagement.prefix",
+    ]  # fmt: skip
+    assert "(did you mean 'mentor_code'" in problems[1]
+    assert str(err.value).startswith("3 problems in the config: (1) ids.mentors")
+
+
+def test_check_config_needs_the_sheet_of_a_workbook_with_several(tmp_path):
+    _exports(tmp_path)
+    mentors = pd.read_csv(tmp_path / "mentors.csv")
+    with pd.ExcelWriter(tmp_path / "mentors.xlsx") as book:
+        pd.DataFrame({"about": ["read me"]}).to_excel(book, sheet_name="About", index=False)
+        mentors.to_excel(book, sheet_name="Responses", index=False)
+    data = {"mentors": {"path": "mentors.xlsx"}, "mentees": {"path": "mentees.csv"}}
+    with pytest.raises(ConfigProblems) as err:
+        _checked(tmp_path, data=data)
+    assert err.value.problems[0] == (
+        "data.mentors.sheet: mentors.xlsx has 2 sheets ('About', 'Responses'); say which one "
+        "holds the mentors with sheet: <name> under data.mentors"
+    )
+    data["mentors"]["sheet"] = "Responses"
+    checked = _checked(tmp_path, data=data)
+    assert "rid" in checked.columns["mentors"]

@@ -310,7 +310,8 @@ def test_networks_user_strings_are_escaped(tmp_path):
     alters = pd.DataFrame({ego: ["a", "a", None, "b"], level: ["up", "down", "up", "lateral"]})
     html = run_evaluation(_networks_config(tmp_path, alters, {"ego": ego, "level": level}))
     section = _page(html).split("<h2>Developmental networks</h2>")[1].split("<h2>")[0]
-    assert "<b>" not in section and "<i>" not in section and "ego & co" not in section
+    # (the report's own <i> marks statistical symbols; the user's "<i>" must be escaped)
+    assert "<b>" not in section and "level <i>" not in section and "ego & co" not in section
     assert "&#x27;&lt;b&gt;ego &amp; co&lt;/b&gt;&#x27; is missing" in section
 
 

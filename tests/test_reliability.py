@@ -162,7 +162,7 @@ def test_rows_without_answers_reported(bfi, bfi_spec, bfi_result):
 
 def test_summary_and_html(bfi_result):
     text = bfi_result.summary()
-    assert "agree" in text and "alpha_if_deleted" in text
+    assert "agree" in text and "α if item deleted" in text and "alpha_if_deleted" not in text
     html = bfi_result._repr_html_()
     assert "<table" in html
 

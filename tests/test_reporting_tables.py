@@ -84,7 +84,7 @@ def test_html_tables_show_apa_p_values_and_scroll():
     df = pd.DataFrame({"term": ["a", "b"], "p_value": [0.00002, 0.0456], "estimate": [1.5, -0.25]})
     out = to_html(df, digits=2)
     assert "&lt;.001" in out and ".046" in out and "0.046" not in out
-    assert "1.50" in out and "-0.25" in out
+    assert "1.50" in out and "\u22120.25" in out
     assert out.startswith("<div class='ld-table-wrap'>")
 
 
@@ -102,3 +102,38 @@ def test_html_report_comes_from_the_packaged_templates():
     assert "<h2>A &amp; B</h2>" in page and "<a href='#a-b'>A &amp; B</a>" in page
     assert "<h4>h</h4>" in page and "<em>ours</em>" in page and "&lt;.001" in page
     assert "class='subtitle'" not in page
+
+
+def test_report_tables_are_apa_tables():
+    rep = HtmlReport(title="t")
+    sec = rep.section("S")
+    coef = pd.DataFrame(
+        {"term": ["x"], "estimate": [-0.25], "se": [0.1], "ci_low": [-0.45], "ci_high": [-0.05],
+         "p_value": [0.012], "beta": [-0.21]}
+    )  # fmt: skip
+    sec.table(coef, caption="Table 1. Coefficients <of y>")
+    sec.table(pd.DataFrame({"id": range(40), "flags": ["a b c"] * 40}), caption="Per respondent",
+              csv_href="tables/s_people.csv")  # fmt: skip
+    sec.note("the note")
+    sec.apa("x predicted y, b = -0.25, SE = 0.10, p = .012.")
+    page = rep.render()
+    # numbered by the page (the caption's own "Table 1." is dropped), title above, escaped
+    assert (
+        "<p class='table-number'>Table 1</p><p class='table-title'>Coefficients &lt;of y&gt;</p>"
+        in page
+    )
+    assert "<p class='table-number'>Table 2</p>" in page
+    header = page.split("<thead><tr>")[1].split("</tr></thead>")[0]
+    assert header == (
+        "<th class='txt'>Term</th><th class='num'><i>b</i></th><th class='num'><i>SE</i></th>"
+        "<th class='num'>95% CI <i>LL</i></th><th class='num'>95% CI <i>UL</i></th>"
+        "<th class='num'><i>p</i></th><th class='num'>β</th>"
+    )
+    assert "<td class='num'>\u22120.25</td>" in page and "<td class='num'>\u2212.21</td>" in page
+    assert "<td class='num'>.012</td>" in page
+    assert "<p class='table-note'><em>Note.</em> CI = confidence interval" in page
+    # a per-respondent listing is folded, with its size and the CSV file
+    assert "<details><summary>40 rows: show the table</summary>" in page
+    assert "<a href='tables/s_people.csv'>" in page
+    assert "<p class='note'><em>Note.</em> the note</p>" in page
+    assert "<i>b</i> = \u22120.25, <i>SE</i> = 0.10, <i>p</i> = .012." in page

@@ -97,7 +97,9 @@ def _read_data(
         compact=compact,
     )
     for note in survey.report.notes:
-        _say(f"note: {_capped(note)}", err=True)
+        _say(f"note: {_capped(_cli_hint(note))}", err=True)
+    if survey.report.sheet is not None and not any("sheet" in n for n in survey.report.notes):
+        _say(f"note: read sheet '{survey.report.sheet}' of {Path(args.data).name}", err=True)
     if survey.report.recodings:
         n = sum(r.count for r in survey.report.recodings)
         _say(f"note: {n} value(s) recoded to missing (missing codes)", err=True)
@@ -105,6 +107,31 @@ def _read_data(
         _say(f"note: {survey.report.n_dropped} row(s) dropped while reading: "
              + "; ".join(f"{d.reason} ({d.count})" for d in survey.report.dropped), err=True)  # fmt: skip
     return survey.data
+
+
+_STATE: dict[str, Any] = {}
+
+#: the library's hints name Python arguments; on the command line they name the flags
+_CLI_HINTS: tuple[tuple[str, str], ...] = (
+    ("pass drop_previews=True", "pass --drop-previews"),
+    ("drop_previews=True", "--drop-previews"),
+    ("pass sheet= for another", "pass --sheet NAME for another"),
+    ("pass sheet=", "pass --sheet"),
+    ("pass columns={item_id: column_name}", "pass --columns MAP.yaml (item_id: column)"),
+    ("pass invalid='missing'", "pass --invalid missing"),
+    ("invalid='missing'", "--invalid missing"),
+    ("pass missing_codes=", "pass --missing-codes"),
+)
+
+
+def _cli_hint(text: str) -> str:
+    """A message with its Python-argument hints rewritten as the CLI flags that do the same
+    (not for ``evaluate``, whose options are config keys)."""
+    if _STATE.get("command") == "evaluate":
+        return text
+    for python, flag in _CLI_HINTS:
+        text = text.replace(python, flag)
+    return text
 
 
 def _sheet(value: str | None) -> str | int | None:
@@ -132,22 +159,14 @@ def _say(text: str, err: bool = False) -> None:
     print(text, file=stream)
 
 
-def _markdown(table: Any, digits: int = 4) -> str:
-    from ._core.format import format_number
+def _markdown(table: Any, digits: int = 3) -> str:
+    """The APA markdown table (headers *b*, *SE*, *p*; the report's number formats)."""
+    from ._core.apa_table import apa_markdown
 
-    cols = [str(c) for c in table.columns]
+    return apa_markdown(table, digits) + "\n"
 
-    def cell(v: Any) -> str:
-        text = format_number(v, digits) if isinstance(v, float) else str(v)
-        return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = [
-        "| " + " | ".join(c.replace("|", "\\|") for c in cols) + " |",
-        "|" + "---|" * len(cols),
-    ]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+_OUT_SUFFIXES = (".csv", ".md", ".html", ".htm", ".xlsx", ".docx", ".tex")
 
 
 def _inputs(args: argparse.Namespace) -> list[Path]:
@@ -160,15 +179,18 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
 
 
 def _write_table(
-    table: Any, out: str, title: str = "", inputs: Sequence[Path] = ()
+    table: Any, out: str, title: str = "", inputs: Sequence[Path] = (), result: Any = None
 ) -> tuple[Path, bool]:
-    """Write a DataFrame as .csv, .md or .html (by the extension of ``out``).
+    """Write a table as .csv, .md, .html, .xlsx, .docx or .tex (by the extension of ``out``).
 
     The file is written through a temporary file and a rename (an interrupted or failed
     write leaves any earlier file whole); a path that is, or links to, one of ``inputs`` is
-    refused. CSV cells that a spreadsheet would run as formulas are neutralised. Returns the
-    path and whether an existing file was replaced.
+    refused. CSV keeps full precision with the cells that a spreadsheet would run as formulas
+    neutralised; .xlsx/.docx/.tex show the APA table (through ``result``'s exports when given,
+    see ``ResultMixin.to_docx``). Returns the path and whether an existing file was replaced.
     """
+    import tempfile
+
     from ._core.outputs import write_file_atomic
     from .exceptions import OutputError
 
@@ -176,6 +198,24 @@ def _write_table(
     suffix = path.suffix.lower()
     if suffix == ".csv":
         replaced = write_file_atomic(path, lambda fh: _csv_rows(table, fh), OutputError)
+    elif suffix in (".xlsx", ".docx", ".tex"):
+        from ._core.export import ExportTable, write_docx, write_excel, write_latex
+
+        with tempfile.TemporaryDirectory(dir=path.parent if path.parent.is_dir() else None) as tmp:
+            built = Path(tmp) / f"table{suffix}"
+            method = {".xlsx": "to_excel", ".docx": "to_docx", ".tex": "to_latex"}[suffix]
+            if result is not None and hasattr(result, method):
+                getattr(result, method)(built)
+            else:
+                export = [ExportTable(title or "Table", table)]
+                if suffix == ".xlsx":
+                    write_excel(export, built)
+                elif suffix == ".docx":
+                    write_docx(export, built)
+                else:
+                    write_latex(export, built)
+            data = built.read_bytes()
+        replaced = write_file_atomic(path, lambda fh: fh.write(data), OutputError)
     else:
         text = _markdown(table) if suffix == ".md" else _html_page(table, title)
         replaced = write_file_atomic(path, lambda fh: fh.write(text.encode("utf-8")), OutputError)
@@ -190,8 +230,8 @@ def _check_out_file(out: str | None, inputs: Sequence[Path] = ()) -> Path:
     from .exceptions import OutputError
 
     path = Path(out or "")
-    if path.suffix.lower() not in (".csv", ".md", ".html", ".htm"):
-        raise _BadInput(f"--out {out}: use a file ending in .csv, .md or .html")
+    if path.suffix.lower() not in _OUT_SUFFIXES:
+        raise _BadInput(f"--out {out}: use a file ending in .csv, .xlsx, .docx, .md, .html or .tex")
     refuse_inputs(path, inputs, OutputError)
     if path.is_dir():
         raise OutputError(f"--out {out} is a folder; give a file name such as {path / 'table.csv'}")
@@ -257,7 +297,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     columns = _column_map(args.columns) if args.columns else None
     scales = args.scale if len(args.scale) > 1 else args.scale[0]
     df = _read_data(args, _item_columns(args.scale, columns, [args.id]), compact=True)
-    result = score(df, scales, columns=columns, id_column=args.id)
+    result = score(df, scales, columns=columns, id_column=args.id, invalid=args.invalid)
     _print_result(result)
     if args.out:
         scores = result.scores
@@ -412,7 +452,105 @@ def _cmd_mediate(args: argparse.Namespace) -> int:
     )
     _print_result(result)
     if args.out:
-        _wrote(*_write_table(result.table, args.out, "Mediation", _inputs(args)))
+        _write_result(result, result.table, args.out, "Mediation", _inputs(args))
+    return EXIT_OK
+
+
+def _print_apa(title: str, table: Any, lines: Sequence[str] = (), digits: int = 3) -> None:
+    """Print an APA table: the title, the table (symbol headers), the lines below it."""
+    from ._core.apa_table import apa_text
+    from ._core.export import default_note
+
+    _say(title)
+    _say("")
+    _say(apa_text(table, digits))
+    note = default_note(table)
+    for line in [*lines, *([f"Note. {note}"] if note else [])]:
+        _say(line)
+
+
+def _write_result(
+    result: Any, table: Any, out: str, title: str, inputs: Sequence[Path] = ()
+) -> None:
+    """``--out``: .xlsx/.docx/.tex through the result's exports, the rest as a table file."""
+    _wrote(*_write_table(table, out, title, inputs, result=result))
+
+
+def _cmd_list_scales(args: argparse.Namespace) -> int:
+    list_scales = _api("list_scales", "list-scales")
+    table = list_scales()
+    shown = table[["name", "title", "respondent", "n_items", "subscales", "response"]]
+    _print_apa("Bundled scales (use a name with --scale)", shown)
+    if args.out:
+        _wrote(*_write_table(table, args.out, "Bundled scales"))
+    return EXIT_OK
+
+
+def _cmd_regress(args: argparse.Namespace) -> int:
+    regress = _api("regress", "regress")
+    df = _read_data(args)
+    result = regress(df, args.formula, se=args.se, cluster=args.cluster)
+    from ._core.format import fmt_p, fmt_r
+
+    _print_apa(
+        f"Linear regression: {args.formula} ({args.se} SEs)",
+        result.table,
+        [
+            f"n = {result.n} ({result.n_dropped} row(s) left out for missing values); "
+            f"R² = {fmt_r(result.r2, 3)}, adjusted R² = {fmt_r(result.adj_r2, 3)}, "
+            f"F({result.df_model:g}, {result.df_resid:g}) = {result.f:.2f}, {fmt_p(result.f_p_value)}"
+        ],
+    )
+    if args.out:
+        _write_result(result, result.table, args.out, "Regression", _inputs(args))
+    return EXIT_OK
+
+
+def _cmd_mixed(args: argparse.Namespace) -> int:
+    mixed = _api("mixed", "mixed")
+    df = _read_data(args)
+    result = mixed(
+        df,
+        args.formula,
+        groups=args.groups,
+        re_formula=args.re_formula,
+        reml=not args.ml,
+        df_method=args.df_method,
+    )
+    from ._core.format import fmt_r
+
+    icc = getattr(result, "icc", None)
+    icc_text = f"; ICC(1) of the null model = {fmt_r(icc, 3)}" if isinstance(icc, float) else ""
+    _print_apa(
+        f"Linear mixed model: {args.formula}, groups {args.groups} "
+        f"({'ML' if args.ml else 'REML'}, {args.df_method} df)",
+        result.table,
+        [f"n = {result.n} ({result.n_dropped} row(s) left out for missing values){icc_text}"],
+    )
+    if args.out:
+        _write_result(result, result.table, args.out, "Mixed model", _inputs(args))
+    return EXIT_OK
+
+
+def _cmd_cfa(args: argparse.Namespace) -> int:
+    cfa = _api("cfa", "cfa")
+    df = _read_data(args)
+    columns = _column_map(args.columns) if args.columns else None
+    result = cfa(df, args.scale, columns=columns, missing=args.missing, estimator=args.estimator)
+    fit = result.fit.iloc[0]
+    from ._core.format import fmt_p, fmt_r
+
+    _print_apa(
+        f"Confirmatory factor analysis of '{args.scale}' ({args.estimator}, {args.missing})",
+        result.table,
+        [
+            f"n = {int(fit['n'])}; χ²({fit['df']:g}) = {fit['chi2']:.2f}, {fmt_p(fit['p_value'])}; "
+            f"CFI = {fmt_r(fit['cfi'], 3)}, TLI = {fmt_r(fit['tli'], 3)}, "
+            f"RMSEA = {fmt_r(fit['rmsea'], 3)}, SRMR = {fmt_r(fit['srmr'], 3)}"
+        ],
+    )
+    if args.out:
+        _write_result(result, result.table, args.out, "CFA", _inputs(args))
     return EXIT_OK
 
 
@@ -513,7 +651,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _out_folder(args.out)
     _check_boot_memory(args.n_boot, 64)
     mod = _backend("learning_direction.studies.report", "report")
-    extra: dict[str, Any] = {"progress": args.progress and sys.stderr.isatty()}
+    extra: dict[str, Any] = {"progress": args.progress and sys.stderr.isatty(), "log": sys.stderr}
     if args.n_boot is not None:
         extra["n_boot"] = args.n_boot
     index, replaced = _staged(
@@ -527,12 +665,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     mod = _backend("learning_direction.evaluation", "evaluate")
     if args.check:  # the config, checked against its files (which are read and prepared)
-        checked, prep = mod.check_evaluation(Path(args.config))
-        cfg = checked.config
+        try:
+            checked, prepared = mod.check_evaluation(Path(args.config))
+            cfg = checked.config
+        except mod.ConfigProblems as exc:
+            if len(exc.problems) == 1:
+                raise
+            _say(f"error: {len(exc.problems)} problems in {args.config}:", err=True)
+            for problem in exc.problems:
+                _say(f"  - {_cli_hint(problem)}", err=True)
+            return EXIT_BAD_INPUT
         target = Path(args.out) if args.out else cfg.output
         output = _backend("learning_direction.evaluation.output", "evaluate")
-        output.output_folder(target, cfg, prep, Path(args.config), mod.REPORT_NAME).precheck()
-        files = ", ".join(f"{n}: {cfg.data.file(n).path}" for n in cfg.data.configured())
+        output.output_folder(target, cfg, prepared, Path(args.config), mod.REPORT_NAME).precheck()
+        sheets = {n: st.survey.report.sheet for n, st in prepared.datasets.items()}
+        files = ", ".join(
+            f"{n}: {cfg.data.file(n).path}" + (f" (sheet '{sheets[n]}')" if sheets.get(n) else "")
+            for n in cfg.data.configured()
+        )
         _say(f"config OK: {args.config} ({files}; {len(cfg.scales)} scale(s); output {cfg.output})")
         return EXIT_OK
     out = Path(args.out) if args.out else None
@@ -619,7 +769,11 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_out(p: argparse.ArgumentParser, what: str = "the table") -> None:
-    p.add_argument("--out", metavar="FILE", help=f"write {what} to FILE (.csv, .md or .html)")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help=f"write {what} to FILE (.csv, .xlsx, .docx, .md, .html or .tex)",
+    )
 
 
 def _add_progress(p: argparse.ArgumentParser) -> None:
@@ -704,6 +858,13 @@ def _add_score(sub: _Subparsers[Any]) -> None:
         "--columns", metavar="MAP.yaml", help="YAML map item_id: column for renamed export columns"
     )
     p.add_argument("--id", metavar="COLUMN", help="id column to put first in the --out file")
+    p.add_argument(
+        "--invalid",
+        choices=("raise", "missing"),
+        default="raise",
+        help="answers outside the response range or not numbers: stop with an error (raise, "
+        "the default) or set them to missing and list them (missing)",
+    )
     _add_out(p, "the scores")
     _add_read_options(p)
     p.set_defaults(handler=_cmd_score)
@@ -778,6 +939,79 @@ def _add_moderate(sub: _Subparsers[Any]) -> None:
     _add_out(p)
     _add_read_options(p)
     p.set_defaults(handler=_cmd_moderate)
+
+
+def _add_list_scales(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "list-scales", "List the bundled scales (names to use with --scale).",
+                 "  learning-direction list-scales\n"
+                 "  learning-direction list-scales --out scales.xlsx")  # fmt: skip
+    _add_out(p, "the list")
+    p.set_defaults(handler=_cmd_list_scales)
+
+
+def _add_regress(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "regress", "Linear regression (OLS) with classical, HC3 or cluster-robust SEs.",
+                 "  learning-direction regress scores.csv --formula \"mentor_engagement ~ downward + upward + lateral\" \\\n"
+                 "      --se HC3 --out regression.docx\n"
+                 "  learning-direction regress pairs.xlsx --sheet pairs --formula \"y ~ x\" --se cluster --cluster mentor_id\n"
+                 "  (R: lm() with sandwich::vcovHC(type = \"HC3\") or vcovCL)")  # fmt: skip
+    p.add_argument(
+        "data", metavar="DATA", help="data file (.csv, .xlsx, .sav, .dta, Qualtrics export)"
+    )
+    p.add_argument(
+        "--formula", required=True, metavar="FORMULA", help='model formula, e.g. "y ~ x + w"'
+    )
+    p.add_argument("--se", choices=("classical", "HC0", "HC1", "HC2", "HC3", "HC4", "cluster"),
+                   default="classical", help="standard errors (default classical)")  # fmt: skip
+    p.add_argument("--cluster", metavar="COLUMN", help="cluster column for --se cluster")
+    _add_out(p)
+    _add_read_options(p)
+    p.set_defaults(handler=_cmd_regress)
+
+
+def _add_mixed(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "mixed", "Linear mixed model (random intercepts/slopes; lme4 with lmerTest df).",
+                 "  learning-direction mixed mentees.csv --formula \"hireability ~ mentor_engagement\" --groups mentor_id\n"
+                 "  learning-direction mixed d.csv --formula \"y ~ x\" --groups g --re-formula \"~ x\" --df-method kenward-roger \\\n"
+                 "      --out mixed.xlsx\n"
+                 "  (R: lmerTest::lmer(y ~ x + (x | g)))")  # fmt: skip
+    p.add_argument("data", metavar="DATA", help="data file")
+    p.add_argument("--formula", required=True, metavar="FORMULA", help="fixed-effects formula")
+    p.add_argument(
+        "--groups", required=True, metavar="COLUMN", help="grouping column (e.g. mentor_id)"
+    )
+    p.add_argument(
+        "--re-formula",
+        metavar="FORMULA",
+        help='random slopes, e.g. "~ x" (default: intercept only)',
+    )
+    p.add_argument("--ml", action="store_true", help="fit by ML instead of REML")
+    p.add_argument("--df-method", choices=("satterthwaite", "kenward-roger", "wald"),
+                   default="satterthwaite", help="denominator df of the t tests (default satterthwaite)")  # fmt: skip
+    _add_out(p)
+    _add_read_options(p)
+    p.set_defaults(handler=_cmd_mixed)
+
+
+def _add_cfa(sub: _Subparsers[Any]) -> None:
+    p = _command(sub, "cfa", "Confirmatory factor analysis of a scale (its subscales as factors; lavaan conventions).",
+                 "  learning-direction cfa survey.csv --scale learning_direction\n"
+                 "  learning-direction cfa export.sav --scale learning_direction --columns items.yaml --missing fiml \\\n"
+                 "      --out cfa.docx\n"
+                 "  (R: lavaan::cfa(model, data, missing = \"fiml\"))")  # fmt: skip
+    p.add_argument("data", metavar="DATA", help="survey file")
+    p.add_argument(
+        "--scale", required=True, metavar="NAME", help="bundled scale name or path to a scale YAML"
+    )
+    p.add_argument("--columns", metavar="MAP.yaml", help="YAML map item_id: column")
+    p.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
+                   help="missing answers: listwise deletion (default) or FIML")  # fmt: skip
+    p.add_argument(
+        "--estimator", choices=("ML", "MLR"), default="ML", help="estimator (default ML)"
+    )
+    _add_out(p)
+    _add_read_options(p)
+    p.set_defaults(handler=_cmd_cfa)
 
 
 def _add_study(sub: _Subparsers[Any]) -> None:
@@ -876,8 +1110,12 @@ def _add_power(sub: _Subparsers[Any]) -> None:
 
 #: the subcommands, in the order `learning-direction --help` lists them
 _SUBCOMMANDS: tuple[Callable[[_Subparsers[Any]], None], ...] = (
+    _add_list_scales,
     _add_score,
     _add_reliability,
+    _add_regress,
+    _add_mixed,
+    _add_cfa,
     _add_mediate,
     _add_moderate,
     _add_study,
@@ -926,7 +1164,8 @@ def _capped(text: str) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    return _capped(str(exc).strip() or type(exc).__name__)
+    text = str(exc).strip() or type(exc).__name__
+    return _capped(_cli_hint(text))
 
 
 def _is_bad_input(exc: BaseException) -> bool:
@@ -1025,6 +1264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         _say(f"{PROG} {__version__}")
         return EXIT_OK
+    _STATE["command"] = getattr(args, "command", None)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

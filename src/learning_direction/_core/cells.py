@@ -37,7 +37,8 @@ __all__ = [
 
 #: the characters a spreadsheet reads as the start of a formula (OWASP's list)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+#: a number written as text, possibly with significance stars ("-.05**"): not a formula
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\**$", re.ASCII)
 _FULLWIDTH_DIGIT = re.compile("[\uff10-\uff19]")
 
 

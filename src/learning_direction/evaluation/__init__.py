@@ -30,7 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import CheckedConfig, EvaluationConfig, check_config, load_config
+from .config import CheckedConfig, ConfigProblems, EvaluationConfig, check_config, load_config
 
 if TYPE_CHECKING:
     from .._core.outputs import Replaced
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REPORT_NAME",
     "CheckedConfig",
+    "ConfigProblems",
     "EvaluationConfig",
     "check_evaluation",
     "evaluate",

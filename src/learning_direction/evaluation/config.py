@@ -57,6 +57,7 @@ __all__ = [
     "LINK",
     "AnalysesConfig",
     "CheckedConfig",
+    "ConfigProblems",
     "DataFile",
     "DataFiles",
     "EngagementAnalysis",
@@ -1046,8 +1047,22 @@ def analysed_columns(cfg: EvaluationConfig, name: Dataset, raw: Sequence[str]) -
     return cols
 
 
+class ConfigProblems(ConfigError):
+    """Several problems of a config found at once (:func:`check_config`); ``.problems`` lists them."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            text = self.problems[0]
+        else:
+            text = f"{len(self.problems)} problems in the config: " + "; ".join(
+                f"({k}) {p}" for k, p in enumerate(self.problems, start=1)
+            )
+        super().__init__(text)
+
+
 def check_config(cfg: EvaluationConfig, surveys: Mapping[str, SurveyData]) -> CheckedConfig:
-    """Check a loaded config against its files; every remaining problem is a ConfigError.
+    """Check a loaded config against its files; every problem found is reported, all at once.
 
     Parameters
     ----------
@@ -1063,62 +1078,172 @@ def check_config(cfg: EvaluationConfig, surveys: Mapping[str, SurveyData]) -> Ch
 
     Raises
     ------
-    ConfigError
-        No salt for the pseudonyms; an id, join or group column is not in its file (or is
-        listed under identifiers); a score name is also a group name; a score or column named
-        by an analysis is in no file, or not where the analysis needs it.
+    ConfigProblems
+        A :class:`~learning_direction.exceptions.ConfigError` listing every problem (its
+        ``problems``): no salt for the pseudonyms; an Excel workbook with several sheets and no
+        ``sheet``; an id, join or group column that is not in its file (or is listed under
+        identifiers); a scale's item columns (``prefix`` or ``columns``) not in its file; a
+        score name that is also a group name; a score or column named by an analysis that is
+        in no file, or not where the analysis needs it.
 
     Notes
     -----
-    The checks, in order: the salt; per file the id and join columns, the score and group
-    names and the group columns; then the engagement, motives and networks analyses. The
-    columns checked are those the analyses see (:func:`analysed_columns`) plus the scores of
-    the file's scales.
+    The checks, in order: the salt; per file the sheet, the id and join columns, the score and
+    group names and the group columns; the item columns of every scale; then the engagement,
+    motives and networks analyses. The columns checked are those the analyses see
+    (:func:`analysed_columns`) plus the scores of the file's scales.
     """
-    salt = cfg.privacy.resolve_salt()
+    problems: list[str] = []
+    salt = _collect(problems, cfg.privacy.resolve_salt) or ""
     scales = cfg.scale_specs()
     scores = _scores_by_file(scales, cfg.data.configured())
     columns: dict[Dataset, tuple[str, ...]] = {}
     for name in cfg.data.configured():
         survey = surveys[name]
         raw = list(survey.data.columns)
-        _check_id_and_join(cfg, name, raw, survey.report.path)
+        problems += _sheet_problems(cfg, name)
+        problems += _id_and_join_problems(cfg, name, raw, survey.report.path)
         columns[name] = tuple(analysed_columns(cfg, name, raw))
-        _check_groups(cfg, name, scores[name], columns[name])
+        _collect(problems, _check_groups, cfg, name, scores[name], columns[name])
+    for spec in scales.values():
+        problems += _item_problems(cfg, spec, list(surveys[spec.dataset].data.columns))
+    engagement = _collect(problems, _check_engagement, cfg, scores, columns)
+    motives = _collect(problems, _check_motives, cfg, scales, scores, columns)
+    networks = _collect(problems, _check_networks, cfg, columns)
+    if problems:
+        raise ConfigProblems(problems)
     return CheckedConfig(
         config=cfg,
         salt=salt,
         scales=scales,
         columns=columns,
-        engagement=_check_engagement(cfg, scores, columns),
-        motives=_check_motives(cfg, scales, scores, columns),
-        networks=_check_networks(cfg, columns),
+        engagement=engagement,
+        motives=motives,
+        networks=networks,
     )
 
 
-def _check_id_and_join(cfg: EvaluationConfig, name: Dataset, raw: list[str], path: str) -> None:
+def _collect(problems: list[str], check: Any, *args: Any) -> Any:
+    """``check(*args)``; a ConfigError it raises is added to ``problems`` (and None returned)."""
+    try:
+        return check(*args)
+    except ConfigProblems as exc:
+        problems.extend(exc.problems)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    return None
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True)
+    except Exception:  # not a workbook: read_survey has said so already
+        return []
+    names = [str(n) for n in book.sheetnames]
+    book.close()
+    return names
+
+
+def _sheet_problems(cfg: EvaluationConfig, name: Dataset) -> list[str]:
+    """A workbook with several sheets must name the one to read (a guess is never silent)."""
+    spec = cfg.data.file(name)
+    is_excel = spec.format == "xlsx" or spec.path.suffix.lower() in {".xlsx", ".xlsm"}
+    if not is_excel or spec.sheet is not None:
+        return []
+    sheets = _sheet_names(spec.path)
+    if len(sheets) <= 1:
+        return []
+    return [
+        f"data.{name}.sheet: {spec.path.name} has {len(sheets)} sheets "
+        f"({', '.join(repr(s) for s in sheets)}); say which one holds the {name} "
+        f"with sheet: <name> under data.{name}"
+    ]
+
+
+def _id_and_join_problems(
+    cfg: EvaluationConfig, name: Dataset, raw: list[str], path: str
+) -> list[str]:
+    """The id and join columns of one file (both checked, each named by its config key)."""
     id_col = cfg.ids.get(name)
     join = cfg.join.get(name)
     idents = set(cfg.identifiers.get(name, []))
+    out = []
     if id_col is not None and id_col not in raw:
-        raise ConfigError(
+        out.append(
             f"ids.{name}: column '{id_col}' is not in the {name} file ({path}); "
-            "name its respondent-id column"
+            f"name its respondent-id column{_closest(id_col, raw)}"
         )
-    if name == "mentors" and join is not None and join not in raw:
-        raise ConfigError(
-            f"join.mentors: column '{join}' is not in the mentors file; name its mentor-id column"
-        )
-    if id_col is not None and id_col in idents:
-        raise ConfigError(
+    elif id_col is not None and id_col in idents:
+        out.append(
             f"ids.{name}: column '{id_col}' is not in the {name} file "
             "(or it was listed under identifiers); name the respondent-id column"
         )
     if join is not None and (join not in raw or join in idents):
-        raise ConfigError(
-            f"join.{name}: column '{join}' is not in the {name} file; name the column "
-            "holding the mentor id"
+        what = (
+            "name its mentor-id column"
+            if name == "mentors"
+            else "name the column holding the mentor id"
         )
+        out.append(
+            f"join.{name}: column '{join}' is not in the {name} file; {what}"
+            + (_closest(join, raw) if join not in raw else " (it is listed under identifiers)")
+        )
+    return out
+
+
+def _closest(column: str, raw: Sequence[str]) -> str:
+    """`` (did you mean 'x', 'y'?)`` for a column name that is not in the file."""
+    from .._core.data import closest_columns
+
+    close = closest_columns(column, list(raw))
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _prefix_candidates(raw: Sequence[str], n_items: int, start: int) -> list[str]:
+    """Prefixes ``p`` such that ``p<start>`` ... ``p<start + n_items - 1>`` are all columns."""
+    have = {str(c) for c in raw}
+    found: list[str] = []
+    for col in have:
+        if not col.endswith(str(start)):
+            continue
+        p = col[: -len(str(start))]
+        if p and p not in found and all(f"{p}{start + k}" in have for k in range(n_items)):
+            found.append(p)
+    return sorted(found)
+
+
+def _item_problems(cfg: EvaluationConfig, spec: ScaleSpec, raw: list[str]) -> list[str]:
+    """The item columns of a scale that its file does not have (one problem per scale)."""
+    from .._core.data import missing_hint
+
+    missing = [c for c in spec.columns.values() if c not in raw]
+    if not missing:
+        return []
+    mapping = cfg.scales[spec.name]
+    if mapping.prefix is not None:
+        key = f"scales.{spec.name}.prefix"
+        fits = [
+            p
+            for p in _prefix_candidates(raw, len(spec.columns), mapping.start)
+            if p != mapping.prefix
+        ]
+        hint = (
+            f"prefixes that fit its {len(spec.columns)} items: {', '.join(fits[:4])}"
+            if fits
+            else "give the columns one by one under columns: {item_id: column}"
+        )
+    else:
+        key = f"scales.{spec.name}" + (".columns" if mapping.columns is not None else "")
+        hint = "map the items to the export's columns with prefix: or columns: {item_id: column}"
+    shown = missing_hint(missing[:3], raw)
+    if len(missing) > 3:
+        shown += f" and {len(missing) - 3} more"
+    return [
+        f"{key}: {len(missing)} of the {len(spec.columns)} item columns of scale "
+        f"'{spec.name}' are not in the {spec.dataset} file: {shown}; {hint}"
+    ]
 
 
 def _check_groups(

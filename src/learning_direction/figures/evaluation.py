@@ -216,7 +216,9 @@ def plot_response_rates(
         inv = pd.to_numeric(table[invited], errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(inv > 0, resp / inv, np.nan)
-        ax.barh(y, np.nan_to_num(rate), color=PALETTE[0], alpha=0.85, height=0.6)
+        # the axis ends at 100%: a rate above it (more responses than invited, a config
+        # error the report warns about) fills the bar and its label gives the number
+        ax.barh(y, np.minimum(np.nan_to_num(rate), 1.0), color=PALETTE[0], alpha=0.85, height=0.6)
         for yi, r, n_r, n_i in zip(y, rate, resp, inv):
             if np.isnan(n_r):
                 text = "suppressed (small group)"
@@ -224,10 +226,20 @@ def plot_response_rates(
                 text = f"{n_r:.0f} (no invited count)"
             else:
                 text = f"{n_r:.0f} / {n_i:.0f} ({100 * r:.0f}%)"
-            ax.text((0 if np.isnan(r) else min(r, 1.0)) + 0.02, yi, text, va="center", fontsize=9)
+            inside = not np.isnan(r) and r > 0.55  # long bars carry their label inside
+            x = (0 if np.isnan(r) else min(r, 1.0)) + (-0.02 if inside else 0.02)
+            ax.text(
+                x,
+                yi,
+                text,
+                va="center",
+                ha="right" if inside else "left",
+                color="white" if inside else "black",
+                fontsize=9,
+            )
         ax.set_yticks(y)
         ax.set_yticklabels([plain_label(v) for v in table[level]])
-        ax.set_xlim(0, 1.45)
+        ax.set_xlim(0, 1.0)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
         ax.set_xticklabels(["0%", "25%", "50%", "75%", "100%"])
         ax.set_xlabel("response rate")

@@ -14,7 +14,6 @@ import hmac
 import itertools
 import os
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ import pandas as pd
 
 from .._core.checks import choice
 from .._core.data import missing_hint
+from .._core.warn import warn_user
 from ..exceptions import ConfigError, DataQualityWarning, DataValidationError
 
 __all__ = [
@@ -400,11 +400,10 @@ def strip_identifiers(
     if check:
         suspicious = detect_identifiers(out)
         if suspicious:
-            warnings.warn(
+            warn_user(
                 f"column(s) {suspicious} look like direct identifiers (names, e-mails, IP addresses) "
                 "but are not listed under 'identifiers'; add them there unless they are safe",
                 DataQualityWarning,
-                stacklevel=2,
             )
     record = StrippedIdentifiers(
         removed=tuple(present),

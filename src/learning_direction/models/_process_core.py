@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import choice
+from .._core.warn import warn_user
 from ..exceptions import ModelError, ModelWarning
 from . import bootstrap as bs
 from ._ols_batch import (
@@ -557,7 +558,7 @@ def resample(
     for w in caught:  # keep the warning in the result's notes, and pass it on
         if issubclass(w.category, ModelWarning):
             notes.append(str(w.message))
-        warnings.warn(w.message, w.category, stacklevel=3)
+        warn_user(w.message, w.category)
     boot_se = np.nanstd(valid, axis=0, ddof=1)
     p = bs.boot_pvalue(valid)
     return Resampled(est, valid, draws, singular, seed_used, lo, hi, boot_se, p, notes)

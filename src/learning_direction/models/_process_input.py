@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +11,7 @@ import pandas as pd
 
 from .._core.checks import check_level, choice
 from .._core.data import MissingReport, complete_cases, require_columns
+from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._ols_batch import _codes
 from ._types import IntArray
@@ -120,7 +120,7 @@ def prepare(
     sub, report = complete_cases(df, cols, what)
     notes = [report.reason] if report.n_dropped else []
     if report.n_dropped:
-        warnings.warn(report.reason, ModelWarning, stacklevel=3)
+        warn_user(report.reason, ModelWarning)
     text = [c for c in covariates if _is_text(sub[c])]
     for c in [*numeric, y]:
         if c in text:
@@ -259,7 +259,7 @@ def _cluster_codes(ids: pd.Series, cluster: str, notes: list[str]) -> tuple[IntA
             f"only {n_cl} clusters in '{cluster}': cluster-bootstrap intervals are unreliable "
             f"with fewer than {WARN_CLUSTERS} clusters"
         )
-        warnings.warn(msg, ModelWarning, stacklevel=4)
+        warn_user(msg, ModelWarning)
         notes.append(msg)
     return codes, n_cl
 

@@ -60,7 +60,6 @@ import os
 import secrets
 import sys
 import threading
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -69,6 +68,7 @@ from typing import Any
 import numpy as np
 
 from .._core.checks import check_level, choice
+from .._core.warn import warn_user
 from ..exceptions import ModelError, ModelWarning
 from ._types import BoolArray, FloatArray, as_float
 
@@ -391,11 +391,10 @@ def _finish_draws(out: FloatArray, n_boot: int, unit: str, warn: bool) -> BoolAr
             f"constant or collinear in the resampled {unit}s); check the variables' variance"
         )
     if n_sing and warn:
-        warnings.warn(
+        warn_user(
             f"{n_sing} of {n_boot} bootstrap resamples were singular (a predictor constant or "
             f"collinear in the resample) and are left out of the intervals",
             ModelWarning,
-            stacklevel=3,
         )
     return singular
 
@@ -705,13 +704,12 @@ def confidence_interval(
         rank = np.floor((t.size + 1) * adj[np.isfinite(adj)])
         n_extreme += bool(((rank <= 0) | (rank >= t.size)).any())
     if n_extreme:
-        warnings.warn(
+        warn_user(
             f"extreme order statistics used as endpoints for {n_extreme} of {k} "
             f"{method} interval(s): the {level:.4g} limits fall beyond the smallest or largest "
             "draw, so the interval is unstable; use more resamples (n_boot) or a lower ci_level "
             "(boot::boot.ci gives the same warning)",
             ModelWarning,
-            stacklevel=2,
         )
     return lo, hi
 

@@ -13,7 +13,6 @@ dyad-level (pairwise) data both use.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -27,6 +26,7 @@ from .._core.data import require_columns
 from .._core.format import format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_html, table_to_text
+from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._ols_batch import sym_from_triu, triu_products
 from ._sur import cross_products, fit_sur
@@ -786,11 +786,10 @@ def _apim_notes(
         if not f.converged:
             notes.append(f"the {key} model did not converge fully; treat its estimates with care")
     if boot is not None and boot.n_singular:
-        warnings.warn(
+        warn_user(
             f"apim: {boot.n_singular} of {boot.n_boot} bootstrap resamples could not be "
             "fitted and were left out of the k intervals",
             ModelWarning,
-            stacklevel=3,
         )
         notes.append(f"{boot.n_singular} bootstrap resamples could not be fitted")
     ia, _ = _k_positions(dy.p)

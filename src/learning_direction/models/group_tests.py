@@ -15,7 +15,6 @@ Bell–McCaffrey/Satterthwaite degrees of freedom, and the omnibus test is the H
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -27,6 +26,7 @@ from .._core.checks import check_level
 from .._core.data import complete_cases, require_columns
 from .._core.format import fmt_num, fmt_p
 from .._core.results import ResultMixin, table_to_text
+from .._core.warn import warn_user
 from ..exceptions import DataQualityWarning, DataValidationError, ModelError
 
 __all__ = [
@@ -234,7 +234,7 @@ def _prepare(df: pd.DataFrame, dv: str, between: str, cluster: str | None, what:
     notes = []
     if report.n_dropped:
         notes.append(report.reason)
-        warnings.warn(f"{what}: {report.reason}", DataQualityWarning, stacklevel=3)
+        warn_user(f"{what}: {report.reason}", DataQualityWarning)
     yv = sub[dv]
     if pd.api.types.is_bool_dtype(yv) or not pd.api.types.is_numeric_dtype(yv):
         raise DataValidationError(

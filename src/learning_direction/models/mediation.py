@@ -8,7 +8,6 @@ models by OLS, with covariates in every equation, a categorical X (relative effe
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -18,6 +17,7 @@ import pandas as pd
 
 from .._core.checks import choice
 from .._core.results import table_to_text
+from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from . import _process_core as core
 from ._process_input import (
@@ -695,7 +695,7 @@ def _cluster_design(
             "cluster= only makes the bootstrap resample rows as clusters of one (the same as "
             "without cluster=)"
         )
-        warnings.warn(msg, ModelWarning, stacklevel=4)
+        warn_user(msg, ModelWarning)
         notes.append(msg)
         return "single-level", "row"
     if lv[y] == 2:

@@ -29,7 +29,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from .tables import to_html
+from .tables import table_note, to_html
 
 __all__ = ["HtmlReport", "Section", "figure_to_png_bytes", "slugify"]
 
@@ -104,7 +104,38 @@ class Html:
     markup: Markup
 
 
-Block = Heading | Paragraph | Bullets | Figure | Html
+@dataclass(frozen=True)
+class Table:
+    """An APA table: number and title above, the table, a *Note.* below.
+
+    A table longer than :data:`COLLAPSE_ROWS` rows (per-respondent listings) is folded into a
+    ``<details>`` element that states its size, with a link to its CSV file when there is one.
+    """
+
+    kind: ClassVar[str] = "table"
+    markup: Markup
+    caption: str | None
+    note: str | None
+    n_rows: int
+    csv_href: str | None = None
+
+    @property
+    def collapsed(self) -> bool:
+        return self.n_rows > COLLAPSE_ROWS
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note paragraph, set as APA does: *Note.* in italics, then the text."""
+
+    kind: ClassVar[str] = "note"
+    text: str
+
+
+#: tables with more rows than this are folded (``<details>``) in the report
+COLLAPSE_ROWS = 20
+
+Block = Heading | Paragraph | Bullets | Figure | Html | Table | Note
 
 
 def _escape(value: Any) -> Markup:
@@ -112,6 +143,24 @@ def _escape(value: Any) -> Markup:
     if hasattr(value, "__html__"):
         return Markup(value)
     return Markup(html.escape(str(value)))
+
+
+_STAT = re.compile(
+    r"(?<![A-Za-z0-9_/])(b|B|SE|SD|M|Mdn|p|t|F|r|R|n|N|z|d|df|a|c)"
+    r"(?=(?:²|\([^)]*\))?\s?(?:=|&lt;|&gt;|≤|≥))"
+)
+_MINUS_SIGN = re.compile(r"(?<![\w.\-])-(?=\.?\d)")
+
+
+def apa_markup(text: str) -> Markup:
+    """Escape an APA sentence, set its statistical symbols in italics and use U+2212 minus.
+
+    >>> str(apa_markup("b = -0.33, SE = 0.05, p < .001, ΔR² = .12, F(2, 97) = 3.1 <script>"))
+    '<i>b</i> = −0.33, <i>SE</i> = 0.05, <i>p</i> &lt; .001, Δ<i>R</i>² = .12, <i>F</i>(2, 97) = 3.1 &lt;script&gt;'
+    """
+    escaped = html.escape(str(text))
+    escaped = _MINUS_SIGN.sub("−", escaped)
+    return Markup(_STAT.sub(r"<i>\1</i>", escaped))
 
 
 @functools.cache
@@ -123,6 +172,7 @@ def _page_template() -> Template:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["apa"] = apa_markup
     return env.get_template("report.html.j2")
 
 
@@ -160,8 +210,27 @@ class Section:
         self.blocks.append(Bullets(tuple(str(i) for i in items)))
         return self
 
-    def table(self, df: pd.DataFrame, caption: str | None = None, digits: int = 2) -> Section:
-        self.blocks.append(Html(Markup(to_html(df, digits=digits, caption=caption))))
+    def table(
+        self,
+        df: pd.DataFrame,
+        caption: str | None = None,
+        digits: int = 2,
+        *,
+        note: str | None = None,
+        csv_href: str | None = None,
+    ) -> Section:
+        """An APA table (numbered in the page); ``note`` defaults to :func:`table_note`."""
+        body = Markup(to_html(df, digits=digits))
+        if caption:  # the page numbers its tables: "Table 1. Means ..." -> "Means ..."
+            caption = re.sub(r"^Table\s+\d+[.:]\s*", "", str(caption))
+        self.blocks.append(
+            Table(body, caption, note or table_note(df), n_rows=len(df), csv_href=csv_href)
+        )
+        return self
+
+    def note(self, text: str) -> Section:
+        """A *Note.* paragraph."""
+        self.blocks.append(Note(str(text)))
         return self
 
     def figure(

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.apa_table import apa_html_table, apa_markdown
 from .._core.cells import csv_text
 from .._core.data import require_columns
-from .._core.format import fmt_p_boot
-from .._core.results import ResultMixin, is_p_column, show_boot_p
+from .._core.export import ExportTable, latex_table
+from .._core.results import ResultMixin, is_p_column
 from ..exceptions import DataValidationError
 from .apa import fmt_num, fmt_r, stars
 
@@ -30,6 +31,7 @@ __all__ = [
     "CorrelationTable",
     "correlation_table",
     "save_table",
+    "table_note",
     "to_html",
     "to_latex",
     "to_markdown",
@@ -37,59 +39,48 @@ __all__ = [
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 2) -> str:
-    """A GitHub-flavoured markdown table (floats rounded to ``digits``; bootstrap p-values of
-    0 as ``< 2/B``, see :func:`learning_direction._core.results.show_boot_p`)."""
-    shown = show_boot_p(table, max(digits, 3))
-    return str(shown.to_markdown(index=False, floatfmt=f".{digits}f"))
+    """A GitHub-flavoured markdown table with APA headers (``*b*``, ``*SE*``, ``*p*``) and
+    cells (see :mod:`learning_direction._core.apa_table`; bootstrap p-values of 0 as ``< 2/B``)."""
+    return apa_markdown(table, digits)
 
 
-def _is_p_column(name: object) -> bool:
-    return is_p_column(name)
+def table_note(table: pd.DataFrame) -> str | None:
+    """The general note of an APA table: the abbreviations used and the bootstrap resamples.
+
+    >>> table_note(pd.DataFrame({"estimate": [1.0], "ci_low": [0.5], "ci_high": [1.5]}))
+    'CI = confidence interval; LL = lower limit; UL = upper limit.'
+    """
+    names = {str(c) for c in table.columns}
+    parts = []
+    if any(c.endswith(("ci_low", "ci_high")) for c in names):
+        parts.append("CI = confidence interval; LL = lower limit; UL = upper limit.")
+    n_boot = table.attrs.get("n_boot")
+    if n_boot and any(is_p_column(c) for c in names):
+        parts.append(f"p values from {int(n_boot):,} bootstrap resamples.")
+    return " ".join(parts) or None
 
 
 def to_html(table: pd.DataFrame, digits: int = 2, caption: str | None = None) -> str:
-    """An HTML table with every cell and header escaped.
+    """An APA table in HTML with every cell and header escaped.
 
-    p-value columns (``p_value``, ``*_p_value``) are shown in APA form: three decimals without
-    a leading zero, and ``<.001`` below .001; in a table of bootstrap p-values
-    (``attrs["n_boot"]`` = B) a stored 0 is shown as ``<`` 2/B (``<.0004`` for 5,000). The table sits in a horizontally scrollable box
-    so a wide table never breaks the page layout.
+    Headers are the APA symbols in italics (*b*, *SE*, 95% CI *LL* / *UL*, *p*, β, *R*²), p values
+    read ``.032`` or ``<.001`` (a bootstrap p of 0 ``<`` 2/B), statistics bounded by 1 have no
+    leading zero, negative numbers carry U+2212, booleans read Yes/No, text columns are
+    left-aligned and numbers right-aligned (see :mod:`learning_direction._core.apa_table`). The
+    caption is set above the table, outside it, so it wraps with the page; the table sits in a
+    horizontally scrollable box so a wide table never breaks the page layout.
     """
-    shown = table.copy()
-    n_boot = table.attrs.get("n_boot")
-    for col in shown.columns:
-        if _is_p_column(col) and pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = shown[col].map(
-                lambda v: (
-                    "" if v != v else fmt_p_boot(v, n_boot, with_symbol=False).replace(" ", "")
-                )
-            )
-    out = shown.to_html(
-        index=False,
-        escape=True,
-        border=0,
-        classes="ld-table",
-        na_rep="",
-        float_format=lambda v: fmt_num(v, digits),
-    )
-    if caption:
-        out = out.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
-    return f"<div class='ld-table-wrap'>{out}</div>"
+    out = apa_html_table(table, digits)
+    title = f"<p class='table-title'>{html.escape(caption)}</p>" if caption else ""
+    return f"{title}<div class='ld-table-wrap'>{out}</div>"
 
 
 def to_latex(
     table: pd.DataFrame, digits: int = 2, caption: str | None = None, label: str | None = None
 ) -> str:
-    """A LaTeX ``tabular`` (booktabs) with special characters escaped."""
-    styler = (
-        show_boot_p(table, max(digits, 3))
-        .style.hide(axis="index")
-        .format(precision=digits, escape="latex", na_rep="")
-    )
-    styler = styler.format_index(escape="latex", axis=1)
-    return str(
-        styler.to_latex(caption=caption, label=label, hrules=True, position_float="centering")
-    )
+    """A LaTeX ``table`` (booktabs rules only) with APA headers and special characters escaped
+    (:func:`learning_direction._core.export.latex_table`)."""
+    return latex_table(ExportTable(caption or "", table, note="", digits=digits), label)
 
 
 def save_table(

@@ -9,7 +9,6 @@ in a tidy table and a :class:`DataQualityWarning` is issued.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -20,6 +19,7 @@ import pandas as pd
 from .._core.cells import clip, describe_text
 from .._core.checks import choice
 from .._core.data import closest_columns, missing_hint
+from .._core.warn import warn_user
 from ..exceptions import DataQualityWarning, DataValidationError
 from .codebook import Scale
 
@@ -301,11 +301,10 @@ def _invalid_table(records: list[pd.DataFrame], what: str, stacklevel: int = 5) 
     )
     if len(table):
         by_col = table.groupby("column", sort=False).size()
-        warnings.warn(
+        warn_user(
             f"{what}: {len(table)} invalid answer(s) set to missing (invalid='missing'): "
             + ", ".join(f"{c} ({k})" for c, k in by_col.items())
             + "; see result.invalid for the rows and values",
             DataQualityWarning,
-            stacklevel=stacklevel,
         )
     return table

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from .._core.checks import check_level
 from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_html, table_to_text
+from .._core.warn import warn_user
 from ..exceptions import ModelError, ModelWarning
 from ..models.sem import SEMResult, sem
 from ._cfa_tables import cfa_fit, factor_correlations, loadings, parameters, validity_tables
@@ -472,18 +472,16 @@ def _warn_improper(
     variances = pars[(pars["op"] == "~~") & (pars["lhs"] == pars["rhs"]) & pars["lhs"].isin(items)]
     heywood = list(dict.fromkeys(variances.loc[variances["estimate"] < 0, "lhs"]))
     if heywood:
-        warnings.warn(
+        warn_user(
             f"negative residual variance for item(s) {heywood} (Heywood case); the solution is "
             "improper: check those items' wording and keying, or the number of factors",
             ModelWarning,
-            stacklevel=3,
         )
         notes.append(f"Heywood case: negative residual variance for {heywood}")
     if any(np.any(np.abs(c[np.triu_indices(len(c), 1)]) > 1) for c in corr.values()):
-        warnings.warn(
+        warn_user(
             "a factor correlation exceeds 1 in absolute value; the solution is improper and the "
             "factors are not distinguishable",
             ModelWarning,
-            stacklevel=3,
         )
         notes.append("a factor correlation exceeds 1 in absolute value")

@@ -9,7 +9,6 @@ read off the one covariance matrix, never refitted.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from .._core.data import require_columns
 from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_text
+from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
 from ._items import convert_answers, label_lookup, refuse_shared_columns, row_label
@@ -591,9 +591,6 @@ _METHOD = {
 
 #: item statistics computed from a subscale's covariance matrix (NaN when it has none)
 _ITEM_STATS = ("r_drop", "raw_r", "alpha_if_deleted", "std_r", "loading")
-# warnings raised in the helpers below point at the caller of reliability(): two frames up
-# from _subscale, three from the helpers it calls
-_STACKLEVEL = 3
 
 
 def _answered_rows(
@@ -641,12 +638,11 @@ def _subscale(
     described = (ans.mean, sds, ans.count)
     constant = [i for i, s in zip(ids, sds, strict=True) if not s > 0]
     for i in constant:
-        warnings.warn(
+        warn_user(
             f"item '{i}' of '{sub.name}' has zero variance (every answer is the same); "
             "correlations with it are undefined, so it is left out of the subscale's "
             "statistics",
             ReliabilityWarning,
-            stacklevel=_STACKLEVEL,
         )
         notes.append(f"constant item '{i}' left out of '{sub.name}'")
     keep = [j for j, i in enumerate(ids) if i not in constant]
@@ -658,10 +654,9 @@ def _subscale(
     }
     if len(keep) < 2:
         why = "has fewer than 2 items" if len(ids) < 2 else "has fewer than 2 non-constant items"
-        warnings.warn(
+        warn_user(
             f"subscale '{sub.name}' {why}; internal consistency is undefined and its row is NaN",
             ReliabilityWarning,
-            stacklevel=_STACKLEVEL,
         )
         notes.append(f"'{sub.name}' {why}: statistics are NaN")
         n_complete = int(answered.all(axis=1).sum())
@@ -671,10 +666,9 @@ def _subscale(
     heywood, converged = row.pop("heywood"), row.pop("converged")
     if heywood or not converged:
         msg = "is a Heywood case" if heywood else "did not converge"
-        warnings.warn(
+        warn_user(
             f"the one-factor ML solution of '{sub.name}' {msg}; omega_total may be unreliable",
             ReliabilityWarning,
-            stacklevel=_STACKLEVEL,
         )
         notes.append(f"one-factor ML solution of '{sub.name}' {msg}")
     if len(keep) == 2:
@@ -729,11 +723,10 @@ def _impossible_values(
             v[bad] = np.nan
         items[key] = v
     for problem in problems:
-        warnings.warn(
+        warn_user(
             f"'{sub.name}': {problem}; the value is reported as NaN (not computable from these "
             "answers)",
             ReliabilityWarning,
-            stacklevel=_STACKLEVEL + 1,
         )
         notes.append(f"'{sub.name}': {problem}; reported as NaN")
 
@@ -776,10 +769,9 @@ def _warn_negative_items(
     for pos, j in enumerate(keep):
         if r_drop[pos] < 0:
             rev = " (it is marked reversed: check the keying)" if sc.item(ids[j]).reverse else ""
-            warnings.warn(
+            warn_user(
                 f"item '{ids[j]}' correlates negatively with the rest of '{sub.name}' "
                 f"(r_drop = {fmt_num(r_drop[pos], 3)}); it may need reverse keying{rev}",
                 ReliabilityWarning,
-                stacklevel=_STACKLEVEL + 1,
             )
             notes.append(f"item '{ids[j]}' has a negative corrected item-total r")

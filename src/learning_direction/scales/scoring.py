@@ -7,7 +7,6 @@ row and the input index. It is vectorised over the whole item matrix (no per-row
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -18,6 +17,7 @@ import pandas as pd
 from .._core.data import require_columns
 from .._core.plotting import figure
 from .._core.results import ResultMixin
+from .._core.warn import warn_user
 from ..exceptions import DataQualityWarning, DataValidationError
 from ._items import ItemColumns, resolve_columns, row_label
 from .codebook import Scale, resolve_scales
@@ -315,7 +315,7 @@ def _warn_empty_items(empty: list[str], notes: list[str]) -> None:
             f"item column(s) {empty} have no answers at all; the subscale(s) are scored from "
             "their other items (check the export or the `columns` mapping)"
         )
-        warnings.warn(f"score(): {msg}", DataQualityWarning, stacklevel=3)
+        warn_user(f"score(): {msg}", DataQualityWarning)
         notes.append(msg)
 
 

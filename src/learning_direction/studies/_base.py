@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._core.export import ExportTable
 from .._core.results import ResultMixin, table_to_html, table_to_text
 
 if TYPE_CHECKING:
@@ -108,6 +109,15 @@ class StudyResult(ResultMixin):
             parts.append(f"<p>{html.escape(sentence)}</p>")
         return "<div class='ld-result'>" + "".join(parts) + "</div>"
 
+    def _export_tables(self) -> list[ExportTable]:
+        return [
+            ExportTable(self.captions.get(key, key), tab, digits=3)
+            for key, tab in self.tables.items()
+        ]
+
+    def _export_text(self) -> list[str]:
+        return [f"Question. {self.question}", f"Data. {self.design}", *self.text.values()]
+
     def plot(self, name: str | None = None) -> Any:
         """The named figure (default: the first one)."""
         if not self.figures:
@@ -154,7 +164,12 @@ class StudyResult(ResultMixin):
         sec.paragraph(f"Question. {self.question}")
         sec.paragraph(f"Data. {self.design}")
         for key, tab in self.tables.items():
-            sec.table(tab, caption=self.captions.get(key, key), digits=3)
+            sec.table(
+                tab,
+                caption=self.captions.get(key, key),
+                digits=3,
+                csv_href=f"tables/{self.name}_{key}.csv",
+            )
         for key, fig in self.figures.items():
             sec.figure(fig, caption=self.captions.get(key, key))
         if self.text:
@@ -165,4 +180,4 @@ class StudyResult(ResultMixin):
             if note.lower().startswith("warning"):
                 sec.warning(note)
             else:
-                sec.paragraph(f"Note. {note}")
+                sec.note(note)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._core.data import missing_hint
 from .._core.format import fmt_num, fmt_p, fmt_r
+from .._core.warn import warn_user
 from ..exceptions import DataValidationError, LearningDirectionWarning
 from ._base import StudyResult
 
@@ -228,7 +229,7 @@ def collect_warnings(notes: list[str]) -> Iterator[None]:
             if msg not in seen:
                 seen.add(msg)
                 notes.append(f"Warning: {msg}")
-                warnings.warn(msg, w.category, stacklevel=3)
+                warn_user(msg, w.category)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 

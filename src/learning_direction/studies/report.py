@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from .._core.provenance import software_versions
 from ._registry import STUDIES
@@ -49,6 +49,7 @@ def build_report(
     studies: Sequence[str] | None = None,
     n_boot: int = 5000,
     progress: bool = False,
+    log: TextIO | None = None,
 ) -> Path:
     """Run the study pipelines on the bundled data and write the HTML report.
 
@@ -62,6 +63,11 @@ def build_report(
         Subset of :data:`REPORT_STUDIES` (default: all).
     n_boot : int
         Bootstrap resamples for the mediation models.
+    progress : bool
+        Progress bars on the long steps (bootstrap).
+    log : text stream, optional
+        Where to print one line per study with its elapsed seconds (``make report`` passes
+        standard error).
 
     Returns
     -------
@@ -98,6 +104,12 @@ def build_report(
         for fig in res.figures.values():
             plt.close(fig)
         timings.append((name, time.perf_counter() - t0))
+        if log is not None:
+            print(
+                f"[{len(timings)}/{len(chosen)}] {name}: {timings[-1][1]:.1f} s",
+                file=log,
+                flush=True,
+            )
     _methods_appendix(report, seed=seed, n_boot=n_boot, studies=[t[0] for t in timings])
     return report.save(out / "index.html")
 

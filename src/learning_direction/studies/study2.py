@@ -21,7 +21,6 @@ indirect effects of two runs (2A vs 2B) with the difference of their independent
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ import pandas as pd
 
 from .._core.checks import choice
 from .._core.format import fmt_ci, fmt_num, fmt_r
+from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ModelWarning
 from . import _pipeline
 from ._base import StudyResult
@@ -776,12 +776,11 @@ def compare_samples(
         )
         draws.append(med.boot_draws[term].dropna().to_numpy())
     if first.results["mediation"].seed == second.results["mediation"].seed:
-        warnings.warn(
+        warn_user(
             "compare_samples: both studies were bootstrapped with the same seed "
             f"({first.results['mediation'].seed}), so their resamples are not independent; "
             "run them with different seeds (e.g. ld.run_study('study2b', seed=...))",
             ModelWarning,
-            stacklevel=2,
         )
     k = min(len(d) for d in draws)
     diff = draws[0][:k] - draws[1][:k]

@@ -48,6 +48,7 @@ def compute(checked: CheckedConfig, prep: Prepared) -> Overview:
                 "file": name,
                 "name": Path(rep_.path).name,
                 "format": rep_.format + (" (Qualtrics)" if rep_.qualtrics else ""),
+                "sheet": rep_.sheet if rep_.sheet is not None else "",
                 "rows_read": st.n_read,
                 "rows_analysed": st.n,
                 "columns": rep_.n_columns,
@@ -82,6 +83,8 @@ def render(rep: HtmlReport, ov: Overview, out: Output) -> None:
     )
     sec.table(ov.files, caption="Files read (SHA-256 identifies the exact export analysed)")
     out.table("files", ov.files)
+    for r in ov.files[ov.files["sheet"] != ""].itertuples():
+        sec.note(f"The {r.file} file {r.name} is an Excel workbook; sheet '{r.sheet}' was read.")
     sec.paragraph("What was analysed:")
     sec.bullets(ov.analysed)
     for w in ov.warnings:
@@ -150,8 +153,8 @@ def compute_rates(checked: CheckedConfig, prep: Prepared) -> ResponseRates:
             all_rows.extend(_file_rows(name, st, cfg.invited.get(st.name)))
     table = pd.DataFrame(all_rows, columns=_RATE_COLUMNS)
     inv = pd.to_numeric(table["invited"], errors="coerce")
-    table["invited"] = inv
-    table["rate"] = np.where(inv > 0, table["responses"] / inv, np.nan)
+    table["invited"] = inv.astype("Int64")  # counts: integers (NA where none was given)
+    table["rate"] = np.where(inv > 0, table["responses"] / inv, np.nan)  # shown as a percentage
     table["small_group"] = (table["responses"] > 0) & (table["responses"] < k_min)
     shown = table[table["invited"].notna()]
     if len(shown):
@@ -177,7 +180,7 @@ def render_rates(rep: HtmlReport, rr: ResponseRates, out: Output) -> None:
     for r in table[table["rate"] > 1].itertuples():
         sec.warning(
             f"WARNING: {r.file}, {r.group} {r.level}: {r.responses} responses but only "
-            f"{r.invited:g} invited; check the invited counts in the config."
+            f"{r.invited} invited; check the invited counts in the config."
         )
     for r in table[table["small_group"] & (table["group"] != "(all)")].itertuples():
         sec.warning(

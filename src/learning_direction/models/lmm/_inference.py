@@ -26,7 +26,6 @@ linear change of basis (P is linear and I, Q bilinear in the G's).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +33,7 @@ import pandas as pd
 import scipy.stats
 
 from ..._core.checks import check_level, choice
+from ..._core.warn import warn_user
 from ...exceptions import ModelError, ModelWarning
 from ._fit import LMMFit
 from ._hessian import VarparDerivatives, varpar_derivatives
@@ -74,12 +74,11 @@ def _satterthwaite_a(fit: LMMFit) -> FloatArray:
     vals, vecs = np.linalg.eigh(_varpar(fit).hessian)
     neg = vals < -EIGEN_TOL
     if neg.any():
-        warnings.warn(
+        warn_user(
             f"the deviance Hessian has {int(neg.sum())} negative eigenvalue(s) "
             f"({', '.join(f'{v:.1e}' for v in vals[neg])}): the fit is not at a minimum and "
             "the Satterthwaite df are unreliable (lmerTest warns the same)",
             ModelWarning,
-            stacklevel=4,
         )
     pos = vals > EIGEN_TOL
     a = 2.0 * (vecs[:, pos] / vals[pos]) @ vecs[:, pos].T

@@ -23,13 +23,13 @@ boundary fits with theta exactly 0).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.optimize
 
+from ..._core.warn import warn_user
 from ...exceptions import ModelError, ModelWarning
 from ._data import LMMData
 from ._hessian import varpar_derivatives
@@ -202,12 +202,11 @@ def minimise_deviance(data: LMMData, reml: bool, start: FloatArray, max_iter: in
             if n_iter >= max_iter
             else f"stopped with a gradient of {gnorm:.2g} ({res.message})"
         )
-        warnings.warn(
+        warn_user(
             f"the mixed-model optimiser {reason}; the estimates may not be at the optimum. "
             "Increase max_iter, rescale predictors, or simplify the random effects "
             "(a variance near zero or a correlation near +-1)",
             ModelWarning,
-            stacklevel=3,
         )
     message = "converged" if converged else str(res.message)
     return OptimResult(fac.theta, fac, converged, n_iter, obj.n_evals, message)

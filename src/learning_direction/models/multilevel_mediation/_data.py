@@ -8,7 +8,6 @@ Krull & MacKinnon 2001) and names the design by the levels of X, M and Y. It ref
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..._core.data import MissingReport, complete_cases, require_columns
+from ..._core.warn import warn_user
 from ...exceptions import DataValidationError, ModelError, ModelWarning
 from .._ols_batch import _codes
 from .._process_input import (
@@ -180,7 +180,7 @@ def _clusters(ids: pd.Series, cluster: str, notes: list[str]) -> IntArray:
             f"are imprecise and their standard errors may be too small with fewer than "
             f"{WARN_CLUSTERS} clusters"
         )
-        warnings.warn(msg, ModelWarning, stacklevel=4)
+        warn_user(msg, ModelWarning)
         notes.append(msg)
     return codes
 
@@ -223,7 +223,7 @@ def prepare(
     notes: list[str] = []
     if report.n_dropped:
         notes.append(report.reason)
-        warnings.warn(report.reason, ModelWarning, stacklevel=3)
+        warn_user(report.reason, ModelWarning)
     frame = _numeric(sub, cols)
     codes = _clusters(sub[cluster], cluster, notes)
     if singleton_clusters(codes):

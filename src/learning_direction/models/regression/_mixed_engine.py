@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..._core.warn import warn_user
 from ...exceptions import ModelWarning
 from .._design import Design
 from .._types import FloatArray
@@ -62,7 +63,7 @@ def forward_warnings(notes: list[str], what: str = "mixed") -> Iterator[None]:
         msg = str(w.message)
         if msg not in notes:
             notes.append(msg)
-            warnings.warn(f"{what}: {msg}", ModelWarning, stacklevel=5)
+            warn_user(f"{what}: {msg}", ModelWarning)
 
 
 def _labels(data: pd.DataFrame, spec: GroupSpec) -> tuple[object, object]:
@@ -129,7 +130,7 @@ def fit_engine(
             "consider dropping that random effect"
         )
         notes.append(msg)
-        warnings.warn(f"mixed: {msg}", ModelWarning, stacklevel=3)
+        warn_user(f"mixed: {msg}", ModelWarning)
     names = [spec.level_name(f) for f in reversed(spec.factors)]
     return FitOutput(
         table=table,

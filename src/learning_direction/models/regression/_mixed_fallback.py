@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from ..._core.warn import warn_user
 from ...exceptions import ModelError, ModelWarning
 from .._design import Design
 from .._types import FloatArray
@@ -98,7 +99,7 @@ def _fit(y: FloatArray, X: FloatArray, codes: list[np.ndarray], spec: GroupSpec,
             "that every factor has several groups with several rows, or simplify the model"
         )
     for msg in dict.fromkeys(best_msgs):
-        warnings.warn(f"statsmodels: {msg}", ModelWarning, stacklevel=2)
+        warn_user(f"statsmodels: {msg}", ModelWarning)
     return best
 
 
@@ -185,7 +186,7 @@ def fit_statsmodels(
             f"model ({spec.label}) was fitted by statsmodels MixedLM and its tests are Wald "
             "tests (df = inf)"
         )
-        warnings.warn(f"mixed: {msg}", ModelWarning, stacklevel=3)
+        warn_user(f"mixed: {msg}", ModelWarning)
         notes.append(msg)
     y = design.y.to_numpy(dtype=np.float64)
     X = design.X.to_numpy(dtype=np.float64)

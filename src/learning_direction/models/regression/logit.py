@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._core.format import format_number
+from ..._core.format import fmt_p, format_number
 from ..._core.results import ResultMixin
+from ..._core.warn import warn_user
 from ...exceptions import DataValidationError, ModelError, ModelWarning
 from .._design import (
     Design,
@@ -94,7 +95,7 @@ class LogitResult(CoefficientPlot, ResultMixin):
             "log-likelihood": self.loglik,
             "AIC": self.aic,
             "LR chi2": f"{format_number(self.lr_chi2, 3)} on {format_number(self.lr_df)} df, "
-            f"p = {format_number(self.lr_p_value)}",
+            f"{fmt_p(self.lr_p_value)}",
             "McFadden R2": self.mcfadden_r2,
             "Nagelkerke R2": self.nagelkerke_r2,
         }
@@ -232,12 +233,11 @@ def _fit_logit(X: pd.DataFrame, y: FloatArray) -> Any:
                 "so the maximum-likelihood estimates go to infinity. Drop or merge that predictor "
                 "(e.g. collapse sparse categories), or use a penalised (Firth) logistic regression"
             )
-        warnings.warn(
+        warn_user(
             "logit: the fit did not converge; "
             + ("; ".join(other) if other else "check the predictors' scales")
             + ". Rescale predictors or simplify the model",
             ModelWarning,
-            stacklevel=3,
         )
     return fit
 

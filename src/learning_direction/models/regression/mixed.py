@@ -9,7 +9,6 @@ the null model on the same rows. Crossed factors and deeper nesting go to statsm
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
@@ -21,6 +20,7 @@ from patsy import INTERCEPT, ModelDesc, NAAction, PatsyError, dmatrix
 from ..._core.checks import choice
 from ..._core.data import MissingReport, complete_cases
 from ..._core.results import ResultMixin, table_to_html
+from ..._core.warn import warn_user
 from ...exceptions import DataValidationError, ModelError
 from .._design import build_design, check_design, check_formula_columns, clean_term
 from ..imputation import ImputedData, is_multiply_imputed, pool_fits, pool_mixed
@@ -448,11 +448,10 @@ def _df_method(df_method: object, ddf: object, reml: object) -> str:
     method = choice(df_method, "df_method", DF_METHODS, aliases=_DF_ALIASES)
     if ddf is not None:
         old = choice(ddf, "ddf", DF_METHODS, aliases=_DF_ALIASES)
-        warnings.warn(
+        warn_user(
             "mixed: ddf= is deprecated and will be removed; use df_method= (same values: "
             "'satterthwaite', 'kenward-roger', 'wald')",
             FutureWarning,
-            stacklevel=3,
         )
         if method not in ("satterthwaite", old):
             raise ModelError(

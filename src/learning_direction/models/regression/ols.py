@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from ..._core.format import format_number
+from ..._core.format import fmt_p, format_number
 from ..._core.results import ResultMixin
 from .._design import (
     Design,
@@ -101,7 +101,7 @@ class RegressionResult(CoefficientPlot, ResultMixin):
             "R2": self.r2,
             "adj_R2": self.adj_r2,
             "F": f"{format_number(self.f, 3)} on {format_number(self.df_model)} and "
-            f"{format_number(self.df_resid)} df, p = {format_number(self.f_p_value, 4)}",
+            f"{format_number(self.df_resid)} df, {fmt_p(self.f_p_value)}",
         }
 
     def summary(self, digits: int = 4) -> str:

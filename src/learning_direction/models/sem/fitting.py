@@ -8,7 +8,6 @@ with MLR or FIML the scaled and robust ones, :mod:`.robust`) and assembles the t
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..._core.warn import warn_user
 from ...exceptions import ModelError, ModelWarning
 from . import engine, robust
 from .fitmeasures import robust_measures, scaled_measures
@@ -75,7 +75,7 @@ def _information(fitted: engine.Fitted, kind: str, notes: list[str]) -> Array | 
             "the information matrix is singular: standard errors could not be computed (the "
             "model may not be identified)"
         )
-        warnings.warn(msg, ModelWarning, stacklevel=5)
+        warn_user(msg, ModelWarning)
         notes.append(msg)
         return None
     return np.asarray(info)
