@@ -337,6 +337,8 @@ def test_bad_input(incomplete):
         ld.impute(incomplete, m=2, exclude=["nope"])
     with pytest.raises(DataValidationError, match="method"):
         ld.impute(incomplete, m=2, method="cart")
+    with pytest.raises(DataValidationError, match="method='norm' imputes unrounded"):
+        ld.impute(incomplete, m=2, method="norm", scales="learning_direction")
     imp = ld.impute(incomplete, m=2, seed=1, maxit=1, exclude=["agegrp"])
     with pytest.raises(DataValidationError, match="1 to m = 2"):
         imp.completed(0)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..exceptions import DataValidationError
 from ..models.imputation import ImputedData, impute_frame
 from .codebook import resolve_scales
 from .scoring import score
@@ -53,9 +54,9 @@ def impute(
         imputed value is one that was observed, so Likert items stay on their scale.
         ``"norm"``: Bayesian linear regression imputation (R: ``mice(..., method = "norm")``);
         imputed values are **not rounded** to the response scale and may fall outside the
-        observed range (integer columns come back as floats). It can extrapolate where PMM
-        cannot, e.g. when most of a variable's upper tail is missing
-        (``bench/missing_coverage.py``); for Likert items keep ``"pmm"``.
+        observed range (integer columns come back as floats), so it cannot be combined with
+        ``scales``. It can extrapolate where PMM cannot, e.g. when most of a variable's upper
+        tail is missing (``bench/missing_coverage.py``); for Likert items keep ``"pmm"``.
     seed : int or None
         Same seed -> identical imputations. None draws one (recorded in ``.seed``).
     scales : str, list, Scale or path, optional
@@ -83,7 +84,7 @@ def impute(
         categorical column with missing values (only numeric columns are imputed: code it as
         numbers, or exclude it); a text column with more than 20 distinct values (an
         identifier: exclude it); a scale score column already in the data; a ``method`` other
-        than ``"pmm"`` or ``"norm"``.
+        than ``"pmm"`` or ``"norm"``; ``method="norm"`` together with ``scales``.
 
     Notes
     -----
@@ -139,6 +140,13 @@ def impute(
     derive = None
     names: tuple[str, ...] = ()
     if scales is not None:
+        if isinstance(method, str) and method.lower() == "norm":
+            raise DataValidationError(
+                "impute(): method='norm' imputes unrounded values that can fall outside an "
+                "item's response range, which scoring the codebook scales refuses; use "
+                "method='pmm' (the default) with scales=, or impute the scale scores' items "
+                "with method='norm' without scales= and score them yourself"
+            )
         resolved = resolve_scales(scales)
         names = tuple(s.name for s in resolved)
 
