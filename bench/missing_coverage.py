@@ -18,6 +18,8 @@ recover the slope only if they use z:
   and leaves the regression model itself unchanged; Wald CI from the observed-information SE.
 * **MI**: ``ld.impute(df[["x", "y", "z"]], m=20)`` (predictive mean matching, z predicts y)
   then ``ld.regress(imp, "y ~ x")`` pooled by Rubin's rules (Barnard-Rubin df).
+* **MI (norm)**: the same with ``method="norm"`` (Bayesian linear regression imputation, which
+  can extrapolate into y's mostly missing upper tail), with the same imputation seed.
 * **listwise**: ``ld.regress(df, "y ~ x")`` on the rows where y is observed (t CI).
 
 Each replication records each method's slope and whether its 95% CI covers 0.40. Coverage
@@ -28,6 +30,7 @@ Usage::
 
     python bench/missing_coverage.py                    # 500 replications, n = 200
     python bench/missing_coverage.py --reps 50 --n 200  # quick
+    python bench/missing_coverage.py --methods "MI (norm)"  # one method (same datasets)
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import pandas as pd
 import learning_direction as ld
 
 BETA = 0.40
+METHODS = ("listwise", "FIML", "MI", "MI (norm)")
 FIML_MODEL = "y ~ x\ny ~~ z\nx ~~ z"
 
 
@@ -56,28 +60,47 @@ def simulate(rng: np.random.Generator, n: int) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "y": y_obs, "z": z})
 
 
-def one_replication(seed: np.random.SeedSequence, n: int, m: int) -> dict[str, float]:
+def one_replication(
+    seed: np.random.SeedSequence, n: int, m: int, methods: tuple[str, ...] = METHODS
+) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     d = simulate(rng, n)
     out: dict[str, float] = {"share_missing": float(d["y"].isna().mean())}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lw = ld.regress(d, "y ~ x").table.set_index("term").loc["x"]
-        out |= {
-            "listwise": lw["estimate"],
-            "listwise_lo": lw["ci_low"],
-            "listwise_hi": lw["ci_high"],
-        }
-        out["listwise_se"] = lw["se"]
-        fit = ld.sem(d, FIML_MODEL, missing="fiml", fixed_x=False).table
-        row = fit[(fit["lhs"] == "y") & (fit["op"] == "~") & (fit["rhs"] == "x")].iloc[0]
-        out |= {"FIML": row["estimate"], "FIML_lo": row["ci_low"], "FIML_hi": row["ci_high"]}
-        out["FIML_se"] = row["se"]
-        imp = ld.impute(d, m=m, seed=int(rng.integers(2**31)))
-        mi = ld.regress(imp, "y ~ x").table.set_index("term").loc["x"]
-        out |= {"MI": mi["estimate"], "MI_lo": mi["ci_low"], "MI_hi": mi["ci_high"]}
-        out["MI_se"] = mi["se"]
+        if "listwise" in methods:
+            out |= _listwise(d)
+        if "FIML" in methods:
+            out |= _fiml(d)
+        imp_seed = int(rng.integers(2**31))  # drawn whatever the methods: same imputations
+        for method, name in (("pmm", "MI"), ("norm", "MI (norm)")):
+            if name in methods:
+                imp = ld.impute(d, m=m, seed=imp_seed, method=method)
+                mi = ld.regress(imp, "y ~ x").table.set_index("term").loc["x"]
+                out |= {name: mi["estimate"], f"{name}_lo": mi["ci_low"]}
+                out |= {f"{name}_hi": mi["ci_high"], f"{name}_se": mi["se"]}
     return out
+
+
+def _listwise(d: pd.DataFrame) -> dict[str, float]:
+    lw = ld.regress(d, "y ~ x").table.set_index("term").loc["x"]
+    return {
+        "listwise": lw["estimate"],
+        "listwise_lo": lw["ci_low"],
+        "listwise_hi": lw["ci_high"],
+        "listwise_se": lw["se"],
+    }
+
+
+def _fiml(d: pd.DataFrame) -> dict[str, float]:
+    fit = ld.sem(d, FIML_MODEL, missing="fiml", fixed_x=False).table
+    row = fit[(fit["lhs"] == "y") & (fit["op"] == "~") & (fit["rhs"] == "x")].iloc[0]
+    return {
+        "FIML": row["estimate"],
+        "FIML_lo": row["ci_low"],
+        "FIML_hi": row["ci_high"],
+        "FIML_se": row["se"],
+    }
 
 
 def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -87,9 +110,9 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def summarise(res: pd.DataFrame) -> pd.DataFrame:
+def summarise(res: pd.DataFrame, methods: tuple[str, ...] = METHODS) -> pd.DataFrame:
     rows = []
-    for method in ("listwise", "FIML", "MI"):
+    for method in methods:
         est = res[method]
         covered = (res[f"{method}_lo"] <= BETA) & (BETA <= res[f"{method}_hi"])
         lo, hi = wilson(int(covered.sum()), len(res))
@@ -114,12 +137,21 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--m", type=int, default=20, help="imputations per replication")
     ap.add_argument("--seed", type=int, default=20261207)
+    ap.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma-separated subset of {', '.join(METHODS)} (default: all)",
+    )
     args = ap.parse_args()
+    methods = tuple(x.strip() for x in args.methods.split(","))
+    unknown = [x for x in methods if x not in METHODS]
+    if unknown:
+        ap.error(f"--methods: unknown {unknown}; choose from {list(METHODS)}")
     seeds = np.random.SeedSequence(args.seed).spawn(args.reps)
     t0 = time.time()
-    res = pd.DataFrame([one_replication(s, args.n, args.m) for s in seeds])
+    res = pd.DataFrame([one_replication(s, args.n, args.m, methods) for s in seeds])
     elapsed = time.time() - t0
-    table = summarise(res)
+    table = summarise(res, methods)
     print(
         f"{args.reps} replications, n = {args.n}, m = {args.m}, "
         f"{100 * res['share_missing'].mean():.1f}% of y missing on average; {elapsed:.0f} s on "

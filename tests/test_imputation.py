@@ -35,6 +35,11 @@ def ref():
 
 
 @pytest.fixture(scope="module")
+def ref_norm():
+    return reference_json("mi_norm_reference.json")
+
+
+@pytest.fixture(scope="module")
 def mice_sets():
     long = reference_csv("mi_satact_m5_long.csv")
     return [g.drop(columns=[".imp", ".id"]).reset_index(drop=True) for _, g in long.groupby(".imp")]
@@ -165,6 +170,72 @@ def test_pooled_estimates_m20_within_monte_carlo_error_of_mice(incomplete, ref):
     assert ((res["se"] / r["std.error"] - 1).abs() < se_tol).all()
 
 
+@pytest.mark.slow
+def test_norm_pooled_estimates_agree_with_mice_norm_m100(incomplete, ref_norm):
+    # mice(method = "norm", m = 100) vs ours (m = 100): the same Monte Carlo tolerances as PMM
+    assert set(ref_norm["method"].values()) == {"", "norm"}
+    imp = ld.impute(incomplete, m=100, seed=11, exclude=["agegrp"], method="norm")
+    res = ld.regress(imp, "SATQ ~ ACT + SATV + gender").table.set_index("term")
+    r = _r_table(ref_norm["m100"])
+    diff = (res["estimate"] - r["estimate"]).abs()
+    assert (diff < _mc_tolerance(r["b"], 100, 100)).all(), diff
+    se_tol = 4 * np.hypot(*[r["lambda"] * np.sqrt(2 / 99) / 2] * 2)
+    assert ((res["se"] / r["std.error"] - 1).abs() < se_tol).all()
+    fmi_tol = 4 * np.hypot(*[r["fmi"] * (1 - r["fmi"]) * np.sqrt(2 / 99)] * 2)
+    assert ((res["fmi"] - r["fmi"]).abs() < fmi_tol).all(), (res["fmi"], fmi_tol)
+
+
+def test_norm_unbiased_under_mar_with_mostly_missing_upper_tail():
+    # bench/missing_coverage.py's design on one large sample: y is missing mostly where the
+    # auxiliary z (hence y) is high. The pooled slope and mean of y must be within sampling
+    # error (4 pooled SEs) of the full-data values; the SD of y (no noise term -> too small)
+    # within 3%; the imputations reach beyond the largest observed y (no PMM ceiling)
+    rng = np.random.default_rng(2026)
+    n = 4000
+    x = rng.standard_normal(n)
+    u = rng.standard_normal(n)
+    y = 0.4 * x + u
+    z = 0.5 * x + 0.6 * u + rng.normal(0, 0.5, n)
+    missing = rng.uniform(size=n) < 1 / (1 + np.exp(-(-0.6 + 1.6 * z)))
+    d = pd.DataFrame({"x": x, "y": np.where(missing, np.nan, y), "z": z})
+    full = ld.regress(d.assign(y=y), "y ~ x").table.set_index("term").loc["x", "estimate"]
+    imp = ld.impute(d, m=10, seed=3, method="norm", maxit=3)
+    slope = ld.regress(imp, "y ~ x").table.set_index("term").loc["x"]
+    listwise = ld.regress(d, "y ~ x").table.set_index("term").loc["x", "estimate"]
+    assert full - listwise > 0.05  # the complete cases are biased
+    assert abs(slope["estimate"] - full) < 4 * slope["se"], (slope["estimate"], full)
+    means = np.array([c["y"].mean() for c in imp])
+    within = np.mean([c["y"].var() / n for c in imp])
+    se_mean = np.sqrt(within + (1 + 1 / imp.m) * means.var(ddof=1))
+    assert abs(means.mean() - y.mean()) < 4 * se_mean
+    assert abs(np.mean([c["y"].std() for c in imp]) / y.std() - 1) < 0.03
+    assert max(c["y"].max() for c in imp) > d["y"].max()
+    # observed cells kept, imputed ones are not rounded, same seed -> same imputations
+    again = ld.impute(d, m=10, seed=3, method="norm", maxit=3)
+    first = imp.completed(1)
+    pd.testing.assert_frame_equal(first, again.completed(1))
+    np.testing.assert_array_equal(first.loc[~missing, "y"], y[~missing])
+    assert (first.loc[missing, "y"] % 1 != 0).all()
+    assert imp.method == "norm" and "method = 'norm'" in imp.notes[0]
+    assert not imp.completed(2).equals(first)
+
+
+def test_norm_imputes_integer_columns_as_unrounded_floats(incomplete):
+    imp = ld.impute(
+        incomplete.astype({"SATQ": "Int64"}),
+        m=2,
+        seed=1,
+        maxit=1,
+        method="norm",
+        exclude=["agegrp"],
+    )
+    d = imp.completed(1)
+    assert d["SATQ"].dtype == np.float64
+    assert (d.loc[incomplete["SATQ"].isna(), "SATQ"] % 1 != 0).all()
+    assert "donors" not in imp.summary()
+    assert "donors" in ld.impute(incomplete, m=2, seed=1, maxit=1, exclude=["agegrp"]).summary()
+
+
 # --- the imputations themselves --------------------------------------------------------------
 def test_same_seed_same_imputations_and_observed_cells_kept(incomplete):
     a = ld.impute(incomplete, m=3, seed=3, exclude=["agegrp"])
@@ -265,7 +336,9 @@ def test_bad_input(incomplete):
     with pytest.raises(DataValidationError, match="not columns"):
         ld.impute(incomplete, m=2, exclude=["nope"])
     with pytest.raises(DataValidationError, match="method"):
-        ld.impute(incomplete, m=2, method="norm")
+        ld.impute(incomplete, m=2, method="cart")
+    with pytest.raises(DataValidationError, match="method='norm' imputes unrounded"):
+        ld.impute(incomplete, m=2, method="norm", scales="learning_direction")
     imp = ld.impute(incomplete, m=2, seed=1, maxit=1, exclude=["agegrp"])
     with pytest.raises(DataValidationError, match="1 to m = 2"):
         imp.completed(0)

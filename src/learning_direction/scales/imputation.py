@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..exceptions import DataValidationError
 from ..models.imputation import ImputedData, impute_frame
 from .codebook import resolve_scales
 from .scoring import score
@@ -30,7 +31,8 @@ def impute(
     donors: int = 5,
     exclude: Sequence[str] | None = None,
 ) -> ImputedData:
-    """Multiple imputation of item answers by chained equations with predictive mean matching.
+    """Multiple imputation of item answers by chained equations (predictive mean matching or
+    Bayesian linear regression).
 
     Imputes at the item level; when ``scales`` are named, their scores are computed from the
     completed items inside every imputation (so score uncertainty carries into the pooled
@@ -47,8 +49,14 @@ def impute(
     m : int
         Number of imputations (at least 2; default 20). With a large fraction of missing
         information, more imputations make the pooled SEs and p-values more stable.
-    method : {"pmm"}
-        Predictive mean matching (mice's default for numeric data).
+    method : {"pmm", "norm"}
+        ``"pmm"`` (default): predictive mean matching (mice's default for numeric data); every
+        imputed value is one that was observed, so Likert items stay on their scale.
+        ``"norm"``: Bayesian linear regression imputation (R: ``mice(..., method = "norm")``);
+        imputed values are **not rounded** to the response scale and may fall outside the
+        observed range (integer columns come back as floats), so it cannot be combined with
+        ``scales``. It can extrapolate where PMM cannot, e.g. when most of a variable's upper
+        tail is missing (``bench/missing_coverage.py``); for Likert items keep ``"pmm"``.
     seed : int or None
         Same seed -> identical imputations. None draws one (recorded in ``.seed``).
     scales : str, list, Scale or path, optional
@@ -57,7 +65,7 @@ def impute(
     maxit : int
         Iterations of each chain (default 5, as mice).
     donors : int
-        Candidate donors per missing value (default 5, as mice).
+        Candidate donors per missing value (default 5, as mice; ``"pmm"`` only).
     exclude : list of str, optional
         Columns carried along unchanged but neither imputed nor used as predictors (ids,
         free text, dates).
@@ -75,7 +83,8 @@ def impute(
         ``m < 2``; a numeric column missing in every row (or observed once); a text or
         categorical column with missing values (only numeric columns are imputed: code it as
         numbers, or exclude it); a text column with more than 20 distinct values (an
-        identifier: exclude it); a scale score column already in the data.
+        identifier: exclude it); a scale score column already in the data; a ``method`` other
+        than ``"pmm"`` or ``"norm"``; ``method="norm"`` together with ``scales``.
 
     Notes
     -----
@@ -84,9 +93,12 @@ def impute(
     incomplete column ``y`` is regressed on all other columns (with their current fill-ins):
     ``beta_hat = (X'X + 1e-5 diag(X'X))^-1 X'y`` on the observed rows,
     ``sigma* = sqrt(RSS / chi2(n_obs - p))``, ``beta* = beta_hat + sigma* L z`` with
-    ``LL' = (X'X + ridge)^-1`` (mice's ``.norm.draw``). Each missing ``y`` gets the observed
-    value of one of the ``donors`` observed rows whose ``X beta_hat`` is closest to its
-    ``X beta*`` (type-1 matching), chosen at random. Complete text/categorical columns enter
+    ``LL' = (X'X + ridge)^-1`` (mice's ``.norm.draw``). With ``"pmm"`` each missing ``y``
+    gets the observed value of one of the ``donors`` observed rows whose ``X beta_hat`` is
+    closest to its ``X beta*`` (type-1 matching), chosen at random. With ``"norm"`` it gets
+    ``X beta* + sigma* e``, ``e ~ N(0, 1)`` (Rubin, 1987; van Buuren, 2018, algorithm 3.1).
+    mice (3.15) fits the observed rows by QR and adds the ridge only when ``X'X`` is singular;
+    here the ridge is always added, which shrinks ``beta_hat`` by a negligible amount. Complete text/categorical columns enter
     the models as indicators (first sorted level as reference) and are never imputed.
 
     The random numbers differ from R's, so the imputations differ from mice's; pooled
@@ -128,6 +140,13 @@ def impute(
     derive = None
     names: tuple[str, ...] = ()
     if scales is not None:
+        if isinstance(method, str) and method.lower() == "norm":
+            raise DataValidationError(
+                "impute(): method='norm' imputes unrounded values that can fall outside an "
+                "item's response range, which scoring the codebook scales refuses; use "
+                "method='pmm' (the default) with scales=, or impute the scale scores' items "
+                "with method='norm' without scales= and score them yourself"
+            )
         resolved = resolve_scales(scales)
         names = tuple(s.name for s in resolved)
 

@@ -1,6 +1,7 @@
-"""Multiple imputation: chained equations with predictive mean matching, and Rubin's rules.
+"""Multiple imputation: chained equations (predictive mean matching or Bayesian linear
+regression), and Rubin's rules.
 
-* :mod:`.impute` -- the imputation engine (mice's ``pmm``) and :class:`ImputedData`;
+* :mod:`.impute` -- the imputation engine (mice's ``pmm`` and ``norm``) and :class:`ImputedData`;
 * :mod:`.pool` -- Rubin's rules with Barnard-Rubin df (``mice::pool``), and the pooling of
   :func:`~learning_direction.regress`, :func:`~learning_direction.logit`,
   :func:`~learning_direction.mixed` and :func:`~learning_direction.mediate` (MI-boot) fits,

@@ -1,4 +1,5 @@
-"""Multiple imputation by chained equations with predictive mean matching (mice's ``pmm``).
+"""Multiple imputation by chained equations: predictive mean matching (mice's ``pmm``) or
+Bayesian linear regression (mice's ``norm``).
 
 :func:`impute_frame` fills every incomplete numeric column of a DataFrame ``m`` times. Each
 imputation runs its own chain (fully conditional specification, van Buuren 2018): start from
@@ -7,7 +8,10 @@ order and, for each one, regress it on every other column (the current fill-ins 
 the regression parameters from their posterior, and replace each missing value by the observed
 value of one of the ``donors`` rows whose predicted mean is closest (predictive mean matching,
 mice's type-1 matching). Imputed values are therefore always values that were observed, so a
-Likert item stays on its scale.
+Likert item stays on its scale. With ``method="norm"`` each missing value is instead
+``X beta* + N(0, sigma*^2)`` (Rubin 1987; van Buuren 2018, algorithm 3.1): not rounded, and free
+to fall beyond the observed values, which lets it extrapolate into a tail that is mostly
+missing.
 
 The public entry point is :func:`learning_direction.impute` (in ``scales``, so that it can
 score codebook scales inside every imputation); this module is the engine and the result.
@@ -61,9 +65,9 @@ class ImputedData(ResultMixin):
     seed : int
         The seed used (drawn when None was given); same seed -> identical imputations.
     method : str
-        ``"pmm"``.
+        ``"pmm"`` (predictive mean matching) or ``"norm"`` (Bayesian linear regression).
     maxit, donors : int
-        Iterations of each chain; candidate donors per missing value.
+        Iterations of each chain; candidate donors per missing value (PMM only).
     n : int
         Rows (every row is kept; none is dropped).
     scales : tuple of str
@@ -90,14 +94,14 @@ class ImputedData(ResultMixin):
     missing: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...] = ()
 
-    _title: ClassVar[str] = "Multiple imputation (chained equations, predictive mean matching)"
+    _title: ClassVar[str] = "Multiple imputation (chained equations)"
 
     def _meta(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "m": self.m,
             "maxit": self.maxit,
-            "donors": self.donors,
+            **({"donors": self.donors} if self.method == "pmm" else {}),
             "n": self.n,
             "cells imputed": int(self.missing.to_numpy().sum()),
             "seed": self.seed,
@@ -203,7 +207,7 @@ def _layout(df: pd.DataFrame, exclude: Sequence[str]) -> _Layout:
         if n_obs < len(s):
             raise DataValidationError(
                 f"impute(): text/categorical column '{col}' has {len(s) - n_obs} missing "
-                "value(s); only numeric columns are imputed (predictive mean matching). Code it "
+                "value(s); only numeric columns are imputed (pmm or norm). Code it "
                 f"as numbers (e.g. 0/1) to impute it, or pass exclude=['{col}']"
             )
         levels = pd.unique(s.astype(str))
@@ -228,23 +232,27 @@ def _layout(df: pd.DataFrame, exclude: Sequence[str]) -> _Layout:
 
 
 # ---------------------------------------------------------------------------------------------
-def _pmm_step(
-    Zt: FloatArray,
-    j: int,
-    obs: BoolArray,
-    rng: np.random.Generator,
-    donors: int,
-) -> FloatArray:
-    """New values for the missing entries of row ``j`` of ``Zt``, in all ``m`` chains at once.
+@dataclass(frozen=True)
+class _Draw:
+    """One Bayesian linear-regression draw per chain (mice's ``.norm.draw``), batched."""
+
+    cols: Any  # the predictor rows of Zt (every row but the imputed one)
+    Zm: FloatArray  # (m, P, n_mis): the predictor rows at the missing entries
+    beta: FloatArray  # (m, p): least-squares coefficients on the observed rows
+    beta_star: FloatArray  # (m, p): coefficients drawn from their posterior
+    sigma_star: FloatArray  # (m,): residual SD drawn from its posterior
+
+
+def _norm_draw(Zt: FloatArray, j: int, obs: BoolArray, rng: np.random.Generator) -> _Draw:
+    """Regress row ``j`` of ``Zt`` on every other row (observed entries only), in all ``m``
+    chains at once, and draw the parameters from their posterior.
 
     ``Zt`` is (m, P, n): per chain, the intercept, the numeric columns (current fill-ins) and
     the dummies as rows; row ``j`` is the column imputed, every other row predicts it. Bayesian
-    linear regression draw (mice's ``.norm.draw``): ``beta_hat = (X'X + ridge)^-1 X'y`` on the
-    observed rows (ridge = 1e-5 diag(X'X)), ``sigma* = sqrt(RSS / chi2(n_obs - p))``,
-    ``beta* = beta_hat + sigma* L z`` with ``L L' = (X'X + ridge)^-1``. The predicted means
-    ``X_obs beta_hat`` of the observed rows are matched to ``X_mis beta*`` of the missing ones,
-    and each missing value gets the observed value of one of its ``donors`` nearest rows,
-    chosen at random (mice's type-1 matching). Returns (m, n_mis).
+    linear regression draw (mice's ``.norm.draw``; Rubin 1987; van Buuren 2018, algorithm 3.1):
+    ``beta_hat = (X'X + ridge)^-1 X'y`` on the observed rows (ridge = 1e-5 diag(X'X)),
+    ``sigma* = sqrt(RSS / chi2(n_obs - p))``, ``beta* = beta_hat + sigma* L z`` with
+    ``L L' = (X'X + ridge)^-1``.
 
     The cross-products of the observed rows are those of all rows minus those of the few
     missing ones, so the (m, P, n) array is never copied.
@@ -275,6 +283,28 @@ def _pmm_step(
         L = U * np.sqrt(np.clip(w, 0, None))[:, None, :]
     z = rng.standard_normal((m, p, 1))
     beta_star = beta + sigma_star[:, None] * (L @ z)[:, :, 0]
+    return _Draw(cols, Zm, beta, beta_star, sigma_star)
+
+
+def _pmm_step(
+    Zt: FloatArray,
+    j: int,
+    obs: BoolArray,
+    rng: np.random.Generator,
+    donors: int,
+) -> FloatArray:
+    """New values for the missing entries of row ``j`` of ``Zt`` by predictive mean matching,
+    in all ``m`` chains at once; returns (m, n_mis).
+
+    After the parameter draw (:func:`_norm_draw`), the predicted means ``X_obs beta_hat`` of
+    the observed rows are matched to ``X_mis beta*`` of the missing ones, and each missing
+    value gets the observed value of one of its ``donors`` nearest rows, chosen at random
+    (mice's type-1 matching).
+    """
+    m, P, _ = Zt.shape
+    d = _norm_draw(Zt, j, obs, rng)
+    cols, Zm, beta, beta_star = d.cols, d.Zm, d.beta, d.beta_star
+    n_obs = int(obs.sum())
     full = np.zeros((m, 1, P))
     full[:, 0, cols] = beta
     yhat_obs = (full @ Zt)[:, 0, obs]
@@ -296,6 +326,19 @@ def _pmm_step(
     return out
 
 
+def _norm_step(Zt: FloatArray, j: int, obs: BoolArray, rng: np.random.Generator) -> FloatArray:
+    """New values for the missing entries of row ``j`` of ``Zt`` by Bayesian linear regression
+    (mice's ``norm``), in all ``m`` chains at once: ``X_mis beta* + sigma* e``, ``e ~ N(0, 1)``
+    (after the parameter draw of :func:`_norm_draw`). Returns (m, n_mis), not rounded."""
+    m, P, _ = Zt.shape
+    d = _norm_draw(Zt, j, obs, rng)
+    full = np.zeros((m, 1, P))
+    full[:, 0, d.cols] = d.beta_star
+    yhat_mis = (full @ d.Zm)[:, 0, :]
+    out: FloatArray = yhat_mis + d.sigma_star[:, None] * rng.standard_normal(yhat_mis.shape)
+    return out
+
+
 def _chains(
     Y: FloatArray,
     miss: BoolArray,
@@ -305,6 +348,7 @@ def _chains(
     m: int,
     maxit: int,
     donors: int,
+    method: str = "pmm",
 ) -> FloatArray:
     """``m`` completed copies of ``Y`` (rows x numeric columns), shape (m, n, k), after
     ``maxit`` rounds of every chain (the chains run side by side, independently)."""
@@ -319,7 +363,10 @@ def _chains(
     for _ in range(maxit):
         for j in targets:
             obs = ~miss[:, j]
-            Zt[:, 1 + j, ~obs] = _pmm_step(Zt, 1 + j, obs, rng, donors)
+            if method == "norm":
+                Zt[:, 1 + j, ~obs] = _norm_step(Zt, 1 + j, obs, rng)
+            else:
+                Zt[:, 1 + j, ~obs] = _pmm_step(Zt, 1 + j, obs, rng, donors)
     out: FloatArray = Zt[:, 1 : 1 + k, :].transpose(0, 2, 1)
     return out
 
@@ -350,7 +397,7 @@ def impute_frame(
     if df.columns.duplicated().any():
         dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise DataValidationError(f"impute(): column name(s) {dup} occur twice; rename them")
-    method = choice(method, "method", ["pmm"], error=DataValidationError)
+    method = choice(method, "method", ["pmm", "norm"], error=DataValidationError)
     m = _check_count(m, "m", 2)
     maxit = _check_count(maxit, "maxit", 1)
     donors = _check_count(donors, "donors", 1)
@@ -369,13 +416,15 @@ def impute_frame(
     D = layout.dummies.to_numpy(dtype=np.float64)
     rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
     with single_thread_blas():  # small batched products: threads only synchronise
-        filled_all = _chains(Y, miss, D, targets, rng, m, maxit, donors)
+        filled_all = _chains(Y, miss, D, targets, rng, m, maxit, donors, method)
     completed: list[pd.DataFrame] = []
     for filled in filled_all:
         out = df.copy()
         for j in targets:
             col = layout.numeric[j]
-            out[col] = pd.Series(filled[:, j], index=df.index).astype(df[col].dtype)
+            values = pd.Series(filled[:, j], index=df.index)
+            # norm imputes unrounded real values: an integer or boolean column becomes float
+            out[col] = values if method == "norm" else values.astype(df[col].dtype)
         if derive is not None:
             extra = derive(out)
             clash = [c for c in extra.columns if c in out.columns]
@@ -405,7 +454,7 @@ def impute_frame(
             index=df.index,
             columns=df.columns,
         ),
-        notes=tuple(_notes(layout, m, maxit, donors, derived_names)),
+        notes=tuple(_notes(layout, m, maxit, donors, derived_names, method)),
     )
 
 
@@ -426,11 +475,25 @@ def _diagnostics(df: pd.DataFrame, roles: dict[str, str], method: str) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def _notes(layout: _Layout, m: int, maxit: int, donors: int, scales: Sequence[str]) -> list[str]:
+def _notes(
+    layout: _Layout,
+    m: int,
+    maxit: int,
+    donors: int,
+    scales: Sequence[str],
+    method: str = "pmm",
+) -> list[str]:
     imputed = [c for c, r in layout.roles.items() if r == "imputed"]
+    how = (
+        f"Bayesian linear regression ({maxit} iterations; as mice::mice(method = 'norm')); "
+        "imputed values are not rounded and may fall outside the observed range (Likert items: "
+        "use method='pmm')"
+        if method == "norm"
+        else f"predictive mean matching ({maxit} iterations, {donors} donors; as "
+        "mice::mice(method = 'pmm'))"
+    )
     notes = [
-        f"{len(imputed)} column(s) imputed {m} times by chained equations with predictive mean "
-        f"matching ({maxit} iterations, {donors} donors; as mice::mice(method = 'pmm')); every "
+        f"{len(imputed)} column(s) imputed {m} times by chained equations with {how}; every "
         "numeric column predicts every other; no row is dropped",
         *layout.notes,
     ]
