@@ -113,7 +113,8 @@ def test_hints_name_cli_flags(tmp_path, capsys):
     assert main(["score", str(path), "--scale", "learning_direction", "--invalid", "missing"]) == 0
 
 
-def test_evaluate_check_lists_every_problem(tmp_path, capsys):
+def test_evaluate_check_lists_every_problem(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LEARNING_DIRECTION_SALT", "a3f9c2e7b41d8e06f5a9")  # the example reads it
     for f in ("mentors_qualtrics.csv", "mentees.sav"):
         (tmp_path / f).write_bytes((EXAMPLES / f).read_bytes())
     cfg = yaml.safe_load((EXAMPLES / "evaluation.yaml").read_text(encoding="utf-8"))

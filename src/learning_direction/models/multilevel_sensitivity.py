@@ -231,7 +231,7 @@ class MultilevelSensitivityResult(ResultMixin):
         ``{level: value}``: the R^2 products at ``rho_at_zero``.
     ci_zero : DataFrame
         ``level, rho_from, rho_to``: the interval of rho over which the CI includes zero (NaN
-        where it reaches the end of the grid, |rho| = .99).
+        where it reaches the end of the grid, ``|rho|`` = .99).
     r2_m, r2_y : dict
         ``{level: R^2}`` of the mediator and outcome equations at each level.
     levels : tuple of str

@@ -165,12 +165,12 @@ def common_method(
     References
     ----------
     Podsakoff, P. M., MacKenzie, S. B., Lee, J.-Y., & Podsakoff, N. P. (2003). Common method
-    biases in behavioral research. *Journal of Applied Psychology, 88*(5), 879–903.
+    biases in behavioral research. *Journal of Applied Psychology*, 88(5), 879–903.
     Lindell, M. K., & Whitney, D. J. (2001). Accounting for common method variance in
-    cross-sectional research designs. *Journal of Applied Psychology, 86*(1), 114–121.
+    cross-sectional research designs. *Journal of Applied Psychology*, 86(1), 114–121.
     Williams, L. J., Cote, J. A., & Buckley, M. R. (1989). Lack of method variance in
     self-reported affect and perceptions at work: Reality or artifact? *Journal of Applied
-    Psychology, 74*(3), 462–468.
+    Psychology*, 74(3), 462–468.
 
     Examples
     --------
@@ -342,7 +342,7 @@ def marker_adjusted_correlations(
     References
     ----------
     Lindell, M. K., & Whitney, D. J. (2001). Accounting for common method variance in
-    cross-sectional research designs. *Journal of Applied Psychology, 86*(1), 114–121.
+    cross-sectional research designs. *Journal of Applied Psychology*, 86(1), 114–121.
 
     Examples
     --------

@@ -179,7 +179,7 @@ def htmt(res: CFAResult, *, htmt2: bool = False) -> pd.DataFrame:
     Academy of Marketing Science, 43*, 115–135.
     Roemer, E., Schuberth, F., & Henseler, J. (2021). HTMT2 – an improved criterion for
     assessing discriminant validity in structural equation modeling. *Industrial Management &
-    Data Systems, 121*(12), 2637–2650.
+    Data Systems*, 121(12), 2637–2650.
 
     Examples
     --------
