@@ -119,7 +119,10 @@ class LMMFit:
         if data.outer is None:
             modes = [backward_solve(fac.L1, c1)]
         else:
-            assert fac.L2 is not None and fac.H2 is not None and fac.F is not None
+            if (
+                fac.L2 is None or fac.H2 is None or fac.F is None
+            ):  # internal invariant, not user input
+                raise RuntimeError("internal error: factor blocks missing; please report it")
             u2 = backward_solve(fac.L2, fac.H2 @ w[:, None])
             u1 = backward_solve(fac.L1, c1 - fac.F @ u2[data.outer.outer_of])
             modes = [u1, u2]

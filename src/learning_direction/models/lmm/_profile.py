@@ -104,7 +104,8 @@ def lambdas(data: LMMData, theta: FloatArray) -> tuple[FloatArray, ...]:
 
 
 def _sum_by_outer(data: LMMData, arr: FloatArray) -> FloatArray:
-    assert data.outer is not None  # internal: only called on nested models
+    if data.outer is None:  # internal invariant, not user input
+        raise RuntimeError("internal error: factor blocks missing; please report it")
     return np.add.reduceat(arr, data.outer.inner_starts, axis=0)
 
 
@@ -173,7 +174,8 @@ def blocks(data: LMMData, fac: Factor) -> Blocks:
     B1 = data.ztxy - _tr(Yjj) @ fac.H1
     if data.outer is None:
         return Blocks(D, None, None, None, B1, None)
-    assert fac.F is not None and fac.L2 is not None and fac.H2 is not None
+    if fac.F is None or fac.L2 is None or fac.H2 is None:  # internal invariant, not user input
+        raise RuntimeError("internal error: factor blocks missing; please report it")
     o = data.outer
     lam2 = fac.lams[1]
     Yjk = forward_solve(fac.L1, lam1.T @ o.ztw)  # (J1, q1, q2)
@@ -202,7 +204,8 @@ def first_order(data: LMMData, blk: Blocks) -> tuple[FloatArray, FloatArray]:
     tau[s[0]] = t1.T.ravel()
     beta1[s[0]] = _outer_sum(blk.B1).reshape(-1, m, m)
     if blk.B2 is not None:
-        assert blk.T22 is not None
+        if blk.T22 is None:  # internal invariant, not user input
+            raise RuntimeError("internal error: factor blocks missing; please report it")
         tau[s[1]] = blk.T22.sum(axis=0).T.ravel()
         beta1[s[1]] = _outer_sum(blk.B2).reshape(-1, m, m)
     return tau, beta1
@@ -236,8 +239,12 @@ def second_order(data: LMMData, blk: Blocks) -> tuple[FloatArray, FloatArray]:
 
 def _second_order_outer(data: LMMData, blk: Blocks, gamma: FloatArray, omega: FloatArray) -> None:
     """The inner-outer and outer-outer parts of ``Γ`` and ``Ω`` (nested models), in place."""
-    assert data.outer is not None and blk.T12 is not None and blk.T22 is not None
-    assert blk.B2 is not None
+    if (
+        data.outer is None or blk.T12 is None or blk.T22 is None
+    ):  # internal invariant, not user input
+        raise RuntimeError("internal error: factor blocks missing; please report it")
+    if blk.B2 is None:  # internal invariant, not user input
+        raise RuntimeError("internal error: factor blocks missing; please report it")
     q1, q2 = data.terms[0].q, data.terms[1].q
     m = blk.B1.shape[-1]
     s = _term_slices(data)
