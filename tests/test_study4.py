@@ -9,6 +9,7 @@ bad inputs and reproducibility.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -452,8 +453,14 @@ def test_missing_condition_rows_are_reported(raw):
     d = raw.copy()
     d["condition"] = d["condition"].astype(object)
     d.loc[[0, 1], "condition"] = np.nan
-    out = ld.run_study("study4", data=d, n_boot=200, seed=1)
+    with pytest.warns(ld.exceptions.ModelWarning, match="2 of 300 rows") as record:
+        out = ld.run_study("study4", data=d, n_boot=200, seed=1)
     plt.close("all")
+    # the warning points at the line above (not at contextlib, through which the study's
+    # warning collector passes it)
+    assert {Path(w.filename).name for w in record if "2 of 300 rows" in str(w.message)} == {
+        Path(__file__).name
+    }
     assert out.n == 298
     assert any("2 of 300 rows have no condition" in n for n in out.notes)
     assert any("Mediation: 2 of 300 rows left out" in n for n in out.notes)

@@ -15,6 +15,14 @@ from pathlib import Path
 __all__ = ["user_stacklevel", "warn_user"]
 
 _PACKAGE = str(Path(__file__).resolve().parents[1])
+#: standard-library frames that only pass a call through (a ``with`` block of the package
+#: ending in contextlib's ``__exit__``): skipped like the package's own frames
+_PASS_THROUGH = ("contextlib.py",)
+
+
+def _inside(filename: str) -> bool:
+    path = str(Path(filename).resolve())
+    return path.startswith(_PACKAGE) or path.endswith(_PASS_THROUGH)
 
 
 def user_stacklevel() -> int:
@@ -22,7 +30,7 @@ def user_stacklevel() -> int:
     the package."""
     frame = sys._getframe(1)
     level = 1
-    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE):
+    while frame is not None and _inside(frame.f_code.co_filename):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
