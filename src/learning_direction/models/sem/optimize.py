@@ -4,8 +4,12 @@ SEM likelihoods are smooth but defined only where the implied covariance matrice
 definite. The minimiser takes Newton steps with a positive-definite model of the Hessian (the
 expected information while far from the optimum, the finite-difference Hessian of the analytic
 gradient near it), with eigenvalues reflected and floored (so a saddle or a flat direction never
-sends it uphill), and backtracks until the objective decreases (an undefined objective counts as
-an increase). Convergence is declared on the largest absolute gradient entry.
+sends it uphill), limits each step to a trust radius (Euclidean length at most
+``max(1, ||z|| / 10)``: from lavaan's small start values of latent variances a full
+Fisher-scoring step can flip the signs of a factor's loadings and lead into an improper basin,
+with the variance drifting to zero and the loadings to infinity), and backtracks until the
+objective decreases (an undefined objective counts as an increase). Convergence is declared on
+the largest absolute gradient entry.
 """
 
 from __future__ import annotations
@@ -91,6 +95,11 @@ def _line_search(
     return None
 
 
+def _trust_radius(z: Array) -> float:
+    """Longest step allowed from ``z``: ``max(1, ||z|| / 10)`` (Euclidean)."""
+    return max(1.0, float(np.linalg.norm(z)) / 10)
+
+
 def _bfgs_update(h: Array, s: Array, y: Array) -> Array:
     """BFGS update of a Hessian model (kept when the curvature condition fails)."""
     sy = float(s @ y)
@@ -149,6 +158,9 @@ def newton_minimize(
         slope = float(g @ step)
         if slope >= 0:
             step, slope = -g, -float(g @ g)
+        length, radius = float(np.linalg.norm(step)), _trust_radius(z)
+        if length > radius:
+            step, slope = step * (radius / length), slope * (radius / length)
         found = _line_search(fun, z, f, step, slope)
         if found is None:
             done = gmax < max(gtol * 1e3, 1e-7)
