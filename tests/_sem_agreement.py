@@ -66,6 +66,8 @@ def fixture_kwargs(fx: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if opts["missing"] == "ml":
         kwargs["missing"] = "fiml"
+    if opts.get("fixed.x") is False:
+        kwargs["fixed_x"] = False
     if opts["test"] == "yuan.bentler.mplus":
         kwargs["estimator"] = "MLR"
     if len(fx["group_label"]) > 1:

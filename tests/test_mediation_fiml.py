@@ -116,6 +116,26 @@ def test_rows_and_patterns_are_counted(ref, fits, name):
     assert "Missing-data patterns (1 = observed)" in text
 
 
+def test_patterns_show_in_the_notebook_view_and_the_exports(fits, tmp_path):
+    import openpyxl
+
+    res = fits["parallel"]
+    html = res._repr_html_()
+    caption = html.index("Missing-data patterns (1 = observed)")
+    # the pattern table follows the main table and precedes the note
+    assert html.index("<table") < caption < html.rindex("<table")
+    if "table-note" in html:
+        assert caption < html.index("table-note")
+    for n in res.patterns["n"]:
+        assert f">{n}<" in html
+    book = openpyxl.load_workbook(res.to_excel(tmp_path / "fiml.xlsx"))
+    titles = [book[name].cell(row=2, column=1).value for name in book.sheetnames]
+    assert titles[-1] == "Missing-data patterns (1 = observed)"
+    sheet = book[book.sheetnames[-1]]
+    counts = [sheet.cell(row=4 + i, column=2).value for i in range(res.n_patterns)]
+    assert counts == res.patterns["n"].tolist()
+
+
 @pytest.mark.parametrize("serial", [False, True])
 def test_equals_the_full_sem_engine_fit(ref, fits, serial):
     """The saturated-moment route equals fit_sem on the path model (estimates and SEs <= 1e-6

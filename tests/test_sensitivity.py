@@ -406,3 +406,15 @@ def test_mediate_result_carries_its_sensitivity_inputs():
     assert two.sensitivity_inputs is None
     with pytest.raises(ld.ModelError, match="one mediator"):
         ld.mediation_sensitivity(two)
+
+
+def test_html_view_escapes_variable_names():
+    """The interpretation names the mediator and outcome: user strings are escaped in HTML."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=80)
+    m = 0.5 * x + rng.normal(size=80)
+    df = pd.DataFrame({"x": x, "<i>m</i>": m, "y&z": 0.4 * m + rng.normal(size=80)})
+    res = ld.mediate(df, x="x", m="<i>m</i>", y="y&z", n_boot=100, seed=1)
+    page = ld.mediation_sensitivity(res)._repr_html_()
+    assert "<i>m</i>" not in page
+    assert "&lt;i&gt;m&lt;/i&gt;" in page and "y&amp;z" in page

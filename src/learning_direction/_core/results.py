@@ -166,6 +166,11 @@ class ResultMixin:
         """The table shown by :meth:`summary` and ``_repr_html_`` (``table`` unless overridden)."""
         return getattr(self, "table", None)
 
+    def _extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """Further ``(caption, table)`` pairs shown below the main table in ``_repr_html_`` and
+        written by the exports (override to add probes, tests, missing-data patterns, ...)."""
+        return []
+
     def _notes(self) -> list[str]:
         """Notes shown below the table (override to add more)."""
         notes = getattr(self, "notes", None)
@@ -196,7 +201,12 @@ class ResultMixin:
             return []
         notes = " ".join(str(n).rstrip(".") + "." for n in self._notes())
         note = " ".join(p for p in (default_note(table), notes) if p) or None
-        return [ExportTable(str(self._title), table, note=note)]
+        extra = [
+            ExportTable(caption, t, note=default_note(t) or None)
+            for caption, t in self._extra_tables()
+            if t is not None and len(t)
+        ]
+        return [ExportTable(str(self._title), table, note=note), *extra]
 
     def _export_text(self) -> list[str]:
         """Paragraphs written above the tables by :meth:`to_docx`."""
@@ -229,6 +239,9 @@ class ResultMixin:
         if meta:
             parts.append(f"<ul>{meta}</ul>")
         parts.append(table_to_html(self._display_table()))
+        for caption, table in self._extra_tables():
+            parts.append(f"<p class='table-caption'>{html.escape(caption)}</p>")
+            parts.append(table_to_html(table))
         if notes:
             parts.append(f"<p class='table-note'><em>Note.</em> {notes}</p>")
         return "<div class='ld-result'>" + "".join(parts) + "</div>"

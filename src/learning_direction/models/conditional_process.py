@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._core.results import table_to_html, table_to_text
+from .._core.results import table_to_text
 from ..exceptions import DataValidationError, ModelError
 from . import _process_core as core
 from ._probe import check_probe, check_probe_values, value_labels
@@ -80,16 +80,11 @@ class ConditionalProcessResult(ProcessResult):
         ]
         return super().summary(digits) + "\n" + "\n".join(extra)
 
-    def _repr_html_(self) -> str:
-        base = super()._repr_html_()
-        return (
-            base[: -len("</div>")]
-            + "<p>Index of moderated mediation</p>"
-            + table_to_html(self.index)
-            + "<p>Conditional indirect effects</p>"
-            + table_to_html(self.conditional_indirect)
-            + "</div>"
-        )
+    def _extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [
+            ("Index of moderated mediation", self.index),
+            ("Conditional indirect effects", self.conditional_indirect),
+        ]
 
 
 def _quantile6(v: FloatArray, q: Sequence[float]) -> FloatArray:

@@ -25,7 +25,7 @@ from .._core.checks import check_level, choice
 from .._core.data import require_columns
 from .._core.format import format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, table_to_html, table_to_text
+from .._core.results import ResultMixin, table_to_text
 from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ModelError, ModelWarning
 from ._ols_batch import sym_from_triu, triu_products
@@ -378,13 +378,11 @@ class APIMResult(ResultMixin):
             tests += [table_to_text(self.patterns, digits)]
         return "\n".join(lines[:cut] + tests + ([""] if cut < len(lines) else []) + lines[cut:])
 
-    def _repr_html_(self) -> str:
-        base = super()._repr_html_()
-        tests = "<p>Tests of equal effects across roles</p>" + table_to_html(self.tests)
-        marker = "<p>Notes:</p>"
-        if marker in base:
-            return base.replace(marker, tests + marker, 1)
-        return base[: -len("</div>")] + tests + "</div>"
+    def _extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        out = [("Tests of equal effects across roles", self.tests)]
+        if self.patterns is not None:
+            out.append(("Missing-data patterns (1 = observed)", self.patterns))
+        return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The APIM path diagram (see :func:`learning_direction.figures.dyadic.plot_apim`)."""

@@ -96,6 +96,11 @@ class MediationResult(ProcessResult):
             return {}
         return {"missing": "FIML", "n_patterns": self.n_patterns}
 
+    def _extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        if self.patterns is None:
+            return []
+        return [("Missing-data patterns (1 = observed)", self.patterns)]
+
     def summary(self, digits: int = 4) -> str:
         """PROCESS-style text (with FIML, then the table of missing-data patterns)."""
         text = super().summary(digits)

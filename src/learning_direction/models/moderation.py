@@ -20,7 +20,7 @@ from .._core.checks import choice
 from .._core.data import MissingReport, complete_cases, require_columns
 from .._core.format import format_number
 from .._core.plotting import figure
-from .._core.results import ResultMixin, table_to_html, table_to_text
+from .._core.results import ResultMixin, table_to_text
 from ..exceptions import DataValidationError
 from ._design import build_design, check_cluster_column, check_se_type, quote
 from ._probe import check_probe, check_probe_values
@@ -149,15 +149,12 @@ class ModerationResult(ResultMixin):
             lines += [""] + [f"Note: {n}" for n in self._notes()]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        base = super()._repr_html_()
-        extra = (
-            "<p>Conditional effects:</p>"
-            + table_to_html(self.probes)
-            + "<p>Johnson-Neyman boundaries:</p>"
-            + table_to_html(self.jn_table)
-        )
-        return base[: -len("</div>")] + extra + "</div>"
+    def _extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [
+            ("Test of the interaction (R² change)", self.interaction_test),
+            (f"Conditional effects of {self.x} at values of {self.w}", self.probes),
+            ("Johnson–Neyman boundaries of significance", self.jn_table),
+        ]
 
     def plot(self, kind: str = "jn", ax: Any = None, **kwargs: Any) -> Any:
         """``kind="jn"``: conditional effect with its CI band and JN boundaries;

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -440,7 +441,7 @@ class SensitivityResult(ResultMixin):
             ._repr_html_()
             .replace(
                 table_to_html(self.table),
-                f"<p>{self.interpretation}</p>" + table_to_html(self.table),
+                f"<p>{html.escape(self.interpretation)}</p>" + table_to_html(self.table),
                 1,
             )
         )

@@ -107,7 +107,10 @@ def sem(
         Seed of the bootstrap (the same seed gives the same intervals).
     fixed_x : bool
         Treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``): their
-        moments are set to the sample values and not counted as parameters.
+        moments are set to the sample values and not counted as parameters, and with FIML a
+        row missing a covariate is left out (and counted). ``False`` (lavaan's
+        ``fixed.x = FALSE``) estimates their variances, covariances and means, so with FIML
+        such rows stay in; the baseline model keeps their covariances free, as lavaan's does.
     meanstructure : bool, optional
         Model the means; default as lavaan (on with FIML, with groups, when the syntax has an
         intercept, or in two levels).

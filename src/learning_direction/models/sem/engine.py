@@ -320,7 +320,9 @@ def information(fit: Fitted, kind: str) -> Array:
 def baseline_table(table: ParTable) -> ParTable:
     """lavaan's independence model of ``table``: variances only (and means).
 
-    Exogenous covariates keep their fixed moments; in a two-level model the level-1 means are
+    Exogenous covariates keep their fixed moments (with ``fixed_x=False`` their covariances
+    stay free, as in lavaan's baseline, so the baseline differs from the model only in the
+    relations it is meant to test); in a two-level model the level-1 means are
     fixed at their saturated values and the level-2 means are free.
     """
     rows: list[ParRow] = []
@@ -349,16 +351,18 @@ def baseline_table(table: ParTable) -> ParTable:
     for info in table.blocks:
         plain = BlockInfo(info.block, info.group, info.level, info.ov, info.ov_x, ())
         blocks.append(plain)
+        free_x = info.ov_x_free
         for v in info.ov_nox:
-            add(plain, v, "~~", v, True)
-        x = info.ov_x
+            if v not in free_x:
+                add(plain, v, "~~", v, True)
+        x = info.ov_x or free_x
         for i in range(len(x)):
             for j in range(i, len(x)):
-                add(plain, x[i], "~~", x[j], False, 1)
+                add(plain, x[i], "~~", x[j], not info.ov_x, int(bool(info.ov_x)))
         if table.meanstructure:
             level1 = table.n_levels > 1 and info.level == 1
             for v in info.ov:
-                add(plain, v, "~1", "", not level1 and v not in x, int(v in x))
+                add(plain, v, "~1", "", not level1 and v not in info.ov_x, int(v in info.ov_x))
     return ParTable(
         rows=tuple(rows),
         blocks=tuple(blocks),

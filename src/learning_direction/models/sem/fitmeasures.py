@@ -218,8 +218,12 @@ def robust_measures(
     """lavaan's ``*.robust`` measures (Brosseau-Liard & Savalei; FIML-corrected with missing data).
 
     ``x3`` is the model statistic the correction applies to (``chisq`` with complete data, the
-    complete-data statistic at the EM moments with FIML) and ``c3`` its scaling factor.
+    complete-data statistic at the EM moments with FIML) and ``c3`` its scaling factor. A
+    saturated model (``df = 0``) has no scaling factor; its robust CFI and TLI are 1 and its
+    RMSEA 0, as lavaan reports.
     """
+    if df == 0 and not math.isnan(x3):
+        c3 = 1.0
     x3s = x3 / c3
     low, high = rmsea_ci(x3s, df, n, groups, c=c3)
     return {

@@ -78,6 +78,8 @@ class BlockInfo:
     ov: tuple[str, ...]
     ov_x: tuple[str, ...]
     lv: tuple[str, ...]
+    #: exogenous observed covariates of a ``fixed_x=False`` model (free moments, not ``ov_x``)
+    ov_x_free: tuple[str, ...] = ()
 
     @property
     def ov_nox(self) -> tuple[str, ...]:
@@ -229,15 +231,19 @@ def build_partable(
     notes: list[str] = []
     for b, ((g, lev), sts) in enumerate(zip(blocks, per_block, strict=True)):
         cls = local[b]
-        ov_x = tuple(v for v in cls.ov_x if v in union_x) if fixed_x else ()
-        dropped = [v for v in cls.ov_x if v not in ov_x and fixed_x]
+        exogenous = tuple(v for v in cls.ov_x if v in union_x)
+        ov_x = exogenous if fixed_x else ()
+        dropped = [v for v in cls.ov_x if v not in exogenous] if fixed_x else []
         if dropped and n_levels > 1:
             notes.append(
                 f"{', '.join(dropped)} exogenous at level {lev} but endogenous at another level: "
                 "treated as endogenous (variances and intercepts estimated), as lavaan does"
             )
         notes.extend(cls.notes)
-        info = BlockInfo(block=b + 1, group=g, level=lev, ov=cls.ov, ov_x=ov_x, lv=cls.lv)
+        free_x = () if fixed_x else exogenous
+        info = BlockInfo(
+            block=b + 1, group=g, level=lev, ov=cls.ov, ov_x=ov_x, lv=cls.lv, ov_x_free=free_x
+        )
         infos.append(info)
         drafts.append(_block_drafts(sts, cls, info, meanstructure))
     if n_levels > 1 and meanstructure:
@@ -345,17 +351,26 @@ def _user_drafts(sts: Sequence[Statement]) -> list[_Draft]:
 
 
 def _default_drafts(cls: _Classes, info: BlockInfo, meanstructure: bool) -> list[_Draft]:
-    out = [_Draft(v, "~~", v, user=0) for v in info.ov_nox + cls.lv]
+    """lavaan's default rows: residual variances, latent covariances, the exogenous block.
+
+    The exogenous observed covariates of a ``fixed_x=False`` model (``info.ov_x_free``) get free
+    variances, covariances (and means), as ``lavaan(fixed.x = FALSE)`` does; with
+    ``fixed_x=True`` they are ``info.ov_x`` and fixed at their sample values.
+    """
+    free_x = info.ov_x_free
+    out = [_Draft(v, "~~", v, user=0) for v in info.ov_nox + cls.lv if v not in free_x]
     out += [_Draft(a, "~~", b, user=0) for a, b in itertools.combinations(cls.lv_x, 2)]
     out += [
         _Draft(a, "~~", b, user=0) for a, b in itertools.combinations(cls.lv_y + cls.ov_y_pure, 2)
     ]
-    x = info.ov_x
+    x = info.ov_x or free_x
+    fixed = bool(info.ov_x)
     for i in range(len(x)):
         for j in range(i, len(x)):
-            out.append(_Draft(x[i], "~~", x[j], user=0, free=False, exo=1))
+            out.append(_Draft(x[i], "~~", x[j], user=0, free=not fixed, exo=int(fixed)))
     if meanstructure:
-        out += [_Draft(v, "~1", "", user=0, free=v not in x, exo=int(v in x)) for v in cls.ov]
+        fx = info.ov_x
+        out += [_Draft(v, "~1", "", user=0, free=v not in fx, exo=int(v in fx)) for v in cls.ov]
         out += [_Draft(v, "~1", "", user=0, free=False, ustart=0.0) for v in cls.lv]
     return out
 
