@@ -388,7 +388,7 @@ def careless_responding(
     psychsyn_critval: float = 0.60,
     psychsyn_threshold: float = -0.2,
     psychsyn_min_pairs: int = 10,
-    person_total_threshold: float = -0.2,
+    person_total_threshold: float = -0.4,
     midpoint_threshold: float = 0.5,
     invalid: str = "raise",
 ) -> CarelessResult:
@@ -429,7 +429,7 @@ def careless_responding(
     evenodd_min_subscales : int, default 10
         ... and it rests on at least this many subscales. Johnson (2005) correlated 30 facet
         scales; across a handful of points the correlation is too noisy to tell careless from
-        attentive respondents (over Study 1's 5 subscales the rule flagged 13% of simulated
+        attentive respondents (over Study 1's 5 subscales the rule flagged 12-14% of simulated
         attentive respondents in ``bench/careless_detection.py``). With fewer subscales the
         coefficient is reported (from 3 subscales on) but not flagged, and a note says so.
     psychsyn_critval : float, default 0.60
@@ -439,8 +439,9 @@ def careless_responding(
         ``flag_psychsyn`` when the within-person correlation across the synonym pairs is below
         this value: answers to near-synonymous items that run clearly against each other
         (Meade & Craig, 2012). A correlation over few pairs is noisy, so the default sits below
-        0: it flagged 1% of simulated attentive respondents (43 pairs above .45) in
-        ``bench/careless_detection.py``, against 9% for a cut-off of 0 ...
+        0: with ``psychsyn_critval=0.45`` (29-43 pairs in five simulated Study 1 datasets,
+        ``bench/careless_detection.py``) it flagged 0.9-2.2% of attentive respondents, a cut-off
+        of 0 flagged 8.5-12.7% ...
     psychsyn_min_pairs : int, default 10
         ... and only when the row answered at least this many synonym pairs. Synonym pairs
         tend to come from one or two subscales; across a few such pairs an attentive
@@ -448,12 +449,15 @@ def careless_responding(
         from two subscales, a cut-off of -0.2 flagged a quarter of simulated attentive
         respondents). With fewer pairs the index is reported (from 3 pairs on) but not
         flagged, and a note says so.
-    person_total_threshold : float, default -0.2
+    person_total_threshold : float, default -0.4
         ``flag_person_total`` when the person-total correlation is at most this value: an
-        answer profile running against the sample's item means (Curran, 2016, reads negative
-        values as suspect). When the items' means differ little, as in the bundled simulated
-        data, attentive respondents scatter around small positive values; a cut-off of 0 then
-        flagged 16% of them in the bench, -0.2 flagged 2%.
+        answer profile running clearly against the sample's item means (Curran, 2016, reads
+        negative values as suspect). The index can only separate respondents when the items'
+        means differ; when they differ little, as in the bundled simulated data (item
+        intercepts with SD 0.15), attentive respondents scatter around .15-.25 and in
+        ``bench/careless_detection.py`` a cut-off of 0 flagged 10-25% of them, -0.2 2-14% and
+        -0.4 0.2-3% (8 datasets). The default is therefore conservative; with items whose
+        means differ (e.g. ``bfi``: median person-total .45) a higher cut-off suits.
     midpoint_threshold : float, default 0.5
         ``flag_midpoint`` when at least this share of the answered items (on scales with an odd
         number of options) was answered at the midpoint. Midpoint responding as a style is the
