@@ -20,14 +20,14 @@ Results (2,000 respondents with 3% of each kind, 5 datasets, seeds 1-5; 2026-12-
     irv                   1.000   0.000     0.030     0.000
     mahad                 0.107   0.930     0.000     0.000
     evenodd               0.000   0.000     0.000     0.000   (5 subscales: reported, not flagged)
-    psychsyn              0.000   0.000     0.000     0.000   (< 3 or < 10 pairs above .60)
+    psychsyn              0.000   0.000     0.000     0.000   (< 20 pairs above .60: not flagged)
     person_total          0.013   0.043     0.033     0.009
-    midpoint              0.113   0.000     1.000     0.010
-    any                   1.000   0.930     1.000     0.019
+    midpoint              0.113   0.000     0.997     0.010
+    any                   1.000   0.930     0.997     0.019
 
     with psychsyn_critval=0.45 (29 pairs in seed 1):
-    psychsyn              0.000   0.160     0.080     0.014
-    any                   1.000   0.930     1.000     0.032
+    psychsyn              0.000   0.137     0.070     0.010
+    any                   1.000   0.930     0.997     0.028
 
 Random responders are caught by Mahalanobis D² (93%); the 21 it missed answered fewer items
 on average (18.5 of 23, against 21.4 for the 279 it caught): fewer answers, less evidence.
@@ -101,7 +101,8 @@ def main() -> None:
             res45 = ld.careless_responding(df, SCALES, psychsyn_critval=0.45)
         runs["defaults"].append(res.table)
         runs["psychsyn_critval=0.45"].append(res45.table)
-        notes.update(res.notes[1:])
+        if rep == 0:
+            notes.update(res.notes[1:])
         if rep == 0:
             pairs45 = len(res45.synonym_pairs)
     counts = pd.concat(kinds).value_counts()
@@ -120,7 +121,7 @@ def main() -> None:
         print(
             flags_by_kind(runs["psychsyn_critval=0.45"], kinds).loc[["psychsyn", "any"]].to_string()
         )
-    print("\nNotes of the screen:")
+    print(f"\nNotes of the screen (seed {args.seed}):")
     for note in sorted(notes):
         print(f"- {note}")
     print(f"\n{time.perf_counter() - t0:.1f} s; numpy {np.__version__}, pandas {pd.__version__}")

@@ -314,3 +314,34 @@ def test_singular_covariance_note_is_escaped_in_html():
     html = res._repr_html_()
     assert "&lt;b&gt;q0&lt;/b&gt;" in html and "<b>q0</b>" not in html
     assert any("even-odd consistency not computed" in n for n in res.notes)
+
+
+def test_short_blocks_report_but_do_not_flag_profile_indices():
+    """Over 5 items the person-total correlation and the midpoint share are reported, but
+    flagged only from ``profile_min_items`` usable answers on."""
+    from learning_direction.simulate.items import simulate_items, simulate_latent
+
+    lat = simulate_latent(200, ["mentee_experience"], seed=9)
+    items = simulate_items("mentee_experience", lat, careless_rate=0.0, seed=9)
+    res = ld.careless_responding(items, "mentee_experience")
+    t = res.table
+    assert t["person_total"].notna().mean() > 0.9 and t["midpoint_share"].notna().all()
+    assert not t["flag_person_total"].any() and not t["flag_midpoint"].any()
+    assert any("fewer than profile_min_items = 10" in n for n in res.notes)
+    low = ld.careless_responding(items, "mentee_experience", profile_min_items=3).table
+    np.testing.assert_array_equal(low["flag_midpoint"], t["midpoint_share"] >= 0.5)
+    np.testing.assert_array_equal(low["flag_person_total"], t["person_total"].fillna(1) <= -0.4)
+    with pytest.raises(DataValidationError, match="profile_min_items must be a whole number"):
+        ld.careless_responding(items, "mentee_experience", profile_min_items=2)
+
+
+def test_synonym_flag_needs_enough_pairs(bfi):
+    meta, data, _, res = bfi  # critval .45: 10 pairs, fewer than psychsyn_min_pairs = 20
+    assert res.table["psychsyn"].notna().sum() == 2790 and not res.table["flag_psychsyn"].any()
+    assert any("psychometric synonyms are reported but not flagged" in n for n in res.notes)
+    low = ld.careless_responding(
+        data, _bfi_scale(meta), psychsyn_critval=0.45, psychsyn_min_pairs=10
+    ).table
+    want = (res.table["psychsyn"] < -0.2) & (res.table["psychsyn_pairs"] >= 10)
+    np.testing.assert_array_equal(low["flag_psychsyn"], want)
+    assert 0 < want.sum() < 2800

@@ -46,7 +46,9 @@ TABLE_COLUMNS = [
     "psychsyn",
     "psychsyn_pairs",
     "person_total",
+    "person_total_items",
     "midpoint_share",
+    "midpoint_items",
     "flag_mahad",
     "flag_evenodd",
     "flag_psychsyn",
@@ -205,6 +207,7 @@ def _check_thresholds(k: int, given: Mapping[str, Any]) -> dict[str, float]:
             given["person_total_threshold"], "person_total_threshold", -1, 1,
             "a correlation threshold in [-1, 1], e.g. 0", open_lo=False,
         ),
+        "profile_min_items": _whole(given["profile_min_items"], "profile_min_items", MIN_ITEMS),
         "midpoint": _number(
             given["midpoint_threshold"], "midpoint_threshold", 0, 1,
             "a share of items in (0, 1], e.g. 0.5", open_lo=True,
@@ -259,8 +262,8 @@ def _compute(
     pairs = ci.synonym_pairs(recoded, thr["psychsyn_critval"])
     usable_pairs = pairs if len(pairs) >= MIN_PAIRS else []
     ps, ps_n = ci.psychsyn(recoded, usable_pairs, MIN_PAIRS)
-    pt, _ = ci.person_total(recoded, MIN_ITEMS)
-    mid, _ = ci.midpoint_share(X, layout.midpoints)
+    pt, pt_n = ci.person_total(recoded, MIN_ITEMS)
+    mid, mid_n = ci.midpoint_share(X, layout.midpoints)
     if md.singular.any():
         flat = [items[j] for j in np.flatnonzero(~(np.nanvar(X, axis=0) > 0))]
         notes.append(
@@ -293,12 +296,20 @@ def _compute(
             f"psychsyn_min_pairs = {thr['psychsyn_min_pairs']:g} answered pairs (a correlation "
             "across few pairs is too noisy)"
         )
+    few = int(np.sum((pt_n < thr["profile_min_items"]) | (mid_n < thr["profile_min_items"])))
+    if few:
+        notes.append(
+            f"{few} row(s) answered fewer than profile_min_items = "
+            f"{thr['profile_min_items']:g} items (with a midpoint): their person-total "
+            "correlation and midpoint share are reported but not flagged"
+        )
     if np.isnan(mid).all() and len(X):
         notes.append("midpoint share not computed: no item has an odd number of response options")
     values = {
         "mahad_d2": md.d2, "mahad_df": md.df, "mahad_p": md.p,
         "evenodd": eo, "evenodd_factors": eo_n, "psychsyn": ps, "psychsyn_pairs": ps_n,
-        "person_total": pt, "midpoint_share": mid,
+        "person_total": pt, "person_total_items": pt_n,
+        "midpoint_share": mid, "midpoint_items": mid_n,
     }  # fmt: skip
     return values, usable_pairs, notes
 
@@ -319,9 +330,11 @@ def _flags(
             & (v["psychsyn"] < thr["psychsyn"])
             & (v["psychsyn_pairs"] >= thr["psychsyn_min_pairs"]),
             "flag_person_total": ~np.isnan(v["person_total"])
-            & (v["person_total"] <= thr["person_total"]),
+            & (v["person_total"] <= thr["person_total"])
+            & (v["person_total_items"] >= thr["profile_min_items"]),
             "flag_midpoint": ~np.isnan(v["midpoint_share"])
-            & (v["midpoint_share"] >= thr["midpoint"] - 1e-12),
+            & (v["midpoint_share"] >= thr["midpoint"] - 1e-12)
+            & (v["midpoint_items"] >= thr["profile_min_items"]),
         }
     flags["flag_any"] = np.logical_or.reduce(list(flags.values()))
     return flags
@@ -335,10 +348,11 @@ def _counts(table: pd.DataFrame, thr: Mapping[str, float], n_pairs: int) -> pd.D
         "irv": f"SD <= {thr['irv']:g}",
         "mahad": f"p < {thr['mahad_alpha']:g} (chi-square, df = items answered)",
         "evenodd": f"< {r['evenodd']} (over >= {thr['evenodd_min_subscales']:g} subscales)",
-        "psychsyn": f"< {r['psychsyn']} (over >= {thr['psychsyn_min_pairs']:g} of the "
-        f"{n_pairs} pairs with r > {fmt_num(thr['psychsyn_critval'], 2)})",
-        "person_total": f"<= {r['person_total']}",
-        "midpoint": f">= {r['midpoint']} of answered items at the midpoint",
+        "psychsyn": f"< {r['psychsyn']} over >= {thr['psychsyn_min_pairs']:g} answered pairs "
+        f"({n_pairs} pairs with r > {fmt_num(thr['psychsyn_critval'], 2)})",
+        "person_total": f"<= {r['person_total']} (over >= {thr['profile_min_items']:g} items)",
+        "midpoint": f">= {r['midpoint']} of >= {thr['profile_min_items']:g} answered items at "
+        "the midpoint",
     }
     value_col = {
         "longstring": "longstring", "irv": "irv", "mahad": "mahad_d2", "evenodd": "evenodd",
@@ -387,9 +401,10 @@ def careless_responding(
     evenodd_min_subscales: int = 10,
     psychsyn_critval: float = 0.60,
     psychsyn_threshold: float = -0.2,
-    psychsyn_min_pairs: int = 10,
+    psychsyn_min_pairs: int = 20,
     person_total_threshold: float = -0.4,
     midpoint_threshold: float = 0.5,
+    profile_min_items: int = 10,
     invalid: str = "raise",
 ) -> CarelessResult:
     """Screen the answers to one or more scales for careless responding (nothing is dropped).
@@ -440,15 +455,16 @@ def careless_responding(
         this value: answers to near-synonymous items that run clearly against each other
         (Meade & Craig, 2012). A correlation over few pairs is noisy, so the default sits below
         0: with ``psychsyn_critval=0.45`` (29-43 pairs in five simulated Study 1 datasets,
-        ``bench/careless_detection.py``) it flagged 0.9-2.2% of attentive respondents, a cut-off
-        of 0 flagged 8.5-12.7% ...
-    psychsyn_min_pairs : int, default 10
+        ``bench/careless_detection.py``) it flagged 0.5-1.9% of attentive respondents, a cut-off
+        of 0 flagged 6.9-12.3% ...
+    psychsyn_min_pairs : int, default 20
         ... and only when the row answered at least this many synonym pairs. Synonym pairs
-        tend to come from one or two subscales; across a few such pairs an attentive
-        respondent's answers vary little and the correlation scatters around 0 (with 7 pairs
-        from two subscales, a cut-off of -0.2 flagged a quarter of simulated attentive
-        respondents). With fewer pairs the index is reported (from 3 pairs on) but not
-        flagged, and a note says so.
+        come from within subscales; across few pairs from few subscales an attentive
+        respondent's answers vary little from pair to pair and the correlation scatters widely
+        (bundled Study 1: 17 pairs from three subscales, attentive median .27, SD .34, and a
+        cut-off of -0.2 flagged 6% of them while the random responders scored -0.2 to .1).
+        With fewer pairs the index is reported (from 3 pairs on) but not flagged, and a note
+        says so.
     person_total_threshold : float, default -0.4
         ``flag_person_total`` when the person-total correlation is at most this value: an
         answer profile running clearly against the sample's item means (Curran, 2016, reads
@@ -463,6 +479,12 @@ def careless_responding(
         number of options) was answered at the midpoint. Midpoint responding as a style is the
         share of midpoint answers (Baumgartner & Steenkamp, 2001); an attentive respondent
         rarely gives it to half the items of several scales (``bench/careless_detection.py``).
+    profile_min_items : int, default 10
+        ``flag_person_total`` and ``flag_midpoint`` need at least this many usable answers
+        (answered items, with a midpoint for the midpoint share). Over a short block both are
+        common among attentive respondents: over the 5 mentee-experience items of the bundled
+        Study 4, 3 midpoint answers of 5 (13% of the rows) and a person-total correlation of
+        -.4 or lower (13%) are ordinary. The indices are still reported for shorter rows.
     invalid : {"raise", "missing"}
         Handling of out-of-range / non-numeric answers, as in :func:`learning_direction.score`.
 
@@ -568,6 +590,7 @@ def careless_responding(
             "psychsyn_min_pairs": psychsyn_min_pairs,
             "person_total_threshold": person_total_threshold,
             "midpoint_threshold": midpoint_threshold,
+            "profile_min_items": profile_min_items,
         },
     )
     answered = (~np.isnan(X)).sum(axis=1)
