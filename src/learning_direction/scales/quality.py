@@ -265,7 +265,7 @@ def _compute(
     pt, pt_n = ci.person_total(recoded, MIN_ITEMS)
     mid, mid_n = ci.midpoint_share(X, layout.midpoints)
     if md.singular.any():
-        flat = [items[j] for j in np.flatnonzero(~(np.nanvar(X, axis=0) > 0))]
+        flat = [items[int(j)] for j in np.flatnonzero(~(np.diag(ci.pairwise_cov(X)) > 0))]
         notes.append(
             f"Mahalanobis D² not computed for {int(md.singular.sum())} row(s): the covariance "
             "matrix of their answered items is singular"
