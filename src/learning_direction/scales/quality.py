@@ -10,6 +10,7 @@ respondents (and report it) after looking at them.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -157,7 +158,7 @@ class CarelessResult(OverviewMixin):
 
 def _number(value: Any, name: str, lo: float, hi: float, rule: str, *, open_lo: bool) -> float:
     """``value`` as a float in [lo, hi] (or (lo, hi] with ``open_lo``), else a clear error."""
-    ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
     if ok and (value > lo if open_lo else value >= lo) and value <= hi:
         return float(value)
     raise DataValidationError(f"{name} must be {rule}, got {value!r}")
@@ -174,15 +175,14 @@ def _whole(value: Any, name: str, lo: int) -> float:
 
 def _check_thresholds(k: int, given: Mapping[str, Any]) -> dict[str, float]:
     """Validate every threshold (None = its default); returns them under their short names."""
-    ls = given["longstring_threshold"]
-    irv_thr = given["irv_threshold"]
+    ls, irv_thr = given["longstring_threshold"], given["irv_threshold"]
     return {
-        "longstring": float(max(2, math.ceil(k / 2)))
-        if ls is None
-        else _number(ls, "longstring_threshold", 1, math.inf, "a number of items >= 1", open_lo=False),
-        "irv": 0.0
-        if irv_thr is None
-        else _number(irv_thr, "irv_threshold", 0, math.inf, "a non-negative SD", open_lo=False),
+        "longstring": float(max(2, math.ceil(k / 2))) if ls is None else _number(
+            ls, "longstring_threshold", 1, math.inf, "a number of items >= 1", open_lo=False
+        ),
+        "irv": 0.0 if irv_thr is None else _number(
+            irv_thr, "irv_threshold", 0, math.inf, "a non-negative SD", open_lo=False
+        ),
         "mahad_alpha": _number(
             given["mahad_alpha"], "mahad_alpha", 0, 0.5,
             "a significance level in (0, 0.5], e.g. 0.001", open_lo=True,
