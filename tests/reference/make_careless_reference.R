@@ -24,12 +24,13 @@
 # evenodd, psychsyn and person_total use answers with the reverse-keyed items recoded
 # (7 - x; psych's bfi.keys: A1 C4 C5 E1 E2 O2 O5); longstring, irv and mahad use raw answers.
 #
-# Run from this folder: Rscript make_careless_reference.R
+# Run from this folder: Rscript make_careless_reference.R .   (reads bfi.csv written by make_reference.R)
 suppressPackageStartupMessages({
   library(psych)
   library(jsonlite)
 })
-out <- "."
+args <- commandArgs(trailingOnly = TRUE)
+out <- if (length(args)) args[1] else "."
 bfi <- read.csv(file.path(out, "bfi.csv"))
 items <- c(paste0("A", 1:5), paste0("C", 1:5), paste0("E", 1:5), paste0("N", 1:5), paste0("O", 1:5))
 x <- as.matrix(bfi[, items])
