@@ -550,8 +550,9 @@ def test_incremental_validity_over_lgo(res, raw):
 
 
 def test_careless_kinds_in_the_simulation_and_the_screen():
-    """The bundled Study 1 has straight-liners, random and midpoint responders; the screen
-    (long strings, zero response SD) catches the straight-liners, not the random responders."""
+    """The bundled Study 1 has three straight-liners, three random and three midpoint
+    responders; the screen catches each kind with the index meant for it (long strings and zero
+    SD, Mahalanobis D², midpoint share) and flags 5 of the 291 attentive mentors."""
     from learning_direction.simulate import simulate_study1
 
     d = simulate_study1(seed=20261122 + 1)
@@ -560,8 +561,9 @@ def test_careless_kinds_in_the_simulation_and_the_screen():
     screen = ld.careless_responding(
         d, ["learning_direction", "learning_goal_orientation", "mentor_engagement"]
     )
-    flagged = set(screen.flagged)
-    straight = [r for r, k in kinds.items() if k == "straightline"]
-    rand = [r for r, k in kinds.items() if k == "random"]
-    assert set(straight) <= flagged
-    assert not set(rand) & flagged
+    by_kind = {k: [r for r, kk in kinds.items() if kk == k] for k in set(kinds.values())}
+    assert set(by_kind["straightline"]) <= set(screen.flagged_by("irv"))
+    assert set(by_kind["random"]) <= set(screen.flagged_by("mahad"))
+    assert set(by_kind["midpoint"]) <= set(screen.flagged_by("midpoint"))
+    attentive = set(screen.flagged) - set(kinds)
+    assert len(attentive) == 5 and len(screen.flagged) == 14

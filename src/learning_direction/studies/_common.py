@@ -436,7 +436,10 @@ def careless_screen(
     study: str = "this study",
     longstring_threshold: int | None = None,
 ) -> tuple[Any, str, pd.DataFrame]:
-    """Flag possible careless responders (long strings, zero response variance).
+    """Flag possible careless responders with every index of
+    :func:`learning_direction.careless_responding` (long strings, zero response variance,
+    Mahalanobis outliers, even-odd and synonym inconsistency, person-total correlation,
+    midpoint answering) at its default thresholds.
 
     ``longstring_threshold`` is passed to :func:`learning_direction.careless_responding`
     (default: half the items, rounded up).
@@ -449,21 +452,24 @@ def careless_screen(
     -------
     (CarelessResult, str, DataFrame)
         The result of :func:`learning_direction.careless_responding`, a note for the study
-        (how many rows were flagged, by which rule, which ids, and whether they were kept),
-        and the rows to analyse (all of ``df`` unless ``exclude``).
+        (how many rows were flagged, how many by each index and by which rule, which ids, which
+        indices could not flag anyone in these scales, and whether the rows were kept), and the
+        rows to analyse (all of ``df`` unless ``exclude``).
     """
     from ..scales.quality import careless_responding
 
     res = careless_responding(df, list(scales), longstring_threshold=longstring_threshold)
     flagged = list(res.flagged)
     k = len(flagged)
-    n_items = len(res.items)
-    rule = (
-        f"a run of at least {format(res.longstring_threshold, 'g')} identical answers across the "
-        f"{n_items} items, or a response SD of at most {format(res.irv_threshold, 'g')}"
-    )
+    rules = _careless_rules(res)
+    idle = _careless_idle(res)
     if k == 0:
-        none = f"No respondent was flagged as a possible careless responder ({rule})."
+        none = (
+            "No respondent was flagged as a possible careless responder by any index ("
+            + "; ".join(rules.values())
+            + ")."
+            + idle
+        )
         return res, none, df
     if id_column and id_column in df.columns:
         who = [str(v) for v in df.loc[flagged, id_column]]
@@ -472,9 +478,11 @@ def careless_screen(
         who = [str(v) for v in flagged]
         label = "rows"
     shown = ", ".join(who[:10]) + (f" and {k - 10} more" if k > 10 else "")
+    counts = res.counts.set_index("index")["n_flagged"]
+    by_index = "; ".join(f"{rule}: {int(counts[i])}" for i, rule in rules.items() if counts[i])
     note = (
         f"{k} of {len(df)} respondents ({k / len(df):.1%}) were flagged as possible careless "
-        f"responders ({rule}; {label}: {shown}). "
+        f"responders by at least one index ({by_index}; {label}: {shown}).{idle} "
     )
     if not exclude:
         return res, note + "The flag is descriptive: they were kept in every analysis.", df
@@ -488,6 +496,55 @@ def careless_screen(
         note + f"They were left out of every analysis (exclude_careless=True); {len(kept)} remain.",
         kept,
     )
+
+
+def _careless_rules(res: Any) -> dict[str, str]:
+    """Each index's flagging rule in words, keyed by its name in ``res.counts``."""
+    thr = res.thresholds
+    return {
+        "longstring": f"a run of at least {thr['longstring']:g} identical answers across the "
+        f"{len(res.items)} items",
+        "irv": f"a response SD of at most {thr['irv']:g}",
+        "mahad": f"a Mahalanobis D² with p < {fmt_num(thr['mahad_alpha'], 3, bounded=True)}",
+        "evenodd": f"even-odd consistency below {fmt_num(thr['evenodd'], 2, bounded=True)}",
+        "psychsyn": "psychometric-synonym consistency below "
+        f"{fmt_num(thr['psychsyn'], 2, bounded=True)}",
+        "person_total": "a person-total correlation of "
+        f"{fmt_num(thr['person_total'], 2, bounded=True)} or lower",
+        "midpoint": f"at least {thr['midpoint']:.0%} of the answers at the scale midpoint",
+    }
+
+
+def _careless_idle(res: Any) -> str:
+    """A sentence naming the indices that could not flag anyone in these scales (or '')."""
+    t, thr = res.table, res.thresholds
+
+    def most(col: str) -> int:
+        return int(t[col].max()) if t[col].notna().any() else 0
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    idle = []
+    if most("evenodd_factors") < thr["evenodd_min_subscales"]:
+        idle.append(
+            f"even-odd consistency (at most {count(most('evenodd_factors'), 'subscale')} per "
+            f"respondent; the flag needs {thr['evenodd_min_subscales']:g})"
+        )
+    if most("psychsyn_pairs") < thr["psychsyn_min_pairs"]:
+        idle.append(
+            f"psychometric synonyms (at most {count(most('psychsyn_pairs'), 'synonym pair')} "
+            f"answered; the flag needs {thr['psychsyn_min_pairs']:g})"
+        )
+    n_items = max(most("person_total_items"), most("midpoint_items"))
+    if n_items < thr["profile_min_items"]:
+        idle.append(
+            f"person-total correlation and midpoint share (at most {count(n_items, 'item')}; "
+            f"the flags need {thr['profile_min_items']:g})"
+        )
+    if not idle:
+        return ""
+    return " Too little information for " + "; ".join(idle) + ": they flagged nobody."
 
 
 # ------------------------------------------------------------------------------ models
