@@ -28,7 +28,7 @@ its Monte Carlo SE is about 1 percentage point).
 
 Usage::
 
-    python bench/missing_coverage.py                    # 500 replications, n = 200
+    python bench/missing_coverage.py                    # 500 replications, n = 200 (bench/README.md also has 2,000)
     python bench/missing_coverage.py --reps 50 --n 200  # quick
     python bench/missing_coverage.py --methods "MI (norm)"  # one method (same datasets)
 """
