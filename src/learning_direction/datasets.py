@@ -66,7 +66,7 @@ DATASETS: dict[str, DatasetInfo] = {
             "Study 3: field study, mentee file",
             "mentee",
             "3–8 mentees per mentor: hireability rated by external raters (3 items) and hired "
-            "within 6 months (0/1).",
+            "within 6 months (0/1; empty for the mentees lost to the 6-month follow-up).",
             ("hireability",),
         ),
         DatasetInfo(

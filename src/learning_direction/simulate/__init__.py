@@ -123,7 +123,11 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "condition": ("category", "Experimental condition: downward, upward or control reflection"),
     "mentee_age": ("integer", "Mentee age in years"),
     "mentee_gender": ("category", "Mentee gender (female, male)"),
-    "hired_6m": ("binary", "Mentee hired within 6 months of the program (1 = yes)"),
+    "hired_6m": (
+        "binary",
+        "Mentee hired within 6 months of the program (1 = yes; empty = lost to the 6-month "
+        "follow-up)",
+    ),
     # dyads
     "dyad_id": ("id", "Dyad (mentoring pair) identifier"),
     "reverse_mentoring": (
