@@ -283,7 +283,11 @@ def test_participation_flow_counts_add_up(res):
     text = res.text["participation"]
     assert "Of 120 invited egos, 111" in text and "93 of them" in text
     assert "9 never answered and 18 dropped out" in text
-    assert "Among the 93 egos who answered at both waves" in res.text["change"]
+    assert (
+        "Among the 93 egos who answered at both waves (27 invited egos left out: 9 never "
+        "answered, 18 dropped out after wave 1)" in res.text["change"]
+    )
+    assert "27 invited egos left out" in res.captions["change"]
 
 
 def _wave1_frame(res):

@@ -709,7 +709,12 @@ def _add_tables(b: StudyBuilder, results: NetworksResults) -> None:
         "change",
         results.paired_change,
         f"Change in network metrics from wave {w1} to {w2} (paired t tests; p_holm: "
-        f"Holm-adjusted across the {len(results.paired_change)} metrics)",
+        f"Holm-adjusted across the {len(results.paired_change)} metrics"
+        + (
+            f"; egos who answered at both waves only, {_left_out_phrase(results)[2:-1]})"
+            if results.attrition is not None
+            else ")"
+        ),
     )
     b.table(
         "transitions",
@@ -787,6 +792,19 @@ def _add_attrition(b: StudyBuilder, results: NetworksResults) -> None:
     )
 
 
+def _left_out_phrase(results: NetworksResults) -> str:
+    """`` (k invited egos left out: j never answered, d dropped out)`` from the flow table."""
+    att = results.attrition
+    if att is None:
+        return ""
+    f = att.flow.set_index("stage")["left_out"]
+    never, dropped = int(f.iloc[1]), int(f.iloc[2])
+    return (
+        f" ({never + dropped} invited egos left out: {never} never answered, {dropped} dropped "
+        "out after wave 1)"
+    )
+
+
 def _pick_example_ego(metrics: pd.DataFrame, wave: Any) -> str:
     """Among egos with developers above, beside and below at ``wave``, the largest network."""
     first = metrics[metrics["wave"] == wave]
@@ -852,7 +870,7 @@ def _add_text(b: StudyBuilder, prepared: NetworksData, results: NetworksResults)
         sd_row = change.set_index("metric").loc["share_down"]
         n_sig = int((change["p_holm"] < 0.05).sum())
         who = (
-            f"Among the {int(sd_row['n'])} egos who answered at both waves, the"
+            f"Among the {int(sd_row['n'])} egos who answered at both waves{_left_out_phrase(results)}, the"
             if results.attrition is not None
             else "The"
         )
