@@ -409,3 +409,17 @@ def test_make_data_writes_the_network_files_byte_for_byte(tmp_path):
     mine = committed[committed["dataset"].str.startswith("networks_")].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, fresh)
     assert "responded" in set(ld.datasets.codebook("networks_waves")["column"])
+
+
+def test_participation_record_with_yes_no_codes_gives_the_same_flow(res):
+    from learning_direction.studies import networks
+
+    data = {k: ld.load_dataset(f"networks_{k}") for k in ("alters", "ties", "egos", "waves")}
+    data["waves"] = data["waves"].assign(
+        responded=data["waves"]["responded"].map({1: "yes", 0: "no"})
+    )
+    r = networks.run(data=data, m=2)
+    pd.testing.assert_frame_equal(r.tables["participation_flow"], res.tables["participation_flow"])
+    bad = dict(data, waves=data["waves"].assign(responded="maybe"))
+    with pytest.raises(DataValidationError, match="'responded' must be 1"):
+        networks.run(data=bad, m=2)

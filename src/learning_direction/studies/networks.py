@@ -530,9 +530,10 @@ def _attrition(
         survey = scored.set_index("ego_id")[list(DIRECTIONS)]
         if "tenure" in scored.columns:
             tenure = scored.set_index("ego_id")["tenure"]
-    record = prepared.participation
-    if record is None:  # pragma: no cover - the caller checks
+    if "responded" not in metrics.columns:  # pragma: no cover - the caller checks
         raise RuntimeError("attrition analysis without a participation record")
+    # the record as network_metrics checked it (0/1, yes/no ... -> bool), for the two waves
+    record = metrics[["ego_id", "wave", "responded"]]
     return analyse_attrition(
         metrics, record, survey, tenure, change, w1, w2,
         change_metrics=CHANGE_METRICS, m=m, seed=seed,
