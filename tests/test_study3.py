@@ -721,3 +721,18 @@ def test_make_data_writes_the_study3_files_byte_for_byte(tmp_path):
         assert (tmp_path / f).read_bytes() == (root / f).read_bytes(), f
     lost = pd.read_csv(root / "study3_mentees.csv")["hired_6m"].isna()
     assert int(lost.sum()) == 78
+
+
+def test_retained_vs_lost_matches_clubsandwich(res):
+    """R: coef_test(lm(y ~ lost), vcov = "CR2", cluster = mentor_id, test = "Satterthwaite")
+    (tests/reference/make_attrition_reference.R)."""
+    from _reference import reference_json
+
+    ref = reference_json("attrition_reference.json")["study3_follow_up"]
+    assert ref["lost"] == res.results["follow_up"].n_lost == 78
+    comp = res.tables["follow_up_comparison"].set_index("variable")
+    for var in ("hireability", "mentee_age"):
+        r = ref[var]
+        for col in ("estimate", "se", "df", "p_value"):
+            assert comp.loc[var, col] == pytest.approx(r[col], rel=1e-8), (var, col)
+        assert comp.loc[var, "n_retained"] + comp.loc[var, "n_lost"] == r["n"]

@@ -423,3 +423,28 @@ def test_participation_record_with_yes_no_codes_gives_the_same_flow(res):
     bad = dict(data, waves=data["waves"].assign(responded="maybe"))
     with pytest.raises(DataValidationError, match="'responded' must be 1"):
         networks.run(data=bad, m=2)
+
+
+def test_attrition_and_change_match_r(res):
+    """R (tests/reference/make_attrition_reference.R) recomputes the wave-1 metrics from the
+    alter table and runs t.test, effectsize::hedges_g, glm and the paired t tests."""
+    from _reference import reference_json
+
+    ref = reference_json("attrition_reference.json")
+    flow = res.tables["participation_flow"]["n"].tolist()
+    assert flow == [ref["flow"]["invited"], ref["flow"]["answered_1"], ref["flow"]["answered_both"]]
+    att = res.tables["attrition"].set_index("variable")
+    for var, r in ref["attrition"].items():
+        for col in ("estimate", "t", "df", "p_value", "hedges_g"):
+            assert att.loc[var, col] == pytest.approx(r[col], rel=1e-9), (var, col)
+        # effectsize finds the noncentral-t bounds with optim (abstol 1e-9): agreement ~1e-7
+        for col in ("g_ci_low", "g_ci_high"):
+            assert att.loc[var, col] == pytest.approx(r[col], abs=1e-6), (var, col)
+    lg = res.tables["attrition_logit"]
+    assert lg["term"].tolist() == ref["logit"]["term"] and res.results["attrition_logit"].n == 111
+    np.testing.assert_allclose(lg["estimate"], ref["logit"]["estimate"], rtol=1e-6)  # IRLS tol
+    np.testing.assert_allclose(lg["se"], ref["logit"]["se"], rtol=1e-6)
+    ch = res.tables["change"].set_index("metric")
+    for metric, r in ref["change"].items():
+        for col in ("estimate", "t", "df", "p_value", "ci_low", "ci_high", "n"):
+            assert ch.loc[metric, col] == pytest.approx(r[col], rel=1e-9, abs=1e-12), (metric, col)
