@@ -324,7 +324,10 @@ def test_attrition_analysis_matches_direct_calls(res):
         assert got.loc[term, "se"] == pytest.approx(row["se"], rel=1e-10)
     # the bundled drop-out depends on wave-1 size (stated in data/README.md): smaller networks
     assert att.loc["size", "estimate"] > 0 and got.loc["size", "estimate"] < 0
-    assert "size" in res.text["attrition"] and "not a random subset" in res.text["attrition"]
+    assert (
+        "size" in res.text["attrition"]
+        and "not missing completely at random" in res.text["attrition"]
+    )
 
 
 def test_mi_sensitivity_pooled_by_rubin(res):

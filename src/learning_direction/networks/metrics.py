@@ -402,6 +402,18 @@ def network_metrics(
     0     E1     2         0.5       3.0
     1     E2     1         0.0       5.0
 
+    With a participation record, E3 answered and named nobody (size 0) and E4 did not answer
+    (every metric missing, size included):
+
+    >>> record = pd.DataFrame({"ego_id": ["E1", "E2", "E3", "E4"], "responded": [1, 1, 1, 0]})
+    >>> ld.network_metrics(alters, participation=record).table[
+    ...     ["ego_id", "responded", "size", "strength"]]
+      ego_id  responded  size  strength
+    0     E1       True     2       3.0
+    1     E2       True     1       5.0
+    2     E3       True     0       NaN
+    3     E4      False  <NA>       NaN
+
     The R equivalent is a per-ego summary, e.g.
     ``alters |> dplyr::group_by(ego_id) |> dplyr::summarise(size = dplyr::n(),
     blau_range = 1 - sum(prop.table(table(sphere))^2), strength = mean(closeness))``;

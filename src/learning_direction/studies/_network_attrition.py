@@ -268,8 +268,8 @@ def attrition_text(comparison: pd.DataFrame, lg: Any) -> str:
             "Egos who dropped out differed from those who stayed at wave 1 in "
             + "; ".join(parts)
             + f", and did not differ significantly in the other {len(comparison) - len(sig)} "
-            "variables compared, so the drop-outs are not a random subset of the wave-1 "
-            "respondents."
+            "variables compared, so drop-out was related to what was observed at wave 1 (not "
+            "missing completely at random)."
         )
     else:
         text = (

@@ -227,7 +227,8 @@ def follow_up_text(fu: FollowUpResults, term: str, label: str) -> str:
                     f"{fmt_p(r.p_value)})"
                     for r in sig.itertuples()
                 )
-                + ", so the complete cases are not a random subset of the mentees."
+                + ", so the loss was related to baseline variables (not missing completely at "
+                "random)."
             )
         else:
             text += (
