@@ -43,7 +43,17 @@ TABLE_COLUMNS = {
         "g6",
         "omega_total",
     ],
-    "icc": ["outcome", "n", "n_groups", "mean_group_size", "tau2", "sigma2", "icc1", "icc2"],
+    "icc": [
+        "outcome",
+        "n",
+        "n_left_out",
+        "n_groups",
+        "mean_group_size",
+        "tau2",
+        "sigma2",
+        "icc1",
+        "icc2",
+    ],
     "multilevel": ["term", "label", "estimate", "se", "df", "t", "ci_low", "ci_high", "p_value"],
     "logistic": [
         "term",
@@ -57,6 +67,37 @@ TABLE_COLUMNS = {
         "odds_ratio",
         "or_ci_low",
         "or_ci_high",
+    ],
+    "follow_up": ["quantity", "n", "of", "share"],
+    "follow_up_comparison": [
+        "variable",
+        "mean_retained",
+        "mean_lost",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "t",
+        "df",
+        "p_value",
+        "hedges_g",
+        "n_retained",
+        "n_lost",
+        "n_missing",
+    ],
+    "hired_sensitivity": [
+        "term",
+        "cc_estimate",
+        "cc_odds_ratio",
+        "cc_p_value",
+        "mi_estimate",
+        "mi_se",
+        "mi_odds_ratio",
+        "mi_or_ci_low",
+        "mi_or_ci_high",
+        "mi_p_value",
+        "fmi",
+        "same_conclusion",
     ],
     "multilevel_mediation": [
         "term",
@@ -228,7 +269,8 @@ def test_icc_table_matches_ld_mixed_null_model(res, scored):
     assert icc.loc["hireability", "icc2"] == pytest.approx(null.icc2, abs=1e-6)
     assert icc.loc["hireability", "tau2"] == pytest.approx(vc["vcov"].iloc[0], rel=1e-5)
     assert icc.loc["hireability", "sigma2"] == pytest.approx(vc["vcov"].iloc[1], rel=1e-5)
-    assert icc.loc["hireability", "n"] == 634 and icc.loc["hired_6m", "n"] == 635
+    assert icc.loc["hireability", "n"] == 634 and icc.loc["hired_6m", "n"] == 557
+    assert icc.loc["hireability", "n_left_out"] == 1 and icc.loc["hired_6m", "n_left_out"] == 78
 
 
 def test_one_way_reml_unbalanced_and_boundary(reference_dir):
@@ -478,7 +520,8 @@ def test_notes_report_levels_and_dropped_rows(res):
     notes = " ".join(res.notes)
     assert "one row per mentor" in notes
     assert "Multilevel model: 1 of 635 mentees left out" in notes
-    assert "Logistic model: all 635 mentees" in notes
+    assert "Logistic model: 78 of 635 mentees left out (78 lost to the 6-month follow-up" in notes
+    assert "The ICC of hired_6m uses the 557 mentees followed up (78 left out)" in notes
     assert "The main model is a two-level SEM" in notes
 
 
@@ -579,3 +622,117 @@ def test_simulated_power_of_the_headline_effects():
     pd.testing.assert_frame_equal(out, simulated_power(n_reps=3, n_draws=1000, seed=1))
     with pytest.raises(ModelError, match="n_reps"):
         simulated_power(n_reps=0)
+
+
+# ------------------------------------------------------------------------ 6-month follow-up
+
+
+def test_follow_up_counts(res, raw):
+    fu = res.tables["follow_up"].set_index("quantity")
+    lost = raw["hired_6m"].isna()
+    assert fu.loc["mentees", "n"] == 635 and int(lost.sum()) == 78
+    assert fu.loc["lost to follow-up (hired_6m missing)", "n"] == 78
+    assert fu.loc["followed up (hired_6m recorded)", "n"] + 78 == 635
+    per_mentor = lost.groupby(raw["mentor_id"]).any()
+    assert fu.loc["mentors with at least one mentee lost", "n"] == int(per_mentor.sum())
+    # the logistic model and the ICC of hired_6m use the 557 followed up; hireability all
+    assert res.results["logistic"].n == 557 and res.results["logistic"].n_dropped == 78
+    assert res.results["multilevel_mediation"].n == 634  # 1 mentee without a hireability score
+    text = res.text["follow_up"]
+    assert text.startswith("78 of 635 mentees (12.3%) were lost to the 6-month follow-up")
+
+
+def test_retained_vs_lost_equals_direct_cluster_ttest(res, scored):
+    d = scored.assign(
+        follow_up=pd.Categorical(
+            np.where(scored["hired_6m"].isna(), "lost", "retained"), categories=["retained", "lost"]
+        )
+    )
+    comp = res.tables["follow_up_comparison"].set_index("variable")
+    for var in ("hireability", "mentee_age", "mentor_engagement"):
+        direct = ld.ttest(d, var, "follow_up", cluster="mentor_id").table.iloc[0]
+        for col in ("estimate", "se", "t", "df", "p_value"):
+            assert comp.loc[var, col] == pytest.approx(direct[col], rel=1e-10), (var, col)
+    # the bundled loss to follow-up depends on baseline hireability (data/README.md)
+    assert comp.loc["hireability", "estimate"] > 0 and comp.loc["hireability", "p_value"] < 0.05
+    assert "Lost mentees differed from retained ones in hireability" in res.text["follow_up"]
+
+
+def test_mi_sensitivity_reproducible_and_pooled(raw):
+    from learning_direction.studies._study3_follow_up import mi_logistic
+
+    prepared = study3.prepare(raw)
+    kw = {"n_boot": 100, "n_draws": 1000, "m": 3}
+    a = study3.analyse(prepared, seed=11, **kw).follow_up
+    b = study3.analyse(prepared, seed=11, **kw).follow_up
+    pd.testing.assert_frame_equal(a.sensitivity, b.sensitivity)
+    c = study3.analyse(prepared, seed=12, **kw).follow_up
+    assert not np.allclose(a.sensitivity["mi_estimate"], c.sensitivity["mi_estimate"])
+    assert a.imputed.n == 635 and a.n_excluded == 0 and a.m == 3
+    # the pooled fit is ld.logit on ld.impute with the same seed (Rubin's rules)
+    centers = prepared.mentors.data[list(PRED)].dropna().mean()
+    centered = prepared.mentees.copy()
+    for p in PRED:
+        centered[p] = centered[p] - centers[p]
+    formula = "hired_6m ~ " + " + ".join(PRED)
+    direct = mi_logistic(centered, formula, tuple(PRED), "hired_6m", "mentor_id", m=3, seed=11)
+    np.testing.assert_allclose(a.sensitivity["mi_estimate"], direct.table["estimate"], rtol=1e-12)
+    assert (direct.table["fmi"] > 0).all()
+    # complete cases = the pipeline's logistic model
+    cc = ld.logit(centered, formula, se="cluster", cluster="mentor_id")
+    np.testing.assert_allclose(a.sensitivity["cc_estimate"], cc.table["estimate"], rtol=1e-12)
+
+
+def test_follow_up_sentence_follows_the_results():
+    from learning_direction.studies._study3_follow_up import FollowUpResults, follow_up_text
+
+    comp = pd.DataFrame({"variable": ["hireability"], "mean_retained": [4.9], "mean_lost": [3.9],
+                         "p_value": [0.001]})  # fmt: skip
+    sens = pd.DataFrame({"term": ["mentor_engagement"], "cc_odds_ratio": [1.23],
+                         "mi_odds_ratio": [1.19], "mi_or_ci_low": [1.0], "mi_or_ci_high": [1.42],
+                         "mi_p_value": [0.053], "same_conclusion": [False]})  # fmt: skip
+    fu = FollowUpResults(pd.DataFrame(), comp, None, sens, 78, 635, 0, 5, 1)
+    text = follow_up_text(fu, "mentor_engagement", "mentor engagement")
+    assert "differed from retained ones in hireability" in text and "conclusion differs" in text
+    fu2 = FollowUpResults(pd.DataFrame(), comp.assign(p_value=0.4), None,
+                          sens.assign(same_conclusion=True), 78, 635, 0, 5, 1)  # fmt: skip
+    text2 = follow_up_text(fu2, "mentor_engagement", "mentor engagement")
+    assert "did not differ significantly" in text2 and "conclusion is the same" in text2
+    none = FollowUpResults(pd.DataFrame(), pd.DataFrame(), None, None, 0, 635, 0, 5, 1)
+    assert "Every one of the 635 mentees was followed up" in follow_up_text(none, "x", "x")
+
+
+def test_no_loss_to_follow_up_means_no_imputation(raw):
+    full = raw.assign(hired_6m=raw["hired_6m"].fillna(0))
+    prepared = study3.prepare(full)
+    fu = study3.analyse(prepared, n_boot=100, n_draws=1000, m=3).follow_up
+    assert fu.n_lost == 0 and fu.sensitivity is None and fu.imputed is None
+
+
+def test_make_data_writes_the_study3_files_byte_for_byte(tmp_path):
+    """``make data`` reproduces both Study 3 files (with the loss to follow-up) as committed."""
+    from pathlib import Path
+
+    from learning_direction.simulate import write_datasets
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    write_datasets(tmp_path, seed=20261122, names=["study3"])
+    for f in ("study3_mentors.csv", "study3_mentees.csv"):
+        assert (tmp_path / f).read_bytes() == (root / f).read_bytes(), f
+    lost = pd.read_csv(root / "study3_mentees.csv")["hired_6m"].isna()
+    assert int(lost.sum()) == 78
+
+
+def test_retained_vs_lost_matches_clubsandwich(res):
+    """R: coef_test(lm(y ~ lost), vcov = "CR2", cluster = mentor_id, test = "Satterthwaite")
+    (tests/reference/make_attrition_reference.R)."""
+    from _reference import reference_json
+
+    ref = reference_json("attrition_reference.json")["study3_follow_up"]
+    assert ref["lost"] == res.results["follow_up"].n_lost == 78
+    comp = res.tables["follow_up_comparison"].set_index("variable")
+    for var in ("hireability", "mentee_age"):
+        r = ref[var]
+        for col in ("estimate", "se", "df", "p_value"):
+            assert comp.loc[var, col] == pytest.approx(r[col], rel=1e-8), (var, col)
+        assert comp.loc[var, "n_retained"] + comp.loc[var, "n_lost"] == r["n"]

@@ -66,7 +66,7 @@ DATASETS: dict[str, DatasetInfo] = {
             "Study 3: field study, mentee file",
             "mentee",
             "3–8 mentees per mentor: hireability rated by external raters (3 items) and hired "
-            "within 6 months (0/1).",
+            "within 6 months (0/1; empty for the mentees lost to the 6-month follow-up).",
             ("hireability",),
         ),
         DatasetInfo(
@@ -107,8 +107,9 @@ DATASETS: dict[str, DatasetInfo] = {
             "networks_egos",
             "Developmental networks: ego survey",
             "ego",
-            "120 egos: learning-direction items (wave 1) and tenure; the survey's downward "
-            "latent also drives the composition of the ego's network.",
+            "The roster of 120 invited egos: tenure (from the roster) and learning-direction "
+            "items (wave 1; empty for egos who never answered); the survey's downward latent "
+            "also drives the composition of the ego's network.",
             ("learning_direction",),
         ),
         DatasetInfo(
@@ -124,6 +125,15 @@ DATASETS: dict[str, DatasetInfo] = {
             "Developmental networks: alter–alter ties",
             "tie",
             "One row per undirected tie between two alters of an ego, per wave.",
+            (),
+        ),
+        DatasetInfo(
+            "networks_waves",
+            "Developmental networks: participation record",
+            "ego × wave",
+            "One row per invited ego × wave: whether the ego answered (responded 0/1). Egos "
+            "who did not answer a wave have no alters or ties for it: their network is "
+            "unknown, not empty (pass it as participation= to ld.network_metrics).",
             (),
         ),
         DatasetInfo(

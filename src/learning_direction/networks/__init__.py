@@ -16,8 +16,9 @@ separate table of alter–alter ties (``ego_id, alter_a, alter_b`` (+ ``wave``))
 
 Modules: :mod:`.columns` (the column names as one :class:`NetworkColumns`, the level and sphere
 codes, the check of an alter table), :mod:`.ties` (the alter–alter ties table),
-:mod:`.typology` (the Higgins & Kram split), :mod:`.metrics` (:func:`network_metrics`) and
-:mod:`.change` (:func:`network_change`).
+:mod:`.typology` (the Higgins & Kram split), :mod:`.participation` (the record of who answered
+at each wave: no answer gives missing metrics, not an empty network), :mod:`.metrics`
+(:func:`network_metrics`) and :mod:`.change` (:func:`network_change`).
 
 Codes
 -----

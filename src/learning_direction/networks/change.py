@@ -19,6 +19,7 @@ from .._core.results import ResultMixin
 from ..exceptions import ConfigError, DataValidationError
 from .columns import NETWORK_TYPES, NetworkColumns, sorted_unique
 from .metrics import NetworkMetricsResult, metrics_of
+from .participation import RESPONDED
 from .ties import TIE_COLUMNS
 from .typology import Typology
 
@@ -37,7 +38,9 @@ class NetworkChangeResult(ResultMixin):
         One row per ego: ``<ego>, size_from, size_to, n_retained, n_added, n_dropped, retained,
         added, dropped`` (ids as sorted tuples), ``<metric>_change`` (to − from) for every
         metric, ``type_from, type_to, type_changed``. Egos observed in only one wave have
-        missing counts and changes.
+        missing counts and changes; with a participation record, ``responded_from`` and
+        ``responded_to`` (bool) say at which waves the ego answered, and only egos who answered
+        at both are reassessed.
     transitions : DataFrame
         Type transition matrix (rows: type at ``from_wave``; columns: type at ``to_wave``),
         counts of egos with a type at both waves.
@@ -105,10 +108,17 @@ def _ids(values: pd.Series) -> tuple[object, ...]:
 
 
 def _pick_waves(
-    alters: pd.DataFrame, wave: str, from_wave: object, to_wave: object
+    alters: pd.DataFrame,
+    wave: str,
+    from_wave: object,
+    to_wave: object,
+    participation: pd.DataFrame | None = None,
 ) -> tuple[object, object]:
     """The two waves compared: the given ones, or the first and the last."""
-    waves = sorted_unique(alters[wave])
+    listed = [alters[wave]]
+    if isinstance(participation, pd.DataFrame) and wave in participation.columns:
+        listed.append(participation[wave])
+    waves = sorted_unique(pd.concat(listed, ignore_index=True))
     if len(waves) < 2:
         raise DataValidationError(
             f"network_change needs at least two waves in column '{wave}'; found "
@@ -197,10 +207,14 @@ def _change_table(
     all_egos = list(dict.fromkeys([*m_from.index, *m_to.index]))
     both = m_from.index.intersection(m_to.index)
     out = pd.DataFrame(index=pd.Index(all_egos, name=ego))
+    if "responded" in mt.columns:  # a participation record: reassessed = answered at both
+        for side, m in (("from", m_from), ("to", m_to)):
+            out[f"responded_{side}"] = m["responded"].reindex(out.index).fillna(False).astype(bool)
+        both = out.index[out["responded_from"] & out["responded_to"]]
     out["size_from"] = m_from["size"].reindex(out.index).astype("Int64")
     out["size_to"] = m_to["size"].reindex(out.index).astype("Int64")
     _turnover(_alter_status(res, from_wave, both), out, ego, c.alter, both)
-    skip = (ego, wave, "range_level", "strength_level", "network_type")
+    skip = (ego, wave, "responded", "range_level", "strength_level", "network_type")
     for m in [col for col in mt.columns if col not in skip]:
         out[f"{m}_change"] = (m_to[m].astype(float) - m_from[m].astype(float)).reindex(out.index)
     known = _type_change(out, m_from, m_to)
@@ -219,6 +233,21 @@ def _transitions(
     trans.index.name = f"type_from ({from_wave})"
     trans.columns.name = f"type_to ({to_wave})"
     return trans
+
+
+def _attrition_notes(out: pd.DataFrame, from_wave: object, to_wave: object) -> list[str]:
+    """Who is not reassessed, and why (from the participation record)."""
+    f, t = out["responded_from"], out["responded_to"]
+    parts = [
+        (int((f & ~t).sum()), f"answered at wave {from_wave} but not at {to_wave} (drop-out)"),
+        (int((~f & t).sum()), f"answered at wave {to_wave} but not at {from_wave}"),
+        (int((~f & ~t).sum()), "answered at neither wave"),
+    ]
+    return [
+        f"{n} egos {why}: not reassessed (missing changes), not counted as empty networks"
+        for n, why in parts
+        if n
+    ]
 
 
 def network_change(
@@ -242,6 +271,8 @@ def network_change(
     career: str | None = "career_support",
     psychosocial: str | None = "psychosocial_support",
     strength_range: tuple[float, float] = (1, 5),
+    participation: pd.DataFrame | None = None,
+    responded: str = RESPONDED,
 ) -> NetworkChangeResult:
     """Reassess developmental networks between two waves: alter turnover, metric change, type.
 
@@ -257,6 +288,12 @@ def network_change(
     ties, egos, split, cutoffs, range_measure, at_split, frequency, career, psychosocial, strength_range
         As in :func:`network_metrics`; the typology split (median by default) is pooled over the
         two waves so that a type change reflects a change in the network, not in the sample.
+    participation, responded
+        The participation record (one row per invited ego × wave, a 0/1 column ``responded``),
+        as in :func:`network_metrics`. With it, an ego is reassessed only when they answered at
+        both waves; an ego who answered at one wave only (attrition, or a late entrant) has
+        missing changes and is counted in the notes, never compared with an empty network.
+        Rows of other waves in the record are not used.
 
     Returns
     -------
@@ -266,9 +303,12 @@ def network_change(
     -----
     With :math:`A_1, A_2` the alter sets of an ego at the two waves: retained =
     :math:`A_1 \\cap A_2`, added = :math:`A_2 \\setminus A_1`, dropped = :math:`A_1 \\setminus A_2`;
-    ``<metric>_change`` = value at ``to_wave`` − value at ``from_wave``. An ego listed at one
-    wave only is not reassessed (missing counts) unless ``egos=`` says it took part, in which
-    case a wave without alters counts as an empty network (size 0).
+    ``<metric>_change`` = value at ``to_wave`` − value at ``from_wave``. Without a
+    participation record (the behaviour of earlier versions), an ego listed at one wave only is
+    not reassessed (missing counts) unless ``egos=`` says it took part, in which case a wave
+    without alters counts as an empty network (size 0). Give ``participation=`` when a wave
+    without alters may mean that the ego did not answer (drop-out between waves): that ego's
+    changes are then missing, not a loss of every developer.
 
     References
     ----------
@@ -291,8 +331,12 @@ def network_change(
         frequency=frequency, career=career, psychosocial=psychosocial,
     )  # fmt: skip
     require_columns(alters, [ego, wave, alter], "network_change")
-    from_wave, to_wave = _pick_waves(alters, wave, from_wave, to_wave)
+    from_wave, to_wave = _pick_waves(alters, wave, from_wave, to_wave, participation)
     two = alters[alters[wave].isin([from_wave, to_wave])]
+    part_two = None
+    if participation is not None:
+        require_columns(participation, [ego, wave, responded], "the participation record")
+        part_two = participation[participation[wave].isin([from_wave, to_wave])]
     n_other = int(alters[wave].notna().sum() - len(two))
     tie_two = None
     if ties is not None:
@@ -301,10 +345,15 @@ def network_change(
     typology = Typology(
         split=split, cutoffs=cutoffs, range_measure=range_measure, at_split=at_split
     )
-    res = metrics_of(two, columns, typology, ties=tie_two, egos=egos, strength_range=strength_range)
+    res = metrics_of(
+        two, columns, typology, ties=tie_two, egos=egos, strength_range=strength_range,
+        participation=part_two, responded=responded,
+    )  # fmt: skip
     out, known, n_egos, n_both = _change_table(res, from_wave, to_wave)
     notes = list(res.notes)
-    if n_egos > n_both:
+    if part_two is not None:
+        notes.extend(_attrition_notes(out, from_wave, to_wave))
+    elif n_egos > n_both:
         notes.append(
             f"{n_egos - n_both} egos appear at one wave only and are not reassessed (missing "
             "counts and changes); pass egos= to treat a wave without alters as an empty network"

@@ -18,6 +18,12 @@ from .._core.plotting import figure
 from .._core.results import ResultMixin
 from ..exceptions import ConfigError, DataValidationError
 from .columns import LEVELS, NetworkColumns, ValidatedAlters, check_alters, sorted_unique
+from .participation import (
+    RESPONDED,
+    Participation,
+    check_participation,
+    refuse_nonrespondent_rows,
+)
 from .ties import check_ties
 from .typology import Typology, classify
 
@@ -31,9 +37,11 @@ class NetworkMetricsResult(ResultMixin):
     Attributes
     ----------
     table : DataFrame
-        ``<ego>, [<wave>], size, n_spheres, blau_range, strength, share_up, share_lateral,
-        share_down, [density], [frequency], [career_support], [psychosocial_support],
-        range_level, strength_level, network_type``.
+        ``<ego>, [<wave>], [responded], size, n_spheres, blau_range, strength, share_up,
+        share_lateral, share_down, [density], [frequency], [career_support],
+        [psychosocial_support], range_level, strength_level, network_type``. ``responded``
+        (bool) is there when a participation record was given; ``size`` is then a nullable
+        integer, missing where the ego did not answer.
     alters : DataFrame
         The validated alter rows used (canonical level and sphere codes).
     ties : DataFrame or None
@@ -59,6 +67,7 @@ class NetworkMetricsResult(ResultMixin):
     support_kind: dict[str, str]
     columns: NetworkColumns
     notes: tuple[str, ...] = field(default_factory=tuple)
+    n_nonresponse: int = 0
 
     _title: ClassVar[str] = "Developmental network metrics"
 
@@ -69,6 +78,7 @@ class NetworkMetricsResult(ResultMixin):
             "n_egos": self.n_egos,
             "n_alters": self.n_alters,
             "n_dropped": self.n_dropped,
+            "n_nonresponse": self.n_nonresponse,
             "range_measure": self.range_measure,
             "range_split": self.splits["range"],
             "strength_split": self.splits["strength"],
@@ -190,21 +200,43 @@ def metrics_of(
     ties: pd.DataFrame | None = None,
     egos: Sequence[object] | None = None,
     strength_range: tuple[float, float] = (1, 5),
+    participation: pd.DataFrame | None = None,
+    responded: str = RESPONDED,
 ) -> NetworkMetricsResult:
     """:func:`network_metrics` with the column names and the typology options as objects."""
     typology.check()
     v = check_alters(alters, columns, strength_range)
     notes = list(v.notes)
+    part = None
+    if participation is not None:
+        if egos is not None:
+            raise ConfigError(
+                "give either egos= or participation=, not both: the participation record "
+                "already lists every invited ego (and whether they answered)"
+            )
+        part = check_participation(participation, v.columns, v.observed, responded)
+        if ties is not None:
+            refuse_nonrespondent_rows(ties, part, v.columns)
     tie_df = None
     if ties is not None:
         tie_df, tie_notes = check_ties(ties, v.alters, v.columns)
         notes.extend(tie_notes)
-    table = _composition(v, tie_df).reindex(_grid(v, egos))
-    table["size"] = table["size"].fillna(0).astype(int)
+    if part is None:
+        table = _composition(v, tie_df).reindex(_grid(v, egos))
+        table["size"] = table["size"].fillna(0).astype(int)
+        n_silent = 0
+    else:
+        table, n_silent = _with_participation(_composition(v, tie_df), part, v.columns)
+        if n_silent:
+            notes.append(_nonresponse_note(table, v.columns, n_silent))
     table, splits = classify(table.reset_index(), typology)
     n_empty = int((table["size"] == 0).sum())
     if n_empty:
-        notes.append(f"{n_empty} egos (rows) have no alters: size 0, other metrics missing")
+        notes.append(
+            f"{n_empty} egos (rows) "
+            + ("answered but named no developer" if part is not None else "have no alters")
+            + ": size 0, other metrics missing"
+        )
     if not np.isfinite(splits["range"]) or not np.isfinite(splits["strength"]):
         notes.append("no ego has a range and a strength value, so no network type is given")
     return NetworkMetricsResult(
@@ -222,6 +254,35 @@ def metrics_of(
         support_kind=v.support_kind,
         columns=v.columns,
         notes=tuple(notes),
+        n_nonresponse=n_silent,
+    )
+
+
+def _with_participation(
+    comp: pd.DataFrame, part: Participation, cols: NetworkColumns
+) -> tuple[pd.DataFrame, int]:
+    """One row per invited ego (× wave): size 0 for an empty answer, missing for no answer."""
+    keys = cols.keys
+    answered = part.responded(keys)
+    table = comp.reindex(answered.index)
+    size = table["size"].fillna(0).astype("Int64")
+    table["size"] = size.where(answered.to_numpy(), pd.NA)
+    table.insert(0, "responded", answered.to_numpy())
+    return table, int((~answered).sum())
+
+
+def _nonresponse_note(table: pd.DataFrame, cols: NetworkColumns, n_silent: int) -> str:
+    """How many egos (× waves) did not answer; their metrics are missing, not empty."""
+    if cols.wave is None:
+        per = ""
+    else:
+        silent = table.index.to_frame(index=False)[~table["responded"].to_numpy()]
+        counts = silent[cols.wave].value_counts(sort=False)
+        per = " (" + ", ".join(f"{n} at {cols.wave} {w}" for w, n in sorted(
+            counts.items(), key=lambda kv: str(kv[0]))) + ")"  # fmt: skip
+    return (
+        f"{n_silent} invited egos (rows) did not answer{per}: their metrics are missing "
+        "(unknown network), not an empty network"
     )
 
 
@@ -244,6 +305,8 @@ def network_metrics(
     career: str | None = "career_support",
     psychosocial: str | None = "psychosocial_support",
     strength_range: tuple[float, float] = (1, 5),
+    participation: pd.DataFrame | None = None,
+    responded: str = RESPONDED,
 ) -> NetworkMetricsResult:
     """Composition metrics and Higgins & Kram type of each ego's developmental network.
 
@@ -268,7 +331,20 @@ def network_metrics(
         key left out falls back to the sample median.
     egos : sequence, optional
         Every ego in the study. Egos without alters are kept with ``size`` 0 and the other
-        metrics (and type) missing; with ``wave`` every ego × wave appears.
+        metrics (and type) missing; with ``wave`` every ego × wave appears. This treats an ego
+        (× wave) without rows as an empty network; when it may instead mean that the ego did
+        not answer, give ``participation`` (not both).
+    participation : DataFrame, optional
+        The participation record: one row per invited ego (× wave) with the ego (and wave)
+        column and a 0/1 column ``responded`` (e.g. ``ld.load_dataset("networks_waves")``).
+        The table then has one row per record row and a ``responded`` column: an ego who
+        answered but named no developer has ``size`` 0; an ego who did not answer has every
+        metric missing, ``size`` included (the network is unknown, not empty). Alters (or
+        ties) for an ego (× wave) recorded as not answering, or not in the record, are an
+        error naming the ego and wave. Without it (default), the rows are the ego (× wave)
+        combinations of the alter table, or ``egos=`` as described above.
+    responded : str
+        Name of the 0/1 column of ``participation`` (default ``"responded"``).
     range_measure : {"blau", "n_spheres"}
         Range used for the typology: Blau's diversity index (default) or the number of spheres.
     at_split : {"low", "high"}
@@ -301,8 +377,8 @@ def network_metrics(
       median (or cut-off) is classed low; with many ties at the median (e.g. ``n_spheres``) this
       puts more egos in the low groups.
 
-    Egos with size 0 (only via ``egos=``) have no range or strength and are not used for the
-    median. Rows missing the ego (or wave) id are left out and counted in ``n_dropped``.
+    Egos with size 0 (only via ``egos=`` or ``participation=``) and egos who did not answer
+    have no range or strength and are not used for the median. Rows missing the ego (or wave) id are left out and counted in ``n_dropped``.
     The column names are collected in one :class:`~learning_direction.networks.NetworkColumns`
     (``result.columns``).
 
@@ -326,6 +402,18 @@ def network_metrics(
     0     E1     2         0.5       3.0
     1     E2     1         0.0       5.0
 
+    With a participation record, E3 answered and named nobody (size 0) and E4 did not answer
+    (every metric missing, size included):
+
+    >>> record = pd.DataFrame({"ego_id": ["E1", "E2", "E3", "E4"], "responded": [1, 1, 1, 0]})
+    >>> ld.network_metrics(alters, participation=record).table[
+    ...     ["ego_id", "responded", "size", "strength"]]
+      ego_id  responded  size  strength
+    0     E1       True     2       3.0
+    1     E2       True     1       5.0
+    2     E3       True     0       NaN
+    3     E4      False  <NA>       NaN
+
     The R equivalent is a per-ego summary, e.g.
     ``alters |> dplyr::group_by(ego_id) |> dplyr::summarise(size = dplyr::n(),
     blau_range = 1 - sum(prop.table(table(sphere))^2), strength = mean(closeness))``;
@@ -339,5 +427,6 @@ def network_metrics(
         split=split, cutoffs=cutoffs, range_measure=range_measure, at_split=at_split
     )
     return metrics_of(
-        alters, columns, typology, ties=ties, egos=egos, strength_range=strength_range
-    )
+        alters, columns, typology, ties=ties, egos=egos, strength_range=strength_range,
+        participation=participation, responded=responded,
+    )  # fmt: skip

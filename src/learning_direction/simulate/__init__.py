@@ -38,6 +38,8 @@ _LAZY = {
     "simulate_study4": ".studies",
     "simulate_networks": ".networks",
     "NetworkSimParams": ".networks",
+    "simulate_participation": ".networks",
+    "ParticipationParams": ".networks",
     "simulate_dyads": ".dyads",
     "DyadParams": ".dyads",
     "simulate_advocacy": ".advocacy",
@@ -82,8 +84,13 @@ def _generate(name: str, seed: int) -> dict[str, pd.DataFrame]:
     if name == "networks":
         from ._beyond import bundled_networks
 
-        egos, alters, ties = bundled_networks(seed=seed + 8)
-        return {"networks_egos": egos, "networks_alters": alters, "networks_ties": ties}
+        egos, alters, ties, waves = bundled_networks(seed=seed + 8)
+        return {
+            "networks_egos": egos,
+            "networks_alters": alters,
+            "networks_ties": ties,
+            "networks_waves": waves,
+        }
     if name == "motives":
         from .motives import simulate_motives
 
@@ -116,7 +123,11 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "condition": ("category", "Experimental condition: downward, upward or control reflection"),
     "mentee_age": ("integer", "Mentee age in years"),
     "mentee_gender": ("category", "Mentee gender (female, male)"),
-    "hired_6m": ("binary", "Mentee hired within 6 months of the program (1 = yes)"),
+    "hired_6m": (
+        "binary",
+        "Mentee hired within 6 months of the program (1 = yes; empty = lost to the 6-month "
+        "follow-up)",
+    ),
     # dyads
     "dyad_id": ("id", "Dyad (mentoring pair) identifier"),
     "reverse_mentoring": (
@@ -143,6 +154,11 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     # networks
     "ego_id": ("id", "Ego (focal person) identifier"),
     "wave": ("integer", "Survey wave (1, 2)"),
+    "responded": (
+        "binary",
+        "The invited ego answered the network survey at this wave (1 = yes; 0 = invited but "
+        "no answer: network unknown, not empty)",
+    ),
     "alter_id": ("id", "Alter (developer) identifier, stable across waves within an ego"),
     "relative_level": (
         "category",
@@ -170,7 +186,10 @@ _DATASET_DESCRIPTIONS: dict[tuple[str, str], tuple[str, str]] = {
         "category",
         "Alter's role for the ego (e.g. supervisor, peer, direct report, friend)",
     ),
-    ("networks_egos", "tenure"): ("integer", "Ego's organisational tenure in years"),
+    ("networks_egos", "tenure"): (
+        "integer",
+        "Ego's organisational tenure in years (from the roster: known for every invited ego)",
+    ),
 }
 
 

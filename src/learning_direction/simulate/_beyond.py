@@ -18,7 +18,12 @@ through the scale codebook, so that the bundled files look like what a program c
   correlations .30, .25, .10 as in the studies) give the ego's ``learning_direction`` items;
   the same ``downward`` latent drives the up/lateral/down composition of the simulated
   developmental network (two waves), so the network's ``share_down`` is a behavioural
-  counterpart of the survey score (convergent validity).
+  counterpart of the survey score (convergent validity). The egos file is the roster of the
+  120 invited egos (``tenure`` from the roster, known for all); ``networks_waves`` records who
+  answered at each wave (:func:`~learning_direction.simulate.networks.simulate_participation`:
+  non-response at wave 1 and drop-out at wave 2, missing at random given tenure and the wave-1
+  network size). A non-respondent's survey items are empty and their alters and ties are not
+  in the files; the networks of the respondents are those of the full simulation.
 """
 
 from __future__ import annotations
@@ -83,9 +88,10 @@ def bundled_dyads(seed: int, n_dyads: int = 200, share_reverse: float = 0.3) -> 
 
 def bundled_networks(
     seed: int, n_egos: int = 120, waves: int = 2
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The bundled ``networks_egos``, ``networks_alters`` and ``networks_ties`` tables."""
-    from .networks import simulate_networks
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The bundled ``networks_egos``, ``networks_alters``, ``networks_ties`` and
+    ``networks_waves`` tables."""
+    from .networks import simulate_networks, simulate_participation
 
     rng = np.random.default_rng(seed)
     corr = np.array([[1.0, 0.30, 0.10], [0.30, 1.0, 0.25], [0.10, 0.25, 1.0]])
@@ -111,4 +117,15 @@ def bundled_networks(
     alters, ties = simulate_networks(
         waves=waves, seed=int(rng.integers(0, 2**31 - 1)), downward=downward
     )
-    return egos, alters, ties
+    # its own stream, so the networks of the respondents do not depend on who answered
+    record = simulate_participation(pd.Series(tenure, index=ego_ids), alters, seed=seed + 1000)
+    silent = record[record["responded"] == 0]
+    never = set(silent.loc[silent["wave"] == 1, "ego_id"])
+    egos.loc[egos["ego_id"].isin(never), items.columns] = np.nan
+
+    def observed(df: pd.DataFrame) -> pd.DataFrame:
+        key = pd.MultiIndex.from_frame(df[["ego_id", "wave"]])
+        gone = pd.MultiIndex.from_frame(silent[["ego_id", "wave"]])
+        return df.loc[~key.isin(gone)].reset_index(drop=True)
+
+    return egos, observed(alters), observed(ties), record

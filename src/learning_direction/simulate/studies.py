@@ -378,6 +378,17 @@ class Study3Params:
     (:func:`learning_direction.studies.study3.simulated_power`, 500 replications, seed
     20261122): a .97, b 1.00, indirect effect .97 (95% CI .95-.98; see notebook 04). With the earlier
     a = .35, b = .30 the indirect effect had a power of about .89.
+
+    Loss to follow-up: ``hired_6m`` is recorded 6 months after the program, and some mentees
+    cannot be reached. A mentee is lost with
+    :math:`\\operatorname{logit} p = \\lambda_0 + \\lambda_h (h_{ij} - \bar h) + \\lambda_a
+    (\text{age}_{ij} - \\overline{\text{age}})`, :math:`h` the mentee's *observed*
+    hireability score (mean of the answered items, rated at baseline) — missing at random
+    given baseline variables. Defaults :math:`\\lambda_0 = -2.1`, :math:`\\lambda_h = -0.6`
+    per scale point, :math:`\\lambda_a = -0.05` per year: about 12% lost, more among less
+    hireable and younger mentees; ``hired_6m`` is empty for them. The draws use their own
+    random stream, so every other column is unchanged by them (``lost_intercept=-inf``: no
+    loss).
     """
 
     n_mentors: int = 120
@@ -390,6 +401,9 @@ class Study3Params:
     hired_intercept: float = -0.2
     hired_slope: float = 0.9
     items: ItemParams = field(default_factory=ItemParams)
+    lost_intercept: float = -2.1
+    lost_hireability: float = -0.6
+    lost_age: float = -0.05
 
 
 def simulate_study3(
@@ -461,11 +475,30 @@ def simulate_study3(
                 }
             ),
             mentee_items.reset_index(drop=True),
-            pd.DataFrame({"hired_6m": hired.astype(int)}),
+            pd.DataFrame({"hired_6m": hired.astype(float)}),
         ],
         axis=1,
     )
+    lost = _lost_to_follow_up(mentees, mentee_items, p, seed)
+    mentees.loc[lost, "hired_6m"] = np.nan
     return mentors, mentees
+
+
+def _lost_to_follow_up(
+    mentees: pd.DataFrame, items: pd.DataFrame, p: Study3Params, seed: int
+) -> np.ndarray:
+    """Which mentees the 6-month follow-up missed (MAR given baseline hireability and age)."""
+    rng = np.random.default_rng([seed, 6])  # its own stream: nothing else moves
+    score = items.mean(axis=1).to_numpy(float)  # observed hireability (answered items)
+    score = np.where(np.isnan(score), np.nanmean(score), score)
+    age = mentees["mentee_age"].to_numpy(float)
+    lin = (
+        p.lost_intercept
+        + p.lost_hireability * (score - score.mean())
+        + p.lost_age * (age - age.mean())
+    )
+    lost: np.ndarray = rng.random(len(mentees)) < 1.0 / (1.0 + np.exp(-lin))
+    return lost
 
 
 # ------------------------------------------------------------------------------------- study 4

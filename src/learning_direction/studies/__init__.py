@@ -92,7 +92,8 @@ def run_study(
     ('Developmental networks: typology, reassessment and convergent validity', 120)
     >>> list(res.tables)  # doctest: +NORMALIZE_WHITESPACE
     ['reliability', 'metrics', 'typology', 'turnover', 'change', 'transitions',
-     'convergent_validity', 'mtmm', 'mtmm_criteria']
+     'convergent_validity', 'mtmm', 'mtmm_criteria', 'participation_flow', 'attrition',
+     'attrition_logit', 'change_sensitivity']
     >>> list(res.figures)
     ['ego_network', 'typology_plot', 'change_plot', 'transitions_plot']
 

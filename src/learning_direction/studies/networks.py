@@ -13,7 +13,12 @@ The pipeline (``ld.run_study("networks")``):
 1. computes each ego's network metrics at each wave (size, spheres, Blau range, strength,
    up/lateral/down shares, density, support) and the typology (median split pooled over waves);
 2. reassesses the networks between the waves: alters added, dropped and retained, change in
-   each metric (paired t tests) and type transitions;
+   each metric (paired t tests) and type transitions, on the egos who answered at both waves
+   (the participation record ``networks_waves`` says who answered when);
+   reports the participation flow (invited → answered wave 1 → answered wave 2), compares
+   stayers and drop-outs on the wave-1 variables (Welch t tests, Hedges' g, a logistic
+   regression of dropping out) and re-estimates the changes after multiple imputation of
+   the drop-outs' wave-2 metrics (missing at random), saying whether the conclusions hold;
 3. checks convergent validity: correlations of the network's direction shares with the ego's
    survey learning-direction scores (``share_down`` with ``downward``, ``share_up`` with
    ``upward``), with the reliability of the survey scales;
@@ -38,6 +43,13 @@ from ..models.multiplicity import adjust_p
 from . import _pipeline
 from ._base import StudyResult
 from ._common import StudyBuilder, apa_reliability_sentence, collect_warnings
+from ._network_attrition import (
+    AttritionResults,
+    analyse_attrition,
+    attrition_text,
+    flow_text,
+    sensitivity_text,
+)
 from ._pipeline import DataSpec, Prepared
 
 if TYPE_CHECKING:
@@ -293,28 +305,28 @@ def _paired_change(metrics: pd.DataFrame, ego: str, wave: str, w1: Any, w2: Any)
     return pd.DataFrame(rows)
 
 
-def _unpack(data: Any, name: str) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+_PARTS = ("alters", "ties", "egos", "waves")
+
+
+def _unpack(data: Any, name: str) -> dict[str, pd.DataFrame | None]:
     from ..datasets import load_dataset
 
     if data is None:
-        return (
-            load_dataset("networks_alters"),
-            load_dataset("networks_ties"),
-            load_dataset("networks_egos"),
-        )
+        return {k: load_dataset(f"networks_{k}") for k in _PARTS}
     if isinstance(data, pd.DataFrame):
-        return data, None, None
+        return {"alters": data, "ties": None, "egos": None, "waves": None}
     if isinstance(data, Mapping):
-        unknown = [k for k in data if k not in ("alters", "ties", "egos")]
+        unknown = [k for k in data if k not in _PARTS]
         if unknown or "alters" not in data:
             raise DataValidationError(
                 f"{name}: data= must be the alter table or a dict with keys 'alters' (required), "
-                f"'ties' and 'egos' (optional); got keys {list(data)}"
+                f"'ties', 'egos' and 'waves' (the participation record; optional); got keys "
+                f"{list(data)}"
             )
-        return data["alters"], data.get("ties"), data.get("egos")
+        return {k: data.get(k) for k in _PARTS}
     raise DataValidationError(
         f"{name}: data= must be a DataFrame (the alter table) or a dict "
-        f"{{'alters': ..., 'ties': ..., 'egos': ...}}, got {type(data).__name__}"
+        f"{{'alters': ..., 'ties': ..., 'egos': ..., 'waves': ...}}, got {type(data).__name__}"
     )
 
 
@@ -341,6 +353,7 @@ EGOS_SPEC = DataSpec(
     columns=("ego_id",),
     reset_index=True,
 )
+WAVES_SPEC = DataSpec(dataset="networks_waves", columns=("ego_id", "wave", "responded"))
 NETWORK_TYPES = ("receptive", "traditional", "opportunistic", "entrepreneurial")
 
 
@@ -357,9 +370,13 @@ class NetworksData:
     egos : Prepared or None
         The ego survey with learning direction scored and its reliability.
     ego_ids : list of str
-        Every ego (of the alters or the survey), sorted.
+        Every ego (of the alters, the survey or the participation record), sorted.
     waves : list
-        The waves of the alters, sorted.
+        The waves of the alters (and of the participation record), sorted.
+    participation : DataFrame or None
+        The participation record (``ego_id, wave, responded``), one row per invited ego ×
+        wave; None when not given (then an ego × wave without alters counts as an empty
+        network, the behaviour before participation records).
     """
 
     alters: pd.DataFrame
@@ -367,6 +384,7 @@ class NetworksData:
     egos: Prepared | None
     ego_ids: list[str]
     waves: list[Any]
+    participation: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -392,6 +410,9 @@ class NetworksResults:
         The level column used.
     change_notes, notes : tuple of str
         Package warnings raised while computing the metrics, and afterwards.
+    attrition : AttritionResults or None
+        Participation flow, stayers vs drop-outs, and the multiple-imputation sensitivity
+        analysis of the change tests (None without a participation record).
     """
 
     change: NetworkChangeResult
@@ -406,12 +427,14 @@ class NetworksResults:
     level: str | None = None
     change_notes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    attrition: AttritionResults | None = None
 
 
 def prepare(data: Any = None, *, name: str = "networks") -> NetworksData:
     """Check (or load) the alters, ties and ego survey; score the survey, reliability."""
-    raw_alters, raw_ties, raw_egos = _unpack(data, name)
-    alters = _as_int_wave(_pipeline.load(raw_alters, ALTERS_SPEC, study=name).frame)
+    raw = _unpack(data, name)
+    raw_ties, raw_egos = raw["ties"], raw["egos"]
+    alters = _as_int_wave(_pipeline.load(raw["alters"], ALTERS_SPEC, study=name).frame)
     ties = None
     if raw_ties is not None:
         ties = _as_int_wave(_pipeline.load(raw_ties, TIES_SPEC, study=f"{name} (ties)").frame)
@@ -421,28 +444,53 @@ def prepare(data: Any = None, *, name: str = "networks") -> NetworksData:
         egos = _pipeline.prepare_rows(
             checked, EGOS_SPEC.scales, study=f"{name} (ego survey)", careless=False
         )
+    record = None
+    if raw["waves"] is not None:
+        record = _as_int_wave(
+            _pipeline.load(raw["waves"], WAVES_SPEC, study=f"{name} (participation)").frame
+        )
+        record = record.assign(ego_id=record["ego_id"].astype(str))
     ego_ids = sorted(
         set(alters["ego_id"].dropna().astype(str))
         | (set(egos.rows["ego_id"].dropna().astype(str)) if egos is not None else set())
+        | (set(record["ego_id"].dropna()) if record is not None else set())
     )
     alters = alters.assign(ego_id=alters["ego_id"].astype(str))
     if ties is not None:
         ties = ties.assign(ego_id=ties["ego_id"].astype(str))
-    waves = sorted(pd.unique(alters["wave"].dropna()))
-    return NetworksData(alters=alters, ties=ties, egos=egos, ego_ids=ego_ids, waves=waves)
+    waves = sorted(
+        pd.unique(
+            pd.concat([alters["wave"], record["wave"] if record is not None else None]).dropna()
+        )
+    )
+    return NetworksData(alters=alters, ties=ties, egos=egos, ego_ids=ego_ids, waves=waves,
+                        participation=record)  # fmt: skip
 
 
-def analyse(prepared: NetworksData, *, level: str | None = "auto") -> NetworksResults:
-    """Metrics, typology, reassessment between the waves and convergent validity.
+def analyse(
+    prepared: NetworksData,
+    *,
+    level: str | None = "auto",
+    m: int = 20,
+    seed: int | None = 20261122,
+) -> NetworksResults:
+    """Metrics, typology, reassessment between the waves, attrition and convergent validity.
 
     ``level``: the ego survey's column with the ego's hierarchical level, controlled for in
     partial correlations; ``"auto"`` uses ``hierarchical_level`` when the survey has it.
+    ``m``, ``seed``: imputations (and their seed) of the missing-at-random sensitivity
+    analysis of the change tests (with a participation record).
     """
     from ..networks import network_change
 
     notes: list[str] = []
+    who: dict[str, Any] = (
+        {"participation": prepared.participation}
+        if prepared.participation is not None
+        else {"egos": prepared.ego_ids}
+    )
     with collect_warnings(notes):
-        ch = network_change(prepared.alters, ties=prepared.ties, egos=prepared.ego_ids)
+        ch = network_change(prepared.alters, ties=prepared.ties, **who)
     change_notes = tuple(notes)
     mt, w1, w2 = ch.metrics, ch.from_wave, ch.to_wave
     validity: dict[str, Any] = {"convergent": None}
@@ -460,9 +508,35 @@ def analyse(prepared: NetworksData, *, level: str | None = "auto") -> NetworksRe
     change = _paired_change(mt.table.copy(), "ego_id", "wave", w1, w2)
     if len(change):
         change["p_holm"] = adjust_p(change["p_value"].to_numpy(), "holm")
+    attrition = None
+    if prepared.participation is not None:
+        with collect_warnings(notes):
+            attrition = _attrition(prepared, mt.table, change, w1, w2, m=m, seed=seed)
     return NetworksResults(
         change=ch, typology=typ, turnover=_turnover(ch.table), paired_change=change,
-        transitions=trans_tab, change_notes=change_notes, notes=tuple(notes), **validity,
+        transitions=trans_tab, change_notes=change_notes, notes=tuple(notes),
+        attrition=attrition, **validity,
+    )  # fmt: skip
+
+
+def _attrition(
+    prepared: NetworksData, metrics: pd.DataFrame, change: pd.DataFrame, w1: Any, w2: Any,
+    *, m: int, seed: int | None,
+) -> AttritionResults:  # fmt: skip
+    """The participation flow, stayers vs drop-outs, and the MI sensitivity of the changes."""
+    survey = tenure = None
+    if prepared.egos is not None:
+        scored = prepared.egos.data.assign(ego_id=prepared.egos.data["ego_id"].astype(str))
+        survey = scored.set_index("ego_id")[list(DIRECTIONS)]
+        if "tenure" in scored.columns:
+            tenure = scored.set_index("ego_id")["tenure"]
+    if "responded" not in metrics.columns:  # pragma: no cover - the caller checks
+        raise RuntimeError("attrition analysis without a participation record")
+    # the record as network_metrics checked it (0/1, yes/no ... -> bool), for the two waves
+    record = metrics[["ego_id", "wave", "responded"]]
+    return analyse_attrition(
+        metrics, record, survey, tenure, change, w1, w2,
+        change_metrics=CHANGE_METRICS, m=m, seed=seed,
     )  # fmt: skip
 
 
@@ -551,8 +625,16 @@ def _turnover(ct: pd.DataFrame) -> pd.DataFrame:
 
 def _design_text(prepared: NetworksData) -> str:
     ties = prepared.ties
+    who = (
+        f"{len(prepared.ego_ids)} invited egos asked to name their developers at "
+        f"{len(prepared.waves)} waves, with a participation record of who answered when"
+        if prepared.participation is not None
+        else f"{len(prepared.ego_ids)} egos naming their developers at {len(prepared.waves)} "
+        "waves (no participation record: an ego × wave without alters counts as an empty "
+        "network)"
+    )
     return (
-        f"{len(prepared.ego_ids)} egos naming their developers at {len(prepared.waves)} waves "
+        f"{who} "
         f"({len(prepared.alters)} ego × alter × wave rows"
         + (f", {len(ties)} alter–alter ties" if ties is not None else "")
         + ")"
@@ -589,6 +671,7 @@ def render(
         b.results["reliability"] = egos.rel
         b.results["convergent_validity"] = results.convergent
     _add_tables(b, results)
+    _add_attrition(b, results)
     _add_figures(b, results, example_ego)
     _add_text(b, prepared, results)
     egos_notes = egos.notes if egos is not None else ()
@@ -627,7 +710,12 @@ def _add_tables(b: StudyBuilder, results: NetworksResults) -> None:
         "change",
         results.paired_change,
         f"Change in network metrics from wave {w1} to {w2} (paired t tests; p_holm: "
-        f"Holm-adjusted across the {len(results.paired_change)} metrics)",
+        f"Holm-adjusted across the {len(results.paired_change)} metrics"
+        + (
+            f"; egos who answered at both waves only, {_left_out_phrase(results)[2:-1]})"
+            if results.attrition is not None
+            else ")"
+        ),
     )
     b.table(
         "transitions",
@@ -664,6 +752,58 @@ def _add_tables(b: StudyBuilder, results: NetworksResults) -> None:
             f"Convergent validity controlling for the ego's hierarchical level "
             f"('{results.level}'): partial r, 95% CI, Holm-adjusted across the 9 pairs",
         )
+
+
+def _add_attrition(b: StudyBuilder, results: NetworksResults) -> None:
+    """Tables and sentences of the participation flow, attrition and MI sensitivity."""
+    att = results.attrition
+    if att is None:
+        b.note(
+            "No participation record was given, so an ego × wave without alters is counted as "
+            "an empty network; if it may mean the ego did not answer, give data={'waves': ...}."
+        )
+        return
+    b.results["attrition"] = att
+    b.table("participation_flow", att.flow,
+            "Participation flow: invited → answered wave 1 → answered both waves (n, the "
+            "count of the stage before, share, and how many were left out and why)")  # fmt: skip
+    b.text["participation"] = flow_text(att.flow)
+    if len(att.comparison):
+        b.table("attrition", att.comparison,
+                "Attrition: wave-1 respondents who answered again (stayed) vs who did not "
+                "(dropped out) on the wave-1 variables (Welch t tests, difference stayed − "
+                "dropped out, Hedges' g with 95% CI)")  # fmt: skip
+    if att.logistic is not None:
+        b.table("attrition_logit", att.logistic.table,
+                f"Logistic regression of dropping out on wave-1 variables (n = "
+                f"{att.logistic.n}; odds ratios per unit)")  # fmt: skip
+        b.results["attrition_logit"] = att.logistic
+    b.text["attrition"] = attrition_text(att.comparison, att.logistic)
+    if att.sensitivity is not None:
+        b.table("change_sensitivity", att.sensitivity,
+                f"Sensitivity of the change tests to drop-out: complete cases (cc_) vs "
+                f"{att.m} multiple imputations of the drop-outs' wave-2 metrics under missing "
+                "at random (mi_; predictive mean matching on the wave-1 metrics and tenure, "
+                "Rubin's rules); p_holm across the metrics")  # fmt: skip
+    b.text["sensitivity"] = sensitivity_text(att.sensitivity, att.m)
+    b.note(
+        "Missing data: the multiple-imputation sensitivity analysis covers drop-out between "
+        "the waves of egos who answered at wave 1; egos who never answered have no network to "
+        "impute from and are outside the population the change estimates describe."
+    )
+
+
+def _left_out_phrase(results: NetworksResults) -> str:
+    """`` (k invited egos left out: j never answered, d dropped out)`` from the flow table."""
+    att = results.attrition
+    if att is None:
+        return ""
+    f = att.flow.set_index("stage")["left_out"]
+    never, dropped = int(f.iloc[1]), int(f.iloc[2])
+    return (
+        f" ({never + dropped} invited egos left out: {never} never answered, {dropped} dropped "
+        "out after wave 1)"
+    )
 
 
 def _pick_example_ego(metrics: pd.DataFrame, wave: Any) -> str:
@@ -730,9 +870,14 @@ def _add_text(b: StudyBuilder, prepared: NetworksData, results: NetworksResults)
     if len(change):
         sd_row = change.set_index("metric").loc["share_down"]
         n_sig = int((change["p_holm"] < 0.05).sum())
+        who = (
+            f"Among the {int(sd_row['n'])} egos who answered at both waves{_left_out_phrase(results)}, the"
+            if results.attrition is not None
+            else "The"
+        )
         b.text["change"] = (
-            f"The share of developers below the ego changed by {fmt_num(sd_row['estimate'], 3)} "
-            f"on average (95% CI [{fmt_num(sd_row['ci_low'], 3)}, {fmt_num(sd_row['ci_high'], 3)}]), "
+            f"{who} share of developers below the ego changed by "
+            f"{fmt_num(sd_row['estimate'], 3)} on average (95% CI [{fmt_num(sd_row['ci_low'], 3)}, {fmt_num(sd_row['ci_high'], 3)}]), "
             f"t({int(sd_row['df'])}) = {fmt_num(sd_row['t'])}, {fmt_p(sd_row['p_value'])} "
             f"(Holm-adjusted across the {len(change)} metrics tested, "
             f"{fmt_p(sd_row['p_holm'])}); {n_sig} of {len(change)} metrics changed "
@@ -839,6 +984,7 @@ def run(
     progress: bool = False,
     example_ego: str | None = None,
     level: str | None = "auto",
+    m: int = 20,
 ) -> StudyResult:
     """Run the developmental-network pipeline on the bundled data (or ``data``).
 
@@ -848,12 +994,20 @@ def run(
         Study name (``"networks"``).
     data : DataFrame or dict, optional
         The alter table (one row per ego × alter × wave with :data:`ALTER_COLUMNS`), or a dict
-        ``{"alters": ..., "ties": ..., "egos": ...}`` adding alter–alter ties (``ego_id, wave,
-        alter_a, alter_b``) and the ego survey (``ego_id`` and the ``learning_direction``
-        items) for the convergent-validity check. Default: the bundled ``networks_alters``,
-        ``networks_ties`` and ``networks_egos``.
-    seed, n_boot, progress
-        Accepted for a uniform pipeline signature; nothing here is random.
+        ``{"alters": ..., "ties": ..., "egos": ..., "waves": ...}`` adding alter–alter ties
+        (``ego_id, wave, alter_a, alter_b``), the ego survey (``ego_id``, the
+        ``learning_direction`` items and, for the attrition analysis, ``tenure``) for the
+        convergent-validity check, and the participation record (``ego_id, wave,
+        responded``: one row per invited ego × wave). Default: the bundled
+        ``networks_alters``, ``networks_ties``, ``networks_egos`` and ``networks_waves``.
+        Without a participation record an ego × wave without alters counts as an empty
+        network and no attrition analysis is made.
+    seed : int
+        Seed of the multiple imputations (the MAR sensitivity analysis of the change tests).
+    n_boot, progress
+        Accepted for a uniform pipeline signature; nothing here is bootstrapped.
+    m : int
+        Number of imputations of the drop-outs' wave-2 metrics (default 20).
     example_ego : str, optional
         Ego drawn in the ego-network figure (default: among egos with developers above, beside
         and below them at the first wave, the first in id order with the largest network).
@@ -870,7 +1024,9 @@ def run(
         (with Holm-adjusted ``p_holm``), ``transitions``, and with egos
         ``convergent_validity`` (``p_holm`` within each wave), ``mtmm`` (the
         multitrait–multimethod matrix), ``mtmm_criteria`` (Campbell & Fiske) and, with a level
-        column, ``convergent_partial``; figures ``ego_network``, ``typology_plot``,
+        column, ``convergent_partial``; with a participation record ``participation_flow``,
+        ``attrition`` (stayers vs drop-outs), ``attrition_logit`` and ``change_sensitivity``
+        (complete cases vs multiple imputation); figures ``ego_network``, ``typology_plot``,
         ``change_plot``, ``transitions_plot``.
 
     Raises
@@ -885,7 +1041,15 @@ def run(
     Metrics as in :func:`learning_direction.network_metrics`; the typology splits range (Blau
     index) and strength (mean closeness) at their medians pooled over both waves, so a type
     change reflects a change of the network. Change: paired differences (to − from) with a
-    paired *t* test (R: ``t.test(x2, x1, paired = TRUE)``), Holm-adjusted across the metrics.
+    paired *t* test (R: ``t.test(x2, x1, paired = TRUE)``), Holm-adjusted across the metrics,
+    on the egos who answered at both waves. Attrition: ``ld.ttest(d, var, "status")`` per
+    wave-1 variable (R: ``t.test(var ~ status)``, ``effectsize::hedges_g``) and
+    ``ld.logit(d, "dropped_out ~ tenure + size + strength + share_down")`` (R: ``glm(...,
+    binomial)``). Sensitivity: ``ld.impute`` (predictive mean matching) of the drop-outs'
+    wave-2 metrics from the wave-1 metrics, tenure and the downward score, the change's mean
+    pooled by Rubin's rules through ``ld.regress(completed, "<metric>_change ~ 1")`` (R:
+    ``mice::pool(with(imp, lm(change ~ 1)))``); it assumes the drop-outs' wave-2 networks are
+    missing at random given those variables.
 
     Convergent validity is read as a multitrait–multimethod matrix (Campbell & Fiske, 1959):
     traits upward, lateral, downward; methods the survey and the network's composition. The
@@ -906,18 +1070,24 @@ def run(
     >>> res = ld.run_study("networks")  # nothing random: no bootstrap here
     >>> print(res.tables["typology"].to_string(index=False))
        network_type  n_wave_1  n_wave_2
-          receptive        32        31
-        traditional        29        34
-      opportunistic        29        32
-    entrepreneurial        30        23
+          receptive        28        25
+        traditional        27        23
+      opportunistic        28        26
+    entrepreneurial        28        19
+    >>> print(res.tables["participation_flow"][["stage", "n", "of", "left_out"]].to_string(index=False))
+                     stage   n  of  left_out
+                   invited 120 120         0
+           answered wave 1 111 120         9
+    answered waves 1 and 2  93 111        18
     >>> cv = res.tables["convergent_validity"]
     >>> expected = cv[(cv.wave == 1) & cv.expected]  # R: cor.test(egos$share_down, egos$downward)
     >>> print(expected[["network", "survey", "r", "ci_low", "ci_high"]].round(3).to_string(index=False))
-          network   survey      r  ci_low  ci_high
-         share_up   upward  0.105  -0.076    0.279
-    share_lateral  lateral -0.002  -0.181    0.178
-       share_down downward  0.573   0.439    0.683
+          network   survey     r  ci_low  ci_high
+         share_up   upward 0.097  -0.091    0.278
+    share_lateral  lateral 0.029  -0.158    0.214
+       share_down downward 0.572   0.432    0.686
     """
-    del seed, n_boot, progress  # nothing here is random
+    del n_boot, progress  # nothing here is bootstrapped
     prepared = prepare(data, name=name)
-    return render(prepared, analyse(prepared, level=level), name=name, example_ego=example_ego)
+    results = analyse(prepared, level=level, m=m, seed=seed)
+    return render(prepared, results, name=name, example_ego=example_ego)

@@ -60,6 +60,7 @@ from ._mediation_common import (
 )
 from ._pipeline import DataSpec, Prepared
 from ._registry import study_title
+from ._study3_follow_up import FollowUpResults, analyse_follow_up, follow_up_text
 
 if TYPE_CHECKING:
     from ..models.mediation import MediationResult
@@ -146,6 +147,7 @@ QUESTION = (
 ICC_COLUMNS = [
     "outcome",
     "n",
+    "n_left_out",
     "n_groups",
     "mean_group_size",
     "tau2",
@@ -331,6 +333,9 @@ class Study3Results:
     outcome_model, ci : str
     notes : tuple of str
         Package warnings raised while analysing.
+    follow_up : FollowUpResults or None
+        The 6-month follow-up of ``hired_6m``: mentees lost, retained vs lost on the baseline
+        variables, and the logistic model after multiple imputation of the lost outcomes.
     """
 
     table1: CorrelationTable
@@ -347,6 +352,7 @@ class Study3Results:
     outcome_model: str
     ci: str
     notes: tuple[str, ...] = ()
+    follow_up: FollowUpResults | None = None
 
     @property
     def secondary(self) -> str:
@@ -405,9 +411,11 @@ def analyse(
     ci: str = "percentile",
     outcome_model: str = "random_intercept",
     n_draws: int = 20000,
+    m: int = 20,
 ) -> Study3Results:
     """Table 1, the ICCs, the multilevel and logistic models and the 2-2-1 mediation (two-level
-    SEM with a Monte Carlo CI; cluster bootstraps of mentors as sensitivity checks)."""
+    SEM with a Monte Carlo CI; cluster bootstraps of mentors as sensitivity checks), and the
+    follow-up of ``hired_6m`` (``m`` imputations of the outcomes lost to follow-up)."""
     from ..models.mediation import mediate
     from ..models.multilevel_mediation import multilevel_mediation
     from ..models.regression import logit, mixed
@@ -430,6 +438,9 @@ def analyse(
         rhs = " + ".join(PREDICTORS)
         ml = mixed(centered, f"{OUTCOME} ~ {rhs}", groups=GROUP)
         lg = logit(centered, f"{HIRED} ~ {rhs}", se="cluster", cluster=GROUP)
+        follow_up = analyse_follow_up(
+            mentee, centered, lg, f"{HIRED} ~ {rhs}", PREDICTORS, HIRED, GROUP, m=m, seed=seed
+        )
         # 2-2-1 mediation: two-level SEM (latent mentor mean of hireability), Monte Carlo CI
         mlm = multilevel_mediation(
             mentee, x="downward", m="mentor_engagement", y=OUTCOME, cluster=GROUP,
@@ -463,6 +474,7 @@ def analyse(
         outcome_model=outcome_model,
         ci=ci,
         notes=tuple(notes),
+        follow_up=follow_up,
     )
 
 
@@ -534,7 +546,7 @@ def _display_tables(prepared: Study3Data, results: Study3Results) -> _Tables:
             {"outcome": OUTCOME, **results.icc_hireability},
             {"outcome": HIRED, **results.icc_hired},
         ]
-    )[ICC_COLUMNS]
+    ).rename(columns={"n_dropped": "n_left_out"})[ICC_COLUMNS]
     mlt = results.multilevel.table.copy()
     mlt.insert(1, "label", label_terms(mlt["term"].tolist(), TERM_LABELS))
     lgt = results.logistic.table.copy()
@@ -643,7 +655,8 @@ def _add_tables(
         "icc",
         tabs.icc,
         "Nesting of mentees in mentors: variance between (tau2) and within (sigma2) mentors, "
-        "ICC(1) and ICC(2) from REML null models (hired_6m: linear model, observed scale)",
+        "ICC(1) and ICC(2) from REML null models (hired_6m: linear model, observed scale; "
+        "n_left_out: mentees without the outcome, for hired_6m those lost to follow-up)",
     )
     b.table(
         "multilevel",
@@ -659,6 +672,7 @@ def _add_tables(
         f"cluster-robust SEs by mentor; N = {lg.n} mentees). Predictors grand-mean centered "
         "over mentors",
     )
+    _add_follow_up_tables(b, results)
     b.table(
         "multilevel_mediation",
         tabs.multilevel_mediation,
@@ -704,6 +718,29 @@ def _add_tables(
         "Mentor random intercepts of hireability (empirical Bayes, null model) with 95% "
         "conditional intervals (lme4: ranef(fit, condVar = TRUE))",
     )
+
+
+def _add_follow_up_tables(b: StudyBuilder, results: Study3Results) -> None:
+    """The follow-up counts, retained vs lost, and the complete-case vs MI logistic model."""
+    fu = results.follow_up
+    if fu is None:
+        return
+    b.results["follow_up"] = fu
+    b.table("follow_up", fu.table,
+            "The 6-month follow-up of hired_6m: mentees (and mentors) followed up and lost")  # fmt: skip
+    if len(fu.comparison):
+        b.table("follow_up_comparison", fu.comparison,
+                "Retained vs lost mentees on baseline variables (difference retained − lost; "
+                "t tests with CR2 cluster-robust SEs by mentor and Satterthwaite df; Hedges' g "
+                "descriptive)")  # fmt: skip
+    if fu.sensitivity is not None and fu.imputed is not None:
+        b.results["logistic_imputed"] = fu.imputed
+        b.table("hired_sensitivity", fu.sensitivity,
+                f"Logistic model of hired_6m: complete cases (cc_, N = "
+                f"{results.logistic.n}) vs {fu.m} multiple imputations of the outcomes lost to "
+                f"follow-up (mi_, N = {fu.imputed.n}; predictive mean matching on the "
+                "predictors, hireability, age and the mentor's mean hireability; Rubin's rules "
+                "with CR1 cluster-robust SEs)")  # fmt: skip
 
 
 def _add_figures(b: StudyBuilder, results: Study3Results) -> None:
@@ -800,6 +837,10 @@ def _add_text(b: StudyBuilder, prepared: Study3Data, results: Study3Results, tab
     b.text["icc"] = _icc_sentence(tabs.icc)
     b.text["multilevel"] = _multilevel_sentence(tabs.multilevel, results.multilevel)
     b.text["logistic"] = _logistic_sentence(tabs.logistic, results.logistic)
+    if results.follow_up is not None:
+        b.text["follow_up"] = follow_up_text(
+            results.follow_up, "mentor_engagement", "mentor engagement"
+        )
     b.text["model"] = _model_sentence(tabs.multilevel_mediation, results.multilevel_mediation)
     b.text["main"] = _main_sentence(tabs.multilevel_mediation, results.multilevel_mediation)
     b.text["robustness"] = _robustness_sentence(tabs.robustness)
@@ -925,13 +966,30 @@ def _add_notes(b: StudyBuilder, prepared: Study3Data, results: Study3Results) ->
         ("Logistic model", results.logistic),
         ("Mediation", results.multilevel_mediation),
     )
+    n_lost = results.follow_up.n_lost if results.follow_up is not None else 0
     for what, r in fits:
+        lost = n_lost if what == "Logistic model" else 0
         if r.n_dropped:
-            b.note(
-                f"{what}: {r.n_dropped} of {r.n + r.n_dropped} mentees left out for a missing value."
+            why = (
+                f" ({lost} lost to the 6-month follow-up, {r.n_dropped - lost} for a missing "
+                "predictor)"
+                if lost
+                else " for a missing value"
             )
+            b.note(f"{what}: {r.n_dropped} of {r.n + r.n_dropped} mentees left out{why}.")
         else:
             b.note(f"{what}: all {r.n} mentees had every value; none was left out.")
+    if n_lost:
+        icc_b = results.icc_hired
+        b.note(
+            f"Follow-up: {n_lost} mentees were lost to the 6-month follow-up (hired_6m "
+            f"missing). The ICC of hired_6m uses the {int(icc_b['n'])} mentees followed up "
+            f"({int(icc_b['n_dropped'])} left out); Table 1's share hired per mentor is over "
+            "each mentor's followed-up mentees. The multiple-imputation check assumes the "
+            "outcomes are missing at random given the imputation model's variables; its "
+            "single-level imputation model carries the mentor's mean hireability but no mentor "
+            "random effect."
+        )
     for n_ in prepared.mentors.scored.notes:
         b.note(f"Scoring (mentors): {n_}")
     for n_ in prepared.mentee_scores.notes:
@@ -970,6 +1028,7 @@ def run(
     ci: str = "percentile",
     outcome_model: str = "random_intercept",
     n_draws: int = 20000,
+    m: int = 20,
 ) -> StudyResult:
     """Run Study 3: the field study of mentors and their mentees (multilevel, 2-2-1 mediation).
 
@@ -997,16 +1056,21 @@ def run(
         ``mediation``); the other one is the second check (table ``mediation_robustness``).
     n_draws : int
         Monte Carlo draws of the main model's indirect effect (default 20,000).
+    m : int
+        Imputations of the ``hired_6m`` outcomes lost to follow-up (default 20; seeded by
+        ``seed``).
 
     Returns
     -------
     StudyResult
         Tables ``table1``, ``reliability``, ``icc``, ``multilevel``, ``logistic``,
         ``multilevel_mediation`` (the main mediation model), ``mediation``, ``equations``,
-        ``mediation_robustness``, ``confounding``, ``mentor_intercepts``; figures ``path``
+        ``mediation_robustness``, ``confounding``, ``mentor_intercepts``, and when outcomes were
+        lost to follow-up ``follow_up``, ``follow_up_comparison`` and ``hired_sensitivity``
+        (complete cases vs multiple imputation); figures ``path``
         (two-level diagram of the main model), ``bootstrap``, ``confounding_curve``, ``caterpillar``,
         ``fixed_effects``, ``odds_ratios``; text ``reliability``, ``icc``, ``multilevel``,
-        ``logistic``, ``model``, ``main``, ``robustness``, ``confounding``; results
+        ``logistic``, ``follow_up``, ``model``, ``main``, ``robustness``, ``confounding``; results
         ``mentor_scores``, ``mentee_scores``, ``reliability``, ``table1``, ``multilevel``,
         ``logistic``, ``multilevel_mediation``, ``mediation``, ``mediation_robustness``,
         ``confounding`` (the between-level sensitivity analysis), ``careless``.
@@ -1041,7 +1105,12 @@ def run(
 
     *Logistic model.* :math:`\\text{logit}\\,P(\\text{hired}_{ij}) = \\beta_0 + \\beta_1
     \\text{ENG}_j + ...` with CR1 cluster-robust SEs by mentor (``sandwich::vcovCL``); odds
-    ratios :math:`e^{\\beta}` with Wald CIs.
+    ratios :math:`e^{\\beta}` with Wald CIs. Mentees lost to the 6-month follow-up
+    (``hired_6m`` missing) are left out of it and counted; retained and lost mentees are
+    compared on the baseline variables (``ld.ttest(..., cluster="mentor_id")``), and the model
+    is refitted on ``m`` imputations of the lost outcomes (``ld.impute``, predictive mean
+    matching; ``ld.logit`` pools by Rubin's rules; R: ``mice::pool(with(imp, glm(...))))``) as
+    a missing-at-random sensitivity analysis.
 
     *2-2-1 mediation.* Downward learning direction (X) and engagement (M) are mentor-level and
     hireability (Y) mentee-level: a 2-2-1 design, whose indirect effect is between mentors
@@ -1088,7 +1157,7 @@ def run(
     prepared = prepare(data, name=name)
     results = analyse(
         prepared, seed=seed, n_boot=n_boot, progress=progress, ci=ci,
-        outcome_model=outcome_model, n_draws=n_draws,
+        outcome_model=outcome_model, n_draws=n_draws, m=m,
     )  # fmt: skip
     return render(prepared, results, name=name)
 
@@ -1154,8 +1223,13 @@ def _icc_sentence(icc: pd.DataFrame) -> str:
     return (
         f"{lead}: {100 * h['icc1']:.1f}% of the variance in hireability lay between mentors, "
         f"ICC(1) = {fmt_r(h['icc1'])}, ICC(2) = {fmt_r(h['icc2'])} (mean "
-        f"{h['mean_group_size']:.1f} mentees per mentor); for being hired within 6 months, "
-        f"ICC(1) = {fmt_r(d['icc1'])}, ICC(2) = {fmt_r(d['icc2'])}. The models account for the "
+        f"{h['mean_group_size']:.1f} mentees per mentor); for being hired within 6 months"
+        + (
+            f" (the {int(d['n'])} mentees followed up; {int(d['n_left_out'])} lost)"
+            if d["n_left_out"]
+            else ""
+        )
+        + f", ICC(1) = {fmt_r(d['icc1'])}, ICC(2) = {fmt_r(d['icc2'])}. The models account for the "
         "nesting of mentees in mentors, as the design requires."
     )
 
