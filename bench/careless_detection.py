@@ -13,7 +13,9 @@ The default psychometric-synonym criterion (r > .60) finds no item pair in these
 load .75 on their factor, so same-factor items correlate about .55), so a second table screens
 the same data with ``psychsyn_critval=0.45`` to show that index at work.
 
-Results (2,000 respondents with 3% of each kind, 5 datasets, seeds 1-5; 2026-12-07):
+Results (2,000 respondents with 3% of each kind, 5 datasets, seeds 1-5; 2026-12-07, with
+``profile_min_items = 15``, the default: the 6% of respondents who skip the last page answer
+only the 12 learning-direction items, too few for the person-total and midpoint flags):
 
     index          straightline  random  midpoint  attentive (false +)
     longstring            0.757   0.000     0.170     0.000
@@ -21,13 +23,17 @@ Results (2,000 respondents with 3% of each kind, 5 datasets, seeds 1-5; 2026-12-
     mahad                 0.107   0.930     0.000     0.000
     evenodd               0.000   0.000     0.000     0.000   (5 subscales: reported, not flagged)
     psychsyn              0.000   0.000     0.000     0.000   (< 20 pairs above .60: not flagged)
-    person_total          0.013   0.043     0.033     0.009
-    midpoint              0.113   0.000     0.997     0.010
-    any                   1.000   0.930     0.997     0.019
+    person_total          0.007   0.040     0.030     0.007
+    midpoint              0.110   0.000     0.947     0.008
+    any                   1.000   0.930     0.957     0.015
 
     with psychsyn_critval=0.45 (29 pairs in seed 1):
     psychsyn              0.000   0.137     0.070     0.010
-    any                   1.000   0.930     0.997     0.028
+    any                   1.000   0.930     0.957     0.025
+
+With the earlier gate of 10 items the midpoint responders were caught at 99.7% and the
+attentive respondents flagged at 1.9%; on the bundled Study 1's 12 learning-direction items
+alone that gate flagged 34 of 300 mentors (see the function's docstring), hence 15.
 
 Random responders are caught by Mahalanobis D² (93%); the 21 it missed answered fewer items
 on average (18.5 of 23, against 21.4 for the 279 it caught): fewer answers, less evidence.

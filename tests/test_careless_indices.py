@@ -327,12 +327,30 @@ def test_short_blocks_report_but_do_not_flag_profile_indices():
     t = res.table
     assert t["person_total"].notna().mean() > 0.9 and t["midpoint_share"].notna().all()
     assert not t["flag_person_total"].any() and not t["flag_midpoint"].any()
-    assert any("fewer than profile_min_items = 10" in n for n in res.notes)
+    assert any("fewer than profile_min_items = 15" in n for n in res.notes)
     low = ld.careless_responding(items, "mentee_experience", profile_min_items=3).table
     np.testing.assert_array_equal(low["flag_midpoint"], t["midpoint_share"] >= 0.5)
     np.testing.assert_array_equal(low["flag_person_total"], t["person_total"].fillna(1) <= -0.4)
     with pytest.raises(DataValidationError, match="profile_min_items must be a whole number"):
         ld.careless_responding(items, "mentee_experience", profile_min_items=2)
+
+
+def test_twelve_items_are_too_few_for_the_profile_flags_on_study1():
+    """Over the 12 learning-direction items a gate of 10 items flagged 34 of 300 mentors,
+    mostly attentive ones (person-total 17, midpoint 15); the default gate of 15 leaves the
+    long-string, zero-SD and D² flags, while the 23 items of three scales flag as before."""
+    df = ld.load_dataset("study1")
+    short = ld.careless_responding(df, "learning_direction")
+    counts = short.counts.set_index("index")["n_flagged"]
+    assert counts["person_total"] == counts["midpoint"] == 0
+    assert counts["any"] == 6
+    gate10 = ld.careless_responding(df, "learning_direction", profile_min_items=10)
+    assert gate10.counts.set_index("index").at["any", "n_flagged"] == 34
+    full = ld.careless_responding(
+        df, ["learning_direction", "learning_goal_orientation", "mentor_engagement"]
+    )
+    assert full.counts.set_index("index").at["any", "n_flagged"] == 14  # as with a gate of 10
+    # which rows are the careless ones: tests/test_study1.py checks every kind is caught
 
 
 def test_synonym_flag_needs_enough_pairs(bfi):

@@ -294,7 +294,7 @@ def prepare(
     >>> prep.bundled, len(prep.data), prep.scored.score_names
     (True, 300, ['upward', 'lateral', 'downward'])
     >>> print(prep.careless_note.split(" (")[0])  # descriptive: nobody is left out
-    4 of 300 respondents
+    6 of 300 respondents
     >>> len(prep.rows), list(prep.reliability.table["scale"])
     (300, ['upward', 'lateral', 'downward'])
     """
