@@ -57,15 +57,19 @@ STAMP := $(DEV_STAMP)
 setup: $(DEV_STAMP) ## Create .venv and install the pinned dependencies, dev tools and the package (editable)
 
 # pytest-xdist: one worker per CPU (PYTEST_WORKERS=1 runs in one process). Tests are shared out
-# one by one; tests that must share a worker carry @pytest.mark.xdist_group("name").
+# one by one, longest first; tests that must share a worker carry an xdist_group (tests/conftest.py
+# groups the users of an expensive shared fixture from tests/durations.json).
 PYTEST_WORKERS ?= auto
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+# pytest caches its assertion-rewritten test modules as bytecode; with PYTHONDONTWRITEBYTECODE set
+# (containers, CI) every worker would rewrite all of them on every run (about 5 s each)
+PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
 test: $(STAMP) ## Run the whole test suite (numbers vs R, notebooks, CLI)
-	$(PY) -m pytest -q $(PYTEST_XDIST)
+	$(PYTEST) -q $(PYTEST_XDIST)
 
-test-fast: $(STAMP) ## Run the tests, skipping the slow ones
-	$(PY) -m pytest -q $(PYTEST_XDIST) -m "not slow"
+test-fast: $(STAMP) ## Run the tests, skipping the slow ones (see CONTRIBUTING.md)
+	$(PYTEST) -q $(PYTEST_XDIST) -m "not slow"
 
 lint: $(STAMP) ## Lint: ruff, ruff format, the import-layer contract (pyproject.toml) and mypy
 	$(VENV)/bin/ruff check src tests bench

@@ -2080,6 +2080,17 @@ def test_score_ids_and_simulated_files_cannot_start_a_formula(tmp_path, capsys):
 # ----------------------------------------------------------------------------- 12. no dependence on hash order
 
 
+# runs the command lines given as a JSON list, in order, in one process; stops at a failure
+_CLI_STEPS = (
+    "import json, sys\n"
+    "from learning_direction.cli import main\n"
+    "for argv in json.loads(sys.argv[1]):\n"
+    "    code = main(argv)\n"
+    "    if code:\n"
+    "        sys.exit(f'{argv[0]} exited with {code}')\n"
+)
+
+
 @pytest.mark.slow
 def test_outputs_do_not_depend_on_the_hash_seed(tmp_path):
     """The evaluation and the CLI's tables are byte-identical under PYTHONHASHSEED 1 and 2
@@ -2102,10 +2113,10 @@ def test_outputs_do_not_depend_on_the_hash_seed(tmp_path):
             ["score", str(clean), "--scale", "mentor_engagement", "--id", "id",
              "--out", str(out / "s.csv")],
         ]  # fmt: skip
-        for argv in steps:
-            res = subprocess.run([sys.executable, "-m", "learning_direction.cli", *argv],
-                                 capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
-            assert res.returncode == 0, res.stderr
+        # the three commands in one process per hash seed (one start-up, not three)
+        res = subprocess.run([sys.executable, "-c", _CLI_STEPS, json.dumps(steps)],
+                             capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+        assert res.returncode == 0, res.stderr
         outs.append(out)
     a = {p.relative_to(outs[0]): p.read_bytes() for p in outs[0].rglob("*") if p.is_file()}
     b = {p.relative_to(outs[1]): p.read_bytes() for p in outs[1].rglob("*") if p.is_file()}

@@ -474,7 +474,7 @@ def test_prepare_runs_the_study_check_before_scoring():
         study4.prepare(raw)
 
 
-def test_study_stages_compose_to_run():
+def test_study_stages_compose_to_run(study1_run):
     import dataclasses
 
     import matplotlib.pyplot as plt
@@ -486,7 +486,7 @@ def test_study_stages_compose_to_run():
     with pytest.raises(dataclasses.FrozenInstanceError):
         results.se = "HC0"
     staged = study1.render(prep, results)
-    whole = study1.run()
+    whole = study1_run  # study1.run() with its defaults (conftest.py runs it once)
     assert list(staged.tables) == list(whole.tables)
     for key, tab in whole.tables.items():
         pd.testing.assert_frame_equal(staged.tables[key], tab)

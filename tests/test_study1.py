@@ -155,9 +155,9 @@ NUM = r"(-?\d*\.\d+)"
 
 
 @pytest.fixture(scope="module")
-def res() -> StudyResult:
-    out = ld.run_study("study1")
-    yield out
+def res(study1_run) -> StudyResult:
+    """``ld.run_study("study1")``: conftest.py runs it once for the modules that read it."""
+    yield study1_run
     plt.close("all")
 
 
