@@ -68,6 +68,7 @@ from typing import Any
 import numpy as np
 
 from .._core.checks import check_level, choice
+from .._core.threads import single_blas_thread
 from .._core.warn import warn_user
 from ..exceptions import ModelError, ModelWarning
 from ._types import BoolArray, FloatArray, as_float
@@ -279,18 +280,6 @@ def _compiled_draw_counts() -> Callable[[np.random.Generator, FloatArray], Float
     return _KERNEL[0]
 
 
-def _single_thread_blas() -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS to one thread: the per-block products are skinny (block x n times n x r), and
-    multi-threaded BLAS spends more time synchronising than computing on them (3-5x slower on a
-    busy 2-core machine). Falls back to a no-op when threadpoolctl is missing."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=1, user_api="blas")
-    return limits
-
-
 def _want_progress(progress: bool | None, work: float) -> bool:
     if progress is not None:
         return bool(progress)
@@ -498,7 +487,7 @@ def run_bootstrap(
     W_buf: list[FloatArray] = []
     with contextlib.ExitStack() as stack:
         if by_block:
-            stack.enter_context(_single_thread_blas())
+            stack.enter_context(single_blas_thread())
         pool = None
         if by_block and n_jobs > 1 and blocks.count > 1:
             pool = stack.enter_context(ThreadPoolExecutor(n_jobs))

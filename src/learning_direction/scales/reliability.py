@@ -23,6 +23,7 @@ from .._core.data import require_columns
 from .._core.format import fmt_num, format_number
 from .._core.plotting import figure
 from .._core.results import ResultMixin, table_to_text
+from .._core.threads import single_blas_thread
 from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
@@ -581,11 +582,12 @@ def reliability(
     if not answered_any.all():
         X = X[answered_any.to_numpy()]
     col = {c: k for k, c in enumerate(data.columns)}
-    for sub in sc.subscales:
-        x = np.asfortranarray(X[:, [col[i] for i in sub.item_ids]])
-        row, sub_items = _subscale(x, sub, sc, mapping, ci_level, notes, omega)
-        rows.append(row)
-        item_rows.extend(sub_items)
+    with single_blas_thread():  # skinny (rows x items) products: threads only synchronise
+        for sub in sc.subscales:
+            x = np.asfortranarray(X[:, [col[i] for i in sub.item_ids]])
+            row, sub_items = _subscale(x, sub, sc, mapping, ci_level, notes, omega)
+            rows.append(row)
+            item_rows.extend(sub_items)
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
     for c in ("n_items", "n", "n_complete"):
         table[c] = table[c].astype(int)

@@ -31,9 +31,9 @@ from ..._core.checks import choice
 from ..._core.data import missing_hint
 from ..._core.plotting import figure
 from ..._core.results import ResultMixin
+from ..._core.threads import single_blas_thread
 from ...exceptions import DataValidationError, ModelError
 from .._types import BoolArray, FloatArray
-from ..bootstrap import _single_thread_blas as single_thread_blas
 
 __all__ = ["ImputedData", "impute_frame"]
 
@@ -415,7 +415,7 @@ def impute_frame(
     targets = [j for j in range(Y.shape[1]) if miss[:, j].any()]
     D = layout.dummies.to_numpy(dtype=np.float64)
     rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
-    with single_thread_blas():  # small batched products: threads only synchronise
+    with single_blas_thread():  # small batched products: threads only synchronise
         filled_all = _chains(Y, miss, D, targets, rng, m, maxit, donors, method)
     completed: list[pd.DataFrame] = []
     for filled in filled_all:

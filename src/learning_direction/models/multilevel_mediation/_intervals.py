@@ -11,15 +11,15 @@ clusters) and takes percentile intervals.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..._core.threads import single_blas_thread
 from ...exceptions import ModelError
 from .._types import FloatArray
 from ..bootstrap import BootDraws, boot_pvalue, fresh_seed, monte_carlo_draws, run_bootstrap
@@ -124,18 +124,6 @@ def _point(
     return msem if method == "msem" else umm
 
 
-@contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """Small matrices, many fits: one BLAS thread is faster than several competing."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 def cluster_bootstrap(
     d: MLData,
     fitted: _msem.MSEMFit | _umm.UMMFit,
@@ -153,7 +141,7 @@ def cluster_bootstrap(
 
     def statistic(W: FloatArray) -> FloatArray:
         out = np.full((W.shape[0], len(terms)), np.nan)
-        with _one_blas_thread(), warnings.catch_warnings():
+        with single_blas_thread(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for b, counts in enumerate(W):
                 try:

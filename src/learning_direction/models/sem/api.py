@@ -7,12 +7,12 @@ robust ML (MLR). The options are checked in :mod:`.options`, the rows chosen in
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
+from ..._core.threads import single_blas_thread
 from ...exceptions import ModelError
 from .fitting import run
 from .groupequal import apply_group_equal
@@ -23,18 +23,6 @@ from .sampledata import group_labels, model_data
 from .syntax import ParsedModel, parse_model
 
 __all__ = ["fit_sem", "sem"]
-
-
-@contextlib.contextmanager
-def _single_thread_blas() -> Iterator[None]:
-    """Small matrices: one BLAS thread is faster than several fighting over a busy machine."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def sem(
@@ -267,7 +255,7 @@ def sem(
     labels = group_labels(df, group) if group is not None else (None,)
     table = _table(parsed, options, len(labels), fixed_x, meanstructure)
     data = model_data(df, table, cluster=cluster, group=group, labels=labels, fiml=options.fiml)
-    with _single_thread_blas(), warnings.catch_warnings():
+    with single_blas_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = run(table, data, options, model)
         if options.bootstrap is not None:
