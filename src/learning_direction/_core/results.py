@@ -166,6 +166,11 @@ class ResultMixin:
         """The table shown by :meth:`summary` and ``_repr_html_`` (``table`` unless overridden)."""
         return getattr(self, "table", None)
 
+    def _lead(self) -> str | None:
+        """A sentence shown between the metadata and the table (override: e.g. what the result
+        means in words); escaped in ``_repr_html_``."""
+        return None
+
     def _extra_tables(self) -> list[tuple[str, pd.DataFrame]]:
         """Further ``(caption, table)`` pairs shown below the main table in ``_repr_html_`` and
         written by the exports (override to add probes, tests, missing-data patterns, ...)."""
@@ -182,6 +187,9 @@ class ResultMixin:
         for key, value in self._meta().items():
             lines.append(f"{key}: {format_number(value, digits)}")
         lines.append("")
+        lead = self._lead()
+        if lead:
+            lines.extend([lead, ""])
         lines.append(table_to_text(self._display_table(), digits))
         notes = self._notes()
         if notes:
@@ -238,6 +246,9 @@ class ResultMixin:
         parts = [f"<h4>{html.escape(self._title)}</h4>"]
         if meta:
             parts.append(f"<ul>{meta}</ul>")
+        lead = self._lead()
+        if lead:
+            parts.append(f"<p>{html.escape(lead)}</p>")
         parts.append(table_to_html(self._display_table()))
         for caption, table in self._extra_tables():
             parts.append(f"<p class='table-caption'>{html.escape(caption)}</p>")

@@ -88,7 +88,6 @@ Research*, 22, 376-398.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -99,7 +98,7 @@ from scipy import optimize
 
 from .._core.format import fmt_r
 from .._core.plotting import figure
-from .._core.results import ResultMixin, table_to_html, table_to_text
+from .._core.results import ResultMixin
 from ..exceptions import ModelError
 from .multilevel_mediation.result import MultilevelMediationResult
 
@@ -298,21 +297,8 @@ class MultilevelSensitivityResult(ResultMixin):
         """One :meth:`level_sentence` per level."""
         return " ".join(self.level_sentence(lv) for lv in self.levels)
 
-    def summary(self, digits: int = 4) -> str:
-        """Title, metadata, the interpretation, the table and the notes."""
-        base = super().summary(digits).split("\n")
-        head = base[: 2 + len(self._meta())]
-        body = ["", self.interpretation, "", table_to_text(self.table, digits)]
-        notes = [f"Note: {n}" for n in self._notes()]
-        return "\n".join(head + body + (["", *notes] if notes else []))
-
-    def _repr_html_(self) -> str:
-        tab = table_to_html(self.table)
-        return (
-            super()
-            ._repr_html_()
-            .replace(tab, f"<p>{html.escape(self.interpretation)}</p>" + tab, 1)
-        )
+    def _lead(self) -> str:
+        return self.interpretation
 
     def plot(self, ax: Any = None) -> Any:
         """One panel per level: the indirect effect against rho with its CI band."""

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import pandas as pd
 from .._core.checks import check_level, choice
 from .._core.format import fmt_num, fmt_r
 from .._core.plotting import figure
-from .._core.results import ResultMixin, table_to_html, table_to_text
+from .._core.results import ResultMixin, table_to_text
 from ..exceptions import DataValidationError, ModelError
 
 if TYPE_CHECKING:  # the multilevel modules load the SEM engine (scipy.stats): only when needed
@@ -427,24 +426,8 @@ class SensitivityResult(ResultMixin):
             parts.append(f"Its {lvl} CI{label} includes zero from rho = {fmt_r(near)}.")
         return " ".join(parts)
 
-    def summary(self, digits: int = 4) -> str:
-        """Title, metadata, the interpretation, the table and the notes."""
-        base = super().summary(digits).split("\n")
-        head = base[: 2 + len(self._meta())]
-        body = ["", self.interpretation, "", table_to_text(self.table, digits)]
-        notes = [f"Note: {n}" for n in self._notes()]
-        return "\n".join(head + body + (["", *notes] if notes else []))
-
-    def _repr_html_(self) -> str:
-        return (
-            super()
-            ._repr_html_()
-            .replace(
-                table_to_html(self.table),
-                f"<p>{html.escape(self.interpretation)}</p>" + table_to_html(self.table),
-                1,
-            )
-        )
+    def _lead(self) -> str:
+        return self.interpretation
 
     def plot(self, ax: Any = None, term: str | None = None) -> Any:
         """ACME against rho with its CI band, the zero line and rho-tilde marked."""
