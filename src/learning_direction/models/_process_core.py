@@ -14,8 +14,9 @@ variables; the reported effects are *polynomials* in the equations' coefficients
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -564,27 +565,23 @@ def resample(
     return Resampled(est, valid, draws, singular, seed_used, lo, hi, boot_se, p, notes)
 
 
-def build_table(model: ProcessModel, rs: Resampled, ci_level: float) -> pd.DataFrame:
-    from scipy import special
+#: columns of a PROCESS-style effects table
+EFFECT_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p_value", "boot_se", "sobel_se"]
 
+
+def effect_table(
+    terms: Sequence[Any],
+    rs: Resampled,
+    delta_se: FloatArray,
+    path_row: Callable[[Any], tuple[float, float, float, float, float]],
+) -> pd.DataFrame:
+    """The effects table: a path gets ``path_row(term) = (estimate, se, ci_low, ci_high, p)``
+    from its equation's fit; every other term its bootstrap estimate, SE, interval and p with
+    the delta-method (Sobel) SE."""
     rows = []
-    dse = model.delta_se()
-    for i, t in enumerate(model.spec.terms):
+    for i, t in enumerate(terms):
         if t.kind == "path":
-            ((_, keys),) = t.poly
-            eqn, pred = keys[0]
-            fit = model.fits[eqn]
-            j = fit.names.index(pred)
-            est, se = float(fit.coef[j]), float(np.sqrt(fit.vcov[j, j]))
-            if fit.family == "binomial":
-                crit = special.ndtri((1 + ci_level) / 2)
-                p = 2 * special.ndtr(-abs(est / se))
-            else:
-                crit = special.stdtrit(fit.df_resid, (1 + ci_level) / 2)
-                p = 2 * special.stdtr(fit.df_resid, -abs(est / se))
-            rows.append(
-                (t.name, est, se, est - crit * se, est + crit * se, p, rs.boot_se[i], np.nan)
-            )
+            rows.append((t.name, *path_row(t), rs.boot_se[i], np.nan))
         else:
             rows.append(
                 (
@@ -595,13 +592,30 @@ def build_table(model: ProcessModel, rs: Resampled, ci_level: float) -> pd.DataF
                     rs.hi[i],
                     rs.p_boot[i],
                     rs.boot_se[i],
-                    dse[i],
+                    delta_se[i],
                 )
             )
-    return pd.DataFrame(
-        rows,
-        columns=["term", "estimate", "se", "ci_low", "ci_high", "p_value", "boot_se", "sobel_se"],
-    )
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+
+
+def build_table(model: ProcessModel, rs: Resampled, ci_level: float) -> pd.DataFrame:
+    from scipy import special
+
+    def path_row(t: Any) -> tuple[float, float, float, float, float]:
+        ((_, keys),) = t.poly
+        eqn, pred = keys[0]
+        fit = model.fits[eqn]
+        j = fit.names.index(pred)
+        est, se = float(fit.coef[j]), float(np.sqrt(fit.vcov[j, j]))
+        if fit.family == "binomial":
+            crit = special.ndtri((1 + ci_level) / 2)
+            p = 2 * special.ndtr(-abs(est / se))
+        else:
+            crit = special.stdtrit(fit.df_resid, (1 + ci_level) / 2)
+            p = 2 * special.stdtr(fit.df_resid, -abs(est / se))
+        return est, se, est - crit * se, est + crit * se, p
+
+    return effect_table(model.spec.terms, rs, model.delta_se(), path_row)
 
 
 def equation_tables(model: ProcessModel, ci_level: float) -> dict[str, pd.DataFrame]:

@@ -421,33 +421,13 @@ def _table(
     ci_level: float,
 ) -> pd.DataFrame:
     crit = stats.norm.ppf((1 + ci_level) / 2)
-    sobel = _delta_se(model, spec)
-    rows = []
-    for i, t in enumerate(spec.terms):
-        if t.kind == "path":
-            ((_, keys),) = t.poly
-            est, se = by_key[keys[0]]
-            p = 2 * stats.norm.sf(abs(est / se))
-            rows.append(
-                (t.name, est, se, est - crit * se, est + crit * se, p, rs.boot_se[i], np.nan)
-            )
-        else:
-            rows.append(
-                (
-                    t.name,
-                    rs.estimates[i],
-                    rs.boot_se[i],
-                    rs.lo[i],
-                    rs.hi[i],
-                    rs.p_boot[i],
-                    rs.boot_se[i],
-                    sobel[i],
-                )
-            )
-    return pd.DataFrame(
-        rows,
-        columns=["term", "estimate", "se", "ci_low", "ci_high", "p_value", "boot_se", "sobel_se"],
-    )
+
+    def path_row(t: Any) -> tuple[float, float, float, float, float]:
+        ((_, keys),) = t.poly
+        est, se = by_key[keys[0]]
+        return est, se, est - crit * se, est + crit * se, 2 * stats.norm.sf(abs(est / se))
+
+    return core.effect_table(spec.terms, rs, _delta_se(model, spec), path_row)
 
 
 def _notes(fd: _FIMLData, n_patterns: int, names: list[str]) -> list[str]:
