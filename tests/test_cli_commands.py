@@ -113,6 +113,15 @@ def test_hints_name_cli_flags(tmp_path, capsys):
     assert main(["score", str(path), "--scale", "learning_direction", "--invalid", "missing"]) == 0
 
 
+def test_command_wording_is_forgotten_after_main_returns(tmp_path, capsys):
+    """``evaluate`` words hints as config keys; a later in-process call (a notebook, the next
+    test on the same worker) must get CLI flags again, whatever ran before it."""
+    cfg = tmp_path / "missing.yaml"
+    assert main(["evaluate", str(cfg), "--check"]) == 2
+    capsys.readouterr()
+    assert cli._cli_hint("pass sheet= for another") == "pass --sheet NAME for another"
+
+
 def test_evaluate_check_lists_every_problem(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LEARNING_DIRECTION_SALT", "a3f9c2e7b41d8e06f5a9")  # the example reads it
     for f in ("mentors_qualtrics.csv", "mentees.sav"):

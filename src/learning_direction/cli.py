@@ -1264,11 +1264,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         _say(f"{PROG} {__version__}")
         return EXIT_OK
-    _STATE["command"] = getattr(args, "command", None)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return EXIT_OK
+    # the running command decides how hints are worded; it is forgotten when main() returns,
+    # so a later in-process call (a notebook, a test) does not inherit it
+    _STATE["command"] = getattr(args, "command", None)
     previous = _install_warning_format()
     _tune_allocator()
     try:
@@ -1295,6 +1297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNEXPECTED
     finally:
         warnings.showwarning = previous
+        _STATE.pop("command", None)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m learning_direction.cli`
