@@ -92,3 +92,16 @@ def test_adjusted_p_values_are_valid_and_not_smaller(p, method):
     # adjusted p-values keep the order of the raw p-values (monotone step-up/down procedures)
     order = np.argsort(p, kind="stable")
     assert np.all(np.diff(adj[order]) >= -1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.001, 0.01, 0.02, 0.04, 0.2, 0.5, 1.0]) | st.floats(0, 1),
+                min_size=1, max_size=30))  # fmt: skip
+def test_holm_equals_statsmodels(values):
+    """Holm is computed here (statsmodels' version runs gc.collect() per call): same numbers,
+    ties included."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.array(values)
+    np.testing.assert_allclose(adjust_p(p, "holm"), multipletests(p, method="holm")[1],
+                               rtol=0, atol=1e-15)  # fmt: skip
