@@ -106,49 +106,70 @@ def accumulate(
     w_buf = np.empty((block, 2 * kmax + 1), order="F")
     s_buf = np.empty((block, kmax + 1), order="F")
     nan_buf = np.empty((block, kmax), dtype=bool, order="F")
-    accs = [_Acc(len(g)) for g in groups]
+    bufs = (w_buf, s_buf, nan_buf)
+    accs = [_Acc(len(g), signs[list(g)]) for g in groups]
     any_rows = 0
-    for r0 in range(0, n_rows, block):
-        r1 = min(n_rows, r0 + block)
-        b = r1 - r0
-        row_answers = np.zeros(b)
-        for g, acc in zip(groups, accs, strict=True):
-            k = len(g)
-            w, s, nan = w_buf[:b, : 2 * k + 1], s_buf[:b, : k + 1], nan_buf[:b, :k]
-            x, m, t = w[:, :k], w[:, k : 2 * k], w[:, 2 * k]
-            for j, c in enumerate(g):
-                x[:, j] = columns[c][r0:r1]
-            np.isnan(x, out=nan)
-            # missing -> the centre: in range for the range check, 0 once centred; no
-            # arithmetic on NaN (several times slower than on numbers)
-            np.copyto(x, centre, where=nan)
-            np.minimum(acc.lo, x.min(axis=0), out=acc.lo)
-            np.maximum(acc.hi, x.max(axis=0), out=acc.hi)
-            np.subtract(x, centre, out=x)
-            np.multiply(x, signs[list(g)], out=x)
-            np.logical_not(nan, out=m, casting="unsafe")
-            per_row = m.sum(axis=1)
-            np.divide(x.sum(axis=1), np.maximum(per_row, 1.0), out=t)
-            np.square(x, out=s[:, :k])
-            np.square(t, out=s[:, k])
-            acc.g += w.T @ w  # syrk: x'x, x'm, m'm, x't, m't
-            acc.h += m.T @ s  # m'x^2, m't^2
-            acc.n_complete += int(np.count_nonzero(per_row == k))
-            acc.n_any += int(np.count_nonzero(per_row))
-            row_answers += per_row
-        any_rows += int(np.count_nonzero(row_answers))
-    out = [
-        acc.moments(centre, [columns[c] for c in g], signs[list(g)])
-        for g, acc in zip(groups, accs, strict=True)
-    ]
+    # answers outside the response range (inf, 1e300) may overflow here; the caller refuses
+    # them from the column minima and maxima, after the pass
+    with np.errstate(all="ignore"):
+        for r0 in range(0, n_rows, block):
+            any_rows += _add_block(
+                columns, groups, accs, signs, centre, r0, min(n_rows, r0 + block), bufs
+            )
+        out = [
+            acc.moments(centre, [columns[c] for c in g])
+            for g, acc in zip(groups, accs, strict=True)
+        ]
     return out, any_rows
+
+
+def _add_block(
+    columns: Sequence[np.ndarray],
+    groups: Sequence[Sequence[int]],
+    accs: list[_Acc],
+    signs: np.ndarray,
+    centre: float,
+    r0: int,
+    r1: int,
+    bufs: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> int:
+    """Add rows ``r0:r1`` to every group's sums; the number of those rows answering any item."""
+    w_buf, s_buf, nan_buf = bufs
+    b = r1 - r0
+    row_answers = np.zeros(b)
+    for g, acc in zip(groups, accs, strict=True):
+        k = len(g)
+        w, s, nan = w_buf[:b, : 2 * k + 1], s_buf[:b, : k + 1], nan_buf[:b, :k]
+        x, m, t = w[:, :k], w[:, k : 2 * k], w[:, 2 * k]
+        for j, c in enumerate(g):
+            x[:, j] = columns[c][r0:r1]
+        np.isnan(x, out=nan)
+        # missing -> the centre: in range for the range check, 0 once centred; no
+        # arithmetic on NaN (several times slower than on numbers)
+        np.copyto(x, centre, where=nan)
+        np.minimum(acc.lo, x.min(axis=0), out=acc.lo)
+        np.maximum(acc.hi, x.max(axis=0), out=acc.hi)
+        np.subtract(x, centre, out=x)
+        np.multiply(x, acc.signs, out=x)
+        np.logical_not(nan, out=m, casting="unsafe")
+        per_row = m.sum(axis=1)
+        np.divide(x.sum(axis=1), np.maximum(per_row, 1.0), out=t)
+        np.square(x, out=s[:, :k])
+        np.square(t, out=s[:, k])
+        acc.g += w.T @ w  # syrk: x'x, x'm, m'm, x't, m't
+        acc.h += m.T @ s  # m'x^2, m't^2
+        acc.n_complete += int(np.count_nonzero(per_row == k))
+        acc.n_any += int(np.count_nonzero(per_row))
+        row_answers += per_row
+    return int(np.count_nonzero(row_answers))
 
 
 class _Acc:
     """Running sums of one group."""
 
-    def __init__(self, k: int) -> None:
+    def __init__(self, k: int, signs: np.ndarray) -> None:
         self.k = k
+        self.signs = signs
         self.g = np.zeros((2 * k + 1, 2 * k + 1))
         self.h = np.zeros((k, k + 1))
         self.lo = np.full(k, np.inf)
@@ -156,7 +177,7 @@ class _Acc:
         self.n_complete = 0
         self.n_any = 0
 
-    def moments(self, centre: float, cols: list[np.ndarray], signs: np.ndarray) -> ItemMoments:
+    def moments(self, centre: float, cols: list[np.ndarray]) -> ItemMoments:
         k, g, h = self.k, self.g, self.h
         n = g[k : 2 * k, k : 2 * k].copy()
         sx = g[:k, k : 2 * k].copy()
@@ -173,7 +194,7 @@ class _Acc:
             # answer is the same)
             suspect = (dof > 0) & ~(css > 1e-8 * s2)
         for j in np.flatnonzero(suspect):
-            v = (cols[j][~np.isnan(cols[j])] - centre) * signs[j]
+            v = (cols[j][~np.isnan(cols[j])] - centre) * self.signs[j]
             same = v.min() == v.max()  # the mean of equal numbers can be off by an ulp
             sd[j] = 0.0 if same else np.sqrt(np.sum((v - v.mean()) ** 2) / dof[j])
         empty = count == 0
