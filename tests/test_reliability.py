@@ -519,3 +519,19 @@ def test_a_value_one_ulp_outside_the_range_is_refused(value):
     spec = {"name": "s", "response": {"min": 1, "max": 5}, "items": ["q1", "q2", "q3", "q4"]}
     with pytest.raises(DataValidationError, match=r"'q4'.*outside the response range.*row 17"):
         ld.reliability(df, spec)
+
+
+def test_groups_of_different_sizes_share_the_buffers_without_mixing():
+    from learning_direction.scales._item_moments import accumulate
+
+    df = pd.concat([_messy_items(seed=10), _messy_items(seed=11).add_prefix("r")], axis=1)
+    cols = [df[c].to_numpy() for c in df.columns]
+    signs = np.where(np.arange(len(cols)) % 3 == 1, -1.0, 1.0)
+    groups = [[0, 1, 2, 3, 4, 5, 6], [7, 8], [9]]  # 7, 2 and 1 items; blocks of 50 and 3 rows
+    together, n_any = accumulate(cols, groups, signs, 3.0, block=50)
+    for g, mom in zip(groups, together, strict=True):
+        (alone,), _ = accumulate(cols, [g], signs, 3.0, block=len(df))
+        for name in ("n", "sx", "sxx", "sxy", "sx_t", "s_t", "s_tt", "sd", "lo", "hi"):
+            np.testing.assert_allclose(getattr(mom, name), getattr(alone, name), rtol=1e-13)
+        assert (mom.n_complete, mom.n_any) == (alone.n_complete, alone.n_any)
+    assert n_any == int(df.notna().any(axis=1).sum())
