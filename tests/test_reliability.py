@@ -447,3 +447,91 @@ def test_omega_psych_and_model_differ_only_in_the_denominator(omega_results):
 def test_omega_option_checked(bfi):
     with pytest.raises(DataValidationError, match="omega"):
         ld.reliability(bfi, "learning_direction", omega="hierarchical")
+
+
+# ------------------------------------------------------------------ the row-blocked sums
+
+
+def _messy_items(seed: int = 7, n: int = 203) -> pd.DataFrame:
+    """Five items 1-5 with 15% missing answers, rows with no answer and one fully answered."""
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=n)
+    df = pd.DataFrame(
+        {f"q{i}": np.clip(np.round(3 + f + rng.normal(size=n)), 1, 5) for i in range(1, 6)}
+    )
+    df = df.mask(rng.random(df.shape) < 0.15)
+    df.iloc[[3, 50, 51]] = np.nan
+    return df
+
+
+@pytest.mark.parametrize("block", [1, 16, 203, 4096])
+def test_blocked_sums_match_the_direct_statistics(block):
+    from learning_direction.scales._item_moments import accumulate
+
+    df = _messy_items()
+    signs = np.array([1.0, -1.0, 1.0, 1.0, -1.0])  # q2 and q5 reverse keyed, range 1-5
+    cols = [df[c].to_numpy() for c in df.columns]
+    (mom,), n_any = accumulate(cols, [range(5)], signs, 3.0, block=block)
+    rev = df.copy()
+    rev[["q2", "q5"]] = 6 - rev[["q2", "q5"]]
+    cov, cor, n = mom.pairwise()
+    np.testing.assert_allclose(cov, rev.cov().to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(cor, rev.corr().to_numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(n, rev.notna().astype(int).T @ rev.notna().astype(int))
+    np.testing.assert_allclose(mom.mean, rev.mean().to_numpy(), rtol=1e-13)
+    np.testing.assert_allclose(mom.sd, rev.std().to_numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(mom.count, rev.notna().sum().to_numpy())
+    # raw.r: each item with the mean of the row's answered items, over rows answering the item
+    total = rev.mean(axis=1)
+    raw_r = [rev[c].corr(total) for c in rev.columns]
+    np.testing.assert_allclose(mom.raw_r(), raw_r, rtol=1e-12)
+    assert mom.n_complete == int(rev.notna().all(axis=1).sum())
+    assert mom.n_any == n_any == int(rev.notna().any(axis=1).sum()) == len(df) - 3
+    np.testing.assert_array_equal(mom.lo, [1, 1, 1, 1, 1])  # raw answers (before reversal)
+    np.testing.assert_array_equal(mom.hi, [5, 5, 5, 5, 5])
+
+
+def test_constant_item_with_missing_answers_is_left_out_of_every_statistic():
+    # a constant item changes the row means (raw_r) and the complete rows (Feldt CI): both are
+    # recomputed without it, so the result equals the scale without the item
+    df = _messy_items(seed=8)
+    df["q6"] = np.where(np.arange(len(df)) % 3 == 0, np.nan, 3.3)  # not on the integer grid
+    spec = {"name": "s", "response": {"min": 1, "max": 5}, "items": [f"q{i}" for i in range(1, 7)]}
+    with pytest.warns(ReliabilityWarning, match=r"q6.*zero variance"):
+        res = ld.reliability(df, spec)
+    ref = ld.reliability(df, {**spec, "items": spec["items"][:5]})
+    cols = ["alpha", "alpha_ci_low", "g6", "omega_total", "n_complete"]
+    pd.testing.assert_frame_equal(res.table[cols], ref.table[cols], rtol=1e-12)
+    items = res.items.set_index("item")
+    pd.testing.assert_frame_equal(
+        items.loc[spec["items"][:5], ["r_drop", "raw_r", "sd"]],
+        ref.items.set_index("item")[["r_drop", "raw_r", "sd"]],
+        rtol=1e-12,
+    )
+    assert items.loc["q6", "sd"] == 0.0
+    assert items.loc["q6", "mean"] == pytest.approx(3.3, abs=1e-14)
+
+
+@pytest.mark.parametrize("value", [np.nextafter(1.0, 0.0), np.nextafter(5.0, 6.0), np.inf])
+def test_a_value_one_ulp_outside_the_range_is_refused(value):
+    df = _messy_items(seed=9)
+    df.loc[17, "q4"] = value
+    spec = {"name": "s", "response": {"min": 1, "max": 5}, "items": ["q1", "q2", "q3", "q4"]}
+    with pytest.raises(DataValidationError, match=r"'q4'.*outside the response range.*row 17"):
+        ld.reliability(df, spec)
+
+
+def test_groups_of_different_sizes_share_the_buffers_without_mixing():
+    from learning_direction.scales._item_moments import accumulate
+
+    df = pd.concat([_messy_items(seed=10), _messy_items(seed=11).add_prefix("r")], axis=1)
+    cols = [df[c].to_numpy() for c in df.columns]
+    signs = np.where(np.arange(len(cols)) % 3 == 1, -1.0, 1.0)
+    groups = [[0, 1, 2, 3, 4, 5, 6], [7, 8], [9]]  # 7, 2 and 1 items; blocks of 50 and 3 rows
+    together, n_any = accumulate(cols, groups, signs, 3.0, block=50)
+    for g, mom in zip(groups, together, strict=True):
+        (alone,), _ = accumulate(cols, [g], signs, 3.0, block=len(df))
+        for name in ("n", "sx", "sxx", "sxy", "sx_t", "s_t", "s_tt", "sd", "lo", "hi"):
+            np.testing.assert_allclose(getattr(mom, name), getattr(alone, name), rtol=1e-13)
+        assert (mom.n_complete, mom.n_any) == (alone.n_complete, alone.n_any)
+    assert n_any == int(df.notna().any(axis=1).sum())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from .._core.threads import single_blas_thread
 from .._core.warn import warn_user
 from ..exceptions import DataValidationError, ReliabilityWarning
 from ._factor import ml_factor, smc
+from ._item_moments import ItemMoments, accumulate
 from ._items import convert_answers, label_lookup, refuse_shared_columns, row_label
 from .codebook import Scale, Subscale, load_scale
 
@@ -128,70 +129,20 @@ class ReliabilityResult(ResultMixin):
 # ------------------------------------------------------------------ numerics (numpy only)
 
 
-@dataclass(frozen=True)
-class _Answers:
-    """A subscale's (reversed) item matrix, column-major, and what every statistic reuses: the
-    answered mask, the answers with missing ones as 0, and per item the count, mean and SD
-    (``np.nanmean`` / ``np.nanstd(ddof=1)``, computed the way numpy does, once)."""
-
-    x: np.ndarray
-    m: np.ndarray
-    mf: np.ndarray
-    x0: np.ndarray
-    centred: np.ndarray  # x - item mean, 0 where missing
-    count: np.ndarray
-    mean: np.ndarray
-    sd: np.ndarray
-
-    @classmethod
-    def of(cls, x: np.ndarray) -> _Answers:
-        x = np.asfortranarray(x, dtype=float)
-        m = ~np.isnan(x)
-        x0 = np.where(m, x, 0.0)
-        count = m.sum(axis=0)
-        mf = m.astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = x0.sum(axis=0) / count
-            # (x0 - mean) * mask, in place: no arithmetic on NaN (several times slower than on
-            # numbers) and one (rows x items) allocation instead of two
-            centred = x0 - np.where(count > 0, mean, 0.0)
-            centred *= mf
-            dof = count - 1
-            var = np.einsum("ij,ij->j", centred, centred) / np.where(dof > 0, dof, 1)
-        sd = np.where(dof > 0, np.sqrt(var), np.nan)
-        return cls(x, m, mf, x0, centred, count, mean, sd)
-
-    def take(self, keep: list[int]) -> _Answers:
-        """The same for the items at positions ``keep``."""
-        if keep == list(range(self.x.shape[1])):
-            return self
-        return _Answers(*(a[:, keep] if a.ndim == 2 else a[keep] for a in self._arrays()))
-
-    def _arrays(self) -> tuple[np.ndarray, ...]:
-        return (self.x, self.m, self.mf, self.x0, self.centred, self.count, self.mean, self.sd)
-
-
-def _pairwise_moments(ans: _Answers | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairwise-complete covariance and correlation matrices and pair counts.
+def _pairwise_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairwise-complete covariance and correlation matrices and pair counts of ``x``
+    (rows x items, NaN = missing).
 
     ``cov`` is R's ``cov(x, use = "pairwise")`` and ``cor`` R's ``cor(x, use = "pairwise")``
     (each pair uses only the rows where both items are answered, with that pair's own means and
     standard deviations; the two differ from ``cov2cor(cov)`` when data are missing).
     """
-    if not isinstance(ans, _Answers):
-        ans = _Answers.of(ans)
-    x0, mf = ans.x0, ans.mf
-    n = mf.T @ mf
-    sx = x0.T @ mf  # [i, j]: sum of x_i over rows where x_j is answered
-    sxx = (x0 * x0).T @ mf
-    sxy = x0.T @ x0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cross = sxy - sx * sx.T / n
-        cov = cross / (n - 1)
-        var_i = sxx - sx * sx / n
-        cor = cross / np.sqrt(var_i * var_i.T)
-    np.fill_diagonal(cor, 1.0)
-    return cov, cor, n
+    x = np.asarray(x, dtype=float)
+    finite = x[np.isfinite(x)]
+    centre = float(finite.min() + finite.max()) / 2.0 if finite.size else 0.0
+    cols = [np.ascontiguousarray(x[:, j]) for j in range(x.shape[1])]
+    (mom,), _ = accumulate(cols, [range(x.shape[1])], np.ones(x.shape[1]), centre)
+    return mom.pairwise()
 
 
 def _alpha_raw(c: np.ndarray) -> float:
@@ -246,28 +197,6 @@ def _guttman_g6(r: np.ndarray) -> tuple[float, str | None]:
     return float(1.0 - (k - np.clip(s, 0.0, 1.0).sum()) / r.sum()), None
 
 
-def _raw_r(ans: _Answers) -> np.ndarray:
-    """Pairwise correlation of each item with the mean of the answered items (psych's raw.r).
-
-    Item j's correlation uses the rows that answered item j; all items at once from sums over
-    those rows (items and row means centred first, so the sums do not cancel).
-    """
-    m, mf, a = ans.m, ans.mf, ans.centred
-    per_row = m.sum(axis=1)
-    answered = per_row > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.where(answered, ans.x0.sum(axis=1) / np.maximum(per_row, 1), np.nan)
-    n = ans.count.astype(float)
-    b = np.where(answered, total - np.nanmean(total), 0.0)
-    sa, sb = a.sum(axis=0), b @ mf
-    cov = b @ a - sa * sb / n
-    var_a = np.einsum("ij,ij->j", a, a) - sa * sa / n
-    var_b = (b * b) @ mf - sb * sb / n
-    denom = np.sqrt(np.clip(var_a, 0.0, None) * np.clip(var_b, 0.0, None))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, cov / np.where(denom > 0, denom, 1.0), np.nan)
-
-
 def _omega_total(lam: np.ndarray, cor: np.ndarray, omega: str) -> float:
     """Omega total of a one-factor solution: model-implied (``"model"``) or psych's total.
 
@@ -286,14 +215,14 @@ def _omega_total(lam: np.ndarray, cor: np.ndarray, omega: str) -> float:
 
 
 def _subscale_stats(
-    ans: _Answers, level: float, omega: str = "model"
+    mom: ItemMoments, level: float, omega: str = "model"
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """All statistics of one subscale from its (reversed) answers (rows x items)."""
-    k = ans.x.shape[1]
-    cov, cor, _ = _pairwise_moments(ans)
+    """All statistics of one subscale from the sums of its (reversed) answers."""
+    k = mom.n.shape[0]
+    cov, cor, _ = mom.pairwise()
     sd_pair = np.sqrt(np.diag(cov))
     r_cov = cov / np.outer(sd_pair, sd_pair)  # psych::alpha: R <- cov2cor(C)
-    n_complete = int(ans.m.all(axis=1).sum())
+    n_complete = mom.n_complete
     alpha = _alpha_raw(cov)
     sum_r = r_cov.sum()
     g6, g6_problem = _guttman_g6(r_cov)
@@ -336,7 +265,7 @@ def _subscale_stats(
     }
     items = {
         "r_drop": r_drop,
-        "raw_r": _raw_r(ans),
+        "raw_r": mom.raw_r(),
         "alpha_if_deleted": alpha_del,
         "std_r": std_r,
         "loading": lam,
@@ -384,17 +313,37 @@ def item_matrix(
     """
     mapping = _resolve_columns(scale, columns)
     require_columns(df, list(mapping.values()), what)
+    values = _raw_columns(df, scale, mapping, notes)
     # one (rows x items) block, column-major: each item is written and checked contiguously,
     # and the frame below is a single block (no per-column Series and consolidation)
     out = np.empty((len(df), len(mapping)), dtype=float, order="F")
+    for k, v in enumerate(values):
+        out[:, k] = v
+    _check_range(out, scale, mapping, df.index)
+    total = scale.response_min + scale.response_max
+    for k, item_id in enumerate(mapping):
+        if scale.item(item_id).reverse:  # min + max - x, in place (as Scale.reverse)
+            np.subtract(total, out[:, k], out=out[:, k])
+    return pd.DataFrame(out, index=df.index, columns=list(mapping), copy=False), mapping
+
+
+def _raw_columns(
+    df: pd.DataFrame, scale: Scale, mapping: Mapping[str, str], notes: list[str] | None
+) -> list[np.ndarray]:
+    """Each item's answers as a float array, not reversed (a view of a float column, no copy).
+
+    Text columns of numbers or response labels are converted (the conversion is appended to
+    ``notes`` when given); other text raises :class:`DataValidationError`.
+    """
+    values: list[np.ndarray] = []
     converted: list[str] = []
-    for k, (item_id, col) in enumerate(mapping.items()):
+    for item_id, col in mapping.items():
         s = df[col]
         if pd.api.types.is_numeric_dtype(s) or s.isna().all():
-            values = s.to_numpy(dtype=float, na_value=np.nan)
+            v = s.to_numpy(dtype=float, na_value=np.nan)
         else:
             # numeric strings and the scale's response labels convert, as in score()
-            values, bad, n_text = convert_answers(s, label_lookup(scale))
+            v, bad, n_text = convert_answers(s, label_lookup(scale))
             if bad.any():
                 pos = np.flatnonzero(bad)
                 labels = (
@@ -410,12 +359,7 @@ def item_matrix(
                 )
             if n_text:
                 converted.append(f"'{col}'")
-        out[:, k] = values
-    _check_range(out, scale, mapping, df.index)
-    total = scale.response_min + scale.response_max
-    for k, item_id in enumerate(mapping):
-        if scale.item(item_id).reverse:  # min + max - x, in place (as Scale.reverse)
-            np.subtract(total, out[:, k], out=out[:, k])
+        values.append(np.asarray(v, dtype=float))
     if converted and notes is not None:
         more = f" and {len(converted) - 5} more" if len(converted) > 5 else ""
         notes.append(
@@ -423,15 +367,7 @@ def item_matrix(
             "stored as text (numbers or response labels); they were converted to numbers "
             "(blank text counted as missing)"
         )
-    return pd.DataFrame(out, index=df.index, columns=list(mapping), copy=False), mapping
-
-
-def _columns(X: np.ndarray, idx: list[int]) -> np.ndarray:
-    """Columns ``idx`` of the column-major block ``X``, column-major: a view (no copy) when
-    they are consecutive, as a subscale's items usually are."""
-    if idx and idx == list(range(idx[0], idx[0] + len(idx))):
-        return np.asfortranarray(X[:, idx[0] : idx[0] + len(idx)])
-    return np.asfortranarray(X[:, idx])
+    return values
 
 
 def _check_range(
@@ -447,11 +383,16 @@ def _check_range(
         bad = np.flatnonzero(
             (np.fmin.reduce(out, axis=0) < lo) | (np.fmax.reduce(out, axis=0) > hi)
         )
-    if not len(bad):
-        return
-    k = int(bad[0])
+    if len(bad):
+        _range_error(out[:, int(bad[0])], int(bad[0]), scale, mapping, index)
+
+
+def _range_error(
+    values: np.ndarray, k: int, scale: Scale, mapping: Mapping[str, str], index: pd.Index
+) -> NoReturn:
+    """Raise for the answers of item ``k`` (``values``) outside the response range."""
+    lo, hi = scale.response_min, scale.response_max
     item_id, col = list(mapping.items())[k]
-    values = out[:, k]
     outside = np.flatnonzero((values < lo) | (values > hi))
     raise DataValidationError(
         f"item '{item_id}' (column '{col}') has {len(outside)} value(s) outside the "
@@ -579,23 +520,30 @@ def reliability(
     ci_level = check_level(ci_level, error=DataValidationError)
     omega = choice(omega, "omega", ["model", "psych"], error=DataValidationError)
     notes: list[str] = []
-    data, mapping = item_matrix(df, sc, columns, f"reliability of scale '{sc.name}'", notes)
-    answered_any = _answered_rows(data, sc, mapping, notes)
-    n_total = int(answered_any.sum())
-    notes.append(
-        "alpha, G6 and item statistics use pairwise-complete covariances (psych::alpha); the "
-        "Feldt CI uses the listwise n_complete; omega uses the pairwise correlation matrix"
-    )
+    mapping = _resolve_columns(sc, columns)
+    require_columns(df, list(mapping.values()), f"reliability of scale '{sc.name}'")
+    values = _raw_columns(df, sc, mapping, notes)
+    pos = {item_id: k for k, item_id in enumerate(mapping)}
+    groups = [[pos[i] for i in sub.item_ids] for sub in sc.subscales]
+    signs = np.array([-1.0 if sc.item(i).reverse else 1.0 for i in mapping])
+    # the midpoint of the response range: reversal (min + max - x) is then a sign flip of the
+    # centred answers
+    centre = (sc.response_min + sc.response_max) / 2.0
     rows: list[dict[str, Any]] = []
     item_rows: list[dict[str, Any]] = []
-    X = data.to_numpy()
-    if not answered_any.all():
-        X = X[answered_any.to_numpy()]
-    col = {c: k for k, c in enumerate(data.columns)}
-    with single_blas_thread():  # skinny (rows x items) products: threads only synchronise
-        for sub in sc.subscales:
-            x = _columns(X, [col[i] for i in sub.item_ids])
-            row, sub_items = _subscale(x, sub, sc, mapping, ci_level, notes, omega)
+    # skinny (rows x items) products and the small ML fits: BLAS threads only synchronise
+    with single_blas_thread():
+        moments, n_total = accumulate(values, groups, signs, centre)
+        _check_ranges(values, moments, groups, sc, mapping, df.index)
+        _check_answered(moments, groups, sc, mapping, n_total, len(df), notes)
+        notes.append(
+            "alpha, G6 and item statistics use pairwise-complete covariances (psych::alpha); "
+            "the Feldt CI uses the listwise n_complete; omega uses the pairwise correlation "
+            "matrix"
+        )
+        for sub, group, mom in zip(sc.subscales, groups, moments, strict=True):
+            kept = _Kept(values, group, signs, centre)
+            row, sub_items = _subscale(mom, kept, sub, sc, mapping, ci_level, notes, omega)
             rows.append(row)
             item_rows.extend(sub_items)
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
@@ -609,7 +557,7 @@ def reliability(
         items=items,
         instrument=sc.name,
         n=n_total,
-        n_dropped=len(data) - n_total,
+        n_dropped=len(df) - n_total,
         ci_level=ci_level,
         method=_METHOD[omega],
         notes=tuple(notes),
@@ -631,36 +579,80 @@ _METHOD = {
 _ITEM_STATS = ("r_drop", "raw_r", "alpha_if_deleted", "std_r", "loading")
 
 
-def _answered_rows(
-    data: pd.DataFrame, sc: Scale, mapping: Mapping[str, str], notes: list[str]
-) -> pd.Series:
-    """Rows answering at least one item; errors for empty items and fewer than 3 such rows."""
-    answers = ~np.isnan(data.to_numpy())  # one float block (item_matrix)
-    empty = [i for i, any_answer in zip(sc.item_ids, answers.any(axis=0)) if not any_answer]
+def _check_ranges(
+    values: list[np.ndarray],
+    moments: list[ItemMoments],
+    groups: list[list[int]],
+    sc: Scale,
+    mapping: Mapping[str, str],
+    index: pd.Index,
+) -> None:
+    """Refuse answers outside the response range: the first such item in the scale's order is
+    named, with a row (reverse keying would be wrong for them)."""
+    lo = np.empty(len(values))
+    hi = np.empty(len(values))
+    for group, mom in zip(groups, moments, strict=True):
+        lo[group], hi[group] = mom.lo, mom.hi
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero((lo < sc.response_min) | (hi > sc.response_max))
+    if len(bad):
+        _range_error(values[int(bad[0])], int(bad[0]), sc, mapping, index)
+
+
+def _check_answered(
+    moments: list[ItemMoments],
+    groups: list[list[int]],
+    sc: Scale,
+    mapping: Mapping[str, str],
+    n_total: int,
+    n_rows: int,
+    notes: list[str],
+) -> None:
+    """Errors for items without answers and for fewer than 3 rows answering any item; a note
+    for the rows answering none (they carry no information and are left out)."""
+    count = np.zeros(len(mapping), dtype=np.int64)
+    for group, mom in zip(groups, moments, strict=True):
+        count[group] = mom.count
+    empty = [i for i, c in zip(mapping, count, strict=True) if c == 0]
     if empty:
         raise DataValidationError(
             f"item(s) {', '.join(repr(i) for i in empty)} of scale '{sc.name}' have no answers "
             f"at all (column(s) {', '.join(repr(mapping[i]) for i in empty)} are all missing); "
             "check the column mapping or leave the item out of the scale definition"
         )
-    answered_any = pd.Series(answers.any(axis=1), index=data.index)
-    n_total = int(answered_any.sum())
     if n_total < 3:
         raise DataValidationError(
             f"reliability of scale '{sc.name}' needs answers from at least 3 respondents; "
-            f"{n_total} of {len(data)} rows answered any of its items (alpha and the item "
+            f"{n_total} of {n_rows} rows answered any of its items (alpha and the item "
             "statistics are variances and correlations across respondents)"
         )
-    if n_total < len(data):
+    if n_total < n_rows:
         notes.append(
-            f"{len(data) - n_total} of {len(data)} rows answered no item of '{sc.name}' and "
-            "were left out"
+            f"{n_rows - n_total} of {n_rows} rows answered no item of '{sc.name}' and were left out"
         )
-    return answered_any
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What a subscale's sums are recomputed from when constant items are left out."""
+
+    values: list[np.ndarray]
+    group: list[int]
+    signs: np.ndarray
+    centre: float
+
+    def moments(self, keep: list[int]) -> ItemMoments:
+        """The sums of the items at positions ``keep`` of the subscale (row means, complete
+        rows and item-total correlations change with the items, so a new pass)."""
+        (mom,), _ = accumulate(
+            self.values, [[self.group[j] for j in keep]], self.signs, self.centre
+        )
+        return mom
 
 
 def _subscale(
-    x: np.ndarray,
+    mom: ItemMoments,
+    kept: _Kept,
     sub: Subscale,
     sc: Scale,
     mapping: Mapping[str, str],
@@ -668,12 +660,11 @@ def _subscale(
     notes: list[str],
     omega: str = "model",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The table row and the item rows of one subscale (``x``: its reversed item matrix)."""
+    """The table row and the item rows of one subscale (``mom``: the sums of its reversed
+    answers)."""
     ids = sub.item_ids
-    ans = _Answers.of(x)
-    answered = ans.m
-    sds = ans.sd
-    described = (ans.mean, sds, ans.count)
+    sds = mom.sd
+    described = (mom.mean, sds, mom.count)
     constant = [i for i, s in zip(ids, sds, strict=True) if not s > 0]
     for i in constant:
         warn_user(
@@ -687,7 +678,7 @@ def _subscale(
     base = {
         "scale": sub.name,
         "n_items": len(ids),
-        "n": int(answered.any(axis=1).sum()),
+        "n": mom.n_any,
         "instrument": sc.name,
     }
     if len(keep) < 2:
@@ -697,9 +688,12 @@ def _subscale(
             ReliabilityWarning,
         )
         notes.append(f"'{sub.name}' {why}: statistics are NaN")
-        n_complete = int(answered.all(axis=1).sum())
-        return {**base, "n_complete": n_complete}, _item_rows(described, sub, sc, mapping, keep, {})
-    row, stats_items = _subscale_stats(ans.take(keep), ci_level, omega)
+        return {**base, "n_complete": mom.n_complete}, _item_rows(
+            described, sub, sc, mapping, keep, {}
+        )
+    if len(keep) < len(ids):
+        mom = kept.moments(keep)
+    row, stats_items = _subscale_stats(mom, ci_level, omega)
     _impossible_values(row, stats_items, sub, [ids[j] for j in keep], notes)
     heywood, converged = row.pop("heywood"), row.pop("converged")
     if heywood or not converged:
