@@ -297,3 +297,78 @@ def test_em_saturated_reaches_the_reference_optimum():
     assert np.max(np.abs(g_sigma)) < 1e-8 * d.n
     assert np.max(np.abs(g_mu)) < 1e-8 * d.n
     _close(fit.loglik, -ref_minus2_loglik(d, fit.sigma, fit.mu)[0] / 2)
+
+
+# ---- the model side: Delta and the curvature of the model ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    import pandas as pd
+
+    from learning_direction.models.sem.engine import _start_z, prepare
+    from learning_direction.models.sem.partable import build_partable
+    from learning_direction.models.sem.syntax import parse_model
+
+    d = _data(p=6, n=150, seed=5)
+    df = pd.DataFrame(d.y, columns=list(d.names))
+    parsed = parse_model("f1 =~ v0 + v1 + v2\nf2 =~ v3 + v4 + v5\nf2 ~ f1\nv0 ~~ v3")
+    table = build_partable(parsed, fixed_x=False, meanstructure=True)
+    prep = prepare(table, df, fiml=True)
+    z = _start_z(prep) + 0.05 * np.random.default_rng(2).normal(size=prep.param.nz)
+    return prep, z
+
+
+def test_batched_model_gradient_equals_one_vector_at_a_time(prepared):
+    prep, z = prepared
+    block = prep.objective.blocks[0]
+    rng = np.random.default_rng(8)
+    values = np.stack([prep.param.values(z + 0.01 * rng.normal(size=len(z))) for _ in range(5)])
+    g_sigma = rng.normal(size=(block.p, block.p))
+    g_sigma = g_sigma + g_sigma.T
+    g_mu = rng.normal(size=block.p)
+    for mu_part in (g_mu, None):
+        got = block.gradient_many(values, g_sigma, mu_part)
+        for b, v in enumerate(values):
+            _close(got[b], block.gradient(block.implied(v), g_sigma, mu_part))
+
+
+def test_jacobian_equals_the_row_by_row_derivatives(prepared):
+    """Each row's dSigma and dmu, from the RAM formulas written out one row at a time."""
+    prep, z = prepared
+    block = prep.objective.blocks[0]
+    imp = block.implied(prep.param.values(z))
+    d_sigma, d_mu = block.jacobian(imp)
+    pm, rm = imp.pmat, imp.rmat
+    for n, (kind, i, j) in enumerate(zip(block.kind, block.i, block.j, strict=True)):
+        if kind == 0:
+            outer = np.outer(pm[:, i], rm[:, j])
+            ref_s, ref_m = outer + outer.T, pm[:, i] * imp.bm[j]
+        elif kind == 1:
+            outer = np.outer(pm[:, i], pm[:, j])
+            ref_s, ref_m = (outer + outer.T if i != j else outer), np.zeros(block.p)
+        else:
+            ref_s, ref_m = np.zeros((block.p, block.p)), pm[:, i]
+        _close(d_sigma[n], ref_s)
+        _close(d_mu[n], ref_m)
+
+
+def test_model_curvature_equals_the_column_by_column_differences(prepared):
+    from learning_direction.models.sem.derivatives import _central_jacobian
+    from learning_direction.models.sem.optimize import fd_jacobian
+
+    prep, z = prepared
+    param, blocks, data = prep.param, prep.objective.blocks, prep.rows[0]
+    imp = blocks[0].implied(param.values(z))
+    out = data.minus2_loglik(imp.sigma, imp.mu)
+    assert out is not None
+    grads = [(out[1] / 2, out[2] / 2)]
+
+    def model_gradient(zz):
+        v = param.values(zz)
+        total = np.zeros(len(param.table.rows))
+        total[blocks[0].rows] += blocks[0].gradient(blocks[0].implied(v), *grads[0])
+        return param.grad_z(total)
+
+    ref = fd_jacobian(model_gradient, z, h=1e-5, points=3)
+    _close(_central_jacobian(param, blocks, grads, z, True), ref)
