@@ -156,6 +156,7 @@ class _AtMoments:
 
 
 def _stack(groups: list[list[Pattern]]) -> tuple[_Group, ...]:
+    """One :class:`_Group` per list of patterns (all with the same number observed)."""
     out, start = [], 0
     for pats in groups:
         g = len(pats)
