@@ -231,14 +231,23 @@ def test_information_along_directions_equals_the_reference(data, observed):
     _close(got, delta.T @ ref_information(data, sigma, mu, observed) @ delta, 1e-11)
 
 
-def test_information_in_row_blocks_equals_one_block(data, monkeypatch):
-    """The Kronecker sum formed a few rows at a time (large p) gives the same numbers."""
+@pytest.mark.parametrize("observed", [True, False])
+def test_kronecker_sum_in_blocks_equals_one_block(data, monkeypatch, observed):
+    """The Kronecker sum formed a few rows and a few patterns at a time (large p, many
+    patterns) gives the same numbers."""
     sigma, mu = _moments(data)
-    whole = data.information(sigma, mu)
-    monkeypatch.setattr(saturated, "_KRON_BUDGET", 2 * data.p**3)
+    rng = np.random.default_rng(4)
+    raw = rng.normal(size=(5, data.p, data.p))
+    d_sigma, d_mu = raw + raw.transpose(0, 2, 1), rng.normal(size=(5, data.p))
+    whole = data.information(sigma, mu, observed)
+    along = data.information_in(sigma, mu, d_sigma, d_mu, observed)
+    budget = 2 * data.p**3  # two rows of R at a time, 2 p patterns at a time
+    assert len(data.patterns) > budget // data.p**2
+    monkeypatch.setattr(saturated, "_KRON_BUDGET", budget)
     data._cache.clear()
-    _close(data.information(sigma, mu), whole)
-    _close(data.information(sigma, mu), ref_information(data, sigma, mu))
+    _close(data.information(sigma, mu, observed), whole)
+    _close(data.information(sigma, mu, observed), ref_information(data, sigma, mu, observed))
+    _close(data.information_in(sigma, mu, d_sigma, d_mu, observed), along)
 
 
 def test_scores_equal_the_reference_and_sum_to_the_gradient(data):

@@ -318,28 +318,36 @@ class PatternData:
         g_mu = -2.0 * (self._slot_n @ mom.um)
         return mom.minus2, (g_sigma + g_sigma.T) / 2, g_mu
 
-    def _kron(self, x: Array, y: Array, right: Callable[[Array], Array]) -> Array:
+    def _kron(
+        self, x: Array, y: Callable[[slice], Array], right: Callable[[Array], Array]
+    ) -> Array:
         """``R @ D`` for ``R[(a, d), (b, c)] = sum_k n_k x_k[a, b] y_k[c, d]`` (``right(R) = R @ D``).
 
-        Over the padded (G, p, p) stacks ``x`` and ``y``: ``vec(D_l)' R vec(D_k)`` is then
-        ``sum_k n_k tr(x_k D_k y_k D_l)``. ``R`` (``p^4`` numbers) is formed in row blocks
-        of at most ``_KRON_BUDGET`` numbers.
+        Over the padded (G, p, p) stack ``x`` and the stack ``y(patterns)``: ``vec(D_l)' R
+        vec(D_k)`` is then ``sum_k n_k tr(x_k D_k y_k D_l)``. ``R`` (``p^4`` numbers) is
+        formed in row blocks, and the patterns taken in chunks, of at most ``_KRON_BUDGET``
+        numbers each (``right`` is linear, so the chunks' products add up).
         """
         n_pat, p = x.shape[0], self.p
-        xf = self._slot_n[:, None] * x.reshape(n_pat, p * p)
-        yf = y.reshape(n_pat, p * p)
         step = max(1, min(p, _KRON_BUDGET // p**3))
-        out = []
-        for a0 in range(0, p, step):
-            a1 = min(p, a0 + step)
-            k4 = xf[:, a0 * p : a1 * p].T @ yf
-            r = k4.reshape(a1 - a0, p, p, p).transpose(0, 3, 1, 2).reshape((a1 - a0) * p, p * p)
-            out.append(right(r))
-        return np.vstack(out)
+        width = max(1, _KRON_BUDGET // (p * p))
+        parts = []
+        for g0 in range(0, n_pat, width):
+            chunk = slice(g0, min(n_pat, g0 + width))
+            xf = self._slot_n[chunk, None] * x[chunk].reshape(-1, p * p)
+            yf = y(chunk).reshape(-1, p * p)
+            out = []
+            for a0 in range(0, p, step):
+                a1 = min(p, a0 + step)
+                k4 = xf[:, a0 * p : a1 * p].T @ yf
+                r = k4.reshape(a1 - a0, p, p, p).transpose(0, 3, 1, 2)
+                out.append(right(r.reshape((a1 - a0) * p, p * p)))
+            parts.append(np.vstack(out))
+        return np.asarray(sum(parts[1:], parts[0]))
 
     def _information_parts(
         self, sigma: Array, mu: Array, observed: bool
-    ) -> tuple[Array, Array, Array | None] | None:
+    ) -> tuple[Array, Callable[[slice], Array], Array | None] | None:
         """The padded inverses, the ``y`` of :meth:`_kron` and (observed) ``C[i, (a, b)]``.
 
         ``C = sum_k n_k P_k[i, a] u_k[b]``; ``y`` is ``W - P / 2`` (observed) or ``P / 2``.
@@ -348,7 +356,8 @@ class PatternData:
             at = self._at_sigma(sigma)
             if at is None:
                 return None
-            return at.pm, 0.5 * at.pm, None
+            pm = at.pm
+            return pm, lambda k: 0.5 * pm[k], None
         both = self._at_moments(sigma, mu)
         if both is None:
             return None
@@ -356,7 +365,8 @@ class PatternData:
         p, n_pat = self.p, len(self.patterns)
         c = (self._slot_n[:, None] * at.pm.reshape(n_pat, p * p)).T @ mom.um
         c = c.reshape(p, p * p)
-        return at.pm, mom.wm - 0.5 * at.pm, c
+        pm, wm = at.pm, mom.wm
+        return pm, lambda k: wm[k] - 0.5 * pm[k], c
 
     def information(self, sigma: Array, mu: Array, observed: bool = True) -> Array:
         """Information of ``-log L`` in ``(mu, vech Sigma)``: observed or expected."""
