@@ -181,6 +181,41 @@ class RamBlock:
         out[sel_m] = pgm[self.i[sel_m]]
         return out
 
+    def gradient_many(self, values: Array, g_sigma: Array, g_mu: Array | None) -> Array:
+        """:meth:`gradient` at a stack of row-value vectors (B, rows), for one ``(G, g)``.
+
+        The implied moments of every vector and the chain rule, on (B, m, m) stacks; row ``b``
+        of the result equals ``gradient(implied(values[b]), g_sigma, g_mu)``.
+        """
+        nb, m, p = values.shape[0], self.m, self.p
+        a = np.zeros((nb, m, m))
+        s = np.zeros((nb, m, m))
+        mv = np.zeros((nb, m))
+        v = values[:, self.rows]
+        sel_a, sel_s, sel_m = self.kind == _A, self.kind == _S, self.kind == _M
+        a[:, self.i[sel_a], self.j[sel_a]] = v[:, sel_a]
+        s[:, self.i[sel_s], self.j[sel_s]] = v[:, sel_s]
+        s[:, self.j[sel_s], self.i[sel_s]] = v[:, sel_s]
+        mv[:, self.i[sel_m]] = v[:, sel_m]
+        b = np.linalg.inv(np.eye(m) - a)
+        pm = b[:, :p, :]
+        rm = (b @ s @ np.swapaxes(b, 1, 2))[:, :p, :]
+        pg = np.swapaxes(pm, 1, 2) @ g_sigma
+        m_a = 2.0 * (pg @ rm)
+        m_s = pg @ pm
+        out = np.empty((nb, len(self.rows)))
+        out[:, sel_a] = m_a[:, self.i[sel_a], self.j[sel_a]]
+        off = self.i[sel_s] != self.j[sel_s]
+        out[:, sel_s] = m_s[:, self.i[sel_s], self.j[sel_s]] * np.where(off, 2.0, 1.0)
+        if g_mu is None:
+            out[:, sel_m] = 0.0
+            return out
+        bm = (b @ mv[:, :, None])[:, :, 0]
+        pgm = np.swapaxes(pm, 1, 2) @ g_mu
+        out[:, sel_a] += pgm[:, self.i[sel_a]] * bm[:, self.j[sel_a]]
+        out[:, sel_m] = pgm[:, self.i[sel_m]]
+        return out
+
     def jacobian(self, imp: Implied) -> tuple[Array, Array]:
         """Derivatives of the implied moments: ``dSigma`` (k, p, p) and ``dmu`` (k, p).
 
@@ -190,15 +225,15 @@ class RamBlock:
         k, p = len(self.rows), self.p
         d_sigma = np.zeros((k, p, p))
         d_mu = np.zeros((k, p))
-        for n in range(k):
-            i, j, kind = self.i[n], self.j[n], self.kind[n]
-            if kind == _A:
-                outer = np.outer(pm[:, i], rm[:, j])
-                d_sigma[n] = outer + outer.T
-                d_mu[n] = pm[:, i] * imp.bm[j]
-            elif kind == _S:
-                outer = np.outer(pm[:, i], pm[:, j])
-                d_sigma[n] = outer + outer.T if i != j else outer
-            else:
-                d_mu[n] = pm[:, i]
+        sel = self.kind == _A
+        i, j = self.i[sel], self.j[sel]
+        outer = pm[:, i].T[:, :, None] * rm[:, j].T[:, None, :]
+        d_sigma[sel] = outer + outer.transpose(0, 2, 1)
+        d_mu[sel] = pm[:, i].T * imp.bm[j][:, None]
+        sel = self.kind == _S
+        i, j = self.i[sel], self.j[sel]
+        outer = pm[:, i].T[:, :, None] * pm[:, j].T[:, None, :]
+        d_sigma[sel] = np.where((i != j)[:, None, None], outer + outer.transpose(0, 2, 1), outer)
+        sel = self.kind == _M
+        d_mu[sel] = pm[:, self.i[sel]].T
         return d_sigma, d_mu

@@ -36,7 +36,9 @@ nonnormal data. *Psychological Methods*, 15, 352-367.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +54,8 @@ __all__ = [
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 LOG_2PI = math.log(2 * math.pi)
+#: largest block (numbers) of the Kronecker sum of the information formed at once (16 MB)
+_KRON_BUDGET = 2**21
 
 
 def vech_index(p: int) -> tuple[IntArray, IntArray]:
@@ -105,6 +109,78 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class _Group:
+    """The patterns with ``q`` observed variables, stacked (``g`` patterns).
+
+    ``slots`` are the patterns' positions in the padded stacks of :class:`_AtSigma`; ``oo``,
+    ``mo`` and ``mm`` gather the blocks of a ``p x p`` matrix for every pattern at once
+    (shapes (g, q, q), (g, p - q, q), (g, p - q, p - q)); ``pad`` scatters a (g, q, q) stack
+    into the padded (G, p, p) stack.
+    """
+
+    slots: IntArray
+    obs: IntArray
+    n: Array
+    mean: Array
+    cov: Array
+    oo: tuple[IntArray, IntArray]
+    mo: tuple[IntArray, IntArray]
+    mm: tuple[IntArray, IntArray]
+    pad: tuple[IntArray, IntArray, IntArray]
+
+    @property
+    def q(self) -> int:
+        return int(self.obs.shape[1])
+
+
+@dataclass(frozen=True)
+class _AtSigma:
+    """Per-pattern inverses at one ``Sigma``: by group, and padded with zeros to ``p x p``.
+
+    ``inv[j]`` and ``logdet[j]`` belong to group ``j``; ``pm`` is the (G, p, p) stack of the
+    padded inverses (slot order of the groups).
+    """
+
+    inv: tuple[Array, ...]
+    logdet: tuple[Array, ...]
+    pm: Array
+
+
+@dataclass(frozen=True)
+class _AtMoments:
+    """Per-pattern products at one ``(Sigma, mu)``: ``W = P T P`` and ``u = P d`` (padded)."""
+
+    minus2: float
+    wm: Array
+    um: Array
+
+
+def _stack(groups: list[list[Pattern]]) -> tuple[_Group, ...]:
+    """One :class:`_Group` per list of patterns (all with the same number observed)."""
+    out, start = [], 0
+    for pats in groups:
+        g = len(pats)
+        obs = np.stack([pat.observed for pat in pats]).astype(np.intp)
+        mis = np.stack([pat.missing for pat in pats]).astype(np.intp)
+        slots = np.arange(start, start + g, dtype=np.intp)
+        start += g
+        out.append(
+            _Group(
+                slots=slots,
+                obs=obs,
+                n=np.asarray([pat.n for pat in pats], dtype=float),
+                mean=np.stack([pat.mean for pat in pats]),
+                cov=np.stack([pat.cov for pat in pats]),
+                oo=(obs[:, :, None], obs[:, None, :]),
+                mo=(mis[:, :, None], obs[:, None, :]),
+                mm=(mis[:, :, None], mis[:, None, :]),
+                pad=(slots[:, None, None], obs[:, :, None], obs[:, None, :]),
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class PatternData:
     """The rows of one group, by missing-data pattern.
 
@@ -117,11 +193,39 @@ class PatternData:
     patterns : tuple of Pattern
         By decreasing frequency (then by the pattern, observed first), the order of lavaan's
         ``lavInspect(fit, "patterns")``.
+
+    Notes
+    -----
+    The computations stack the patterns with the same number of observed variables and do
+    their linear algebra on the stacks; the information matrices are sums over the patterns
+    of Kronecker products of (zero-padded) ``p x p`` matrices, which a single matrix product
+    forms. The inverses at the last ``Sigma`` (and the products at the last ``(Sigma, mu)``)
+    are kept: the optimiser asks for the value, the gradient and the information at the same
+    point.
     """
 
     names: tuple[str, ...]
     y: Array
     patterns: tuple[Pattern, ...]
+    _groups: tuple[_Group, ...] = field(init=False, repr=False, compare=False)
+    _slot_n: Array = field(init=False, repr=False, compare=False)
+    _slot_of: IntArray = field(init=False, repr=False, compare=False)
+    _cache: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        by_q: dict[int, list[int]] = {}
+        for k, pat in enumerate(self.patterns):
+            by_q.setdefault(len(pat.observed), []).append(k)
+        members = [by_q[q] for q in sorted(by_q)]
+        groups = _stack([[self.patterns[k] for k in ks] for ks in members])
+        order = np.asarray([k for ks in members for k in ks], dtype=np.intp)
+        slot_of = np.empty(len(order), dtype=np.intp)
+        slot_of[order] = np.arange(len(order), dtype=np.intp)
+        object.__setattr__(self, "_groups", groups)
+        object.__setattr__(
+            self, "_slot_n", np.asarray([pat.n for pat in self.patterns])[order] * 1.0
+        )
+        object.__setattr__(self, "_slot_of", slot_of)
 
     @classmethod
     def build(cls, names: tuple[str, ...], y: Array) -> PatternData:
@@ -149,109 +253,170 @@ class PatternData:
     def complete(self) -> bool:
         return len(self.patterns) == 1 and len(self.patterns[0].observed) == self.p
 
+    def _at_sigma(self, sigma: Array) -> _AtSigma | None:
+        """Inverses and log-determinants of every pattern's ``Sigma_oo`` (``None``: not PD)."""
+        sigma = np.ascontiguousarray(sigma, dtype=float)
+        key = sigma.tobytes()
+        hit = self._cache.get("sigma")
+        if hit is not None and hit[0] == key:
+            return cast("_AtSigma | None", hit[1])
+        p = self.p
+        pm = np.zeros((len(self.patterns), p, p))
+        invs, logdets = [], []
+        value: _AtSigma | None = None
+        for grp in self._groups:
+            try:
+                chol = np.linalg.cholesky(sigma[grp.oo])
+            except np.linalg.LinAlgError:
+                break
+            logdets.append(2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1))
+            inv_chol = np.linalg.inv(chol)
+            inv = np.swapaxes(inv_chol, 1, 2) @ inv_chol
+            pm[grp.pad] = inv
+            invs.append(inv)
+        else:
+            value = _AtSigma(inv=tuple(invs), logdet=tuple(logdets), pm=pm)
+        self._cache["sigma"] = (key, value)
+        return value
+
+    def _at_moments(self, sigma: Array, mu: Array) -> tuple[_AtSigma, _AtMoments] | None:
+        """:meth:`_at_sigma` and ``-2 log L``, ``W = P T P``, ``u = P d`` at ``(Sigma, mu)``."""
+        at = self._at_sigma(sigma)
+        if at is None:
+            return None
+        mu = np.ascontiguousarray(mu, dtype=float)
+        key = np.ascontiguousarray(sigma, dtype=float).tobytes() + mu.tobytes()
+        hit = self._cache.get("moments")
+        if hit is not None and hit[0] == key:
+            return at, cast("_AtMoments", hit[1])
+        p, n_pat = self.p, len(self.patterns)
+        wm = np.zeros((n_pat, p, p))
+        um = np.zeros((n_pat, p))
+        total = 0.0
+        for grp, inv, logdet in zip(self._groups, at.inv, at.logdet, strict=True):
+            d = grp.mean - mu[grp.obs]
+            t = grp.cov + d[:, :, None] * d[:, None, :]
+            fit = np.sum(inv * t, axis=(1, 2))
+            total += float(np.sum(grp.n * (grp.q * LOG_2PI + logdet + fit)))
+            wm[grp.pad] = inv @ t @ inv
+            um[grp.slots[:, None], grp.obs] = (inv @ d[:, :, None])[:, :, 0]
+        value = _AtMoments(minus2=total, wm=wm, um=um)
+        self._cache["moments"] = (key, value)
+        return at, value
+
     def minus2_loglik(self, sigma: Array, mu: Array) -> tuple[float, Array, Array] | None:
         """``-2 log L``, its gradient in ``Sigma`` (elements distinct) and in ``mu``.
 
         ``None`` when a pattern's covariance matrix is not positive definite.
         """
-        p = self.p
-        total = 0.0
-        g_sigma = np.zeros((p, p))
-        g_mu = np.zeros(p)
-        for pat in self.patterns:
-            o = pat.observed
-            inv, logdet = _inverse(sigma[pat.oo])
-            if inv is None:
+        both = self._at_moments(sigma, mu)
+        if both is None:
+            return None
+        at, mom = both
+        p, n_pat = self.p, len(self.patterns)
+        g_sigma = (self._slot_n @ (at.pm - mom.wm).reshape(n_pat, p * p)).reshape(p, p)
+        g_mu = -2.0 * (self._slot_n @ mom.um)
+        return mom.minus2, (g_sigma + g_sigma.T) / 2, g_mu
+
+    def _kron(
+        self, x: Array, y: Callable[[slice], Array], right: Callable[[Array], Array]
+    ) -> Array:
+        """``R @ D`` for ``R[(a, d), (b, c)] = sum_k n_k x_k[a, b] y_k[c, d]`` (``right(R) = R @ D``).
+
+        Over the padded (G, p, p) stack ``x`` and the stack ``y(patterns)``: ``vec(D_l)' R
+        vec(D_k)`` is then ``sum_k n_k tr(x_k D_k y_k D_l)``. ``R`` (``p^4`` numbers) is
+        formed in row blocks, and the patterns taken in chunks, of at most ``_KRON_BUDGET``
+        numbers each (``right`` is linear, so the chunks' products add up).
+        """
+        n_pat, p = x.shape[0], self.p
+        step = max(1, min(p, _KRON_BUDGET // p**3))
+        width = max(1, _KRON_BUDGET // (p * p))
+        parts = []
+        for g0 in range(0, n_pat, width):
+            chunk = slice(g0, min(n_pat, g0 + width))
+            xf = self._slot_n[chunk, None] * x[chunk].reshape(-1, p * p)
+            yf = y(chunk).reshape(-1, p * p)
+            out = []
+            for a0 in range(0, p, step):
+                a1 = min(p, a0 + step)
+                k4 = xf[:, a0 * p : a1 * p].T @ yf
+                r = k4.reshape(a1 - a0, p, p, p).transpose(0, 3, 1, 2)
+                out.append(right(r.reshape((a1 - a0) * p, p * p)))
+            parts.append(np.vstack(out))
+        return np.asarray(sum(parts[1:], parts[0]))
+
+    def _information_parts(
+        self, sigma: Array, mu: Array, observed: bool
+    ) -> tuple[Array, Callable[[slice], Array], Array | None] | None:
+        """The padded inverses, the ``y`` of :meth:`_kron` and (observed) ``C[i, (a, b)]``.
+
+        ``C = sum_k n_k P_k[i, a] u_k[b]``; ``y`` is ``W - P / 2`` (observed) or ``P / 2``.
+        """
+        if not observed:
+            at = self._at_sigma(sigma)
+            if at is None:
                 return None
-            d = pat.mean - mu[o]
-            t = pat.cov + np.outer(d, d)
-            n = pat.n
-            total += n * (len(o) * LOG_2PI + logdet + float(np.sum(inv * t)))
-            g_sigma[pat.oo] += n * (inv - inv @ t @ inv)
-            g_mu[o] -= 2.0 * n * (inv @ d)
-        return total, (g_sigma + g_sigma.T) / 2, g_mu
+            pm = at.pm
+            return pm, lambda k: 0.5 * pm[k], None
+        both = self._at_moments(sigma, mu)
+        if both is None:
+            return None
+        at, mom = both
+        p, n_pat = self.p, len(self.patterns)
+        c = (self._slot_n[:, None] * at.pm.reshape(n_pat, p * p)).T @ mom.um
+        c = c.reshape(p, p * p)
+        pm, wm = at.pm, mom.wm
+        return pm, lambda k: wm[k] - 0.5 * pm[k], c
 
     def information(self, sigma: Array, mu: Array, observed: bool = True) -> Array:
         """Information of ``-log L`` in ``(mu, vech Sigma)``: observed or expected."""
         p = self.p
         r, c = vech_index(p)
-        f = np.where(r == c, 1.0, 2.0)
-        ff = np.outer(f, f) / 2
-        rr, cc = np.add.outer(r * p, r), np.add.outer(c * p, c)
-        rc, cr = np.add.outer(r * p, c), np.add.outer(c * p, r)
-        mean_part = np.zeros((p, p))
-        cross = np.zeros((p, len(r)))
-        sigma_part = np.zeros((len(r), len(r)))
-        for pat in self.patterns:
-            o = pat.observed
-            inv, _ = _inverse(sigma[pat.oo])
-            if inv is None:
-                return np.full((p + len(r), p + len(r)), np.nan)
-            pm = np.zeros((p, p))
-            pm[pat.oo] = inv
-            flat = pm.ravel()
-            n = pat.n
-            mean_part += n * pm
-            if not observed:
-                sigma_part += n * (flat[rr] * flat[cc] + flat[rc] * flat[cr])
-                continue
-            d = pat.mean - mu[o]
-            w = np.zeros((p, p))
-            w[pat.oo] = inv @ (pat.cov + np.outer(d, d)) @ inv
-            wf = w.ravel()
-            sigma_part += n * (
-                flat[rr] * (wf[cc] - flat[cc])
-                + flat[rc] * (wf[cr] - flat[cr])
-                + flat[cr] * wf[rc]
-                + flat[cc] * wf[rr]
-            )
-            u = np.zeros(p)
-            u[o] = inv @ d
-            cross += n * (pm[:, r] * u[c] + pm[:, c] * u[r])
-        out = np.empty((p + len(r), p + len(r)))
-        out[:p, :p] = mean_part
-        out[:p, p:] = cross * (f / 2)
-        out[p:, :p] = out[:p, p:].T
-        out[p:, p:] = 0.5 * ff * sigma_part
-        return out
+        ps = len(r)
+        parts = self._information_parts(sigma, mu, observed)
+        if parts is None:
+            return np.full((p + ps, p + ps), np.nan)
+        pm, ym, cm = parts
+        i1, i2 = r * p + c, c * p + r
+        off = r != c
+
+        def pick(m: Array) -> Array:  # columns (a, b) -> vech directions E_ab + E_ba
+            return np.asarray(m[:, i1] + np.where(off, m[:, i2], 0.0))
+
+        q = self._kron(pm, ym, pick)
+        out = np.zeros((p + ps, p + ps))
+        out[:p, :p] = (self._slot_n @ pm.reshape(len(pm), p * p)).reshape(p, p)
+        out[p:, p:] = pick(q.T)
+        if cm is not None:
+            out[:p, p:] = pick(cm)
+            out[p:, :p] = out[:p, p:].T
+        return (out + out.T) / 2
 
     def information_in(
         self, sigma: Array, mu: Array, d_sigma: Array, d_mu: Array, observed: bool = True
     ) -> Array:
         """Information of ``-log L`` along directions of the moments: ``Delta' I Delta``.
 
-        ``d_sigma`` (k, p, p) and ``d_mu`` (k, p) are the derivatives of ``Sigma`` and ``mu``
-        with respect to k parameters; per pattern ``I_kl = n/2 tr(A_k A_l) + n dmu_k' P dmu_l``
-        (expected) with ``A_k = P dSigma_k``, or, observed,
-        ``n/2 [2 tr(A_k A_l W P^-1) - tr(A_k A_l)] + n dmu_k' P dmu_l + n (dmu_k' A_l u + dmu_l'
-        A_k u)`` with ``u = P d``. Cheaper than :meth:`information` when k is small.
+        ``d_sigma`` (k, p, p, symmetric) and ``d_mu`` (k, p) are the derivatives of ``Sigma``
+        and ``mu`` with respect to k parameters; per pattern ``I_kl = n/2 tr(A_k A_l) + n dmu_k'
+        P dmu_l`` (expected) with ``A_k = P dSigma_k``, or, observed,
+        ``n [tr(A_k W dSigma_l) - tr(A_k A_l) / 2] + n dmu_k' P dmu_l + n (dmu_k' A_l u +
+        dmu_l' A_k u)`` with ``W = P T P`` and ``u = P d``.
         """
-        k = d_sigma.shape[0]
-        out = np.zeros((k, k))
-        for pat in self.patterns:
-            o = pat.observed
-            inv, _ = _inverse(sigma[pat.oo])
-            if inv is None:
-                return np.full((k, k), np.nan)
-            q = len(o)
-            sub = d_sigma[:, o][:, :, o].transpose(1, 0, 2).reshape(q, k * q)
-            a = (inv @ sub).reshape(q, k, q).transpose(1, 0, 2)
-            dm = d_mu[:, o]
-            at = a.transpose(0, 2, 1).reshape(k, q * q)
-            flat = a.reshape(k, q * q)
-            n = pat.n
-            part = dm @ inv @ dm.T
-            if observed:
-                d = pat.mean - mu[o]
-                w = inv @ (pat.cov + np.outer(d, d)) @ inv
-                aw = (a.reshape(k * q, q) @ (w @ sigma[pat.oo])).reshape(k, q * q)
-                part += 0.5 * (2 * aw @ at.T - flat @ at.T)
-                cross = dm @ (a @ (inv @ d)).T
-                part += cross + cross.T
-            else:
-                part += 0.5 * flat @ at.T
-            out += n * part
-        return (out + out.T) / 2
+        k, p = d_sigma.shape[0], self.p
+        parts = self._information_parts(sigma, mu, observed)
+        if parts is None:
+            return np.full((k, k), np.nan)
+        pm, ym, cm = parts
+        right = d_sigma.reshape(k, p * p).T
+        q = self._kron(pm, ym, lambda m: np.asarray(m @ right))
+        out = d_sigma.transpose(0, 2, 1).reshape(k, p * p) @ q
+        mean = (self._slot_n @ pm.reshape(len(pm), p * p)).reshape(p, p)
+        out += d_mu @ mean @ d_mu.T
+        if cm is not None:
+            cross = d_mu @ cm @ right
+            out += cross + cross.T
+        return np.asarray((out + out.T) / 2)
 
     def scores(self, sigma: Array, mu: Array) -> Array:
         """Casewise scores of ``log L`` in ``(mu, vech Sigma)``, one row per row of ``y``."""
@@ -259,29 +424,16 @@ class PatternData:
         r, c = vech_index(p)
         f = np.where(r == c, 1.0, 2.0)
         out = np.zeros((self.n, p + len(r)))
-        for pat in self.patterns:
-            o = pat.observed
-            inv, _ = _inverse(sigma[pat.oo])
-            if inv is None:
-                return np.full_like(out, np.nan)
-            pm = np.zeros((p, p))
-            pm[pat.oo] = inv
-            e = np.zeros((pat.n, p))
-            e[:, o] = (self.y[np.ix_(pat.rows, o)] - mu[o]) @ inv
+        at = self._at_sigma(sigma)
+        if at is None:
+            return np.full_like(out, np.nan)
+        centred = np.where(np.isnan(self.y), 0.0, self.y - mu)
+        for pat, slot in zip(self.patterns, self._slot_of, strict=True):
+            pm = at.pm[slot]
+            e = centred[pat.rows] @ pm
             out[pat.rows, :p] = e
             out[pat.rows, p:] = f * 0.5 * (e[:, r] * e[:, c] - pm[r, c])
         return out
-
-
-def _inverse(m: Array) -> tuple[Array | None, float]:
-    """Inverse and log-determinant of a symmetric matrix (``None`` if not positive definite)."""
-    try:
-        chol = np.linalg.cholesky(m)
-    except np.linalg.LinAlgError:
-        return None, math.nan
-    logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
-    inv_chol = np.linalg.inv(chol)
-    return inv_chol.T @ inv_chol, logdet
 
 
 @dataclass(frozen=True)
@@ -302,31 +454,39 @@ def _start(data: PatternData) -> tuple[Array, Array]:
 
 
 def _em_step(data: PatternData, mu: Array, sigma: Array) -> tuple[Array, Array]:
+    """One EM step: the expected sufficient statistics of every pattern, stack by stack."""
     p = data.p
     t1 = np.zeros(p)
     t2 = np.zeros((p, p))
-    for pat in data.patterns:
-        o, m = pat.observed, pat.missing
-        n = pat.n
-        s1 = n * pat.mean
-        s2 = n * (pat.cov + np.outer(pat.mean, pat.mean))
-        if not len(m):
-            t1 += s1
-            t2 += s2
-            continue
-        b = np.linalg.solve(sigma[pat.oo], sigma[pat.mo].T).T
-        a = mu[m] - b @ mu[o]
-        cond = sigma[pat.mm] - b @ sigma[pat.mo].T
-        bs1 = b @ s1
-        t1[o] += s1
-        t1[m] += n * a + bs1
-        t2[pat.oo] += s2
-        mo = np.outer(a, s1) + b @ s2
-        t2[pat.mo] += mo
-        t2[pat.mo[1].T, pat.mo[0].T] += mo.T
-        t2[pat.mm] += (
-            n * np.outer(a, a) + np.outer(a, bs1) + np.outer(bs1, a) + b @ s2 @ b.T + n * cond
-        )
+    for grp in data._groups:
+        g = len(grp.n)
+        n = grp.n
+        s1 = n[:, None] * grp.mean
+        s2 = n[:, None, None] * (grp.cov + grp.mean[:, :, None] * grp.mean[:, None, :])
+        t1 += np.bincount(grp.obs.ravel(), weights=s1.ravel(), minlength=p)
+        e2 = np.zeros((g, p, p))
+        lo = np.arange(g)[:, None, None]
+        e2[lo, grp.oo[0], grp.oo[1]] = s2
+        if grp.q < p:
+            s_om = np.swapaxes(sigma[grp.mo], 1, 2)
+            b = np.swapaxes(np.linalg.solve(sigma[grp.oo], s_om), 1, 2)
+            mis = grp.mo[0][:, :, 0]
+            a = mu[mis] - (b @ mu[grp.obs][:, :, None])[:, :, 0]
+            cond = sigma[grp.mm] - b @ s_om
+            bs1 = (b @ s1[:, :, None])[:, :, 0]
+            t1 += np.bincount(mis.ravel(), weights=(n[:, None] * a + bs1).ravel(), minlength=p)
+            mo = a[:, :, None] * s1[:, None, :] + b @ s2
+            e2[lo, grp.mo[0], grp.mo[1]] = mo
+            e2[lo, grp.mo[1].transpose(0, 2, 1), grp.mo[0].transpose(0, 2, 1)] = np.swapaxes(
+                mo, 1, 2
+            )
+            e2[lo, grp.mm[0], grp.mm[1]] = (
+                n[:, None, None] * (a[:, :, None] * a[:, None, :] + cond)
+                + a[:, :, None] * bs1[:, None, :]
+                + bs1[:, :, None] * a[:, None, :]
+                + b @ s2 @ np.swapaxes(b, 1, 2)
+            )
+        t2 += e2.sum(axis=0)
     mu_new = t1 / data.n
     sigma_new = t2 / data.n - np.outer(mu_new, mu_new)
     return mu_new, (sigma_new + sigma_new.T) / 2
