@@ -245,6 +245,27 @@ def test_two_level_options():
         fit_sem(df, "level: 1\n y3 ~~ y3\nlevel: 2\n y3 ~ cluster", cluster="cluster")
 
 
+def test_baseline_false_skips_only_the_independence_model():
+    """lavaan's baseline = FALSE: the same estimates, SEs and chi-square; CFI/TLI NA, said."""
+    fx = FITS["med_221"]
+    full = _fit("med_221")
+    bare = fit_sem(reference_csv(fx["data"]), fx["model"], cluster="cluster", baseline=False)
+    pd.testing.assert_frame_equal(bare.table, full.table)
+    keep = [c for c in full.fit.columns if c not in ("cfi", "tli", "baseline_chisq",
+                                                        "baseline_df", "baseline_p")]  # fmt: skip
+    pd.testing.assert_frame_equal(bare.fit[keep], full.fit[keep])
+    assert np.isnan(bare.fit.loc[0, "cfi"]) and np.isnan(bare.fit.loc[0, "tli"])
+    assert np.isfinite(full.fit.loc[0, "cfi"])
+    assert any("baseline=False" in n for n in bare.notes)
+    d = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6]})
+    d["y"] = d["x"] * 0.5 + np.array([0.1, -0.2, 0.3, 0.0, -0.1, 0.2])
+    for kw in ({"estimator": "MLR"}, {"missing": "fiml"}):
+        with pytest.raises(ModelError, match="baseline=False is available with estimator='ML'"):
+            fit_sem(d, "y ~ x", baseline=False, **kw)
+    with pytest.raises(ModelError, match="baseline must be True or False"):
+        fit_sem(d, "y ~ x", baseline="no")
+
+
 def test_monte_carlo_interval_of_the_between_indirect_effect():
     res = _fit("med_111")
     mc = monte_carlo_ci(res, ["indirect_b", "a_b*b_b"], n_draws=20000, seed=2024)

@@ -166,8 +166,9 @@ def _fit_sem(d: MLData, ci_level: float, se: bool) -> tuple[SEMResult, str]:
         frame = data.frame.assign(**{d.cluster: d.codes})
         try:
             res = fit_sem(
-                frame, model_syntax(data, starts), cluster=d.cluster, ci_level=ci_level, se=kind
-            )
+                frame, model_syntax(data, starts), cluster=d.cluster, ci_level=ci_level,
+                se=kind, baseline=se,  # a resample needs the estimates only
+            )  # fmt: skip
             return res, how
         except ModelError as exc:
             first = first or exc

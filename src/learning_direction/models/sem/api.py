@@ -43,6 +43,7 @@ def sem(
     fixed_x: bool = True,
     meanstructure: bool | None = None,
     max_iter: int = 500,
+    baseline: bool = True,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax, by maximum likelihood.
 
@@ -104,6 +105,13 @@ def sem(
         intercept, or in two levels).
     max_iter : int
         Most Newton iterations of the optimiser.
+    baseline : bool
+        Fit the baseline (independence) model that CFI and TLI compare against (lavaan's
+        ``baseline = TRUE``). ``False`` skips it, as lavaan's ``baseline = FALSE`` does: CFI
+        and TLI are then NaN and everything else is unchanged; it saves a second model fit
+        per call where only the estimates are wanted (a resampling loop). Not with
+        ``estimator="MLR"`` or ``missing="fiml"``, whose scaled and corrected statistics are
+        computed with the baseline model.
 
     Returns
     -------
@@ -249,6 +257,7 @@ def sem(
         bootstrap=bootstrap,
         seed=seed,
         max_iter=max_iter,
+        baseline=baseline,
     )
     parsed = parse_model(model)
     _check_levels(parsed, cluster)

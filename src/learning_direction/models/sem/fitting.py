@@ -194,7 +194,9 @@ def _fit_inputs(est: Estimates, options: FitOptions, notes: list[str]) -> FitInp
     obj = prep.objective
     loglik = obj.loglik(fitted.values) - prep.h1.loglik_x
     loglik_h1 = prep.h1.loglik - prep.h1.loglik_x
-    base = _baseline(fitted, notes)
+    base = _baseline(fitted, notes) if options.baseline else None
+    if not options.baseline:
+        notes.append("the baseline model was not fitted (baseline=False): CFI and TLI are NA")
     base_chisq, base_df = math.nan, 0
     if base is not None:
         base_ll = base.prepared.objective.loglik(base.values) - prep.h1.loglik_x

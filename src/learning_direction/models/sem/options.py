@@ -43,6 +43,7 @@ class FitOptions:
     bootstrap: int | None = None
     seed: int | None = None
     max_iter: int = 500
+    baseline: bool = True  # fit the independence model (CFI, TLI)
 
     @property
     def robust(self) -> bool:
@@ -84,6 +85,7 @@ def check_options(
     bootstrap: object = None,
     seed: object = None,
     max_iter: int = 500,
+    baseline: object = True,
 ) -> FitOptions:
     """Check the options and fill in lavaan's defaults (see the module notes).
 
@@ -109,6 +111,14 @@ def check_options(
     )
     _refuse_combinations(cluster, group, fiml, robust, se_kind, info, group_equal, group_partial)
     n_boot, boot_seed = _bootstrap(bootstrap, seed)
+    if not isinstance(baseline, bool):
+        raise ModelError(f"baseline must be True or False, got {baseline!r}")
+    if not baseline and (fiml or robust):
+        raise ModelError(
+            "baseline=False is available with estimator='ML' and missing='listwise': the "
+            "scaled (MLR) and FIML-corrected fit measures are computed with the baseline "
+            "model (leave baseline=True)"
+        )
     if n_boot is not None and (cluster is not None or group is not None):
         raise ModelError(
             "bootstrap intervals are available for single-group, single-level models; for "
@@ -127,6 +137,7 @@ def check_options(
         bootstrap=n_boot,
         seed=boot_seed,
         max_iter=max_iter,
+        baseline=baseline,
     )
 
 
