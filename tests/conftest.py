@@ -24,10 +24,19 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
-import matplotlib
+# One BLAS/OpenMP thread in each pytest-xdist worker (and the notebook kernels and CLI
+# subprocesses it starts, which inherit the environment): the workers already use every core,
+# and each worker's BLAS starting a thread per core oversubscribes them. Measured on 2 cores:
+# tests/test_power.py took 103 s (64 s of CPU) with BLAS threads, 35 s (29 s) without.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
+import matplotlib  # after the thread settings: it imports numpy
 import pytest
 
 matplotlib.use("Agg")
