@@ -16,8 +16,8 @@
   ``w`` comes from ``z`` near ``-w / 2``, hence the longer left side).
 * the mixing over ``s`` for finite ``df``, in ``x = log s``, whose density is proportional to
   ``exp(df (x - (e^(2x) - 1) / 2))``: it is integrated over the window where that exponent is
-  above ``-45`` (found by Newton's method per df, so the window narrows as df grows) on
-  16-point panels (12 of them for df >= 4, more for smaller df, whose window is longer), and
+  above ``-70`` (found by Newton's method per df, so the window narrows as df grows) on
+  16-point panels (12 of them for df >= 8, up to 64 for df near 1, whose window is longest), and
   normalised by the same quadrature sum.
 
 R integrates the range in Hartley's form with 12-point panels, the chi part over at most 50
@@ -50,10 +50,13 @@ __all__ = ["ptukey", "qtukey", "tukey_pdf"]
 #: near z = -w/2, so the grid reaches further left than right)
 _Z_EDGES = np.linspace(-12.0, 9.0, 8)
 _Z_NODES = 24
-#: the log(s) window ends where the chi log-density is 45 below its mode (e^-45 = 3e-20)
-_LOG_DROP = 45.0
+#: the log(s) window ends where the chi log-density is this far below its mode (e^-70 = 4e-31:
+#: the mass left out below the window is what an upper tail of 1e-12 would lose, relatively)
+_LOG_DROP = 70.0
+#: below this range w, Phi(z + w) - Phi(z) comes from a series instead of a difference
+_SMALL_W = 0.01
 #: panels of the log(s) window by df: (df at least, panels); the window is longest for small df
-_S_PANELS = ((4.0, 12), (2.0, 24), (1.0, 40), (0.0, 64))
+_S_PANELS = ((8.0, 12), (4.0, 16), (3.0, 24), (2.0, 32), (1.5, 48), (1.0, 64), (0.0, 96))
 #: rows per block of the vectorised quadrature (bounds the memory: rows x s-nodes x z-nodes)
 _CHUNK = 16
 #: Newton in log q: stop when the step is below this (relative accuracy of q)
@@ -98,7 +101,7 @@ def _range_dist(w: np.ndarray, k: np.ndarray, parts: _Parts) -> _Out:
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         if want_upper:
             # a^m - b^m = -a^m expm1(m log1p(-(1 - Phi(z + w)) / a)): no cancellation
-            ratio = special.ndtr(-zw) / _SF_Z
+            ratio = np.minimum(special.ndtr(-zw) / _SF_Z, 1.0)
             upper_i = -np.exp(m * _LOG_SF_Z) * np.expm1(m * np.log1p(-ratio))
             upper = kk * (upper_i @ _PHI_Z)
         if want_lower or want_dens:
@@ -111,6 +114,20 @@ def _range_dist(w: np.ndarray, k: np.ndarray, parts: _Parts) -> _Out:
                 ],
                 axis=-1,
             )
+            # for small w that difference cancels; the midpoint series of the integral of phi
+            # over [z, z + w] does not: phi(c) w (1 + He2(c) w^2/24 + He4(c) w^4/1920), c the
+            # midpoint (next term below 1e-16 relative for w < 0.01 and |c| < 12)
+            small = w < _SMALL_W
+            if np.any(small):
+                c = _Z + 0.5 * w
+                c2, w2 = c * c, w * w
+                series = (
+                    np.exp(-0.5 * c2)
+                    / np.sqrt(2 * np.pi)
+                    * w
+                    * (1 + (c2 - 1) * w2 / 24 + ((c2 - 6) * c2 + 3) * w2 * w2 / 1920)
+                )
+                b = np.where(small, series, b)
             log_b = np.log(np.maximum(b, 0.0))
             if want_lower:
                 lower = kk * (np.exp(m * log_b) @ _PHI_Z)
@@ -123,7 +140,7 @@ def _range_dist(w: np.ndarray, k: np.ndarray, parts: _Parts) -> _Out:
 
 
 def _log_s_window(df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ends of the ``x = log s`` window where ``df h(x) >= -45``, ``h(x) = x - expm1(2x)/2``."""
+    """Ends of the ``x = log s`` window where ``df h(x) >= -70``, ``h(x) = x - expm1(2x)/2``."""
     target = -_LOG_DROP / df
     lo = target - 0.5 - np.sqrt(-target)  # left of the left root; Newton then rises to it
     hi = 0.5 * np.log1p(-2 * target) + 1.0  # right of the right root
