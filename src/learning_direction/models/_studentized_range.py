@@ -17,7 +17,7 @@
 * the mixing over ``s`` for finite ``df``, in ``x = log s``, whose density is proportional to
   ``exp(df (x - (e^(2x) - 1) / 2))``: it is integrated over the window where that exponent is
   above ``-70`` (found by Newton's method per df, so the window narrows as df grows) on
-  16-point panels (12 of them for df >= 8, up to 64 for df near 1, whose window is longest), and
+  16-point panels (6 of them for df >= 30, up to 64 for df near 1, whose window is longest), and
   normalised by the same quadrature sum.
 
 R integrates the range in Hartley's form with 12-point panels, the chi part over at most 50
@@ -56,7 +56,17 @@ _LOG_DROP = 70.0
 #: below this range w, Phi(z + w) - Phi(z) comes from a series instead of a difference
 _SMALL_W = 0.01
 #: panels of the log(s) window by df: (df at least, panels); the window is longest for small df
-_S_PANELS = ((8.0, 12), (4.0, 16), (3.0, 24), (2.0, 32), (1.5, 48), (1.0, 64), (0.0, 96))
+_S_PANELS = (
+    (30.0, 6),
+    (15.0, 8),
+    (8.0, 12),
+    (4.0, 16),
+    (3.0, 24),
+    (2.0, 32),
+    (1.5, 48),
+    (1.0, 64),
+    (0.0, 96),
+)
 #: rows per block of the vectorised quadrature (bounds the memory: rows x s-nodes x z-nodes)
 _CHUNK = 16
 #: Newton in log q: stop when the step is below this (relative accuracy of q)
