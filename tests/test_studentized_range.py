@@ -15,6 +15,7 @@ import pytest
 from scipy import special, stats
 
 from _reference import reference_json
+from learning_direction.exceptions import ModelError
 from learning_direction.models._studentized_range import ptukey, qtukey, tukey_pdf
 
 REF = reference_json("studentized_range.json")
@@ -136,7 +137,7 @@ def test_edges_and_missing_values():
     assert qtukey(0.0, 3, 10) == 0.0
     assert qtukey(1.0, 3, 10) == np.inf
     assert np.isnan(qtukey(np.nan, 3, 10))
-    with pytest.raises(ValueError, match="k must be an integer >= 2"):
+    with pytest.raises(ModelError, match=r"k must be a whole number >= 2 .* got k = 1, df = 10"):
         ptukey(3.0, 1, 10)
-    with pytest.raises(ValueError, match="df > 0"):
-        qtukey(0.95, 3, 0)
+    with pytest.raises(ModelError, match=r"df > 0; got k = 3, df = 0 \(element 1\)"):
+        qtukey(0.95, 3, [5, 0])
