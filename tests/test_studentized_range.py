@@ -34,16 +34,23 @@ Q = _columns(REF["qtukey"], ("k", "df", "p", "q"))
 R_P_TOL = {np.inf: 3e-9, 1000: 7e-9, 120: 2e-8, 50: 2.5e-8, 20.5: 1.5e-8, 10: 2.5e-7}
 
 
+# every other row of the grid (each k, df and region of q is still represented): the test stays
+# at about a second
+ROWS = np.arange(0, P["q"].size, 2)
+
+
 @pytest.fixture(scope="module")
 def upper_all():
-    return ptukey(P["q"], P["k"], P["df"], lower_tail=False)
+    out = np.full(P["q"].size, np.nan)
+    out[ROWS] = ptukey(P["q"][ROWS], P["k"][ROWS], P["df"][ROWS], lower_tail=False)
+    return out
 
 
 @pytest.mark.parametrize("df", list(R_P_TOL))
 def test_ptukey_matches_r_where_r_is_accurate(df, upper_all):
-    m = P["df"] == df
+    m = ROWS[P["df"][ROWS] == df]
     np.testing.assert_allclose(upper_all[m], P["upper"][m], rtol=0, atol=R_P_TOL[df])
-    sub = np.flatnonzero(m)[::4]
+    sub = np.flatnonzero(P["df"] == df)[1::6]
     lower = ptukey(P["q"][sub], P["k"][sub], P["df"][sub])
     np.testing.assert_allclose(lower, P["lower"][sub], rtol=0, atol=R_P_TOL[df])
 
@@ -51,7 +58,7 @@ def test_ptukey_matches_r_where_r_is_accurate(df, upper_all):
 def test_small_df_where_r_is_off_agrees_with_scipy(upper_all):
     # the rows with the largest |ours - R| at df 2, 3, 5: scipy sides with ours, not with R
     for df, r_off in ((2, 1e-3), (3, 1e-4), (5, 1e-5)):
-        m = np.flatnonzero(P["df"] == df)
+        m = ROWS[P["df"][ROWS] == df]
         worst = m[np.argsort(-np.abs(upper_all[m] - P["upper"][m]))[:3]]
         sp = [stats.studentized_range.sf(P["q"][i], P["k"][i], df) for i in worst]
         np.testing.assert_allclose(upper_all[worst], sp, rtol=1e-9, atol=1e-11)
@@ -59,7 +66,7 @@ def test_small_df_where_r_is_off_agrees_with_scipy(upper_all):
 
 
 def test_ptukey_matches_scipy_on_a_sample_of_the_grid(upper_all):
-    idx = np.random.default_rng(3).choice(P["q"].size, 40, replace=False)
+    idx = np.random.default_rng(3).choice(ROWS, 40, replace=False)
     sp = np.array([stats.studentized_range.sf(P["q"][i], P["k"][i], P["df"][i]) for i in idx])
     # scipy's sf is 1 - cdf with an absolute error near 1e-13: relative only above 1e-6
     np.testing.assert_allclose(upper_all[idx], sp, rtol=0, atol=2e-11)
@@ -106,7 +113,7 @@ def test_qtukey_matches_r_to_its_stopping_accuracy():
 
 
 def test_qtukey_matches_scipy():
-    cases = [(0.95, 3, 197.3), (0.95, 6, 5.5), (0.99, 10, 20.5), (0.5, 20, 2.0), (0.999, 4, 1e3)]
+    cases = [(0.95, 3, 197.3), (0.99, 10, 5.5), (0.5, 20, 2.0)]
     for p, k, df in cases:
         sp = stats.studentized_range.ppf(p, k, df)
         assert qtukey(p, k, df) == pytest.approx(sp, rel=1e-10)
