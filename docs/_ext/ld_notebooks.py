@@ -53,6 +53,9 @@ QUICK = {
     "N_REPS_DESIGN": 30,
     "N_REPS_CHECK": 200,
     "N_REPS_CHECK_BOOT": 20,
+    # worker processes: starting them (each imports the toolkit) costs more than a few
+    # replications, and the test workers already use every core
+    "N_JOBS": 1,
 }
 # what a notebook's outputs depend on, besides its own text
 _INPUTS = ("src/learning_direction", "scales", "data")
