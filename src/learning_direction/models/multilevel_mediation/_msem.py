@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,15 +155,20 @@ def _fit_sem(d: MLData, ci_level: float, se: bool) -> tuple[SEMResult, str]:
     with the raw-data one to about 1e-3 rather than 1e-6.
     """
     kind = "standard" if se else "none"
-    centred = dataclasses.replace(d, frame=d.frame - d.frame.mean())
-    attempts = (
-        ("", d, None),
-        ("regression starting values", d, starting_values(d)),
-        ("grand-mean-centred variables and regression starting values", centred,
-         starting_values(centred)),
-    )  # fmt: skip
+
+    def attempts() -> Iterator[tuple[str, MLData, Starts | None]]:
+        # the fallbacks are built only when needed (their regressions cost a fit's worth of
+        # pandas work, and most fits converge from the first start)
+        yield "", d, None
+        yield "regression starting values", d, starting_values(d)
+        centred = dataclasses.replace(d, frame=d.frame - d.frame.mean())
+        yield (
+            "grand-mean-centred variables and regression starting values", centred,
+            starting_values(centred),
+        )  # fmt: skip
+
     first: ModelError | None = None
-    for how, data, starts in attempts:
+    for how, data, starts in attempts():
         frame = data.frame.assign(**{d.cluster: d.codes})
         try:
             res = fit_sem(
