@@ -8,6 +8,7 @@ of the estimated parameters; :func:`fit_baseline` fits lavaan's independence mod
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from ...exceptions import ModelError
 from .derivatives import casewise_information
 from .moments import single_level_moments, two_level_data
 from .objective import FIMLObjective, SingleLevelObjective, TwoLevelObjective
-from .optimize import OptimResult, fd_jacobian, newton_minimize
+from .optimize import OptimResult, fd_jacobian_many, newton_minimize
 from .parameters import Parameterization, build_parameterization, start_theta
 from .partable import BlockInfo, ParRow, ParTable
 from .ram import RamBlock
@@ -236,11 +237,6 @@ def estimate(prep: Prepared, *, max_iter: int = 500, start: Array | None = None)
     def grad(z: Array) -> Array:
         return param.grad_z(obj.gradient(param.values(z)))
 
-    def observed(z: Array) -> Array:
-        h = fd_jacobian(grad, z, h=1e-5, points=3)
-        return np.asarray((h + h.T) / 2)
-
-    far = observed
     if isinstance(obj, SingleLevelObjective):
 
         def far(z: Array) -> Array:
@@ -256,6 +252,14 @@ def estimate(prep: Prepared, *, max_iter: int = 500, start: Array | None = None)
 
         def observed(z: Array) -> Array:
             return 2 / obj.n * _casewise_z(prep, z, "observed")
+
+    else:  # two levels: the finite-difference Hessian, its 2 nz gradient probes in one pass
+
+        def observed(z: Array) -> Array:
+            h = fd_jacobian_many(functools.partial(_grad_z_many, prep), z, h=1e-5, points=3)
+            return np.asarray((h + h.T) / 2)
+
+        far = observed
 
     z_start = _start_z(prep) if start is None else np.asarray(start, dtype=float)
     if param.nz == 0:
@@ -310,11 +314,17 @@ def information(fit: Fitted, kind: str) -> Array:
     if kind == "expected":
         return scale * _expected_z(prep, fit.z)
 
-    def grad(z: Array) -> Array:
-        return prep.param.grad_z(prep.objective.gradient(prep.param.values(z)))
-
-    h = fd_jacobian(grad, fit.z)
+    h = fd_jacobian_many(functools.partial(_grad_z_many, prep), fit.z)
     return np.asarray(scale * (h + h.T) / 2)
+
+
+def _grad_z_many(prep: Prepared, zs: Array) -> Array:
+    """Gradient of the two-level objective in ``z`` at a stack of points (B, nz)."""
+    obj, param = prep.objective, prep.param
+    if not isinstance(obj, TwoLevelObjective):  # pragma: no cover - callers check
+        raise ModelError("the stacked gradient is implemented for two-level models only")
+    values = np.stack([param.values(z) for z in zs])
+    return np.asarray(obj.gradient_many(values)[:, param.free_rows] @ param.k)
 
 
 def baseline_table(table: ParTable) -> ParTable:

@@ -20,7 +20,7 @@ from .moments import SampleMoments, TwoLevelData
 from .ram import Implied, RamBlock
 from .saturated import PatternData
 from .singlelevel import Discrepancy, ml_discrepancy, ml_expected_hessian
-from .twolevel import Layout, minus2_loglik
+from .twolevel import Layout, minus2_loglik, minus2_loglik_many
 
 __all__ = ["FIMLObjective", "Objective", "SingleLevelObjective", "TwoLevelObjective"]
 
@@ -142,6 +142,23 @@ class TwoLevelObjective:
         scale = 1.0 / self.n
         grad[within.rows] += within.gradient(w, scale * out.g_sigma_w, scale * out.g_mu_w)
         grad[between.rows] += between.gradient(b, scale * out.g_sigma_b, scale * out.g_mu_b)
+        return grad
+
+    def gradient_many(self, values: Array) -> Array:
+        """:meth:`gradient` at a stack of row-value vectors (B, rows), in one stacked pass.
+
+        Row ``b`` equals ``gradient(values[b])`` up to rounding (NaN where undefined).
+        """
+        within, between = self.blocks
+        w, b = within.implied_many(values), between.implied_many(values)
+        out = minus2_loglik_many(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu)
+        scale = 1.0 / self.n
+        grad = np.zeros((values.shape[0], self.n_rows))
+        grad[:, within.rows] += within.gradient_stack(w, scale * out.g_sigma_w, scale * out.g_mu_w)
+        grad[:, between.rows] += between.gradient_stack(
+            b, scale * out.g_sigma_b, scale * out.g_mu_b
+        )
+        grad[out.bad] = math.nan
         return grad
 
     def loglik(self, values: Array) -> float:

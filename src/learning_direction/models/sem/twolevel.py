@@ -50,7 +50,15 @@ from numpy.typing import NDArray
 
 from .moments import TwoLevelData
 
-__all__ = ["H1TwoLevel", "Layout", "TwoLevelValue", "fit_saturated", "minus2_loglik"]
+__all__ = [
+    "H1TwoLevel",
+    "Layout",
+    "TwoLevelStack",
+    "TwoLevelValue",
+    "fit_saturated",
+    "minus2_loglik",
+    "minus2_loglik_many",
+]
 
 Array = NDArray[np.float64]
 LOG_2PI = math.log(2 * math.pi)
@@ -96,6 +104,19 @@ class TwoLevelValue:
     g_mu_w: Array
     g_sigma_b: Array
     g_mu_b: Array
+
+
+@dataclass(frozen=True)
+class TwoLevelStack:
+    """:class:`TwoLevelValue` of a stack of moment sets (leading axis B), with the members whose
+    covariance matrices are not positive definite flagged in ``bad``."""
+
+    value: Array
+    g_sigma_w: Array
+    g_mu_w: Array
+    g_sigma_b: Array
+    g_mu_b: Array
+    bad: NDArray[np.bool_]
 
 
 def minus2_loglik(
@@ -164,6 +185,67 @@ def minus2_loglik(
         g_sigma_b=(g_b + g_b.T) / 2,
         g_mu_b=g_mu_d[layout.d_index],
     )
+
+
+def minus2_loglik_many(
+    data: TwoLevelData,
+    layout: Layout,
+    sigma_w: Array,
+    mu_w: Array,
+    sigma_b: Array,
+    mu_b: Array,
+) -> TwoLevelStack:
+    """:func:`minus2_loglik` (with gradients) at a stack of B moment sets, on stacked arrays.
+
+    Every moment argument has a leading axis of length B. Member ``b`` of the result equals
+    ``minus2_loglik`` of member ``b``'s moments up to rounding; members whose covariance
+    matrices are not positive definite are flagged in ``bad`` and their entries are NaN.
+    """
+    py, pz, nb = layout.py, layout.pz, data.n - data.n_clusters
+    n_b, pd_, sizes = sigma_w.shape[0], layout.pd, data.sizes
+    sw_sign, sw_logdet = np.linalg.slogdet(sigma_w)
+    sb_d = np.zeros((n_b, pd_, pd_))
+    sb_d[:, layout.d_index[:, None], layout.d_index[None, :]] = sigma_b
+    mu_d = np.zeros((n_b, pd_))
+    mu_d[:, layout.d_index] = mu_b
+    mu_d[:, pz:] += mu_w
+    v = np.repeat(sb_d[:, None], len(sizes), axis=1)
+    v[:, :, pz:, pz:] += sigma_w[:, None] / sizes[None, :, None, None]
+    sign, logdet = np.linalg.slogdet(v)
+    bad = (sw_sign <= 0) | np.any(sign <= 0, axis=1)
+    if np.any(bad):  # keep inv away from singular members; their results are NaN below
+        sigma_w = np.where(bad[:, None, None], np.eye(py), sigma_w)
+        v = np.where(bad[:, None, None, None], np.eye(pd_), v)
+    sw_inv = np.linalg.inv(sigma_w)
+    v_inv = np.linalg.inv(v)
+    dev = data.dbar[None] - mu_d[:, None, :]
+    t = data.dcov[None] + dev[..., :, None] * dev[..., None, :]
+    counts = data.counts.astype(float)
+    quad = np.einsum("bkij,bkji->bk", v_inv, t)
+    value = nb * (sw_logdet + np.sum(sw_inv * data.s_pw, axis=(1, 2)))
+    value = value + np.sum(counts * (logdet + quad), axis=1)
+    value += (
+        py * float(np.sum(np.log(data.cluster_size)))
+        + (data.n * py + data.n_clusters * pz) * LOG_2PI
+    )
+    g_v = counts[None, :, None, None] * (v_inv - v_inv @ t @ v_inv)
+    g_mu_d = -2.0 * np.einsum("k,bkij,bkj->bi", counts, v_inv, dev)
+    g_w = nb * (sw_inv - sw_inv @ data.s_pw @ sw_inv)
+    g_w += np.sum(g_v[:, :, pz:, pz:] / sizes[None, :, None, None], axis=1)
+    idx = layout.d_index
+    g_b = np.sum(g_v, axis=1)[:, idx[:, None], idx[None, :]]
+    out = TwoLevelStack(
+        value=value,
+        g_sigma_w=(g_w + np.swapaxes(g_w, 1, 2)) / 2,
+        g_mu_w=g_mu_d[:, pz:],
+        g_sigma_b=(g_b + np.swapaxes(g_b, 1, 2)) / 2,
+        g_mu_b=g_mu_d[:, idx],
+        bad=bad,
+    )
+    if np.any(bad):
+        for arr in (out.value, out.g_sigma_w, out.g_mu_w, out.g_sigma_b, out.g_mu_b):
+            arr[bad] = np.nan
+    return out
 
 
 @dataclass(frozen=True)
