@@ -190,13 +190,15 @@ def fit(d: MLData, ci_level: float, *, se: bool = True) -> MSEMFit:
     syntax = model_syntax(d)
     res, restarted = _fit_sem(d, ci_level, se)
     tab = res.table
+    op, lhs, label = (tab[c].to_numpy() for c in ("op", "lhs", "label"))
+    cols = ("estimate", "se", "ci_low", "ci_high", "p_value")
+    values = tab.loc[:, list(cols)].to_numpy(dtype=float)  # one pass, not pandas per term
     rows: dict[str, dict[str, float]] = {}
     for term in d.terms():
-        hit = tab[(tab["op"] == ":=") & (tab["lhs"] == term)]
+        hit = np.flatnonzero((op == ":=") & (lhs == term))
         if not len(hit):
-            hit = tab[(tab["label"] == term) & (tab["op"] == "~")]
-        r = hit.iloc[0]
-        rows[term] = {k: float(r[k]) for k in ("estimate", "se", "ci_low", "ci_high", "p_value")}
+            hit = np.flatnonzero((label == term) & (op == "~"))
+        rows[term] = {k: float(v) for k, v in zip(cols, values[hit[0]], strict=True)}
     moments = {
         ("within" if key == "level1" else "between"): {
             "cov": val["cov"],

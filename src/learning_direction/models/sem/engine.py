@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ...exceptions import ModelError
 from .derivatives import casewise_information
-from .moments import single_level_moments, two_level_data
+from .moments import TwoLevelData, single_level_moments, two_level_data
 from .objective import FIMLObjective, SingleLevelObjective, TwoLevelObjective
 from .optimize import OptimResult, fd_jacobian_many, newton_minimize
 from .parameters import Parameterization, build_parameterization, start_theta
@@ -133,8 +133,7 @@ def prepare(
         for info, frame in zip(table.blocks, frames, strict=True)
     )
     loglik_x = sum(
-        _loglik_x(frame, list(info.ov_x), None)
-        for info, frame in zip(table.blocks, frames, strict=True)
+        _loglik_x(frame, list(info.ov_x)) for info, frame in zip(table.blocks, frames, strict=True)
     )
     objective: SingleLevelObjective | TwoLevelObjective | FIMLObjective
     if fiml:
@@ -178,25 +177,32 @@ def _prepare_two_level(table: ParTable, data: pd.DataFrame, cluster: str) -> Pre
         ),
         loglik=sat.loglik,
         em_iterations=sat.iterations,
-        loglik_x=_loglik_x(data, [v for v in table.blocks[0].ov_x if v not in ov2], None)
-        + _loglik_x(data, [v for v in table.blocks[1].ov_x if v not in ov1], cluster),
+        loglik_x=_loglik_x(data, [v for v in table.blocks[0].ov_x if v not in ov2])
+        + _loglik_x_between(tl, [v for v in table.blocks[1].ov_x if v not in ov1]),
     )
     objective = TwoLevelObjective(blocks, tl, layout, len(table.rows))
     param = build_parameterization(table, _fixed_values(table, h1))
     return Prepared(table=table, objective=objective, h1=h1, param=param)
 
 
-def _loglik_x(data: pd.DataFrame, names: list[str], cluster: str | None) -> float:
-    """Saturated log-likelihood of the fixed covariates (lavaan subtracts it with fixed.x).
-
-    Over all rows, or over clusters (one value per cluster) for between-only covariates.
-    """
+def _loglik_x(data: pd.DataFrame, names: list[str]) -> float:
+    """Saturated log-likelihood of the fixed covariates over all rows (lavaan subtracts it
+    with fixed.x); :func:`_loglik_x_between` for between-only covariates."""
     if not names:
         return 0.0
-    frame = data.loc[:, list(dict.fromkeys(names))]
-    if cluster is not None:
-        frame = frame.groupby(data[cluster].to_numpy(), sort=False).mean()
-    x = frame.to_numpy(dtype=float)
+    return _saturated_loglik(data.loc[:, list(dict.fromkeys(names))].to_numpy(dtype=float))
+
+
+def _loglik_x_between(tl: TwoLevelData, names: list[str]) -> float:
+    """:func:`_loglik_x` of between-only covariates: over their values, one per cluster (the
+    cluster summaries of the two-level data)."""
+    if not names:
+        return 0.0
+    x = tl.z[:, [tl.z_names.index(v) for v in dict.fromkeys(names)]]
+    return _saturated_loglik(x)
+
+
+def _saturated_loglik(x: Array) -> float:
     n, p = x.shape
     c = x - x.mean(axis=0)
     logdet = float(np.linalg.slogdet(c.T @ c / n)[1])
