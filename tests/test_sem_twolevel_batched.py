@@ -19,6 +19,7 @@ import pytest
 
 from _reference import reference_csv, reference_json
 from learning_direction.models.sem import build_partable, engine, parse_model
+from learning_direction.models.sem.objective import TwoLevelObjective
 from learning_direction.models.sem.optimize import fd_jacobian, fd_jacobian_many
 from learning_direction.models.sem.twolevel import minus2_loglik, minus2_loglik_many
 
@@ -140,3 +141,20 @@ def test_the_stacked_hessian_of_the_fit_equals_the_one_point_one(name):
         ref = fd_jacobian(grad, z, h=h, points=points)
         got = fd_jacobian_many(many, z, h=h, points=points)
         np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-9 * np.max(np.abs(ref)))
+
+
+def test_the_kept_last_point_gives_the_same_value_and_gradient_as_a_fresh_evaluation():
+    prep = _prepared("med_211")
+    obj = prep.objective
+    values = _points("med_211", 3)
+    fresh = TwoLevelObjective(obj.blocks, obj.data, obj.layout, obj.n_rows)
+    for v in (values[0], values[1], values[0], values[2]):  # revisits and new points
+        assert obj.value(v) == fresh.value(v.copy())
+        np.testing.assert_array_equal(obj.gradient(v), fresh.gradient(v.copy()))
+        w, b = obj.implied(v)
+        ref = minus2_loglik(obj.data, obj.layout, w.sigma, w.mu, b.sigma, b.mu, gradient=False)
+        assert obj.value(v) == ref.value / obj.n
+    moved = values[0].copy()
+    assert obj.value(moved) == obj.value(values[0])
+    moved[np.flatnonzero(~np.isnan(moved))[0]] += 1e-3  # the same array object, changed
+    assert obj.value(moved) != obj.value(values[0])

@@ -10,6 +10,7 @@ likelihood of Muthén (1994) and lavaan's ``lav_mvnorm_cluster_*`` functions use
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -86,6 +87,21 @@ class TwoLevelData:
     @property
     def py(self) -> int:
         return len(self.y_names)
+
+    @functools.cached_property
+    def sizes_f(self) -> Array:
+        """``sizes`` as floats."""
+        return self.sizes.astype(float)
+
+    @functools.cached_property
+    def counts_f(self) -> Array:
+        """``counts`` as floats."""
+        return self.counts.astype(float)
+
+    @functools.cached_property
+    def sum_log_size(self) -> float:
+        """``sum_j log n_j`` over the clusters."""
+        return float(np.sum(np.log(self.cluster_size)))
 
     @property
     def pz(self) -> int:

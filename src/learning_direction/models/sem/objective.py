@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -20,7 +20,7 @@ from .moments import SampleMoments, TwoLevelData
 from .ram import Implied, RamBlock
 from .saturated import PatternData
 from .singlelevel import Discrepancy, ml_discrepancy, ml_expected_hessian
-from .twolevel import Layout, minus2_loglik, minus2_loglik_many
+from .twolevel import Layout, TwoLevelValue, minus2_loglik, minus2_loglik_many
 
 __all__ = ["FIMLObjective", "Objective", "SingleLevelObjective", "TwoLevelObjective"]
 
@@ -127,14 +127,28 @@ class TwoLevelObjective:
     def implied(self, values: Array) -> list[Implied]:
         return [b.implied(values) for b in self.blocks]
 
-    def value(self, values: Array) -> float:
+    _last: list[tuple[bytes, Implied, Implied, TwoLevelValue | None]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    def _evaluate(self, values: Array) -> tuple[Implied, Implied, TwoLevelValue | None]:
+        """Implied moments and ``-2 log L`` with its gradients, kept for the last point: the
+        minimiser asks for the gradient where the line search has just taken the value."""
+        key = values.tobytes()
+        last = self._last[-1] if self._last else None
+        if last is not None and last[0] == key:
+            return last[1], last[2], last[3]
         w, b = self.implied(values)
-        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu, gradient=False)
+        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu)
+        self._last[:] = [(key, w, b, out)]
+        return w, b, out
+
+    def value(self, values: Array) -> float:
+        out = self._evaluate(values)[2]
         return math.inf if out is None else out.value / self.n
 
     def gradient(self, values: Array) -> Array:
-        w, b = self.implied(values)
-        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu)
+        w, b, out = self._evaluate(values)
         grad = np.zeros(self.n_rows)
         if out is None:
             return grad * math.nan

@@ -41,6 +41,7 @@ Psychology*, 48, 359-370.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,13 +87,10 @@ class Layout:
     def pd(self) -> int:
         return self.py + self.pz
 
-    def embed_b(self, sigma_b: Array, mu_b: Array) -> tuple[Array, Array]:
-        """Level-2 moments in ``d`` order (zero for within-only variables)."""
-        s = np.zeros((self.pd, self.pd))
-        s[np.ix_(self.d_index, self.d_index)] = sigma_b
-        mu = np.zeros(self.pd)
-        mu[self.d_index] = mu_b
-        return s, mu
+    @functools.cached_property
+    def d_cells(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Row and column indices (broadcasting) of the level-2 block's cells in ``d`` order."""
+        return self.d_index[:, None], self.d_index[None, :]
 
 
 @dataclass(frozen=True)
@@ -104,6 +102,12 @@ class TwoLevelValue:
     g_mu_w: Array
     g_sigma_b: Array
     g_mu_b: Array
+
+
+def _constant(data: TwoLevelData, layout: Layout) -> float:
+    """The terms of ``-2 log L`` that do not depend on the parameters."""
+    py, pz = layout.py, layout.pz
+    return py * data.sum_log_size + (data.n * py + data.n_clusters * pz) * LOG_2PI
 
 
 @dataclass(frozen=True)
@@ -146,38 +150,38 @@ def minus2_loglik(
     TwoLevelValue or None
         ``None`` when a covariance matrix is not positive definite.
     """
-    py, pz, nb = layout.py, layout.pz, data.n - data.n_clusters
+    pz, nb = layout.pz, data.n - data.n_clusters
     sw_sign, sw_logdet = np.linalg.slogdet(sigma_w)
     if sw_sign <= 0:
         return None
     sw_inv = np.linalg.inv(sigma_w)
-    sb_d, mb_d = layout.embed_b(sigma_b, mu_b)
-    mu_d = mb_d.copy()
+    sizes = data.sizes_f[:, None, None]
+    ii, jj = layout.d_cells
+    v = np.zeros((len(sizes), layout.pd, layout.pd))
+    v[:, ii, jj] = sigma_b
+    mu_d = np.zeros(layout.pd)
+    mu_d[layout.d_index] = mu_b
     mu_d[pz:] += mu_w
-    v = np.repeat(sb_d[None], len(data.sizes), axis=0)
-    v[:, pz:, pz:] += sigma_w[None] / data.sizes[:, None, None]
+    v[:, pz:, pz:] += sigma_w[None] / sizes
     sign, logdet = np.linalg.slogdet(v)
     if np.any(sign <= 0):
         return None
     v_inv = np.linalg.inv(v)
     dev = data.dbar - mu_d
     t = data.dcov + dev[:, :, None] * dev[:, None, :]
-    counts = data.counts.astype(float)
+    counts = data.counts_f
     quad = np.einsum("kij,kji->k", v_inv, t)
     value = nb * (sw_logdet + float(np.sum(sw_inv * data.s_pw)))
     value += float(np.sum(counts * (logdet + quad)))
-    value += (
-        py * float(np.sum(np.log(data.cluster_size)))
-        + (data.n * py + data.n_clusters * pz) * LOG_2PI
-    )
+    value += _constant(data, layout)
     if not gradient:
         empty = np.zeros(0)
         return TwoLevelValue(value, empty, empty, empty, empty)
     g_v = counts[:, None, None] * (v_inv - v_inv @ t @ v_inv)
     g_mu_d = -2.0 * np.einsum("k,kij,kj->i", counts, v_inv, dev)
     g_w = nb * (sw_inv - sw_inv @ data.s_pw @ sw_inv)
-    g_w += np.sum(g_v[:, pz:, pz:] / data.sizes[:, None, None], axis=0)
-    g_b = np.sum(g_v, axis=0)[np.ix_(layout.d_index, layout.d_index)]
+    g_w += np.sum(g_v[:, pz:, pz:] / sizes, axis=0)
+    g_b = np.sum(g_v, axis=0)[ii, jj]
     return TwoLevelValue(
         value=value,
         g_sigma_w=(g_w + g_w.T) / 2,
@@ -202,10 +206,11 @@ def minus2_loglik_many(
     matrices are not positive definite are flagged in ``bad`` and their entries are NaN.
     """
     py, pz, nb = layout.py, layout.pz, data.n - data.n_clusters
-    n_b, pd_, sizes = sigma_w.shape[0], layout.pd, data.sizes
+    n_b, pd_, sizes = sigma_w.shape[0], layout.pd, data.sizes_f
     sw_sign, sw_logdet = np.linalg.slogdet(sigma_w)
     sb_d = np.zeros((n_b, pd_, pd_))
-    sb_d[:, layout.d_index[:, None], layout.d_index[None, :]] = sigma_b
+    ii, jj = layout.d_cells
+    sb_d[:, ii, jj] = sigma_b
     mu_d = np.zeros((n_b, pd_))
     mu_d[:, layout.d_index] = mu_b
     mu_d[:, pz:] += mu_w
@@ -220,14 +225,11 @@ def minus2_loglik_many(
     v_inv = np.linalg.inv(v)
     dev = data.dbar[None] - mu_d[:, None, :]
     t = data.dcov[None] + dev[..., :, None] * dev[..., None, :]
-    counts = data.counts.astype(float)
+    counts = data.counts_f
     quad = np.einsum("bkij,bkji->bk", v_inv, t)
     value = nb * (sw_logdet + np.sum(sw_inv * data.s_pw, axis=(1, 2)))
     value = value + np.sum(counts * (logdet + quad), axis=1)
-    value += (
-        py * float(np.sum(np.log(data.cluster_size)))
-        + (data.n * py + data.n_clusters * pz) * LOG_2PI
-    )
+    value += _constant(data, layout)
     g_v = counts[None, :, None, None] * (v_inv - v_inv @ t @ v_inv)
     g_mu_d = -2.0 * np.einsum("k,bkij,bkj->bi", counts, v_inv, dev)
     g_w = nb * (sw_inv - sw_inv @ data.s_pw @ sw_inv)
@@ -301,12 +303,13 @@ def fit_saturated(
         mu_b=np.zeros(py),
         sigma_yz=np.zeros((py, pz)),
     )
+    em = _EMData.build(data)
     fx_old = _em_loglik(data, layout, start, np.eye(pz), np.zeros(pz), both)
     state = start
     iterations = 0
     fx = fx_old
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is returned
-        state = _em_step(data, state, sigma_zz, z_mean)
+        state = _em_step(data, state, sigma_zz, z_mean, em)
         _floor_within(state, min_variance)
         fx = _em_loglik(data, layout, state, sigma_zz, z_mean, both)
         if fx - fx_old < tol:
@@ -352,10 +355,32 @@ def _em_loglik(
     return -math.inf if out is None else -out.value / 2
 
 
-def _em_step(data: TwoLevelData, state: _EMState, sigma_zz: Array, z_mean: Array) -> _EMState:
+@dataclass(frozen=True)
+class _EMData:
+    """What every EM step reuses: per-cluster arrays that do not change between steps."""
+
+    which: NDArray[np.intp]
+    b: Array
+    n_j: Array
+    n_ybar: Array
+
+    @classmethod
+    def build(cls, data: TwoLevelData) -> _EMData:
+        n_j = data.cluster_size.astype(float)
+        return cls(
+            which=np.searchsorted(data.sizes, data.cluster_size),
+            b=np.hstack([data.z, data.ybar]),
+            n_j=n_j,
+            n_ybar=n_j[:, None] * data.ybar,
+        )
+
+
+def _em_step(
+    data: TwoLevelData, state: _EMState, sigma_zz: Array, z_mean: Array, em: _EMData
+) -> _EMState:
     """One E and M step: posterior moments of the cluster effects, then the moment updates."""
     py, pz = state.sigma_w.shape[0], sigma_zz.shape[0]
-    sizes = data.sizes.astype(float)
+    sizes = data.sizes_f
     omega = np.zeros((len(sizes), pz + py, pz + py))
     omega[:, :pz, :pz] = sigma_zz
     omega[:, pz:, :pz] = state.sigma_yz
@@ -363,21 +388,19 @@ def _em_step(data: TwoLevelData, state: _EMState, sigma_zz: Array, z_mean: Array
     omega[:, pz:, pz:] = state.sigma_b + state.sigma_w / sizes[:, None, None]
     s1 = np.hstack([state.sigma_yz, state.sigma_b])
     weights = s1[None] @ np.linalg.inv(omega)
-    which = np.searchsorted(data.sizes, data.cluster_size)
-    b = np.hstack([data.z, data.ybar])
     mu = np.concatenate([z_mean, state.mu_w + state.mu_b])
-    ev = state.mu_b + np.einsum("jyd,jd->jy", weights[which], b - mu)
+    ev = state.mu_b + np.einsum("jyd,jd->jy", weights[em.which], em.b - mu)
     post = state.sigma_b[None] - weights @ s1.T[None]
     post = (post + np.transpose(post, (0, 2, 1))) / 2
-    counts = data.counts.astype(float)
-    n_j = data.cluster_size.astype(float)
+    counts = data.counts_f
+    n_j = em.n_j
     cov_sum = np.einsum("k,kij->ij", counts, post)
     evv = cov_sum + ev.T @ ev
     n, n_clusters = float(data.n), float(data.n_clusters)
     mu_w = (n_j[:, None] * (data.ybar - ev)).sum(axis=0) / n
     mu_b = ev.mean(axis=0)
     weighted = np.einsum("k,k,kij->ij", counts, sizes, post) + (n_j[:, None] * ev).T @ ev
-    cross = (n_j[:, None] * data.ybar).T @ ev
+    cross = em.n_ybar.T @ ev
     sigma_w = (data.y1y1 + weighted - cross - cross.T) / n - np.outer(mu_w, mu_w)
     sigma_b = evv / n_clusters - np.outer(mu_b, mu_b)
     sigma_yz = (ev.T @ data.z / n_clusters - np.outer(mu_b, z_mean)) if pz else state.sigma_yz
