@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from _reference import reference_csv, reference_json
-from learning_direction.models.sem import build_partable, engine, parse_model
+from learning_direction.models.sem import build_partable, engine, parse_model, twolevel
 from learning_direction.models.sem.objective import TwoLevelObjective
 from learning_direction.models.sem.optimize import fd_jacobian, fd_jacobian_many
 from learning_direction.models.sem.twolevel import minus2_loglik, minus2_loglik_many
@@ -158,3 +158,33 @@ def test_the_kept_last_point_gives_the_same_value_and_gradient_as_a_fresh_evalua
     assert obj.value(moved) == obj.value(values[0])
     moved[np.flatnonzero(~np.isnan(moved))[0]] += 1e-3  # the same array object, changed
     assert obj.value(moved) != obj.value(values[0])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_em_loglik_from_omega_equals_the_block_order_one_along_the_em_path(name):
+    """The EM inverts ``V_j`` once per step for its log-likelihood and the next E step; that
+    log-likelihood (``V_j`` built in ``d`` order) equals the one through the level-2 block
+    (``_level2`` then ``minus2_loglik``) exactly, at the start and along the iterations."""
+    prep = _prepared(name)
+    obj = prep.objective
+    data, layout = obj.data, obj.layout
+    ov1, ov2 = prep.table.blocks[0].ov, prep.table.blocks[1].ov
+    both = np.asarray([v in ov2 for v in ov1], dtype=bool)
+    z_mean = data.z.mean(axis=0)
+    zc = data.z - z_mean
+    sigma_zz = zc.T @ zc / data.n_clusters
+    state = twolevel._EMState(
+        sigma_w=np.eye(layout.py),
+        sigma_b=np.diag(both.astype(float)),
+        mu_w=np.zeros(layout.py),
+        mu_b=np.zeros(layout.py),
+        sigma_yz=np.zeros((layout.py, layout.pz)),
+    )
+    em = twolevel._EMData.build(data)
+    for _ in range(6):
+        fx, inv = twolevel._em_loglik_omega(data, layout, state, sigma_zz, z_mean)
+        assert fx == twolevel._em_loglik(data, layout, state, sigma_zz, z_mean, both)
+        np.testing.assert_array_equal(inv, np.linalg.inv(twolevel._omega(data, state, sigma_zz)))
+        state = twolevel._em_step(data, state, sigma_zz, z_mean, em, inv)
+    sat = twolevel.fit_saturated(data, layout, both)
+    assert sat.iterations > 6

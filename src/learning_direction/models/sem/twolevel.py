@@ -123,6 +123,28 @@ class TwoLevelStack:
     bad: NDArray[np.bool_]
 
 
+def _value(
+    data: TwoLevelData, layout: Layout, sigma_w: Array, v: Array, mu_d: Array
+) -> tuple[float, Array, Array, Array, Array] | None:
+    """``-2 log L`` from ``Sigma_W``, the ``V_j`` of each size and ``mu_d``, with the inverses,
+    deviations and cross-products its gradient needs (``None`` if not positive definite)."""
+    sw_sign, sw_logdet = np.linalg.slogdet(sigma_w)
+    if sw_sign <= 0:
+        return None
+    sign, logdet = np.linalg.slogdet(v)
+    if np.any(sign <= 0):
+        return None
+    sw_inv = np.asarray(np.linalg.inv(sigma_w), dtype=float)
+    v_inv = np.asarray(np.linalg.inv(v), dtype=float)
+    dev = data.dbar - mu_d
+    t = data.dcov + dev[:, :, None] * dev[:, None, :]
+    quad = np.einsum("kij,kji->k", v_inv, t)
+    value = (data.n - data.n_clusters) * (sw_logdet + float(np.sum(sw_inv * data.s_pw)))
+    value += float(np.sum(data.counts_f * (logdet + quad)))
+    value += _constant(data, layout)
+    return value, sw_inv, v_inv, dev, t
+
+
 def minus2_loglik(
     data: TwoLevelData,
     layout: Layout,
@@ -151,10 +173,6 @@ def minus2_loglik(
         ``None`` when a covariance matrix is not positive definite.
     """
     pz, nb = layout.pz, data.n - data.n_clusters
-    sw_sign, sw_logdet = np.linalg.slogdet(sigma_w)
-    if sw_sign <= 0:
-        return None
-    sw_inv = np.linalg.inv(sigma_w)
     sizes = data.sizes_f[:, None, None]
     ii, jj = layout.d_cells
     v = np.zeros((len(sizes), layout.pd, layout.pd))
@@ -163,17 +181,11 @@ def minus2_loglik(
     mu_d[layout.d_index] = mu_b
     mu_d[pz:] += mu_w
     v[:, pz:, pz:] += sigma_w[None] / sizes
-    sign, logdet = np.linalg.slogdet(v)
-    if np.any(sign <= 0):
+    core = _value(data, layout, sigma_w, v, mu_d)
+    if core is None:
         return None
-    v_inv = np.linalg.inv(v)
-    dev = data.dbar - mu_d
-    t = data.dcov + dev[:, :, None] * dev[:, None, :]
+    value, sw_inv, v_inv, dev, t = core
     counts = data.counts_f
-    quad = np.einsum("kij,kji->k", v_inv, t)
-    value = nb * (sw_logdet + float(np.sum(sw_inv * data.s_pw)))
-    value += float(np.sum(counts * (logdet + quad)))
-    value += _constant(data, layout)
     if not gradient:
         empty = np.zeros(0)
         return TwoLevelValue(value, empty, empty, empty, empty)
@@ -308,13 +320,15 @@ def fit_saturated(
     state = start
     iterations = 0
     fx = fx_old
+    # The log-likelihood of a state and the next E step invert the same V_j (omega): once.
+    omega_inv = np.asarray(np.linalg.inv(_omega(data, state, sigma_zz)), dtype=float)
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is returned
-        state = _em_step(data, state, sigma_zz, z_mean, em)
+        state = _em_step(data, state, sigma_zz, z_mean, em, omega_inv)
         _floor_within(state, min_variance)
-        fx = _em_loglik(data, layout, state, sigma_zz, z_mean, both)
-        if fx - fx_old < tol:
+        fx, inv_next = _em_loglik_omega(data, layout, state, sigma_zz, z_mean)
+        if fx - fx_old < tol or inv_next is None:
             break
-        fx_old = fx
+        fx_old, omega_inv = fx, inv_next
     sigma_b, mu_b = _level2(layout, state, sigma_zz, z_mean, both)
     return H1TwoLevel(
         sigma_w=state.sigma_w,
@@ -355,6 +369,32 @@ def _em_loglik(
     return -math.inf if out is None else -out.value / 2
 
 
+def _omega(data: TwoLevelData, state: _EMState, sigma_zz: Array) -> Array:
+    """``V_j`` of each cluster size (``d = (z, y)`` order) at an EM state."""
+    py, pz = state.sigma_w.shape[0], sigma_zz.shape[0]
+    sizes = data.sizes_f
+    omega = np.zeros((len(sizes), pz + py, pz + py))
+    omega[:, :pz, :pz] = sigma_zz
+    omega[:, pz:, :pz] = state.sigma_yz
+    omega[:, :pz, pz:] = state.sigma_yz.T
+    omega[:, pz:, pz:] = state.sigma_b + state.sigma_w / sizes[:, None, None]
+    return omega
+
+
+def _em_loglik_omega(
+    data: TwoLevelData, layout: Layout, state: _EMState, sigma_zz: Array, z_mean: Array
+) -> tuple[float, Array | None]:
+    """:func:`_em_loglik` from ``V_j`` built in ``d`` order (the between parts of within-only
+    variables stay exactly zero in the EM), and the inverse of ``V_j`` for the next E step
+    (``None`` when not positive definite)."""
+    omega = _omega(data, state, sigma_zz)
+    mu_d = np.concatenate([z_mean, state.mu_b + state.mu_w])
+    core = _value(data, layout, state.sigma_w, omega, mu_d)
+    if core is None:
+        return -math.inf, None
+    return -core[0] / 2, core[2]
+
+
 @dataclass(frozen=True)
 class _EMData:
     """What every EM step reuses: per-cluster arrays that do not change between steps."""
@@ -376,18 +416,21 @@ class _EMData:
 
 
 def _em_step(
-    data: TwoLevelData, state: _EMState, sigma_zz: Array, z_mean: Array, em: _EMData
+    data: TwoLevelData,
+    state: _EMState,
+    sigma_zz: Array,
+    z_mean: Array,
+    em: _EMData,
+    omega_inv: Array,
 ) -> _EMState:
-    """One E and M step: posterior moments of the cluster effects, then the moment updates."""
-    py, pz = state.sigma_w.shape[0], sigma_zz.shape[0]
+    """One E and M step: posterior moments of the cluster effects, then the moment updates.
+
+    ``omega_inv`` is the inverse of :func:`_omega` at ``state``.
+    """
+    pz = sigma_zz.shape[0]
     sizes = data.sizes_f
-    omega = np.zeros((len(sizes), pz + py, pz + py))
-    omega[:, :pz, :pz] = sigma_zz
-    omega[:, pz:, :pz] = state.sigma_yz
-    omega[:, :pz, pz:] = state.sigma_yz.T
-    omega[:, pz:, pz:] = state.sigma_b + state.sigma_w / sizes[:, None, None]
     s1 = np.hstack([state.sigma_yz, state.sigma_b])
-    weights = s1[None] @ np.linalg.inv(omega)
+    weights = s1[None] @ omega_inv
     mu = np.concatenate([z_mean, state.mu_w + state.mu_b])
     ev = state.mu_b + np.einsum("jyd,jd->jy", weights[em.which], em.b - mu)
     post = state.sigma_b[None] - weights @ s1.T[None]
