@@ -8,6 +8,9 @@ in one stacked pass: :meth:`RamBlock.implied_many` / :meth:`RamBlock.gradient_st
 the one-point routine (``implied``, ``gradient``, ``minus2_loglik``, ``fd_jacobian``), on the
 2-1-1 mediation fixture and lavaan's ``Demo.twolevel`` (latent variables at both levels), at
 the start values, at the optimum and at points where some probes are not positive definite.
+The objective keeps its last point (the minimiser asks for the gradient where the line search
+just took the value): checked against fresh evaluations. The EM shares one inverse of ``V_j``
+between a state's log-likelihood and the next E step: checked against the two separate forms.
 """
 
 from __future__ import annotations
