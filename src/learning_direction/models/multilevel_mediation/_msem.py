@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,15 +155,20 @@ def _fit_sem(d: MLData, ci_level: float, se: bool) -> tuple[SEMResult, str]:
     with the raw-data one to about 1e-3 rather than 1e-6.
     """
     kind = "standard" if se else "none"
-    centred = dataclasses.replace(d, frame=d.frame - d.frame.mean())
-    attempts = (
-        ("", d, None),
-        ("regression starting values", d, starting_values(d)),
-        ("grand-mean-centred variables and regression starting values", centred,
-         starting_values(centred)),
-    )  # fmt: skip
+
+    def attempts() -> Iterator[tuple[str, MLData, Starts | None]]:
+        # the fallbacks are built only when needed (their regressions cost a fit's worth of
+        # pandas work, and most fits converge from the first start)
+        yield "", d, None
+        yield "regression starting values", d, starting_values(d)
+        centred = dataclasses.replace(d, frame=d.frame - d.frame.mean())
+        yield (
+            "grand-mean-centred variables and regression starting values", centred,
+            starting_values(centred),
+        )  # fmt: skip
+
     first: ModelError | None = None
-    for how, data, starts in attempts:
+    for how, data, starts in attempts():
         frame = data.frame.assign(**{d.cluster: d.codes})
         try:
             res = fit_sem(
@@ -184,13 +190,15 @@ def fit(d: MLData, ci_level: float, *, se: bool = True) -> MSEMFit:
     syntax = model_syntax(d)
     res, restarted = _fit_sem(d, ci_level, se)
     tab = res.table
+    op, lhs, label = (tab[c].to_numpy() for c in ("op", "lhs", "label"))
+    cols = ("estimate", "se", "ci_low", "ci_high", "p_value")
+    values = tab.loc[:, list(cols)].to_numpy(dtype=float)  # one pass, not pandas per term
     rows: dict[str, dict[str, float]] = {}
     for term in d.terms():
-        hit = tab[(tab["op"] == ":=") & (tab["lhs"] == term)]
+        hit = np.flatnonzero((op == ":=") & (lhs == term))
         if not len(hit):
-            hit = tab[(tab["label"] == term) & (tab["op"] == "~")]
-        r = hit.iloc[0]
-        rows[term] = {k: float(r[k]) for k in ("estimate", "se", "ci_low", "ci_high", "p_value")}
+            hit = np.flatnonzero((label == term) & (op == "~"))
+        rows[term] = {k: float(v) for k, v in zip(cols, values[hit[0]], strict=True)}
     moments = {
         ("within" if key == "level1" else "between"): {
             "cov": val["cov"],

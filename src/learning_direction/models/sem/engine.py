@@ -8,6 +8,7 @@ of the estimated parameters; :func:`fit_baseline` fits lavaan's independence mod
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from numpy.typing import NDArray
 
 from ...exceptions import ModelError
 from .derivatives import casewise_information
-from .moments import single_level_moments, two_level_data
+from .moments import TwoLevelData, single_level_moments, two_level_data
 from .objective import FIMLObjective, SingleLevelObjective, TwoLevelObjective
-from .optimize import OptimResult, fd_jacobian, newton_minimize
+from .optimize import OptimResult, fd_jacobian_many, newton_minimize
 from .parameters import Parameterization, build_parameterization, start_theta
 from .partable import BlockInfo, ParRow, ParTable
 from .ram import RamBlock
@@ -132,8 +133,7 @@ def prepare(
         for info, frame in zip(table.blocks, frames, strict=True)
     )
     loglik_x = sum(
-        _loglik_x(frame, list(info.ov_x), None)
-        for info, frame in zip(table.blocks, frames, strict=True)
+        _loglik_x(frame, list(info.ov_x)) for info, frame in zip(table.blocks, frames, strict=True)
     )
     objective: SingleLevelObjective | TwoLevelObjective | FIMLObjective
     if fiml:
@@ -177,25 +177,32 @@ def _prepare_two_level(table: ParTable, data: pd.DataFrame, cluster: str) -> Pre
         ),
         loglik=sat.loglik,
         em_iterations=sat.iterations,
-        loglik_x=_loglik_x(data, [v for v in table.blocks[0].ov_x if v not in ov2], None)
-        + _loglik_x(data, [v for v in table.blocks[1].ov_x if v not in ov1], cluster),
+        loglik_x=_loglik_x(data, [v for v in table.blocks[0].ov_x if v not in ov2])
+        + _loglik_x_between(tl, [v for v in table.blocks[1].ov_x if v not in ov1]),
     )
     objective = TwoLevelObjective(blocks, tl, layout, len(table.rows))
     param = build_parameterization(table, _fixed_values(table, h1))
     return Prepared(table=table, objective=objective, h1=h1, param=param)
 
 
-def _loglik_x(data: pd.DataFrame, names: list[str], cluster: str | None) -> float:
-    """Saturated log-likelihood of the fixed covariates (lavaan subtracts it with fixed.x).
-
-    Over all rows, or over clusters (one value per cluster) for between-only covariates.
-    """
+def _loglik_x(data: pd.DataFrame, names: list[str]) -> float:
+    """Saturated log-likelihood of the fixed covariates over all rows (lavaan subtracts it
+    with fixed.x); :func:`_loglik_x_between` for between-only covariates."""
     if not names:
         return 0.0
-    frame = data.loc[:, list(dict.fromkeys(names))]
-    if cluster is not None:
-        frame = frame.groupby(data[cluster].to_numpy(), sort=False).mean()
-    x = frame.to_numpy(dtype=float)
+    return _saturated_loglik(data.loc[:, list(dict.fromkeys(names))].to_numpy(dtype=float))
+
+
+def _loglik_x_between(tl: TwoLevelData, names: list[str]) -> float:
+    """:func:`_loglik_x` of between-only covariates: over their values, one per cluster (the
+    cluster summaries of the two-level data)."""
+    if not names:
+        return 0.0
+    x = tl.z[:, [tl.z_names.index(v) for v in dict.fromkeys(names)]]
+    return _saturated_loglik(x)
+
+
+def _saturated_loglik(x: Array) -> float:
     n, p = x.shape
     c = x - x.mean(axis=0)
     logdet = float(np.linalg.slogdet(c.T @ c / n)[1])
@@ -236,11 +243,6 @@ def estimate(prep: Prepared, *, max_iter: int = 500, start: Array | None = None)
     def grad(z: Array) -> Array:
         return param.grad_z(obj.gradient(param.values(z)))
 
-    def observed(z: Array) -> Array:
-        h = fd_jacobian(grad, z, h=1e-5, points=3)
-        return np.asarray((h + h.T) / 2)
-
-    far = observed
     if isinstance(obj, SingleLevelObjective):
 
         def far(z: Array) -> Array:
@@ -256,6 +258,14 @@ def estimate(prep: Prepared, *, max_iter: int = 500, start: Array | None = None)
 
         def observed(z: Array) -> Array:
             return 2 / obj.n * _casewise_z(prep, z, "observed")
+
+    else:  # two levels: the finite-difference Hessian, its 2 nz gradient probes in one pass
+
+        def observed(z: Array) -> Array:
+            h = fd_jacobian_many(functools.partial(_grad_z_many, prep), z, h=1e-5, points=3)
+            return np.asarray((h + h.T) / 2)
+
+        far = observed
 
     z_start = _start_z(prep) if start is None else np.asarray(start, dtype=float)
     if param.nz == 0:
@@ -310,11 +320,17 @@ def information(fit: Fitted, kind: str) -> Array:
     if kind == "expected":
         return scale * _expected_z(prep, fit.z)
 
-    def grad(z: Array) -> Array:
-        return prep.param.grad_z(prep.objective.gradient(prep.param.values(z)))
-
-    h = fd_jacobian(grad, fit.z)
+    h = fd_jacobian_many(functools.partial(_grad_z_many, prep), fit.z)
     return np.asarray(scale * (h + h.T) / 2)
+
+
+def _grad_z_many(prep: Prepared, zs: Array) -> Array:
+    """Gradient of the two-level objective in ``z`` at a stack of points (B, nz)."""
+    obj, param = prep.objective, prep.param
+    if not isinstance(obj, TwoLevelObjective):  # pragma: no cover - callers check
+        raise ModelError("the stacked gradient is implemented for two-level models only")
+    values = np.stack([param.values(z) for z in zs])
+    return np.asarray(obj.gradient_many(values)[:, param.free_rows] @ param.k)
 
 
 def baseline_table(table: ParTable) -> ParTable:

@@ -10,6 +10,7 @@ likelihood of Muthén (1994) and lavaan's ``lav_mvnorm_cluster_*`` functions use
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,6 +88,21 @@ class TwoLevelData:
     def py(self) -> int:
         return len(self.y_names)
 
+    @functools.cached_property
+    def sizes_f(self) -> Array:
+        """``sizes`` as floats."""
+        return self.sizes.astype(float)
+
+    @functools.cached_property
+    def counts_f(self) -> Array:
+        """``counts`` as floats."""
+        return self.counts.astype(float)
+
+    @functools.cached_property
+    def sum_log_size(self) -> float:
+        """``sum_j log n_j`` over the clusters."""
+        return float(np.sum(np.log(self.cluster_size)))
+
     @property
     def pz(self) -> int:
         return len(self.z_names)
@@ -105,8 +121,8 @@ def two_level_data(
     """
     codes, _ = pd.factorize(df[cluster], sort=False)
     n_clusters = int(codes.max()) + 1
-    y = df.loc[:, list(y_names)].to_numpy(dtype=float)
-    zfull = df.loc[:, list(z_names)].to_numpy(dtype=float)
+    y = _columns(df, y_names)
+    zfull = _columns(df, z_names)
     size = np.bincount(codes, minlength=n_clusters).astype(np.int64)
     ybar = _cluster_means(y, codes, size)
     z = _cluster_means(zfull, codes, size)
@@ -140,6 +156,14 @@ def two_level_data(
         z=z,
         y1y1=y.T @ y,
     )
+
+
+def _columns(df: pd.DataFrame, names: Sequence[str]) -> Array:
+    """``df[names]`` as a float matrix, column by column (``df.loc[:, names]`` builds a frame
+    first, about 1 ms, which a bootstrap pays on every refit)."""
+    if not len(names):
+        return np.zeros((len(df), 0))
+    return np.vstack([df[v].to_numpy(dtype=float) for v in names]).T  # column-major, as .loc
 
 
 def _cluster_means(x: Array, codes: NDArray[np.intp], size: NDArray[np.int64]) -> Array:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -20,7 +20,7 @@ from .moments import SampleMoments, TwoLevelData
 from .ram import Implied, RamBlock
 from .saturated import PatternData
 from .singlelevel import Discrepancy, ml_discrepancy, ml_expected_hessian
-from .twolevel import Layout, minus2_loglik
+from .twolevel import Layout, TwoLevelValue, minus2_loglik, minus2_loglik_many
 
 __all__ = ["FIMLObjective", "Objective", "SingleLevelObjective", "TwoLevelObjective"]
 
@@ -127,14 +127,28 @@ class TwoLevelObjective:
     def implied(self, values: Array) -> list[Implied]:
         return [b.implied(values) for b in self.blocks]
 
-    def value(self, values: Array) -> float:
+    _last: list[tuple[bytes, Implied, Implied, TwoLevelValue | None]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    def _evaluate(self, values: Array) -> tuple[Implied, Implied, TwoLevelValue | None]:
+        """Implied moments and ``-2 log L`` with its gradients, kept for the last point: the
+        minimiser asks for the gradient where the line search has just taken the value."""
+        key = values.tobytes()
+        last = self._last[-1] if self._last else None
+        if last is not None and last[0] == key:
+            return last[1], last[2], last[3]
         w, b = self.implied(values)
-        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu, gradient=False)
+        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu)
+        self._last[:] = [(key, w, b, out)]
+        return w, b, out
+
+    def value(self, values: Array) -> float:
+        out = self._evaluate(values)[2]
         return math.inf if out is None else out.value / self.n
 
     def gradient(self, values: Array) -> Array:
-        w, b = self.implied(values)
-        out = minus2_loglik(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu)
+        w, b, out = self._evaluate(values)
         grad = np.zeros(self.n_rows)
         if out is None:
             return grad * math.nan
@@ -142,6 +156,23 @@ class TwoLevelObjective:
         scale = 1.0 / self.n
         grad[within.rows] += within.gradient(w, scale * out.g_sigma_w, scale * out.g_mu_w)
         grad[between.rows] += between.gradient(b, scale * out.g_sigma_b, scale * out.g_mu_b)
+        return grad
+
+    def gradient_many(self, values: Array) -> Array:
+        """:meth:`gradient` at a stack of row-value vectors (B, rows), in one stacked pass.
+
+        Row ``b`` equals ``gradient(values[b])`` up to rounding (NaN where undefined).
+        """
+        within, between = self.blocks
+        w, b = within.implied_many(values), between.implied_many(values)
+        out = minus2_loglik_many(self.data, self.layout, w.sigma, w.mu, b.sigma, b.mu)
+        scale = 1.0 / self.n
+        grad = np.zeros((values.shape[0], self.n_rows))
+        grad[:, within.rows] += within.gradient_stack(w, scale * out.g_sigma_w, scale * out.g_mu_w)
+        grad[:, between.rows] += between.gradient_stack(
+            b, scale * out.g_sigma_b, scale * out.g_mu_b
+        )
+        grad[out.bad] = math.nan
         return grad
 
     def loglik(self, values: Array) -> float:

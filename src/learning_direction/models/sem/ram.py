@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from .partable import BlockInfo, ParRow
 
-__all__ = ["Implied", "RamBlock"]
+__all__ = ["Implied", "ImpliedStack", "RamBlock"]
 
 Array = NDArray[np.float64]
 
@@ -68,6 +68,17 @@ class Implied:
     def rmat(self) -> Array:
         """``R = F Sigma_all``."""
         return self.sigma_all[: self.p, :]
+
+
+@dataclass(frozen=True)
+class ImpliedStack:
+    """:class:`Implied` for a stack of parameter vectors: every array has a leading axis."""
+
+    sigma: Array
+    mu: Array
+    sigma_all: Array
+    b: Array
+    bm: Array
 
 
 @dataclass(frozen=True)
@@ -181,12 +192,8 @@ class RamBlock:
         out[sel_m] = pgm[self.i[sel_m]]
         return out
 
-    def gradient_many(self, values: Array, g_sigma: Array, g_mu: Array | None) -> Array:
-        """:meth:`gradient` at a stack of row-value vectors (B, rows), for one ``(G, g)``.
-
-        The implied moments of every vector and the chain rule, on (B, m, m) stacks; row ``b``
-        of the result equals ``gradient(implied(values[b]), g_sigma, g_mu)``.
-        """
+    def implied_many(self, values: Array) -> ImpliedStack:
+        """:meth:`implied` at a stack of row-value vectors (B, rows), on (B, m, m) stacks."""
         nb, m, p = values.shape[0], self.m, self.p
         a = np.zeros((nb, m, m))
         s = np.zeros((nb, m, m))
@@ -197,24 +204,51 @@ class RamBlock:
         s[:, self.i[sel_s], self.j[sel_s]] = v[:, sel_s]
         s[:, self.j[sel_s], self.i[sel_s]] = v[:, sel_s]
         mv[:, self.i[sel_m]] = v[:, sel_m]
-        b = np.linalg.inv(np.eye(m) - a)
-        pm = b[:, :p, :]
-        rm = (b @ s @ np.swapaxes(b, 1, 2))[:, :p, :]
-        pg = np.swapaxes(pm, 1, 2) @ g_sigma
+        b: Array = np.asarray(np.linalg.inv(np.eye(m) - a), dtype=float)
+        sigma_all = b @ s @ np.swapaxes(b, 1, 2)
+        bm = (b @ mv[:, :, None])[:, :, 0]
+        sigma = sigma_all[:, :p, :p]
+        return ImpliedStack(
+            sigma=(sigma + np.swapaxes(sigma, 1, 2)) / 2,
+            mu=bm[:, :p],
+            sigma_all=sigma_all,
+            b=b,
+            bm=bm,
+        )
+
+    def gradient_stack(self, imp: ImpliedStack, g_sigma: Array, g_mu: Array | None) -> Array:
+        """:meth:`gradient` at every implied moment of a stack: (B, rows).
+
+        ``g_sigma`` is one (p, p) matrix for all, or one per member (B, p, p); ``g_mu`` likewise
+        (p,) or (B, p).
+        """
+        p = self.p
+        pm = imp.b[:, :p, :]
+        rm = imp.sigma_all[:, :p, :]
+        pmt = np.swapaxes(pm, 1, 2)
+        pg = pmt @ g_sigma
         m_a = 2.0 * (pg @ rm)
         m_s = pg @ pm
-        out = np.empty((nb, len(self.rows)))
+        sel_a, sel_s, sel_m = self.kind == _A, self.kind == _S, self.kind == _M
+        out = np.empty((pm.shape[0], len(self.rows)))
         out[:, sel_a] = m_a[:, self.i[sel_a], self.j[sel_a]]
         off = self.i[sel_s] != self.j[sel_s]
         out[:, sel_s] = m_s[:, self.i[sel_s], self.j[sel_s]] * np.where(off, 2.0, 1.0)
         if g_mu is None:
             out[:, sel_m] = 0.0
             return out
-        bm = (b @ mv[:, :, None])[:, :, 0]
-        pgm = np.swapaxes(pm, 1, 2) @ g_mu
-        out[:, sel_a] += pgm[:, self.i[sel_a]] * bm[:, self.j[sel_a]]
+        pgm = pmt @ g_mu if g_mu.ndim == 1 else (pmt @ g_mu[:, :, None])[:, :, 0]
+        out[:, sel_a] += pgm[:, self.i[sel_a]] * imp.bm[:, self.j[sel_a]]
         out[:, sel_m] = pgm[:, self.i[sel_m]]
         return out
+
+    def gradient_many(self, values: Array, g_sigma: Array, g_mu: Array | None) -> Array:
+        """:meth:`gradient` at a stack of row-value vectors (B, rows), for one ``(G, g)``.
+
+        The implied moments of every vector and the chain rule, on (B, m, m) stacks; row ``b``
+        of the result equals ``gradient(implied(values[b]), g_sigma, g_mu)``.
+        """
+        return self.gradient_stack(self.implied_many(values), g_sigma, g_mu)
 
     def jacobian(self, imp: Implied) -> tuple[Array, Array]:
         """Derivatives of the implied moments: ``dSigma`` (k, p, p) and ``dmu`` (k, p).
