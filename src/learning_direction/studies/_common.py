@@ -763,6 +763,7 @@ class StudyBuilder:
         """Add a figure (an Axes is replaced by its Figure) with its caption."""
         self._claim(key, "figure")
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
+        _detach_from_pyplot(fig)
         self.figures[key] = fig
         self.captions[key] = caption
 
@@ -787,3 +788,20 @@ class StudyBuilder:
             seed=seed,
             notes=tuple(self.notes),
         )
+
+
+def _detach_from_pyplot(fig: Any) -> None:
+    """Hand a study's figure to its result rather than to pyplot.
+
+    Figures drawn through pyplot stay open in pyplot until closed, so a notebook cell that
+    ran a study showed every figure of the study under it (Jupyter's inline backend shows the
+    open figures at the end of a cell), and each run kept its figures in memory. The result
+    still holds the figure: ``res.figures[key]`` as a cell's value shows it, and ``save()``
+    writes it.
+    """
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+
