@@ -804,4 +804,3 @@ def _detach_from_pyplot(fig: Any) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)
-
