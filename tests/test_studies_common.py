@@ -493,3 +493,20 @@ def test_study_stages_compose_to_run(study1_run):
     assert staged.text == whole.text and staged.notes == whole.notes
     assert list(staged.figures) == list(whole.figures)
     plt.close("all")
+
+
+def test_a_study_leaves_its_figures_to_the_result_not_to_pyplot():
+    """Open pyplot figures are shown under the notebook cell that ran the study (and kept in
+    memory): a run leaves none open, and each of its figures still renders."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    res = ld.run_study("study2a", n_boot=200, seed=1)
+    assert plt.get_fignums() == []
+    assert len(res.figures) >= 3
+    for fig in res.figures.values():
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=30)
+        assert buf.getvalue().startswith(b"\x89PNG")
