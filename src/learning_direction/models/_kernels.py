@@ -9,11 +9,16 @@ draw (Lemire's multiply-shift with rejection, numpy's ``buffered_bounded_lemire_
 counts are *identical* to ``np.bincount(rng.integers(0, n, size=n, dtype=np.uint32))`` row by row
 (tested). The same seed therefore gives the same numbers with or without numba.
 
-For the engine's ``PCG64`` streams the kernel asks for 64 random bits at a time and uses the
-low 32 bits, then the high 32 bits, which is exactly what ``next_uint32`` of ``PCG64`` does with
-its one-word buffer, at half the calls through the bit generator's function pointer (about a
-third less time); the buffer left over at the end is written back into the generator's state,
-so its stream continues as numpy's would. Other bit generators take the ``next_uint32`` path.
+For the engine's ``PCG64`` streams the kernel runs the generator itself: numpy's PCG64 is the
+128-bit linear congruential step ``state = state * M + inc`` followed by the XSL-RR output
+(``rotr64(high ^ low, high >> 58)``; O'Neill, 2014), which the kernel computes inline on the
+state it reads from ``bit_generator.state`` (the 128-bit product's high word is one LLVM
+``i128`` multiply, :func:`_mulhi64`). It uses the low 32 bits of each 64-bit output, then the
+high 32 bits, which is exactly what ``next_uint32`` of ``PCG64`` does with its one-word buffer.
+The state and the buffered half left at the end are written back, so the generator's stream
+continues as numpy's would. Calling the bit generator through its function pointer for every
+word took 1.07 s for 5,000 resamples of 100,000 rows; inline, about 0.75 s. Other bit
+generators take the ``next_uint32`` path.
 
 The kernel is compiled on first use and cached on disk (``cache=True``). Importing this module
 raises when numba is not installed; :mod:`.bootstrap` then falls back to numpy.
@@ -25,6 +30,9 @@ from typing import Any
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 from numba.np.random import generator_core
 
 from ._types import FloatArray
@@ -33,11 +41,31 @@ from ._types import FloatArray
 # resolve; they have no type stubs, so they are Any to mypy
 uint64: Any = numba.uint64
 next_uint32: Any = generator_core.next_uint32
-next_uint64: Any = generator_core.next_uint64
 
 __all__ = ["draw_counts"]
 
 _LOW32 = 0xFFFFFFFF
+_LOW64 = 0xFFFFFFFFFFFFFFFF
+# PCG64's 128-bit LCG multiplier (numpy's PCG_DEFAULT_MULTIPLIER_128), as high and low words
+_MULT_HI = 2549297995355413924
+_MULT_LO = 4865540595714422341
+
+
+@intrinsic
+def _mulhi64(typingctx: Any, a: Any, b: Any) -> Any:  # pragma: no cover - compiled
+    """The high 64 bits of the 128-bit product of two uint64 (one LLVM ``i128`` multiply)."""
+    sig = types.uint64(types.uint64, types.uint64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        wide = ir.IntType(128)
+        prod = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(prod, ir.Constant(wide, 64)), ir.IntType(64))
+
+    return sig, codegen
+
+
+# called as mulhi64(a, b) in the kernels; numba supplies the typing context, mypy cannot know
+mulhi64: Any = _mulhi64
 
 
 @numba.njit(nogil=True, cache=True)
@@ -62,18 +90,31 @@ def _draw_counts(bitgen: Any, n_units: int, out: FloatArray) -> None:  # pragma:
 
 
 @numba.njit(nogil=True, cache=True)
-def _draw_counts_split64(  # pragma: no cover - compiled; tested via draw_counts
-    bitgen: Any, n_units: int, out: FloatArray, have: bool, buf: int
-) -> tuple[bool, int]:
-    """As :func:`_draw_counts`, with 32-bit halves of 64-bit draws (``PCG64``'s next_uint32).
+def _draw_counts_pcg64(  # pragma: no cover - compiled; tested via draw_counts
+    n_units: int,
+    out: FloatArray,
+    s_hi: Any,
+    s_lo: Any,
+    inc_hi: Any,
+    inc_lo: Any,
+    have: bool,
+    buf: Any,
+) -> tuple[Any, Any, bool, Any]:
+    """As :func:`_draw_counts`, running PCG64 inline: 32-bit halves of its 64-bit outputs.
 
-    ``have``/``buf`` are the generator's buffered half on entry; the ones left on exit are
-    returned so the caller can store them back.
+    ``s_hi``/``s_lo`` and ``inc_hi``/``inc_lo`` are the generator's 128-bit state and increment;
+    ``have``/``buf`` its buffered half on entry. Returns the state and buffered half at the end.
     """
     n_excl = uint64(n_units)
     threshold = uint64((_LOW32 - (n_units - 1)) % n_units)
     low = uint64(_LOW32)
     shift = uint64(32)
+    m_hi = uint64(_MULT_HI)
+    m_lo = uint64(_MULT_LO)
+    s_hi = uint64(s_hi)
+    s_lo = uint64(s_lo)
+    inc_hi = uint64(inc_hi)
+    inc_lo = uint64(inc_lo)
     buf = uint64(buf)
     for b in range(out.shape[0]):
         row = out[b]
@@ -85,7 +126,14 @@ def _draw_counts_split64(  # pragma: no cover - compiled; tested via draw_counts
                     r = buf
                     have = False
                 else:
-                    v = next_uint64(bitgen)
+                    # state = state * M + inc (mod 2**128), then the XSL-RR output
+                    hi = mulhi64(s_lo, m_lo) + s_lo * m_hi + s_hi * m_lo
+                    lo = s_lo * m_lo
+                    s_lo = lo + inc_lo
+                    s_hi = hi + inc_hi + uint64(s_lo < lo)
+                    x = s_hi ^ s_lo
+                    rot = s_hi >> uint64(58)
+                    v = (x >> rot) | (x << ((uint64(64) - rot) & uint64(63)))
                     r = v & low
                     buf = v >> shift
                     have = True
@@ -93,7 +141,7 @@ def _draw_counts_split64(  # pragma: no cover - compiled; tested via draw_counts
                 if (m & low) >= threshold:
                     break
             row[m >> shift] += 1.0
-    return have, buf
+    return s_hi, s_lo, have, buf
 
 
 def draw_counts(rng: np.random.Generator, out: FloatArray) -> FloatArray:
@@ -110,10 +158,18 @@ def draw_counts(rng: np.random.Generator, out: FloatArray) -> FloatArray:
     bg = rng.bit_generator
     if type(bg) is np.random.PCG64:
         state = bg.state
-        have, buf = _draw_counts_split64(
-            bg, n_units, out, bool(state["has_uint32"]), int(state["uinteger"])
+        word, inc = state["state"]["state"], state["state"]["inc"]
+        s_hi, s_lo, have, buf = _draw_counts_pcg64(
+            n_units,
+            out,
+            np.uint64(word >> 64),
+            np.uint64(word & _LOW64),
+            np.uint64(inc >> 64),
+            np.uint64(inc & _LOW64),
+            bool(state["has_uint32"]),
+            np.uint64(state["uinteger"]),
         )
-        state = bg.state  # advanced by the kernel; store the half it left over
+        state["state"]["state"] = (int(s_hi) << 64) | int(s_lo)
         state["has_uint32"], state["uinteger"] = int(have), int(buf)
         bg.state = state
     else:
