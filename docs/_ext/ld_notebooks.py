@@ -150,6 +150,9 @@ def execute(
             timeout=timeout,
             kernel_name="python3",
             resources={"metadata": {"path": str(workdir or tmp)}},
+            # the kernel has nothing to save: stop it at once instead of asking it to shut down
+            # and waiting (about 0.15 s a notebook)
+            shutdown_kernel="immediate",
         ).execute()
     return nb
 
