@@ -363,3 +363,66 @@ def test_compiled_kernel_leaves_the_generator_where_numpy_would(n_units, gen):
             b.integers(0, 2**32 - 1, size=5, dtype=np.uint32),
         )
         np.testing.assert_equal(a.bit_generator.state, b.bit_generator.state)
+
+
+# ------------------------------------------------------------------ integer counts, tile by tile
+def test_kernel_fills_uint32_counts_as_it_fills_float_weights():
+    pytest.importorskip("numba")
+    from learning_direction.models._kernels import draw_counts
+
+    f = draw_counts(np.random.default_rng(5), np.empty((4, 3001)))
+    c = draw_counts(np.random.default_rng(5), np.empty((4, 3001), dtype=np.uint32))
+    np.testing.assert_array_equal(f, c)
+    np.testing.assert_array_equal(f, _numpy_counts(3001, 4, 5))
+
+
+def test_moment_sums_of_counts_equal_the_float_product_across_tiles():
+    """Counts are turned into float weights a tile at a time and the tiles' products added:
+    the sums equal the one-product sums to rounding, for a block that spans many tiles, a
+    short last block and a block narrower than one tile."""
+    rng = np.random.default_rng(2)
+    for n in (20_000, 100_003, 300):
+        Z = rng.normal(size=(n, 6)) * 10.0 ** rng.integers(-3, 4, size=6)
+        stat = bs.MomentStatistic(Z, lambda S: S, list("abcdef"))
+        assert n < bs.count_tile(n) or n // bs.count_tile(n) >= 10
+        for rows in (bs.block_size(n), 3):
+            C = bs.resample_weights(n, rows, np.random.default_rng(n + rows)).astype(np.uint32)
+            want = C.astype(float) @ Z
+            got = stat.sums(C)
+            assert got.dtype == np.float64 and got.shape == (rows, 6)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+            np.testing.assert_allclose(stat.sums(C.astype(float)), want, rtol=1e-12)
+
+
+def test_counts_path_draws_depend_only_on_the_seed(monkeypatch):
+    """At a size where every block's counts span several tiles, the draws are the same
+    whatever the threads, the memory budget and the path (numba or numpy); the engine hands
+    the statistic uint32 counts."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(6)
+    n = 12_000
+    X = rng.normal(size=(n, 2))
+    y = X @ np.array([0.2, 0.4]) + rng.normal(size=n)
+    stat = _ols_statistic(X, y)
+    seen = []
+    sums = stat.sums
+
+    def spy(W):
+        seen.append(W.dtype)
+        return sums(W)
+
+    stat.sums = spy
+    monkeypatch.setattr(bs, "_KERNEL", [])
+    monkeypatch.setattr(bs, "KERNEL_MIN_DRAWS", 0)  # the compiled kernel, then numpy below
+    runs = [
+        bs.run_bootstrap(stat, n, n_boot=300, seed=4, n_jobs=2),
+        bs.run_bootstrap(stat, n, n_boot=300, seed=4, n_jobs=1),
+        bs.run_bootstrap(stat, n, n_boot=300, seed=4, max_bytes=1),
+    ]
+    assert set(seen) == {np.dtype(np.uint32)}
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0].draws, other.draws)
+    assert bs._KERNEL and bs._KERNEL[0] is not None
+    monkeypatch.setattr(bs, "_KERNEL", [None])
+    numpy_path = bs.run_bootstrap(stat, n, n_boot=300, seed=4, n_jobs=2)
+    np.testing.assert_array_equal(runs[0].draws, numpy_path.draws)

@@ -78,7 +78,7 @@ def _draw_counts(bitgen: Any, n_units: int, out: FloatArray) -> None:  # pragma:
     for b in range(out.shape[0]):
         row = out[b]
         for i in range(n_units):
-            row[i] = 0.0
+            row[i] = 0
         for _ in range(n_units):
             m = uint64(next_uint32(bitgen)) * n_excl
             leftover = m & low
@@ -86,7 +86,7 @@ def _draw_counts(bitgen: Any, n_units: int, out: FloatArray) -> None:  # pragma:
                 while leftover < threshold:
                     m = uint64(next_uint32(bitgen)) * n_excl
                     leftover = m & low
-            row[m >> shift] += 1.0
+            row[m >> shift] += 1
 
 
 @numba.njit(nogil=True, cache=True)
@@ -119,7 +119,7 @@ def _draw_counts_pcg64(  # pragma: no cover - compiled; tested via draw_counts
     for b in range(out.shape[0]):
         row = out[b]
         for i in range(n_units):
-            row[i] = 0.0
+            row[i] = 0
         for _ in range(n_units):
             while True:  # threshold < n, so this is numpy's rejection rule
                 if have:
@@ -140,7 +140,7 @@ def _draw_counts_pcg64(  # pragma: no cover - compiled; tested via draw_counts
                 m = r * n_excl
                 if (m & low) >= threshold:
                     break
-            row[m >> shift] += 1.0
+            row[m >> shift] += 1
     return s_hi, s_lo, have, buf
 
 
@@ -149,7 +149,7 @@ def draw_counts(rng: np.random.Generator, out: FloatArray) -> FloatArray:
 
     Row b equals ``np.bincount(rng.integers(0, n, size=n, dtype=np.uint32), minlength=n)`` for
     successive rows (the same stream), computed without the interpreter lock. ``n`` must be
-    between 2 and 2**32 - 1; ``out`` is a float64 array with C-contiguous rows. ``rng`` must not
+    between 2 and 2**32 - 1; ``out`` is a float64 or uint32 array with C-contiguous rows. ``rng`` must not
     be used by another thread at the same time (the engine gives every block its own).
     """
     n_units = out.shape[1]

@@ -129,6 +129,12 @@ def block_size(n_units: int) -> int:
     return int(min(64, max(16, 2**19 // max(n_units, 1))))
 
 
+def count_tile(n_units: int) -> int:
+    """Units per tile when a block's integer counts are turned into float weights (a block's
+    tile of float weights takes 256 KB, within a core's cache; depends only on ``n_units``)."""
+    return int(max(256, 2**18 // (8 * block_size(n_units))))
+
+
 @dataclass(frozen=True)
 class BootDraws:
     """Resampled statistics.
@@ -197,17 +203,41 @@ class MomentStatistic:
         self.contributions = np.ascontiguousarray(contributions, dtype=float)
         # the sums are computed as (contributions' W')': BLAS runs this (r, n) x (n, B) product
         # of a few long rows about a third faster than W @ contributions (measured at n =
-        # 100,000, r = 15, B = 16: 2.8 vs 4.2 ms), with the same numbers
+        # 100,000, r = 15, B = 16: 2.8 vs 4.2 ms)
         self._by_row = np.ascontiguousarray(self.contributions.T)
         self.fn = fn
         self.labels = tuple(labels)
+        self._local = threading.local()
+
+    #: :meth:`sums` takes integer frequency counts too (the engine then draws into uint32)
+    accepts_counts = True
 
     def __call__(self, W: FloatArray) -> FloatArray:
         return self.fn(self.sums(W))
 
-    def sums(self, W: FloatArray) -> FloatArray:
-        """Weighted sums ``W @ contributions`` (the engine calls this block by block)."""
-        return as_float((self._by_row @ W.T).T)
+    def sums(self, W: Any) -> FloatArray:
+        """Weighted sums ``W @ contributions`` (the engine calls this block by block).
+
+        ``W`` holds float weights, or integer counts: those are converted to float a tile of
+        :func:`count_tile` units at a time (the tile stays in cache) and each tile's product is
+        added, which reads half the memory of float weights (5,000 resamples of 100,000 rows:
+        about 0.9 s instead of 1.2 s on 2 cores). The tile depends only on the number of units,
+        so a seed gives the same numbers whatever the threads.
+        """
+        if W.dtype.kind == "f":
+            return as_float((self._by_row @ W.T).T)
+        B, n = W.shape
+        tile = count_tile(n)
+        buf = getattr(self._local, "buf", None)
+        if buf is None or buf.shape[0] < B or buf.shape[1] < min(tile, n):
+            buf = self._local.buf = np.empty((B, min(tile, n)))
+        S = np.zeros((self._by_row.shape[0], B))
+        for lo in range(0, n, tile):
+            hi = min(n, lo + tile)
+            w = buf[:B, : hi - lo]
+            np.copyto(w, W[:, lo:hi], casting="unsafe")
+            S += self._by_row[:, lo:hi] @ w.T
+        return as_float(S.T)
 
     def finish(self, S: FloatArray) -> FloatArray:
         """Statistics from stacked weighted sums."""
@@ -234,7 +264,7 @@ def resample_weights(
 
     Row b of the result counts how many times each unit was drawn in resample b (each row sums
     to ``n_units``): the multinomial weights of ``sample(n, replace = TRUE)``. ``out``, if
-    given, is a (n_resamples, n_units) float array filled in place. ``compiled=False`` keeps to
+    given, is a (n_resamples, n_units) float (or uint32) array filled in place. ``compiled=False`` keeps to
     numpy (the numba kernel, used otherwise when it is available, gives the same counts).
     """
     if out is None:
@@ -326,11 +356,22 @@ class _Blocks:
             self.kept[j * self.size : j * self.size + size] = W
         return W
 
+    def task_bytes(self, statistic: Any) -> int:
+        """Memory of one thread's block of weights (the numpy path also holds the indices)."""
+        per_entry = 4 if getattr(statistic, "accepts_counts", False) else 8
+        if not (self.compiled and _compiled_draw_counts() is not None):
+            per_entry += 8
+        return per_entry * self.size * self.n_units
+
     def sums(self, statistic: Any, j: int) -> FloatArray:
-        """``statistic.sums`` of block ``j`` (a weight buffer per thread, kept in cache)."""
+        """``statistic.sums`` of block ``j`` (one weight buffer per thread, reused): integer
+        counts for a statistic that accepts them (half the memory traffic of float weights),
+        float weights for any other."""
         buf = getattr(self._local, "buf", None)
         if buf is None:
-            buf = self._local.buf = np.empty((self.size, self.n_units))
+            counts = getattr(statistic, "accepts_counts", False)
+            dtype = np.uint32 if counts else np.float64
+            buf = self._local.buf = np.empty((self.size, self.n_units), dtype=dtype)
         out: FloatArray = statistic.sums(self.weights(j, buf))
         return out
 
@@ -342,27 +383,46 @@ def _block_wise(statistic: Any) -> bool:
     )
 
 
+#: rows of weighted sums a block-wise statistic finishes at once
+FINISH_ROWS = 8192
+
+
+def _evaluate_block_wise(
+    statistic: Any, blocks: _Blocks, pool: ThreadPoolExecutor | None, bar: Any
+) -> list[FloatArray]:
+    """A block-wise statistic on every resample: the threads reduce the blocks' weights to
+    sums (blocks are independent streams, so any thread may take any block; all blocks are
+    handed out at once, so no thread waits for another between chunks), and the sums are
+    finished in order, :data:`FINISH_ROWS` rows at a time."""
+    ids = range(blocks.count)
+    if pool is not None:
+        sums = pool.map(lambda j: blocks.sums(statistic, j), ids)
+    else:
+        sums = (blocks.sums(statistic, j) for j in ids)
+    done: list[FloatArray] = []
+    pending: list[FloatArray] = []
+    rows = 0
+    for j, S in zip(ids, sums, strict=True):
+        pending.append(S)
+        rows += S.shape[0]
+        if bar is not None:
+            bar.update(S.shape[0])
+        if rows >= FINISH_ROWS or j == blocks.count - 1:
+            res = np.asarray(statistic.finish(np.vstack(pending)), dtype=np.float64)
+            done.append(res[:, None] if res.ndim == 1 else res)
+            pending, rows = [], 0
+    return done
+
+
 def _evaluate_chunk(
     statistic: Any,
     blocks: _Blocks,
     first: int,
     last: int,
-    pool: ThreadPoolExecutor | None,
     W_buf: list[FloatArray],
 ) -> FloatArray:
-    """The statistic on the resamples of blocks ``first`` to ``last - 1``.
-
-    A block-wise statistic reduces each block's weights to sums at once (blocks are
-    independent streams, so threads may share them out in any order); any other statistic
-    is evaluated on the chunk's stacked weights (``W_buf`` holds the reused buffer).
-    """
-    if _block_wise(statistic):
-        ids = range(first, last)
-        if pool is not None:
-            sums = list(pool.map(lambda j: blocks.sums(statistic, j), ids))
-        else:
-            sums = [blocks.sums(statistic, j) for j in ids]
-        return np.asarray(statistic.finish(np.vstack(sums)), dtype=np.float64)
+    """The statistic on the stacked weights of blocks ``first`` to ``last - 1`` (``W_buf``
+    holds the reused buffer)."""
     rows = min(blocks.n_boot, last * blocks.size) - first * blocks.size
     if not W_buf or W_buf[0].shape[0] < rows:
         W_buf[:] = [np.empty((rows, blocks.n_units))]
@@ -481,20 +541,13 @@ def run_bootstrap(
             "use the jackknife acceleration (the default) for BCa on data this large"
         )
     blocks = _Blocks(ss, n_units, n_boot, keep_weights)
-    per_block = 8 * 3 * n_units * blocks.size  # indices + counts + float weights
-    blocks_per_chunk = max(1, int(max_bytes // per_block))
-    # every thread holds one block of indices, counts and weights: stay within the budget
-    n_jobs = min(4, os.cpu_count() or 1) if n_jobs is None else n_jobs
-    n_jobs = max(1, min(int(n_jobs), int(max_bytes // per_block)))
     by_block = _block_wise(statistic)
-    out = np.empty((n_boot, 0))
+    # a block-wise statistic: every thread holds one block's weights; stay within the budget
+    n_jobs = min(4, os.cpu_count() or 1) if n_jobs is None else n_jobs
+    n_jobs = max(1, min(int(n_jobs), int(max_bytes // blocks.task_bytes(statistic))))
+    parts: list[FloatArray] = []
     W_buf: list[FloatArray] = []
     with contextlib.ExitStack() as stack:
-        if by_block:
-            stack.enter_context(single_blas_thread())
-        pool = None
-        if by_block and n_jobs > 1 and blocks.count > 1:
-            pool = stack.enter_context(ThreadPoolExecutor(n_jobs))
         bar = None
         if _want_progress(progress, float(n_boot) * n_units):
             from tqdm.auto import tqdm
@@ -502,16 +555,23 @@ def run_bootstrap(
             bar = stack.enter_context(
                 tqdm(total=n_boot, desc="bootstrap", unit="resample", leave=False)
             )
-        for first in range(0, blocks.count, blocks_per_chunk):
-            last = min(blocks.count, first + blocks_per_chunk)
-            res = _evaluate_chunk(statistic, blocks, first, last, pool, W_buf)
-            if res.ndim == 1:
-                res = res[:, None]
-            if out.shape[1] != res.shape[1]:
-                out = np.empty((n_boot, res.shape[1]))
-            out[first * blocks.size : first * blocks.size + res.shape[0]] = res
-            if bar is not None:
-                bar.update(res.shape[0])
+        if by_block:
+            stack.enter_context(single_blas_thread())
+            pool = None
+            if n_jobs > 1 and blocks.count > 1:
+                pool = stack.enter_context(ThreadPoolExecutor(n_jobs))
+            parts = _evaluate_block_wise(statistic, blocks, pool, bar)
+        else:
+            # any other statistic sees a chunk's stacked weights: chunks of whole blocks
+            per_block = 8 * 3 * n_units * blocks.size  # indices + counts + float weights
+            blocks_per_chunk = max(1, int(max_bytes // per_block))
+            for first in range(0, blocks.count, blocks_per_chunk):
+                last = min(blocks.count, first + blocks_per_chunk)
+                res = _evaluate_chunk(statistic, blocks, first, last, W_buf)
+                parts.append(res[:, None] if res.ndim == 1 else res)
+                if bar is not None:
+                    bar.update(res.shape[0])
+    out = np.vstack(parts) if parts else np.empty((n_boot, 0))
     singular = _finish_draws(out, n_boot, unit, warn)
     extra = {"weights": blocks.kept} if blocks.kept is not None else {}
     return BootDraws(out, labels, singular, seed_used, n_units, unit, extra)
