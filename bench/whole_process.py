@@ -119,7 +119,7 @@ def whole_process(sizes: tuple[int, ...], reps: int, peer: str | None, folder: P
     print(f"\n## whole process: read CSV, one mediation with {N_BOOT} resamples, print ({load()})")
     hdr = (
         f"{'n':>8}  {'tool':<18}{'median s':>9}{'min s':>8}{'peak RSS MB':>13}{'ratio':>8}"
-        f"  {'load during':<16}"
+        f"  {'load during':<16}runs (s, in order)"
     )
     print(hdr)
     print("-" * len(hdr))
@@ -142,9 +142,10 @@ def whole_process(sizes: tuple[int, ...], reps: int, peer: str | None, folder: P
         for tool in scripts:
             med = statistics.median(times[tool])
             ratio = "" if tool == "learning_direction" else f"{med / ours:.2f}x"
+            runs = " ".join(f"{t:.2f}" for t in times[tool])
             print(
                 f"{n:>8}  {tool:<18}{med:>9.2f}{min(times[tool]):>8.2f}{rss[tool]:>13.0f}"
-                f"{ratio:>8}  {min(loads):.1f}-{max(loads):.1f}"
+                f"{ratio:>8}  {min(loads):.1f}-{max(loads):.1f}{'':<8}{runs}"
             )
             rows.append({"n": n, "tool": tool, "median_s": med, "peak_rss_mb": rss[tool]})
     return rows
