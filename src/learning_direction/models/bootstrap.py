@@ -17,9 +17,11 @@ The engine knows nothing about mediation. It needs
   resample). Optionally ``stat.jackknife() -> (n_units, k)`` giving the leave-one-unit-out values
   cheaply; otherwise :func:`jackknife` evaluates ``stat`` on leave-one-out weight rows in chunks.
   A statistic with ``stat.sums(W) -> (B, r)`` and ``stat.finish(S) -> (B, k)`` is evaluated
-  block by block: each block's weights are reduced to r sums at once (the weight matrix of a
-  block stays in cache, which is what makes large n fast).
-  :class:`MomentStatistic` builds such a statistic from per-unit cross-product contributions.
+  block by block: each block's weights are reduced to r sums at once, the blocks shared out
+  to threads. One that sets ``accepts_counts = True`` is given the block's frequencies as
+  uint32 counts instead of float weights (half the memory traffic).
+  :class:`MomentStatistic` builds such a statistic from per-unit cross-product contributions;
+  it turns counts into float weights a cache-sized tile at a time (:func:`count_tile`).
 
 and returns a :class:`BootDraws` (the (n_boot, k) draws, which resamples were singular, the seed)
 from which :func:`confidence_interval` and :func:`boot_pvalue` compute intervals and p-values.
@@ -264,8 +266,9 @@ def resample_weights(
 
     Row b of the result counts how many times each unit was drawn in resample b (each row sums
     to ``n_units``): the multinomial weights of ``sample(n, replace = TRUE)``. ``out``, if
-    given, is a (n_resamples, n_units) float (or uint32) array filled in place. ``compiled=False`` keeps to
-    numpy (the numba kernel, used otherwise when it is available, gives the same counts).
+    given, is a (n_resamples, n_units) float64 or uint32 array filled in place.
+    ``compiled=False`` keeps to numpy (the numba kernel, used otherwise when it is available,
+    gives the same counts).
     """
     if out is None:
         out = np.empty((n_resamples, n_units), dtype=float)
