@@ -205,7 +205,7 @@ class ProcessModel:
         return as_float(Vm - theta[codes, None] * (sums / counts[:, None])[codes])
 
     def _random_intercept(self, eq: Equation) -> tuple[FloatArray, float, float]:
-        import statsmodels.api as sm
+        from statsmodels.regression.mixed_linear_model import MixedLM
 
         idx = [0] + [self.col[p] for p in eq.predictors]
         X = self.V_row[:, idx].copy()
@@ -213,7 +213,7 @@ class ProcessModel:
         y = self.V_row[:, self.col[eq.outcome]] + self.means[self.col[eq.outcome] - 1]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.MixedLM(y, X, groups=self.codes).fit(reml=True)
+            fit = MixedLM(y, X, groups=self.codes).fit(reml=True)
         tau2 = float(np.asarray(fit.cov_re)[0, 0])
         sigma2 = float(fit.scale)
         counts = np.bincount(self.codes, minlength=self.n_clusters).astype(float)

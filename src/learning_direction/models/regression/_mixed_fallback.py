@@ -77,10 +77,10 @@ def _vc_spec(codes: list[np.ndarray], spec: GroupSpec) -> tuple[Any, np.ndarray,
 def _fit(y: FloatArray, X: FloatArray, codes: list[np.ndarray], spec: GroupSpec, reml: bool) -> Any:
     """statsmodels' best fit over its optimisers (the first that converges); the warnings of
     the fit kept are issued again (those of discarded attempts are not)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.mixed_linear_model import MixedLM
 
     vc, groups, exog_re = _vc_spec(codes, spec)
-    model = sm.MixedLM(y, X, groups=groups, exog_re=exog_re, exog_vc=vc)
+    model = MixedLM(y, X, groups=groups, exog_re=exog_re, exog_vc=vc)
     best, best_msgs = None, []
     for opt in (None, ["lbfgs"], ["bfgs"], ["nm", "bfgs"]):
         with warnings.catch_warnings(record=True) as caught:

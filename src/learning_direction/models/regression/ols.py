@@ -111,9 +111,11 @@ class RegressionResult(CoefficientPlot, ResultMixin):
 
 def _fit(design: Design, se: str, cluster_values: npt.NDArray[Any] | None) -> Any:
     """The statsmodels fit (robust covariance set where statsmodels has it)."""
-    import statsmodels.api as sm
+    # the model's own module, not statsmodels.api (which imports all of statsmodels: 0.31 s
+    # against 0.09 s in a fresh process)
+    from statsmodels.regression.linear_model import OLS
 
-    model = sm.OLS(design.y, design.X)
+    model = OLS(design.y, design.X)
     # QR (as R's lm) rather than statsmodels' default pinv: the SVD cut-off of pinv silently
     # zeroes the coefficient of a full-rank but badly scaled predictor (x in 1e9 next to 1e-6)
     if se == "cluster":
